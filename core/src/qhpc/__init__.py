@@ -1,0 +1,1 @@
+"""qhpc: run quantum programs from any framework on emulators and QPUs in an HPC centre."""

@@ -1,0 +1,59 @@
+"""Errors raised by the program model and its formats.
+
+Every error a user can act on is a subclass of :class:`InteropError` and renders as one line that
+says what was wrong, where, and (where there is one) what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class InteropError(Exception):
+    """Base class of every error raised by :mod:`qhpc_interop`."""
+
+
+class CircuitError(InteropError, ValueError):
+    """A circuit was built or used inconsistently (bad qubit index, wrong parameter count...)."""
+
+
+class ParameterError(InteropError, ValueError):
+    """A symbolic parameter could not be bound or evaluated (a free parameter, a bad value)."""
+
+
+class WireFormatError(InteropError, ValueError):
+    """A JSON document is not a valid qhpc wire-format circuit (or is of an unknown version)."""
+
+
+class NotExpressibleError(InteropError):
+    """A circuit holds something the target format cannot express.
+
+    Raised instead of writing something silently different. ``feature`` names what could not be
+    written and ``format`` the format that cannot hold it.
+    """
+
+    def __init__(self, format: str, feature: str, hint: str = "") -> None:
+        self.format = format
+        self.feature = feature
+        self.hint = hint
+        message = f"{format} cannot express {feature}"
+        if hint:
+            message += f"; {hint}"
+        super().__init__(message)
+
+
+class QasmError(InteropError, ValueError):
+    """An OpenQASM program could not be read. ``line`` and ``column`` are 1-based."""
+
+    def __init__(self, message: str, line: int, column: int, source: str = "<qasm>") -> None:
+        self.reason = message
+        self.line = line
+        self.column = column
+        self.source = source
+        super().__init__(f"{source}:{line}:{column}: {message}")
+
+
+class QasmSyntaxError(QasmError):
+    """The OpenQASM text is malformed (an unexpected token, an unknown name, a wrong arity...)."""
+
+
+class QasmUnsupportedError(QasmError):
+    """The OpenQASM text is valid but uses a feature the qhpc program model cannot hold."""

@@ -1,0 +1,598 @@
+"""The framework-agnostic program model for gate circuits.
+
+A :class:`Circuit` holds ``num_qubits`` qubits and ``num_clbits`` classical bits, addressed by flat
+index, optional named registers over them (:class:`Register`, for formats and readouts that name
+bits), a list of :class:`Instruction` and a global phase. An instruction applies one operation
+(:class:`Gate`, :class:`UnitaryGate`, :class:`Measure`, :class:`Reset`, :class:`Barrier`) to qubits
+and clbits, optionally only when a classical :class:`Condition` holds.
+
+Bit order follows Qiskit: qubit 0 is the least significant bit of a matrix index, and a readout
+bitstring is written with the highest classical bit first (clbit 0 is the rightmost character).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Union
+
+import numpy as np
+
+from .errors import CircuitError
+from .gates import STANDARD_GATES, gate_spec
+from .params import Bindings, Expr, Parameter, ParamValue, _normalise_bindings, as_param, bind_value, free_parameters
+
+
+# -- operations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A standard library gate (see :mod:`qhpc_interop.gates`) with its arguments."""
+
+    name: str
+    params: tuple[ParamValue, ...] = ()
+
+    def __post_init__(self) -> None:
+        spec = gate_spec(self.name)
+        if len(self.params) != spec.num_params:
+            spec._check(self.params)
+        object.__setattr__(self, "params", tuple(as_param(p) for p in self.params))
+
+    @property
+    def num_qubits(self) -> int:
+        return STANDARD_GATES[self.name].num_qubits
+
+    @property
+    def is_parameterized(self) -> bool:
+        return any(isinstance(p, Expr) for p in self.params)
+
+    def matrix(self) -> np.ndarray:
+        """The gate's unitary (little-endian); every parameter must be bound."""
+        return STANDARD_GATES[self.name].matrix([float(p) for p in self.params])
+
+    def bind(self, values: Mapping[str, ParamValue]) -> Gate:
+        return Gate(self.name, tuple(bind_value(p, values) for p in self.params))
+
+    def __str__(self) -> str:
+        if not self.params:
+            return self.name
+        return f"{self.name}({', '.join(str(p) for p in self.params)})"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class UnitaryGate:
+    """An arbitrary unitary on ``k`` qubits, as a ``2**k x 2**k`` matrix (little-endian)."""
+
+    matrix_data: np.ndarray
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        m = np.array(self.matrix_data, dtype=complex)
+        if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] < 2 or m.shape[0] & (m.shape[0] - 1):
+            raise CircuitError(f"a unitary gate needs a 2^k x 2^k matrix, got shape {m.shape}")
+        if not np.allclose(m.conj().T @ m, np.eye(m.shape[0]), atol=1e-10):
+            raise CircuitError("the matrix of a unitary gate is not unitary (U^dagger U != I within 1e-10)")
+        m.setflags(write=False)
+        object.__setattr__(self, "matrix_data", m)
+
+    name = "unitary"
+    params: ClassVar[tuple[ParamValue, ...]] = ()
+    is_parameterized: ClassVar[bool] = False
+
+    @property
+    def num_qubits(self) -> int:
+        return int(self.matrix_data.shape[0]).bit_length() - 1
+
+    def matrix(self) -> np.ndarray:
+        return self.matrix_data
+
+    def bind(self, values: Mapping[str, ParamValue]) -> UnitaryGate:
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, UnitaryGate)
+            and other.label == self.label
+            and other.matrix_data.shape == self.matrix_data.shape
+            and bool(np.array_equal(other.matrix_data, self.matrix_data))
+        )
+
+    def __hash__(self) -> int:
+        return hash(("unitary", self.label, self.matrix_data.tobytes()))
+
+    def __str__(self) -> str:
+        return f"unitary[{self.num_qubits}q]" + (f"({self.label})" if self.label else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """Measure each qubit in the computational basis into the clbit at the same position."""
+
+    name: ClassVar[str] = "measure"
+    params: ClassVar[tuple[ParamValue, ...]] = ()
+    is_parameterized: ClassVar[bool] = False
+
+    def bind(self, values: Mapping[str, ParamValue]) -> Measure:
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Reset:
+    """Reset each qubit to |0>."""
+
+    name: ClassVar[str] = "reset"
+    params: ClassVar[tuple[ParamValue, ...]] = ()
+    is_parameterized: ClassVar[bool] = False
+
+    def bind(self, values: Mapping[str, ParamValue]) -> Reset:
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Barrier:
+    """A compiler directive: no gate moves across it. No effect on the state."""
+
+    name: ClassVar[str] = "barrier"
+    params: ClassVar[tuple[ParamValue, ...]] = ()
+    is_parameterized: ClassVar[bool] = False
+
+    def bind(self, values: Mapping[str, ParamValue]) -> Barrier:
+        return self
+
+
+Operation = Union[Gate, UnitaryGate, Measure, Reset, Barrier]
+MEASURE = Measure()
+RESET = Reset()
+BARRIER = Barrier()
+
+
+# -- registers, conditions, instructions -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """A named, ordered group of qubits or clbits (by flat index; element 0 is the register's bit 0)."""
+
+    name: str
+    bits: tuple[int, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.bits)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Run an instruction only if the classical bits ``clbits`` read as the integer ``value``.
+
+    ``clbits`` lists the bits least significant first. ``register`` names the register when the
+    condition tests a whole register (as OpenQASM 2 ``if (c == 3)`` does); for a single bit it is
+    ``None`` and ``value`` is 0 or 1.
+    """
+
+    clbits: tuple[int, ...]
+    value: int
+    register: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.clbits:
+            raise CircuitError("a condition needs at least one classical bit")
+        if not 0 <= self.value < 2 ** len(self.clbits):
+            raise CircuitError(
+                f"condition value {self.value} does not fit in {len(self.clbits)} bit(s)"
+            )
+
+    def holds(self, bits: Sequence[int]) -> bool:
+        """Whether the condition holds for the classical bit values ``bits`` (indexed by clbit)."""
+        value = 0
+        for k, c in enumerate(self.clbits):
+            value |= (bits[c] & 1) << k
+        return value == self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One operation applied to qubits (and clbits), optionally under a condition."""
+
+    operation: Operation
+    qubits: tuple[int, ...]
+    clbits: tuple[int, ...] = ()
+    condition: Condition | None = None
+
+    @property
+    def name(self) -> str:
+        return self.operation.name
+
+    @property
+    def params(self) -> tuple[ParamValue, ...]:
+        return self.operation.params
+
+    def bind(self, values: Mapping[str, ParamValue]) -> Instruction:
+        if not self.operation.is_parameterized:
+            return self
+        return Instruction(self.operation.bind(values), self.qubits, self.clbits, self.condition)
+
+    def __str__(self) -> str:
+        op = str(self.operation) if isinstance(self.operation, (Gate, UnitaryGate)) else self.operation.name
+        text = f"{op} q{list(self.qubits)}"
+        if self.clbits:
+            text += f" -> c{list(self.clbits)}"
+        if self.condition is not None:
+            text = f"if {self.condition.register or 'c' + str(list(self.condition.clbits))}=={self.condition.value}: {text}"
+        return text
+
+
+# -- the circuit ---------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Circuit:
+    """A gate circuit: qubits, clbits, registers, instructions and a global phase.
+
+    Build it with the gate methods (``c.h(0)``, ``c.cx(0, 1)``, ``c.rz(theta, 2)``,
+    ``c.measure(0, 0)``), or :meth:`append`. Two circuits are equal when their structure is equal.
+    """
+
+    num_qubits: int = 0
+    num_clbits: int = 0
+    name: str | None = None
+    global_phase: ParamValue = 0.0
+    qregs: list[Register] = field(default_factory=list)
+    cregs: list[Register] = field(default_factory=list)
+    instructions: list[Instruction] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.num_qubits < 0 or self.num_clbits < 0:
+            raise CircuitError("a circuit cannot have a negative number of bits")
+        self.global_phase = as_param(self.global_phase)
+        for reg in self.qregs:
+            self._check_register(reg, self.num_qubits, "qubit")
+        for reg in self.cregs:
+            self._check_register(reg, self.num_clbits, "clbit")
+
+    @staticmethod
+    def _check_register(reg: Register, limit: int, kind: str) -> None:
+        for b in reg.bits:
+            if not 0 <= b < limit:
+                raise CircuitError(f"register {reg.name!r} names {kind} {b}, but the circuit has {limit}")
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def with_registers(cls, qregs: Mapping[str, int], cregs: Mapping[str, int] | None = None,
+                       name: str | None = None) -> Circuit:
+        """A circuit whose bits are laid out register by register, e.g. ``with_registers({"q": 3}, {"c": 3})``."""
+        circuit = cls(name=name)
+        for reg_name, size in qregs.items():
+            circuit.add_qreg(reg_name, size)
+        for reg_name, size in (cregs or {}).items():
+            circuit.add_creg(reg_name, size)
+        return circuit
+
+    def add_qreg(self, name: str, size: int) -> Register:
+        """Add ``size`` new qubits under register ``name``."""
+        self._unique_register_name(name)
+        reg = Register(name, tuple(range(self.num_qubits, self.num_qubits + size)))
+        self.num_qubits += size
+        self.qregs.append(reg)
+        return reg
+
+    def add_creg(self, name: str, size: int) -> Register:
+        """Add ``size`` new clbits under register ``name``."""
+        self._unique_register_name(name)
+        reg = Register(name, tuple(range(self.num_clbits, self.num_clbits + size)))
+        self.num_clbits += size
+        self.cregs.append(reg)
+        return reg
+
+    def _unique_register_name(self, name: str) -> None:
+        if any(r.name == name for r in (*self.qregs, *self.cregs)):
+            raise CircuitError(f"the circuit already has a register named {name!r}")
+
+    def append(
+        self,
+        operation: Operation | str,
+        qubits: Sequence[int],
+        clbits: Sequence[int] = (),
+        params: Sequence[object] = (),
+        *,
+        condition: Condition | None = None,
+    ) -> Instruction:
+        """Append an operation (or a library gate by name, with ``params``) and return the instruction."""
+        if isinstance(operation, str):
+            if operation == "measure":
+                operation = MEASURE
+            elif operation == "reset":
+                operation = RESET
+            elif operation == "barrier":
+                operation = BARRIER
+            else:
+                operation = Gate(operation, tuple(params))  # type: ignore[arg-type]
+        inst = Instruction(operation, tuple(int(q) for q in qubits), tuple(int(c) for c in clbits), condition)
+        self._check_instruction(inst)
+        self.instructions.append(inst)
+        return inst
+
+    def _check_instruction(self, inst: Instruction) -> None:
+        op = inst.operation
+        for q in inst.qubits:
+            if not 0 <= q < self.num_qubits:
+                raise CircuitError(f"{op.name}: qubit {q} out of range (the circuit has {self.num_qubits})")
+        for c in inst.clbits:
+            if not 0 <= c < self.num_clbits:
+                raise CircuitError(f"{op.name}: clbit {c} out of range (the circuit has {self.num_clbits})")
+        if len(set(inst.qubits)) != len(inst.qubits):
+            raise CircuitError(f"{op.name}: a qubit appears twice in {list(inst.qubits)}")
+        if isinstance(op, (Gate, UnitaryGate)):
+            if len(inst.qubits) != op.num_qubits:
+                raise CircuitError(f"{op.name} acts on {op.num_qubits} qubit(s), got {len(inst.qubits)}")
+            if inst.clbits:
+                raise CircuitError(f"{op.name} is a gate and takes no classical bits")
+        elif isinstance(op, Measure):
+            if len(inst.qubits) != len(inst.clbits) or not inst.qubits:
+                raise CircuitError("measure needs one clbit per qubit")
+        elif inst.clbits:
+            raise CircuitError(f"{op.name} takes no classical bits")
+        if inst.condition is not None:
+            for c in inst.condition.clbits:
+                if not 0 <= c < self.num_clbits:
+                    raise CircuitError(f"condition on clbit {c} out of range (the circuit has {self.num_clbits})")
+            if isinstance(op, Barrier):
+                raise CircuitError("a barrier cannot be conditioned")
+
+    def _gate(self, name: str, qubits: Sequence[int], params: Sequence[object] = ()) -> Circuit:
+        self.append(Gate(name, tuple(params)), qubits)  # type: ignore[arg-type]
+        return self
+
+    # one method per common gate, returning the circuit so calls chain
+    def id(self, q: int) -> Circuit: return self._gate("id", [q])  # noqa: E704
+    def x(self, q: int) -> Circuit: return self._gate("x", [q])  # noqa: E704
+    def y(self, q: int) -> Circuit: return self._gate("y", [q])  # noqa: E704
+    def z(self, q: int) -> Circuit: return self._gate("z", [q])  # noqa: E704
+    def h(self, q: int) -> Circuit: return self._gate("h", [q])  # noqa: E704
+    def s(self, q: int) -> Circuit: return self._gate("s", [q])  # noqa: E704
+    def sdg(self, q: int) -> Circuit: return self._gate("sdg", [q])  # noqa: E704
+    def t(self, q: int) -> Circuit: return self._gate("t", [q])  # noqa: E704
+    def tdg(self, q: int) -> Circuit: return self._gate("tdg", [q])  # noqa: E704
+    def sx(self, q: int) -> Circuit: return self._gate("sx", [q])  # noqa: E704
+    def rx(self, theta: object, q: int) -> Circuit: return self._gate("rx", [q], [theta])  # noqa: E704
+    def ry(self, theta: object, q: int) -> Circuit: return self._gate("ry", [q], [theta])  # noqa: E704
+    def rz(self, theta: object, q: int) -> Circuit: return self._gate("rz", [q], [theta])  # noqa: E704
+    def p(self, lam: object, q: int) -> Circuit: return self._gate("p", [q], [lam])  # noqa: E704
+
+    def u(self, theta: object, phi: object, lam: object, q: int) -> Circuit:
+        return self._gate("u", [q], [theta, phi, lam])
+
+    def cx(self, c: int, t: int) -> Circuit: return self._gate("cx", [c, t])  # noqa: E704
+    def cz(self, c: int, t: int) -> Circuit: return self._gate("cz", [c, t])  # noqa: E704
+    def cp(self, lam: object, c: int, t: int) -> Circuit: return self._gate("cp", [c, t], [lam])  # noqa: E704
+    def swap(self, a: int, b: int) -> Circuit: return self._gate("swap", [a, b])  # noqa: E704
+    def ccx(self, a: int, b: int, t: int) -> Circuit: return self._gate("ccx", [a, b, t])  # noqa: E704
+
+    def gate(self, name: str, qubits: Sequence[int], params: Sequence[object] = ()) -> Circuit:
+        """Append library gate ``name`` on ``qubits`` with ``params``."""
+        return self._gate(name, qubits, params)
+
+    def unitary(self, matrix: object, qubits: Sequence[int], label: str | None = None) -> Circuit:
+        """Append an arbitrary unitary (little-endian over ``qubits``)."""
+        self.append(UnitaryGate(np.asarray(matrix), label), qubits)
+        return self
+
+    def measure(self, qubit: int | Sequence[int], clbit: int | Sequence[int]) -> Circuit:
+        """Measure ``qubit`` into ``clbit`` (or lists of each, pairwise)."""
+        qs = [qubit] if isinstance(qubit, int) else list(qubit)
+        cs = [clbit] if isinstance(clbit, int) else list(clbit)
+        if len(qs) != len(cs):
+            raise CircuitError(f"measure: {len(qs)} qubit(s) but {len(cs)} clbit(s)")
+        for q, c in zip(qs, cs):
+            self.append(MEASURE, [q], [c])
+        return self
+
+    def measure_all(self, register: str = "meas") -> Circuit:
+        """Add a register of one clbit per qubit, a barrier, and measure every qubit into it."""
+        reg = self.add_creg(register, self.num_qubits)
+        self.barrier()
+        return self.measure(list(range(self.num_qubits)), list(reg.bits))
+
+    def reset(self, q: int) -> Circuit:
+        self.append(RESET, [q])
+        return self
+
+    def barrier(self, *qubits: int) -> Circuit:
+        self.append(BARRIER, list(qubits) if qubits else list(range(self.num_qubits)))
+        return self
+
+    # -- queries ---------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Instruction]:
+        return iter(self.instructions)
+
+    def __len__(self) -> int:
+        return len(self.instructions)
+
+    @property
+    def parameters(self) -> list[Parameter]:
+        """The free parameters, sorted by name."""
+        found = free_parameters(p for inst in self.instructions for p in inst.params)
+        if isinstance(self.global_phase, Expr):
+            found |= self.global_phase.parameters
+        return sorted(found, key=lambda p: p.name)
+
+    @property
+    def is_parameterized(self) -> bool:
+        return isinstance(self.global_phase, Expr) or any(i.operation.is_parameterized for i in self.instructions)
+
+    def count_ops(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for inst in self.instructions:
+            counts[inst.name] = counts.get(inst.name, 0) + 1
+        return counts
+
+    def gate_names(self) -> set[str]:
+        """The names of every operation used (``unitary`` for arbitrary unitaries)."""
+        return {inst.name for inst in self.instructions}
+
+    def has_conditionals(self) -> bool:
+        return any(inst.condition is not None for inst in self.instructions)
+
+    def has_mid_circuit_measurement(self) -> bool:
+        """True if a gate or reset follows a measurement on the same qubit, or a condition reads a result."""
+        measured: set[int] = set()
+        for inst in self.instructions:
+            if inst.condition is not None:
+                return True
+            if isinstance(inst.operation, Measure):
+                measured.update(inst.qubits)
+            elif not isinstance(inst.operation, Barrier) and measured.intersection(inst.qubits):
+                return True
+        return False
+
+    def depth(self) -> int:
+        """Number of layers of operations (barriers excluded), counting qubit and clbit wires."""
+        level: dict[tuple[str, int], int] = {}
+        depth = 0
+        for inst in self.instructions:
+            if isinstance(inst.operation, Barrier):
+                continue
+            wires = [("q", q) for q in inst.qubits] + [("c", c) for c in inst.clbits]
+            if inst.condition is not None:
+                wires += [("c", c) for c in inst.condition.clbits]
+            d = 1 + max((level.get(w, 0) for w in wires), default=0)
+            for w in wires:
+                level[w] = d
+            depth = max(depth, d)
+        return depth
+
+    def clbit_register(self, clbit: int) -> tuple[str, int] | None:
+        """The (register name, index) of a clbit's first register, if any."""
+        for reg in self.cregs:
+            if clbit in reg.bits:
+                return reg.name, reg.bits.index(clbit)
+        return None
+
+    # -- transformation --------------------------------------------------------------------
+    def copy(self, *, instructions: Iterable[Instruction] | None = None) -> Circuit:
+        """A shallow copy (instructions are immutable), optionally with other instructions."""
+        return Circuit(
+            num_qubits=self.num_qubits,
+            num_clbits=self.num_clbits,
+            name=self.name,
+            global_phase=self.global_phase,
+            qregs=list(self.qregs),
+            cregs=list(self.cregs),
+            instructions=list(self.instructions if instructions is None else instructions),
+            metadata=dict(self.metadata),
+        )
+
+    def bind(self, values: Bindings, *, strict: bool = True) -> Circuit:
+        """A copy with parameters replaced by values (numbers or expressions).
+
+        With ``strict`` (the default) every free parameter must be given and no unknown name may be:
+        a typo in a parameter name is an error, not a silently unbound circuit.
+        """
+        normalised = _normalise_bindings(values)
+        if strict:
+            free = {p.name for p in self.parameters}
+            unknown = sorted(set(normalised) - free)
+            if unknown:
+                raise CircuitError(f"cannot bind {', '.join(unknown)}: not a parameter of this circuit "
+                                   f"(its parameters: {', '.join(sorted(free)) or 'none'})")
+            missing = sorted(free - set(normalised))
+            if missing:
+                raise CircuitError(f"parameter(s) {', '.join(missing)} not given a value")
+        out = self.copy(instructions=[inst.bind(normalised) for inst in self.instructions])
+        out.global_phase = bind_value(self.global_phase, normalised)
+        return out
+
+    def inverse(self) -> Circuit:
+        """The inverse circuit (only for circuits of gates; measure and reset have no inverse)."""
+        out = self.copy(instructions=[])
+        out.global_phase = -self.global_phase
+        for inst in reversed(self.instructions):
+            op = inst.operation
+            if isinstance(op, Barrier):
+                out.instructions.append(inst)
+            elif isinstance(op, UnitaryGate):
+                out.instructions.append(Instruction(UnitaryGate(op.matrix_data.conj().T, op.label), inst.qubits))
+            elif isinstance(op, Gate) and inst.condition is None:
+                spec = STANDARD_GATES[op.name]
+                inv = spec.inverse(op.params)
+                if inv is not None:
+                    out.instructions.append(Instruction(Gate(inv[0], inv[1]), inst.qubits))
+                else:
+                    sub = _definition_circuit(op, self.num_qubits, inst.qubits).inverse()
+                    out.instructions.extend(sub.instructions)
+                    out.global_phase = out.global_phase + sub.global_phase
+            else:
+                raise CircuitError(f"cannot invert {inst}: it is not a unitary operation")
+        return out
+
+    # -- comparison ------------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Circuit):
+            return NotImplemented
+        return (
+            self.num_qubits == other.num_qubits
+            and self.num_clbits == other.num_clbits
+            and self.name == other.name
+            and _phase_equal(self.global_phase, other.global_phase)
+            and self.qregs == other.qregs
+            and self.cregs == other.cregs
+            and self.instructions == other.instructions
+            and self.metadata == other.metadata
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def fingerprint(self) -> str:
+        """A content hash of everything that affects execution (not the name or metadata).
+
+        Two circuits with the same fingerprint run identically; used as a compile-cache key.
+        """
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{self.num_qubits},{self.num_clbits},{self.global_phase!r};".encode())
+        for inst in self.instructions:
+            op = inst.operation
+            if isinstance(op, UnitaryGate):
+                h.update(b"U")
+                h.update(op.matrix_data.tobytes())
+            else:
+                h.update(op.name.encode())
+                for p in op.params:
+                    h.update(repr(p).encode())
+            h.update(repr((inst.qubits, inst.clbits)).encode())
+            if inst.condition is not None:
+                h.update(repr((inst.condition.clbits, inst.condition.value)).encode())
+            h.update(b";")
+        return h.hexdigest()
+
+    def __str__(self) -> str:
+        head = f"Circuit({self.name or ''}: {self.num_qubits} qubits, {self.num_clbits} clbits"
+        if self.global_phase:
+            head += f", phase {self.global_phase}"
+        lines = [head + ")"] + [f"  {inst}" for inst in self.instructions]
+        return "\n".join(lines)
+
+
+def _phase_equal(a: ParamValue, b: ParamValue) -> bool:
+    return a == b
+
+
+def _definition_circuit(gate: Gate, num_qubits: int, qubits: Sequence[int]) -> Circuit:
+    """The gate's library definition laid out on ``qubits`` of a circuit of ``num_qubits``."""
+    defn = STANDARD_GATES[gate.name].definition(gate.params)
+    if defn is None:
+        raise CircuitError(f"gate {gate.name!r} is a base gate and has no definition")
+    steps, phase = defn
+    out = Circuit(num_qubits=num_qubits, global_phase=phase)
+    for name, params, local in steps:
+        out.instructions.append(Instruction(Gate(name, params), tuple(qubits[k] for k in local)))
+    return out
+
+
+def expand_gate(gate: Gate, qubits: Sequence[int]) -> tuple[list[Instruction], ParamValue]:
+    """One level of a gate's definition as instructions on ``qubits``, and the phase it adds."""
+    sub = _definition_circuit(gate, max(qubits) + 1, qubits)
+    return sub.instructions, sub.global_phase

@@ -1,0 +1,158 @@
+"""The versioned JSON wire format for circuits (``qhpc.circuit``, version 1).
+
+It round-trips exactly: floats are written with Python's shortest round-tripping ``repr``,
+parameter expressions as trees, unitary matrices as ``[re, im]`` pairs. A document looks like::
+
+    {"format": "qhpc.circuit", "version": 1, "name": "bell", "num_qubits": 2, "num_clbits": 2,
+     "global_phase": 0.0,
+     "qregs": [{"name": "q", "bits": [0, 1]}], "cregs": [{"name": "c", "bits": [0, 1]}],
+     "metadata": {},
+     "instructions": [
+        {"op": "h", "qubits": [0]},
+        {"op": "rz", "params": [["*", 2.0, ["param", "theta"]]], "qubits": [1]},
+        {"op": "cx", "qubits": [0, 1]},
+        {"op": "measure", "qubits": [0], "clbits": [0]},
+        {"op": "x", "qubits": [1], "condition": {"clbits": [0], "value": 1}},
+        {"op": "unitary", "matrix": [[[0.0, 0.0], [1.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]]], "qubits": [0]}]}
+
+A reader refuses a document of a newer version than it knows, naming both versions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from .errors import CircuitError, InteropError, ParameterError, WireFormatError
+from .ir import BARRIER, MEASURE, RESET, Circuit, Condition, Gate, Instruction, Register, UnitaryGate
+from .params import Expr, expr_from_tree
+
+FORMAT = "qhpc.circuit"
+VERSION = 1
+
+
+def _param(value: Any) -> Any:
+    return value.to_tree() if isinstance(value, Expr) else value
+
+
+def to_dict(circuit: Circuit) -> dict[str, Any]:
+    """The wire-format document for ``circuit`` as plain JSON-compatible data."""
+    instructions: list[dict[str, Any]] = []
+    for inst in circuit.instructions:
+        op = inst.operation
+        entry: dict[str, Any] = {"op": op.name}
+        if isinstance(op, UnitaryGate):
+            entry["matrix"] = [[[float(z.real), float(z.imag)] for z in row] for row in op.matrix_data]
+            if op.label is not None:
+                entry["label"] = op.label
+        elif op.params:
+            entry["params"] = [_param(p) for p in op.params]
+        entry["qubits"] = list(inst.qubits)
+        if inst.clbits:
+            entry["clbits"] = list(inst.clbits)
+        if inst.condition is not None:
+            cond: dict[str, Any] = {"clbits": list(inst.condition.clbits), "value": inst.condition.value}
+            if inst.condition.register is not None:
+                cond["register"] = inst.condition.register
+            entry["condition"] = cond
+        instructions.append(entry)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": circuit.name,
+        "num_qubits": circuit.num_qubits,
+        "num_clbits": circuit.num_clbits,
+        "global_phase": _param(circuit.global_phase),
+        "qregs": [{"name": r.name, "bits": list(r.bits)} for r in circuit.qregs],
+        "cregs": [{"name": r.name, "bits": list(r.bits)} for r in circuit.cregs],
+        "metadata": circuit.metadata,
+        "instructions": instructions,
+    }
+
+
+def dumps(circuit: Circuit, *, indent: int | None = None) -> str:
+    """The wire-format JSON text for ``circuit``."""
+    try:
+        return json.dumps(to_dict(circuit), indent=indent, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise WireFormatError(f"circuit metadata is not JSON-serialisable: {exc}") from None
+
+
+def from_dict(doc: Any) -> Circuit:
+    """Rebuild a circuit from a wire-format document; :class:`WireFormatError` says what is wrong."""
+    if not isinstance(doc, dict):
+        raise WireFormatError(f"a wire-format circuit is a JSON object, not {type(doc).__name__}")
+    if doc.get("format") != FORMAT:
+        raise WireFormatError(f"not a qhpc circuit document (format is {doc.get('format')!r}, expected {FORMAT!r})")
+    version = doc.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise WireFormatError(f"invalid wire-format version {version!r}")
+    if version > VERSION:
+        raise WireFormatError(
+            f"wire-format version {version} is newer than this qhpc-interop reads ({VERSION}); upgrade qhpc-interop"
+        )
+    where = "document"
+    try:
+        circuit = Circuit(
+            num_qubits=_int(doc, "num_qubits"),
+            num_clbits=_int(doc, "num_clbits"),
+            name=doc.get("name"),
+            global_phase=expr_from_tree(doc.get("global_phase", 0.0)),
+            qregs=[Register(str(r["name"]), tuple(int(b) for b in r["bits"])) for r in doc.get("qregs", [])],
+            cregs=[Register(str(r["name"]), tuple(int(b) for b in r["bits"])) for r in doc.get("cregs", [])],
+            metadata=dict(doc.get("metadata") or {}),
+        )
+        for k, entry in enumerate(doc.get("instructions", [])):
+            where = f"instruction {k}"
+            circuit._check_instruction(inst := _instruction(entry))
+            circuit.instructions.append(inst)
+    except WireFormatError:
+        raise
+    except (InteropError, KeyError, TypeError, ValueError) as exc:
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise WireFormatError(f"{where}: {detail}") from None
+    return circuit
+
+
+def _int(doc: dict[str, Any], key: str) -> int:
+    value = doc.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise WireFormatError(f"field {key!r} must be a non-negative integer, not {value!r}")
+    return value
+
+
+def _instruction(entry: dict[str, Any]) -> Instruction:
+    name = entry["op"]
+    qubits = tuple(int(q) for q in entry.get("qubits", []))
+    clbits = tuple(int(c) for c in entry.get("clbits", []))
+    cond = entry.get("condition")
+    condition = None
+    if cond is not None:
+        condition = Condition(tuple(int(c) for c in cond["clbits"]), int(cond["value"]), cond.get("register"))
+    if name == "measure":
+        op: Any = MEASURE
+    elif name == "reset":
+        op = RESET
+    elif name == "barrier":
+        op = BARRIER
+    elif name == "unitary":
+        rows = entry["matrix"]
+        matrix = np.array([[complex(re, im) for re, im in row] for row in rows], dtype=complex)
+        op = UnitaryGate(matrix, entry.get("label"))
+    else:
+        try:
+            op = Gate(name, tuple(expr_from_tree(p) for p in entry.get("params", [])))
+        except (CircuitError, ParameterError) as exc:
+            raise WireFormatError(str(exc)) from None
+    return Instruction(op, qubits, clbits, condition)
+
+
+def loads(text: str | bytes) -> Circuit:
+    """Read a circuit from wire-format JSON text."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise WireFormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    return from_dict(doc)

@@ -1,0 +1,1 @@
+"""qhpc plugin for Qiskit."""
