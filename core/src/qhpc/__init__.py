@@ -1,1 +1,116 @@
-"""qhpc: run quantum programs from any framework on emulators and QPUs in an HPC centre."""
+"""qhpc: run quantum programs from any framework on emulators and QPUs in an HPC centre.
+
+Quick start::
+
+    import qhpc
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(2, 2)
+    qc.h(0); qc.cx(0, 1); qc.measure([0, 1], [0, 1])
+    result = qhpc.run(qc, shots=1000, seed=7)     # backend="auto": the cheapest emulator that fits
+    print(result.counts, result.backend, result.timings)
+
+:func:`run` and :func:`submit` use one process-wide :class:`Integrator`, created on first use with
+every installed plugin. Create your own :class:`Integrator` to choose the scheduler or plugins.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from typing import Any
+
+from .errors import (
+    CompileError,
+    JobCancelledError,
+    JobFailedError,
+    JobRejectedError,
+    PluginError,
+    ProgramError,
+    QhpcError,
+    TranslationError,
+    UnknownNameError,
+)
+from .hookspecs import hookimpl
+from .integrator import Integrator
+from .interfaces import (
+    MODEL_FORMAT,
+    Backend,
+    BackendCapabilities,
+    CancelToken,
+    Compiler,
+    ExecutionRequest,
+    NoiseCalibrator,
+    ProgramFormat,
+    RunOutput,
+    Scheduler,
+    Translator,
+)
+from .jobs import Job, JobStatus, Result
+
+__version__ = "0.1.0"
+
+_default: Integrator | None = None
+_default_lock = threading.Lock()
+
+
+def get_integrator() -> Integrator:
+    """The process-wide integrator (created on first use; closed at exit)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Integrator()
+            atexit.register(_default.close)
+        return _default
+
+
+def submit(program: object, **kwargs: Any) -> Job:
+    """Submit ``program`` (any installed format) and return its :class:`Job` at once.
+
+    Keyword arguments as :meth:`Integrator.submit`: ``backend`` (default ``"auto"``), ``shots``,
+    ``seed``, ``memory``, ``parameters``, ``compiler``, ``options``.
+    """
+    return get_integrator().submit(program, **kwargs)
+
+
+def run(program: object, *, timeout: float | None = None, **kwargs: Any) -> Result:
+    """Run ``program`` and wait for its :class:`Result` (arguments as :func:`submit`)."""
+    return get_integrator().run(program, timeout=timeout, **kwargs)
+
+
+def backends() -> dict[str, Backend]:
+    """The installed backends by name."""
+    return dict(get_integrator().backends)
+
+
+__all__ = [
+    "MODEL_FORMAT",
+    "Backend",
+    "BackendCapabilities",
+    "CancelToken",
+    "CompileError",
+    "Compiler",
+    "ExecutionRequest",
+    "Integrator",
+    "Job",
+    "JobCancelledError",
+    "JobFailedError",
+    "JobRejectedError",
+    "JobStatus",
+    "NoiseCalibrator",
+    "PluginError",
+    "ProgramError",
+    "ProgramFormat",
+    "QhpcError",
+    "Result",
+    "RunOutput",
+    "Scheduler",
+    "TranslationError",
+    "Translator",
+    "UnknownNameError",
+    "backends",
+    "get_integrator",
+    "hookimpl",
+    "run",
+    "submit",
+]

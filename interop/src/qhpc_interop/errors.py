@@ -57,3 +57,7 @@ class QasmSyntaxError(QasmError):
 
 class QasmUnsupportedError(QasmError):
     """The OpenQASM text is valid but uses a feature the qhpc program model cannot hold."""
+
+
+class NoRouteError(InteropError):
+    """No chain of translators leads from one program format to another (with what was required)."""

@@ -120,7 +120,7 @@ def _r(theta: float, phi: float) -> Matrix:
 
 def controlled(base: Matrix, num_ctrl: int = 1) -> Matrix:
     """``base`` controlled on ``num_ctrl`` qubits that come first (least significant) in the order."""
-    nt = int(round(math.log2(base.shape[0])))
+    nt = round(math.log2(base.shape[0]))
     n = nt + num_ctrl
     out = np.eye(2**n, dtype=complex)
     mask = (1 << num_ctrl) - 1
@@ -451,6 +451,25 @@ _gate(
     ),
     None, "Toffoli up to relative phases (Margolus)",
 )
+
+
+def zyz_angles(matrix: np.ndarray) -> tuple[float, float, float, float]:
+    """``(theta, phi, lam, phase)`` with ``matrix == exp(i phase) * u(theta, phi, lam)`` exactly.
+
+    The Euler (ZYZ) angles of a one-qubit unitary; how one-qubit unitaries are written in formats
+    without an arbitrary-unitary gate and compiled for targets without one.
+    """
+    m = np.asarray(matrix, dtype=complex)
+    det = m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0]
+    su = m * cmath.exp(-0.5j * cmath.phase(det))
+    theta = 2 * math.atan2(abs(su[1, 0]), abs(su[0, 0]))
+    plus = 2 * cmath.phase(su[1, 1]) if abs(su[1, 1]) > 1e-12 else 0.0
+    minus = 2 * cmath.phase(su[1, 0]) if abs(su[1, 0]) > 1e-12 else 0.0
+    phi, lam = (plus + minus) / 2, (plus - minus) / 2
+    # the phase that makes the product exact, read off the largest entry
+    rebuilt = _u(theta, phi, lam)
+    k = int(np.argmax(np.abs(rebuilt)))
+    return theta, phi, lam, cmath.phase(m.flat[k] / rebuilt.flat[k])
 
 
 def gate_spec(name: str) -> GateSpec:

@@ -13,17 +13,15 @@ bitstring is written with the highest classical bit first (clbit 0 is the rightm
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .errors import CircuitError
 from .gates import STANDARD_GATES, gate_spec
 from .params import Bindings, Expr, Parameter, ParamValue, _normalise_bindings, as_param, bind_value, free_parameters
-
 
 # -- operations ----------------------------------------------------------------------------
 
@@ -143,7 +141,7 @@ class Barrier:
         return self
 
 
-Operation = Union[Gate, UnitaryGate, Measure, Reset, Barrier]
+Operation = Gate | UnitaryGate | Measure | Reset | Barrier
 MEASURE = Measure()
 RESET = Reset()
 BARRIER = Barrier()
@@ -348,29 +346,29 @@ class Circuit:
         return self
 
     # one method per common gate, returning the circuit so calls chain
-    def id(self, q: int) -> Circuit: return self._gate("id", [q])  # noqa: E704
-    def x(self, q: int) -> Circuit: return self._gate("x", [q])  # noqa: E704
-    def y(self, q: int) -> Circuit: return self._gate("y", [q])  # noqa: E704
-    def z(self, q: int) -> Circuit: return self._gate("z", [q])  # noqa: E704
-    def h(self, q: int) -> Circuit: return self._gate("h", [q])  # noqa: E704
-    def s(self, q: int) -> Circuit: return self._gate("s", [q])  # noqa: E704
-    def sdg(self, q: int) -> Circuit: return self._gate("sdg", [q])  # noqa: E704
-    def t(self, q: int) -> Circuit: return self._gate("t", [q])  # noqa: E704
-    def tdg(self, q: int) -> Circuit: return self._gate("tdg", [q])  # noqa: E704
-    def sx(self, q: int) -> Circuit: return self._gate("sx", [q])  # noqa: E704
-    def rx(self, theta: object, q: int) -> Circuit: return self._gate("rx", [q], [theta])  # noqa: E704
-    def ry(self, theta: object, q: int) -> Circuit: return self._gate("ry", [q], [theta])  # noqa: E704
-    def rz(self, theta: object, q: int) -> Circuit: return self._gate("rz", [q], [theta])  # noqa: E704
-    def p(self, lam: object, q: int) -> Circuit: return self._gate("p", [q], [lam])  # noqa: E704
+    def id(self, q: int) -> Circuit: return self._gate("id", [q])
+    def x(self, q: int) -> Circuit: return self._gate("x", [q])
+    def y(self, q: int) -> Circuit: return self._gate("y", [q])
+    def z(self, q: int) -> Circuit: return self._gate("z", [q])
+    def h(self, q: int) -> Circuit: return self._gate("h", [q])
+    def s(self, q: int) -> Circuit: return self._gate("s", [q])
+    def sdg(self, q: int) -> Circuit: return self._gate("sdg", [q])
+    def t(self, q: int) -> Circuit: return self._gate("t", [q])
+    def tdg(self, q: int) -> Circuit: return self._gate("tdg", [q])
+    def sx(self, q: int) -> Circuit: return self._gate("sx", [q])
+    def rx(self, theta: object, q: int) -> Circuit: return self._gate("rx", [q], [theta])
+    def ry(self, theta: object, q: int) -> Circuit: return self._gate("ry", [q], [theta])
+    def rz(self, theta: object, q: int) -> Circuit: return self._gate("rz", [q], [theta])
+    def p(self, lam: object, q: int) -> Circuit: return self._gate("p", [q], [lam])
 
     def u(self, theta: object, phi: object, lam: object, q: int) -> Circuit:
         return self._gate("u", [q], [theta, phi, lam])
 
-    def cx(self, c: int, t: int) -> Circuit: return self._gate("cx", [c, t])  # noqa: E704
-    def cz(self, c: int, t: int) -> Circuit: return self._gate("cz", [c, t])  # noqa: E704
-    def cp(self, lam: object, c: int, t: int) -> Circuit: return self._gate("cp", [c, t], [lam])  # noqa: E704
-    def swap(self, a: int, b: int) -> Circuit: return self._gate("swap", [a, b])  # noqa: E704
-    def ccx(self, a: int, b: int, t: int) -> Circuit: return self._gate("ccx", [a, b, t])  # noqa: E704
+    def cx(self, c: int, t: int) -> Circuit: return self._gate("cx", [c, t])
+    def cz(self, c: int, t: int) -> Circuit: return self._gate("cz", [c, t])
+    def cp(self, lam: object, c: int, t: int) -> Circuit: return self._gate("cp", [c, t], [lam])
+    def swap(self, a: int, b: int) -> Circuit: return self._gate("swap", [a, b])
+    def ccx(self, a: int, b: int, t: int) -> Circuit: return self._gate("ccx", [a, b, t])
 
     def gate(self, name: str, qubits: Sequence[int], params: Sequence[object] = ()) -> Circuit:
         """Append library gate ``name`` on ``qubits`` with ``params``."""

@@ -185,7 +185,7 @@ class Parameter(Expr):
 class Apply(Expr):
     """An operator or function applied to arguments. Built by :func:`apply`, which folds constants."""
 
-    __slots__ = ("op", "args", "_hash", "_parameters")
+    __slots__ = ("_hash", "_parameters", "args", "op")
 
     def __init__(self, op: str, args: tuple[ParamValue, ...]) -> None:
         self.op = op

@@ -1,0 +1,157 @@
+"""qhpc's built-in plugin, registered through the ``qhpc.plugins`` entry point like any other.
+
+It provides the framework-neutral pieces: the program model and its text forms (OpenQASM 2,
+OpenQASM 3, the JSON wire format) with their translators, the ``decompose`` compiler, the
+in-process scheduler, and the default backend selection for ``backend="auto"``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qhpc_interop import Circuit, wire
+from qhpc_interop.graph import PROPERTIES
+
+from .compile import DecomposeCompiler
+from .hookspecs import hookimpl
+from .interfaces import MODEL_FORMAT, Backend, Compiler, ProgramFormat, Scheduler, Translator
+from .scheduler import InProcessScheduler
+
+
+class ModelFormat(ProgramFormat):
+    name = MODEL_FORMAT
+    description = "qhpc's in-memory program model (qhpc_interop.Circuit)"
+
+    def detect(self, program: object) -> bool:
+        return isinstance(program, Circuit)
+
+
+def _qasm_version(text: str) -> int | None:
+    from qhpc_interop import qasm
+
+    try:
+        return qasm.detect_version(text)
+    except Exception:
+        return None
+
+
+class SourceText(str):
+    """Program text that remembers the file it came from, so errors can name it."""
+
+    source: str
+
+    def __new__(cls, text: str, source: str) -> SourceText:
+        obj = super().__new__(cls, text)
+        obj.source = source
+        return obj
+
+
+def _lazy(module: str, function: str, *, reader: bool = False, **kwargs: Any) -> Any:
+    """A call into ``qhpc_interop.<module>.<function>`` that imports the module on first use.
+
+    A ``reader`` is told the program's file name (``source=``) when the text came from a file.
+    """
+
+    def call(program: Any) -> Any:
+        import importlib
+
+        fn = getattr(importlib.import_module(f"qhpc_interop.{module}"), function)
+        if reader and isinstance(program, SourceText):
+            return fn(program, source=program.source, **kwargs)
+        return fn(program, **kwargs)
+
+    return call
+
+
+class _TextFormat(ProgramFormat):
+    """A format whose programs are text (a ``str``), read from files."""
+
+    def load_file(self, path: Path) -> str:
+        return SourceText(path.read_text(encoding="utf-8"), str(path))
+
+    def dumps(self, program: Any) -> str:
+        return str(program)
+
+
+class Qasm2Format(_TextFormat):
+    name = "qasm2"
+    description = "OpenQASM 2.0 text"
+    extensions = (".qasm", ".qasm2")
+
+    def detect(self, program: object) -> bool:
+        return isinstance(program, str) and _qasm_version(program) == 2
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return path.suffix.lower() in self.extensions and _qasm_version(head.decode("utf-8", "replace")) == 2
+
+
+class Qasm3Format(_TextFormat):
+    name = "qasm3"
+    description = "OpenQASM 3 text"
+    extensions = (".qasm", ".qasm3")
+
+    def detect(self, program: object) -> bool:
+        return isinstance(program, str) and "OPENQASM" in program[:4096] and _qasm_version(program) == 3
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return path.suffix.lower() in self.extensions and _qasm_version(head.decode("utf-8", "replace")) == 3
+
+
+class WireFormat(_TextFormat):
+    name = "qhpc.json"
+    description = "qhpc's versioned JSON wire format"
+    extensions = (".json",)
+
+    def detect(self, program: object) -> bool:
+        return isinstance(program, str) and program.lstrip().startswith("{") and wire.FORMAT in program[:200]
+
+
+class _Translator(Translator):
+    def __init__(self, name: str, source: str, target: str, preserves: frozenset[str], fn: Any) -> None:
+        self.name = name
+        self.source = source
+        self.target = target
+        self.preserves = preserves
+        self._fn = fn
+
+    def convert(self, program: Any) -> Any:
+        return self._fn(program)
+
+
+_QASM2_KEEPS = PROPERTIES - {"global_phase", "parameters"}
+
+
+@hookimpl
+def qhpc_program_formats() -> list[ProgramFormat]:
+    return [ModelFormat(), Qasm2Format(), Qasm3Format(), WireFormat()]
+
+
+@hookimpl
+def qhpc_translators() -> list[Translator]:
+    return [
+        _Translator("qasm2-import", "qasm2", MODEL_FORMAT, PROPERTIES, _lazy("qasm2", "loads", reader=True)),
+        _Translator("qasm2-export", MODEL_FORMAT, "qasm2", _QASM2_KEEPS, _lazy("qasm2", "dumps")),
+        _Translator("qasm3-import", "qasm3", MODEL_FORMAT, PROPERTIES, _lazy("qasm3", "loads", reader=True)),
+        _Translator("qasm3-export", MODEL_FORMAT, "qasm3", PROPERTIES, _lazy("qasm3", "dumps")),
+        _Translator("json-import", "qhpc.json", MODEL_FORMAT, PROPERTIES, wire.loads),
+        _Translator("json-export", MODEL_FORMAT, "qhpc.json", PROPERTIES, lambda c: wire.dumps(c, indent=1)),
+    ]
+
+
+@hookimpl
+def qhpc_compilers() -> list[Compiler]:
+    return [DecomposeCompiler()]
+
+
+@hookimpl
+def qhpc_schedulers() -> list[type[Scheduler]]:
+    return [InProcessScheduler]
+
+
+@hookimpl(trylast=True)
+def qhpc_select_backend(circuit: Circuit, candidates: list[Backend], options: dict[str, Any]) -> Backend | None:
+    """The default choice: the emulator with the lowest estimated cost (first registered on a tie)."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda b: b.estimate_cost(circuit))

@@ -1,0 +1,317 @@
+"""The ``qhpc`` command line.
+
+    qhpc plugins                      installed plugins, what each provides, load errors
+    qhpc backends                     backends and their capabilities
+    qhpc formats                      program formats and the translators between them
+    qhpc run FILE[:NAME]              run a program (.qasm, .json, .qpy, or a Python file)
+    qhpc convert FILE[:NAME] --to F   translate a program to another format
+
+Every user error prints one line (``error: ...``) on stderr and exits with status 1 (2 for a
+command-line usage error), without a traceback; ``QHPC_DEBUG=1`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .errors import QhpcError
+
+EXIT_USER_ERROR = 1
+EXIT_INTERNAL_ERROR = 70
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _integrator() -> Any:
+    from .integrator import Integrator
+
+    return Integrator()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qhpc", prog_name="qhpc")
+def cli() -> None:
+    """qhpc: run quantum programs from any framework on emulators and QPUs."""
+
+
+# -- plugins, backends, formats ---------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def plugins(as_json: bool) -> None:
+    """List installed plugins, what they provide, and load errors."""
+    from .plugins import PluginRegistry
+
+    infos = PluginRegistry.discover().describe()
+    if as_json:
+        print(json.dumps([i.to_dict() for i in infos], indent=2))
+        return
+    table = Table(title="qhpc plugins")
+    for col in ("plugin", "distribution", "version", "status", "provides"):
+        table.add_column(col)
+    for info in infos:
+        provides = "\n".join(f"{kind}: {', '.join(items)}" for kind, items in info.provides.items())
+        status = Text(info.status, style={"loaded": "green", "failed": "bold red"}.get(info.status, "yellow"))
+        if info.error:
+            status.append(f"\n{info.error}", style="red")
+        table.add_row(info.name, info.distribution or "-", info.version or "-", status, provides or "-")
+    out.print(table)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def backends(as_json: bool) -> None:
+    """List backends and their capabilities."""
+    integrator = _integrator()
+    rows = []
+    for name, backend in integrator.backends.items():
+        try:
+            caps = backend.capabilities.to_dict()
+            error = None
+        except Exception as exc:
+            caps, error = {}, f"{type(exc).__name__}: {exc}"
+        rows.append({"name": name, "description": backend.description, "capabilities": caps, "error": error})
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="qhpc backends")
+    for col in ("backend", "kind", "qubits", "native gates", "features", "limit"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        caps = row["capabilities"]
+        if row["error"]:
+            table.add_row(row["name"], "-", "-", "-", Text(row["error"], style="red"), "-")
+            continue
+        gates = caps["native_gates"]
+        features = [f for f, on in (("noise", caps["supports_noise"]), ("conditionals", caps["supports_conditionals"]),
+                                     ("mid-circuit measure", caps["supports_mid_circuit_measurement"]),
+                                     ("unitary", caps["supports_unitary"]), ("memory", caps["supports_memory"])) if on]
+        coupling = "all-to-all" if caps["coupling_map"] is None else f"{len(caps['coupling_map'])} couplings"
+        table.add_row(
+            row["name"],
+            f"{caps['kind']} ({caps['device']}, {caps['location']})",
+            str(caps["num_qubits"]),
+            "all standard" if gates is None else " ".join(gates),
+            ", ".join(features) + f"\n{coupling}; up to {caps['max_shots']:,} shots",
+            caps["limit_note"] or "-",
+        )
+    out.print(table)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def formats(as_json: bool) -> None:
+    """List program formats and the translators between them."""
+    integrator = _integrator()
+    fmts = [{"name": n, "description": f.description, "extensions": list(f.extensions),
+             "file_form": f.has_file_form} for n, f in integrator.formats.items()]
+    from qhpc_interop.graph import PROPERTIES
+
+    edges = [{"name": e.name, "source": e.source, "target": e.target, "lost": sorted(PROPERTIES - e.preserves)}
+             for e in integrator.graph.edges()]
+    if as_json:
+        print(json.dumps({"formats": fmts, "translators": edges}, indent=2))
+        return
+    table = Table(title="program formats")
+    for col in ("format", "description", "files"):
+        table.add_column(col)
+    for f in fmts:
+        table.add_row(f["name"], f["description"], " ".join(f["extensions"]) or "-")
+    out.print(table)
+    table = Table(title="translators")
+    for col in ("translator", "from", "to", "loses"):
+        table.add_column(col)
+    for e in edges:
+        table.add_row(e["name"], e["source"], e["target"], ", ".join(e["lost"]) or "nothing")
+    out.print(table)
+
+
+# -- run ------------------------------------------------------------------------------------
+
+
+def _parse_parameters(values: Sequence[str]) -> dict[str, float]:
+    params: dict[str, float] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        try:
+            params[name] = float(raw)
+        except ValueError:
+            raise click.BadParameter(f"{raw!r} is not a number", param_hint="--param") from None
+    return params
+
+
+@cli.command()
+@click.argument("program", metavar="FILE[:NAME]")
+@click.option("-b", "--backend", default="auto", show_default=True,
+              help="Backend name (see `qhpc backends`), or auto: the cheapest emulator that fits.")
+@click.option("-s", "--shots", default=1024, show_default=True, type=click.IntRange(min=1), help="Number of shots.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for a reproducible run.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a circuit parameter.")
+@click.option("--compiler", default=None, help="Force a compiler (see `qhpc plugins`).")
+@click.option("--memory", is_flag=True, help="Also return each shot's bitstring.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (counts, backend, shots, timings).")
+@click.option("--top", default=16, show_default=True, help="How many outcomes to show in the table.")
+def run(program: str, backend: str, shots: int, seed: int | None, params: Sequence[str], compiler: str | None,
+        memory: bool, as_json: bool, top: int) -> None:
+    """Run a program and print its counts and where the time went.
+
+    FILE is an OpenQASM 2 or 3 file, a qhpc JSON circuit, a QPY file, or a Python file that builds
+    a circuit in any installed framework (FILE.py:NAME picks the object, or a function returning one).
+
+    Counts are keyed by bitstrings with the highest classical bit first (clbit 0 is the rightmost
+    character), as Qiskit writes them.
+    """
+    from .programs import load_program
+
+    parameters = _parse_parameters(params)
+    integrator = _integrator()
+    show_progress = err.is_terminal and not as_json
+    status = err.status("reading the program", spinner="dots") if show_progress else None
+    try:
+        if status is not None:
+            status.start()
+        start = time.perf_counter()
+        obj, fmt = load_program(integrator, program)
+        load_seconds = time.perf_counter() - start
+        if status is not None:
+            status.update("converting, validating and compiling")
+        job = integrator.submit(obj, backend=backend, shots=shots, seed=seed, memory=memory,
+                                parameters=parameters or None, compiler=compiler, source_format=fmt)
+        while not job.wait(0.1):
+            if status is not None:
+                status.update(f"job {job.id}: {str(job.status).lower()} on {job.backend}"
+                              + (f" ({job.stage})" if job.stage else ""))
+        result = job.result()
+    finally:
+        if status is not None:
+            status.stop()
+        integrator.close()
+    if as_json:
+        doc = result.to_dict()
+        doc["program"] = program
+        doc["timings_ms"] = {"load": round(load_seconds * 1000, 3), **doc["timings_ms"]}
+        print(json.dumps(doc, indent=2))
+        return
+    _print_result(program, result, load_seconds, top)
+
+
+def _print_result(program: str, result: Any, load_seconds: float, top: int) -> None:
+    counts = sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    out.print(f"[bold]{program}[/bold] on [bold cyan]{result.backend}[/bold cyan]: {result.shots:,} shots"
+              + (f", seed {result.seed}" if result.seed is not None else "") + f"  (job {result.job_id})")
+    registers = ", ".join(f"{name}[{len(bits)}]" for name, bits in result.registers.items())
+    table = Table(title=f"counts (highest clbit first{'; registers ' + registers if registers else ''})")
+    table.add_column("bitstring", style="bold")
+    table.add_column("count", justify="right")
+    table.add_column("probability", justify="right")
+    table.add_column("", min_width=20)
+    most = counts[0][1] if counts else 1
+    for key, value in counts[:top]:
+        table.add_row(key, f"{value:,}", f"{value / result.shots:.4f}", "█" * max(1, round(20 * value / most)))
+    if len(counts) > top:
+        rest = sum(v for _, v in counts[top:])
+        table.add_row(f"... {len(counts) - top} more", f"{rest:,}", f"{rest / result.shots:.4f}", "")
+    out.print(table)
+    timings = {"load": load_seconds, **result.timings}
+    total = sum(timings.values()) or 1.0
+    ttable = Table(title=f"where the time went ({total * 1000:.1f} ms)")
+    ttable.add_column("stage")
+    ttable.add_column("ms", justify="right")
+    ttable.add_column("share", min_width=20)
+    for stage, seconds in timings.items():
+        ttable.add_row(stage, f"{seconds * 1000:.2f}", "█" * round(20 * seconds / total))
+    out.print(ttable)
+    compiled = result.metadata.get("compile", {})
+    if compiled.get("compiler"):
+        out.print(f"compiled by {compiled['compiler']}: depth {compiled.get('depth')}, gates {compiled.get('ops')}")
+
+
+# -- convert --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("program", metavar="FILE[:NAME]")
+@click.option("-t", "--to", "target", required=True, help="Target format (see `qhpc formats`).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+def convert(program: str, target: str, output: str | None) -> None:
+    """Translate a program to another format (e.g. OpenQASM 2 -> OpenQASM 3, Qiskit -> qasm3)."""
+    from .errors import UnknownNameError
+    from .programs import load_program
+
+    integrator = _integrator()
+    if target not in integrator.formats:
+        raise UnknownNameError("format", target, list(integrator.formats))
+    fmt = integrator.formats[target]
+    if not fmt.has_file_form:
+        writable = [n for n, f in integrator.formats.items() if f.has_file_form]
+        raise QhpcError(f"format {target!r} has no file form; convert to one of: {', '.join(writable)}")
+    obj, source = load_program(integrator, program)
+    converted, route = integrator.convert(obj, target, source=source)
+    data = fmt.dumps(converted)
+    if output is None:
+        if isinstance(data, bytes):
+            raise QhpcError(f"format {target!r} is binary; write it to a file with -o FILE")
+        sys.stdout.write(data if data.endswith("\n") else data + "\n")
+    else:
+        mode = "wb" if isinstance(data, bytes) else "w"
+        with open(output, mode) as fh:
+            fh.write(data)
+    if route.lost:
+        err.print(f"note: {route} loses {', '.join(sorted(route.lost))}", style="yellow")
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+
+def _one_line(message: object) -> str:
+    return " ".join(str(message).split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (also used by ``python -m qhpc``)."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    debug = os.environ.get("QHPC_DEBUG", "") not in ("", "0")
+    from qhpc_interop import InteropError
+
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="qhpc", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (QhpcError, InteropError) as exc:
+        if debug:
+            raise
+        err.print(f"error: {_one_line(exc)}", markup=False, style="red")
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if debug:
+            raise
+        err.print(f"internal error: {type(exc).__name__}: {_one_line(exc)} (set QHPC_DEBUG=1 for a traceback)",
+                  markup=False, style="red")
+        return EXIT_INTERNAL_ERROR
+    return 0

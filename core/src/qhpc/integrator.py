@@ -1,0 +1,511 @@
+"""The integrator: takes a program in any installed format and runs it on a backend.
+
+The pipeline, each stage timed into ``job.timings``:
+
+``convert``
+    detect the program's format and translate it to the model (``qhpc.circuit``) along the cheapest
+    route of the conversion graph.
+``startup``
+    only for the first job that uses a backend: load its SDK and read its capabilities.
+``validate``
+    check parameters and shots; pick the backend (``auto``: the lowest-cost emulator the circuit
+    fits, through the ``qhpc_select_backend`` hook) and refuse the job, before running anything, if
+    it fits no backend, with the reasons.
+``compile``
+    fit the circuit to the backend (native gates, coupling map) with the first suitable compiler;
+    results are cached by circuit fingerprint, so a resubmission skips this. Then bind parameters.
+``schedule``
+    hand the job to the scheduler (in-process threads by default); time spent queued.
+``run``
+    the backend executes the compiled circuit.
+``verify``
+    check the readout is consistent (shot total, bitstring width, memory matches counts).
+``postprocess``
+    build the :class:`~qhpc.jobs.Result` in the user's terms (counts keyed by bitstrings, highest
+    clbit first; per-register layout; metadata).
+
+Up to and including ``compile`` the work happens in :meth:`Integrator.submit`, so a job that
+cannot run is refused with an exception; after it the job is accepted and any failure is recorded
+on the job (status ``FAILED`` with the reason) rather than lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from qhpc_interop import Circuit, InteropError
+from qhpc_interop.graph import ConversionGraph, Edge, Route
+
+from .compile import needs_compilation
+from .errors import (
+    CompileError,
+    JobRejectedError,
+    PluginError,
+    ProgramError,
+    QhpcError,
+    TranslationError,
+    UnknownNameError,
+)
+from .interfaces import (
+    MODEL_FORMAT,
+    Backend,
+    CancelToken,
+    Compiler,
+    ExecutionRequest,
+    NoiseCalibrator,
+    ProgramFormat,
+    RunOutput,
+    Scheduler,
+    Translator,
+)
+from .jobs import Job, JobStatus, Result
+from .plugins import PluginRegistry
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SHOTS = 1024
+COMPILE_CACHE_SIZE = 256
+
+
+class Integrator:
+    """Discovers plugins, routes programs, places and runs jobs. Thread-safe; close when done."""
+
+    def __init__(self, registry: PluginRegistry | None = None, *, scheduler: str | Scheduler = "inprocess",
+                 max_workers: int | None = None) -> None:
+        self.registry = registry if registry is not None else PluginRegistry.discover()
+        self._lock = threading.RLock()
+        self._formats: dict[str, ProgramFormat] | None = None
+        self._translators: list[Translator] | None = None
+        self._graph: ConversionGraph | None = None
+        self._backends: dict[str, Backend] | None = None
+        self._compilers: dict[str, Compiler] | None = None
+        self._compile_cache: OrderedDict[tuple[Any, ...], tuple[Circuit, dict[str, Any]]] = OrderedDict()
+        self._jobs: dict[str, Job] = {}
+        self._scheduler_spec = scheduler
+        self._max_workers = max_workers
+        self._scheduler: Scheduler | None = scheduler if isinstance(scheduler, Scheduler) else None
+        self._closed = False
+        self._warm: set[str] = set()
+
+    # -- what the plugins provide -----------------------------------------------------------
+    def _unique(self, hook: str, kind: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for plugin, item in self.registry.collect(hook):
+            name = getattr(item, "name", None)
+            if not isinstance(name, str):
+                log.warning("plugin %s returned a %s without a name: %r", plugin, kind, item)
+                continue
+            if name in out:
+                log.warning("%s %r from plugin %s ignored: the name is already taken", kind, name, plugin)
+                continue
+            out[name] = item
+        return out
+
+    @property
+    def formats(self) -> dict[str, ProgramFormat]:
+        with self._lock:
+            if self._formats is None:
+                self._formats = self._unique("qhpc_program_formats", "format")
+            return self._formats
+
+    @property
+    def translators(self) -> list[Translator]:
+        with self._lock:
+            if self._translators is None:
+                self._translators = [t for _, t in self.registry.collect("qhpc_translators")]
+            return self._translators
+
+    @property
+    def graph(self) -> ConversionGraph:
+        with self._lock:
+            if self._graph is None:
+                graph = ConversionGraph()
+                for t in self.translators:
+                    graph.add(Edge(t.source, t.target, t.name, frozenset(t.preserves), t.cost))
+                self._graph = graph
+            return self._graph
+
+    @property
+    def backends(self) -> dict[str, Backend]:
+        with self._lock:
+            if self._backends is None:
+                self._backends = self._unique("qhpc_backends", "backend")
+            return self._backends
+
+    @property
+    def compilers(self) -> dict[str, Compiler]:
+        with self._lock:
+            if self._compilers is None:
+                self._compilers = self._unique("qhpc_compilers", "compiler")
+            return self._compilers
+
+    @property
+    def noise_calibrators(self) -> dict[str, NoiseCalibrator]:
+        return self._unique("qhpc_noise_calibrators", "noise calibrator")
+
+    def backend(self, name: str) -> Backend:
+        try:
+            return self.backends[name]
+        except KeyError:
+            raise UnknownNameError("backend", name, list(self.backends)) from None
+
+    def compiler(self, name: str) -> Compiler:
+        try:
+            return self.compilers[name]
+        except KeyError:
+            raise UnknownNameError("compiler", name, list(self.compilers)) from None
+
+    @property
+    def scheduler(self) -> Scheduler:
+        with self._lock:
+            if self._scheduler is None:
+                types = {cls.name: cls for _, cls in self.registry.collect("qhpc_schedulers")}
+                name = str(self._scheduler_spec)
+                if name not in types:
+                    raise UnknownNameError("scheduler", name, list(types))
+                cls = types[name]
+                self._scheduler = cls(max_workers=self._max_workers) if self._max_workers else cls()
+            return self._scheduler
+
+    # -- formats and conversion -------------------------------------------------------------
+    def detect_format(self, program: object) -> str:
+        """The name of the format an in-memory program is in."""
+        if isinstance(program, Circuit):
+            return MODEL_FORMAT
+        for name, fmt in self.formats.items():
+            try:
+                if fmt.detect(program):
+                    return name
+            except Exception as exc:  # a format's detect must never take the pipeline down
+                log.warning("format %s failed to inspect a program: %s", name, exc)
+        kinds = ", ".join(sorted(self.formats)) or "none"
+        raise ProgramError(
+            f"qhpc does not know how to read a {type(program).__module__}.{type(program).__qualname__}; "
+            f"installed formats: {kinds} (is the plugin for its framework installed?)"
+        )
+
+    def route(self, source: str, target: str, *, require: Iterable[str] = ()) -> Route:
+        try:
+            return self.graph.route(source, target, require=require)
+        except InteropError as exc:
+            raise TranslationError(str(exc)) from None
+
+    def convert(self, program: object, to: str, *, source: str | None = None,
+                require: Iterable[str] = ()) -> tuple[Any, Route]:
+        """Translate ``program`` to format ``to`` along the cheapest route; returns it and the route."""
+        source = source or self.detect_format(program)
+        route = self.route(source, to, require=require)
+        by_edge = {(t.source, t.target, t.name): t for t in self.translators}
+        current: Any = program
+        for edge in route.edges:
+            translator = by_edge[(edge.source, edge.target, edge.name)]
+            try:
+                current = translator.convert(current)
+            except (QhpcError, InteropError):
+                raise
+            except Exception as exc:
+                raise TranslationError(
+                    f"translator {translator.name} ({edge.source} -> {edge.target}) failed: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+        return current, route
+
+    def to_circuit(self, program: object, *, source: str | None = None) -> tuple[Circuit, Route]:
+        """The program in the model, and the route it took (``source`` names its format if known)."""
+        circuit, route = self.convert(program, MODEL_FORMAT, source=source)
+        if not isinstance(circuit, Circuit):
+            raise TranslationError(f"route {route} did not produce a qhpc circuit")
+        return circuit, route
+
+    # -- feasibility --------------------------------------------------------------------------
+    def fit_report(self, backend: Backend, circuit: Circuit, *, shots: int = 1, memory: bool = False,
+                   compiler: str | None = None) -> list[str]:
+        """Reasons ``circuit`` cannot run on ``backend`` even after compilation (empty: it can)."""
+        caps = backend.capabilities
+        reasons: list[str] = []
+        if caps.paradigm != "gate":
+            reasons.append(f"{backend.name} runs {caps.paradigm} programs, not gate circuits")
+            return reasons
+        if circuit.num_qubits > caps.num_qubits:
+            note = f" ({caps.limit_note})" if caps.limit_note else ""
+            reasons.append(
+                f"the circuit needs {circuit.num_qubits} qubits but {backend.name} holds at most {caps.num_qubits}{note}"
+            )
+        if shots > caps.max_shots:
+            reasons.append(f"{shots} shots exceed {backend.name}'s limit of {caps.max_shots}")
+        if memory and not caps.supports_memory:
+            reasons.append(f"{backend.name} cannot return per-shot memory")
+        if circuit.has_conditionals() and not caps.supports_conditionals:
+            reasons.append(f"{backend.name} cannot run classically conditioned operations")
+        elif circuit.has_mid_circuit_measurement() and not caps.supports_mid_circuit_measurement:
+            reasons.append(f"{backend.name} cannot measure in the middle of a circuit")
+        if "reset" in circuit.gate_names() and not caps.supports_reset:
+            reasons.append(f"{backend.name} cannot reset qubits")
+        if reasons:
+            return reasons
+        if needs_compilation(circuit, caps):
+            _, why = self._pick_compiler(backend, circuit, compiler)
+            if why:
+                reasons.append(why)
+        return reasons
+
+    def _pick_compiler(self, backend: Backend, circuit: Circuit, requested: str | None) -> tuple[Compiler | None, str]:
+        caps = backend.capabilities
+        names = [requested] if requested else list(backend.preferred_compilers)
+        tried: list[str] = []
+        for name in names:
+            compiler = self.compilers.get(name)
+            if compiler is None:
+                if requested:
+                    raise UnknownNameError("compiler", name, list(self.compilers))
+                continue
+            why = compiler.can_compile(circuit, caps)
+            if why is None:
+                return compiler, ""
+            tried.append(f"{name}: {why}")
+        needs = "; ".join(needs_compilation(circuit, caps))
+        detail = "; ".join(tried) if tried else "no compiler for it is installed"
+        return None, f"{backend.name} cannot run it as it is ({needs}) and no compiler can fit it ({detail})"
+
+    def feasible_backends(self, circuit: Circuit, *, shots: int = 1, memory: bool = False,
+                          emulators_only: bool = True) -> tuple[list[Backend], dict[str, list[str]]]:
+        """The backends ``circuit`` fits, and why each other one does not."""
+        fits: list[Backend] = []
+        rejected: dict[str, list[str]] = {}
+        for name, backend in self.backends.items():
+            try:
+                caps = backend.capabilities
+            except Exception as exc:
+                rejected[name] = [f"unavailable: {type(exc).__name__}: {exc}"]
+                continue
+            if emulators_only and caps.kind != "emulator":
+                continue
+            reasons = self.fit_report(backend, circuit, shots=shots, memory=memory)
+            if reasons:
+                rejected[name] = reasons
+            else:
+                fits.append(backend)
+        return fits, rejected
+
+    # -- compilation --------------------------------------------------------------------------
+    def compile(self, circuit: Circuit, backend: Backend, *, compiler: str | None = None,
+                seed: int | None = None, options: Mapping[str, Any] | None = None) -> tuple[Circuit, dict[str, Any]]:
+        """``circuit`` fitted to ``backend`` (cached by fingerprint), with what was done."""
+        caps = backend.capabilities
+        if compiler is None and not needs_compilation(circuit, caps):
+            return circuit, {"compiler": None}
+        key = (circuit.fingerprint(), backend.name, compiler, seed, tuple(sorted((options or {}).items())))
+        with self._lock:
+            hit = self._compile_cache.get(key)
+            if hit is not None:
+                self._compile_cache.move_to_end(key)
+                return hit[0], {**hit[1], "cached": True}
+        chosen, why = self._pick_compiler(backend, circuit, compiler)
+        if chosen is None:
+            raise CompileError(why)
+        compiled = chosen.compile(circuit, caps, seed=seed, options=options)
+        leftover = needs_compilation(compiled, caps)
+        if leftover:
+            raise CompileError(f"compiler {chosen.name} left the circuit unfit for {backend.name}: {'; '.join(leftover)}")
+        # registers and names are the user's; a compiler may drop them
+        compiled.cregs = list(circuit.cregs) if compiled.num_clbits == circuit.num_clbits else compiled.cregs
+        info = {"compiler": chosen.name, "ops": compiled.count_ops(), "depth": compiled.depth()}
+        with self._lock:
+            self._compile_cache[key] = (compiled, info)
+            if len(self._compile_cache) > COMPILE_CACHE_SIZE:
+                self._compile_cache.popitem(last=False)
+        return compiled, {**info, "cached": False}
+
+    # -- running ------------------------------------------------------------------------------
+    def submit(self, program: object, *, backend: str = "auto", shots: int = DEFAULT_SHOTS,
+               seed: int | None = None, memory: bool = False, parameters: Mapping[Any, float] | None = None,
+               compiler: str | None = None, options: Mapping[str, Any] | None = None,
+               source_format: str | None = None) -> Job:
+        """Validate, convert and compile ``program`` and queue it; returns the accepted :class:`Job`.
+
+        Raises (and queues nothing) if the program cannot be read, has unbound parameters, or fits
+        no backend. ``parameters`` binds symbolic parameters by name; ``source_format`` names the
+        program's format when detection cannot tell (a string of OpenQASM, say).
+        """
+        if self._closed:
+            raise QhpcError("this integrator is closed")
+        job = Job(backend=backend, shots=shots, seed=seed)
+        with job._stage("convert"):
+            circuit, route = self.to_circuit(program, source=source_format)
+        if backend not in self._warm:
+            # first use of these backends: their SDKs load when capabilities are first read
+            with job._stage("startup"):
+                self._warm_up(backend)
+        with job._stage("validate"):
+            self._validate_request(circuit, shots, seed, parameters)
+            target = self._choose_backend(circuit, backend, shots=shots, memory=memory, compiler=compiler,
+                                          options=dict(options or {}))
+            job.backend = target.name
+        with job._stage("compile"):
+            try:
+                compiled, compile_info = self.compile(circuit, target, compiler=compiler, seed=seed)
+            except CompileError as exc:
+                raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
+            if compiled.is_parameterized:
+                compiled = compiled.bind(dict(parameters or {}))
+        job.metadata.update({
+            "route": str(route), "format": route.source, "compile": compile_info,
+            "num_qubits": circuit.num_qubits, "num_clbits": circuit.num_clbits,
+        })
+        request = ExecutionRequest(job.id, target.name, compiled, shots, seed, memory, dict(options or {}))
+        self._accept(job, request, circuit)
+        return job
+
+    def run(self, program: object, *, timeout: float | None = None, **kwargs: Any) -> Result:
+        """Submit and wait: the :class:`Result` of ``program`` (see :meth:`submit` for arguments)."""
+        return self.submit(program, **kwargs).result(timeout)
+
+    def job(self, job_id: str) -> Job:
+        try:
+            return self._jobs[job_id]
+        except KeyError:
+            raise UnknownNameError("job", job_id, list(self._jobs)[-20:]) from None
+
+    def _warm_up(self, name: str) -> None:
+        """Read the capabilities of ``name`` (every backend for ``auto``) so their SDKs are loaded."""
+        targets = list(self.backends.values()) if name == "auto" else [self.backends.get(name)]
+        for backend in targets:
+            if backend is None:
+                continue
+            try:
+                backend.capabilities  # noqa: B018 - loads the SDK and caches the capabilities
+            except Exception as exc:  # reported by the fit check
+                log.warning("backend %s is unavailable: %s", backend.name, exc)
+        self._warm.add(name)
+
+    def _validate_request(self, circuit: Circuit, shots: int, seed: int | None,
+                          parameters: Mapping[Any, float] | None) -> None:
+        if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
+            raise JobRejectedError(f"shots must be a positive integer, not {shots!r}")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+            raise JobRejectedError(f"seed must be a non-negative integer, not {seed!r}")
+        if circuit.num_clbits == 0:
+            raise JobRejectedError("the circuit measures nothing (no classical bits): add measurements to get counts")
+        free = {p.name for p in circuit.parameters}
+        given = {getattr(k, "name", k) for k in (parameters or {})}
+        if free - given:
+            raise JobRejectedError(
+                f"the circuit has unbound parameter(s) {', '.join(sorted(free - given))}; pass parameters={{...}}"
+            )
+        if given - free:
+            raise JobRejectedError(f"parameter(s) {', '.join(sorted(map(str, given - free)))} are not in the circuit")
+
+    def _choose_backend(self, circuit: Circuit, name: str, *, shots: int, memory: bool, compiler: str | None,
+                        options: dict[str, Any]) -> Backend:
+        if name != "auto":
+            backend = self.backend(name)
+            reasons = self.fit_report(backend, circuit, shots=shots, memory=memory, compiler=compiler)
+            if reasons:
+                raise JobRejectedError(f"{backend.name} cannot run this circuit: {'; '.join(reasons)}")
+            return backend
+        fits, rejected = self.feasible_backends(circuit, shots=shots, memory=memory)
+        if not fits:
+            detail = " | ".join(f"{n}: {'; '.join(r)}" for n, r in rejected.items()) or "no emulator is installed"
+            raise JobRejectedError(f"no emulator can run this circuit ({circuit.num_qubits} qubits): {detail}")
+        chosen = self.registry.pm.hook.qhpc_select_backend(
+            circuit=circuit, candidates=fits, options={"shots": shots, "memory": memory, **options}
+        )
+        if chosen is None or chosen not in fits:
+            raise PluginError(f"backend selection returned {chosen!r}, which is not a feasible candidate")
+        return chosen
+
+    def _accept(self, job: Job, request: ExecutionRequest, circuit: Circuit) -> None:
+        self._jobs[job.id] = job
+        job._add_listener(self._notify)
+        self._notify(job, "submitted")
+        backend = self.backends[request.backend]
+        clock: dict[str, float] = {}
+
+        def on_start() -> None:
+            job.timings["schedule"] = time.perf_counter() - clock["queued"]
+            clock["started"] = time.perf_counter()
+            job.stage = "run"
+            job._set_status(JobStatus.RUNNING, "running")
+
+        def on_done(output: RunOutput) -> None:
+            job.timings["run"] = time.perf_counter() - clock["started"]
+            with job._stage("verify"):
+                verify_output(output, request, circuit.num_clbits)
+            with job._stage("postprocess"):
+                result = Result(
+                    counts=output.counts, shots=request.shots, backend=backend.name, seed=request.seed,
+                    job_id=job.id, memory=output.memory, timings=job.timings,
+                    registers={r.name: list(r.bits) for r in circuit.cregs},
+                    metadata={**job.metadata, "backend_metadata": output.metadata},
+                )
+            job.stage = None
+            job._finish(result)
+
+        def on_error(exc: BaseException) -> None:
+            if "started" in clock and "run" not in job.timings:
+                job.timings["run"] = time.perf_counter() - clock["started"]
+            message = str(exc) if isinstance(exc, (QhpcError, InteropError)) else f"{type(exc).__name__}: {exc}"
+            log.info("job %s failed: %s", job.id, message)
+            job._fail(message)
+
+        def on_cancelled() -> None:
+            job._set_status(JobStatus.CANCELLED)
+
+        def execute(req: ExecutionRequest, token: CancelToken) -> RunOutput:
+            return backend.run(req.circuit, shots=req.shots, seed=req.seed, memory=req.memory,
+                               options=req.options, cancel=token)
+
+        scheduler = self.scheduler
+        job._cancel_hook = lambda: scheduler.cancel(job.id)
+        clock["queued"] = time.perf_counter()
+        scheduler.submit(request, execute, on_start=on_start, on_done=on_done, on_error=on_error,
+                         on_cancelled=on_cancelled)
+
+    def _notify(self, job: Job, event: str) -> None:
+        for impl in self.registry.pm.hook.qhpc_job_event.get_hookimpls():
+            try:
+                impl.function(job=job, event=event)
+            except Exception as exc:
+                log.warning("plugin %s failed on job event %s: %s", impl.plugin_name, event, exc)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the scheduler (finishing queued jobs with ``wait``) and release backends."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=wait)
+        for backend in (self._backends or {}).values():
+            try:
+                backend.close()
+            except Exception as exc:
+                log.warning("backend %s failed to close: %s", backend.name, exc)
+
+    def __enter__(self) -> Integrator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def verify_output(output: RunOutput, request: ExecutionRequest, num_clbits: int) -> None:
+    """Raise if a backend's readout is inconsistent with the request."""
+    name = request.backend
+    total = sum(output.counts.values())
+    if total != request.shots:
+        raise QhpcError(f"{name} returned {total} shots of counts for a job of {request.shots}")
+    for key, value in output.counts.items():
+        if len(key) != num_clbits or key.strip("01"):
+            raise QhpcError(f"{name} returned a malformed bitstring {key!r} (expected {num_clbits} bits of 0/1)")
+        if value < 0:
+            raise QhpcError(f"{name} returned a negative count for {key!r}")
+    if request.memory:
+        if output.memory is None or len(output.memory) != request.shots:
+            raise QhpcError(f"{name} did not return one memory entry per shot")
+        if Counter(output.memory) != Counter(output.counts):
+            raise QhpcError(f"{name} returned per-shot memory that does not match its counts")

@@ -1,0 +1,280 @@
+"""The small interfaces a plugin implements: formats, translators, backends, compilers, schedulers.
+
+A plugin returns instances of these from the hooks in :mod:`qhpc.hookspecs`. Each interface says
+what it promises in its docstring; the conformance kit :mod:`qhpc.testing` checks the promises.
+
+Backends are the execution layer: an emulator or the front-end of a QPU (on-premise or remote).
+A backend *declares* what it can run in :class:`BackendCapabilities`; the integrator refuses a job
+that does not fit before running it, so ``Backend.run`` only ever sees circuits that fit.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qhpc_interop import Circuit
+
+#: The format name of the in-memory program model, the hub of the conversion graph.
+MODEL_FORMAT = "qhpc.circuit"
+
+
+# -- program formats and translators ---------------------------------------------------------
+
+
+class ProgramFormat(ABC):
+    """A way to write a quantum program: an SDK's object (``qiskit``), or a text/binary file format.
+
+    ``name`` is the node name in the conversion graph. A format that has a file form sets
+    ``extensions`` and implements :meth:`load_file`/:meth:`dumps`.
+    """
+
+    name: str
+    description: str = ""
+    #: File name suffixes (with the dot) this format reads, e.g. ``(".qasm",)``.
+    extensions: tuple[str, ...] = ()
+    #: True when :meth:`dumps` returns ``bytes`` rather than ``str``.
+    binary: bool = False
+
+    def detect(self, program: object) -> bool:
+        """Whether an in-memory ``program`` object is in this format (cheap; must not import an SDK
+        unless the object's own module shows it comes from that SDK)."""
+        return False
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether the file at ``path`` (whose first bytes are ``head``) is in this format.
+
+        The default accepts any file with one of :attr:`extensions`; formats sharing an extension
+        (OpenQASM 2 and 3) look at ``head``.
+        """
+        return path.suffix.lower() in self.extensions
+
+    def load_file(self, path: Path) -> Any:
+        """Read a program of this format from a file."""
+        raise NotImplementedError(f"format {self.name!r} has no file form")
+
+    def dumps(self, program: Any) -> str | bytes:
+        """Serialise a program of this format (text, or bytes if :attr:`binary`)."""
+        raise NotImplementedError(f"format {self.name!r} has no file form")
+
+    @property
+    def has_file_form(self) -> bool:
+        return type(self).dumps is not ProgramFormat.dumps
+
+
+class Translator(ABC):
+    """Converts a program from format ``source`` to format ``target``.
+
+    ``preserves`` declares what survives (see :data:`qhpc_interop.graph.PROPERTIES`): the
+    conformance kit holds a translator to it (e.g. ``global_phase`` declared means the unitary is
+    kept exactly, not only up to a global phase). Raise :class:`qhpc.errors.TranslationError`
+    naming the operation and its position for anything the target cannot hold.
+    """
+
+    name: str
+    source: str
+    target: str
+    preserves: frozenset[str]
+    cost: float = 1.0
+
+    @abstractmethod
+    def convert(self, program: Any) -> Any:
+        """The program in the target format."""
+
+
+# -- backends -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackendCapabilities:
+    """What a backend can run. The integrator checks every job against this before running it.
+
+    ``native_gates`` are the library gate names the backend runs directly (``None``: every standard
+    gate); anything else must be compiled away first. ``coupling_map`` lists the directed qubit
+    pairs a two-qubit gate may act on (``None``: all to all).
+    """
+
+    num_qubits: int
+    paradigm: str = "gate"  # "gate" | "analog" | "photonic"
+    native_gates: frozenset[str] | None = None
+    supports_unitary: bool = True
+    coupling_map: tuple[tuple[int, int], ...] | None = None
+    supports_noise: bool = False
+    noisy: bool = False  # the backend itself is noisy (a QPU, or an emulator with a noise model)
+    max_shots: int = 10_000_000
+    supports_memory: bool = True
+    supports_mid_circuit_measurement: bool = True
+    supports_conditionals: bool = True
+    supports_reset: bool = True
+    kind: str = "emulator"  # "emulator" | "qpu"
+    location: str = "local"  # "local" | "on-prem" | "remote"
+    device: str = "CPU"  # "CPU" | "GPU" | "QPU"
+    description: str = ""
+    #: Plain words on what bounds ``num_qubits`` (shown by ``qhpc backends``).
+    limit_note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in self.__dict__.items():
+            if isinstance(value, frozenset):
+                value = sorted(value)
+            elif isinstance(value, tuple):
+                value = [list(v) if isinstance(v, tuple) else v for v in value]
+            out[key] = value
+        return out
+
+
+@dataclass
+class RunOutput:
+    """What a backend returns for one circuit.
+
+    ``counts`` maps bitstrings over all of the circuit's clbits, **highest clbit first** (clbit 0 is
+    the rightmost character, as Qiskit writes them), to the number of shots that read them.
+    ``memory`` (when asked for) lists each shot's bitstring in order.
+    """
+
+    counts: dict[str, int]
+    memory: list[str] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class CancelToken:
+    """Set when a job's cancellation is requested; a long-running backend checks it between steps."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class Backend(ABC):
+    """An emulator, or the front-end of a QPU. Stateless between jobs apart from caches.
+
+    Implementations must be safe to call from several worker threads at once.
+    """
+
+    name: str
+    description: str = ""
+    #: Compilers to try, in order, when a circuit does not fit as it is (names of registered compilers).
+    preferred_compilers: tuple[str, ...] = ("decompose", "qiskit")
+
+    @property
+    @abstractmethod
+    def capabilities(self) -> BackendCapabilities:
+        """What this backend can run (may be computed lazily on first access)."""
+
+    @abstractmethod
+    def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,
+            options: Mapping[str, Any], cancel: CancelToken) -> RunOutput:
+        """Run a bound circuit that fits :attr:`capabilities` and return its readout."""
+
+    def estimate_cost(self, circuit: Circuit) -> float:
+        """A relative cost of running ``circuit`` here (lower is better), for automatic selection."""
+        return float(len(circuit.instructions)) * 2.0 ** circuit.num_qubits
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (connections, GPU memory). Called when the integrator closes."""
+
+
+def statevector_qubit_limit(memory_bytes: int, bytes_per_amplitude: int = 16, density: bool = False) -> int:
+    """How many qubits of statevector (or density matrix) fit in ``memory_bytes``."""
+    amplitudes = memory_bytes / bytes_per_amplitude
+    bits = math.floor(math.log2(amplitudes)) if amplitudes >= 1 else 0
+    return bits // 2 if density else bits
+
+
+# -- compilers, calibration, scheduling -----------------------------------------------------------
+
+
+class Compiler(ABC):
+    """Rewrites a circuit so it fits a target: native gates, coupling map, optimisation.
+
+    The result must implement the same operation (the conformance kit checks the unitary, and that
+    every clbit still reads the same qubit's value).
+    """
+
+    name: str
+    description: str = ""
+
+    def can_compile(self, circuit: Circuit, target: BackendCapabilities) -> str | None:
+        """``None`` if this compiler can fit ``circuit`` to ``target``, else why not (one line)."""
+        return None
+
+    @abstractmethod
+    def compile(self, circuit: Circuit, target: BackendCapabilities, *, seed: int | None = None,
+                options: Mapping[str, Any] | None = None) -> Circuit:
+        """The circuit rewritten to fit ``target``."""
+
+
+class NoiseCalibrator(ABC):
+    """Turns device calibration data into a noise model an emulator can apply (the NISQ layer).
+
+    The contract is deliberately small until the calibration layer lands: a calibrator names the
+    devices it understands and produces a noise description for a backend that supports noise.
+    """
+
+    name: str
+    description: str = ""
+
+    @abstractmethod
+    def noise_model(self, calibration: Mapping[str, Any]) -> Any:
+        """A noise model built from a calibration snapshot."""
+
+
+@dataclass
+class ExecutionRequest:
+    """Everything needed to execute one compiled job, in serialisable form (for remote schedulers).
+
+    ``circuit`` is the compiled, bound circuit; a scheduler that runs jobs in another process ships
+    ``qhpc_interop.wire.dumps(circuit)`` and the rest as JSON.
+    """
+
+    job_id: str
+    backend: str
+    circuit: Circuit
+    shots: int
+    seed: int | None
+    memory: bool
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Scheduler(ABC):
+    """Places accepted jobs on resources and runs them: in-process threads, Slurm, ...
+
+    ``submit`` must not block on the execution; it hands the job on and returns. The scheduler
+    calls ``execute(request, cancel)`` where the job should run (or ships the request to a process
+    that does the same) and reports through ``on_start``/``on_done``/``on_error``.
+    """
+
+    name: str
+    description: str = ""
+
+    @abstractmethod
+    def submit(
+        self,
+        request: ExecutionRequest,
+        execute: Callable[[ExecutionRequest, CancelToken], RunOutput],
+        *,
+        on_start: Callable[[], None],
+        on_done: Callable[[RunOutput], None],
+        on_error: Callable[[BaseException], None],
+        on_cancelled: Callable[[], None],
+    ) -> None:
+        """Queue a request for execution."""
+
+    @abstractmethod
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a queued job (True), or ask a running one to stop (True if it will); False if too late."""
+
+    def shutdown(self, wait: bool = True) -> None:  # noqa: B027 - optional hook
+        """Stop accepting work; with ``wait``, finish what is queued."""

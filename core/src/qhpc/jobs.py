@@ -1,0 +1,185 @@
+"""Jobs and results.
+
+A :class:`Job` is what :meth:`qhpc.Integrator.submit` hands back: it moves through
+``QUEUED -> RUNNING -> DONE | FAILED | CANCELLED`` and records how long each pipeline stage took.
+Its :class:`Result` carries the counts (bitstrings with the highest classical bit first, as
+Qiskit writes them), optional per-shot memory, and metadata (backend, seed, stage timings).
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import JobCancelledError, JobFailedError
+
+#: Pipeline stages, in the order a job passes them (see :mod:`qhpc.integrator`). ``startup`` is
+#: recorded only by the first job that uses a backend (loading its SDK).
+STAGES = ("convert", "startup", "validate", "compile", "schedule", "run", "verify", "postprocess")
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def final(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class Result:
+    """The outcome of a job, in the user's terms.
+
+    ``counts`` keys are bitstrings over all classical bits, highest bit first: for a circuit whose
+    clbit 0 reads 1 and clbit 1 reads 0 the key is ``"01"``. ``registers`` maps each classical
+    register name to its clbit indices so a key can be split per register (:meth:`register_counts`).
+    """
+
+    counts: dict[str, int]
+    shots: int
+    backend: str
+    seed: int | None
+    job_id: str
+    memory: list[str] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    registers: dict[str, list[int]] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_clbits(self) -> int:
+        return len(next(iter(self.counts))) if self.counts else 0
+
+    def probabilities(self) -> dict[str, float]:
+        return {k: v / self.shots for k, v in self.counts.items()}
+
+    def most_frequent(self) -> str:
+        return max(self.counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+
+    def register_counts(self, register: str) -> dict[str, int]:
+        """Counts marginalised onto one classical register (its highest bit first)."""
+        bits = self.registers[register]
+        n = self.num_clbits
+        out: dict[str, int] = {}
+        for key, value in self.counts.items():
+            sub = "".join(key[n - 1 - b] for b in reversed(bits))
+            out[sub] = out.get(sub, 0) + value
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (what ``qhpc run --json`` prints). Timings are in milliseconds."""
+        return {
+            "job_id": self.job_id,
+            "backend": self.backend,
+            "shots": self.shots,
+            "seed": self.seed,
+            "counts": dict(sorted(self.counts.items())),
+            "memory": self.memory,
+            "registers": self.registers,
+            "bit_order": "highest classical bit first (clbit 0 is the rightmost character)",
+            "timings_ms": {k: round(v * 1000, 3) for k, v in self.timings.items()},
+            "metadata": self.metadata,
+        }
+
+
+class Job:
+    """A submitted program. Thread-safe; wait with :meth:`result` or poll :attr:`status`."""
+
+    def __init__(self, *, backend: str, shots: int, seed: int | None, job_id: str | None = None) -> None:
+        self.id = job_id or uuid.uuid4().hex[:16]
+        self.backend = backend
+        self.shots = shots
+        self.seed = seed
+        self.timings: dict[str, float] = {}
+        self.stage: str | None = None
+        self.error: str | None = None
+        self.metadata: dict[str, Any] = {}
+        self.created_at = time.time()
+        self.finished_at: float | None = None
+        self._status = JobStatus.QUEUED
+        self._result: Result | None = None
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._cancel_hook: Callable[[], bool] | None = None
+        self._listeners: list[Callable[[Job, str], None]] = []
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def status(self) -> JobStatus:
+        return self._status
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def _set_status(self, status: JobStatus, event: str | None = None) -> bool:
+        with self._lock:
+            if self._status.final:
+                return False
+            self._status = status
+            if status.final:
+                self.finished_at = time.time()
+        if status.final:
+            self._done.set()
+        for listener in list(self._listeners):
+            listener(self, event or status.value.lower())
+        return True
+
+    def _finish(self, result: Result) -> None:
+        self._result = result
+        self._set_status(JobStatus.DONE)
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        self._set_status(JobStatus.FAILED)
+
+    def _add_listener(self, listener: Callable[[Job, str], None]) -> None:
+        self._listeners.append(listener)
+
+    @contextmanager
+    def _stage(self, name: str) -> Any:
+        """Time a pipeline stage into :attr:`timings` (seconds)."""
+        self.stage = name
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+    # -- user API ---------------------------------------------------------------------------
+    def result(self, timeout: float | None = None) -> Result:
+        """Wait for the job and return its result; raises if it failed or was cancelled."""
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"job {self.id} not finished after {timeout} s (status {self._status})")
+        if self._status is JobStatus.DONE:
+            assert self._result is not None
+            return self._result
+        if self._status is JobStatus.CANCELLED:
+            raise JobCancelledError(f"job {self.id} was cancelled")
+        raise JobFailedError(f"job {self.id} on {self.backend} failed: {self.error}")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def cancel(self) -> bool:
+        """Cancel the job: a queued job is cancelled at once; a running one is asked to stop
+        (the backend stops at its next check, and the job ends CANCELLED without a result).
+        Returns False if the job had already finished."""
+        if self._status.final:
+            return False
+        hook = self._cancel_hook
+        return hook() if hook is not None else self._set_status(JobStatus.CANCELLED)
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self._status} on {self.backend}>"

@@ -1,0 +1,115 @@
+"""Loading programs from files: OpenQASM, JSON, QPY, ... and Python files that build a circuit.
+
+``load_program("ghz.qasm")`` asks each installed format whether it reads the file (formats that
+share an extension, like OpenQASM 2 and 3, look at its header). ``load_program("bell.py:circuit")``
+runs the Python file (with ``__name__ == "__qhpc__"``, so a ``__main__`` block does not run) and
+takes ``circuit`` from it: a program object in any installed framework, or a function of no
+arguments returning one. Without ``:name``, the file must define exactly one program object.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ProgramError
+
+if TYPE_CHECKING:
+    from .integrator import Integrator
+
+
+def split_spec(spec: str) -> tuple[Path, str | None]:
+    """``"file.py:name"`` -> (path, name); a plain path -> (path, None)."""
+    if ":" in spec:
+        head, _, tail = spec.rpartition(":")
+        if tail.isidentifier() and not Path(spec).exists():
+            return Path(head), tail
+    return Path(spec), None
+
+
+def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
+    """The program a file holds and its format name (``None`` when it must be detected)."""
+    path, name = split_spec(spec)
+    if not path.exists():
+        raise ProgramError(f"{path}: no such file")
+    if path.is_dir():
+        raise ProgramError(f"{path}: is a directory, not a program file")
+    if path.suffix == ".py":
+        return load_python(integrator, path, name), None
+    if name is not None:
+        raise ProgramError(f"{spec}: ':{name}' selects an object in a Python file; {path.name} is not one")
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    readers = [fmt for fmt in integrator.formats.values() if fmt.extensions]
+    for fmt in readers:
+        if fmt.sniff(path, head):
+            try:
+                return fmt.load_file(path), fmt.name
+            except UnicodeDecodeError as exc:
+                raise ProgramError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    known = sorted({ext for fmt in readers for ext in fmt.extensions} | {".py"})
+    raise ProgramError(f"{path}: qhpc cannot tell what program this is; it reads {', '.join(known)} files")
+
+
+def load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
+    """Run a Python file and return the program object it defines (see module docstring)."""
+    directory = str(path.resolve().parent)
+    sys.path.insert(0, directory)
+    try:
+        namespace = runpy.run_path(str(path), run_name="__qhpc__")
+    except SystemExit as exc:
+        raise ProgramError(f"{path}: the file called exit({exc.code}) while qhpc loaded it") from None
+    except Exception as exc:
+        line = _line_in(path, exc)
+        raise ProgramError(f"{path}{line}: running the file raised {type(exc).__name__}: {exc}") from None
+    finally:
+        if sys.path and sys.path[0] == directory:
+            sys.path.pop(0)
+    if name is not None:
+        if name not in namespace:
+            found = _programs(integrator, namespace)
+            hint = f"; it defines {', '.join(found)}" if found else ""
+            raise ProgramError(f"{path}: defines no {name!r}{hint}")
+        obj = namespace[name]
+        if callable(obj) and not _is_program(integrator, obj):
+            try:
+                obj = obj()
+            except Exception as exc:
+                line = _line_in(path, exc)
+                raise ProgramError(f"{path}{line}: {name}() raised {type(exc).__name__}: {exc}") from None
+        return obj
+    found = _programs(integrator, namespace)
+    if len(found) == 1:
+        return namespace[found[0]]
+    if not found:
+        raise ProgramError(f"{path}: defines no program object qhpc can read; name one with {path}:NAME")
+    raise ProgramError(f"{path}: defines several programs ({', '.join(found)}); choose one with {path}:NAME")
+
+
+def _is_program(integrator: Integrator, obj: object) -> bool:
+    try:
+        integrator.detect_format(obj)
+        return True
+    except ProgramError:
+        return False
+
+
+def _programs(integrator: Integrator, namespace: dict[str, Any]) -> list[str]:
+    return [
+        key for key, value in namespace.items()
+        if not key.startswith("_") and not isinstance(value, (str, bytes, type)) and not callable(value)
+        and _is_program(integrator, value)
+    ]
+
+
+def _line_in(path: Path, exc: BaseException) -> str:
+    """``:LINE`` of the deepest traceback frame inside ``path``, if any."""
+    target = str(path.resolve())
+    line = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and Path(frame.filename).resolve().as_posix() == Path(target).as_posix():
+            line = f":{frame.lineno}"
+    return line

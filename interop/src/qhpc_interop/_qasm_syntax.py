@@ -1,0 +1,449 @@
+"""Tokenizer, token stream and expression parser shared by the OpenQASM 2 and 3 readers.
+
+The lexer produces :class:`Token` objects carrying their 1-based line and column; it skips
+whitespace, ``//`` line comments and ``/* */`` block comments (an unterminated block comment is a
+:class:`QasmSyntaxError` at its ``/*``). In OpenQASM 3 mode it also accepts unicode identifiers,
+``_`` digit separators, hexadecimal/octal/binary integers, hardware qubits ``$n``, single-quoted
+strings and timing literals (``100ns``: a ``timing`` token the readers refuse), and it drops
+``pragma`` / ``#pragma`` lines and ``@annotation`` lines (a pragma or annotation must be the first
+thing on its line).
+
+:class:`Parser` is the recursive-descent base both readers extend: look-ahead, ``expect`` with
+"expected X, found Y" errors, and a precedence-climbing expression parser whose operators,
+functions and constants come from an :class:`ExprDialect`. Expressions evaluate, as they are
+parsed, to :data:`~qhpc_interop.params.ParamValue` (constants are folded; names of parameters stay
+symbolic). While parsing, integer-typed constants are kept as Python ``int`` so OpenQASM 3 integer
+semantics hold (``7/2`` is ``3`` there, as in Qiskit's reader; OpenQASM 2 divides as reals).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import NoReturn
+
+from .errors import ParameterError, QasmSyntaxError, QasmUnsupportedError
+from .params import Expr, ParamValue, apply
+
+#: A value while an expression is evaluated: ints stay ints until they meet a real or a symbol.
+Value = int | float | Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One lexical token. ``kind`` is one of ``id int real string op hwqubit timing imag eof``.
+
+    ``text`` is the source text (for ``string`` the contents without quotes, for ``hwqubit`` the
+    digits after ``$``); ``line`` and ``col`` are 1-based.
+    """
+
+    kind: str
+    text: str
+    line: int
+    col: int
+    #: the column just after the token (where a missing ';' is reported)
+    end_col: int = 0
+
+    def describe(self) -> str:
+        """How the token is named in an error message."""
+        if self.kind == "eof":
+            return "end of file"
+        if self.kind == "string":
+            return f'"{self.text}"'
+        if self.kind == "hwqubit":
+            return f"'${self.text}'"
+        return f"'{self.text}'"
+
+
+_OPERATORS = sorted(
+    [
+        "<<=", ">>=", "**=",
+        "->", "==", "!=", "<=", ">=", "<<", ">>", "&&", "||", "**", "++",
+        "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+        ";", ",", "(", ")", "[", "]", "{", "}", "+", "-", "*", "/", "%", "^", "@", ":", "=", "<", ">",
+        "!", "~", "&", "|", ".",
+    ],
+    key=len,
+    reverse=True,
+)
+_OPERATOR_RE = re.compile("|".join(re.escape(op) for op in _OPERATORS))
+_SPACE_RE = re.compile(r"[ \t\r\f\v]+")
+_IDENT2_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT3_RE = re.compile(r"[^\W\d]\w*")
+_NUMBER2_RE = re.compile(
+    r"[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+|[0-9]+"
+)
+_DIGITS = r"[0-9](?:_?[0-9])*"
+_NUMBER3_RE = re.compile(
+    r"0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*|0[bB][01](?:_?[01])*|0o[0-7](?:_?[0-7])*"
+    rf"|{_DIGITS}\.(?:{_DIGITS})?(?:[eE][+-]?[0-9]+)?|\.{_DIGITS}(?:[eE][+-]?[0-9]+)?"
+    rf"|{_DIGITS}[eE][+-]?[0-9]+|{_DIGITS}"
+)
+_UNIT_RE = re.compile(r"(?:dt|ns|us|µs|ms|s)(?!\w)")
+_IMAG_RE = re.compile(r"im(?!\w)")
+_PRAGMA_RE = re.compile(r"#?pragma(?!\w)")
+_ANNOTATION_RE = re.compile(r"@[^\W\d]")
+
+
+def tokenize(text: str, *, source: str = "<qasm>", version: int = 3) -> Iterator[Token]:
+    """Yield the tokens of ``text`` (then one ``eof`` token), lazily, so errors come in order."""
+    v3 = version >= 3
+    ident_re = _IDENT3_RE if v3 else _IDENT2_RE
+    number_re = _NUMBER3_RE if v3 else _NUMBER2_RE
+    pos, line, line_start = 0, 1, 0
+    at_line_start = True
+    n = len(text)
+
+    def fail(message: str, at: int) -> NoReturn:
+        raise QasmSyntaxError(message, line, at - line_start + 1, source)
+
+    while pos < n:
+        ch = text[pos]
+        if ch == "\n":
+            pos += 1
+            line, line_start, at_line_start = line + 1, pos, True
+            continue
+        m = _SPACE_RE.match(text, pos)
+        if m:
+            pos = m.end()
+            continue
+        if text.startswith("//", pos):
+            end = text.find("\n", pos)
+            pos = n if end < 0 else end
+            continue
+        if text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            if end < 0:
+                fail("unterminated comment: '/*' has no closing '*/'", pos)
+            for k in range(pos, end):
+                if text[k] == "\n":
+                    line, line_start = line + 1, k + 1
+            pos = end + 2
+            continue
+        if v3 and at_line_start and (_PRAGMA_RE.match(text, pos) or _ANNOTATION_RE.match(text, pos)):
+            end = text.find("\n", pos)
+            pos = n if end < 0 else end
+            continue
+        col = pos - line_start + 1
+        at_line_start = False
+        m = ident_re.match(text, pos)
+        if m:
+            pos = m.end()
+            yield Token("id", m.group(), line, col, col + len(m.group()))
+            continue
+        m = number_re.match(text, pos)
+        if m:
+            pos = m.end()
+            kind = "real" if any(c in m.group() for c in ".eE") and not m.group()[:2].lower() == "0x" else "int"
+            if v3:
+                unit = _UNIT_RE.match(text, pos)
+                if unit:
+                    pos = unit.end()
+                    yield Token("timing", m.group() + unit.group(), line, col, pos - line_start + 1)
+                    continue
+                imag = _IMAG_RE.match(text, pos)
+                if imag:
+                    pos = imag.end()
+                    yield Token("imag", m.group() + "im", line, col, pos - line_start + 1)
+                    continue
+            yield Token(kind, m.group(), line, col, pos - line_start + 1)
+            continue
+        if ch == '"' or (v3 and ch == "'"):
+            end = text.find(ch, pos + 1)
+            newline = text.find("\n", pos + 1)
+            if end < 0 or (0 <= newline < end):
+                fail("unterminated string", pos)
+            contents = text[pos + 1:end]
+            pos = end + 1
+            yield Token("string", contents, line, col, pos - line_start + 1)
+            continue
+        if v3 and ch == "$":
+            m = re.compile(r"[0-9]+").match(text, pos + 1)
+            if not m:
+                fail("expected a hardware qubit number after '$'", pos)
+            pos = m.end()
+            yield Token("hwqubit", m.group(), line, col, pos - line_start + 1)
+            continue
+        m = _OPERATOR_RE.match(text, pos)
+        if m:
+            pos = m.end()
+            yield Token("op", m.group(), line, col, pos - line_start + 1)
+            continue
+        fail(f"unexpected character {ch!r}", pos)
+    yield Token("eof", "", line, pos - line_start + 1, pos - line_start + 1)
+
+
+def int_literal(text: str) -> int:
+    """The value of an integer literal (``_`` separators and ``0x``/``0o``/``0b`` prefixes allowed)."""
+    clean = text.replace("_", "")
+    if clean[:2].lower() in ("0x", "0o", "0b"):
+        return int(clean, 0)
+    return int(clean)
+
+
+@dataclass(frozen=True)
+class ExprDialect:
+    """What an expression may contain in one OpenQASM version."""
+
+    #: the power operator token (``^`` in OpenQASM 2, ``**`` in 3)
+    power: str
+    #: function name in the program -> name in :data:`qhpc_interop.params.FUNCTIONS`
+    functions: Mapping[str, str]
+    #: named constants
+    constants: Mapping[str, float]
+    #: binary operators of multiplicative precedence
+    multiplicative: tuple[str, ...]
+    #: whether ``int / int`` is an integer (floor) division, as in OpenQASM 3
+    integer_division: bool
+
+
+QASM2_DIALECT = ExprDialect(
+    power="^",
+    functions={"sin": "sin", "cos": "cos", "tan": "tan", "exp": "exp", "ln": "log", "sqrt": "sqrt",
+               "asin": "asin", "acos": "acos", "atan": "atan"},
+    constants={"pi": math.pi},
+    multiplicative=("*", "/"),
+    integer_division=False,
+)
+
+QASM3_DIALECT = ExprDialect(
+    power="**",
+    functions={"sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+               "exp": "exp", "log": "log", "sqrt": "sqrt"},
+    constants={"pi": math.pi, "π": math.pi, "tau": math.tau, "τ": math.tau, "euler": math.e, "ℇ": math.e},
+    multiplicative=("*", "/", "%"),
+    integer_division=True,
+)
+
+
+class Parser:
+    """Recursive-descent base: a token stream with look-ahead, error helpers and expressions."""
+
+    dialect: ExprDialect
+
+    def __init__(self, text: str, source: str, version: int) -> None:
+        self.source = source
+        self.version = version
+        self._tokens = tokenize(text, source=source, version=version)
+        self._buffer: list[Token] = []
+        self.previous: Token | None = None
+
+    # -- token stream ------------------------------------------------------------------------
+    def peek(self, k: int = 0) -> Token:
+        """The ``k``-th token ahead (``eof`` repeats at the end)."""
+        while len(self._buffer) <= k:
+            tok = next(self._tokens, None)
+            if tok is None:
+                tok = self._buffer[-1]
+            self._buffer.append(tok)
+        return self._buffer[k]
+
+    def next(self) -> Token:
+        tok = self.peek()
+        if tok.kind != "eof":
+            self._buffer.pop(0)
+        self.previous = tok
+        return tok
+
+    def at(self, text: str, k: int = 0) -> bool:
+        """Whether the ``k``-th token ahead is the operator or word ``text``."""
+        tok = self.peek(k)
+        return tok.text == text and tok.kind in ("op", "id")
+
+    def accept(self, text: str) -> Token | None:
+        """Consume and return the next token if it is ``text``."""
+        return self.next() if self.at(text) else None
+
+    def expect(self, text: str, context: str = "") -> Token:
+        """Consume the operator or word ``text``, or fail with 'expected ...'."""
+        if self.at(text):
+            return self.next()
+        where = f" {context}" if context else ""
+        self.error(f"expected '{text}'{where}, found {self.peek().describe()}", self.peek())
+
+    def expect_semicolon(self, context: str) -> Token:
+        """Consume ';' or fail, pointing just after the previous token (where the ';' belongs)."""
+        if self.at(";"):
+            return self.next()
+        found = self.peek()
+        prev = self.previous
+        at = Token("op", "", prev.line, prev.end_col, prev.end_col) if prev is not None else found
+        self.error(f"expected ';' {context}, found {found.describe()}", at)
+
+    def expect_id(self, what: str) -> Token:
+        tok = self.peek()
+        if tok.kind != "id":
+            self.error(f"expected {what}, found {tok.describe()}", tok)
+        return self.next()
+
+    def error(self, message: str, tok: Token) -> NoReturn:
+        raise QasmSyntaxError(message, tok.line, tok.col, self.source)
+
+    def unsupported(self, message: str, tok: Token) -> NoReturn:
+        raise QasmUnsupportedError(message, tok.line, tok.col, self.source)
+
+    # -- expressions ---------------------------------------------------------------------------
+    def resolve_name(self, tok: Token) -> Value:
+        """The value of an identifier in an expression; readers override this."""
+        self.error(f"unknown name '{tok.text}' in an expression", tok)
+
+    def expression(self) -> Value:
+        """Parse an arithmetic expression (``+ - * /``, power, unary minus, calls, constants)."""
+        return self._binary(1)
+
+    def _binary(self, min_prec: int) -> Value:
+        left = self._unary()
+        while True:
+            tok = self.peek()
+            if tok.kind != "op":
+                return left
+            if tok.text in ("+", "-"):
+                prec = 1
+            elif tok.text in self.dialect.multiplicative:
+                prec = 2
+            else:
+                return left
+            if prec < min_prec:
+                return left
+            self.next()
+            right = self._binary(prec + 1)
+            left = self.combine(tok, tok.text, left, right)
+
+    def _unary(self) -> Value:
+        tok = self.peek()
+        if tok.kind == "op" and tok.text == "-":
+            self.next()
+            return self.combine_unary(tok, "neg", self._unary())
+        if tok.kind == "op" and tok.text == "+":
+            self.next()
+            return self._unary()
+        return self._power()
+
+    def _power(self) -> Value:
+        base = self._primary()
+        tok = self.peek()
+        if tok.kind == "op" and tok.text == self.dialect.power:
+            self.next()
+            return self.combine(tok, "**", base, self._unary())
+        return base
+
+    def _primary(self) -> Value:
+        tok = self.next()
+        if tok.kind == "int":
+            return int_literal(tok.text)
+        if tok.kind == "real":
+            real = float(tok.text.replace("_", ""))
+            if not math.isfinite(real):
+                self.error(f"number {tok.text} is out of range", tok)
+            return real
+        if tok.kind == "op" and tok.text == "(":
+            value = self.expression()
+            self.expect(")", "to close '('")
+            return value
+        if tok.kind == "id":
+            if self.at("(") and tok.text in self.dialect.functions:
+                self.next()
+                arg = self.expression()
+                self.expect(")", f"to close the call of {tok.text}")
+                return self.combine_unary(tok, self.dialect.functions[tok.text], arg)
+            if tok.text in self.dialect.constants:
+                return self.dialect.constants[tok.text]
+            if self.at("("):
+                self.unknown_function(tok)
+            return self.resolve_name(tok)
+        if tok.kind == "timing":
+            self.unsupported(f"timing literal {tok.text}: durations and timing are not supported", tok)
+        if tok.kind == "imag":
+            self.unsupported(f"imaginary literal {tok.text}: complex numbers are not supported", tok)
+        self.error(f"expected an expression, found {tok.describe()}", tok)
+
+    def unknown_function(self, tok: Token) -> NoReturn:
+        known = ", ".join(self.dialect.functions)
+        self.error(f"unknown function '{tok.text}' (the functions are {known})", tok)
+
+    def combine(self, tok: Token, op: str, a: Value, b: Value) -> Value:
+        """``a op b`` with constant folding and integer semantics; errors point at ``tok``."""
+        if isinstance(a, int) and isinstance(b, int):
+            folded = self._integer_op(tok, op, a, b)
+            if folded is not None:
+                return folded
+        if op == "%":
+            if isinstance(a, Expr) or isinstance(b, Expr):
+                self.unsupported("'%' of a symbolic parameter cannot be held by the program model", tok)
+            if float(b) == 0.0:
+                self.error("modulo by zero", tok)
+            return float(a) % float(b)
+        if op == "/" and not isinstance(a, Expr) and not isinstance(b, Expr) and float(b) == 0.0:
+            self.error("division by zero", tok)
+        return self._apply(tok, op, a, b)
+
+    def _integer_op(self, tok: Token, op: str, a: int, b: int) -> Value | None:
+        if op in ("/", "%") and b == 0:
+            self.error("division by zero" if op == "/" else "modulo by zero", tok)
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "%":
+            return a % b
+        if op == "/":
+            return a // b if self.dialect.integer_division else None
+        if op == "**" and 0 <= b <= 4096:
+            result = a**b
+            if result.bit_length() > 1000:
+                self.error("number too large", tok)
+            return result
+        return None
+
+    def combine_unary(self, tok: Token, op: str, a: Value) -> Value:
+        if isinstance(a, int) and op == "neg":
+            return -a
+        return self._apply(tok, op, a)
+
+    def _apply(self, tok: Token, op: str, *args: Value) -> Value:
+        try:
+            return apply(op, *(self.to_param(a, tok) for a in args))
+        except ParameterError as exc:
+            self.error(str(exc), tok)
+
+    def to_param(self, value: Value, tok: Token) -> ParamValue:
+        """A parsed value as a gate argument (ints become floats)."""
+        if isinstance(value, int):
+            try:
+                return float(value)
+            except OverflowError:
+                self.error("number too large", tok)
+        return value
+
+    def integer(self, value: Value, tok: Token, what: str) -> int:
+        """Require an integer-typed constant (an index, a size, an exponent)."""
+        if isinstance(value, int):
+            return value
+        if isinstance(value, Expr):
+            self.unsupported(f"{what} must be a constant integer, not an expression of parameters", tok)
+        self.error(f"{what} must be an integer, not {value!r}", tok)
+
+
+def parse_param_expression(text: str, names: Callable[[str], ParamValue], *, version: int = 3) -> ParamValue:
+    """Parse one expression in OpenQASM syntax (used by tests to check printing round-trips).
+
+    ``names`` gives the value of each identifier that is not a constant.
+    """
+
+    class _One(Parser):
+        dialect = QASM3_DIALECT if version >= 3 else QASM2_DIALECT
+
+        def resolve_name(self, tok: Token) -> Value:
+            return names(tok.text)
+
+    parser = _One(text, "<expression>", version)
+    first = parser.peek()
+    value = parser.expression()
+    end = parser.peek()
+    if end.kind != "eof":
+        parser.error(f"unexpected {end.describe()} after the expression", end)
+    return parser.to_param(value, first)

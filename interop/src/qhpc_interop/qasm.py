@@ -1,0 +1,52 @@
+"""OpenQASM of either version: :func:`detect_version` and the dispatching readers :func:`loads_any`, :func:`load_any`.
+
+The version comes from the ``OPENQASM x;`` header, the first statement (comments and blank lines
+may come before it). A program without a header is OpenQASM 3, as the OpenQASM 3 specification
+allows (OpenQASM 2 requires the header).
+"""
+
+from __future__ import annotations
+
+import re
+from os import PathLike
+from pathlib import Path
+
+from . import qasm2, qasm3
+from .errors import QasmSyntaxError
+from .ir import Circuit
+
+__all__ = ["detect_version", "load_any", "loads_any"]
+
+_SKIP = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_HEADER = re.compile(r"OPENQASM(?![\w])\s*([^\s;]*)")
+
+
+def detect_version(text: str, *, source: str = "<qasm>") -> int:
+    """2 or 3, from the ``OPENQASM`` header (3 when there is none).
+
+    Raises :class:`~qhpc_interop.errors.QasmSyntaxError` for a header naming another version.
+    """
+    start = _SKIP.match(text).end()  # type: ignore[union-attr]  # the pattern matches the empty string
+    m = _HEADER.match(text, start)
+    if m is None:
+        return 3
+    version = m.group(1)
+    major = version.split(".")[0]
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", version) and major in ("2", "3"):
+        return int(major)
+    line = text.count("\n", 0, m.start(1)) + 1
+    column = m.start(1) - (text.rfind("\n", 0, m.start(1)) + 1) + 1
+    shown = version or "nothing"
+    raise QasmSyntaxError(f"unsupported OpenQASM version {shown} (2.0 and 3 are supported)", line, column, source)
+
+
+def loads_any(text: str, *, source: str = "<qasm>") -> Circuit:
+    """Read an OpenQASM 2 or 3 program, choosing the reader by :func:`detect_version`."""
+    if detect_version(text, source=source) == 2:
+        return qasm2.loads(text, source=source)
+    return qasm3.loads(text, source=source)
+
+
+def load_any(path: str | PathLike[str]) -> Circuit:
+    """Read an OpenQASM 2 or 3 file (errors name the path)."""
+    return loads_any(Path(path).read_text(encoding="utf-8"), source=str(path))

@@ -1,0 +1,546 @@
+"""OpenQASM 2.0 reader and writer for the program model.
+
+Reading (:func:`loads`, :func:`load`)
+    * The header ``OPENQASM 2.0;`` is required.
+    * ``include "qelib1.inc";`` makes Qiskit's qelib1 gates available: ``u3 u2 u1 cx id u0 u p x y
+      z h s sdg t tdg rx ry rz sx sxdg cz cy swap ch ccx cswap crx cry crz cu1 cp cu3 csx cu rxx rzz
+      rccx rc3x c3x c3sqrtx c4x``, each with the meaning Qiskit gives it (Qiskit's
+      ``LEGACY_CUSTOM_INSTRUCTIONS``). They read as the library gates of the same name, except
+      ``u0`` (an identity: it reads as nothing) and ``rc3x c3x c3sqrtx c4x``, which the library
+      does not have and which are inlined from their qelib1 definitions (exact, phase included).
+      Without the include only the builtins ``U`` (library ``u``) and ``CX`` (``cx``) exist. No
+      other file can be included.
+    * ``qreg``/``creg`` become registers, bits numbered in declaration order.
+    * ``gate`` definitions are *inlined* at every call (the model has no custom-gate type): the
+      call becomes the library gates of the body, parameters substituted. A defined gate named like
+      a library gate whose body is exactly that gate (e.g. the ``gate rzx(...)`` declarations this
+      module writes) reads as the library gate. Barriers inside gate bodies are dropped.
+    * ``opaque`` declarations are accepted; calling an opaque gate raises
+      :class:`~qhpc_interop.errors.QasmUnsupportedError`.
+    * Register broadcasting (``h q;``, ``cx q, r;``, ``cx q[0], r;``, ``measure q -> c;``), ``reset``,
+      ``barrier``, ``measure``, and ``if (c == n) <op>;`` (every instruction the operation expands to
+      gets the condition on the whole register ``c``).
+    * Expressions: ``+ - * / ^`` (power binds tighter than unary minus and is right-associative, as
+      in Qiskit), parentheses, ``pi``, integer and real literals, and the functions ``sin cos tan exp
+      ln sqrt asin acos atan``.
+    * Every error in the text is a :class:`~qhpc_interop.errors.QasmSyntaxError` with the 1-based
+      line and column of the offending token (a missing ``;`` is reported just after the token it
+      should follow). Valid OpenQASM 2 the model cannot hold -- calling an opaque gate, comparing a
+      register with a value wider than it -- raises :class:`~qhpc_interop.errors.QasmUnsupportedError`.
+    * Accepted beyond the OpenQASM 2 specification: ``/* */`` block comments, and ``asin acos atan``
+      (which Qiskit's reader takes only when given them as custom classical functions).
+
+Writing (:func:`dumps`, :func:`dump`)
+    * ``OPENQASM 2.0;`` and ``include "qelib1.inc";``, then ``gate`` declarations for the library
+      gates that qelib1 lacks (``r iswap dcx ecr cs csdg ryy rzx xx_minus_yy xx_plus_yy ccz``...),
+      generated from the library definitions, dependencies first.
+    * **Global phase is dropped**: OpenQASM 2 cannot express it, neither for the circuit nor inside a
+      gate body. The text therefore equals the circuit *up to global phase*.
+    * Registers: the circuit's registers are written if they lay its bits out in order (every bit
+      in exactly one register, registers in bit order, as :meth:`~qhpc_interop.Circuit.add_qreg`
+      builds them); otherwise all qubits are one ``qreg q`` (all clbits one ``creg c``). Names that
+      are not valid OpenQASM 2 identifiers, or clash with a keyword or gate name, are escaped.
+    * A one-qubit :class:`~qhpc_interop.UnitaryGate` is written as ``u(theta, phi, lambda)`` (ZYZ
+      angles, exact up to global phase). Numbers are written exactly (shortest round-tripping
+      ``repr``; ``pi/2`` style where that is exact).
+    * :class:`~qhpc_interop.errors.NotExpressibleError` for: a multi-qubit unitary, a free parameter,
+      and a condition whose bits are not exactly one written register (e.g. one bit of a larger
+      register).
+"""
+
+from __future__ import annotations
+
+import functools
+from os import PathLike
+from pathlib import Path
+
+from ._qasm_common import (
+    QASM2_IDENTIFIER,
+    BodyBuilder,
+    GateDef,
+    NameAllocator,
+    Operand,
+    ReaderBase,
+    RegisterPlan,
+    defined_gate,
+    definition_order,
+    library_definition,
+    library_gate,
+    placeholder,
+    plan_registers,
+)
+from ._qasm_syntax import QASM2_DIALECT, Token, Value
+from .errors import NotExpressibleError
+from .gates import STANDARD_GATES, zyz_angles
+from .ir import Barrier, Circuit, Condition, Gate, Instruction, Measure, Register, Reset, UnitaryGate
+from .params import ParamValue, format_expr
+
+__all__ = ["QELIB1_GATES", "dump", "dumps", "load", "loads"]
+
+FORMAT = "OpenQASM 2"
+
+#: qelib1 gates that are library gates of the same name.
+_QELIB1_LIBRARY = (
+    "u3", "u2", "u1", "cx", "id", "u", "p", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "rx", "ry", "rz",
+    "sx", "sxdg", "cz", "cy", "swap", "ch", "ccx", "cswap", "crx", "cry", "crz", "cu1", "cp", "cu3", "csx",
+    "cu", "rxx", "rzz", "rccx",
+)
+
+#: qelib1 gates the library lacks, from Qiskit's qelib1.inc (checked against Qiskit in the tests).
+_QELIB1_DEFINITIONS = """
+gate u0(gamma) q { }
+gate rc3x a,b,c,d {
+  u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d;
+  cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d; u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d;
+}
+gate c3x a,b,c,d {
+  h d; p(pi/8) a; p(pi/8) b; p(pi/8) c; p(pi/8) d; cx a,b; p(-pi/8) b; cx a,b; cx b,c; p(-pi/8) c;
+  cx a,c; p(pi/8) c; cx b,c; p(-pi/8) c; cx a,c; cx c,d; p(-pi/8) d; cx b,d; p(pi/8) d; cx c,d;
+  p(-pi/8) d; cx a,d; p(pi/8) d; cx c,d; p(-pi/8) d; cx b,d; p(pi/8) d; cx c,d; p(-pi/8) d; cx a,d; h d;
+}
+gate c3sqrtx a,b,c,d {
+  h d; cu1(pi/8) a,d; h d; cx a,b; h d; cu1(-pi/8) b,d; h d; cx a,b; h d; cu1(pi/8) b,d; h d;
+  cx b,c; h d; cu1(-pi/8) c,d; h d; cx a,c; h d; cu1(pi/8) c,d; h d; cx b,c; h d; cu1(-pi/8) c,d; h d;
+  cx a,c; h d; cu1(pi/8) c,d; h d;
+}
+gate c4x a,b,c,d,e {
+  h e; cu1(pi/2) d,e; h e; c3x a,b,c,d; h e; cu1(-pi/2) d,e; h e; c3x a,b,c,d; c3sqrtx a,b,c,e;
+}
+"""
+
+#: Every gate ``include "qelib1.inc";`` defines.
+QELIB1_GATES: tuple[str, ...] = (*_QELIB1_LIBRARY, "u0", "rc3x", "c3x", "c3sqrtx", "c4x")
+
+_KEYWORDS = frozenset({
+    "OPENQASM", "include", "qreg", "creg", "gate", "opaque", "barrier", "reset", "measure", "if", "U", "CX",
+    "pi", "sin", "cos", "tan", "exp", "ln", "sqrt", "asin", "acos", "atan",
+})
+_STATEMENT_WORDS = frozenset({"OPENQASM", "include", "qreg", "creg", "gate", "opaque", "barrier", "if"})
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def loads(text: str, *, source: str = "<qasm>") -> Circuit:
+    """Read an OpenQASM 2 program. ``source`` names it in error messages."""
+    return _Reader(text, source).read()
+
+
+def load(path: str | PathLike[str]) -> Circuit:
+    """Read an OpenQASM 2 file (errors name the path)."""
+    return loads(Path(path).read_text(encoding="utf-8"), source=str(path))
+
+
+@functools.cache
+def _qelib1_gates() -> dict[str, GateDef]:
+    gates = {name: library_gate(name) for name in _QELIB1_LIBRARY}
+    reader = _Reader(_QELIB1_DEFINITIONS, "qelib1.inc")
+    reader.gates.update(gates)
+    reader.included = True
+    while reader.peek().kind != "eof":
+        reader.gate_definition()
+    return {name: reader.gates[name] for name in QELIB1_GATES}
+
+
+class _Reader(ReaderBase):
+    dialect = QASM2_DIALECT
+
+    def __init__(self, text: str, source: str) -> None:
+        super().__init__(text, source, 2)
+        self.gates: dict[str, GateDef] = {"U": library_gate("u", "U"), "CX": library_gate("cx", "CX")}
+        self.qregs: dict[str, Register] = {}
+        self.cregs: dict[str, Register] = {}
+        self.declared: dict[str, Token] = {}
+        self.included = False
+        # inside a gate body: parameter and qubit names -> their indices
+        self.params: dict[str, int] | None = None
+        self.body_qubits: dict[str, int] = {}
+
+    def read(self) -> Circuit:
+        self.header()
+        while self.peek().kind != "eof":
+            self.statement()
+        return self.circuit
+
+    def header(self) -> None:
+        tok = self.peek()
+        if not self.at("OPENQASM"):
+            self.error(f"missing header: an OpenQASM 2 program starts with 'OPENQASM 2.0;', found {tok.describe()}",
+                       tok)
+        self.next()
+        version = self.next()
+        if version.kind not in ("int", "real"):
+            self.error(f"expected a version number after OPENQASM, found {version.describe()}", version)
+        if float(version.text) != 2.0:
+            self.error(f"unsupported OpenQASM version {version.text}: this reader reads OpenQASM 2.0 "
+                       "(read OpenQASM 3 with qasm3.loads or qasm.loads_any)", version)
+        self.expect_semicolon("after the OPENQASM header")
+
+    # -- statements -------------------------------------------------------------------------------
+    def statement(self) -> None:
+        tok = self.peek()
+        if tok.kind != "id":
+            self.error(f"expected a statement, found {tok.describe()}", tok)
+        handler = {
+            "include": self.include,
+            "qreg": self.register,
+            "creg": self.register,
+            "gate": self.gate_definition,
+            "opaque": self.opaque,
+            "barrier": self.barrier,
+            "if": self.if_statement,
+        }.get(tok.text)
+        if handler is not None:
+            handler()
+        elif tok.text == "OPENQASM":
+            self.error("the OPENQASM header may only appear once, at the start", tok)
+        else:
+            self.quantum_operation()
+
+    def quantum_operation(self) -> None:
+        if self.at("measure"):
+            tok = self.next()
+            qubits = self.operand(quantum=True)
+            self.expect("->", "between the measured qubits and the classical bits")
+            clbits = self.operand(quantum=False)
+            self.end_statement("the measure statement")
+            self.emit_measure(qubits, clbits, tok)
+        elif self.at("reset"):
+            self.next()
+            qubits = self.operand(quantum=True)
+            self.end_statement("the reset statement")
+            self.emit_reset(qubits)
+        else:
+            self.gate_call()
+
+    def end_statement(self, what: str) -> None:
+        self.expect_semicolon(f"after {what}")
+
+    def include(self) -> None:
+        self.next()
+        name = self.next()
+        if name.kind != "string":
+            self.error(f"expected a file name in double quotes after include, found {name.describe()}", name)
+        self.end_statement("the include statement")
+        if name.text != "qelib1.inc":
+            self.error(f'cannot include "{name.text}": the only include file available is "qelib1.inc"', name)
+        if self.included:
+            return
+        for gate_name in QELIB1_GATES:
+            if gate_name in self.gates:
+                prev = self.declared.get(gate_name)
+                where = f" (declared on line {prev.line})" if prev else ""
+                self.error(f'"qelib1.inc" defines gate \'{gate_name}\', which is already declared{where}', name)
+        self.gates.update(_qelib1_gates())
+        self.included = True
+
+    def declare(self, tok: Token) -> None:
+        """Claim a new global name (registers and gates share one namespace)."""
+        name = tok.text
+        if name in _KEYWORDS:
+            self.error(f"'{name}' is a reserved word and cannot be declared", tok)
+        prev = self.declared.get(name)
+        if prev is not None:
+            self.error(f"'{name}' is already declared (line {prev.line})", tok)
+        if name in self.gates:
+            self.error(f"'{name}' is already declared (a gate of qelib1.inc)", tok)
+        self.declared[name] = tok
+
+    def register(self) -> None:
+        kind = self.next()
+        name = self.expect_id("a register name")
+        self.declare(name)
+        self.expect("[", f"after the register name '{name.text}'")
+        size_tok = self.next()
+        if size_tok.kind != "int":
+            self.error(f"expected the register size (an integer), found {size_tok.describe()}", size_tok)
+        size = int(size_tok.text)
+        if size <= 0:
+            self.error(f"register '{name.text}' needs at least one bit, not {size}", size_tok)
+        self.expect("]", "after the register size")
+        self.end_statement(f"the {kind.text} declaration")
+        if kind.text == "qreg":
+            self.qregs[name.text] = self.circuit.add_qreg(name.text, size)
+        else:
+            self.cregs[name.text] = self.circuit.add_creg(name.text, size)
+
+    def id_list(self, what: str) -> list[Token]:
+        names = [self.expect_id(what)]
+        while self.accept(","):
+            names.append(self.expect_id(what))
+        seen: set[str] = set()
+        for tok in names:
+            if tok.text in seen:
+                self.error(f"'{tok.text}' appears twice in the list", tok)
+            seen.add(tok.text)
+        return names
+
+    def gate_signature(self) -> tuple[Token, list[Token], list[Token]]:
+        self.next()
+        name = self.expect_id("a gate name")
+        self.declare(name)
+        params: list[Token] = []
+        if self.accept("("):
+            if not self.at(")"):
+                params = self.id_list("a parameter name")
+            self.expect(")", "to close the parameter list")
+        qubits = self.id_list("a qubit argument name")
+        return name, params, qubits
+
+    def gate_definition(self) -> None:
+        name, params, qubits = self.gate_signature()
+        self.expect("{", f"to open the body of gate '{name.text}'")
+        self.params = {p.text: i for i, p in enumerate(params)}
+        self.body_qubits = {q.text: i for i, q in enumerate(qubits)}
+        body = BodyBuilder()
+        try:
+            while not self.at("}"):
+                if self.peek().kind == "eof":
+                    self.error(f"expected '}}' to close the body of gate '{name.text}', found end of file",
+                               self.peek())
+                self.body_statement(body)
+            self.next()
+        finally:
+            self.params, self.body_qubits = None, {}
+        self.gates[name.text] = defined_gate(name.text, len(params), len(qubits), body.definition(), name)
+
+    def body_statement(self, body: BodyBuilder) -> None:
+        tok = self.peek()
+        if self.at("barrier"):
+            self.next()
+            self.body_operands()
+            self.end_statement("the barrier statement")
+            return
+        if tok.kind != "id":
+            self.error(f"expected a gate call in the gate body, found {tok.describe()}", tok)
+        if tok.text in _STATEMENT_WORDS or tok.text in ("measure", "reset"):
+            self.error(f"'{tok.text}' is not allowed inside a gate definition", tok)
+        name = self.next()
+        gate = self.lookup_gate(name)
+        args = self.arguments()
+        operands = self.body_operands()
+        self.end_statement(f"the call of '{name.text}'")
+        self.check_call(gate, len(args), len(operands), name)
+        local = [self.body_qubits[q.text] for q in operands]
+        if len(set(local)) != len(local):
+            self.error(f"the same qubit is used twice in the call of '{name.text}'", name)
+        body.add(gate.instantiate([self.to_param(v, t) for v, t in args]), local)
+
+    def body_operands(self) -> list[Token]:
+        operands = [self.expect_id("a qubit argument")]
+        while self.accept(","):
+            operands.append(self.expect_id("a qubit argument"))
+        for tok in operands:
+            if tok.text not in self.body_qubits:
+                if self.at("["):
+                    self.error("qubits cannot be indexed inside a gate definition", self.peek())
+                self.error(f"'{tok.text}' is not a qubit argument of this gate", tok)
+        if self.at("["):
+            self.error("qubits cannot be indexed inside a gate definition", self.peek())
+        return operands
+
+    def opaque(self) -> None:
+        name, params, qubits = self.gate_signature()
+        self.end_statement("the opaque declaration")
+        self.gates[name.text] = GateDef(name.text, len(params), len(qubits), opaque=True, token=name)
+
+    def barrier(self) -> None:
+        self.next()
+        operands = self.operand_list(quantum=True)
+        self.end_statement("the barrier statement")
+        self.emit_barrier(operands)
+
+    def if_statement(self) -> None:
+        self.next()
+        self.expect("(", "after if")
+        reg_tok = self.expect_id("a classical register")
+        reg = self.cregs.get(reg_tok.text)
+        if reg is None:
+            kind = "a quantum register" if reg_tok.text in self.qregs else "not a declared register"
+            self.error(f"if needs a classical register; '{reg_tok.text}' is {kind}", reg_tok)
+        self.expect("==", "in the condition (OpenQASM 2 conditions are 'register == integer')")
+        value_tok = self.next()
+        if value_tok.kind != "int":
+            self.error(f"expected an integer to compare with, found {value_tok.describe()}", value_tok)
+        value = int(value_tok.text)
+        self.expect(")", "to close the condition")
+        if value >= 2**reg.size:
+            self.unsupported(f"condition value {value} does not fit in register '{reg.name}' of {reg.size} bit(s)",
+                             value_tok)
+        tok = self.peek()
+        if tok.kind != "id" or tok.text in _STATEMENT_WORDS:
+            self.error(f"expected a quantum operation after if (...), found {tok.describe()}", tok)
+        self.condition = Condition(reg.bits, value, reg.name)
+        try:
+            self.quantum_operation()
+        finally:
+            self.condition = None
+
+    # -- gate calls ---------------------------------------------------------------------------
+    def lookup_gate(self, tok: Token) -> GateDef:
+        gate = self.gates.get(tok.text)
+        if gate is not None:
+            return gate
+        if tok.text in QELIB1_GATES and not self.included:
+            self.error(f"unknown gate '{tok.text}'; did you forget include \"qelib1.inc\"?", tok)
+        if tok.text in self.qregs or tok.text in self.cregs:
+            self.error(f"'{tok.text}' is a register, not a gate", tok)
+        self.error(f"unknown gate '{tok.text}'", tok)
+
+    def arguments(self) -> list[tuple[Value, Token]]:
+        args: list[tuple[Value, Token]] = []
+        if self.accept("("):
+            if not self.at(")"):
+                while True:
+                    tok = self.peek()
+                    args.append((self.expression(), tok))
+                    if not self.accept(","):
+                        break
+            self.expect(")", "to close the gate arguments")
+        return args
+
+    def gate_call(self) -> None:
+        name = self.expect_id("a statement")
+        gate = self.lookup_gate(name)
+        args = self.arguments()
+        operands = self.operand_list(quantum=True)
+        self.end_statement(f"the call of '{name.text}'")
+        self.check_call(gate, len(args), len(operands), name)
+        definition = gate.instantiate([self.to_param(v, t) for v, t in args])
+        for qubits in self.broadcast(operands, name):
+            self.emit_definition(definition, qubits)
+
+    def resolve_name(self, tok: Token) -> Value:
+        if self.params is not None and tok.text in self.params:
+            return placeholder(self.params[tok.text])
+        if self.params is not None:
+            self.error(f"unknown name '{tok.text}' in an expression (only the gate's parameters and pi can be used)",
+                       tok)
+        self.error(f"unknown name '{tok.text}' in an expression (OpenQASM 2 has no variables; only pi, and a gate's "
+                   "parameters inside its definition, can be used)", tok)
+
+    # -- operands -----------------------------------------------------------------------------
+    def operand_list(self, quantum: bool) -> list[Operand]:
+        operands = [self.operand(quantum)]
+        while self.accept(","):
+            operands.append(self.operand(quantum))
+        return operands
+
+    def operand(self, quantum: bool) -> Operand:
+        tok = self.expect_id("a qubit operand" if quantum else "a classical bit operand")
+        table, other = (self.qregs, self.cregs) if quantum else (self.cregs, self.qregs)
+        reg = table.get(tok.text)
+        if reg is None:
+            if tok.text in other:
+                kind = "classical" if quantum else "quantum"
+                wanted = "qubit" if quantum else "bit"
+                self.error(f"'{tok.text}' is a {kind} register; expected a {wanted} operand", tok)
+            self.error(f"undeclared register '{tok.text}'", tok)
+        if not self.accept("["):
+            return Operand(reg.bits, False, tok)
+        index_tok = self.next()
+        if index_tok.kind != "int":
+            self.error(f"expected an integer index, found {index_tok.describe()}", index_tok)
+        index = int(index_tok.text)
+        if index >= reg.size:
+            self.error(f"index {index} out of range for register '{reg.name}' of size {reg.size}", index_tok)
+        self.expect("]", "after the index")
+        return Operand((reg.bits[index],), True, Token("id", f"{tok.text}[{index}]", tok.line, tok.col))
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def dump(circuit: Circuit, path: str | PathLike[str]) -> None:
+    """Write the circuit to a file as OpenQASM 2 (see :func:`dumps`)."""
+    Path(path).write_text(dumps(circuit), encoding="utf-8")
+
+
+def dumps(circuit: Circuit) -> str:
+    """The circuit as an OpenQASM 2 program (equal to it up to global phase; see the module docstring)."""
+    free = circuit.parameters
+    if free:
+        shown = ", ".join(p.name for p in free)
+        raise NotExpressibleError(
+            FORMAT, f"free parameters ({shown})",
+            hint="bind them first (Circuit.bind) or export OpenQASM 3, which has input parameters",
+        )
+    for inst in circuit.instructions:
+        if isinstance(inst.operation, UnitaryGate) and inst.operation.num_qubits > 1:
+            raise NotExpressibleError(
+                FORMAT, f"an arbitrary {inst.operation.num_qubits}-qubit unitary ({inst})",
+                hint="compile the circuit for a target so it is decomposed into gates",
+            )
+    used = dict.fromkeys(inst.operation.name for inst in circuit.instructions if isinstance(inst.operation, Gate))
+    declared = definition_order(used, lambda n: n in _QELIB1_LIBRARY)
+    reserved = _KEYWORDS | set(QELIB1_GATES) | set(declared)
+    names = NameAllocator(reserved, lambda s: bool(QASM2_IDENTIFIER.fullmatch(s)), _sanitize)
+    qplan = plan_registers(circuit.qregs, circuit.num_qubits, "q", names)
+    cplan = plan_registers(circuit.cregs, circuit.num_clbits, "c", names)
+    lines = ["OPENQASM 2.0;", 'include "qelib1.inc";']
+    lines.extend(_gate_declaration(name) for name in declared)
+    lines.extend(f"qreg {name}[{size}];" for name, size in qplan.declarations)
+    lines.extend(f"creg {name}[{size}];" for name, size in cplan.declarations)
+    for inst in circuit.instructions:
+        text = _instruction(inst, qplan, cplan)
+        if text:
+            lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
+def _sanitize(name: str) -> str:
+    clean = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
+    if clean and "A" <= clean[0] <= "Z":
+        clean = clean[0].lower() + clean[1:]
+    if not clean or not "a" <= clean[0] <= "z":
+        clean = "r" + clean
+    return clean
+
+
+def _number_text(value: ParamValue) -> str:
+    return format_expr(value, function_names={"log": "ln"}, power="^")
+
+
+def _call(name: str, params: tuple[ParamValue, ...], qubits: list[str]) -> str:
+    args = f"({', '.join(_number_text(p) for p in params)})" if params else ""
+    return f"{name}{args} {', '.join(qubits)};"
+
+
+def _gate_declaration(name: str) -> str:
+    """``gate name(params) q0, q1 { ... }`` from the library definition (its global phase dropped)."""
+    spec = STANDARD_GATES[name]
+    qubits = [f"q{k}" for k in range(spec.num_qubits)]
+    steps, _phase = library_definition(name, spec.param_names)
+    body = " ".join(_call(step, params, [qubits[k] for k in local]) for step, params, local in steps)
+    params = f"({', '.join(spec.param_names)})" if spec.param_names else ""
+    return f"gate {name}{params} {', '.join(qubits)} {{ {body} }}"
+
+
+def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) -> str:
+    op = inst.operation
+    qubits = [qplan.refs[q] for q in inst.qubits]
+    if isinstance(op, Gate):
+        text = _call(op.name, op.params, qubits)
+    elif isinstance(op, UnitaryGate):
+        theta, phi, lam, _phase = zyz_angles(op.matrix_data)
+        text = _call("u", (theta, phi, lam), qubits)
+    elif isinstance(op, Measure):
+        text = f"measure {qubits[0]} -> {cplan.refs[inst.clbits[0]]};"
+    elif isinstance(op, Reset):
+        text = f"reset {qubits[0]};"
+    elif isinstance(op, Barrier):
+        return f"barrier {', '.join(qubits)};" if qubits else ""
+    else:  # pragma: no cover - the model has no other operations
+        raise NotExpressibleError(FORMAT, f"operation {op!r}")
+    if inst.condition is None:
+        return text
+    register = cplan.by_bits.get(inst.condition.clbits)
+    if register is None:
+        bits = ", ".join(cplan.refs[c] for c in inst.condition.clbits)
+        what = "single bit" if len(inst.condition.clbits) == 1 else "bits"
+        raise NotExpressibleError(
+            FORMAT, f"a condition on the {what} {bits} that do not form one whole register ({inst})",
+            hint="OpenQASM 2 conditions test a whole register: put the bit(s) in a register of their own, "
+                 "or export OpenQASM 3",
+        )
+    return f"if({register}=={inst.condition.value}) {text}"

@@ -1,0 +1,430 @@
+"""OpenQASM 2 reader and writer, checked against Qiskit's OpenQASM 2 reader as the independent oracle."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+import qiskit.qasm2
+from qhpc_interop import (
+    MEASURE,
+    Circuit,
+    Condition,
+    Gate,
+    NotExpressibleError,
+    Parameter,
+    QasmSyntaxError,
+    QasmUnsupportedError,
+    Register,
+    qasm2,
+)
+from qhpc_interop.gates import STANDARD_GATES
+from qhpc_interop.testing import circuit_unitary, process_fidelity, random_circuit, random_unitary
+from qiskit import QuantumCircuit
+from qiskit.circuit import Clbit
+from qiskit.circuit.library import QFTGate
+from qiskit.circuit.random import random_circuit as qiskit_random_circuit
+from qiskit.quantum_info import Operator
+
+HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
+
+
+# Qiskit's reader knows asin/acos/atan only when told (our reader accepts them as extensions)
+INVERSE_TRIG = [qiskit.qasm2.CustomClassical(name, 1, getattr(math, name)) for name in ("asin", "acos", "atan")]
+
+
+def qiskit_read(text: str) -> QuantumCircuit:
+    return qiskit.qasm2.loads(text, custom_instructions=qiskit.qasm2.LEGACY_CUSTOM_INSTRUCTIONS,
+                              custom_classical=INVERSE_TRIG)
+
+
+def assert_same_up_to_phase(u: np.ndarray, v: np.ndarray) -> None:
+    fidelity = process_fidelity(u, v)
+    assert fidelity >= 1 - 1e-9, fidelity
+
+
+def structure(circuit: Circuit) -> list[tuple[object, ...]]:
+    return [
+        (i.name, i.qubits, i.clbits, None if i.condition is None else (i.condition.clbits, i.condition.value))
+        for i in circuit.instructions
+    ]
+
+
+def qiskit_structure(qc: QuantumCircuit) -> list[tuple[object, ...]]:
+    """Qiskit's instructions as (name, qubits, clbits, condition), if_else blocks flattened."""
+    out: list[tuple[object, ...]] = []
+
+    def index(bits: object) -> tuple[int, ...]:
+        return tuple(qc.find_bit(b).index for b in bits)  # type: ignore[attr-defined]
+
+    for inst in qc.data:
+        op = inst.operation
+        if op.name != "if_else":
+            out.append((op.name, index(inst.qubits), index(inst.clbits), None))
+            continue
+        target, value = op.condition
+        clbits = index([target]) if isinstance(target, Clbit) else index(target)
+        for inner in op.params[0].data:
+            out.append((inner.operation.name, index(inner.qubits), index(inner.clbits), (clbits, int(value))))
+    return out
+
+
+# -- export: every library gate, random circuits ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(STANDARD_GATES))
+def test_every_library_gate_round_trips_and_qiskit_reads_it(name: str) -> None:
+    spec = STANDARD_GATES[name]
+    rng = random.Random(name)
+    circuit = Circuit.with_registers({"q": spec.num_qubits + 1})
+    circuit.global_phase = 0.4
+    params = tuple(rng.uniform(-2 * math.pi, 2 * math.pi) for _ in range(spec.num_params))
+    circuit.append(Gate(name, params), rng.sample(range(spec.num_qubits + 1), spec.num_qubits))
+    text = qasm2.dumps(circuit)
+    expected = circuit_unitary(circuit)
+
+    back = qasm2.loads(text)
+    assert back.instructions == circuit.instructions  # library gates read back as themselves
+    assert_same_up_to_phase(circuit_unitary(back), expected)
+    assert_same_up_to_phase(Operator(qiskit_read(text)).data, expected)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_circuits_round_trip(seed: int) -> None:
+    n = 1 + seed % 4
+    circuit = random_circuit(n, 10 + seed % 7, seed=seed, unitaries=True)
+    # QASM 2 holds one-qubit unitaries only
+    circuit = circuit.copy(instructions=[i for i in circuit.instructions if len(i.qubits) == 1 or i.name != "unitary"])
+    text = qasm2.dumps(circuit)
+    expected = circuit_unitary(circuit)
+    assert_same_up_to_phase(circuit_unitary(qasm2.loads(text)), expected)
+    assert_same_up_to_phase(Operator(qiskit_read(text)).data, expected)
+
+
+def test_one_qubit_unitary_is_written_as_u() -> None:
+    rng = random.Random(7)
+    circuit = Circuit(num_qubits=2)
+    for _ in range(5):
+        circuit.unitary(random_unitary(2, rng), [rng.randrange(2)])
+    circuit.unitary(np.diag([1, 1j]), [0])  # theta = 0
+    circuit.unitary(np.array([[0, 1], [1, 0]]), [1])  # theta = pi
+    text = qasm2.dumps(circuit)
+    assert "unitary" not in text and text.count("\nu(") == 7
+    assert_same_up_to_phase(circuit_unitary(qasm2.loads(text)), circuit_unitary(circuit))
+
+
+def test_global_phase_is_dropped() -> None:
+    circuit = Circuit(num_qubits=1, global_phase=1.25).h(0)
+    back = qasm2.loads(qasm2.dumps(circuit))
+    assert back.global_phase == 0.0
+    assert_same_up_to_phase(circuit_unitary(back), circuit_unitary(circuit))
+
+
+def test_numbers_are_written_exactly() -> None:
+    values = [math.pi / 2, -3 * math.pi / 4, 0.1, 1 / 3, 1e-300, 2.5e17, -0.0, 12345.0]
+    circuit = Circuit(num_qubits=1)
+    for v in values:
+        circuit.rz(v, 0)
+    text = qasm2.dumps(circuit)
+    assert "rz(pi/2) q[0];" in text and "rz(-3*pi/4) q[0];" in text
+    assert [i.params[0] for i in qasm2.loads(text).instructions] == values
+
+
+def test_generated_declarations_come_before_use_and_in_dependency_order() -> None:
+    circuit = Circuit(num_qubits=3).gate("ecr", [0, 1]).gate("ccz", [0, 1, 2]).gate("xx_plus_yy", [1, 2], [0.3, 0.2])
+    text = qasm2.dumps(circuit)
+    assert text.index("gate rzx(") < text.index("gate ecr ")  # ecr is defined with rzx
+    assert text.index("gate ecr") < text.index("qreg")
+    assert "gate ccx" not in text and "gate xx_plus_yy(theta, beta) q0, q1 {" in text
+    back = qasm2.loads(text)
+    assert back.instructions == circuit.instructions
+
+
+# -- registers and bit order ----------------------------------------------------------------------------
+
+
+def test_measure_maps_qubits_to_the_named_clbits() -> None:
+    text = HEADER + "qreg q[3];\ncreg c[3];\nmeasure q[0] -> c[1];\nmeasure q[2] -> c[0];\nmeasure q -> c;\n"
+    circuit = qasm2.loads(text)
+    pairs = [(i.qubits[0], i.clbits[0]) for i in circuit.instructions]
+    assert pairs == [(0, 1), (2, 0), (0, 0), (1, 1), (2, 2)]
+    assert structure(circuit) == qiskit_structure(qiskit_read(text))
+
+
+def test_registers_are_laid_out_in_declaration_order_and_survive_a_round_trip() -> None:
+    text = HEADER + "qreg a[2];\ncreg m[1];\nqreg b[3];\ncreg n[2];\ncx a[1], b[2];\nmeasure b[0] -> n[1];\n"
+    circuit = qasm2.loads(text)
+    assert circuit.qregs == [Register("a", (0, 1)), Register("b", (2, 3, 4))]
+    assert circuit.cregs == [Register("m", (0,)), Register("n", (1, 2))]
+    assert structure(circuit) == [("cx", (1, 4), (), None), ("measure", (2,), (2,), None)]
+    back = qasm2.loads(qasm2.dumps(circuit))
+    assert back == circuit
+    assert structure(circuit) == qiskit_structure(qiskit_read(text))
+
+
+def test_registers_that_do_not_partition_the_bits_become_one_register() -> None:
+    circuit = Circuit(num_qubits=3, num_clbits=2, qregs=[Register("a", (2, 0))], cregs=[Register("c", (1,))])
+    circuit.cx(2, 0).measure(1, 0)
+    text = qasm2.dumps(circuit)
+    assert "qreg q[3];" in text and "creg c[2];" in text and "qreg a" not in text
+    back = qasm2.loads(text)
+    assert structure(back) == structure(circuit)
+
+
+def test_register_names_are_escaped_when_invalid_or_clashing() -> None:
+    circuit = Circuit()
+    circuit.add_qreg("h", 1)  # a qelib1 gate name
+    circuit.add_qreg("Data Reg", 1)
+    circuit.add_creg("measure", 1)  # a keyword
+    circuit.h(0).cx(0, 1).measure(1, 0)
+    text = qasm2.dumps(circuit)
+    assert "qreg h_1[1];" in text and "qreg data_Reg[1];" in text and "creg measure_1[1];" in text
+    back = qasm2.loads(text)
+    assert [r.name for r in back.qregs] == ["h_1", "data_Reg"]
+    assert structure(back) == structure(circuit)
+    assert structure(back) == qiskit_structure(qiskit_read(text))
+
+
+def test_conditional_round_trip_and_qiskit_structure() -> None:
+    circuit = Circuit.with_registers({"q": 2}, {"c": 2, "flag": 1})
+    circuit.h(0).measure(0, 0).measure(1, 2)
+    circuit.append(Gate("x"), [1], condition=Condition((0, 1), 1, "c"))
+    circuit.append(Gate("rz", (0.5,)), [0], condition=Condition((2,), 1, "flag"))  # a one-bit register
+    circuit.append(MEASURE, [1], [1], condition=Condition((2,), 0, None))  # a single bit that is a whole register
+    text = qasm2.dumps(circuit)
+    assert "if(c==1) x q[1];" in text and "if(flag==1) rz(0.5) q[0];" in text and "if(flag==0) measure" in text
+    back = qasm2.loads(text)
+    assert structure(back) == structure(circuit)
+    assert back.instructions[3].condition == Condition((0, 1), 1, "c")
+    assert structure(back) == qiskit_structure(qiskit_read(text))
+
+
+# -- import against Qiskit ------------------------------------------------------------------------------
+
+UNITARY_PROGRAMS = {
+    "broadcast": HEADER + "qreg q[3];\nqreg r[3];\nh q;\ncx q, r;\ncx q[0], r;\nrz(pi/3) r;\nswap q[1], r[2];\n",
+    "user gates": HEADER + """
+        gate rot(theta, phi) a { rz(phi) a; ry(theta/2) a; rz(-phi) a; }
+        gate ent(lambda) a, b { cx a, b; rot(lambda, 2*lambda) b; cx a, b; }
+        gate wrap(x) a, b, c { ent(x) a, b; ent(-x) b, c; barrier a, c; ccx a, b, c; }
+        qreg q[4];
+        wrap(0.7) q[0], q[1], q[2];
+        wrap(pi^2/10) q[3], q[2], q[1];
+        ent(1.5e-1) q[0], q[3];
+    """,
+    "builtins without include": "OPENQASM 2.0;\nqreg q[2];\nU(0.1, 0.2, 0.3) q[0];\nCX q[0], q[1];\nU(pi,0,pi) q;\n",
+    "builtin gate definitions": """OPENQASM 2.0;
+        gate h a { U(pi/2, 0, pi) a; }
+        gate cz a, b { h b; CX a, b; h b; }
+        qreg q[2];
+        h q; cz q[0], q[1];
+    """,
+    "expressions": HEADER + """
+        qreg q[1];
+        rx(-pi/2 + 3*0.25) q[0];
+        ry(2^3^0.5 - -1) q[0];
+        rz(-2^2) q[0];
+        u(sin(0.3)*cos(.5), exp(1e-3) / ln(2.5E+2), sqrt(2) - tan(0.1)) q[0];
+        p(((1))) q[0];
+        u2(asin(0.5), acos(0.25) + atan(3)) q[0];
+    """,
+    "comments and layout": HEADER + """
+        // a line comment
+        qreg q[2];   h
+        q[0]  ;cx q[0],
+        q[1];// trailing
+    """,
+    "qelib1 extras": HEADER + """
+        qreg q[5];
+        u0(1) q[0];
+        rc3x q[0], q[1], q[2], q[3];
+        c3x q[1], q[2], q[3], q[4];
+        c3sqrtx q[4], q[0], q[2], q[1];
+        c4x q[0], q[1], q[2], q[3], q[4];
+        cu(0.1, 0.2, 0.3, 0.4) q[2], q[0];
+        rxx(0.3) q[0], q[4]; rzz(0.2) q[1], q[3]; rccx q[2], q[3], q[4];
+        sxdg q[1]; csx q[0], q[1]; cu3(0.1, 0.2, 0.3) q[3], q[4]; cu1(0.5) q[0], q[2]; id q[3];
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNITARY_PROGRAMS))
+def test_import_matches_qiskit(name: str) -> None:
+    text = UNITARY_PROGRAMS[name]
+    ours = circuit_unitary(qasm2.loads(text))
+    theirs = Operator(qiskit_read(text)).data
+    assert np.max(np.abs(ours - theirs)) < 1e-9
+
+
+def test_block_comments_are_skipped() -> None:
+    # Qiskit's OpenQASM 2 reader has no block comments, so compare with the same program without them
+    with_comments = HEADER + "qreg q[2]; /* a block\ncomment */ h /**/ q[0];\n/* x */ cx q[0], q[1];\n"
+    plain = HEADER + "qreg q[2];\nh q[0];\ncx q[0], q[1];\n"
+    assert qasm2.loads(with_comments) == qasm2.loads(plain)
+
+
+@pytest.mark.parametrize("name", sorted(qasm2.QELIB1_GATES))
+def test_each_qelib1_gate_matches_qiskit_exactly(name: str) -> None:
+    if name in qasm2.QELIB1_GATES[:-5]:
+        spec = STANDARD_GATES[name]
+        num_params, num_qubits = spec.num_params, spec.num_qubits
+    else:
+        num_params, num_qubits = {"u0": (1, 1), "rc3x": (0, 4), "c3x": (0, 4), "c3sqrtx": (0, 4), "c4x": (0, 5)}[name]
+    rng = random.Random(name)
+    # Qiskit reads u0(n) as a delay of n single-qubit gate times, so it needs an integer
+    params = ["2"] if name == "u0" else [repr(rng.uniform(-4, 4)) for _ in range(num_params)]
+    qubits = rng.sample(range(num_qubits + 1), num_qubits)
+    args = f"({', '.join(params)})" if params else ""
+    text = HEADER + f"qreg q[{num_qubits + 1}];\n{name}{args} {', '.join(f'q[{k}]' for k in qubits)};\n"
+    ours = circuit_unitary(qasm2.loads(text))
+    theirs = Operator(qiskit_read(text)).data
+    assert np.max(np.abs(ours - theirs)) < 1e-9
+
+
+def test_import_with_measurement_and_conditionals_matches_qiskit_structure() -> None:
+    text = HEADER + """
+        qreg q[3];
+        creg c[2];
+        creg d[1];
+        h q;
+        measure q[0] -> c[0];
+        measure q[1] -> d[0];
+        if (c == 1) x q[2];
+        if(d==1) cx q[0], q[1];
+        if (c == 3) u3(0.1, 0.2, 0.3) q;
+        if (c == 2) measure q[2] -> c[1];
+        reset q[1];
+        if (d == 0) reset q[0];
+        barrier q[0], q[2];
+        barrier q;
+    """
+    circuit = qasm2.loads(text)
+    assert structure(circuit) == qiskit_structure(qiskit_read(text))
+    assert circuit.instructions[5].condition == Condition((0, 1), 1, "c")
+    assert all(i.condition == Condition((0, 1), 3, "c") for i in circuit.instructions[7:10])
+
+
+def test_user_gate_expanding_under_a_condition_conditions_every_instruction() -> None:
+    text = HEADER + "gate g a, b { h a; cx a, b; }\nqreg q[2];\ncreg c[1];\nif (c == 1) g q[0], q[1];\n"
+    circuit = qasm2.loads(text)
+    assert structure(circuit) == [("h", (0,), (), ((0,), 1)), ("cx", (0, 1), (), ((0,), 1))]
+
+
+def test_qiskit_exports_read_back() -> None:
+    qft = QuantumCircuit(5)
+    qft.append(QFTGate(5), range(5))
+    circuits = [qft.decompose(reps=2)]
+    circuits += [qiskit_random_circuit(4, 5, max_operands=3, seed=seed) for seed in range(12)]
+    for qc in circuits:
+        text = qiskit.qasm2.dumps(qc)
+        ours = circuit_unitary(qasm2.loads(text))
+        assert_same_up_to_phase(ours, Operator(qiskit_read(text)).data)
+        assert_same_up_to_phase(ours, Operator(qc).data)
+
+
+def test_qiskit_export_with_measurements_reads_back() -> None:
+    qc = qiskit_random_circuit(3, 4, max_operands=2, measure=True, seed=5)
+    text = qiskit.qasm2.dumps(qc)
+    assert structure(qasm2.loads(text)) == qiskit_structure(qiskit_read(text))
+
+
+def test_opaque_declaration_is_accepted_until_called() -> None:
+    circuit = qasm2.loads(HEADER + "opaque magic(a) x, y;\nqreg q[2];\nh q[0];\n")
+    assert circuit.count_ops() == {"h": 1}
+
+
+def test_load_and_dump_files(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "bell.qasm"
+    circuit = Circuit.with_registers({"q": 2}, {"c": 2}).h(0).cx(0, 1).measure([0, 1], [0, 1])
+    qasm2.dump(circuit, path)
+    assert qasm2.load(path).instructions == circuit.instructions
+    path.write_text(HEADER + "qreg q[1];\nh q[1];\n")
+    with pytest.raises(QasmSyntaxError) as info:
+        qasm2.load(path)
+    assert str(info.value).startswith(f"{path}:4:5: ")
+
+
+# -- errors ----------------------------------------------------------------------------------------------
+
+Q2 = HEADER + "qreg q[2];\ncreg c[2];\n"  # programs below start on line 5
+
+SYNTAX_ERRORS = [
+    # (program, line, column, fragment)
+    (Q2 + "h q[0]\ncx q[0], q[1];", 5, 7, "expected ';' after the call of 'h'"),
+    (Q2 + "foo q[0];", 5, 1, "unknown gate 'foo'"),
+    ("OPENQASM 2.0;\nqreg q[1];\nh q[0];", 3, 1, 'did you forget include "qelib1.inc"?'),
+    (Q2 + "rx(0.1, 0.2) q[0];", 5, 1, "gate 'rx' takes 1 parameter(s), got 2"),
+    (Q2 + "cx q[0];", 5, 1, "gate 'cx' acts on 2 qubit(s), got 1"),
+    (Q2 + "h q[2];", 5, 5, "index 2 out of range for register 'q' of size 2"),
+    (Q2 + "h r[0];", 5, 3, "undeclared register 'r'"),
+    (Q2 + "qreg q[3];", 5, 6, "'q' is already declared (line 3)"),
+    (Q2 + "gate c a { h a; }", 5, 6, "'c' is already declared"),
+    (Q2 + "h q[0];\n/* never closed\nh q[1];", 6, 1, "unterminated comment"),
+    ("OPENQASM 3.0;\nqubit q;", 1, 10, "unsupported OpenQASM version 3.0"),
+    ("qreg q[1];", 1, 1, "missing header"),
+    (Q2 + "qreg r[3];\ncx q, r;", 6, 7, "cannot broadcast over operands of different sizes"),
+    (Q2 + "rx(1/(2-2)) q[0];", 5, 5, "division by zero"),
+    (Q2 + 'include "mylib.inc";', 5, 9, 'cannot include "mylib.inc"'),
+    (Q2 + "measure q -> c[0];", 5, 1, "measure: 'q' has 2 qubit(s) but 'c[0]' has 1 bit(s)"),
+    (Q2 + "rx(theta) q[0];", 5, 4, "unknown name 'theta'"),
+    (Q2 + "gate g(a) x { rx(b) x; }", 5, 18, "unknown name 'b'"),
+    (Q2 + "cx q[0], q[0];", 5, 1, "the same qubit is used twice"),
+    (Q2 + "rx(0.1 q[0];", 5, 8, "expected ')' to close the gate arguments"),
+    (Q2 + "h q[0]; # comment", 5, 9, "unexpected character '#'"),
+    (Q2 + "x c[0];", 5, 3, "'c' is a classical register"),
+    (Q2 + "if (q == 1) x q[0];", 5, 5, "'q' is a quantum register"),
+    (Q2 + "qreg if[2];", 5, 6, "'if' is a reserved word"),
+    (Q2 + "gate g a { measure a -> c[0]; }", 5, 12, "not allowed inside a gate definition"),
+    (Q2 + "gate g a { h a;", 5, 16, "expected '}' to close the body of gate 'g'"),
+    (Q2 + "rx(sqrt(-1)) q[0];", 5, 4, "cannot evaluate sqrt"),
+    (Q2 + "creg d[0];", 5, 8, "needs at least one bit"),
+    (Q2 + "c q[0];", 5, 1, "'c' is a register, not a gate"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "column", "fragment"), SYNTAX_ERRORS)
+def test_syntax_errors_carry_line_and_column(text: str, line: int, column: int, fragment: str) -> None:
+    with pytest.raises(QasmSyntaxError) as info:
+        qasm2.loads(text, source="prog.qasm")
+    err = info.value
+    assert type(err) is QasmSyntaxError
+    assert (err.line, err.column) == (line, column), str(err)
+    assert fragment in err.reason
+    assert str(err).startswith(f"prog.qasm:{line}:{column}: ")
+
+
+@pytest.mark.parametrize(("text", "line", "column", "fragment"), [
+    (Q2 + "opaque g a;\ng q[0];", 6, 1, "opaque gate 'g'"),
+    (Q2 + "if (c == 4) x q[0];", 5, 10, "condition value 4 does not fit"),
+])
+def test_valid_programs_the_model_cannot_hold(text: str, line: int, column: int, fragment: str) -> None:
+    with pytest.raises(QasmUnsupportedError) as info:
+        qasm2.loads(text)
+    assert (info.value.line, info.value.column) == (line, column)
+    assert fragment in info.value.reason
+
+
+def test_export_refuses_a_multi_qubit_unitary() -> None:
+    circuit = Circuit(num_qubits=2).unitary(np.eye(4), [0, 1])
+    with pytest.raises(NotExpressibleError, match="arbitrary 2-qubit unitary") as info:
+        qasm2.dumps(circuit)
+    assert info.value.format == "OpenQASM 2"
+    assert "compile the circuit for a target" in info.value.hint
+
+
+def test_export_refuses_free_parameters() -> None:
+    circuit = Circuit(num_qubits=1).rx(Parameter("theta") * 2, 0).rz(Parameter("alpha"), 0)
+    with pytest.raises(NotExpressibleError, match=r"free parameters \(alpha, theta\)") as info:
+        qasm2.dumps(circuit)
+    assert "bind" in info.value.hint and "OpenQASM 3" in info.value.hint
+
+
+def test_export_refuses_a_condition_on_one_bit_of_a_larger_register() -> None:
+    circuit = Circuit.with_registers({"q": 1}, {"c": 2})
+    circuit.append(Gate("x"), [0], condition=Condition((1,), 1))
+    with pytest.raises(NotExpressibleError, match="single bit c\\[1\\]"):
+        qasm2.dumps(circuit)

@@ -1,0 +1,199 @@
+"""Emulator backends on Qiskit Aer, one per simulation method, with Aer's real limits declared.
+
+=======================  =============================================  =====================
+backend                  what it is good for                            qubit limit (source)
+=======================  =============================================  =====================
+aer.statevector          exact amplitudes, any gate                     memory: 16 B x 2^n
+aer.density_matrix       mixed states and noise                         memory: 16 B x 4^n
+aer.matrix_product_state low-entanglement circuits beyond statevector   Aer's configuration
+aer.stabilizer           Clifford circuits at scale (h s cx ...)        Aer's configuration
+=======================  =============================================  =====================
+
+The limits are the ones Aer itself enforces (it derives the statevector and density-matrix limits
+from this machine's memory: 30 and 15 qubits on 24 GiB). When Aer reports a GPU, a ``.gpu``
+variant of the statevector and density-matrix backends is offered as well.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from qhpc.errors import QhpcError
+from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput
+from qhpc_interop import STANDARD_GATES, Circuit
+from qhpc_interop.gates import CLIFFORD_GATES
+
+from .translate import circuit_to_qiskit
+
+_METHODS = {
+    "statevector": "exact statevector simulation (complex128 amplitudes)",
+    "density_matrix": "exact density-matrix simulation (mixed states, noise)",
+    "matrix_product_state": "tensor-network (MPS) simulation; cost grows with entanglement, not qubit count",
+    "stabilizer": "Clifford-only stabilizer simulation (Gottesman-Knill), thousands of qubits",
+}
+
+#: Options a caller may pass through to Aer's ``run`` (others are refused, so typos are caught).
+AER_RUN_OPTIONS = frozenset({
+    "max_parallel_threads", "max_parallel_shots", "precision", "fusion_enable",
+    "matrix_product_state_max_bond_dimension", "matrix_product_state_truncation_threshold",
+    "noise_model", "shot_branching_enable",
+})
+
+
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 0
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.0f} GiB"
+
+
+class AerBackend(Backend):
+    """One Aer simulation method on one device. Thread-safe; caches translated circuits."""
+
+    preferred_compilers = ("decompose", "qiskit")
+
+    def __init__(self, method: str, device: str = "CPU") -> None:
+        self.method = method
+        self.device = device
+        self.name = f"aer.{method}" + (".gpu" if device == "GPU" else "")
+        self.description = _METHODS[method] + (" on the GPU" if device == "GPU" else "")
+        self._simulator: Any = None
+        self._capabilities: BackendCapabilities | None = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+
+    @property
+    def simulator(self) -> Any:
+        with self._lock:
+            if self._simulator is None:
+                from qiskit_aer import AerSimulator
+
+                self._simulator = AerSimulator(method=self.method, device=self.device)
+            return self._simulator
+
+    @property
+    def capabilities(self) -> BackendCapabilities:
+        if self._capabilities is None:
+            sim = self.simulator
+            names = set(sim.target.operation_names)
+            native = frozenset(n for n in names if n in STANDARD_GATES)
+            if self.method == "stabilizer":
+                native = native & CLIFFORD_GATES  # Aer lists rz, but runs it only at Clifford angles
+            memory = _memory_bytes()
+            if self.method == "statevector":
+                note = f"16 B per amplitude x 2^n must fit in {_gib(memory)} of memory"
+            elif self.method == "density_matrix":
+                note = f"16 B per entry x 4^n must fit in {_gib(memory)} of memory"
+            elif self.method == "matrix_product_state":
+                note = "Aer's configured maximum; run time and memory depend on entanglement"
+            else:
+                note = "Aer's configured maximum for stabilizer tableaux"
+            self._capabilities = BackendCapabilities(
+                num_qubits=int(sim.num_qubits),
+                native_gates=native,
+                supports_unitary="unitary" in names and self.method != "stabilizer",
+                supports_noise=True,
+                max_shots=10**8,
+                device=self.device,
+                description=self.description,
+                limit_note=note,
+            )
+        return self._capabilities
+
+    def estimate_cost(self, circuit: Circuit) -> float:
+        n, g = circuit.num_qubits, max(1, len(circuit.instructions))
+        if self.method == "stabilizer":
+            return g * n * n
+        if self.method == "statevector":
+            return g * 2.0**n
+        if self.method == "density_matrix":
+            return g * 4.0**n
+        return g * n * 2.0 ** min(1.5 * n, 1000)  # MPS: pessimistic (highly entangled) bound
+
+    def _qiskit_circuit(self, circuit: Circuit) -> Any:
+        key = circuit.fingerprint()
+        with self._lock:
+            qc = self._cache.get(key)
+            if qc is not None:
+                self._cache.move_to_end(key)
+                return qc
+        qc = circuit_to_qiskit(circuit)
+        with self._lock:
+            self._cache[key] = qc
+            if len(self._cache) > 128:
+                self._cache.popitem(last=False)
+        return qc
+
+    def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,
+            options: Mapping[str, Any], cancel: CancelToken) -> RunOutput:
+        unknown = set(options) - AER_RUN_OPTIONS
+        if unknown:
+            raise QhpcError(f"{self.name} does not take option(s) {', '.join(sorted(unknown))}; "
+                            f"it takes {', '.join(sorted(AER_RUN_OPTIONS))}")
+        qc = self._qiskit_circuit(circuit)
+        run_options: dict[str, Any] = {"shots": shots, "memory": memory, **options}
+        if seed is not None:
+            run_options["seed_simulator"] = seed
+        result = self.simulator.run(qc, **run_options).result()
+        if not result.success:
+            raise QhpcError(f"{self.name} failed: {result.status}")
+        experiment = result.results[0]
+        width = circuit.num_clbits
+        data = experiment.data
+        counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in data.counts.items()}
+        mem = [format(int(k, 16), f"0{width}b") for k in data.memory] if memory else None
+        meta = {
+            "simulator": f"qiskit-aer {_aer_version()}",
+            "method": getattr(experiment.metadata, "get", lambda *_: self.method)("method", self.method)
+            if isinstance(experiment.metadata, dict) else self.method,
+            "seed_simulator": getattr(experiment, "seed_simulator", seed),
+            "time_taken_s": getattr(experiment, "time_taken", math.nan),
+        }
+        return RunOutput(counts=counts, memory=mem, metadata=meta)
+
+
+_AER_VERSION: str | None = None
+
+
+def _aer_version() -> str:
+    global _AER_VERSION
+    if _AER_VERSION is None:
+        from importlib.metadata import version
+
+        _AER_VERSION = version("qiskit-aer")
+    return _AER_VERSION
+
+
+def aer_backends() -> list[Backend]:
+    """The Aer backends this machine can run (GPU variants only where Aer sees a GPU)."""
+    backends: list[Backend] = [AerBackend(m) for m in _METHODS]
+    if _aer_has_gpu():
+        backends += [AerBackend(m, "GPU") for m in ("statevector", "density_matrix")]
+    return backends
+
+
+def _aer_has_gpu() -> bool:
+    if os.environ.get("QHPC_AER_GPU", "auto") == "off":
+        return False
+    try:
+        from importlib.util import find_spec
+
+        if find_spec("qiskit_aer") is None:
+            return False
+        # available_devices imports Aer; only ask when a GPU build could be present
+        if not any(os.path.exists(p) for p in ("/dev/nvidia0", "/dev/nvidiactl")):
+            return False
+        from qiskit_aer import AerSimulator
+
+        return "GPU" in AerSimulator().available_devices()
+    except Exception:  # pragma: no cover - a broken Aer build
+        return False

@@ -1,0 +1,53 @@
+"""Aer backends honour what they declare (the conformance kit) and declare Aer's real limits."""
+
+from __future__ import annotations
+
+import pytest
+from qhpc.errors import QhpcError
+from qhpc.interfaces import CancelToken, statevector_qubit_limit
+from qhpc.testing import check_backend
+from qhpc_interop import Circuit
+from qhpc_interop.gates import CLIFFORD_GATES
+from qhpc_qiskit.backends import AerBackend, _memory_bytes, aer_backends
+
+BACKENDS = {b.name: b for b in aer_backends()}
+
+
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_conformance(name: str) -> None:
+    backend = BACKENDS[name]
+    check_backend(backend, full_width=backend.method == "matrix_product_state")
+
+
+def test_declared_limits_follow_this_machines_memory() -> None:
+    memory = _memory_bytes()
+    assert BACKENDS["aer.statevector"].capabilities.num_qubits == statevector_qubit_limit(memory)
+    assert BACKENDS["aer.density_matrix"].capabilities.num_qubits == statevector_qubit_limit(memory, density=True)
+    assert "GiB" in BACKENDS["aer.statevector"].capabilities.limit_note
+    if 23 * 2**30 <= memory <= 25 * 2**30:  # the 24 GiB development and CI machines
+        assert BACKENDS["aer.statevector"].capabilities.num_qubits == 30
+
+
+def test_stabilizer_declares_only_clifford_gates() -> None:
+    caps = BACKENDS["aer.stabilizer"].capabilities
+    assert caps.native_gates is not None and caps.native_gates <= CLIFFORD_GATES
+    assert {"h", "s", "cx"} <= caps.native_gates
+    assert caps.num_qubits >= 1000
+
+
+def test_unknown_run_options_are_refused_by_name() -> None:
+    backend = AerBackend("statevector")
+    c = Circuit(1, 1).h(0).measure(0, 0)
+    with pytest.raises(QhpcError, match=r"does not take option.*shot_limit"):
+        backend.run(c, shots=10, seed=1, memory=False, options={"shot_limit": 3}, cancel=CancelToken())
+    out = backend.run(c, shots=10, seed=1, memory=False, options={"max_parallel_threads": 1}, cancel=CancelToken())
+    assert sum(out.counts.values()) == 10
+
+
+def test_seed_is_reported_and_reproducible() -> None:
+    backend = AerBackend("statevector")
+    c = Circuit(3, 3).h(0).h(1).h(2).measure([0, 1, 2], [0, 1, 2])
+    first = backend.run(c, shots=500, seed=42, memory=True, options={}, cancel=CancelToken())
+    second = backend.run(c, shots=500, seed=42, memory=True, options={}, cancel=CancelToken())
+    assert first.counts == second.counts and first.memory == second.memory
+    assert first.metadata["seed_simulator"] == 42

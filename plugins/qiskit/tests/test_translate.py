@@ -1,0 +1,202 @@
+"""QuantumCircuit <-> model, checked with qiskit.quantum_info.Operator as the oracle."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+from qhpc.errors import TranslationError
+from qhpc.testing import check_translator_pair
+from qhpc_interop import Condition, qasm2, qasm3
+from qhpc_interop.testing import circuit_unitary, measurement_probabilities, process_fidelity
+from qhpc_qiskit.translate import circuit_from_qiskit, circuit_to_qiskit
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from qiskit.circuit import Parameter, ParameterVector
+from qiskit.circuit.library import (
+    GlobalPhaseGate,
+    MCXGate,
+    QFTGate,
+    UnitaryGate,
+    XGate,
+    get_standard_gate_name_mapping,
+)
+from qiskit.circuit.random import random_circuit
+from qiskit.quantum_info import Operator, random_unitary
+
+FIDELITY = 1 - 1e-9
+SKIP = {"measure", "reset", "delay", "global_phase"}
+STANDARD = {n: g for n, g in get_standard_gate_name_mapping().items() if n not in SKIP}
+
+
+def op(qc: QuantumCircuit) -> np.ndarray:
+    return Operator(qc).data
+
+
+def one_gate_circuit(name: str, rng: random.Random) -> QuantumCircuit:
+    gate = STANDARD[name]
+    params = [rng.uniform(-2 * math.pi, 2 * math.pi) for _ in gate.params]
+    g = type(gate)(*params) if params else gate
+    n = g.num_qubits + 1
+    qc = QuantumCircuit(n, global_phase=rng.uniform(-3, 3))
+    qc.append(g, rng.sample(range(n), g.num_qubits))
+    return qc
+
+
+@pytest.mark.parametrize("name", sorted(STANDARD))
+def test_every_standard_gate_round_trips_exactly(name: str) -> None:
+    rng = random.Random(hash(name) % 1000)
+    qc = one_gate_circuit(name, rng)
+    model = circuit_from_qiskit(qc)
+    # the model's own matrix agrees with Qiskit's: exact, global phase included
+    assert np.allclose(circuit_unitary(model), op(qc), atol=1e-10)
+    back = circuit_to_qiskit(model)
+    assert np.allclose(op(back), op(qc), atol=1e-10)
+    assert process_fidelity(op(back), op(qc)) >= FIDELITY
+
+
+@pytest.mark.parametrize("name", sorted(STANDARD))
+def test_every_standard_gate_through_openqasm(name: str) -> None:
+    """Qiskit -> model -> QASM 2 / QASM 3 -> model -> Qiskit, compared with Operator."""
+    rng = random.Random(hash(name) % 997)
+    qc = one_gate_circuit(name, rng)
+    model = circuit_from_qiskit(qc)
+    via2 = circuit_to_qiskit(qasm2.loads(qasm2.dumps(model)))
+    assert process_fidelity(op(via2), op(qc)) >= FIDELITY  # QASM 2 has no global phase
+    via3 = circuit_to_qiskit(qasm3.loads(qasm3.dumps(model)))
+    assert np.allclose(op(via3), op(qc), atol=1e-9)  # QASM 3 keeps it
+
+
+def test_200_seeded_random_circuits_round_trip() -> None:
+    for seed in range(200):
+        n = 1 + seed % 5
+        qc = random_circuit(n, depth=1 + seed % 8, max_operands=min(n, 3), seed=seed)
+        model = circuit_from_qiskit(qc)
+        expected = op(qc)
+        assert np.allclose(circuit_unitary(model), expected, atol=1e-9), seed
+        assert process_fidelity(op(circuit_to_qiskit(model)), expected) >= FIDELITY, seed
+        if seed % 4 == 0:  # and through both OpenQASM versions
+            assert process_fidelity(op(circuit_to_qiskit(qasm2.loads(qasm2.dumps(model)))), expected) >= FIDELITY
+            assert process_fidelity(op(circuit_to_qiskit(qasm3.loads(qasm3.dumps(model)))), expected) >= FIDELITY
+
+
+def test_conformance_kit() -> None:
+    check_translator_pair(circuit_to_qiskit, circuit_from_qiskit, native_unitary=op)
+
+
+def test_bit_order_matches_qiskit() -> None:
+    """X on one qubit only reads back as the same bitstring in Qiskit's convention and the model."""
+    from qiskit_aer import AerSimulator
+
+    for k in range(3):
+        qc = QuantumCircuit(3, 3)
+        qc.x(k)
+        qc.measure([0, 1, 2], [0, 1, 2])
+        expected = "".join("1" if b == k else "0" for b in (2, 1, 0))
+        aer = AerSimulator().run(qc, shots=10, seed_simulator=1).result().get_counts()
+        assert aer == {expected: 10}
+        assert measurement_probabilities(circuit_from_qiskit(qc)) == {expected: 1.0}
+    # measuring into a permuted clbit
+    qc = QuantumCircuit(2, 2)
+    qc.x(0)
+    qc.measure(0, 1)
+    qc.measure(1, 0)
+    assert measurement_probabilities(circuit_from_qiskit(qc)) == {"10": 1.0}
+
+
+def test_parameterized_circuit_bound_after_translation() -> None:
+    theta, phi = Parameter("θ"), Parameter("phi")
+    vec = ParameterVector("v", 3)
+    qc = QuantumCircuit(3)
+    qc.rx(theta, 0)
+    qc.ry(2 * theta + 1, 1)
+    qc.rz(phi.sin() * theta - vec[0] / 3, 2)
+    qc.cp(vec[1] ** 2, 0, 1)
+    qc.u(vec[2], theta.exp(), (phi + 1).log(), 2)
+    qc.rzz(phi.arctan() + theta.cos(), 1, 2)
+    qc.global_phase = theta / 2
+    model = circuit_from_qiskit(qc)
+    assert sorted(p.name for p in model.parameters) == ["phi", "v[0]", "v[1]", "v[2]", "θ"]
+    back = circuit_to_qiskit(model)
+    rng = random.Random(3)
+    for _ in range(5):
+        values = {theta: rng.uniform(-2, 2), phi: rng.uniform(0.1, 2), **{v: rng.uniform(-2, 2) for v in vec}}
+        by_name = {p.name: v for p, v in values.items()}
+        expected = op(qc.assign_parameters(values))
+        assert np.allclose(circuit_unitary(model.bind(by_name)), expected, atol=1e-9)
+        bound_back = back.assign_parameters({p: by_name[p.name] for p in back.parameters})
+        assert np.allclose(op(bound_back), expected, atol=1e-9)
+
+
+def test_registers_names_and_loose_bits_survive() -> None:
+    a, b = QuantumRegister(2, "a"), QuantumRegister(1, "b")
+    c, d = ClassicalRegister(1, "c"), ClassicalRegister(2, "d")
+    qc = QuantumCircuit(a, b, c, d, name="layout")
+    qc.x(b[0])
+    qc.measure(b[0], d[1])
+    qc.measure(a, [c[0], d[0]])
+    model = circuit_from_qiskit(qc)
+    assert [(r.name, r.bits) for r in model.qregs] == [("a", (0, 1)), ("b", (2,))]
+    assert [(r.name, r.bits) for r in model.cregs] == [("c", (0,)), ("d", (1, 2))]
+    back = circuit_to_qiskit(model)
+    assert [r.name for r in back.qregs] == ["a", "b"] and [r.name for r in back.cregs] == ["c", "d"]
+    assert back.name == "layout"
+    assert measurement_probabilities(model) == {"100": 1.0}
+
+
+def test_conditionals_both_ways() -> None:
+    qr, cr = QuantumRegister(2, "q"), ClassicalRegister(2, "c")
+    qc = QuantumCircuit(qr, cr)
+    qc.h(0)
+    qc.measure(0, 0)
+    with qc.if_test((cr, 1)):
+        qc.x(1)
+        qc.z(0)
+    with qc.if_test((cr[0], False)):
+        qc.y(1)
+    model = circuit_from_qiskit(qc)
+    conds = [(i.name, i.qubits, i.condition) for i in model if i.condition]
+    assert conds == [("x", (1,), Condition((0, 1), 1, "c")), ("z", (0,), Condition((0, 1), 1, "c")),
+                     ("y", (1,), Condition((0,), 0))]
+    back = circuit_from_qiskit(circuit_to_qiskit(model))
+    assert [(i.name, i.qubits, i.condition) for i in back if i.condition] == conds
+
+
+def test_library_and_custom_gates_expand_through_their_definitions() -> None:
+    qc = QuantumCircuit(4)
+    qc.append(QFTGate(3), [0, 2, 3])
+    qc.append(MCXGate(3), [0, 1, 2, 3])
+    qc.append(XGate().control(1, ctrl_state=0), [1, 0])
+    sub = QuantumCircuit(2, name="mine", global_phase=0.4)
+    sub.h(0)
+    sub.crz(0.3, 0, 1)
+    qc.append(sub.to_gate(), [3, 1])
+    qc.append(UnitaryGate(random_unitary(4, seed=2)), [2, 0])
+    qc.append(GlobalPhaseGate(0.25), [])
+    model = circuit_from_qiskit(qc)
+    assert np.allclose(circuit_unitary(model), op(qc), atol=1e-9)
+    assert np.allclose(op(circuit_to_qiskit(model)), op(qc), atol=1e-9)
+
+
+@pytest.mark.parametrize("builder, fragment", [
+    (lambda qc: qc.delay(10, 0), "delay"),
+    (lambda qc: qc.for_loop(range(2), None, QuantumCircuit(1, 1), [0], [0]), "for_loop"),
+])
+def test_what_the_model_cannot_hold_is_refused_by_name(builder, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    qc = QuantumCircuit(1, 1)
+    qc.h(0)
+    builder(qc)
+    with pytest.raises(TranslationError, match=rf"instruction 1 \({fragment}\)"):
+        circuit_from_qiskit(qc)
+
+
+def test_else_branches_are_refused() -> None:
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)) as otherwise:
+        qc.x(0)
+    with otherwise:
+        qc.y(0)
+    with pytest.raises(TranslationError, match="else branch"):
+        circuit_from_qiskit(qc)
