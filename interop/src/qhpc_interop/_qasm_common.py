@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,6 +66,8 @@ class GateDef:
     body: Definition | None = None
     opaque: bool = False
     token: Token | None = None
+    #: Why calling this gate is refused (a gate a format names but the model cannot hold).
+    unsupported: str | None = None
 
     def instantiate(self, args: Sequence[ParamValue]) -> Definition:
         """The gate's steps (over its own qubits ``0..n-1``) and phase for the arguments ``args``."""
@@ -86,15 +88,37 @@ def library_gate(name: str, alias: str | None = None) -> GateDef:
     return GateDef(alias or name, spec.num_params, spec.num_qubits, library=name)
 
 
-def defined_gate(name: str, num_params: int, num_qubits: int, body: Definition, token: Token | None) -> GateDef:
+def defined_gate(name: str, num_params: int, num_qubits: int, body: Definition, token: Token | None,
+                 *, up_to_phase: bool = False) -> GateDef:
     """A gate defined by a program; read as the library gate of the same name if it is exactly that gate."""
     gate = GateDef(name, num_params, num_qubits, body=body, token=token)
-    if _matches_library(gate):
+    if _matches_library(gate, up_to_phase):
         gate.library, gate.body = name, None
     return gate
 
 
-def _matches_library(gate: GateDef) -> bool:
+def multi_controlled_phase(lam: ParamValue, num_qubits: int) -> Definition:
+    """``exp(i lam)`` on the all-ones state of ``num_qubits`` qubits, exactly, from ``cx`` and ``p``.
+
+    Built from the parity identity ``x0 x1 ... x(n-1) = 2^(1-n) * sum over non-empty subsets S of
+    (-1)^(|S|+1) * parity(S)``: for each subset, compute its parity onto its highest qubit with
+    CNOTs, apply ``p(+-lam / 2^(n-1))`` there, and uncompute.
+    """
+    steps: list[DefinitionStep] = []
+    scale = 2.0 ** (1 - num_qubits)
+    for mask in range(1, 2**num_qubits):
+        members = [q for q in range(num_qubits) if mask >> q & 1]
+        target, others = members[-1], members[:-1]
+        sign = 1.0 if len(members) % 2 else -1.0
+        steps.extend(("cx", (), (q, target)) for q in others)
+        steps.append(("p", (lam * (sign * scale),), (target,)))
+        steps.extend(("cx", (), (q, target)) for q in reversed(others))
+    return steps, 0.0
+
+
+def _matches_library(gate: GateDef, up_to_phase: bool = False) -> bool:
+    """Whether a defined gate is exactly the library gate of its name (``up_to_phase``: up to a
+    global phase, for OpenQASM 2, whose gate bodies cannot hold one)."""
     spec = STANDARD_GATES.get(gate.name)
     if spec is None or spec.num_params != gate.num_params or spec.num_qubits != gate.num_qubits:
         return False
@@ -105,7 +129,13 @@ def _matches_library(gate: GateDef) -> bool:
             mine = definition_matrix(gate.num_qubits, gate.instantiate(args))
         except (InteropError, ValueError, TypeError, ArithmeticError):
             return False
-        if not np.allclose(mine, spec.matrix(args), rtol=0.0, atol=1e-10):
+        theirs = spec.matrix(args)
+        if up_to_phase:
+            k = int(np.argmax(np.abs(theirs)))
+            if abs(mine.flat[k]) < 1e-12:
+                return False
+            mine = mine * (theirs.flat[k] / mine.flat[k])
+        if not np.allclose(mine, theirs, rtol=0.0, atol=1e-10):
             return False
     return True
 
@@ -328,6 +358,8 @@ class ReaderBase(Parser):
 
     def check_call(self, gate: GateDef, num_args: int, num_operands: int, tok: Token, extra_qubits: int = 0) -> None:
         """Check a call's argument and operand counts against the gate."""
+        if gate.unsupported:
+            self.unsupported(gate.unsupported, tok)
         if gate.opaque:
             self.unsupported(f"opaque gate '{gate.name}' has no definition the program model can hold", tok)
         if num_args != gate.num_params:
@@ -394,8 +426,12 @@ def plan_registers(registers: Sequence[Register], count: int, default: str, name
     return plan
 
 
-def definition_order(names: Iterable[str], native: Callable[[str], bool]) -> list[str]:
-    """The non-native library gates among ``names`` and everything their definitions use, dependencies first."""
+def definition_order(names: Iterable[str], native: Callable[[str], bool],
+                     overrides: Mapping[str, Callable[..., Definition]] | None = None) -> list[str]:
+    """The non-native library gates among ``names`` and everything their definitions use, dependencies first.
+
+    ``overrides`` gives a format's own definition of a gate (used instead of the library's).
+    """
     order: list[str] = []
     seen: set[str] = set()
 
@@ -404,7 +440,8 @@ def definition_order(names: Iterable[str], native: Callable[[str], bool]) -> lis
             return
         seen.add(name)
         spec = STANDARD_GATES[name]
-        definition = spec.definition([placeholder(i) for i in range(spec.num_params)])
+        args = [placeholder(i) for i in range(spec.num_params)]
+        definition = overrides[name](*args) if overrides and name in overrides else spec.definition(args)
         assert definition is not None, f"library gate {name} is not native and has no definition"
         for step_name, _params, _qubits in definition[0]:
             visit(step_name)
@@ -415,9 +452,13 @@ def definition_order(names: Iterable[str], native: Callable[[str], bool]) -> lis
     return order
 
 
-def library_definition(name: str, param_names: Sequence[str]) -> Definition:
-    """The library definition of ``name`` with its parameters as symbols named ``param_names``."""
-    definition = STANDARD_GATES[name].definition([Parameter(p) for p in param_names])
+def library_definition(name: str, param_names: Sequence[str],
+                       overrides: Mapping[str, Callable[..., Definition]] | None = None) -> Definition:
+    """The library definition of ``name`` (or its override) with its parameters as symbols ``param_names``."""
+    symbols = [Parameter(p) for p in param_names]
+    if overrides and name in overrides:
+        return overrides[name](*symbols)
+    definition = STANDARD_GATES[name].definition(symbols)
     assert definition is not None
     return definition
 

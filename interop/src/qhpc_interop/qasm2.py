@@ -6,8 +6,9 @@ Reading (:func:`loads`, :func:`load`)
       z h s sdg t tdg rx ry rz sx sxdg cz cy swap ch ccx cswap crx cry crz cu1 cp cu3 csx cu rxx rzz
       rccx rc3x c3x c3sqrtx c4x``, each with the meaning Qiskit gives it (Qiskit's
       ``LEGACY_CUSTOM_INSTRUCTIONS``). They read as the library gates of the same name, except
-      ``u0`` (an identity: it reads as nothing) and ``rc3x c3x c3sqrtx c4x``, which the library
-      does not have and which are inlined from their qelib1 definitions (exact, phase included).
+      ``u0`` (an identity: it reads as nothing), ``c3x c3sqrtx c4x``, which the library does not
+      have and which are inlined from multi-controlled phases built here (exact, phase included),
+      and ``rc3x`` (a relative-phase gate of Qiskit's), which is refused by name.
       Without the include only the builtins ``U`` (library ``u``) and ``CX`` (``cx``) exist. No
       other file can be included.
     * ``qreg``/``creg`` become registers, bits numbered in declaration order.
@@ -66,12 +67,13 @@ from ._qasm_common import (
     definition_order,
     library_definition,
     library_gate,
+    multi_controlled_phase,
     placeholder,
     plan_registers,
 )
 from ._qasm_syntax import QASM2_DIALECT, Token, Value
 from .errors import NotExpressibleError
-from .gates import STANDARD_GATES, zyz_angles
+from .gates import PI, STANDARD_GATES, Definition, zyz_angles
 from .ir import Barrier, Circuit, Condition, Gate, Instruction, Measure, Register, Reset, UnitaryGate
 from .params import ParamValue, format_expr
 
@@ -86,30 +88,22 @@ _QELIB1_LIBRARY = (
     "cu", "rxx", "rzz", "rccx",
 )
 
-#: qelib1 gates the library lacks, from Qiskit's qelib1.inc (checked against Qiskit in the tests).
-_QELIB1_DEFINITIONS = """
-gate u0(gamma) q { }
-gate rc3x a,b,c,d {
-  u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d; cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d;
-  cx a,d; u1(pi/4) d; cx b,d; u1(-pi/4) d; u2(0,pi) d; u1(pi/4) d; cx c,d; u1(-pi/4) d; u2(0,pi) d;
-}
-gate c3x a,b,c,d {
-  h d; p(pi/8) a; p(pi/8) b; p(pi/8) c; p(pi/8) d; cx a,b; p(-pi/8) b; cx a,b; cx b,c; p(-pi/8) c;
-  cx a,c; p(pi/8) c; cx b,c; p(-pi/8) c; cx a,c; cx c,d; p(-pi/8) d; cx b,d; p(pi/8) d; cx c,d;
-  p(-pi/8) d; cx a,d; p(pi/8) d; cx c,d; p(-pi/8) d; cx b,d; p(pi/8) d; cx c,d; p(-pi/8) d; cx a,d; h d;
-}
-gate c3sqrtx a,b,c,d {
-  h d; cu1(pi/8) a,d; h d; cx a,b; h d; cu1(-pi/8) b,d; h d; cx a,b; h d; cu1(pi/8) b,d; h d;
-  cx b,c; h d; cu1(-pi/8) c,d; h d; cx a,c; h d; cu1(pi/8) c,d; h d; cx b,c; h d; cu1(-pi/8) c,d; h d;
-  cx a,c; h d; cu1(pi/8) c,d; h d;
-}
-gate c4x a,b,c,d,e {
-  h e; cu1(pi/2) d,e; h e; c3x a,b,c,d; h e; cu1(-pi/2) d,e; h e; c3x a,b,c,d; c3sqrtx a,b,c,e;
-}
-"""
-
-#: Every gate ``include "qelib1.inc";`` defines.
 QELIB1_GATES: tuple[str, ...] = (*_QELIB1_LIBRARY, "u0", "rc3x", "c3x", "c3sqrtx", "c4x")
+
+#: The gates of qelib1.inc as the OpenQASM 2 paper defines it; every reader knows these. The other
+#: names above are Qiskit's extensions: the writer declares them with ``gate`` definitions so that
+#: any reader (Qiskit's strict or legacy mode, other tools) reads the output, and the reader accepts
+#: a program's own definition of such a name.
+QELIB1_PAPER_GATES = frozenset({
+    "u3", "u2", "u1", "cx", "id", "u0", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "rx", "ry", "rz", "cz", "cy",
+    "ch", "ccx", "crz", "cu1", "cu3",
+})
+
+#: How the writer defines library base gates in terms of the paper's gates.
+_WRITER_OVERRIDES = {
+    "u": lambda t, ph, lam: ([("u3", (t, ph, lam), (0,))], 0.0),
+    "p": lambda lam: ([("u1", (lam,), (0,))], 0.0),
+}
 
 _KEYWORDS = frozenset({
     "OPENQASM", "include", "qreg", "creg", "gate", "opaque", "barrier", "reset", "measure", "if", "U", "CX",
@@ -131,15 +125,26 @@ def load(path: str | PathLike[str]) -> Circuit:
     return loads(Path(path).read_text(encoding="utf-8"), source=str(path))
 
 
+def _controlled_on_last(lam: float, num_qubits: int) -> Definition:
+    """h on the last qubit, a multi-controlled phase ``lam`` over all, h again: the multi-controlled
+    ``H p(lam) H`` (``lam = pi``: X; ``lam = pi/2``: sqrt(X), since H S H = SX exactly)."""
+    last = num_qubits - 1
+    steps, phase = multi_controlled_phase(lam, num_qubits)
+    return [("h", (), (last,)), *steps, ("h", (), (last,))], phase
+
+
 @functools.cache
 def _qelib1_gates() -> dict[str, GateDef]:
     gates = {name: library_gate(name) for name in _QELIB1_LIBRARY}
-    reader = _Reader(_QELIB1_DEFINITIONS, "qelib1.inc")
-    reader.gates.update(gates)
-    reader.included = True
-    while reader.peek().kind != "eof":
-        reader.gate_definition()
-    return {name: reader.gates[name] for name in QELIB1_GATES}
+    # the qelib1 gates the library lacks, built here (exact, checked against Qiskit in the tests)
+    gates["u0"] = GateDef("u0", 1, 1, body=([], 0.0))  # an idle: no operation
+    gates["c3x"] = GateDef("c3x", 0, 4, body=_controlled_on_last(PI, 4))
+    gates["c3sqrtx"] = GateDef("c3sqrtx", 0, 4, body=_controlled_on_last(PI / 2, 4))
+    gates["c4x"] = GateDef("c4x", 0, 5, body=_controlled_on_last(PI, 5))
+    gates["rc3x"] = GateDef("rc3x", 0, 4, unsupported=(
+        "'rc3x' (Qiskit's relative-phase 3-controlled X) is not supported; use c3x, which differs from it "
+        "only by relative phases"))
+    return gates
 
 
 class _Reader(ReaderBase):
@@ -242,7 +247,7 @@ class _Reader(ReaderBase):
         prev = self.declared.get(name)
         if prev is not None:
             self.error(f"'{name}' is already declared (line {prev.line})", tok)
-        if name in self.gates:
+        if name in self.gates and (name in QELIB1_PAPER_GATES or name not in QELIB1_GATES):
             self.error(f"'{name}' is already declared (a gate of qelib1.inc)", tok)
         self.declared[name] = tok
 
@@ -302,7 +307,8 @@ class _Reader(ReaderBase):
             self.next()
         finally:
             self.params, self.body_qubits = None, {}
-        self.gates[name.text] = defined_gate(name.text, len(params), len(qubits), body.definition(), name)
+        self.gates[name.text] = defined_gate(name.text, len(params), len(qubits), body.definition(), name,
+                                             up_to_phase=True)
 
     def body_statement(self, body: BodyBuilder) -> None:
         tok = self.peek()
@@ -472,7 +478,7 @@ def dumps(circuit: Circuit) -> str:
                 hint="compile the circuit for a target so it is decomposed into gates",
             )
     used = dict.fromkeys(inst.operation.name for inst in circuit.instructions if isinstance(inst.operation, Gate))
-    declared = definition_order(used, lambda n: n in _QELIB1_LIBRARY)
+    declared = definition_order(used, lambda n: n in QELIB1_PAPER_GATES, _WRITER_OVERRIDES)
     reserved = _KEYWORDS | set(QELIB1_GATES) | set(declared)
     names = NameAllocator(reserved, lambda s: bool(QASM2_IDENTIFIER.fullmatch(s)), _sanitize)
     qplan = plan_registers(circuit.qregs, circuit.num_qubits, "q", names)
@@ -510,7 +516,7 @@ def _gate_declaration(name: str) -> str:
     """``gate name(params) q0, q1 { ... }`` from the library definition (its global phase dropped)."""
     spec = STANDARD_GATES[name]
     qubits = [f"q{k}" for k in range(spec.num_qubits)]
-    steps, _phase = library_definition(name, spec.param_names)
+    steps, _phase = library_definition(name, spec.param_names, _WRITER_OVERRIDES)
     body = " ".join(_call(step, params, [qubits[k] for k in local]) for step, params, local in steps)
     params = f"({', '.join(spec.param_names)})" if spec.param_names else ""
     return f"gate {name}{params} {', '.join(qubits)} {{ {body} }}"
@@ -523,7 +529,7 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) ->
         text = _call(op.name, op.params, qubits)
     elif isinstance(op, UnitaryGate):
         theta, phi, lam, _phase = zyz_angles(op.matrix_data)
-        text = _call("u", (theta, phi, lam), qubits)
+        text = _call("u3", (theta, phi, lam), qubits)
     elif isinstance(op, Measure):
         text = f"measure {qubits[0]} -> {cplan.refs[inst.clbits[0]]};"
     elif isinstance(op, Reset):

@@ -1,0 +1,180 @@
+"""The `qhpc` command line, run as a user runs it: a fresh process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from qhpc.testing import proportion_ok, write_plugin_distribution
+from qiskit import qasm3 as qiskit_qasm3
+from qiskit.quantum_info import Operator
+
+from .conftest import EXAMPLES, qhpc_cli
+
+
+def run_json(*args: str) -> dict:
+    done = qhpc_cli("run", *args, "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def assert_one_line_error(done, *fragments: str) -> None:  # type: ignore[no-untyped-def]
+    assert done.returncode == 1, (done.returncode, done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_ghz_through_auto_with_counts_checked_statistically() -> None:
+    shots = 4000
+    doc = run_json(str(EXAMPLES / "ghz.qasm"), "--shots", str(shots), "--seed", "3")
+    assert doc["shots"] == shots and doc["backend"].startswith("aer.")
+    assert set(doc["counts"]) <= {"00000", "11111"}
+    assert sum(doc["counts"].values()) == shots
+    assert proportion_ok(doc["counts"]["11111"], shots, 0.5)
+    timings = doc["timings_ms"]
+    assert {"load", "convert", "validate", "compile", "schedule", "run", "verify", "postprocess"} <= set(timings)
+    assert doc["bit_order"].startswith("highest classical bit first")
+
+
+def test_ghz_on_a_named_backend_with_memory() -> None:
+    doc = run_json(str(EXAMPLES / "ghz.qasm"), "--backend", "aer.matrix_product_state", "--shots", "50",
+                   "--seed", "1", "--memory")
+    assert doc["backend"] == "aer.matrix_product_state"
+    assert len(doc["memory"]) == 50 and set(doc["memory"]) <= {"00000", "11111"}
+
+
+def test_qft_example_reads_its_encoded_integer() -> None:
+    doc = run_json(str(EXAMPLES / "qft.qasm"), "--shots", "300", "--seed", "2")
+    assert doc["counts"] == {"1011": 300}  # 11 in binary, highest clbit first
+
+
+def test_a_qft_from_a_python_file_is_uniform(tmp_path: Path) -> None:
+    """QFT of a basis state: every outcome equally likely (chi-square over 2^8 outcomes)."""
+    program = tmp_path / "qft_program.py"
+    program.write_text(
+        "from qiskit import QuantumCircuit\nfrom qiskit.circuit.library import QFTGate\n"
+        "def qft():\n    qc = QuantumCircuit(8, 8)\n    qc.x([1, 4])\n    qc.append(QFTGate(8), range(8))\n"
+        "    qc.measure(range(8), range(8))\n    return qc\n"
+    )
+    shots = 25600
+    doc = run_json(f"{program}:qft", "--shots", str(shots), "--seed", "5")
+    expected = shots / 256
+    chi2 = sum((doc["counts"].get(format(k, "08b"), 0) - expected) ** 2 / expected for k in range(256))
+    assert abs(chi2 - 255) < 6 * (2 * 255) ** 0.5
+
+
+def test_python_file_objects_and_functions() -> None:
+    doc = run_json(f"{EXAMPLES / 'bell_qiskit.py'}:asymmetric", "--shots", "20", "--seed", "1")
+    assert doc["counts"] == {"01": 20}  # X on qubit 0 only: clbit 0 is the rightmost character
+    doc = run_json(f"{EXAMPLES / 'bell_qiskit.py'}:circuit", "--shots", "1000", "--seed", "1")
+    assert set(doc["counts"]) == {"00", "11"}
+
+
+def test_human_output_shows_counts_and_where_the_time_went() -> None:
+    done = qhpc_cli("run", str(EXAMPLES / "ghz.qasm"), "--seed", "7", "--backend", "aer.statevector")
+    assert done.returncode == 0, done.stderr
+    assert "aer.statevector" in done.stdout and "11111" in done.stdout
+    assert "where the time went" in done.stdout and "compile" in done.stdout
+
+
+def test_parameters_from_the_command_line(tmp_path: Path) -> None:
+    program = tmp_path / "param.qasm"
+    program.write_text('OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float[64] theta;\nqubit q;\nbit c;\n'
+                       "rx(theta) q;\nc = measure q;\n")
+    doc = run_json(str(program), "-p", "theta=3.141592653589793", "--shots", "10", "--seed", "1")
+    assert doc["counts"] == {"1": 10}
+    assert_one_line_error(qhpc_cli("run", str(program)), "unbound parameter", "theta")
+
+
+def test_malformed_qasm_is_one_line_with_file_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.qasm"
+    bad.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0]\ncx q[0], q[1];\n')
+    assert_one_line_error(qhpc_cli("run", str(bad)), f"{bad}:4:7", "expected ';'")
+    unknown = tmp_path / "unknown.qasm"
+    unknown.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nfoo q[0];\n')
+    assert_one_line_error(qhpc_cli("run", str(unknown)), f"{unknown}:4:1", "foo")
+
+
+def test_oversized_circuit_is_refused_with_the_reason(tmp_path: Path) -> None:
+    wide = tmp_path / "wide.qasm"
+    body = "".join(f"h q[{k}];\n" for k in range(40))
+    wide.write_text(f'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[40];\ncreg c[40];\n{body}t q[0];\nmeasure q -> c;\n')
+    assert_one_line_error(qhpc_cli("run", str(wide), "--backend", "aer.statevector"),
+                          "needs 40 qubits but aer.statevector holds at most")
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["run", "nosuchfile.qasm"], ["nosuchfile.qasm: no such file"]),
+    (["run", "examples/ghz.qasm", "--backend", "ibm.fez"], ["unknown backend 'ibm.fez'", "aer.statevector"]),
+    (["run", "examples/bell_qiskit.py:nothing"], ["defines no 'nothing'", "circuit"]),
+    (["convert", "examples/ghz.qasm", "--to", "braket"], ["unknown format 'braket'", "qasm3"]),
+])
+def test_user_errors_are_one_line(args: list[str], fragments: list[str]) -> None:
+    assert_one_line_error(qhpc_cli(*args), *fragments)
+
+
+def test_usage_errors_exit_2() -> None:
+    done = qhpc_cli("run", "examples/ghz.qasm", "--shots", "0")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def _without_measurements(qc):  # type: ignore[no-untyped-def]
+    qc.remove_final_measurements()
+    return Operator(qc).data
+
+
+def test_convert_between_openqasm_versions_is_read_by_qiskit_to_the_same_operator() -> None:
+    from qiskit import qasm2 as qiskit_qasm2
+
+    # OpenQASM 2 -> 3: exact
+    done = qhpc_cli("convert", str(EXAMPLES / "ghz.qasm"), "--to", "qasm3")
+    assert done.returncode == 0, done.stderr
+    original = qiskit_qasm2.loads((EXAMPLES / "ghz.qasm").read_text())
+    assert np.allclose(_without_measurements(qiskit_qasm3.loads(done.stdout)), _without_measurements(original))
+    # OpenQASM 3 (with a gate definition, a constant and inv @) -> 2: equal up to global phase
+    done = qhpc_cli("convert", str(EXAMPLES / "qft.qasm"), "--to", "qasm2")
+    assert done.returncode == 0, done.stderr
+    assert "loses global_phase" in done.stderr
+    source = (EXAMPLES / "qft.qasm").read_text().replace("const int value = 11;\n", "").replace("value", "11")
+    expected = _without_measurements(qiskit_qasm3.loads(source))
+    got = _without_measurements(qiskit_qasm2.loads(done.stdout))
+    assert abs(np.trace(expected.conj().T @ got)) / 16 == pytest.approx(1.0, abs=1e-9)
+
+
+def test_convert_to_qpy_and_run_it(tmp_path: Path) -> None:
+    target = tmp_path / "ghz.qpy"
+    done = qhpc_cli("convert", str(EXAMPLES / "ghz.qasm"), "--to", "qiskit", "-o", str(target))
+    assert done.returncode == 0, done.stderr
+    doc = run_json(str(target), "--shots", "100", "--seed", "4")
+    assert set(doc["counts"]) <= {"00000", "11111"}
+
+
+def test_plugins_and_backends_listings() -> None:
+    done = qhpc_cli("plugins", "--json")
+    assert done.returncode == 0
+    plugins = {p["name"]: p for p in json.loads(done.stdout)}
+    assert plugins["qiskit"]["status"] == "loaded" and plugins["qiskit"]["distribution"] == "qhpc-qiskit"
+    done = qhpc_cli("backends", "--json")
+    backends = {b["name"]: b for b in json.loads(done.stdout)}
+    assert backends["aer.statevector"]["capabilities"]["num_qubits"] >= 20
+    assert "h" in backends["aer.stabilizer"]["capabilities"]["native_gates"]
+    assert qhpc_cli("formats").returncode == 0
+
+
+def test_a_broken_plugin_is_listed_and_does_not_stop_a_run(tmp_path: Path) -> None:
+    site = write_plugin_distribution(tmp_path / "site", "qhpc-vendor", "2.0.0",
+                                     {"vendor_plugin": "import not_a_real_sdk\n"}, {"vendor": "vendor_plugin"})
+    env = {"PYTHONPATH": str(site)}
+    done = qhpc_cli("plugins", env=env)
+    assert done.returncode == 0
+    assert "vendor" in done.stdout and "failed" in done.stdout and "not_a_real_sdk" in done.stdout
+    done = qhpc_cli("run", str(EXAMPLES / "ghz.qasm"), "--json", "--seed", "1", env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert "vendor" in done.stderr  # reported as a warning line
+    assert set(json.loads(done.stdout)["counts"]) <= {"00000", "11111"}
