@@ -72,40 +72,52 @@ def plugins(as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def backends(as_json: bool) -> None:
-    """List backends and their capabilities."""
+def backends(name: str | None, as_json: bool) -> None:
+    """List backends and their capabilities (NAME: one backend in full)."""
     integrator = _integrator()
+    selected = {name: integrator.backend(name)} if name else integrator.backends
     rows = []
-    for name, backend in integrator.backends.items():
+    for backend_name, backend in selected.items():
         try:
             caps = backend.capabilities.to_dict()
             error = None
         except Exception as exc:
             caps, error = {}, f"{type(exc).__name__}: {exc}"
-        rows.append({"name": name, "description": backend.description, "capabilities": caps, "error": error})
+        rows.append({"name": backend_name, "description": backend.description, "capabilities": caps, "error": error})
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    table = Table(title="qhpc backends")
-    for col in ("backend", "kind", "qubits", "native gates", "features", "limit"):
+    if name:
+        row = rows[0]
+        if row["error"]:
+            raise QhpcError(f"backend {name} is unavailable: {row['error']}")
+        table = Table(title=f"{name}: {row['description']}", show_header=False)
+        table.add_column("capability", style="bold")
+        table.add_column("value", overflow="fold")
+        for key, value in row["capabilities"].items():
+            shown = "all standard gates" if key == "native_gates" and value is None else value
+            if isinstance(shown, list):
+                shown = " ".join(map(str, shown))
+            table.add_row(key, str(shown))
+        out.print(table)
+        return
+    table = Table(title="qhpc backends (qhpc backends NAME for one in full)")
+    for col in ("backend", "kind", "qubits", "gates", "limit"):
         table.add_column(col, overflow="fold")
     for row in rows:
         caps = row["capabilities"]
         if row["error"]:
-            table.add_row(row["name"], "-", "-", "-", Text(row["error"], style="red"), "-")
+            table.add_row(row["name"], "-", "-", "-", Text(row["error"], style="red"))
             continue
         gates = caps["native_gates"]
-        features = [f for f, on in (("noise", caps["supports_noise"]), ("conditionals", caps["supports_conditionals"]),
-                                     ("mid-circuit measure", caps["supports_mid_circuit_measurement"]),
-                                     ("unitary", caps["supports_unitary"]), ("memory", caps["supports_memory"])) if on]
-        coupling = "all-to-all" if caps["coupling_map"] is None else f"{len(caps['coupling_map'])} couplings"
+        coupling = "" if caps["coupling_map"] is None else f", {len(caps['coupling_map'])} couplings"
         table.add_row(
             row["name"],
-            f"{caps['kind']} ({caps['device']}, {caps['location']})",
+            f"{caps['kind']} {caps['device']}",
             str(caps["num_qubits"]),
-            "all standard" if gates is None else " ".join(gates),
-            ", ".join(features) + f"\n{coupling}; up to {caps['max_shots']:,} shots",
+            ("all" if gates is None else str(len(gates))) + coupling,
             caps["limit_note"] or "-",
         )
     out.print(table)

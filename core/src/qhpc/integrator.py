@@ -64,6 +64,7 @@ from .interfaces import (
     Translator,
 )
 from .jobs import Job, JobStatus, Result
+from .optimize import optimize_for_emulator
 from .plugins import PluginRegistry
 
 log = logging.getLogger(__name__)
@@ -294,27 +295,43 @@ class Integrator:
 
     # -- compilation --------------------------------------------------------------------------
     def compile(self, circuit: Circuit, backend: Backend, *, compiler: str | None = None,
-                seed: int | None = None, options: Mapping[str, Any] | None = None) -> tuple[Circuit, dict[str, Any]]:
-        """``circuit`` fitted to ``backend`` (cached by fingerprint), with what was done."""
+                seed: int | None = None, options: Mapping[str, Any] | None = None,
+                optimize: bool = True) -> tuple[Circuit, dict[str, Any]]:
+        """``circuit`` fitted to ``backend`` (cached by fingerprint), with what was done.
+
+        A circuit that already fits is not compiled; for an emulator the light, exact passes of
+        :mod:`qhpc.optimize` run unless ``optimize`` is false.
+        """
         caps = backend.capabilities
-        if compiler is None and not needs_compilation(circuit, caps):
+        optimize = optimize and caps.kind == "emulator"
+        if compiler is None and not optimize and not needs_compilation(circuit, caps):
             return circuit, {"compiler": None}
-        key = (circuit.fingerprint(), backend.name, compiler, seed, tuple(sorted((options or {}).items())))
+        key = (circuit.fingerprint(), backend.name, compiler, seed, optimize, tuple(sorted((options or {}).items())))
         with self._lock:
             hit = self._compile_cache.get(key)
             if hit is not None:
                 self._compile_cache.move_to_end(key)
                 return hit[0], {**hit[1], "cached": True}
-        chosen, why = self._pick_compiler(backend, circuit, compiler)
-        if chosen is None:
-            raise CompileError(why)
-        compiled = chosen.compile(circuit, caps, seed=seed, options=options)
-        leftover = needs_compilation(compiled, caps)
-        if leftover:
-            raise CompileError(f"compiler {chosen.name} left the circuit unfit for {backend.name}: {'; '.join(leftover)}")
-        # registers and names are the user's; a compiler may drop them
-        compiled.cregs = list(circuit.cregs) if compiled.num_clbits == circuit.num_clbits else compiled.cregs
-        info = {"compiler": chosen.name, "ops": compiled.count_ops(), "depth": compiled.depth()}
+        info: dict[str, Any] = {"compiler": None}
+        compiled = circuit
+        if compiler is not None or needs_compilation(circuit, caps):
+            chosen, why = self._pick_compiler(backend, circuit, compiler)
+            if chosen is None:
+                raise CompileError(why)
+            compiled = chosen.compile(circuit, caps, seed=seed, options=options)
+            leftover = needs_compilation(compiled, caps)
+            if leftover:
+                raise CompileError(
+                    f"compiler {chosen.name} left the circuit unfit for {backend.name}: {'; '.join(leftover)}")
+            # registers and names are the user's; a compiler may drop them
+            if compiled.num_clbits == circuit.num_clbits:
+                compiled.cregs = list(circuit.cregs)
+            info["compiler"] = chosen.name
+        if optimize:
+            before = len(compiled.instructions)
+            compiled = optimize_for_emulator(compiled, caps)
+            info["optimized"] = {"instructions_before": before, "instructions_after": len(compiled.instructions)}
+        info.update({"ops": compiled.count_ops(), "depth": compiled.depth()})
         with self._lock:
             self._compile_cache[key] = (compiled, info)
             if len(self._compile_cache) > COMPILE_CACHE_SIZE:
@@ -325,12 +342,13 @@ class Integrator:
     def submit(self, program: object, *, backend: str = "auto", shots: int = DEFAULT_SHOTS,
                seed: int | None = None, memory: bool = False, parameters: Mapping[Any, float] | None = None,
                compiler: str | None = None, options: Mapping[str, Any] | None = None,
-               source_format: str | None = None) -> Job:
+               source_format: str | None = None, optimize: bool = True) -> Job:
         """Validate, convert and compile ``program`` and queue it; returns the accepted :class:`Job`.
 
         Raises (and queues nothing) if the program cannot be read, has unbound parameters, or fits
         no backend. ``parameters`` binds symbolic parameters by name; ``source_format`` names the
-        program's format when detection cannot tell (a string of OpenQASM, say).
+        program's format when detection cannot tell (a string of OpenQASM, say); ``optimize=False``
+        skips the light emulator passes of :mod:`qhpc.optimize`.
         """
         if self._closed:
             raise QhpcError("this integrator is closed")
@@ -348,7 +366,8 @@ class Integrator:
             job.backend = target.name
         with job._stage("compile"):
             try:
-                compiled, compile_info = self.compile(circuit, target, compiler=compiler, seed=seed)
+                compiled, compile_info = self.compile(circuit, target, compiler=compiler, seed=seed,
+                                                      optimize=optimize)
             except CompileError as exc:
                 raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
             if compiled.is_parameterized:

@@ -115,6 +115,22 @@ class ConversionGraph:
                 raise NoRouteError(
                     f"unknown program format {fmt!r}; known formats: {', '.join(sorted(self._formats)) or 'none'}"
                 )
+        # an exact route wins whenever one exists, however long or costly; only without one do the
+        # loss penalties rank the lossy routes
+        path = self._cheapest(source, target, PROPERTIES)
+        if path is None:
+            path = self._cheapest(source, target, required)
+        if path is None:
+            reach = sorted(self.reachable(source))
+            why = f" keeping {', '.join(sorted(required))}" if required else ""
+            raise NoRouteError(
+                f"no translator route from {source!r} to {target!r}{why}; "
+                f"from {source!r} qhpc can reach: {', '.join(reach) or 'nothing'}"
+            )
+        return Route(source, target, path)
+
+    def _cheapest(self, source: str, target: str, required: frozenset[str]) -> tuple[Edge, ...] | None:
+        """The lowest-weight path over edges that keep ``required`` (Dijkstra), or ``None``."""
         best: dict[str, float] = {source: 0.0}
         back: dict[str, Edge] = {}
         queue: list[tuple[float, str]] = [(0.0, source)]
@@ -133,16 +149,11 @@ class ConversionGraph:
                     back[e.target] = e
                     heapq.heappush(queue, (nd, e.target))
         if target not in back:
-            reach = sorted(self.reachable(source))
-            why = f" keeping {', '.join(sorted(required))}" if required else ""
-            raise NoRouteError(
-                f"no translator route from {source!r} to {target!r}{why}; "
-                f"from {source!r} qhpc can reach: {', '.join(reach) or 'nothing'}"
-            )
+            return None
         path: list[Edge] = []
         node = target
         while node != source:
             e = back[node]
             path.append(e)
             node = e.source
-        return Route(source, target, tuple(reversed(path)))
+        return tuple(reversed(path))

@@ -71,7 +71,7 @@ class UnitaryGate:
         m = np.array(self.matrix_data, dtype=complex)
         if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] < 2 or m.shape[0] & (m.shape[0] - 1):
             raise CircuitError(f"a unitary gate needs a 2^k x 2^k matrix, got shape {m.shape}")
-        if not np.allclose(m.conj().T @ m, np.eye(m.shape[0]), atol=1e-10):
+        if not np.allclose(m.conj().T @ m, np.eye(m.shape[0]), rtol=0.0, atol=1e-10):
             raise CircuitError("the matrix of a unitary gate is not unitary (U^dagger U != I within 1e-10)")
         m.setflags(write=False)
         object.__setattr__(self, "matrix_data", m)
@@ -448,16 +448,20 @@ class Circuit:
         return False
 
     def depth(self) -> int:
-        """Number of layers of operations (barriers excluded), counting qubit and clbit wires."""
+        """Number of layers of operations, counting qubit and clbit wires.
+
+        A barrier adds no layer but synchronises the wires it spans (nothing moves across it), as
+        Qiskit's ``QuantumCircuit.depth()`` counts.
+        """
         level: dict[tuple[str, int], int] = {}
         depth = 0
         for inst in self.instructions:
-            if isinstance(inst.operation, Barrier):
-                continue
             wires = [("q", q) for q in inst.qubits] + [("c", c) for c in inst.clbits]
             if inst.condition is not None:
                 wires += [("c", c) for c in inst.condition.clbits]
-            d = 1 + max((level.get(w, 0) for w in wires), default=0)
+            d = max((level.get(w, 0) for w in wires), default=0)
+            if not isinstance(inst.operation, Barrier):
+                d += 1
             for w in wires:
                 level[w] = d
             depth = max(depth, d)
@@ -512,7 +516,7 @@ class Circuit:
             op = inst.operation
             if isinstance(op, Barrier):
                 out.instructions.append(inst)
-            elif isinstance(op, UnitaryGate):
+            elif isinstance(op, UnitaryGate) and inst.condition is None:
                 out.instructions.append(Instruction(UnitaryGate(op.matrix_data.conj().T, op.label), inst.qubits))
             elif isinstance(op, Gate) and inst.condition is None:
                 spec = STANDARD_GATES[op.name]

@@ -52,6 +52,7 @@ Writing (:func:`dumps`, :func:`dump`)
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
 
@@ -100,7 +101,7 @@ QELIB1_PAPER_GATES = frozenset({
 })
 
 #: How the writer defines library base gates in terms of the paper's gates.
-_WRITER_OVERRIDES = {
+_WRITER_OVERRIDES: dict[str, Callable[..., Definition]] = {
     "u": lambda t, ph, lam: ([("u3", (t, ph, lam), (0,))], 0.0),
     "p": lambda lam: ([("u1", (lam,), (0,))], 0.0),
 }

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CircuitError, InteropError, ParameterError, WireFormatError
+from .errors import InteropError, WireFormatError
 from .ir import BARRIER, MEASURE, RESET, Circuit, Condition, Gate, Instruction, Register, UnitaryGate
 from .params import Expr, expr_from_tree
 
@@ -142,10 +142,8 @@ def _instruction(entry: dict[str, Any]) -> Instruction:
         matrix = np.array([[complex(re, im) for re, im in row] for row in rows], dtype=complex)
         op = UnitaryGate(matrix, entry.get("label"))
     else:
-        try:
-            op = Gate(name, tuple(expr_from_tree(p) for p in entry.get("params", [])))
-        except (CircuitError, ParameterError) as exc:
-            raise WireFormatError(str(exc)) from None
+        # a CircuitError or ParameterError is reported by from_dict with the instruction's index
+        op = Gate(name, tuple(expr_from_tree(p) for p in entry.get("params", [])))
     return Instruction(op, qubits, clbits, condition)
 
 
@@ -155,4 +153,6 @@ def loads(text: str | bytes) -> Circuit:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise WireFormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise WireFormatError(f"invalid JSON: the bytes are not UTF-8, UTF-16 or UTF-32 text ({exc})") from None
     return from_dict(doc)
