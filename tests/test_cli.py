@@ -178,3 +178,43 @@ def test_a_broken_plugin_is_listed_and_does_not_stop_a_run(tmp_path: Path) -> No
     assert done.returncode == 0 and "Traceback" not in done.stderr
     assert "vendor" in done.stderr  # reported as a warning line
     assert set(json.loads(done.stdout)["counts"]) <= {"00000", "11111"}
+
+
+def test_progress_is_shown_on_a_terminal_for_a_long_run(tmp_path: Path) -> None:
+    """On a terminal `qhpc run` shows what the job is doing while it runs (a pseudo-terminal here)."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    program = tmp_path / "long.qasm"
+    gates = "".join(f"h q[{k}];\ncx q[{k}], q[{(k + 1) % 22}];\nrz(0.{k + 1}) q[{k}];\n" for k in range(22))
+    program.write_text(f'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[22];\ncreg c[22];\n{gates}measure q -> c;\n')
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "qhpc", "run", str(program), "--shots", "400000", "--seed", "1",
+                             "--backend", "aer.statevector"], stdin=follower, stdout=follower, stderr=follower,
+                            env=env, close_fds=True)
+    os.close(follower)
+    seen = b""
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    proc.wait(30)
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 0, text[-2000:]
+    assert "running on aer.statevector" in text  # the live status line
+    assert "where the time went" in text

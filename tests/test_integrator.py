@@ -207,3 +207,13 @@ def test_a_20_qubit_qft_of_a_basis_state_is_uniform(integrator: Integrator) -> N
     chi2 = sum((result.counts.get(format(k, f"0{n}b"), 0) - expected) ** 2 / expected for k in range(2**n))
     dof = 2**n - 1
     assert abs(chi2 - dof) < 6 * (2 * dof) ** 0.5  # chi-square mean dof, sd sqrt(2 dof)
+
+
+def test_an_unseeded_run_reports_the_seed_that_reproduces_it(integrator: Integrator) -> None:
+    qc = QuantumCircuit(4, 4)
+    qc.h(range(4))
+    qc.measure(range(4), range(4))
+    first = integrator.run(qc, shots=300, memory=True, backend="aer.statevector")
+    assert isinstance(first.seed, int)
+    again = integrator.run(qc, shots=300, memory=True, backend="aer.statevector", seed=first.seed)
+    assert again.memory == first.memory

@@ -295,3 +295,19 @@ def test_empty_text_is_invalid_json() -> None:
 def test_bytes_that_are_not_utf8_are_refused_as_a_wire_format_error() -> None:
     with pytest.raises(WireFormatError):
         wire.loads(b'{"format": "qhpc.circuit", "name": "\xff"}')
+
+
+@pytest.mark.parametrize("patch, fragment", [
+    ({"name": 5}, "name must be a string"),
+    ({"metadata": [["k", "v"]]}, "metadata must be a JSON object"),
+    ({"version": True}, "invalid wire-format version"),
+    ({"instructions": [{"op": "h", "qubits": ["0"]}]}, "qubits must be a list of integers"),
+    ({"instructions": [{"op": "h", "qubits": [0.0]}]}, "qubits must be a list of integers"),
+    ({"qregs": [{"name": "q", "bits": [True]}]}, "bits must be a list of integers"),
+    ({"instructions": [{"op": "x", "qubits": [0], "condition": {"clbits": [0], "value": "1"}}]},
+     "integer value"),
+])
+def test_loose_values_are_refused(patch: dict, fragment: str) -> None:
+    doc = {"format": "qhpc.circuit", "version": 1, "num_qubits": 1, "num_clbits": 1, **patch}
+    with pytest.raises(WireFormatError, match=fragment):
+        wire.from_dict(doc)

@@ -456,8 +456,9 @@ class Integrator:
             with job._stage("verify"):
                 verify_output(output, request, circuit.num_clbits)
             with job._stage("postprocess"):
+                seed = request.seed if request.seed is not None else output.metadata.get("seed")
                 result = Result(
-                    counts=output.counts, shots=request.shots, backend=backend.name, seed=request.seed,
+                    counts=output.counts, shots=request.shots, backend=backend.name, seed=seed,
                     job_id=job.id, memory=output.memory, timings=job.timings,
                     registers={r.name: list(r.bits) for r in circuit.cregs},
                     metadata={**job.metadata, "backend_metadata": output.metadata},

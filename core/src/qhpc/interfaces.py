@@ -135,7 +135,8 @@ class RunOutput:
 
     ``counts`` maps bitstrings over all of the circuit's clbits, **highest clbit first** (clbit 0 is
     the rightmost character, as Qiskit writes them), to the number of shots that read them.
-    ``memory`` (when asked for) lists each shot's bitstring in order.
+    ``memory`` (when asked for) lists each shot's bitstring in order. A backend that draws its own
+    seed when none was given reports it as ``metadata["seed"]``, so the run can be reproduced.
     """
 
     counts: dict[str, int]

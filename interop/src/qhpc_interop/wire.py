@@ -87,7 +87,7 @@ def from_dict(doc: Any) -> Circuit:
     if doc.get("format") != FORMAT:
         raise WireFormatError(f"not a qhpc circuit document (format is {doc.get('format')!r}, expected {FORMAT!r})")
     version = doc.get("version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise WireFormatError(f"invalid wire-format version {version!r}")
     if version > VERSION:
         raise WireFormatError(
@@ -98,19 +98,17 @@ def from_dict(doc: Any) -> Circuit:
         circuit = Circuit(
             num_qubits=_int(doc, "num_qubits"),
             num_clbits=_int(doc, "num_clbits"),
-            name=doc.get("name"),
+            name=_optional_str(doc.get("name"), "name"),
             global_phase=expr_from_tree(doc.get("global_phase", 0.0)),
-            qregs=[Register(str(r["name"]), tuple(int(b) for b in r["bits"])) for r in doc.get("qregs", [])],
-            cregs=[Register(str(r["name"]), tuple(int(b) for b in r["bits"])) for r in doc.get("cregs", [])],
-            metadata=dict(doc.get("metadata") or {}),
+            qregs=[_register(r) for r in _list(doc.get("qregs", []), "qregs")],
+            cregs=[_register(r) for r in _list(doc.get("cregs", []), "cregs")],
+            metadata=_metadata(doc.get("metadata")),
         )
-        for k, entry in enumerate(doc.get("instructions", [])):
+        for k, entry in enumerate(_list(doc.get("instructions", []), "instructions")):
             where = f"instruction {k}"
             circuit._check_instruction(inst := _instruction(entry))
             circuit.instructions.append(inst)
-    except WireFormatError:
-        raise
-    except (InteropError, KeyError, TypeError, ValueError) as exc:
+    except (InteropError, KeyError, TypeError, ValueError) as exc:  # WireFormatError included: add where
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
         raise WireFormatError(f"{where}: {detail}") from None
     return circuit
@@ -123,14 +121,58 @@ def _int(doc: dict[str, Any], key: str) -> int:
     return value
 
 
-def _instruction(entry: dict[str, Any]) -> Instruction:
+def _indices(value: Any, what: str) -> tuple[int, ...]:
+    """A list of bit indices: JSON integers only (no strings, floats or booleans)."""
+    items = _list(value, what)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        raise WireFormatError(f"{what} must be a list of integers, not {value!r}")
+    return tuple(items)
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise WireFormatError(f"{what} must be a list, not {type(value).__name__}")
+    return value
+
+
+def _optional_str(value: Any, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise WireFormatError(f"{what} must be a string or null, not {value!r}")
+    return value
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise WireFormatError(f"metadata must be a JSON object, not {type(value).__name__}")
+    return dict(value)
+
+
+def _register(entry: Any) -> Register:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise WireFormatError(f"a register is an object with a string name and bits, not {entry!r}")
+    return Register(entry["name"], _indices(entry["bits"], f"register {entry['name']!r} bits"))
+
+
+def _instruction(entry: Any) -> Instruction:
+    if not isinstance(entry, dict):
+        raise WireFormatError(f"an instruction is a JSON object, not {entry!r}")
     name = entry["op"]
-    qubits = tuple(int(q) for q in entry.get("qubits", []))
-    clbits = tuple(int(c) for c in entry.get("clbits", []))
+    if not isinstance(name, str):
+        raise WireFormatError(f"op must be a string, not {name!r}")
+    qubits = _indices(entry.get("qubits", []), "qubits")
+    clbits = _indices(entry.get("clbits", []), "clbits")
     cond = entry.get("condition")
     condition = None
     if cond is not None:
-        condition = Condition(tuple(int(c) for c in cond["clbits"]), int(cond["value"]), cond.get("register"))
+        if not isinstance(cond, dict):
+            raise WireFormatError(f"a condition is a JSON object, not {cond!r}")
+        value = cond["value"]
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise WireFormatError(f"a condition needs an integer value, not {cond!r}")
+        condition = Condition(_indices(cond.get("clbits"), "condition clbits"), value,
+                              _optional_str(cond.get("register"), "condition register"))
     if name == "measure":
         op: Any = MEASURE
     elif name == "reset":

@@ -50,4 +50,7 @@ def test_seed_is_reported_and_reproducible() -> None:
     first = backend.run(c, shots=500, seed=42, memory=True, options={}, cancel=CancelToken())
     second = backend.run(c, shots=500, seed=42, memory=True, options={}, cancel=CancelToken())
     assert first.counts == second.counts and first.memory == second.memory
-    assert first.metadata["seed_simulator"] == 42
+    assert first.metadata["seed"] == 42
+    drawn = backend.run(c, shots=500, seed=None, memory=True, options={}, cancel=CancelToken())
+    replay = backend.run(c, shots=500, seed=drawn.metadata["seed"], memory=True, options={}, cancel=CancelToken())
+    assert replay.memory == drawn.memory  # the reported seed reproduces an unseeded run

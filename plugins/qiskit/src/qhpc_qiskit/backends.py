@@ -155,7 +155,7 @@ class AerBackend(Backend):
             "simulator": f"qiskit-aer {_aer_version()}",
             "method": getattr(experiment.metadata, "get", lambda *_: self.method)("method", self.method)
             if isinstance(experiment.metadata, dict) else self.method,
-            "seed_simulator": getattr(experiment, "seed_simulator", seed),
+            "seed": getattr(experiment, "seed_simulator", seed),
             "time_taken_s": getattr(experiment, "time_taken", math.nan),
         }
         return RunOutput(counts=counts, memory=mem, metadata=meta)
