@@ -133,7 +133,8 @@ def test_parameters_are_bound_after_compilation_and_the_compilation_is_reused(in
     p1 = math.sin(1.0) ** 2  # P(qubit 0 reads 1) = sin^2(theta/2)
     ones = sum(v for k, v in first.counts.items() if k[-1] == "1")
     assert proportion_ok(ones, shots, p1)
-    second = integrator.run(qc, parameters={"theta": 0.0}, shots=100, seed=5, backend="aer.statevector")
+    # new values and a new sampling seed, as a variational loop submits: no recompilation
+    second = integrator.run(qc, parameters={"theta": 0.0}, shots=100, seed=6, backend="aer.statevector")
     assert second.metadata["compile"]["cached"] is True
     assert second.counts == {"00": 100}
 
@@ -217,3 +218,20 @@ def test_an_unseeded_run_reports_the_seed_that_reproduces_it(integrator: Integra
     assert isinstance(first.seed, int)
     again = integrator.run(qc, shots=300, memory=True, backend="aer.statevector", seed=first.seed)
     assert again.memory == first.memory
+
+
+def test_compile_effort_follows_the_expected_run_time(integrator: Integrator) -> None:
+    """Small circuits take the microsecond decompose compiler; a large statevector run is worth
+    Qiskit's level-2 transpilation (cached), which Aer then runs as fast as a transpiled circuit."""
+    small = QuantumCircuit(3, 3)
+    small.iswap(0, 1)
+    small.measure(range(3), range(3))
+    info = integrator.run(small, backend="aer.statevector", shots=10, seed=1).metadata["compile"]
+    assert info["compiler"] == "decompose"
+    large = QuantumCircuit(18, 18)
+    large.h(range(18))
+    for k in range(17):
+        large.iswap(k, k + 1)
+    large.measure(range(18), range(18))
+    info = integrator.run(large, backend="aer.statevector", shots=10, seed=1).metadata["compile"]
+    assert info["compiler"] == "qiskit" and info["compiler_options"] == {"optimization_level": 2}

@@ -71,6 +71,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SHOTS = 1024
 COMPILE_CACHE_SIZE = 256
+#: Seed of every compilation: compiled circuits depend only on the circuit and the target.
+COMPILE_SEED = 0
 
 
 class Integrator:
@@ -250,16 +252,18 @@ class Integrator:
         if reasons:
             return reasons
         if needs_compilation(circuit, caps):
-            _, why = self._pick_compiler(backend, circuit, compiler)
+            _, _, why = self._pick_compiler(backend, circuit, compiler)
             if why:
                 reasons.append(why)
         return reasons
 
-    def _pick_compiler(self, backend: Backend, circuit: Circuit, requested: str | None) -> tuple[Compiler | None, str]:
+    def _pick_compiler(self, backend: Backend, circuit: Circuit,
+                       requested: str | None) -> tuple[Compiler | None, dict[str, Any], str]:
+        """The first compiler (and its options) that can fit ``circuit`` to ``backend``, or why none can."""
         caps = backend.capabilities
-        names = [requested] if requested else list(backend.preferred_compilers)
+        plan = [(requested, {})] if requested else backend.compile_preferences(circuit)
         tried: list[str] = []
-        for name in names:
+        for name, options in plan:
             compiler = self.compilers.get(name)
             if compiler is None:
                 if requested:
@@ -267,11 +271,11 @@ class Integrator:
                 continue
             why = compiler.can_compile(circuit, caps)
             if why is None:
-                return compiler, ""
+                return compiler, dict(options), ""
             tried.append(f"{name}: {why}")
         needs = "; ".join(needs_compilation(circuit, caps))
         detail = "; ".join(tried) if tried else "no compiler for it is installed"
-        return None, f"{backend.name} cannot run it as it is ({needs}) and no compiler can fit it ({detail})"
+        return None, {}, f"{backend.name} cannot run it as it is ({needs}) and no compiler can fit it ({detail})"
 
     def feasible_backends(self, circuit: Circuit, *, shots: int = 1, memory: bool = False,
                           emulators_only: bool = True) -> tuple[list[Backend], dict[str, list[str]]]:
@@ -295,18 +299,19 @@ class Integrator:
 
     # -- compilation --------------------------------------------------------------------------
     def compile(self, circuit: Circuit, backend: Backend, *, compiler: str | None = None,
-                seed: int | None = None, options: Mapping[str, Any] | None = None,
-                optimize: bool = True) -> tuple[Circuit, dict[str, Any]]:
+                seed: int = COMPILE_SEED, optimize: bool = True) -> tuple[Circuit, dict[str, Any]]:
         """``circuit`` fitted to ``backend`` (cached by fingerprint), with what was done.
 
         A circuit that already fits is not compiled; for an emulator the light, exact passes of
-        :mod:`qhpc.optimize` run unless ``optimize`` is false.
+        :mod:`qhpc.optimize` run unless ``optimize`` is false. Compilation is deterministic (its
+        seed is fixed, independent of the run's sampling seed) so a resubmission with another run
+        seed, as a variational loop makes, reuses it.
         """
         caps = backend.capabilities
         optimize = optimize and caps.kind == "emulator"
         if compiler is None and not optimize and not needs_compilation(circuit, caps):
             return circuit, {"compiler": None}
-        key = (circuit.fingerprint(), backend.name, compiler, seed, optimize, tuple(sorted((options or {}).items())))
+        key = (circuit.fingerprint(), backend.name, compiler, seed, optimize)
         with self._lock:
             hit = self._compile_cache.get(key)
             if hit is not None:
@@ -315,7 +320,7 @@ class Integrator:
         info: dict[str, Any] = {"compiler": None}
         compiled = circuit
         if compiler is not None or needs_compilation(circuit, caps):
-            chosen, why = self._pick_compiler(backend, circuit, compiler)
+            chosen, options, why = self._pick_compiler(backend, circuit, compiler)
             if chosen is None:
                 raise CompileError(why)
             compiled = chosen.compile(circuit, caps, seed=seed, options=options)
@@ -327,6 +332,8 @@ class Integrator:
             if compiled.num_clbits == circuit.num_clbits:
                 compiled.cregs = list(circuit.cregs)
             info["compiler"] = chosen.name
+            if options:
+                info["compiler_options"] = options
         if optimize:
             before = len(compiled.instructions)
             compiled = optimize_for_emulator(compiled, caps)
@@ -366,8 +373,7 @@ class Integrator:
             job.backend = target.name
         with job._stage("compile"):
             try:
-                compiled, compile_info = self.compile(circuit, target, compiler=compiler, seed=seed,
-                                                      optimize=optimize)
+                compiled, compile_info = self.compile(circuit, target, compiler=compiler, optimize=optimize)
             except CompileError as exc:
                 raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
             if compiled.is_parameterized:

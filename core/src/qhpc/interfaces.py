@@ -179,6 +179,14 @@ class Backend(ABC):
             options: Mapping[str, Any], cancel: CancelToken) -> RunOutput:
         """Run a bound circuit that fits :attr:`capabilities` and return its readout."""
 
+    def compile_preferences(self, circuit: Circuit) -> list[tuple[str, dict[str, Any]]]:
+        """Compilers to try, in order, with their options, for a circuit that does not fit as it is.
+
+        The default tries :attr:`preferred_compilers` without options. A backend can weigh compile
+        effort against the expected run time (a thorough transpilation pays off on a long run).
+        """
+        return [(name, {}) for name in self.preferred_compilers]
+
     def estimate_cost(self, circuit: Circuit) -> float:
         """A relative cost of running ``circuit`` here (lower is better), for automatic selection."""
         return float(len(circuit.instructions)) * 2.0 ** circuit.num_qubits
