@@ -62,10 +62,11 @@ def timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any
     return time.perf_counter() - start, value
 
 
-def direct_run(sim: AerSimulator, qc: QuantumCircuit, shots: int, seed: int, *, transpile_first: bool) -> Any:
+def direct_run(sim: AerSimulator, qc: QuantumCircuit, shots: int, seed: int, *, transpile_first: bool,
+               options: dict[str, Any]) -> Any:
     """Aer as a user drives it: transpile (unless the circuit already is), run, read the counts."""
     circuit = transpile(qc, sim) if transpile_first else qc
-    return sim.run(circuit, shots=shots, seed_simulator=seed).result().get_counts()
+    return sim.run(circuit, shots=shots, seed_simulator=seed, **options).result().get_counts()
 
 
 def fresh_integrator() -> Integrator:
@@ -74,7 +75,7 @@ def fresh_integrator() -> Integrator:
     return integrator
 
 
-def bench(qc: QuantumCircuit, shots: int, repeats: int) -> dict[str, Any]:
+def bench(qc: QuantumCircuit, shots: int, repeats: int, options: dict[str, Any]) -> dict[str, Any]:
     sim = AerSimulator(method="statevector")
     direct_first, direct_again, qhpc_first, qhpc_again = [], [], [], []
     tqc = transpile(qc, sim)
@@ -88,13 +89,15 @@ def bench(qc: QuantumCircuit, shots: int, repeats: int) -> dict[str, Any]:
         # alternate which path goes first, so drift in the machine's speed hits both alike
         for path in (("direct", "qhpc") if trial % 2 == 0 else ("qhpc", "direct")):
             if path == "direct":
-                direct_first.append(timed(direct_run, sim, qc, shots, seed, transpile_first=True)[0])
-                direct_again.append(timed(direct_run, sim, tqc, shots, seed, transpile_first=False)[0])
+                direct_first.append(timed(direct_run, sim, qc, shots, seed, transpile_first=True, options=options)[0])
+                direct_again.append(timed(direct_run, sim, tqc, shots, seed, transpile_first=False, options=options)[0])
                 continue
-            seconds, result = timed(integrator.run, qc, backend="aer.statevector", shots=shots, seed=seed)
+            seconds, result = timed(integrator.run, qc, backend="aer.statevector", shots=shots, seed=seed,
+                                    options=options)
             qhpc_first.append(seconds)
             own_first.append(seconds - result.timings["run"])
-            seconds, result = timed(integrator.run, qc, backend="aer.statevector", shots=shots, seed=seed)
+            seconds, result = timed(integrator.run, qc, backend="aer.statevector", shots=shots, seed=seed,
+                                    options=options)
             qhpc_again.append(seconds)
             own_again.append(seconds - result.timings["run"])
             for stage, stage_seconds in result.timings.items():
@@ -110,8 +113,9 @@ def bench(qc: QuantumCircuit, shots: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def report(rows: list[dict[str, Any]]) -> None:
-    print(f"\nqhpc vs Qiskit Aer used directly (medians; statevector, same seeds; {time.strftime('%Y-%m-%d')})")
+def report(rows: list[dict[str, Any]], threads: int) -> None:
+    shown = f"{threads} Aer thread(s)" if threads else "Aer's default threads"
+    print(f"\nqhpc vs Qiskit Aer used directly (medians; statevector, same seeds, {shown}; {time.strftime('%Y-%m-%d')})")
     head = (f"{'circuit':<10} {'submission':<13} {'direct ms':>10} {'qhpc ms':>10} {'added ms':>9} {'ratio':>7}"
             f" {'qhpc own ms':>12} {'own/direct':>11}")
     print(head)
@@ -135,7 +139,11 @@ def report(rows: list[dict[str, Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a shallower random circuit")
+    parser.add_argument("--aer-threads", type=int, default=0,
+                        help="Aer's max_parallel_threads for both paths (0: Aer's default, all cores); "
+                             "1 makes run times steadier on a shared machine")
     args = parser.parse_args()
+    options = {"max_parallel_threads": args.aer_threads} if args.aer_threads else {}
     plan = [
         (ghz(5), 1000, 15 if args.quick else 41),
         (qft(20), 1000, 3 if args.quick else 11),
@@ -144,8 +152,8 @@ def main() -> None:
     rows = []
     for qc, shots, repeats in plan:
         print(f"running {qc.name} ({qc.num_qubits} qubits, {qc.size()} operations) x{repeats} ...", flush=True)
-        rows.append(bench(qc, shots, repeats))
-    report(rows)
+        rows.append(bench(qc, shots, repeats, options))
+    report(rows, args.aer_threads)
 
 
 if __name__ == "__main__":
