@@ -218,3 +218,15 @@ def test_progress_is_shown_on_a_terminal_for_a_long_run(tmp_path: Path) -> None:
     assert proc.returncode == 0, text[-2000:]
     assert "running on aer.statevector" in text  # the live status line
     assert "where the time went" in text
+
+
+def test_errors_in_python_program_files_name_the_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("from qiskit import QuantumCircuit\nqc = QuantumCircuit(2\n")
+    assert_one_line_error(qhpc_cli("run", f"{broken}:qc"), f"{broken}:2:", "invalid Python")
+    raising = tmp_path / "raising.py"
+    raising.write_text("x = 1\ny = 1 / 0\n")
+    assert_one_line_error(qhpc_cli("run", str(raising)), f"{raising}:2", "ZeroDivisionError")
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    assert_one_line_error(qhpc_cli("run", str(empty)), "defines no program object")

@@ -62,6 +62,8 @@ def load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
         namespace = runpy.run_path(str(path), run_name="__qhpc__")
     except SystemExit as exc:
         raise ProgramError(f"{path}: the file called exit({exc.code}) while qhpc loaded it") from None
+    except SyntaxError as exc:
+        raise ProgramError(f"{path}:{exc.lineno}:{exc.offset or 0}: invalid Python: {exc.msg}") from None
     except Exception as exc:
         line = _line_in(path, exc)
         raise ProgramError(f"{path}{line}: running the file raised {type(exc).__name__}: {exc}") from None

@@ -136,10 +136,12 @@ def check_translator_pair(
             if why:
                 failures.append(f"parameter bound after translation (theta={value}): {why}")
     if conditionals:
-        c = Circuit.with_registers({"q": 2}, {"c": 2}, name="conditional")
-        c.h(0).measure(0, 0)
-        c.append("x", [1], condition=Condition((0, 1), 1, "c"))
-        c.append("x", [0], condition=Condition((1,), 0))
+        # a condition on a whole register, and one on a single bit that is a register of its own
+        # (the shapes every format with conditionals can hold, OpenQASM 2 included)
+        c = Circuit.with_registers({"q": 2}, {"m": 2, "f": 1}, name="conditional")
+        c.h(0).measure(0, 0).measure(1, 2)
+        c.append("x", [1], condition=Condition((0, 1), 1, "m"))
+        c.append("x", [0], condition=Condition((2,), 0))
         back = from_native(to_native(c))
         want = [(i.name, i.qubits, i.condition.clbits, i.condition.value) for i in c if i.condition]
         got = [(i.name, i.qubits, i.condition.clbits, i.condition.value) for i in back if i.condition]
