@@ -230,3 +230,23 @@ def test_errors_in_python_program_files_name_the_line(tmp_path: Path) -> None:
     empty = tmp_path / "empty.py"
     empty.write_text("x = 1\n")
     assert_one_line_error(qhpc_cli("run", str(empty)), "defines no program object")
+
+
+def test_bad_program_files_are_one_line_errors(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.qasm"
+    empty.write_text("")
+    assert_one_line_error(qhpc_cli("run", str(empty)), f"{empty}: the file is empty")
+    corrupt = tmp_path / "corrupt.qpy"
+    corrupt.write_bytes(bytes(range(256)) * 2)
+    assert_one_line_error(qhpc_cli("run", str(corrupt)), f"{corrupt}: not a readable qiskit file")
+    other = tmp_path / "other.json"
+    other.write_text('{"a": 1}')
+    assert_one_line_error(qhpc_cli("run", str(other)), f"{other}: not a qhpc circuit document")
+    assert_one_line_error(qhpc_cli("run", str(tmp_path)), "is a directory")
+
+
+def test_a_wire_format_file_runs(tmp_path: Path) -> None:
+    target = tmp_path / "ghz.json"
+    assert qhpc_cli("convert", str(EXAMPLES / "ghz.qasm"), "--to", "qhpc.json", "-o", str(target)).returncode == 0
+    doc = run_json(str(target), "--shots", "200", "--seed", "2")
+    assert set(doc["counts"]) <= {"00000", "11111"} and doc["metadata"]["route"] == "qhpc.json -> qhpc.circuit"

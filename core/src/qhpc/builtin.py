@@ -134,7 +134,7 @@ def qhpc_translators() -> list[Translator]:
         _Translator("qasm2-export", MODEL_FORMAT, "qasm2", _QASM2_KEEPS, _lazy("qasm2", "dumps")),
         _Translator("qasm3-import", "qasm3", MODEL_FORMAT, PROPERTIES, _lazy("qasm3", "loads", reader=True)),
         _Translator("qasm3-export", MODEL_FORMAT, "qasm3", PROPERTIES, _lazy("qasm3", "dumps")),
-        _Translator("json-import", "qhpc.json", MODEL_FORMAT, PROPERTIES, wire.loads),
+        _Translator("json-import", "qhpc.json", MODEL_FORMAT, PROPERTIES, _lazy("wire", "loads", reader=True)),
         _Translator("json-export", MODEL_FORMAT, "qhpc.json", PROPERTIES, lambda c: wire.dumps(c, indent=1)),
     ]
 

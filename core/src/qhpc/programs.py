@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ProgramError
+from .errors import ProgramError, QhpcError
 
 if TYPE_CHECKING:
     from .integrator import Integrator
@@ -37,6 +37,8 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
         raise ProgramError(f"{path}: no such file")
     if path.is_dir():
         raise ProgramError(f"{path}: is a directory, not a program file")
+    if path.stat().st_size == 0:
+        raise ProgramError(f"{path}: the file is empty")
     if path.suffix == ".py":
         return load_python(integrator, path, name), None
     if name is not None:
@@ -50,6 +52,10 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
                 return fmt.load_file(path), fmt.name
             except UnicodeDecodeError as exc:
                 raise ProgramError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            except QhpcError:
+                raise
+            except Exception as exc:  # a reader that fails on a corrupt file: say which file and format
+                raise ProgramError(f"{path}: not a readable {fmt.name} file: {type(exc).__name__}: {exc}") from None
     known = sorted({ext for fmt in readers for ext in fmt.extensions} | {".py"})
     raise ProgramError(f"{path}: qhpc cannot tell what program this is; it reads {', '.join(known)} files")
 

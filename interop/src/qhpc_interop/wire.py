@@ -189,12 +189,21 @@ def _instruction(entry: Any) -> Instruction:
     return Instruction(op, qubits, clbits, condition)
 
 
-def loads(text: str | bytes) -> Circuit:
-    """Read a circuit from wire-format JSON text."""
+def loads(text: str | bytes, *, source: str | None = None) -> Circuit:
+    """Read a circuit from wire-format JSON text (``source`` names it in error messages)."""
+    where = f"{source}: " if source else ""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WireFormatError(f"{where}not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise WireFormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except UnicodeDecodeError as exc:
-        raise WireFormatError(f"invalid JSON: the bytes are not UTF-8, UTF-16 or UTF-32 text ({exc})") from None
-    return from_dict(doc)
+        raise WireFormatError(f"{where}invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    try:
+        return from_dict(doc)
+    except WireFormatError as exc:
+        if not source:
+            raise
+        raise WireFormatError(f"{where}{exc}") from None
