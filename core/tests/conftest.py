@@ -16,6 +16,17 @@ def qhpc_backendz():
 '''
 RAISING = '''
 from qhpc import hookimpl
+from qhpc.compile import DecomposeCompiler
+
+
+class VendorCompiler(DecomposeCompiler):
+    name = "vendor-compiler"
+
+
+@hookimpl
+def qhpc_compilers():
+    return [VendorCompiler()]
+
 
 @hookimpl
 def qhpc_backends():

@@ -32,6 +32,7 @@ def test_a_broken_plugin_is_reported_and_the_others_still_work(bad_plugins: Path
     # the healthy plugins are unaffected: a real job still runs
     with Integrator(registry) as integrator:
         assert "aer.statevector" in integrator.backends
+        assert "vendor-compiler" not in integrator.compilers  # a failed plugin is left out entirely
         result = integrator.run("OPENQASM 2.0;\nqreg q[1];\ncreg c[1];\nU(pi,0,pi) q[0];\nmeasure q[0] -> c[0];",
                                 shots=10, seed=1)
     assert result.counts == {"1": 10}
@@ -74,3 +75,29 @@ def test_every_collecting_hook_has_an_implementation_or_is_reserved() -> None:
                    if getattr(registry.pm.hook, h).get_hookimpls()}
     assert implemented == {"qhpc_program_formats", "qhpc_translators", "qhpc_backends", "qhpc_compilers",
                            "qhpc_schedulers", "qhpc_select_backend"}
+
+
+def test_a_selection_hook_that_raises_is_a_plugin_error() -> None:
+    from qhpc import PluginError, hookimpl
+
+    class BadSelector:
+        @hookimpl(tryfirst=True)
+        def qhpc_select_backend(self, circuit, candidates, options):  # type: ignore[no-untyped-def]
+            raise RuntimeError("selector crashed")
+
+    registry = PluginRegistry.discover()
+    registry.add("bad-selector", BadSelector())
+    with Integrator(registry) as integrator, pytest.raises(PluginError, match="selector crashed"):
+        integrator.submit("OPENQASM 2.0;\nqreg q[1];\ncreg c[1];\nmeasure q[0] -> c[0];")
+
+
+def test_without_the_builtin_plugin_auto_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qhpc import PluginError
+
+    monkeypatch.setenv("QHPC_PLUGINS", "qiskit")
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    with Integrator() as integrator, pytest.raises(PluginError, match="builtin plugin left out of QHPC_PLUGINS"):
+        integrator.submit(qc)

@@ -58,8 +58,8 @@ def test_concurrency_limit_and_fifo_order() -> None:
         assert rec.done.acquire(timeout=10)
     scheduler.shutdown()
     assert peak == 2
-    assert started[:2] == ["j0", "j1"] or started[:2] == ["j1", "j0"]
-    assert started[2:] == ["j2", "j3", "j4", "j5"] or sorted(started) == [f"j{k}" for k in range(6)]
+    assert sorted(started[:2]) == ["j0", "j1"]  # the first two start together
+    assert started[2:] == ["j2", "j3", "j4", "j5"]  # the rest in submission order
     assert sorted(e for e in rec.events if e[1] == "done") == [(f"j{k}", "done") for k in range(6)]
 
 

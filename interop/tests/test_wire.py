@@ -311,3 +311,9 @@ def test_loose_values_are_refused(patch: dict, fragment: str) -> None:
     doc = {"format": "qhpc.circuit", "version": 1, "num_qubits": 1, "num_clbits": 1, **patch}
     with pytest.raises(WireFormatError, match=fragment):
         wire.from_dict(doc)
+
+
+@pytest.mark.parametrize("metadata", [{"t": (1, 2)}, {1: "a"}])
+def test_metadata_that_would_not_read_back_equal_is_refused(metadata: dict) -> None:
+    with pytest.raises(WireFormatError, match="would not read back equal"):
+        wire.dumps(Circuit(1, 1, metadata=metadata))

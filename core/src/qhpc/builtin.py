@@ -27,12 +27,15 @@ class ModelFormat(ProgramFormat):
         return isinstance(program, Circuit)
 
 
-def _qasm_version(text: str) -> int | None:
-    from qhpc_interop import qasm
+def _qasm_version(text: str, source: str | None = None) -> int | None:
+    """The OpenQASM version of ``text``; for a file (``source``) a bad header is the reader's error."""
+    from qhpc_interop import InteropError, qasm
 
     try:
-        return qasm.detect_version(text)
-    except Exception:
+        return qasm.detect_version(text, source=source) if source else qasm.detect_version(text)
+    except InteropError:
+        if source:
+            raise  # e.g. "OPENQASM 4.0;": say so at its line and column, not "unknown file type"
         return None
 
 
@@ -83,7 +86,7 @@ class Qasm2Format(_TextFormat):
         return isinstance(program, str) and _qasm_version(program) == 2
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return path.suffix.lower() in self.extensions and _qasm_version(head.decode("utf-8", "replace")) == 2
+        return path.suffix.lower() in self.extensions and _qasm_version(head.decode("utf-8", "replace"), str(path)) == 2
 
 
 class Qasm3Format(_TextFormat):
@@ -95,7 +98,7 @@ class Qasm3Format(_TextFormat):
         return isinstance(program, str) and "OPENQASM" in program[:4096] and _qasm_version(program) == 3
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return path.suffix.lower() in self.extensions and _qasm_version(head.decode("utf-8", "replace")) == 3
+        return path.suffix.lower() in self.extensions and _qasm_version(head.decode("utf-8", "replace"), str(path)) == 3
 
 
 class WireFormat(_TextFormat):

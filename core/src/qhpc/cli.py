@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -30,8 +31,18 @@ from .errors import QhpcError
 EXIT_USER_ERROR = 1
 EXIT_INTERNAL_ERROR = 70
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+class _Console(Console):
+    """A console that treats a closed pipe (``qhpc run ... | head``) as a normal end of output."""
+
+    def on_broken_pipe(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0)
+
+
+# no markup or emoji interpretation of what the user typed (file names like ghz[v2].qasm, :x)
+out = _Console(highlight=False, soft_wrap=True, emoji=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _integrator() -> Any:
@@ -177,7 +188,8 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, float]:
 @click.option("--compiler", default=None, help="Force a compiler (see `qhpc plugins`).")
 @click.option("--memory", is_flag=True, help="Also return each shot's bitstring.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (counts, backend, shots, timings).")
-@click.option("--top", default=16, show_default=True, help="How many outcomes to show in the table.")
+@click.option("--top", default=16, show_default=True, type=click.IntRange(min=1),
+              help="How many outcomes to show in the table.")
 def run(program: str, backend: str, shots: int, seed: int | None, params: Sequence[str], compiler: str | None,
         memory: bool, as_json: bool, top: int) -> None:
     """Run a program and print its counts and where the time went.
@@ -194,6 +206,10 @@ def run(program: str, backend: str, shots: int, seed: int | None, params: Sequen
     integrator = _integrator()
     show_progress = err.is_terminal and not as_json
     status = err.status("reading the program", spinner="dots") if show_progress else None
+    # Ctrl-C ends the process at once with the default action of SIGINT: emulators such as Aer hold
+    # the GIL for a whole simulation, so a Python handler would only run when it ends. The job runs
+    # in this process and ends with it; nothing is left half-done.
+    restore = _default_sigint()
     try:
         if status is not None:
             status.start()
@@ -206,13 +222,14 @@ def run(program: str, backend: str, shots: int, seed: int | None, params: Sequen
                                 parameters=parameters or None, compiler=compiler, source_format=fmt)
         while not job.wait(0.1):
             if status is not None:
-                status.update(f"job {job.id}: {str(job.status).lower()} on {job.backend}"
-                              + (f" ({job.stage})" if job.stage else ""))
+                status.update(escape(f"job {job.id}: {str(job.status).lower()} on {job.backend}"
+                                     + (f" ({job.stage})" if job.stage else "")))
         result = job.result()
     finally:
+        restore()
         if status is not None:
             status.stop()
-        integrator.close()
+        integrator.close(wait=False)
     if as_json:
         doc = result.to_dict()
         doc["program"] = program
@@ -222,11 +239,22 @@ def run(program: str, backend: str, shots: int, seed: int | None, params: Sequen
     _print_result(program, result, load_seconds, top)
 
 
+def _default_sigint() -> Any:
+    """Give SIGINT its default action (terminate) until the returned function restores the handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return lambda: signal.signal(signal.SIGINT, previous)
+
+
 def _print_result(program: str, result: Any, load_seconds: float, top: int) -> None:
     counts = sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    out.print(f"[bold]{program}[/bold] on [bold cyan]{result.backend}[/bold cyan]: {result.shots:,} shots"
+    out.print(f"[bold]{escape(program)}[/bold] on [bold cyan]{escape(result.backend)}[/bold cyan]: {result.shots:,} shots"
               + (f", seed {result.seed}" if result.seed is not None else "") + f"  (job {result.job_id})")
-    registers = ", ".join(f"{name}[{len(bits)}]" for name, bits in result.registers.items())
+    registers = escape(", ".join(f"{name}[{len(bits)}]" for name, bits in result.registers.items()))
     table = Table(title=f"counts (highest clbit first{'; registers ' + registers if registers else ''})")
     table.add_column("bitstring", style="bold")
     table.add_column("count", justify="right")
@@ -234,7 +262,7 @@ def _print_result(program: str, result: Any, load_seconds: float, top: int) -> N
     table.add_column("", min_width=20)
     most = counts[0][1] if counts else 1
     for key, value in counts[:top]:
-        table.add_row(key, f"{value:,}", f"{value / result.shots:.4f}", "█" * max(1, round(20 * value / most)))
+        table.add_row(escape(key), f"{value:,}", f"{value / result.shots:.4f}", "█" * max(1, round(20 * value / most)))
     if len(counts) > top:
         rest = sum(v for _, v in counts[top:])
         table.add_row(f"... {len(counts) - top} more", f"{rest:,}", f"{rest / result.shots:.4f}", "")
@@ -281,8 +309,11 @@ def convert(program: str, target: str, output: str | None) -> None:
         sys.stdout.write(data if data.endswith("\n") else data + "\n")
     else:
         mode = "wb" if isinstance(data, bytes) else "w"
-        with open(output, mode) as fh:
-            fh.write(data)
+        try:
+            with open(output, mode) as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise QhpcError(f"{output}: cannot write: {exc.strerror}") from None
     if route.lost:
         err.print(f"note: {route} loses {', '.join(sorted(route.lost))}", style="yellow")
 
@@ -307,8 +338,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         err.print("aborted")
         return 130
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "qhpc"
+        err.print(f"error: {_one_line(exc.format_message())} (see {command} --help)", markup=False, style="red")
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        err.print(f"error: {_one_line(exc.format_message())}", markup=False, style="red")
         return exc.exit_code
     except (QhpcError, InteropError) as exc:
         if debug:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -44,6 +45,7 @@ from qhpc_interop.graph import ConversionGraph, Edge, Route
 from .compile import needs_compilation
 from .errors import (
     CompileError,
+    JobCancelledError,
     JobRejectedError,
     PluginError,
     ProgramError,
@@ -88,7 +90,8 @@ class Integrator:
         self._backends: dict[str, Backend] | None = None
         self._compilers: dict[str, Compiler] | None = None
         self._compile_cache: OrderedDict[tuple[Any, ...], tuple[Circuit, dict[str, Any]]] = OrderedDict()
-        self._jobs: dict[str, Job] = {}
+        # jobs the caller still holds, or that are queued or running (the scheduler holds those)
+        self._jobs: weakref.WeakValueDictionary[str, Job] = weakref.WeakValueDictionary()
         self._scheduler_spec = scheduler
         self._max_workers = max_workers
         self._scheduler: Scheduler | None = scheduler if isinstance(scheduler, Scheduler) else None
@@ -96,9 +99,28 @@ class Integrator:
         self._warm: set[str] = set()
 
     # -- what the plugins provide -----------------------------------------------------------
-    def _unique(self, hook: str, kind: str) -> dict[str, Any]:
+    def _load(self) -> None:
+        """Collect formats, translators, backends and compilers from every plugin at once.
+
+        A plugin that fails in any of these hooks is taken out as a whole: nothing it provided in
+        the others is used either (a half-working plugin is worse than none).
+        """
+        with self._lock:
+            if self._backends is not None:
+                return
+            collected = {hook: self.registry.collect(hook) for hook in
+                         ("qhpc_program_formats", "qhpc_translators", "qhpc_backends", "qhpc_compilers")}
+            healthy = {hook: [(p, item) for p, item in pairs if self.registry.is_loaded(p)]
+                       for hook, pairs in collected.items()}
+            self._formats = self._unique(healthy["qhpc_program_formats"], "format")
+            self._translators = [item for _, item in healthy["qhpc_translators"]]
+            self._compilers = self._unique(healthy["qhpc_compilers"], "compiler")
+            self._backends = self._unique(healthy["qhpc_backends"], "backend")
+
+    @staticmethod
+    def _unique(pairs: list[tuple[str, Any]], kind: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for plugin, item in self.registry.collect(hook):
+        for plugin, item in pairs:
             name = getattr(item, "name", None)
             if not isinstance(name, str):
                 log.warning("plugin %s returned a %s without a name: %r", plugin, kind, item)
@@ -111,17 +133,15 @@ class Integrator:
 
     @property
     def formats(self) -> dict[str, ProgramFormat]:
-        with self._lock:
-            if self._formats is None:
-                self._formats = self._unique("qhpc_program_formats", "format")
-            return self._formats
+        self._load()
+        assert self._formats is not None
+        return self._formats
 
     @property
     def translators(self) -> list[Translator]:
-        with self._lock:
-            if self._translators is None:
-                self._translators = [t for _, t in self.registry.collect("qhpc_translators")]
-            return self._translators
+        self._load()
+        assert self._translators is not None
+        return self._translators
 
     @property
     def graph(self) -> ConversionGraph:
@@ -135,21 +155,19 @@ class Integrator:
 
     @property
     def backends(self) -> dict[str, Backend]:
-        with self._lock:
-            if self._backends is None:
-                self._backends = self._unique("qhpc_backends", "backend")
-            return self._backends
+        self._load()
+        assert self._backends is not None
+        return self._backends
 
     @property
     def compilers(self) -> dict[str, Compiler]:
-        with self._lock:
-            if self._compilers is None:
-                self._compilers = self._unique("qhpc_compilers", "compiler")
-            return self._compilers
+        self._load()
+        assert self._compilers is not None
+        return self._compilers
 
     @property
     def noise_calibrators(self) -> dict[str, NoiseCalibrator]:
-        return self._unique("qhpc_noise_calibrators", "noise calibrator")
+        return self._unique(self.registry.collect("qhpc_noise_calibrators"), "noise calibrator")
 
     def backend(self, name: str) -> Backend:
         try:
@@ -170,9 +188,16 @@ class Integrator:
                 types = {cls.name: cls for _, cls in self.registry.collect("qhpc_schedulers")}
                 name = str(self._scheduler_spec)
                 if name not in types:
+                    if not types:
+                        raise PluginError("no scheduler is installed (is the builtin plugin left out of QHPC_PLUGINS?)")
                     raise UnknownNameError("scheduler", name, list(types))
                 cls = types[name]
-                self._scheduler = cls(max_workers=self._max_workers) if self._max_workers else cls()
+                try:
+                    self._scheduler = cls(max_workers=self._max_workers) if self._max_workers else cls()
+                except QhpcError:
+                    raise
+                except Exception as exc:
+                    raise PluginError(f"the {name} scheduler could not start: {exc}") from None
             return self._scheduler
 
     # -- formats and conversion -------------------------------------------------------------
@@ -223,6 +248,9 @@ class Integrator:
         circuit, route = self.convert(program, MODEL_FORMAT, source=source)
         if not isinstance(circuit, Circuit):
             raise TranslationError(f"route {route} did not produce a qhpc circuit")
+        if circuit is program:
+            # the caller's own object: later edits to it must not reach queued jobs or the compile cache
+            circuit = circuit.copy()
         return circuit, route
 
     # -- feasibility --------------------------------------------------------------------------
@@ -261,7 +289,11 @@ class Integrator:
                        requested: str | None) -> tuple[Compiler | None, dict[str, Any], str]:
         """The first compiler (and its options) that can fit ``circuit`` to ``backend``, or why none can."""
         caps = backend.capabilities
-        plan = [(requested, {})] if requested else backend.compile_preferences(circuit)
+        if requested:
+            plan: list[tuple[str, dict[str, Any]]] = [(requested, {})]
+        else:
+            plan = list(backend.compile_preferences(circuit))
+            plan += [(name, {}) for name in self.compilers if name not in {n for n, _ in plan}]
         tried: list[str] = []
         for name, options in plan:
             compiler = self.compilers.get(name)
@@ -418,17 +450,25 @@ class Integrator:
             raise JobRejectedError("the circuit measures nothing (no classical bits): add measurements to get counts")
         free = {p.name for p in circuit.parameters}
         given = {getattr(k, "name", k) for k in (parameters or {})}
+        if given - free:
+            raise JobRejectedError(
+                f"parameter(s) {', '.join(sorted(map(str, given - free)))} are not in the circuit "
+                f"(its parameters: {', '.join(sorted(free)) or 'none'})"
+            )
         if free - given:
             raise JobRejectedError(
-                f"the circuit has unbound parameter(s) {', '.join(sorted(free - given))}; pass parameters={{...}}"
+                f"the circuit has unbound parameter(s) {', '.join(sorted(free - given))}; give them values "
+                "(qhpc run -p NAME=VALUE, or parameters={...} in Python)"
             )
-        if given - free:
-            raise JobRejectedError(f"parameter(s) {', '.join(sorted(map(str, given - free)))} are not in the circuit")
 
     def _choose_backend(self, circuit: Circuit, name: str, *, shots: int, memory: bool, compiler: str | None,
                         options: dict[str, Any]) -> Backend:
         if name != "auto":
             backend = self.backend(name)
+            try:
+                backend.capabilities  # noqa: B018 - may load an SDK or reach a device
+            except Exception as exc:
+                raise JobRejectedError(f"{name} is unavailable: {type(exc).__name__}: {exc}") from None
             reasons = self.fit_report(backend, circuit, shots=shots, memory=memory, compiler=compiler)
             if reasons:
                 raise JobRejectedError(f"{backend.name} cannot run this circuit: {'; '.join(reasons)}")
@@ -437,25 +477,33 @@ class Integrator:
         if not fits:
             detail = " | ".join(f"{n}: {'; '.join(r)}" for n, r in rejected.items()) or "no emulator is installed"
             raise JobRejectedError(f"no emulator can run this circuit ({circuit.num_qubits} qubits): {detail}")
-        chosen = self.registry.pm.hook.qhpc_select_backend(
-            circuit=circuit, candidates=fits, options={"shots": shots, "memory": memory, **options}
-        )
+        if not self.registry.pm.hook.qhpc_select_backend.get_hookimpls():
+            raise PluginError("no plugin selects backends for 'auto' (is the builtin plugin left out of QHPC_PLUGINS?)")
+        try:
+            chosen = self.registry.pm.hook.qhpc_select_backend(
+                circuit=circuit, candidates=fits, options={"shots": shots, "memory": memory, **options}
+            )
+        except Exception as exc:
+            raise PluginError(f"backend selection failed in a plugin: {type(exc).__name__}: {exc}") from None
         if chosen is None or chosen not in fits:
             raise PluginError(f"backend selection returned {chosen!r}, which is not a feasible candidate")
         return chosen
 
     def _accept(self, job: Job, request: ExecutionRequest, circuit: Circuit) -> None:
-        self._jobs[job.id] = job
-        job._add_listener(self._notify)
-        self._notify(job, "submitted")
+        scheduler = self.scheduler  # first: a job is only recorded once it can be placed
         backend = self.backends[request.backend]
         clock: dict[str, float] = {}
+        self._jobs[job.id] = job
+        job._add_listener(self._notify)
+        self._notify(job, "submitted")  # an observer may cancel it here: then it is never queued
+        if job.status.final:
+            return
 
         def on_start() -> None:
             job.timings["schedule"] = time.perf_counter() - clock["queued"]
             clock["started"] = time.perf_counter()
-            job.stage = "run"
-            job._set_status(JobStatus.RUNNING, "running")
+            if job._set_status(JobStatus.RUNNING, "running"):
+                job.stage = "run"
 
         def on_done(output: RunOutput) -> None:
             job.timings["run"] = time.perf_counter() - clock["started"]
@@ -483,14 +531,19 @@ class Integrator:
             job._set_status(JobStatus.CANCELLED)
 
         def execute(req: ExecutionRequest, token: CancelToken) -> RunOutput:
+            if job.status is not JobStatus.RUNNING:  # cancelled between queueing and starting
+                raise JobCancelledError(f"job {job.id} was cancelled before it started")
             return backend.run(req.circuit, shots=req.shots, seed=req.seed, memory=req.memory,
                                options=req.options, cancel=token)
 
-        scheduler = self.scheduler
-        job._cancel_hook = lambda: scheduler.cancel(job.id)
         clock["queued"] = time.perf_counter()
-        scheduler.submit(request, execute, on_start=on_start, on_done=on_done, on_error=on_error,
-                         on_cancelled=on_cancelled)
+        try:
+            scheduler.submit(request, execute, on_start=on_start, on_done=on_done, on_error=on_error,
+                             on_cancelled=on_cancelled)
+        except Exception as exc:  # the scheduler refused it (shut down, a cluster unreachable)
+            job._fail(f"the {scheduler.name} scheduler refused the job: {exc}")
+            raise JobRejectedError(f"the {scheduler.name} scheduler refused the job: {exc}") from None
+        job._cancel_hook = lambda: scheduler.cancel(job.id)
 
     def _notify(self, job: Job, event: str) -> None:
         for impl in self.registry.pm.hook.qhpc_job_event.get_hookimpls():

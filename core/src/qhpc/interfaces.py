@@ -166,8 +166,9 @@ class Backend(ABC):
 
     name: str
     description: str = ""
-    #: Compilers to try, in order, when a circuit does not fit as it is (names of registered compilers).
-    preferred_compilers: tuple[str, ...] = ("decompose", "qiskit")
+    #: Compilers to try first, in order, when a circuit does not fit as it is (names of registered
+    #: compilers); the integrator then tries every other installed compiler.
+    preferred_compilers: tuple[str, ...] = ("decompose",)
 
     @property
     @abstractmethod

@@ -141,7 +141,10 @@ class Job:
         self._set_status(JobStatus.DONE)
 
     def _fail(self, message: str) -> None:
-        self.error = message
+        with self._lock:
+            if self._status.final:
+                return
+            self.error = message
         self._set_status(JobStatus.FAILED)
 
     def _add_listener(self, listener: Callable[[Job, str], None]) -> None:

@@ -137,7 +137,7 @@ class PluginRegistry:
         """
         out: list[tuple[str, Any]] = []
         caller = getattr(self.pm.hook, hook)
-        for impl in caller.get_hookimpls():  # registration (load) order
+        for impl in list(caller.get_hookimpls()):  # registration (load) order
             name = impl.plugin_name
             try:
                 items = impl.function(**{k: kwargs[k] for k in impl.argnames if k in kwargs})
@@ -161,12 +161,20 @@ class PluginRegistry:
         return out
 
     def _mark_failed(self, name: str, error: str) -> None:
+        """Record the failure and take the plugin out: none of its hooks is called again."""
         with self._lock:
             info = self.infos.get(name)
             if info is not None:
                 info.status = "failed"
                 info.error = error
+            plugin = self.pm.get_plugin(name)
+            if plugin is not None:
+                self.pm.unregister(plugin)
         log.warning("qhpc plugin %s: %s", name, error)
+
+    def is_loaded(self, name: str) -> bool:
+        info = self.infos.get(name)
+        return info is not None and info.status == "loaded"
 
     def describe(self) -> list[PluginInfo]:
         """Every known plugin with what it provides (calls each collecting hook once)."""

@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ProgramError, QhpcError
 
+#: How much of a file formats see to decide whether they read it (a header after 64 KiB of
+#: comments is not worth supporting).
+SNIFF_BYTES = 65536
+
 if TYPE_CHECKING:
     from .integrator import Integrator
 
@@ -44,7 +48,7 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
     if name is not None:
         raise ProgramError(f"{spec}: ':{name}' selects an object in a Python file; {path.name} is not one")
     with path.open("rb") as fh:
-        head = fh.read(4096)
+        head = fh.read(SNIFF_BYTES)
     readers = [fmt for fmt in integrator.formats.values() if fmt.extensions]
     for fmt in readers:
         if fmt.sniff(path, head):

@@ -6,7 +6,10 @@ cancelling a running job sets its :class:`~qhpc.interfaces.CancelToken` and the 
 that cannot be interrupted runs to its end and its result is discarded).
 
 The limit defaults to ``$QHPC_MAX_WORKERS`` or 2: emulators such as Aer already use every core
-for one job, so running many at once mostly adds memory pressure.
+for one job, so running many at once mostly adds memory pressure. Note that Aer (0.18) holds the
+GIL for a whole simulation: while one Aer job runs, no Python code in this process runs, other
+workers included. Concurrency here overlaps work that releases the GIL (remote QPUs, I/O); a
+scheduler that runs jobs in other processes (Slurm) is the way to parallel emulation.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .errors import QhpcError
 from .interfaces import CancelToken, ExecutionRequest, RunOutput, Scheduler
 
 log = logging.getLogger(__name__)
@@ -42,7 +46,13 @@ class InProcessScheduler(Scheduler):
 
     def __init__(self, max_workers: int | None = None) -> None:
         if max_workers is None:
-            max_workers = int(os.environ.get("QHPC_MAX_WORKERS", "2"))
+            raw = os.environ.get("QHPC_MAX_WORKERS", "2")
+            try:
+                max_workers = int(raw)
+            except ValueError:
+                raise QhpcError(f"QHPC_MAX_WORKERS must be a whole number of at least 1, not {raw!r}") from None
+            if max_workers < 1:
+                raise QhpcError(f"QHPC_MAX_WORKERS must be at least 1, not {max_workers}")
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, not {max_workers}")
         self.max_workers = max_workers
@@ -78,29 +88,31 @@ class InProcessScheduler(Scheduler):
                     return
                 task = self._queue.popleft()
                 self._running[task.request.job_id] = task
-            try:
-                self._run(task)
-            finally:
-                with self._cond:
-                    self._running.pop(task.request.job_id, None)
-                    self._cond.notify_all()
+            self._run(task)
+            del task  # an idle worker must not keep the last job (and its result) alive
 
-    @staticmethod
-    def _run(task: _Task) -> None:
+    def _run(self, task: _Task) -> None:
+        output: RunOutput | None = None
+        error: BaseException | None = None
         try:
             task.on_start()
             output = task.execute(task.request, task.token)
         except BaseException as exc:  # the job fails; the worker lives on
-            if task.token.cancelled:
-                task.on_cancelled()
-            else:
-                task.on_error(exc)
-            return
-        if task.token.cancelled:
-            task.on_cancelled()
-            return
+            error = exc
+        # deciding the outcome and leaving `_running` happen under the lock `cancel` takes: a
+        # cancel either lands before (the job ends CANCELLED) or finds the job gone (returns False)
+        with self._cond:
+            cancelled = task.token.cancelled
+            self._running.pop(task.request.job_id, None)
+            self._cond.notify_all()
         try:
-            task.on_done(output)
+            if cancelled:
+                task.on_cancelled()
+            elif error is not None:
+                task.on_error(error)
+            else:
+                assert output is not None
+                task.on_done(output)
         except BaseException as exc:  # verification or post-processing failed
             task.on_error(exc)
 

@@ -140,6 +140,25 @@ def _matches_library(gate: GateDef, up_to_phase: bool = False) -> bool:
     return True
 
 
+#: The most library gates one gate definition may expand to (definitions that call each other can
+#: grow exponentially: 40 nested definitions of two calls each would be 2^40 gates).
+MAX_GATE_EXPANSION = 1_000_000
+#: The most bits of one register the readers accept (no backend holds more; a bigger declaration
+#: is almost surely a typo, and building it costs seconds and gigabytes).
+MAX_REGISTER_BITS = 100_000
+
+
+class ExpansionError(Exception):
+    """A definition grew past :data:`MAX_GATE_EXPANSION`; the reader reports it at its position."""
+
+
+def check_register_size(size: int) -> str | None:
+    """Why a register of ``size`` bits is refused, or ``None``."""
+    if size > MAX_REGISTER_BITS:
+        return f"a register of {size} bits exceeds the reader's limit of {MAX_REGISTER_BITS}"
+    return None
+
+
 class BodyBuilder:
     """Accumulates the steps and phase of a gate body being defined."""
 
@@ -150,6 +169,8 @@ class BodyBuilder:
     def add(self, definition: Definition, qubits: Sequence[int]) -> None:
         """Append ``definition`` (over its own qubits) applied to the body's ``qubits``."""
         steps, phase = definition
+        if len(self.steps) + len(steps) > MAX_GATE_EXPANSION:
+            raise ExpansionError(f"a gate definition expands to more than {MAX_GATE_EXPANSION} gates")
         for name, params, local in steps:
             self.steps.append((name, params, tuple(qubits[k] for k in local)))
         self.phase = _add(self.phase, phase)
@@ -194,6 +215,8 @@ def power(definition: Definition, exponent: int) -> Definition:
     if exponent < 0:
         definition, exponent = invert(definition), -exponent
     steps, phase = definition
+    if len(steps) * exponent > MAX_GATE_EXPANSION:
+        raise ExpansionError(f"pow({exponent}) of a {len(steps)}-gate definition exceeds {MAX_GATE_EXPANSION} gates")
     total: ParamValue = 0.0
     for _ in range(exponent):
         total = _add(total, phase)

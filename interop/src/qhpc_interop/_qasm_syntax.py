@@ -240,6 +240,12 @@ class Parser:
             self._buffer.append(tok)
         return self._buffer[k]
 
+    def position(self) -> tuple[int, int]:
+        """(line, column) of the token being read, without reading further (safe after an error
+        that broke the token stream, such as a RecursionError)."""
+        tok = self._buffer[0] if self._buffer else self.previous
+        return (tok.line, tok.col) if tok is not None else (1, 1)
+
     def next(self) -> Token:
         tok = self.peek()
         if tok.kind != "eof":

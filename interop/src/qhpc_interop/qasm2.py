@@ -59,11 +59,13 @@ from pathlib import Path
 from ._qasm_common import (
     QASM2_IDENTIFIER,
     BodyBuilder,
+    ExpansionError,
     GateDef,
     NameAllocator,
     Operand,
     ReaderBase,
     RegisterPlan,
+    check_register_size,
     defined_gate,
     definition_order,
     library_definition,
@@ -73,7 +75,7 @@ from ._qasm_common import (
     plan_registers,
 )
 from ._qasm_syntax import QASM2_DIALECT, Token, Value
-from .errors import NotExpressibleError
+from .errors import NotExpressibleError, QasmSyntaxError, QasmUnsupportedError
 from .gates import PI, STANDARD_GATES, Definition, zyz_angles
 from .ir import Barrier, Circuit, Condition, Gate, Instruction, Measure, Register, Reset, UnitaryGate
 from .params import ParamValue, format_expr
@@ -118,7 +120,13 @@ _STATEMENT_WORDS = frozenset({"OPENQASM", "include", "qreg", "creg", "gate", "op
 
 def loads(text: str, *, source: str = "<qasm>") -> Circuit:
     """Read an OpenQASM 2 program. ``source`` names it in error messages."""
-    return _Reader(text, source).read()
+    reader = _Reader(text, source)
+    try:
+        return reader.read()
+    except RecursionError:
+        raise QasmSyntaxError("the program nests too deeply to read", *reader.position(), source) from None
+    except ExpansionError as exc:
+        raise QasmUnsupportedError(str(exc), *reader.position(), source) from None
 
 
 def load(path: str | PathLike[str]) -> Circuit:
@@ -263,6 +271,9 @@ class _Reader(ReaderBase):
         size = int(size_tok.text)
         if size <= 0:
             self.error(f"register '{name.text}' needs at least one bit, not {size}", size_tok)
+        too_big = check_register_size(size)
+        if too_big:
+            self.unsupported(too_big, size_tok)
         self.expect("]", "after the register size")
         self.end_statement(f"the {kind.text} declaration")
         if kind.text == "qreg":

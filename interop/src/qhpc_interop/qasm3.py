@@ -81,12 +81,14 @@ from pathlib import Path
 from ._qasm_common import (
     QASM3_IDENTIFIER,
     BodyBuilder,
+    ExpansionError,
     GateDef,
     ModifierError,
     NameAllocator,
     Operand,
     ReaderBase,
     RegisterPlan,
+    check_register_size,
     control,
     defined_gate,
     definition_order,
@@ -99,7 +101,7 @@ from ._qasm_common import (
     uses_function,
 )
 from ._qasm_syntax import QASM3_DIALECT, Token, Value
-from .errors import NotExpressibleError
+from .errors import NotExpressibleError, QasmSyntaxError, QasmUnsupportedError
 from .gates import STANDARD_GATES, Definition, zyz_angles
 from .ir import Barrier, Circuit, Condition, Gate, Instruction, Measure, Reset, UnitaryGate
 from .params import Expr, Parameter, ParamValue, format_expr
@@ -171,7 +173,13 @@ _MAX_POWER = 1 << 16
 
 def loads(text: str, *, source: str = "<qasm>") -> Circuit:
     """Read an OpenQASM 3 program. ``source`` names it in error messages."""
-    return _Reader(text, source).read()
+    reader = _Reader(text, source)
+    try:
+        return reader.read()
+    except RecursionError:
+        raise QasmSyntaxError("the program nests too deeply to read", *reader.position(), source) from None
+    except ExpansionError as exc:
+        raise QasmUnsupportedError(str(exc), *reader.position(), source) from None
 
 
 def load(path: str | PathLike[str]) -> Circuit:
@@ -346,6 +354,9 @@ class _Reader(ReaderBase):
         if self.addressing == "physical":
             self.unsupported("declared qubits cannot be mixed with physical qubits ($n)", kind)
         self.addressing = "virtual"
+        too_big = check_register_size(size or 1)
+        if too_big:
+            self.unsupported(too_big, name)
         reg = self.circuit.add_qreg(name.text, size or 1)
         self.symbols[name.text] = _Register(name.text, reg.bits, size is None, True, name)
 
@@ -356,6 +367,9 @@ class _Reader(ReaderBase):
         self.declare(name)
         if kind.text == "creg":
             size = self.designator("the register size")
+        too_big = check_register_size(size or 1)
+        if too_big:
+            self.unsupported(too_big, name)
         reg = self.circuit.add_creg(name.text, size or 1)
         symbol = _Register(name.text, reg.bits, size is None, False, name)
         self.symbols[name.text] = symbol

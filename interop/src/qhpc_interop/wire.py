@@ -73,11 +73,21 @@ def to_dict(circuit: Circuit) -> dict[str, Any]:
 
 
 def dumps(circuit: Circuit, *, indent: int | None = None) -> str:
-    """The wire-format JSON text for ``circuit``."""
+    """The wire-format JSON text for ``circuit``.
+
+    Metadata must be plain JSON data (objects with string keys, lists, strings, numbers, booleans,
+    null) so that it reads back equal; anything else (a tuple, an integer key) is refused.
+    """
     try:
-        return json.dumps(to_dict(circuit), indent=indent, allow_nan=False)
+        text = json.dumps(to_dict(circuit), indent=indent, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise WireFormatError(f"circuit metadata is not JSON-serialisable: {exc}") from None
+    if circuit.metadata and json.loads(json.dumps(circuit.metadata)) != circuit.metadata:
+        raise WireFormatError(
+            "circuit metadata would not read back equal (tuples become lists, non-string keys become "
+            "strings): use plain JSON data"
+        )
+    return text
 
 
 def from_dict(doc: Any) -> Circuit:

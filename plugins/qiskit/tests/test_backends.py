@@ -54,3 +54,20 @@ def test_seed_is_reported_and_reproducible() -> None:
     drawn = backend.run(c, shots=500, seed=None, memory=True, options={}, cancel=CancelToken())
     replay = backend.run(c, shots=500, seed=drawn.metadata["seed"], memory=True, options={}, cancel=CancelToken())
     assert replay.memory == drawn.memory  # the reported seed reproduces an unseeded run
+
+
+class SwapsSForSdg(AerBackend):
+    """A real Aer backend with a defect: it runs sdg wherever it is asked for s."""
+
+    def run(self, circuit, **kwargs):  # type: ignore[no-untyped-def, override]
+        from qhpc_interop import Gate, Instruction
+
+        wrong = circuit.copy(instructions=[
+            Instruction(Gate("sdg"), i.qubits, i.clbits, i.condition) if i.name == "s" else i for i in circuit
+        ])
+        return super().run(wrong, **kwargs)
+
+
+def test_the_kit_catches_a_backend_that_runs_the_wrong_gate() -> None:
+    with pytest.raises(AssertionError, match="native gate s:"):
+        check_backend(SwapsSForSdg("statevector"), shots=2000)

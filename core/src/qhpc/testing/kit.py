@@ -182,8 +182,11 @@ def _fit(circuit: Circuit, caps: BackendCapabilities) -> Circuit:
 def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_width: bool = False) -> None:
     """A gate backend honours what its capabilities declare, checked against analytic readouts.
 
-    With ``full_width`` also runs a GHZ state on every declared qubit (only for backends where
-    that is cheap: MPS, small devices; a 10,000-qubit stabilizer GHZ takes minutes).
+    Checks bit order, every declared native gate (on a random input state, against the exact
+    readout distribution), GHZ statistics, shot totals, memory, reset, mid-circuit measurement,
+    conditionals and seed reproducibility, as far as the capabilities declare them. With
+    ``full_width`` it also runs a GHZ state on every declared qubit (only where that is cheap: MPS,
+    small devices; a 10,000-qubit stabilizer GHZ takes minutes).
     """
     caps = backend.capabilities
     failures: list[str] = []
@@ -246,6 +249,7 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
         output = run(c)
         if set(output.counts) - {"00", "11"} or not proportion_ok(output.counts.get("11", 0), shots, 0.5):
             failures.append(f"conditional X: counts {output.counts}, expected about half '00' and half '11'")
+    failures.extend(_check_native_gates(caps, run, shots, seed))
     if full_width:
         n = caps.num_qubits
         big = Circuit(n, n, name="full_width_ghz")
@@ -258,6 +262,41 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
             failures.append(f"GHZ on all {n} declared qubits gave impossible outcomes")
     if failures:
         raise AssertionError(f"{backend.name}: {len(failures)} failure(s):\n  " + "\n  ".join(failures))
+
+
+def _check_native_gates(caps: BackendCapabilities, run: Callable[..., Any], shots: int, seed: int) -> list[str]:
+    """Each native gate, between random input states and measurements, read as the model predicts."""
+    from ..compile import plan_for
+
+    failures: list[str] = []
+    rng = random.Random(seed)
+    native = frozenset(STANDARD_GATES) if caps.native_gates is None else caps.native_gates
+    reachable = plan_for(frozenset(native))
+    universal = "u" in reachable  # otherwise (a Clifford set) prepare with Clifford gates only
+    for name in sorted(native & set(STANDARD_GATES)):
+        spec = STANDARD_GATES[name]
+        if spec.num_qubits > caps.num_qubits:
+            continue
+        qubits = _path(caps, spec.num_qubits)
+        c = Circuit(max(qubits) + 1, spec.num_qubits, name=f"native_{name}")
+        for q in qubits:
+            if universal:
+                c.u(rng.uniform(0.3, 2.8), rng.uniform(-3, 3), rng.uniform(-3, 3), q)
+            else:
+                for prep in rng.choice([["h"], ["h", "s"], ["sx"], ["x", "h"]]):
+                    c.gate(prep, [q])
+        c.gate(name, qubits, [rng.uniform(-3, 3) for _ in spec.param_names])
+        for q in qubits:  # leave the computational basis so phases a gate adds become visible
+            c.gate("h" if not universal else "u", [q], [] if not universal else [1.1, 0.4, -0.7])
+        c.measure(qubits, list(range(spec.num_qubits)))
+        expected = measurement_probabilities(c)
+        counts = run(c).counts
+        bad = [k for k in set(expected) | set(counts)
+               if not proportion_ok(counts.get(k, 0), shots, expected.get(k, 0.0))]
+        if bad:
+            failures.append(f"native gate {name}: counts {dict(sorted(counts.items()))} disagree with the exact "
+                            f"distribution { {k: round(v, 4) for k, v in sorted(expected.items())} }")
+    return failures
 
 
 # -- compilers -------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ class AerBackend(Backend):
                 native_gates=native,
                 supports_unitary="unitary" in names and self.method != "stabilizer",
                 supports_noise=True,
-                max_shots=10**8,
+                max_shots=_configured_max_shots(sim),
                 device=self.device,
                 description=self.description,
                 limit_note=note,
@@ -172,6 +172,18 @@ class AerBackend(Backend):
             "time_taken_s": getattr(experiment, "time_taken", math.nan),
         }
         return RunOutput(counts=counts, memory=mem, metadata=meta)
+
+
+def _configured_max_shots(sim: Any) -> int:
+    """The shot limit Aer declares in its configuration (1,000,000 in Aer 0.18)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # BackendConfiguration is deprecated but still the only place it is kept
+        try:
+            return int(sim.configuration().max_shots)
+        except Exception:  # pragma: no cover - a future Aer without it
+            return 1_000_000
 
 
 _AER_VERSION: str | None = None

@@ -35,6 +35,9 @@ class QiskitFormat(ProgramFormat):
         from qiskit import qpy
 
         with open(path, "rb") as fh:
+            if fh.read(6) != b"QISKIT":
+                raise ProgramError(f"{path}: not a QPY file (it does not start with the QPY header)")
+            fh.seek(0)
             circuits = qpy.load(fh)
         if len(circuits) != 1:
             raise ProgramError(f"{path}: the QPY file holds {len(circuits)} programs; qhpc runs one per job")
