@@ -24,11 +24,12 @@ import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ._qasm_syntax import Parser, Token
-from .errors import InteropError
+from .errors import InteropError, QasmSyntaxError, QasmUnsupportedError
 from .gates import STANDARD_GATES, Definition, DefinitionStep, definition_matrix
 from .ir import BARRIER, MEASURE, RESET, Circuit, Condition, Gate, Register
 from .params import Expr, Parameter, ParamValue, bind_value
@@ -157,6 +158,18 @@ def check_register_size(size: int) -> str | None:
     if size > MAX_REGISTER_BITS:
         return f"a register of {size} bits exceeds the reader's limit of {MAX_REGISTER_BITS}"
     return None
+
+
+def read_program(reader: Any, source: str) -> Circuit:
+    """Run a reader, turning resource exhaustion into positioned errors (too deep, too big)."""
+    try:
+        return reader.read()  # type: ignore[no-any-return]
+    except RecursionError:
+        line, col = reader.position()
+        raise QasmSyntaxError("the program nests too deeply to read", line, col, source) from None
+    except ExpansionError as exc:
+        line, col = reader.position()
+        raise QasmUnsupportedError(str(exc), line, col, source) from None
 
 
 class BodyBuilder:

@@ -59,7 +59,6 @@ from pathlib import Path
 from ._qasm_common import (
     QASM2_IDENTIFIER,
     BodyBuilder,
-    ExpansionError,
     GateDef,
     NameAllocator,
     Operand,
@@ -73,9 +72,10 @@ from ._qasm_common import (
     multi_controlled_phase,
     placeholder,
     plan_registers,
+    read_program,
 )
 from ._qasm_syntax import QASM2_DIALECT, Token, Value
-from .errors import NotExpressibleError, QasmSyntaxError, QasmUnsupportedError
+from .errors import NotExpressibleError
 from .gates import PI, STANDARD_GATES, Definition, zyz_angles
 from .ir import Barrier, Circuit, Condition, Gate, Instruction, Measure, Register, Reset, UnitaryGate
 from .params import ParamValue, format_expr
@@ -120,13 +120,7 @@ _STATEMENT_WORDS = frozenset({"OPENQASM", "include", "qreg", "creg", "gate", "op
 
 def loads(text: str, *, source: str = "<qasm>") -> Circuit:
     """Read an OpenQASM 2 program. ``source`` names it in error messages."""
-    reader = _Reader(text, source)
-    try:
-        return reader.read()
-    except RecursionError:
-        raise QasmSyntaxError("the program nests too deeply to read", *reader.position(), source) from None
-    except ExpansionError as exc:
-        raise QasmUnsupportedError(str(exc), *reader.position(), source) from None
+    return read_program(_Reader(text, source), source)
 
 
 def load(path: str | PathLike[str]) -> Circuit:

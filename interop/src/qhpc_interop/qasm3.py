@@ -81,7 +81,6 @@ from pathlib import Path
 from ._qasm_common import (
     QASM3_IDENTIFIER,
     BodyBuilder,
-    ExpansionError,
     GateDef,
     ModifierError,
     NameAllocator,
@@ -98,10 +97,11 @@ from ._qasm_common import (
     placeholder,
     plan_registers,
     power,
+    read_program,
     uses_function,
 )
 from ._qasm_syntax import QASM3_DIALECT, Token, Value
-from .errors import NotExpressibleError, QasmSyntaxError, QasmUnsupportedError
+from .errors import NotExpressibleError
 from .gates import STANDARD_GATES, Definition, zyz_angles
 from .ir import Barrier, Circuit, Condition, Gate, Instruction, Measure, Reset, UnitaryGate
 from .params import Expr, Parameter, ParamValue, format_expr
@@ -173,13 +173,7 @@ _MAX_POWER = 1 << 16
 
 def loads(text: str, *, source: str = "<qasm>") -> Circuit:
     """Read an OpenQASM 3 program. ``source`` names it in error messages."""
-    reader = _Reader(text, source)
-    try:
-        return reader.read()
-    except RecursionError:
-        raise QasmSyntaxError("the program nests too deeply to read", *reader.position(), source) from None
-    except ExpansionError as exc:
-        raise QasmUnsupportedError(str(exc), *reader.position(), source) from None
+    return read_program(_Reader(text, source), source)
 
 
 def load(path: str | PathLike[str]) -> Circuit:
