@@ -23,10 +23,11 @@ from qhpc_interop import (
 from qhpc_interop.gates import STANDARD_GATES
 from qhpc_interop.testing import circuit_unitary, process_fidelity, random_circuit, random_unitary
 from qiskit import QuantumCircuit
-from qiskit.circuit import Clbit
 from qiskit.circuit.library import QFTGate
 from qiskit.circuit.random import random_circuit as qiskit_random_circuit
 from qiskit.quantum_info import Operator
+
+from ._qasm_helpers import qiskit_structure, structure
 
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n'
 
@@ -43,32 +44,6 @@ def qiskit_read(text: str) -> QuantumCircuit:
 def assert_same_up_to_phase(u: np.ndarray, v: np.ndarray) -> None:
     fidelity = process_fidelity(u, v)
     assert fidelity >= 1 - 1e-9, fidelity
-
-
-def structure(circuit: Circuit) -> list[tuple[object, ...]]:
-    return [
-        (i.name, i.qubits, i.clbits, None if i.condition is None else (i.condition.clbits, i.condition.value))
-        for i in circuit.instructions
-    ]
-
-
-def qiskit_structure(qc: QuantumCircuit) -> list[tuple[object, ...]]:
-    """Qiskit's instructions as (name, qubits, clbits, condition), if_else blocks flattened."""
-    out: list[tuple[object, ...]] = []
-
-    def index(bits: object) -> tuple[int, ...]:
-        return tuple(qc.find_bit(b).index for b in bits)  # type: ignore[attr-defined]
-
-    for inst in qc.data:
-        op = inst.operation
-        if op.name != "if_else":
-            out.append((op.name, index(inst.qubits), index(inst.clbits), None))
-            continue
-        target, value = op.condition
-        clbits = index([target]) if isinstance(target, Clbit) else index(target)
-        for inner in op.params[0].data:
-            out.append((inner.operation.name, index(inner.qubits), index(inner.clbits), (clbits, int(value))))
-    return out
 
 
 # -- export: every library gate, random circuits ---------------------------------------------------------

@@ -30,10 +30,11 @@ from qhpc_interop.params import Expr, ParamValue, apply, format_expr
 from qhpc_interop.qasm import detect_version, load_any, loads_any
 from qhpc_interop.testing import circuit_unitary, process_fidelity, random_circuit, random_unitary
 from qiskit import QuantumCircuit
-from qiskit.circuit import Clbit
 from qiskit.circuit.library import QFTGate, efficient_su2
 from qiskit.circuit.random import random_circuit as qiskit_random_circuit
 from qiskit.quantum_info import Operator
+
+from ._qasm_helpers import qiskit_structure, structure
 
 HEADER = 'OPENQASM 3.0;\ninclude "stdgates.inc";\n'
 
@@ -49,32 +50,6 @@ def qiskit_unitary(text: str, values: dict[str, float] | None = None) -> np.ndar
     if values is not None:
         qc = qc.assign_parameters({p: values[p.name] for p in qc.parameters})
     return Operator(qc).data
-
-
-def structure(circuit: Circuit) -> list[tuple[object, ...]]:
-    return [
-        (i.name, i.qubits, i.clbits, None if i.condition is None else (i.condition.clbits, i.condition.value))
-        for i in circuit.instructions
-    ]
-
-
-def qiskit_structure(qc: QuantumCircuit) -> list[tuple[object, ...]]:
-    """Qiskit's instructions as (name, qubits, clbits, condition), if_else blocks flattened."""
-    out: list[tuple[object, ...]] = []
-
-    def index(bits: object) -> tuple[int, ...]:
-        return tuple(qc.find_bit(b).index for b in bits)  # type: ignore[attr-defined]
-
-    for inst in qc.data:
-        op = inst.operation
-        if op.name != "if_else":
-            out.append((op.name, index(inst.qubits), index(inst.clbits), None))
-            continue
-        target, value = op.condition
-        clbits = index([target]) if isinstance(target, Clbit) else index(target)
-        for inner in op.params[0].data:
-            out.append((inner.operation.name, index(inner.qubits), index(inner.clbits), (clbits, int(value))))
-    return out
 
 
 # -- export: every library gate, random circuits, parameters ----------------------------------------------

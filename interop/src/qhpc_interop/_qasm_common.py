@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._qasm_syntax import Parser, Token
+from ._qasm_syntax import Parser, Token, Value
 from .errors import InteropError, QasmSyntaxError, QasmUnsupportedError
 from .gates import STANDARD_GATES, Definition, DefinitionStep, definition_matrix
 from .ir import BARRIER, MEASURE, RESET, Circuit, Condition, Gate, Register
@@ -322,6 +322,31 @@ class Operand:
 
 class ReaderBase(Parser):
     """What both readers do to the circuit: broadcast operands and emit instructions."""
+
+    def id_list(self, what: str) -> list[Token]:
+        """Comma-separated identifiers, each at most once."""
+        names = [self.expect_id(what)]
+        while self.accept(","):
+            names.append(self.expect_id(what))
+        seen: set[str] = set()
+        for tok in names:
+            if tok.text in seen:
+                self.error(f"'{tok.text}' appears twice in the list", tok)
+            seen.add(tok.text)
+        return names
+
+    def arguments(self) -> list[tuple[Value, Token]]:
+        """A parenthesised argument list (possibly empty or absent), each with its first token."""
+        args: list[tuple[Value, Token]] = []
+        if self.accept("("):
+            if not self.at(")"):
+                while True:
+                    tok = self.peek()
+                    args.append((self.expression(), tok))
+                    if not self.accept(","):
+                        break
+            self.expect(")", "to close the gate arguments")
+        return args
 
     def __init__(self, text: str, source: str, version: int) -> None:
         super().__init__(text, source, version)

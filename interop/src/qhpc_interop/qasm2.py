@@ -275,17 +275,6 @@ class _Reader(ReaderBase):
         else:
             self.cregs[name.text] = self.circuit.add_creg(name.text, size)
 
-    def id_list(self, what: str) -> list[Token]:
-        names = [self.expect_id(what)]
-        while self.accept(","):
-            names.append(self.expect_id(what))
-        seen: set[str] = set()
-        for tok in names:
-            if tok.text in seen:
-                self.error(f"'{tok.text}' appears twice in the list", tok)
-            seen.add(tok.text)
-        return names
-
     def gate_signature(self) -> tuple[Token, list[Token], list[Token]]:
         self.next()
         name = self.expect_id("a gate name")
@@ -398,18 +387,6 @@ class _Reader(ReaderBase):
         if tok.text in self.qregs or tok.text in self.cregs:
             self.error(f"'{tok.text}' is a register, not a gate", tok)
         self.error(f"unknown gate '{tok.text}'", tok)
-
-    def arguments(self) -> list[tuple[Value, Token]]:
-        args: list[tuple[Value, Token]] = []
-        if self.accept("("):
-            if not self.at(")"):
-                while True:
-                    tok = self.peek()
-                    args.append((self.expression(), tok))
-                    if not self.accept(","):
-                        break
-            self.expect(")", "to close the gate arguments")
-        return args
 
     def gate_call(self) -> None:
         name = self.expect_id("a statement")

@@ -443,17 +443,6 @@ class _Reader(ReaderBase):
             self.gate_params, self.gate_qubits = None, {}
         self.symbols[name.text] = defined_gate(name.text, len(params), len(qubits), body.definition(), name)
 
-    def id_list(self, what: str) -> list[Token]:
-        names = [self.expect_id(what)]
-        while self.accept(","):
-            names.append(self.expect_id(what))
-        seen: set[str] = set()
-        for tok in names:
-            if tok.text in seen:
-                self.error(f"'{tok.text}' appears twice in the list", tok)
-            seen.add(tok.text)
-        return names
-
     def body_statement(self, body: BodyBuilder) -> None:
         tok = self.peek()
         if tok.kind != "id":
@@ -527,18 +516,6 @@ class _Reader(ReaderBase):
             self.unsupported(f"pow({value}) @: the model would hold the gate repeated {abs(value)} times; "
                              f"at most {_MAX_POWER} repetitions are expanded", tok)
         return value
-
-    def arguments(self) -> list[tuple[Value, Token]]:
-        args: list[tuple[Value, Token]] = []
-        if self.accept("("):
-            if not self.at(")"):
-                while True:
-                    tok = self.peek()
-                    args.append((self.expression(), tok))
-                    if not self.accept(","):
-                        break
-            self.expect(")", "to close the gate arguments")
-        return args
 
     def gate_call(self, body: BodyBuilder | None) -> None:
         """A gate call (with modifiers), at top level (``body`` None) or inside a gate body."""
