@@ -38,3 +38,35 @@ def test_huge_powers_are_refused() -> None:
     text = HEADER3 + "qubit q;\ngate g a { " + "h a; " * 100 + "}\npow(60000) @ g q;\n"
     with pytest.raises(QasmUnsupportedError, match=r"pow\(60000\)"):
         qasm3.loads(text)
+
+
+def test_many_registers_are_refused_at_the_one_that_crosses_the_total_limit() -> None:
+    # 1,000 declarations of 100,000 qubits: refused at the second, before anything large is built
+    text = "OPENQASM 2.0;\n" + "".join(f"qreg q{k}[100000];\n" for k in range(1000))
+    with pytest.raises(QasmUnsupportedError, match="brings the program to 200000 qubits") as err:
+        qasm2.loads(text)
+    assert (err.value.line, err.value.column) == (3, 9)
+    text3 = "OPENQASM 3.0;\n" + "".join(f"bit[60000] c{k};\n" for k in range(10_000))
+    with pytest.raises(QasmUnsupportedError, match="brings the program to 120000 classical bits") as err:
+        qasm3.loads(text3)
+    assert err.value.line == 3
+    with pytest.raises(QasmUnsupportedError, match=r"physical qubit \$100000 is beyond"):
+        qasm3.loads("OPENQASM 3.0;\nU(0, 0, 0) $100000;\n")
+
+
+@pytest.mark.timeout(60)
+def test_a_barrier_over_a_large_register_is_linear() -> None:
+    circuit = qasm2.loads(HEADER2 + "qreg q[100000];\nbarrier q;\n")
+    (barrier,) = circuit.instructions
+    assert barrier.qubits == tuple(range(100_000))
+
+
+@pytest.mark.parametrize("literal", ["1" * 100_000, "0." + "1" * 100_000, "1" * 5000])
+@pytest.mark.parametrize("module, header, line", [(qasm2, HEADER2 + "qreg q[1];\n", "rx({}) q[0];"),
+                                                  (qasm3, HEADER3 + "qubit q;\n", "rx({}) q;")])
+def test_a_huge_numeric_literal_is_a_positioned_error(module, header, line, literal) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(QasmSyntaxError, match=r"numeric literal of \d+ characters is too long") as err:
+        module.loads(header + line.format(literal) + "\n")
+    assert (err.value.line, err.value.column) == (4, 4)
+    with pytest.raises(QasmSyntaxError, match="too long") as err:
+        module.loads(header.replace("[1]", f"[{literal}]").replace("qubit q", f"qubit[{literal}] q"))

@@ -14,6 +14,7 @@ from .errors import (
     QasmError,
     QasmSyntaxError,
     QasmUnsupportedError,
+    QhpcError,
     WireFormatError,
 )
 from .gates import STANDARD_GATES, GateSpec, gate_spec
@@ -59,6 +60,7 @@ __all__ = [
     "QasmError",
     "QasmSyntaxError",
     "QasmUnsupportedError",
+    "QhpcError",
     "Register",
     "Reset",
     "UnitaryGate",

@@ -31,7 +31,8 @@ import numpy as np
 from ._qasm_syntax import Parser, Token, Value
 from .errors import InteropError, QasmSyntaxError, QasmUnsupportedError
 from .gates import STANDARD_GATES, Definition, DefinitionStep, definition_matrix
-from .ir import BARRIER, MEASURE, RESET, Circuit, Condition, Gate, Register
+from .ir import BARRIER, MEASURE, RESET, Circuit, Condition, Instruction, Register
+from .ir import library_gate as library_gate_instance
 from .params import Expr, Parameter, ParamValue, bind_value
 
 PI = math.pi
@@ -144,8 +145,9 @@ def _matches_library(gate: GateDef, up_to_phase: bool = False) -> bool:
 #: The most library gates one gate definition may expand to (definitions that call each other can
 #: grow exponentially: 40 nested definitions of two calls each would be 2^40 gates).
 MAX_GATE_EXPANSION = 1_000_000
-#: The most bits of one register the readers accept (no backend holds more; a bigger declaration
-#: is almost surely a typo, and building it costs seconds and gigabytes).
+#: The most qubits, and the most classical bits, a program may declare, in one register or in all
+#: of them together (no backend holds more; a bigger declaration is almost surely a mistake, and
+#: building it costs seconds and gigabytes). Checked at each declaration, before anything is built.
 MAX_REGISTER_BITS = 100_000
 
 
@@ -153,10 +155,14 @@ class ExpansionError(Exception):
     """A definition grew past :data:`MAX_GATE_EXPANSION`; the reader reports it at its position."""
 
 
-def check_register_size(size: int) -> str | None:
-    """Why a register of ``size`` bits is refused, or ``None``."""
+def check_register_size(size: int, declared: int = 0, kind: str = "bits") -> str | None:
+    """Why a register of ``size`` bits is refused when ``declared`` bits of its ``kind`` (qubits or
+    classical bits) exist already, or ``None``."""
     if size > MAX_REGISTER_BITS:
         return f"a register of {size} bits exceeds the reader's limit of {MAX_REGISTER_BITS}"
+    if declared + size > MAX_REGISTER_BITS:
+        return (f"this register brings the program to {declared + size} {kind}, beyond the reader's limit of "
+                f"{MAX_REGISTER_BITS}")
     return None
 
 
@@ -388,9 +394,14 @@ class ReaderBase(Parser):
         observable, and the model has no conditional phase.
         """
         steps, phase = definition
+        # the readers have checked every operand (in range, no qubit twice) and the condition, and
+        # library definitions act on distinct qubits: append without the circuit's re-checks
+        condition = self.condition
+        append = self.circuit.instructions.append
         for name, params, local in steps:
-            self.circuit.append(Gate(name, params), [qubits[k] for k in local], condition=self.condition)
-        if self.condition is None and not _is_zero(phase):
+            targets = (qubits[local[0]],) if len(local) == 1 else tuple(qubits[k] for k in local)
+            append(Instruction(library_gate_instance(name, params), targets, (), condition))
+        if condition is None and not _is_zero(phase):
             self.circuit.global_phase = _add(self.circuit.global_phase, phase)
 
     def emit_measure(self, qubits: Operand, clbits: Operand, tok: Token) -> None:
@@ -411,9 +422,7 @@ class ReaderBase(Parser):
         """A barrier on every listed qubit (dropped under a condition: it has no effect on the state)."""
         if self.condition is not None:
             return
-        bits: list[int] = []
-        for op in operands:
-            bits.extend(b for b in op.bits if b not in bits)
+        bits = list(dict.fromkeys(b for op in operands for b in op.bits))  # first occurrence, in order
         if bits:
             self.circuit.append(BARRIER, bits)
 

@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from .errors import ParameterError, QasmSyntaxError, QasmUnsupportedError
 from .params import Expr, ParamValue, apply
@@ -31,12 +31,12 @@ from .params import Expr, ParamValue, apply
 Value = int | float | Expr
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One lexical token. ``kind`` is one of ``id int real string op hwqubit timing imag eof``.
 
     ``text`` is the source text (for ``string`` the contents without quotes, for ``hwqubit`` the
-    digits after ``$``); ``line`` and ``col`` are 1-based.
+    digits after ``$``); ``line`` and ``col`` are 1-based; ``end`` is the offset in the text just
+    after the token (where a reader may resume scanning).
     """
 
     kind: str
@@ -45,6 +45,7 @@ class Token:
     col: int
     #: the column just after the token (where a missing ';' is reported)
     end_col: int = 0
+    end: int = 0
 
     def describe(self) -> str:
         """How the token is named in an error message."""
@@ -83,17 +84,25 @@ _NUMBER3_RE = re.compile(
 )
 _UNIT_RE = re.compile(r"(?:dt|ns|us|µs|ms|s)(?!\w)")
 _IMAG_RE = re.compile(r"im(?!\w)")
+#: Longest numeric literal read (a longer one is a mistake; Python refuses to convert integers of
+#: more than 4300 digits anyway).
+MAX_LITERAL_LENGTH = 1000
 _PRAGMA_RE = re.compile(r"#?pragma(?!\w)")
 _ANNOTATION_RE = re.compile(r"@[^\W\d]")
 
 
-def tokenize(text: str, *, source: str = "<qasm>", version: int = 3) -> Iterator[Token]:
-    """Yield the tokens of ``text`` (then one ``eof`` token), lazily, so errors come in order."""
+def tokenize(text: str, *, source: str = "<qasm>", version: int = 3, start: int = 0, line: int = 1,
+             line_start: int = 0) -> Iterator[Token]:
+    """Yield the tokens of ``text`` (then one ``eof`` token), lazily, so errors come in order.
+
+    ``start``, ``line`` and ``line_start`` (the offset where that line begins) resume scanning in
+    the middle of a text.
+    """
     v3 = version >= 3
     ident_re = _IDENT3_RE if v3 else _IDENT2_RE
     number_re = _NUMBER3_RE if v3 else _NUMBER2_RE
-    pos, line, line_start = 0, 1, 0
-    at_line_start = True
+    pos = start
+    at_line_start = not text[line_start:start].strip()
     n = len(text)
 
     def fail(message: str, at: int) -> NoReturn:
@@ -131,24 +140,27 @@ def tokenize(text: str, *, source: str = "<qasm>", version: int = 3) -> Iterator
         m = ident_re.match(text, pos)
         if m:
             pos = m.end()
-            yield Token("id", m.group(), line, col, col + len(m.group()))
+            yield Token("id", m.group(), line, col, col + len(m.group()), pos)
             continue
         m = number_re.match(text, pos)
         if m:
+            if m.end() - pos > MAX_LITERAL_LENGTH:
+                fail(f"a numeric literal of {m.end() - pos} characters is too long "
+                     f"(at most {MAX_LITERAL_LENGTH})", pos)
             pos = m.end()
             kind = "real" if any(c in m.group() for c in ".eE") and not m.group()[:2].lower() == "0x" else "int"
             if v3:
                 unit = _UNIT_RE.match(text, pos)
                 if unit:
                     pos = unit.end()
-                    yield Token("timing", m.group() + unit.group(), line, col, pos - line_start + 1)
+                    yield Token("timing", m.group() + unit.group(), line, col, pos - line_start + 1, pos)
                     continue
                 imag = _IMAG_RE.match(text, pos)
                 if imag:
                     pos = imag.end()
-                    yield Token("imag", m.group() + "im", line, col, pos - line_start + 1)
+                    yield Token("imag", m.group() + "im", line, col, pos - line_start + 1, pos)
                     continue
-            yield Token(kind, m.group(), line, col, pos - line_start + 1)
+            yield Token(kind, m.group(), line, col, pos - line_start + 1, pos)
             continue
         if ch == '"' or (v3 and ch == "'"):
             end = text.find(ch, pos + 1)
@@ -157,22 +169,22 @@ def tokenize(text: str, *, source: str = "<qasm>", version: int = 3) -> Iterator
                 fail("unterminated string", pos)
             contents = text[pos + 1:end]
             pos = end + 1
-            yield Token("string", contents, line, col, pos - line_start + 1)
+            yield Token("string", contents, line, col, pos - line_start + 1, pos)
             continue
         if v3 and ch == "$":
             m = re.compile(r"[0-9]+").match(text, pos + 1)
             if not m:
                 fail("expected a hardware qubit number after '$'", pos)
             pos = m.end()
-            yield Token("hwqubit", m.group(), line, col, pos - line_start + 1)
+            yield Token("hwqubit", m.group(), line, col, pos - line_start + 1, pos)
             continue
         m = _OPERATOR_RE.match(text, pos)
         if m:
             pos = m.end()
-            yield Token("op", m.group(), line, col, pos - line_start + 1)
+            yield Token("op", m.group(), line, col, pos - line_start + 1, pos)
             continue
         fail(f"unexpected character {ch!r}", pos)
-    yield Token("eof", "", line, pos - line_start + 1, pos - line_start + 1)
+    yield Token("eof", "", line, pos - line_start + 1, pos - line_start + 1, pos)
 
 
 def int_literal(text: str) -> int:
@@ -226,9 +238,17 @@ class Parser:
     def __init__(self, text: str, source: str, version: int) -> None:
         self.source = source
         self.version = version
+        self.text = text
         self._tokens = tokenize(text, source=source, version=version)
         self._buffer: list[Token] = []
         self.previous: Token | None = None
+
+    def resume_at(self, pos: int, line: int) -> None:
+        """Scan on from offset ``pos`` (on line ``line``); only between statements, with nothing peeked."""
+        assert not self._buffer
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        self._tokens = tokenize(self.text, source=self.source, version=self.version, start=pos, line=line,
+                                line_start=line_start)
 
     # -- token stream ------------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:

@@ -2,12 +2,20 @@
 
 Every error a user can act on is a subclass of :class:`InteropError` and renders as one line that
 says what was wrong, where, and (where there is one) what to do about it.
+
+:class:`QhpcError` is the one root of every user-facing error in qhpc: it lives here, in the
+package every other qhpc package depends on, and ``qhpc.errors.QhpcError`` is the same class, so
+``except qhpc.QhpcError`` catches errors from the program model and its formats too.
 """
 
 from __future__ import annotations
 
 
-class InteropError(Exception):
+class QhpcError(Exception):
+    """Base class of every user-facing error in qhpc (``qhpc.QhpcError`` is this class)."""
+
+
+class InteropError(QhpcError):
     """Base class of every error raised by :mod:`qhpc_interop`."""
 
 

@@ -60,6 +60,31 @@ class Gate:
         return f"{self.name}({', '.join(str(p) for p in self.params)})"
 
 
+_PLAIN_GATES: dict[str, Gate] = {}
+_set = object.__setattr__
+
+
+def library_gate(name: str, params: tuple[ParamValue, ...] = ()) -> Gate:
+    """``Gate(name, params)`` for a *known-valid* library call (a reader's or translator's hot path).
+
+    Gates without parameters are shared (gates are immutable); with finite float parameters the
+    instance is built without re-validating. Anything else goes through :class:`Gate`'s checks.
+    ``name`` must be a library gate and ``params`` a tuple of its parameter count.
+    """
+    if not params:
+        gate = _PLAIN_GATES.get(name)
+        if gate is None:
+            gate = _PLAIN_GATES[name] = Gate(name)
+        return gate
+    for p in params:
+        if type(p) is not float or p - p != 0.0:  # not a finite float: full checks
+            return Gate(name, params)
+    gate = object.__new__(Gate)
+    _set(gate, "name", name)
+    _set(gate, "params", params)
+    return gate
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class UnitaryGate:
     """An arbitrary unitary on ``k`` qubits, as a ``2**k x 2**k`` matrix (little-endian)."""

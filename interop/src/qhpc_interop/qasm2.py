@@ -52,6 +52,8 @@ Writing (:func:`dumps`, :func:`dump`)
 from __future__ import annotations
 
 import functools
+import math
+import re
 from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
@@ -74,7 +76,7 @@ from ._qasm_common import (
     plan_registers,
     read_program,
 )
-from ._qasm_syntax import QASM2_DIALECT, Token, Value
+from ._qasm_syntax import MAX_LITERAL_LENGTH, QASM2_DIALECT, Token, Value
 from .errors import NotExpressibleError
 from .gates import PI, STANDARD_GATES, Definition, zyz_angles
 from .ir import Barrier, Circuit, Condition, Gate, Instruction, Measure, Register, Reset, UnitaryGate
@@ -152,6 +154,8 @@ def _qelib1_gates() -> dict[str, GateDef]:
 
 class _Reader(ReaderBase):
     dialect = QASM2_DIALECT
+    #: read plain gate calls with :meth:`fast_statements` (tests turn it off to compare both paths)
+    fast = True
 
     def __init__(self, text: str, source: str) -> None:
         super().__init__(text, source, 2)
@@ -166,9 +170,51 @@ class _Reader(ReaderBase):
 
     def read(self) -> Circuit:
         self.header()
-        while self.peek().kind != "eof":
+        while True:
+            if self.fast and not self._buffer and self.previous is not None:
+                self.fast_statements()
+            if self.peek().kind == "eof":
+                return self.circuit
             self.statement()
-        return self.circuit
+
+    # -- the fast path --------------------------------------------------------------------------
+    def fast_statements(self) -> None:
+        """Read a run of plain gate calls (``name(numbers) reg[i], reg[j];``) straight from the text.
+
+        Most of a large program is such calls; matching each with one regular expression instead
+        of a token at a time makes reading linear with a small constant. Anything else (another
+        statement, an expression with names, an error of any kind) stops the run, and the token
+        reader takes it from the same place, so the result and every error message are those of
+        the token reader.
+        """
+        assert self.previous is not None
+        text, pos, line = self.text, self.previous.end, self.previous.line
+        start = pos
+        match = _FAST_CALL.match
+        gates, qregs = self.gates, self.qregs
+        while True:
+            m = match(text, pos)
+            if m is None:
+                break
+            name, arg_text, operand_text = m.group(1, 2, 3)
+            gate = gates.get(name)
+            if gate is None or gate.unsupported or gate.opaque:
+                break
+            args = _fast_numbers(arg_text) if arg_text is not None else ()
+            if args is None or len(args) != gate.num_params:
+                break
+            operands = _fast_operands(operand_text, qregs)
+            if operands is None or len(operands) != gate.num_qubits:
+                break
+            targets = _fast_broadcast(operands)
+            if targets is None:
+                break
+            definition = gate.instantiate(args)
+            for qubits in targets:
+                self.emit_definition(definition, qubits)
+            pos = m.end()
+        if pos != start:
+            self.resume_at(pos, line + text.count("\n", start, pos))
 
     def header(self) -> None:
         tok = self.peek()
@@ -265,7 +311,9 @@ class _Reader(ReaderBase):
         size = int(size_tok.text)
         if size <= 0:
             self.error(f"register '{name.text}' needs at least one bit, not {size}", size_tok)
-        too_big = check_register_size(size)
+        quantum = kind.text == "qreg"
+        too_big = check_register_size(size, self.circuit.num_qubits if quantum else self.circuit.num_clbits,
+                                      "qubits" if quantum else "classical bits")
         if too_big:
             self.unsupported(too_big, size_tok)
         self.expect("]", "after the register size")
@@ -435,6 +483,79 @@ class _Reader(ReaderBase):
             self.error(f"index {index} out of range for register '{reg.name}' of size {reg.size}", index_tok)
         self.expect("]", "after the index")
         return Operand((reg.bits[index],), True, Token("id", f"{tok.text}[{index}]", tok.line, tok.col))
+
+
+_NUMBER = r"(?:[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?)"
+_ID = r"[A-Za-z_][A-Za-z0-9_]*"
+_OPERAND = rf"{_ID}[ \t]*(?:\[[ \t]*[0-9]{{1,9}}[ \t]*\])?"
+#: A plain gate call after optional blank space and line comments: name, argument text, operands.
+_FAST_CALL = re.compile(
+    rf"(?:[ \t\r\n]+|//[^\n]*)*({_ID})[ \t]*(?:\(([^()]*)\))?[ \t]*({_OPERAND}(?:[ \t]*,[ \t]*{_OPERAND})*)[ \t]*;"
+)
+_FAST_ARG = re.compile(rf"[ \t]*(-?)[ \t]*({_NUMBER}|pi)[ \t]*(?:([*/])[ \t]*({_NUMBER}|pi)[ \t]*)?"
+                       rf"(?:([*/])[ \t]*({_NUMBER}|pi)[ \t]*)?")
+_FAST_OPERAND = re.compile(rf"({_ID})[ \t]*(?:\[[ \t]*([0-9]+)[ \t]*\])?")
+
+
+def _atom(text: str) -> float:
+    return PI if text == "pi" else float(text)
+
+
+def _fast_numbers(text: str) -> tuple[float, ...] | None:
+    """Arguments that are numbers, ``pi`` and up to two ``*``/``/`` of them (``-3*pi/4``), evaluated
+    as the token reader evaluates them (left to right); ``None`` for anything else."""
+    if not text.strip():
+        return ()
+    if len(text) > MAX_LITERAL_LENGTH:  # the token reader reports over-long literals
+        return None
+    out = []
+    for part in text.split(","):
+        m = _FAST_ARG.fullmatch(part)
+        if m is None:
+            return None
+        sign, a, op1, b, op2, c = m.groups()
+        value = _atom(a)
+        for op, atom in ((op1, b), (op2, c)):
+            if op is None:
+                break
+            right = _atom(atom)
+            if op == "/" and right == 0.0:
+                return None
+            value = value * right if op == "*" else value / right
+        if not math.isfinite(value):
+            return None
+        out.append(-value if sign else value)
+    return tuple(out)
+
+
+def _fast_operands(text: str, qregs: dict[str, Register]) -> list[tuple[tuple[int, ...], bool]] | None:
+    """(bits, single) of each operand (the call's pattern has checked their shape), or ``None`` if
+    one names no quantum register or indexes past its end."""
+    out = []
+    for name, index in _FAST_OPERAND.findall(text):
+        reg = qregs.get(name)
+        if reg is None:
+            return None
+        if not index:
+            out.append((reg.bits, False))
+            continue
+        k = int(index)
+        if k >= len(reg.bits):
+            return None
+        out.append(((reg.bits[k],), True))
+    return out
+
+
+def _fast_broadcast(operands: list[tuple[tuple[int, ...], bool]]) -> list[tuple[int, ...]] | None:
+    """The qubit tuples of a call (as :meth:`ReaderBase.broadcast`), or ``None`` on any error."""
+    if all(single for _, single in operands):
+        qubits = tuple(bits[0] for bits, _ in operands)
+        return [qubits] if len(set(qubits)) == len(qubits) else None
+    sizes = {len(bits) for bits, single in operands if not single}
+    if len(sizes) != 1:
+        return None
+    tuples = [tuple(bits[0] if single else bits[k] for bits, single in operands) for k in range(sizes.pop())]
+    return tuples if all(len(set(t)) == len(t) for t in tuples) else None
 
 
 # -- writing -------------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ from os import PathLike
 from pathlib import Path
 
 from ._qasm_common import (
+    MAX_REGISTER_BITS,
     QASM3_IDENTIFIER,
     BodyBuilder,
     GateDef,
@@ -348,7 +349,7 @@ class _Reader(ReaderBase):
         if self.addressing == "physical":
             self.unsupported("declared qubits cannot be mixed with physical qubits ($n)", kind)
         self.addressing = "virtual"
-        too_big = check_register_size(size or 1)
+        too_big = check_register_size(size or 1, self.circuit.num_qubits, "qubits")
         if too_big:
             self.unsupported(too_big, name)
         reg = self.circuit.add_qreg(name.text, size or 1)
@@ -361,7 +362,7 @@ class _Reader(ReaderBase):
         self.declare(name)
         if kind.text == "creg":
             size = self.designator("the register size")
-        too_big = check_register_size(size or 1)
+        too_big = check_register_size(size or 1, self.circuit.num_clbits, "classical bits")
         if too_big:
             self.unsupported(too_big, name)
         reg = self.circuit.add_creg(name.text, size or 1)
@@ -618,6 +619,8 @@ class _Reader(ReaderBase):
             self.unsupported("physical qubits ($n) cannot be mixed with declared qubits", tok)
         self.addressing = "physical"
         index = int(tok.text)
+        if index >= MAX_REGISTER_BITS:
+            self.unsupported(f"physical qubit ${index} is beyond the reader's limit of {MAX_REGISTER_BITS} qubits", tok)
         self.circuit.num_qubits = max(self.circuit.num_qubits, index + 1)
         return Operand((index,), True, tok)
 
