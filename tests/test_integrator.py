@@ -8,6 +8,8 @@ import pytest
 from qhpc import (
     Integrator,
     JobCancelledError,
+    JobEvent,
+    JobEventKind,
     JobFailedError,
     JobRejectedError,
     JobStatus,
@@ -46,19 +48,30 @@ def test_every_stage_is_timed_and_recorded(integrator: Integrator) -> None:
 
 
 def test_job_events_reach_plugins() -> None:
-    events: list[tuple[str, str]] = []
+    events: list[JobEvent] = []
 
     class Observer:
         @hookimpl
         def qhpc_job_event(self, job, event):  # type: ignore[no-untyped-def]
-            events.append((event, str(job.status)))
+            assert isinstance(event, JobEvent) and event.job_id == job.id and event.status is job.status
+            events.append(event)
 
     registry = PluginRegistry.discover()
     registry.add("observer", Observer())
     with Integrator(registry) as it:
-        it.run(ghz(2), shots=10, seed=1)
-    assert [e for e, _ in events] == ["submitted", "running", "done"]
-    assert events[-1][1] == "DONE"
+        job = it.submit(ghz(2), shots=10, seed=1)
+        job.result(60)
+    # the observer hears the job from its submission on; the job's own log has the earlier stages too
+    assert [e.kind for e in events if e.kind != JobEventKind.STAGE] == ["submitted", "queued", "running", "done"]
+    assert [e.stage for e in events if e.kind == JobEventKind.STAGE] == ["schedule", "run", "verify", "postprocess"]
+    assert all(e.seconds is not None and e.seconds >= 0 for e in events if e.kind == JobEventKind.STAGE)
+    assert events[-1].status is JobStatus.DONE
+    log = job.events
+    assert [e.stage for e in log if e.kind == JobEventKind.STAGE][:3] == ["convert", "startup", "validate"] or \
+        [e.stage for e in log if e.kind == JobEventKind.STAGE][:3] == ["convert", "validate", "compile"]
+    times = [e.time for e in log]
+    assert times == sorted(times) and log[-1].kind == JobEventKind.DONE
+    assert log[-1].to_dict()["kind"] == "done"
 
 
 def test_oversized_circuit_is_refused_before_running_with_the_reason(integrator: Integrator) -> None:
@@ -99,7 +112,9 @@ def test_non_clifford_on_the_stabilizer_is_refused_with_what_is_missing(integrat
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"shots": 0}, "shots must be a positive integer"),
-    ({"seed": -1}, "seed must be a non-negative integer"),
+    ({"seed": -1}, "seed must be a whole number from 0 to 2"),
+    ({"seed": 2**63}, r"seed must be a whole number from 0 to 2\*\*63 - 1"),
+    ({"seed": 1.5}, "seed must be a whole number"),
     ({"backend": "ibm.fez"}, "unknown backend 'ibm.fez'; available: aer."),
     ({"shots": 10**9}, "exceed aer.statevector's limit"),
 ])
@@ -221,7 +236,7 @@ def test_an_observer_that_cancels_on_submission_stops_the_job_from_running() -> 
     class Canceller:
         @hookimpl
         def qhpc_job_event(self, job, event):  # type: ignore[no-untyped-def]
-            if event == "submitted":
+            if event.kind == "submitted":
                 job.cancel()
 
     registry = PluginRegistry.discover()

@@ -39,11 +39,19 @@ def test_a_broken_plugin_is_reported_and_the_others_still_work(bad_plugins: Path
 
 
 def test_allow_list_restricts_loading(bad_plugins: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QHPC_PLUGINS", "builtin, qiskit, nosuchplugin")
+    monkeypatch.setenv("QHPC_PLUGINS", "builtin, qiskit")
     infos = {i.name: i for i in PluginRegistry.discover().describe()}
     assert infos["builtin"].status == "loaded" and infos["qiskit"].status == "loaded"
     assert infos["broken"].status == "disabled"  # never imported, so it cannot fail
-    assert infos["nosuchplugin"].status == "failed" and "not installed" in infos["nosuchplugin"].error
+
+
+def test_a_misspelt_allow_list_name_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qhpc import PluginError
+
+    monkeypatch.setenv("QHPC_PLUGINS", "builtin,qiskt")
+    with pytest.raises(PluginError, match=r"QHPC_PLUGINS names 'qiskt', which is not installed \(installed plugins: "
+                                          r".*qiskit"):
+        PluginRegistry.discover()
 
 
 def test_allow_list_without_qiskit_has_no_aer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,11 +20,15 @@ import atexit
 import threading
 from typing import Any
 
+from .config import Settings, load_settings
 from .errors import (
+    BackendUnavailableError,
     CompileError,
+    ConfigError,
     JobCancelledError,
     JobFailedError,
     JobRejectedError,
+    JobTimeLimitError,
     PluginError,
     ProgramError,
     QhpcError,
@@ -32,23 +36,28 @@ from .errors import (
     UnknownNameError,
 )
 from .hookspecs import hookimpl
-from .integrator import Integrator
+from .integrator import Integrator, LongRunWarning
 from .interfaces import (
     MODEL_FORMAT,
     Backend,
     BackendCapabilities,
+    BackendKind,
     CancelToken,
+    CapabilityError,
     Compiler,
+    Device,
     ExecutionRequest,
+    Location,
     NoiseCalibrator,
+    Paradigm,
     ProgramFormat,
     RunOutput,
     Scheduler,
     Translator,
 )
-from .jobs import Job, JobStatus, Result
+from .jobs import Job, JobEvent, JobEventKind, JobStatus, Result
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _default: Integrator | None = None
 _default_lock = threading.Lock()
@@ -60,7 +69,8 @@ def get_integrator() -> Integrator:
     with _default_lock:
         if _default is None:
             _default = Integrator()
-            atexit.register(_default.close)
+            # at exit, stop at once: never wait for a backend that ignores its cancel token
+            atexit.register(_default.close, wait=False)
         return _default
 
 
@@ -83,21 +93,37 @@ def backends() -> dict[str, Backend]:
     return dict(get_integrator().backends)
 
 
+def convert(program: object, to: str, *, source: str | None = None) -> Any:
+    """``program`` (any installed format) translated to format ``to`` (``qhpc formats`` lists them)."""
+    return get_integrator().convert(program, to, source=source)[0]
+
+
 __all__ = [
     "MODEL_FORMAT",
     "Backend",
     "BackendCapabilities",
+    "BackendKind",
+    "BackendUnavailableError",
     "CancelToken",
+    "CapabilityError",
     "CompileError",
     "Compiler",
+    "ConfigError",
+    "Device",
     "ExecutionRequest",
     "Integrator",
     "Job",
     "JobCancelledError",
+    "JobEvent",
+    "JobEventKind",
     "JobFailedError",
     "JobRejectedError",
     "JobStatus",
+    "JobTimeLimitError",
+    "Location",
+    "LongRunWarning",
     "NoiseCalibrator",
+    "Paradigm",
     "PluginError",
     "ProgramError",
     "ProgramFormat",
@@ -105,12 +131,15 @@ __all__ = [
     "Result",
     "RunOutput",
     "Scheduler",
+    "Settings",
     "TranslationError",
     "Translator",
     "UnknownNameError",
     "backends",
+    "convert",
     "get_integrator",
     "hookimpl",
+    "load_settings",
     "run",
     "submit",
 ]

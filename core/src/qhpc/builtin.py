@@ -154,7 +154,15 @@ def qhpc_schedulers() -> list[type[Scheduler]]:
 
 @hookimpl(trylast=True)
 def qhpc_select_backend(circuit: Circuit, candidates: list[Backend], options: dict[str, Any]) -> Backend | None:
-    """The default choice: the emulator with the lowest estimated cost (first registered on a tie)."""
+    """The default choice: the emulator with the shortest estimated run time (first registered on a tie)."""
     if not candidates:
         return None
-    return min(candidates, key=lambda b: b.estimate_cost(circuit))
+    shots = int(options.get("shots", 1))
+
+    def seconds(backend: Backend) -> float:
+        try:
+            return float(backend.estimate_seconds(circuit, shots))
+        except Exception:  # a backend that cannot estimate comes last
+            return float("inf")
+
+    return min(candidates, key=seconds)

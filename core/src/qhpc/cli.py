@@ -1,9 +1,9 @@
 """The ``qhpc`` command line.
 
-    qhpc plugins                      installed plugins, what each provides, load errors
-    qhpc backends                     backends and their capabilities
+    qhpc plugins                      installed plugins, what each provides, load errors, name clashes
+    qhpc backends                     backends and their capabilities (or why one is unavailable)
     qhpc formats                      program formats and the translators between them
-    qhpc run FILE[:NAME]              run a program (.qasm, .json, .qpy, or a Python file)
+    qhpc run FILE[:NAME] | -          run a program (.qasm, .json, .qpy, a Python file, or stdin)
     qhpc convert FILE[:NAME] --to F   translate a program to another format
 
 Every user error prints one line (``error: ...``) on stderr and exits with status 1 (2 for a
@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,16 @@ from .errors import QhpcError
 
 EXIT_USER_ERROR = 1
 EXIT_INTERNAL_ERROR = 70
+MAX_SEED = 2**63 - 1
+
+USAGE = """usage: qhpc COMMAND [ARGS]...
+
+  qhpc run FILE                 run a program (OpenQASM, qhpc JSON, QPY, FILE.py[:NAME], or - for stdin)
+  qhpc backends [NAME]          where programs can run
+  qhpc convert FILE --to FMT    translate a program (qhpc formats lists the formats)
+  qhpc plugins                  installed plugins and their problems
+
+qhpc --help shows every command and option; qhpc COMMAND --help one command."""
 
 class _Console(Console):
     """A console that treats a closed pipe (``qhpc run ... | head``) as a normal end of output."""
@@ -51,10 +62,13 @@ def _integrator() -> Any:
     return Integrator()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(package_name="qhpc", prog_name="qhpc")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """qhpc: run quantum programs from any framework on emulators and QPUs."""
+    if ctx.invoked_subcommand is None:
+        print(USAGE)
 
 
 # -- plugins, backends, formats ---------------------------------------------------------------
@@ -64,9 +78,10 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def plugins(as_json: bool) -> None:
     """List installed plugins, what they provide, and load errors."""
+    from .config import load_settings
     from .plugins import PluginRegistry
 
-    infos = PluginRegistry.discover().describe()
+    infos = PluginRegistry.discover(settings=load_settings()).describe()
     if as_json:
         print(json.dumps([i.to_dict() for i in infos], indent=2))
         return
@@ -78,8 +93,13 @@ def plugins(as_json: bool) -> None:
         status = Text(info.status, style={"loaded": "green", "failed": "bold red"}.get(info.status, "yellow"))
         if info.error:
             status.append(f"\n{info.error}", style="red")
+        for clash in info.clashes:
+            status.append(f"\nname clash: {clash}", style="bold yellow")
         table.add_row(info.name, info.distribution or "-", info.version or "-", status, provides or "-")
     out.print(table)
+    clashes = sorted({c for info in infos for c in info.clashes})
+    for clash in clashes:
+        err.print(f"warning: {clash}", markup=False, style="yellow")
 
 
 @cli.command()
@@ -89,21 +109,28 @@ def backends(name: str | None, as_json: bool) -> None:
     """List backends and their capabilities (NAME: one backend in full)."""
     integrator = _integrator()
     selected = {name: integrator.backend(name)} if name else integrator.backends
+    answers = integrator.availability(selected.values())
     rows = []
     for backend_name, backend in selected.items():
-        try:
-            caps = backend.capabilities.to_dict()
-            error = None
-        except Exception as exc:
-            caps, error = {}, f"{type(exc).__name__}: {exc}"
+        answer = answers[backend_name]
+        caps, error = ({}, f"unavailable: {answer}") if isinstance(answer, str) else (answer.to_dict(), None)
         rows.append({"name": backend_name, "description": backend.description, "capabilities": caps, "error": error})
+    contested = {} if name else integrator.contested("backend")
+    for backend_name, plugins in sorted(contested.items()):
+        infos = integrator.registry.infos
+        holders = [f"{p} ({infos[p].distribution} {infos[p].version})" if p in infos and infos[p].distribution else p
+                   for p in plugins]
+        rows.append({"name": backend_name, "description": "", "capabilities": {},
+                     "error": f"contested: claimed by {' and '.join(holders)}; not used until one is chosen "
+                              f"([plugins.choose] backend = {{ \"{backend_name}\" = \"PLUGIN\" }} or QHPC_PLUGINS)",
+                     "contested_by": plugins})
     if as_json:
         print(json.dumps(rows, indent=2))
         return
     if name:
         row = rows[0]
         if row["error"]:
-            raise QhpcError(f"backend {name} is unavailable: {row['error']}")
+            raise QhpcError(f"backend {name} is {row['error']}")
         table = Table(title=f"{name}: {row['description']}", show_header=False)
         table.add_column("capability", style="bold")
         table.add_column("value", overflow="fold")
@@ -183,19 +210,24 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, float]:
 @click.option("-b", "--backend", default="auto", show_default=True,
               help="Backend name (see `qhpc backends`), or auto: the cheapest emulator that fits.")
 @click.option("-s", "--shots", default=1024, show_default=True, type=click.IntRange(min=1), help="Number of shots.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for a reproducible run.")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Seed for a reproducible run (0 to 2**63 - 1).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="End the run as FAILED if it takes longer (default: [jobs] time_limit in the configuration).")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a circuit parameter.")
 @click.option("--compiler", default=None, help="Force a compiler (see `qhpc plugins`).")
 @click.option("--memory", is_flag=True, help="Also return each shot's bitstring.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (counts, backend, shots, timings).")
 @click.option("--top", default=16, show_default=True, type=click.IntRange(min=1),
               help="How many outcomes to show in the table.")
-def run(program: str, backend: str, shots: int, seed: int | None, params: Sequence[str], compiler: str | None,
-        memory: bool, as_json: bool, top: int) -> None:
+def run(program: str, backend: str, shots: int, seed: int | None, time_limit: float | None, params: Sequence[str],
+        compiler: str | None, memory: bool, as_json: bool, top: int) -> None:
     """Run a program and print its counts and where the time went.
 
     FILE is an OpenQASM 2 or 3 file, a qhpc JSON circuit, a QPY file, or a Python file that builds
-    a circuit in any installed framework (FILE.py:NAME picks the object, or a function returning one).
+    a circuit in any installed framework (FILE.py:NAME picks the object, or a function returning one);
+    - reads OpenQASM or qhpc JSON from standard input. A run estimated to take longer than
+    [jobs] warn_seconds (60 s by default) is announced with a warning before it starts.
 
     Counts are keyed by bitstrings with the highest classical bit first (clbit 0 is the rightmost
     character), as Qiskit writes them.
@@ -218,8 +250,17 @@ def run(program: str, backend: str, shots: int, seed: int | None, params: Sequen
         load_seconds = time.perf_counter() - start
         if status is not None:
             status.update("converting, validating and compiling")
-        job = integrator.submit(obj, backend=backend, shots=shots, seed=seed, memory=memory,
-                                parameters=parameters or None, compiler=compiler, source_format=fmt)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            job = integrator.submit(obj, backend=backend, shots=shots, seed=seed, memory=memory,
+                                    parameters=parameters or None, compiler=compiler, source_format=fmt,
+                                    time_limit=time_limit)
+        for warning in caught:
+            if status is not None:
+                status.stop()
+            err.print(f"warning: {_one_line(warning.message)}", markup=False, style="yellow")
+            if status is not None:
+                status.start()
         while not job.wait(0.1):
             if status is not None:
                 status.update(escape(f"job {job.id}: {str(job.status).lower()} on {job.backend}"
@@ -233,6 +274,7 @@ def run(program: str, backend: str, shots: int, seed: int | None, params: Sequen
     if as_json:
         doc = result.to_dict()
         doc["program"] = program
+        doc["estimated_seconds"] = result.metadata.get("estimated_seconds")
         doc["timings_ms"] = {"load": round(load_seconds * 1000, 3), **doc["timings_ms"]}
         print(json.dumps(doc, indent=2))
         return
@@ -355,10 +397,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # writing the output failed: a full device, a closed terminal...
+        if debug:
+            raise
+        _silence_stdout()
+        where = f"{exc.filename}: " if exc.filename else "writing the output: "
+        err.print(f"error: {where}{exc.strerror or exc}", markup=False, style="red")
+        return EXIT_USER_ERROR
     except Exception as exc:
         if debug:
             raise
         err.print(f"internal error: {type(exc).__name__}: {_one_line(exc)} (set QHPC_DEBUG=1 for a traceback)",
                   markup=False, style="red")
         return EXIT_INTERNAL_ERROR
+    try:
+        sys.stdout.flush()  # a full device is reported now, not as a traceback at exit
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        _silence_stdout()
+        err.print(f"error: writing the output: {exc.strerror or exc}", markup=False, style="red")
+        return EXIT_USER_ERROR
     return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

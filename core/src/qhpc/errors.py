@@ -6,9 +6,12 @@ Errors from the program model (:class:`qhpc_interop.InteropError`) are treated t
 
 from __future__ import annotations
 
+from qhpc_interop.errors import QhpcError
 
-class QhpcError(Exception):
-    """Base class of qhpc's user-facing errors."""
+__all__ = [
+    "BackendUnavailableError", "CompileError", "ConfigError", "JobCancelledError", "JobFailedError",
+    "JobRejectedError", "JobTimeLimitError", "PluginError", "ProgramError", "QhpcError", "TranslationError", "UnknownNameError",
+]
 
 
 class PluginError(QhpcError):
@@ -48,3 +51,15 @@ class JobFailedError(QhpcError):
 
 class JobCancelledError(QhpcError):
     """The job was cancelled before it produced a result."""
+
+
+class ConfigError(QhpcError):
+    """A configuration file or mapping has an unknown key, a wrong type or a bad value."""
+
+
+class BackendUnavailableError(QhpcError):
+    """A backend cannot be used now: its capabilities could not be read (an error, or no answer in time)."""
+
+
+class JobTimeLimitError(JobFailedError):
+    """A job ran past its time limit and was ended (its backend was asked to stop)."""

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
@@ -43,9 +44,12 @@ from qhpc_interop import Circuit, InteropError
 from qhpc_interop.graph import ConversionGraph, Edge, Route
 
 from .compile import needs_compilation
+from .config import Settings, load_settings
 from .errors import (
+    BackendUnavailableError,
     CompileError,
     JobCancelledError,
+    JobFailedError,
     JobRejectedError,
     PluginError,
     ProgramError,
@@ -56,6 +60,8 @@ from .errors import (
 from .interfaces import (
     MODEL_FORMAT,
     Backend,
+    BackendCapabilities,
+    BackendKind,
     CancelToken,
     Compiler,
     ExecutionRequest,
@@ -65,7 +71,7 @@ from .interfaces import (
     Scheduler,
     Translator,
 )
-from .jobs import Job, JobStatus, Result
+from .jobs import Job, JobEvent, JobEventKind, JobStatus, Result
 from .optimize import optimize_for_emulator
 from .plugins import PluginRegistry
 
@@ -75,15 +81,27 @@ DEFAULT_SHOTS = 1024
 COMPILE_CACHE_SIZE = 256
 #: Seed of every compilation: compiled circuits depend only on the circuit and the target.
 COMPILE_SEED = 0
+#: Seeds every backend accepts: 0 <= seed < 2**63 (Aer's and numpy's 64-bit signed seeds).
+MAX_SEED = 2**63 - 1
+
+
+class LongRunWarning(UserWarning):
+    """A job's estimated run time exceeds the configured threshold (``[jobs] warn_seconds``)."""
 
 
 class Integrator:
     """Discovers plugins, routes programs, places and runs jobs. Thread-safe; close when done."""
 
-    def __init__(self, registry: PluginRegistry | None = None, *, scheduler: str | Scheduler = "inprocess",
-                 max_workers: int | None = None) -> None:
-        self.registry = registry if registry is not None else PluginRegistry.discover()
+    def __init__(self, registry: PluginRegistry | None = None, *, scheduler: str | Scheduler | None = None,
+                 max_workers: int | None = None, settings: Settings | None = None) -> None:
+        if settings is None:
+            settings = registry.settings if registry is not None else load_settings()
+        self.settings = settings
+        self.registry = registry if registry is not None else PluginRegistry.discover(settings=settings)
+        scheduler = scheduler if scheduler is not None else settings.scheduler
+        max_workers = max_workers if max_workers is not None else settings.max_workers
         self._lock = threading.RLock()
+        self._capabilities = _CapabilityReader(settings.capabilities_timeout)
         self._formats: dict[str, ProgramFormat] | None = None
         self._translators: list[Translator] | None = None
         self._graph: ConversionGraph | None = None
@@ -108,28 +126,18 @@ class Integrator:
         with self._lock:
             if self._backends is not None:
                 return
-            collected = {hook: self.registry.collect(hook) for hook in
-                         ("qhpc_program_formats", "qhpc_translators", "qhpc_backends", "qhpc_compilers")}
-            healthy = {hook: [(p, item) for p, item in pairs if self.registry.is_loaded(p)]
-                       for hook, pairs in collected.items()}
-            self._formats = self._unique(healthy["qhpc_program_formats"], "format")
-            self._translators = [item for _, item in healthy["qhpc_translators"]]
-            self._compilers = self._unique(healthy["qhpc_compilers"], "compiler")
-            self._backends = self._unique(healthy["qhpc_backends"], "backend")
+            provided = self.registry.provided(
+                ("qhpc_program_formats", "qhpc_translators", "qhpc_backends", "qhpc_compilers"))
+            self._formats = provided["qhpc_program_formats"]
+            self._translators = list(provided["qhpc_translators"].values())
+            self._compilers = provided["qhpc_compilers"]
+            self._backends = provided["qhpc_backends"]
 
-    @staticmethod
-    def _unique(pairs: list[tuple[str, Any]], kind: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for plugin, item in pairs:
-            name = getattr(item, "name", None)
-            if not isinstance(name, str):
-                log.warning("plugin %s returned a %s without a name: %r", plugin, kind, item)
-                continue
-            if name in out:
-                log.warning("%s %r from plugin %s ignored: the name is already taken", kind, name, plugin)
-                continue
-            out[name] = item
-        return out
+    def contested(self, kind: str) -> dict[str, list[str]]:
+        """Names of ``kind`` (``backend``, ``compiler``...) that several plugins claim and no
+        configuration settles: name -> the plugins claiming it. Nothing is used under these names."""
+        self._load()
+        return {c.name: c.plugins for (k, _), c in self.registry.clashes.items() if k == kind and c.chosen is None}
 
     @property
     def formats(self) -> dict[str, ProgramFormat]:
@@ -167,19 +175,39 @@ class Integrator:
 
     @property
     def noise_calibrators(self) -> dict[str, NoiseCalibrator]:
-        return self._unique(self.registry.collect("qhpc_noise_calibrators"), "noise calibrator")
+        return self.registry.provided(("qhpc_noise_calibrators",))["qhpc_noise_calibrators"]
+
+    def _lookup(self, kind: str, name: str, table: Mapping[str, Any]) -> Any:
+        try:
+            return table[name]
+        except KeyError:
+            clash = self.registry.clashes.get((kind, name))
+            if clash is not None and clash.chosen is None:
+                raise PluginError(clash.describe(self.registry.infos)) from None
+            raise UnknownNameError(kind, name, list(table)) from None
 
     def backend(self, name: str) -> Backend:
-        try:
-            return self.backends[name]
-        except KeyError:
-            raise UnknownNameError("backend", name, list(self.backends)) from None
+        return self._lookup("backend", name, self.backends)  # type: ignore[no-any-return]
 
     def compiler(self, name: str) -> Compiler:
-        try:
-            return self.compilers[name]
-        except KeyError:
-            raise UnknownNameError("compiler", name, list(self.compilers)) from None
+        return self._lookup("compiler", name, self.compilers)  # type: ignore[no-any-return]
+
+    def capabilities(self, backend: Backend | str) -> BackendCapabilities:
+        """The backend's capabilities, read within ``[backends] capabilities_timeout`` seconds.
+
+        Raises :class:`BackendUnavailableError` with the reason when the backend raises, answers
+        something that is not :class:`BackendCapabilities`, contradicts its declared ``kind``, or
+        does not answer in time (a QPU behind an unreachable network); a later call tries again
+        once a late answer has arrived.
+        """
+        if isinstance(backend, str):
+            backend = self.backend(backend)
+        return self._capabilities.read(backend)
+
+    def availability(self, backends: Iterable[Backend]) -> dict[str, BackendCapabilities | str]:
+        """Each backend's capabilities, or why it is unavailable; all are asked at once, so the
+        whole report takes at most one time limit however many backends hang."""
+        return self._capabilities.read_many(list(backends))
 
     @property
     def scheduler(self) -> Scheduler:
@@ -225,8 +253,16 @@ class Integrator:
 
     def convert(self, program: object, to: str, *, source: str | None = None,
                 require: Iterable[str] = ()) -> tuple[Any, Route]:
-        """Translate ``program`` to format ``to`` along the cheapest route; returns it and the route."""
+        """Translate ``program`` to format ``to`` along the cheapest route; returns it and the route.
+
+        Every conversion reads and checks its input: a program already in format ``to`` goes
+        through the program model and back, so invalid input is an error, never echoed.
+        """
         source = source or self.detect_format(program)
+        if source == to and to != MODEL_FORMAT:
+            circuit, inbound = self.convert(program, MODEL_FORMAT, source=source)
+            converted, outbound = self.convert(circuit, to, source=MODEL_FORMAT, require=require)
+            return converted, Route(source, to, inbound.edges + outbound.edges)
         route = self.route(source, to, require=require)
         by_edge = {(t.source, t.target, t.name): t for t in self.translators}
         current: Any = program
@@ -257,7 +293,7 @@ class Integrator:
     def fit_report(self, backend: Backend, circuit: Circuit, *, shots: int = 1, memory: bool = False,
                    compiler: str | None = None) -> list[str]:
         """Reasons ``circuit`` cannot run on ``backend`` even after compilation (empty: it can)."""
-        caps = backend.capabilities
+        caps = self.capabilities(backend)
         reasons: list[str] = []
         if caps.paradigm != "gate":
             reasons.append(f"{backend.name} runs {caps.paradigm} programs, not gate circuits")
@@ -288,7 +324,7 @@ class Integrator:
     def _pick_compiler(self, backend: Backend, circuit: Circuit,
                        requested: str | None) -> tuple[Compiler | None, dict[str, Any], str]:
         """The first compiler (and its options) that can fit ``circuit`` to ``backend``, or why none can."""
-        caps = backend.capabilities
+        caps = self.capabilities(backend)
         if requested:
             plan: list[tuple[str, dict[str, Any]]] = [(requested, {})]
         else:
@@ -311,16 +347,20 @@ class Integrator:
 
     def feasible_backends(self, circuit: Circuit, *, shots: int = 1, memory: bool = False,
                           emulators_only: bool = True) -> tuple[list[Backend], dict[str, list[str]]]:
-        """The backends ``circuit`` fits, and why each other one does not."""
+        """The backends ``circuit`` fits, and why each other one does not.
+
+        With ``emulators_only`` (how ``auto`` chooses), backends whose class declares another
+        ``kind`` are not touched at all: reading a QPU's capabilities may need its network.
+        """
         fits: list[Backend] = []
         rejected: dict[str, list[str]] = {}
-        for name, backend in self.backends.items():
-            try:
-                caps = backend.capabilities
-            except Exception as exc:
-                rejected[name] = [f"unavailable: {type(exc).__name__}: {exc}"]
+        candidates = [b for b in self.backends.values() if not emulators_only or b.kind == BackendKind.EMULATOR]
+        for name, answer in self.availability(candidates).items():
+            if isinstance(answer, str):
+                rejected[name] = [f"unavailable: {answer}"]
                 continue
-            if emulators_only and caps.kind != "emulator":
+            backend, caps = self.backends[name], answer
+            if emulators_only and caps.kind != BackendKind.EMULATOR:
                 continue
             reasons = self.fit_report(backend, circuit, shots=shots, memory=memory)
             if reasons:
@@ -339,8 +379,8 @@ class Integrator:
         seed is fixed, independent of the run's sampling seed) so a resubmission with another run
         seed, as a variational loop makes, reuses it.
         """
-        caps = backend.capabilities
-        optimize = optimize and caps.kind == "emulator"
+        caps = self.capabilities(backend)
+        optimize = optimize and caps.kind == BackendKind.EMULATOR
         if compiler is None and not optimize and not needs_compilation(circuit, caps):
             return circuit, {"compiler": None}
         key = (circuit.fingerprint(), backend.name, compiler, seed, optimize)
@@ -381,16 +421,24 @@ class Integrator:
     def submit(self, program: object, *, backend: str = "auto", shots: int = DEFAULT_SHOTS,
                seed: int | None = None, memory: bool = False, parameters: Mapping[Any, float] | None = None,
                compiler: str | None = None, options: Mapping[str, Any] | None = None,
-               source_format: str | None = None, optimize: bool = True) -> Job:
+               source_format: str | None = None, optimize: bool = True,
+               time_limit: float | None = None) -> Job:
         """Validate, convert and compile ``program`` and queue it; returns the accepted :class:`Job`.
 
         Raises (and queues nothing) if the program cannot be read, has unbound parameters, or fits
         no backend. ``parameters`` binds symbolic parameters by name; ``source_format`` names the
         program's format when detection cannot tell (a string of OpenQASM, say); ``optimize=False``
-        skips the light emulator passes of :mod:`qhpc.optimize`.
+        skips the light emulator passes of :mod:`qhpc.optimize`; ``time_limit`` (seconds; default
+        ``[jobs] time_limit``) ends a run that takes longer as ``FAILED``. A job whose estimated
+        run time exceeds ``[jobs] warn_seconds`` issues a :class:`LongRunWarning` before it is
+        queued; the estimate is in ``job.metadata["estimated_seconds"]``.
         """
         if self._closed:
             raise QhpcError("this integrator is closed")
+        if time_limit is None:
+            time_limit = self.settings.time_limit
+        elif isinstance(time_limit, bool) or not isinstance(time_limit, int | float) or not time_limit > 0:
+            raise JobRejectedError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
         job = Job(backend=backend, shots=shots, seed=seed)
         with job._stage("convert"):
             circuit, route = self.to_circuit(program, source=source_format)
@@ -410,11 +458,19 @@ class Integrator:
                 raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
             if compiled.is_parameterized:
                 compiled = compiled.bind(dict(parameters or {}))
+            estimate = _estimate(target, compiled, shots)
         job.metadata.update({
             "route": str(route), "format": route.source, "compile": compile_info,
             "num_qubits": circuit.num_qubits, "num_clbits": circuit.num_clbits,
+            "estimated_seconds": estimate, "time_limit": time_limit,
         })
-        request = ExecutionRequest(job.id, target.name, compiled, shots, seed, memory, dict(options or {}))
+        if estimate is not None and estimate > self.settings.warn_seconds:
+            warnings.warn(LongRunWarning(
+                f"{target.name} is estimated to take {_duration(estimate)} for {shots} shots of this "
+                f"{circuit.num_qubits}-qubit circuit (warning threshold {_duration(self.settings.warn_seconds)})"
+                + (f"; it will be stopped after {_duration(time_limit)}" if time_limit else "")), stacklevel=2)
+        request = ExecutionRequest(job.id, target.name, compiled, shots, seed, memory, dict(options or {}),
+                                   time_limit=time_limit)
         self._accept(job, request, circuit)
         return job
 
@@ -429,23 +485,22 @@ class Integrator:
             raise UnknownNameError("job", job_id, list(self._jobs)[-20:]) from None
 
     def _warm_up(self, name: str) -> None:
-        """Read the capabilities of ``name`` (every backend for ``auto``) so their SDKs are loaded."""
-        targets = list(self.backends.values()) if name == "auto" else [self.backends.get(name)]
-        for backend in targets:
-            if backend is None:
-                continue
-            try:
-                backend.capabilities  # noqa: B018 - loads the SDK and caches the capabilities
-            except Exception as exc:  # reported by the fit check
-                log.warning("backend %s is unavailable: %s", backend.name, exc)
+        """Read the capabilities of ``name`` (every emulator for ``auto``) so their SDKs are loaded."""
+        if name == "auto":
+            targets = [b for b in self.backends.values() if b.kind == BackendKind.EMULATOR]
+        else:
+            targets = [self.backends[name]] if name in self.backends else []
+        for backend_name, answer in self.availability(targets).items():
+            if isinstance(answer, str):  # reported by the fit check and by `qhpc backends`
+                log.info("backend %s is unavailable: %s", backend_name, answer)
         self._warm.add(name)
 
     def _validate_request(self, circuit: Circuit, shots: int, seed: int | None,
                           parameters: Mapping[Any, float] | None) -> None:
         if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
             raise JobRejectedError(f"shots must be a positive integer, not {shots!r}")
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
-            raise JobRejectedError(f"seed must be a non-negative integer, not {seed!r}")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED):
+            raise JobRejectedError(f"seed must be a whole number from 0 to 2**63 - 1 ({MAX_SEED}), not {seed!r}")
         if circuit.num_clbits == 0:
             raise JobRejectedError("the circuit measures nothing (no classical bits): add measurements to get counts")
         free = {p.name for p in circuit.parameters}
@@ -466,9 +521,9 @@ class Integrator:
         if name != "auto":
             backend = self.backend(name)
             try:
-                backend.capabilities  # noqa: B018 - may load an SDK or reach a device
-            except Exception as exc:
-                raise JobRejectedError(f"{name} is unavailable: {type(exc).__name__}: {exc}") from None
+                self.capabilities(backend)  # may load an SDK or reach a device
+            except BackendUnavailableError as exc:
+                raise JobRejectedError(str(exc)) from None
             reasons = self.fit_report(backend, circuit, shots=shots, memory=memory, compiler=compiler)
             if reasons:
                 raise JobRejectedError(f"{backend.name} cannot run this circuit: {'; '.join(reasons)}")
@@ -495,18 +550,20 @@ class Integrator:
         clock: dict[str, float] = {}
         self._jobs[job.id] = job
         job._add_listener(self._notify)
-        self._notify(job, "submitted")  # an observer may cancel it here: then it is never queued
+        job._emit(JobEventKind.SUBMITTED)  # an observer may cancel it here: then it is never queued
         if job.status.final:
             return
 
         def on_start() -> None:
             job.timings["schedule"] = time.perf_counter() - clock["queued"]
+            job._emit(JobEventKind.STAGE, stage="schedule", seconds=job.timings["schedule"])
             clock["started"] = time.perf_counter()
-            if job._set_status(JobStatus.RUNNING, "running"):
+            if job._set_status(JobStatus.RUNNING):
                 job.stage = "run"
 
         def on_done(output: RunOutput) -> None:
             job.timings["run"] = time.perf_counter() - clock["started"]
+            job._emit(JobEventKind.STAGE, stage="run", seconds=job.timings["run"])
             with job._stage("verify"):
                 verify_output(output, request, circuit.num_clbits)
             with job._stage("postprocess"):
@@ -525,7 +582,7 @@ class Integrator:
                 job.timings["run"] = time.perf_counter() - clock["started"]
             message = str(exc) if isinstance(exc, (QhpcError, InteropError)) else f"{type(exc).__name__}: {exc}"
             log.info("job %s failed: %s", job.id, message)
-            job._fail(message)
+            job._fail(message, type(exc) if isinstance(exc, JobFailedError) else JobFailedError)
 
         def on_cancelled() -> None:
             job._set_status(JobStatus.CANCELLED)
@@ -544,13 +601,20 @@ class Integrator:
             job._fail(f"the {scheduler.name} scheduler refused the job: {exc}")
             raise JobRejectedError(f"the {scheduler.name} scheduler refused the job: {exc}") from None
         job._cancel_hook = lambda: scheduler.cancel(job.id)
+        if not job.status.final:
+            job._emit(JobEventKind.QUEUED)
 
-    def _notify(self, job: Job, event: str) -> None:
-        for impl in self.registry.pm.hook.qhpc_job_event.get_hookimpls():
+    def _notify(self, job: Job, event: JobEvent) -> None:
+        """Tell every observer plugin (each on its own: one that raises is logged, not fatal)."""
+        caller = self.registry.pm.hook.qhpc_job_event
+        impls = caller.get_hookimpls()
+        for impl in impls:
+            others = [other.plugin for other in impls if other.plugin is not impl.plugin]
             try:
-                impl.function(job=job, event=event)
+                (self.registry.pm.subset_hook_caller("qhpc_job_event", others) if others else caller)(
+                    job=job, event=event)
             except Exception as exc:
-                log.warning("plugin %s failed on job event %s: %s", impl.plugin_name, event, exc)
+                log.warning("plugin %s failed on job event %s: %s", impl.plugin_name, event.kind, exc)
 
     def close(self, wait: bool = True) -> None:
         """Stop the scheduler (finishing queued jobs with ``wait``) and release backends."""
@@ -573,18 +637,164 @@ class Integrator:
 
 
 def verify_output(output: RunOutput, request: ExecutionRequest, num_clbits: int) -> None:
-    """Raise if a backend's readout is inconsistent with the request."""
+    """Raise if a backend's readout is inconsistent with the request.
+
+    Counts must be whole, non-negative numbers (Python or numpy integers; not floats, not bools)
+    keyed by bitstrings of the circuit's width, summing to the shots; memory must match them.
+    """
+    import numbers
+
     name = request.backend
+    if not isinstance(output, RunOutput) or not isinstance(output.counts, Mapping):
+        raise QhpcError(f"{name} returned {type(output).__name__}, not a RunOutput with a counts mapping")
+    for key, value in output.counts.items():
+        if not isinstance(key, str) or len(key) != num_clbits or key.strip("01"):
+            raise QhpcError(f"{name} returned a malformed bitstring {key!r} (expected {num_clbits} bits of 0/1)")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise QhpcError(f"{name} returned a count of {value!r} ({type(value).__name__}) for {key!r}; "
+                            "counts must be whole numbers")
+        if value < 0:
+            raise QhpcError(f"{name} returned a negative count for {key!r}")
+    output.counts = {key: int(value) for key, value in output.counts.items()}
     total = sum(output.counts.values())
     if total != request.shots:
         raise QhpcError(f"{name} returned {total} shots of counts for a job of {request.shots}")
-    for key, value in output.counts.items():
-        if len(key) != num_clbits or key.strip("01"):
-            raise QhpcError(f"{name} returned a malformed bitstring {key!r} (expected {num_clbits} bits of 0/1)")
-        if value < 0:
-            raise QhpcError(f"{name} returned a negative count for {key!r}")
     if request.memory:
         if output.memory is None or len(output.memory) != request.shots:
             raise QhpcError(f"{name} did not return one memory entry per shot")
         if Counter(output.memory) != Counter(output.counts):
             raise QhpcError(f"{name} returned per-shot memory that does not match its counts")
+
+
+def _estimate(backend: Backend, circuit: Circuit, shots: int) -> float | None:
+    """The backend's run-time estimate in seconds, or ``None`` if it cannot give one."""
+    try:
+        value = float(backend.estimate_seconds(circuit, shots))
+    except Exception as exc:
+        log.warning("backend %s failed to estimate a run time: %s", backend.name, exc)
+        return None
+    return value if value >= 0 and value == value else None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.3g} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.3g} h"
+    return f"{seconds / 86400:.3g} days"
+
+
+class _ReaderThreads:
+    """Long-lived daemon threads that read capabilities, so a read can be abandoned after its time limit.
+
+    The threads never exit: a backend's SDK is often imported during its first capability read,
+    and some SDKs (Qiskit 2.6 / Aer 0.18) crash the process later if the thread that first
+    imported them has ended. A read that hangs keeps its thread; the next read gets a new one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tasks: list[Any] = []
+        self._idle = 0
+        self._cond = threading.Condition(self._lock)
+        self._count = 0
+
+    def start(self, fn: Any) -> None:
+        with self._cond:
+            self._tasks.append(fn)
+            if self._idle == 0:
+                self._count += 1
+                threading.Thread(target=self._loop, name=f"qhpc-capabilities-{self._count}", daemon=True).start()
+            else:
+                self._cond.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                self._idle += 1
+                while not self._tasks:
+                    self._cond.wait()
+                self._idle -= 1
+                fn = self._tasks.pop(0)
+            fn()
+
+
+_READERS = _ReaderThreads()
+
+
+class _CapabilityReader:
+    """Reads ``Backend.capabilities`` in a helper thread with a time limit, one read at a time per
+    backend, remembering answers (capabilities are fixed for a backend object's life)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._answers: dict[int, BackendCapabilities] = {}
+        self._pending: dict[int, tuple[threading.Event, dict[str, Any]]] = {}
+
+    def _start(self, backend: Backend) -> tuple[threading.Event, dict[str, Any]] | BackendCapabilities:
+        key = id(backend)
+        with self._lock:
+            if key in self._answers:
+                return self._answers[key]
+            if key in self._pending:
+                return self._pending[key]
+            box: dict[str, Any] = {}
+
+            def read() -> None:
+                try:
+                    caps = backend.capabilities
+                    if not isinstance(caps, BackendCapabilities):
+                        raise BackendUnavailableError(
+                            f"its capabilities are a {type(caps).__name__}, not BackendCapabilities")
+                    if caps.kind != backend.kind:
+                        raise BackendUnavailableError(
+                            f"its class declares kind {str(backend.kind)!r} but its "
+                            f"capabilities say {str(caps.kind)!r}")
+                    box["caps"] = caps
+                    with self._lock:
+                        self._answers[key] = caps
+                except BaseException as exc:
+                    box["error"] = exc
+                finally:
+                    with self._lock:
+                        self._pending.pop(key, None)
+
+            done = threading.Event()
+
+            def task() -> None:
+                try:
+                    read()
+                finally:
+                    done.set()
+
+            self._pending[key] = (done, box)
+            _READERS.start(task)
+            return done, box
+
+    def read(self, backend: Backend) -> BackendCapabilities:
+        answer = self.read_many([backend])[backend.name]
+        if isinstance(answer, str):
+            raise BackendUnavailableError(f"{backend.name} is unavailable: {answer}")
+        return answer
+
+    def read_many(self, backends: list[Backend]) -> dict[str, BackendCapabilities | str]:
+        started = {b.name: self._start(b) for b in backends}
+        deadline = time.monotonic() + self.timeout
+        out: dict[str, BackendCapabilities | str] = {}
+        for name, state in started.items():
+            if isinstance(state, BackendCapabilities):
+                out[name] = state
+                continue
+            done, box = state
+            done.wait(max(0.0, deadline - time.monotonic()))
+            if "caps" in box:
+                out[name] = box["caps"]
+            elif "error" in box:
+                exc = box["error"]
+                out[name] = str(exc) if isinstance(exc, QhpcError) else f"{type(exc).__name__}: {exc}"
+            else:
+                out[name] = f"it did not describe its capabilities within {self.timeout:g} s (is it reachable?)"
+        return out

@@ -10,15 +10,18 @@ that does not fit before running it, so ``Backend.run`` only ever sees circuits 
 
 from __future__ import annotations
 
+import enum
 import math
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from qhpc_interop import Circuit
+from qhpc_interop import STANDARD_GATES, Circuit
+
+from .errors import PluginError
 
 #: The format name of the in-memory program model, the hub of the conversion graph.
 MODEL_FORMAT = "qhpc.circuit"
@@ -90,17 +93,65 @@ class Translator(ABC):
 # -- backends -----------------------------------------------------------------------------------
 
 
+class BackendKind(enum.StrEnum):
+    """Whether a backend emulates (``auto`` chooses among these) or drives a quantum device."""
+
+    EMULATOR = "emulator"
+    QPU = "qpu"
+
+
+class Location(enum.StrEnum):
+    """Where a backend runs: in this process/machine, on the site's premises, at another site."""
+
+    LOCAL = "local"
+    ON_PREM = "on-prem"
+    REMOTE = "remote"
+
+
+class Device(enum.StrEnum):
+    """What executes the program."""
+
+    CPU = "CPU"
+    GPU = "GPU"
+    QPU = "QPU"
+
+
+class Paradigm(enum.StrEnum):
+    """The kind of program a backend runs."""
+
+    GATE = "gate"
+    ANALOG = "analog"
+    PHOTONIC = "photonic"
+    ANNEALING = "annealing"
+
+
+class CapabilityError(PluginError):
+    """A backend declared capabilities that are not valid (an unknown kind, a bad qubit count...)."""
+
+
+def _enum_field(enum_type: type[enum.StrEnum], field_name: str, value: object) -> enum.StrEnum:
+    try:
+        return enum_type(value)  # type: ignore[arg-type]  # any value: refused below if not a member
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in enum_type)
+        raise CapabilityError(f"backend capability {field_name}={value!r} is not one of {allowed}") from None
+
+
 @dataclass(frozen=True)
 class BackendCapabilities:
     """What a backend can run. The integrator checks every job against this before running it.
 
     ``native_gates`` are the library gate names the backend runs directly (``None``: every standard
     gate); anything else must be compiled away first. ``coupling_map`` lists the directed qubit
-    pairs a two-qubit gate may act on (``None``: all to all).
+    pairs a two-qubit gate may act on (``None``: all to all). ``kind``, ``location``, ``device``
+    and ``paradigm`` take the values of :class:`BackendKind`, :class:`Location`, :class:`Device`
+    and :class:`Paradigm` (or their strings); every field is checked when the capabilities are
+    built, and a wrong value raises :class:`CapabilityError` (a typo such as ``kind="Emulator"``
+    must not silently take a backend out of automatic selection).
     """
 
     num_qubits: int
-    paradigm: str = "gate"  # "gate" | "analog" | "photonic"
+    paradigm: Paradigm | str = Paradigm.GATE
     native_gates: frozenset[str] | None = None
     supports_unitary: bool = True
     coupling_map: tuple[tuple[int, int], ...] | None = None
@@ -111,12 +162,46 @@ class BackendCapabilities:
     supports_mid_circuit_measurement: bool = True
     supports_conditionals: bool = True
     supports_reset: bool = True
-    kind: str = "emulator"  # "emulator" | "qpu"
-    location: str = "local"  # "local" | "on-prem" | "remote"
-    device: str = "CPU"  # "CPU" | "GPU" | "QPU"
+    kind: BackendKind | str = BackendKind.EMULATOR
+    location: Location | str = Location.LOCAL
+    device: Device | str = Device.CPU
     description: str = ""
     #: Plain words on what bounds ``num_qubits`` (shown by ``qhpc backends``).
     limit_note: str = ""
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "kind", _enum_field(BackendKind, "kind", self.kind))
+        set_(self, "location", _enum_field(Location, "location", self.location))
+        set_(self, "device", _enum_field(Device, "device", self.device))
+        set_(self, "paradigm", _enum_field(Paradigm, "paradigm", self.paradigm))
+        for name in ("num_qubits", "max_shots"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "num_qubits" else 1):
+                raise CapabilityError(f"backend capability {name}={value!r} must be a whole number "
+                                      f"of at least {0 if name == 'num_qubits' else 1}")
+        for name in ("supports_unitary", "supports_noise", "noisy", "supports_memory",
+                     "supports_mid_circuit_measurement", "supports_conditionals", "supports_reset"):
+            if not isinstance(getattr(self, name), bool):
+                raise CapabilityError(f"backend capability {name}={getattr(self, name)!r} must be True or False")
+        if self.native_gates is not None:
+            if isinstance(self.native_gates, str) or not all(isinstance(g, str) for g in self.native_gates):
+                raise CapabilityError("backend capability native_gates must be a set of gate names")
+            gates = frozenset(self.native_gates)
+            unknown = sorted(gates - set(STANDARD_GATES) - {"measure", "reset", "barrier", "unitary"})
+            if self.paradigm is Paradigm.GATE and unknown:
+                raise CapabilityError(f"backend capability native_gates names unknown gate(s) {', '.join(unknown)} "
+                                      "(native gates are names from qhpc_interop.STANDARD_GATES)")
+            set_(self, "native_gates", gates)
+        if self.coupling_map is not None:
+            pairs = []
+            for pair in self.coupling_map:
+                if (len(pair) != 2 or not all(isinstance(q, int) and not isinstance(q, bool) for q in pair)
+                        or not all(0 <= q < self.num_qubits for q in pair) or pair[0] == pair[1]):
+                    raise CapabilityError(f"backend capability coupling_map has an invalid pair {pair!r} "
+                                          f"(pairs of two distinct qubits below {self.num_qubits})")
+                pairs.append((int(pair[0]), int(pair[1])))
+            set_(self, "coupling_map", tuple(pairs))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -161,11 +246,16 @@ class CancelToken:
 class Backend(ABC):
     """An emulator, or the front-end of a QPU. Stateless between jobs apart from caches.
 
-    Implementations must be safe to call from several worker threads at once.
+    Implementations must be safe to call from several worker threads at once. Set the class
+    attribute ``kind`` to ``"qpu"`` for a QPU front-end: it must agree with
+    ``capabilities.kind``, and lets the integrator leave the backend alone (no capability read,
+    which may need the network) when it chooses among emulators for ``backend="auto"``.
     """
 
     name: str
     description: str = ""
+    #: ``"emulator"`` or ``"qpu"``, known without reading :attr:`capabilities`.
+    kind: ClassVar[str] = BackendKind.EMULATOR
     #: Compilers to try first, in order, when a circuit does not fit as it is (names of registered
     #: compilers); the integrator then tries every other installed compiler.
     preferred_compilers: tuple[str, ...] = ("decompose",)
@@ -188,9 +278,15 @@ class Backend(ABC):
         """
         return [(name, {}) for name in self.preferred_compilers]
 
-    def estimate_cost(self, circuit: Circuit) -> float:
-        """A relative cost of running ``circuit`` here (lower is better), for automatic selection."""
-        return float(len(circuit.instructions)) * 2.0 ** circuit.num_qubits
+    def estimate_seconds(self, circuit: Circuit, shots: int) -> float:
+        """Estimated wall-clock seconds to run ``circuit`` for ``shots`` here (queueing excluded).
+
+        Used to choose among emulators for ``backend="auto"`` and to warn before a long run, so it
+        should follow the real run time within a small factor. The default assumes a statevector
+        emulator: about 2 ns per amplitude per gate, plus sampling.
+        """
+        n = circuit.num_qubits
+        return 2e-9 * max(1, len(circuit.instructions)) * 2.0 ** n + 1e-7 * shots * max(1, n)
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (connections, GPU memory). Called when the integrator closes."""
@@ -256,6 +352,8 @@ class ExecutionRequest:
     seed: int | None
     memory: bool
     options: dict[str, Any] = field(default_factory=dict)
+    #: seconds the run may take before the scheduler ends it as FAILED (``None``: no limit)
+    time_limit: float | None = None
 
 
 class Scheduler(ABC):
@@ -263,7 +361,10 @@ class Scheduler(ABC):
 
     ``submit`` must not block on the execution; it hands the job on and returns. The scheduler
     calls ``execute(request, cancel)`` where the job should run (or ships the request to a process
-    that does the same) and reports through ``on_start``/``on_done``/``on_error``.
+    that does the same) and reports through ``on_start``/``on_done``/``on_error``/``on_cancelled``,
+    exactly one of the last three once per job. It enforces ``request.time_limit`` (ending the job
+    through ``on_error`` with a :class:`~qhpc.errors.JobTimeLimitError`), and a cancelled or
+    timed-out job ends from the user's point of view at once, even if its backend never returns.
     """
 
     name: str

@@ -39,6 +39,44 @@ class JobStatus(enum.StrEnum):
         return self.value
 
 
+class JobEventKind(enum.StrEnum):
+    """What a :class:`JobEvent` reports."""
+
+    SUBMITTED = "submitted"  # accepted: converted, validated and compiled
+    QUEUED = "queued"  # handed to the scheduler (placed)
+    RUNNING = "running"  # the backend started on it
+    STAGE = "stage"  # a pipeline stage finished (``stage`` and ``seconds`` say which and how long)
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """One entry of a job's event log (:attr:`Job.events`), also sent to ``qhpc_job_event`` observers.
+
+    ``time`` is the wall-clock time (seconds since the epoch); ``status`` the job's status right
+    after the event; ``stage``/``seconds`` are set for :attr:`JobEventKind.STAGE` events, ``detail``
+    carries the failure reason of a ``FAILED`` event.
+    """
+
+    kind: JobEventKind
+    job_id: str
+    time: float
+    status: JobStatus
+    stage: str | None = None
+    seconds: float | None = None
+    detail: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": str(self.kind), "time": self.time, "status": str(self.status)}
+        for key in ("stage", "seconds", "detail"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
 @dataclass
 class Result:
     """The outcome of a job, in the user's terms.
@@ -113,7 +151,10 @@ class Job:
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._cancel_hook: Callable[[], bool] | None = None
-        self._listeners: list[Callable[[Job, str], None]] = []
+        self._error_type: type[JobFailedError] = JobFailedError
+        self._listeners: list[Callable[[Job, JobEvent], None]] = []
+        #: the job's event log, oldest first (the stages before submission included)
+        self.events: list[JobEvent] = []
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -123,7 +164,13 @@ class Job:
     def done(self) -> bool:
         return self._done.is_set()
 
-    def _set_status(self, status: JobStatus, event: str | None = None) -> bool:
+    def _emit(self, kind: JobEventKind, **fields: Any) -> None:
+        event = JobEvent(kind, self.id, time.time(), self._status, **fields)
+        self.events.append(event)
+        for listener in list(self._listeners):
+            listener(self, event)
+
+    def _set_status(self, status: JobStatus, detail: str | None = None) -> bool:
         with self._lock:
             if self._status.final:
                 return False
@@ -132,22 +179,22 @@ class Job:
                 self.finished_at = time.time()
         if status.final:
             self._done.set()
-        for listener in list(self._listeners):
-            listener(self, event or status.value.lower())
+        self._emit(JobEventKind(status.value.lower()), detail=detail)
         return True
 
     def _finish(self, result: Result) -> None:
         self._result = result
         self._set_status(JobStatus.DONE)
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str, error_type: type[JobFailedError] = JobFailedError) -> None:
         with self._lock:
             if self._status.final:
                 return
             self.error = message
-        self._set_status(JobStatus.FAILED)
+            self._error_type = error_type
+        self._set_status(JobStatus.FAILED, message)
 
-    def _add_listener(self, listener: Callable[[Job, str], None]) -> None:
+    def _add_listener(self, listener: Callable[[Job, JobEvent], None]) -> None:
         self._listeners.append(listener)
 
     @contextmanager
@@ -158,7 +205,9 @@ class Job:
         try:
             yield
         finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+            seconds = time.perf_counter() - start
+            self.timings[name] = self.timings.get(name, 0.0) + seconds
+            self._emit(JobEventKind.STAGE, stage=name, seconds=seconds)
 
     # -- user API ---------------------------------------------------------------------------
     def result(self, timeout: float | None = None) -> Result:
@@ -170,7 +219,7 @@ class Job:
             return self._result
         if self._status is JobStatus.CANCELLED:
             raise JobCancelledError(f"job {self.id} was cancelled")
-        raise JobFailedError(f"job {self.id} on {self.backend} failed: {self.error}")
+        raise self._error_type(f"job {self.id} on {self.backend} failed: {self.error}")
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)

@@ -5,13 +5,19 @@ share an extension, like OpenQASM 2 and 3, look at its header). ``load_program("
 runs the Python file (with ``__name__ == "__qhpc__"``, so a ``__main__`` block does not run) and
 takes ``circuit`` from it: a program object in any installed framework, or a function of no
 arguments returning one. Without ``:name``, the file must define exactly one program object.
+Whatever the Python file prints goes to standard error, so it never mixes with qhpc's own output
+(``--json``, a converted program on stdout). ``load_program("-")`` reads a text program (OpenQASM 2
+or 3, qhpc JSON) from standard input and recognises it by its content.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import runpy
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +41,10 @@ def split_spec(spec: str) -> tuple[Path, str | None]:
 
 
 def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
-    """The program a file holds and its format name (``None`` when it must be detected)."""
+    """The program a file (or ``-``, standard input) holds and its format name (``None`` when it
+    must be detected)."""
+    if spec == "-":
+        return load_stdin(integrator)
     path, name = split_spec(spec)
     if not path.exists():
         raise ProgramError(f"{path}: no such file")
@@ -43,12 +52,17 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
         raise ProgramError(f"{path}: is a directory, not a program file")
     if path.stat().st_size == 0:
         raise ProgramError(f"{path}: the file is empty")
+    if not os.access(path, os.R_OK):
+        raise ProgramError(f"{path}: cannot read the file: permission denied")
     if path.suffix == ".py":
         return load_python(integrator, path, name), None
     if name is not None:
         raise ProgramError(f"{spec}: ':{name}' selects an object in a Python file; {path.name} is not one")
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise ProgramError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     readers = [fmt for fmt in integrator.formats.values() if fmt.extensions]
     for fmt in readers:
         if fmt.sniff(path, head):
@@ -58,14 +72,75 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
                 raise ProgramError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
             except QhpcError:
                 raise
+            except OSError as exc:
+                raise ProgramError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
             except Exception as exc:  # a reader that fails on a corrupt file: say which file and format
                 raise ProgramError(f"{path}: not a readable {fmt.name} file: {type(exc).__name__}: {exc}") from None
     known = sorted({ext for fmt in readers for ext in fmt.extensions} | {".py"})
     raise ProgramError(f"{path}: qhpc cannot tell what program this is; it reads {', '.join(known)} files")
 
 
+def load_stdin(integrator: Integrator) -> tuple[Any, str]:
+    """A text program read from standard input, recognised by its content."""
+    from .builtin import SourceText
+
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    if not data.strip():
+        raise ProgramError("<stdin>: standard input is empty")
+    try:
+        text = SourceText(data.decode("utf-8"), "<stdin>")
+    except UnicodeDecodeError as exc:
+        raise ProgramError(f"<stdin>: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    for fmt_name, fmt in integrator.formats.items():
+        if fmt.extensions and _detects(fmt, text):
+            return text, fmt_name
+    raise ProgramError("<stdin>: qhpc does not recognise this program by its content; standard input takes "
+                       "OpenQASM 2 or 3 (starting with an OPENQASM header) or qhpc JSON; pass other programs as files")
+
+
+def _detects(fmt: Any, text: str) -> bool:
+    try:
+        return bool(fmt.detect(text))
+    except QhpcError:
+        raise
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def _output_to_stderr() -> Iterator[None]:
+    """Send what user code prints (Python's ``print`` and writes to file descriptor 1) to stderr."""
+    saved: int | None = None
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except (OSError, ValueError, AttributeError):  # no real stdout (embedded, closed): Python level only
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
     """Run a Python file and return the program object it defines (see module docstring)."""
+    with _output_to_stderr():
+        return _load_python(integrator, path, name)
+
+
+def _raised(path: Path, exc: BaseException, what: str) -> ProgramError:
+    line = _line_in(path, exc)
+    detail = f": {exc}" if str(exc) else ""
+    return ProgramError(f"{path}{line}: {what} raised {type(exc).__name__}{detail}")
+
+
+def _load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
     directory = str(path.resolve().parent)
     sys.path.insert(0, directory)
     try:
@@ -74,9 +149,8 @@ def load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
         raise ProgramError(f"{path}: the file called exit({exc.code}) while qhpc loaded it") from None
     except SyntaxError as exc:
         raise ProgramError(f"{path}:{exc.lineno}:{exc.offset or 0}: invalid Python: {exc.msg}") from None
-    except Exception as exc:
-        line = _line_in(path, exc)
-        raise ProgramError(f"{path}{line}: running the file raised {type(exc).__name__}: {exc}") from None
+    except BaseException as exc:  # anything the user's code raises, BaseException subclasses included
+        raise _raised(path, exc, "running the file") from None
     finally:
         if sys.path and sys.path[0] == directory:
             sys.path.pop(0)
@@ -89,9 +163,10 @@ def load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
         if callable(obj) and not _is_program(integrator, obj):
             try:
                 obj = obj()
-            except Exception as exc:
-                line = _line_in(path, exc)
-                raise ProgramError(f"{path}{line}: {name}() raised {type(exc).__name__}: {exc}") from None
+            except SystemExit as exc:
+                raise ProgramError(f"{path}: {name}() called exit({exc.code})") from None
+            except BaseException as exc:
+                raise _raised(path, exc, f"{name}()") from None
         return obj
     found = _programs(integrator, namespace)
     if len(found) == 1:

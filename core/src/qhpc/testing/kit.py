@@ -190,6 +190,9 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
     """
     caps = backend.capabilities
     failures: list[str] = []
+    assert isinstance(caps, BackendCapabilities), f"{backend.name}: capabilities is not a BackendCapabilities"
+    assert caps.kind == backend.kind, (f"{backend.name}: the class declares kind {str(backend.kind)!r} but the "
+                                       f"capabilities say {str(caps.kind)!r} (set the class attribute kind)")
     assert caps.paradigm == "gate", f"{backend.name} is not a gate backend"
     assert caps.num_qubits >= 1, f"{backend.name} declares {caps.num_qubits} qubits"
     shots = min(shots, caps.max_shots)

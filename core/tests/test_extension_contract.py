@@ -1,0 +1,172 @@
+"""The contract a vendor writes against: validated capabilities, refused wrappers, traced calls,
+typed events, documented hooks and a version a plugin can bound itself by."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+from qhpc import (
+    BackendCapabilities,
+    BackendKind,
+    CapabilityError,
+    Device,
+    Integrator,
+    Location,
+    Paradigm,
+    Settings,
+    hookimpl,
+    hookspecs,
+)
+from qhpc.plugins import ENTRY_POINT_GROUP, PluginRegistry
+from qhpc.testing import write_plugin_distribution
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("field, value", [
+    ("kind", "Emulator"), ("location", "onprem"), ("device", "gpu"), ("paradigm", "gates"),
+])
+def test_a_misspelt_enumeration_is_refused_when_declared(field: str, value: str) -> None:
+    with pytest.raises(CapabilityError, match=rf"{field}='{value}' is not one of"):
+        BackendCapabilities(num_qubits=2, **{field: value})
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"num_qubits": -1}, "num_qubits=-1"),
+    ({"num_qubits": 2.0}, "num_qubits=2.0"),
+    ({"num_qubits": 2, "max_shots": 0}, "max_shots=0"),
+    ({"num_qubits": 2, "native_gates": frozenset({"h", "cnot"})}, "unknown gate.*cnot"),
+    ({"num_qubits": 2, "native_gates": "h cx"}, "set of gate names"),
+    ({"num_qubits": 2, "coupling_map": ((0, 2),)}, r"invalid pair \(0, 2\)"),
+    ({"num_qubits": 2, "coupling_map": ((1, 1),)}, r"invalid pair \(1, 1\)"),
+    ({"num_qubits": 2, "supports_reset": "yes"}, "supports_reset='yes'"),
+])
+def test_other_capability_fields_are_checked(kwargs: dict, message: str) -> None:
+    with pytest.raises(CapabilityError, match=message):
+        BackendCapabilities(**kwargs)
+
+
+def test_strings_become_enumerations_and_still_compare_as_strings() -> None:
+    caps = BackendCapabilities(num_qubits=3, kind="qpu", location="remote", device="QPU", paradigm="gate",
+                               native_gates=["h", "cx"], coupling_map=[[0, 1]])
+    assert caps.kind is BackendKind.QPU and caps.kind == "qpu"
+    assert caps.location is Location.REMOTE and caps.device is Device.QPU and caps.paradigm is Paradigm.GATE
+    assert caps.native_gates == frozenset({"h", "cx"}) and caps.coupling_map == ((0, 1),)
+    assert caps.to_dict()["kind"] == "qpu"
+
+
+def test_a_wrapper_implementation_is_refused_at_registration() -> None:
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def qhpc_backends(self):  # type: ignore[no-untyped-def]
+            result = yield
+            return result
+
+    class OldWrapper:
+        @hookimpl(hookwrapper=True)
+        def qhpc_compilers(self):  # type: ignore[no-untyped-def]
+            yield
+
+    registry = PluginRegistry.discover()
+    registry.add("wrapper", Wrapper())
+    registry.add("oldwrapper", OldWrapper())
+    assert registry.infos["wrapper"].status == "failed"
+    assert "qhpc_backends is implemented as a wrapper" in (registry.infos["wrapper"].error or "")
+    assert registry.infos["oldwrapper"].status == "failed"
+    with Integrator(registry) as it:
+        assert None not in it.backends.values() and "aer.statevector" in it.backends
+
+
+def test_pluggy_tracing_sees_every_hook_call_of_every_plugin() -> None:
+    calls: list[tuple[str, list[str]]] = []
+
+    def before(hook_name, hook_impls, kwargs):  # type: ignore[no-untyped-def]
+        calls.append((hook_name, [impl.plugin_name for impl in hook_impls]))
+
+    def after(outcome, hook_name, hook_impls, kwargs):  # type: ignore[no-untyped-def]
+        pass
+
+    registry = PluginRegistry.discover()
+    undo = registry.pm.add_hookcall_monitoring(before, after)
+    try:
+        with Integrator(registry) as it:
+            it.backends  # noqa: B018
+    finally:
+        undo()
+    backend_calls = [plugins for name, plugins in calls if name == "qhpc_backends"]
+    implementers = {impl.plugin_name for impl in registry.pm.hook.qhpc_backends.get_hookimpls()}
+    assert implementers and all(len(p) == 1 for p in backend_calls)  # one plugin per call: isolation
+    assert {p[0] for p in backend_calls} == implementers
+    assert {"qhpc_program_formats", "qhpc_translators", "qhpc_compilers"} <= {name for name, _ in calls}
+
+
+def test_a_plugin_built_for_another_contract_is_reported_and_left_out(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    source = "from qhpc import hookimpl\n\n@hookimpl\ndef qhpc_compilers():\n    return []\n"
+    site = write_plugin_distribution(tmp_path / "old", "qhpc-oldvendor", "1.0", {"oldvendor_plugin": source},
+                                     {"oldvendor": "oldvendor_plugin"}, requires=["qhpc<0.2", "numpy"])
+    monkeypatch.syspath_prepend(str(site))
+    info = {i.name: i for i in PluginRegistry.discover().describe()}["oldvendor"]
+    assert info.status == "failed"
+    assert info.error == ("qhpc-oldvendor 1.0 requires qhpc<0.2, but this is qhpc 0.2.0 (plugin contract 2); "
+                          "install a qhpc-oldvendor built for it")
+
+
+def test_every_installed_plugin_bounds_its_qhpc_dependency_below_the_next_contract() -> None:
+    import qhpc
+
+    current = Version(qhpc.__version__)
+    next_incompatible = Version(f"{current.major}.{current.minor + 1}")
+    dists = {ep.dist.metadata["Name"]: ep.dist for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)
+             if ep.dist is not None}
+    checked = 0
+    for name, dist in dists.items():
+        if name == "qhpc":
+            continue
+        reqs = [Requirement(r) for r in dist.requires or [] if Requirement(r).name == "qhpc"]
+        assert reqs, f"{name} does not declare its qhpc dependency"
+        spec = reqs[0].specifier
+        assert spec.contains(current), f"{name}: {spec} excludes this qhpc {current}"
+        assert not spec.contains(next_incompatible), f"{name}: {spec} admits the incompatible qhpc {next_incompatible}"
+        checked += 1
+    assert checked >= 1
+    assert hookspecs.CONTRACT_VERSION == current.minor
+
+
+HOOKS = [f for n, f in vars(hookspecs).items() if n.startswith("qhpc_") and callable(f)]
+
+
+@pytest.mark.parametrize("hook", HOOKS, ids=lambda f: f.__name__)
+def test_every_hook_has_an_example_and_the_vendor_guide_shows_its_signature(hook) -> None:  # type: ignore[no-untyped-def]
+    doc = inspect.getdoc(hook) or ""
+    assert "Example::" in doc and "@hookimpl" in doc.split("Example::", 1)[1], hook.__name__
+    signature = hook.__name__ + str(inspect.signature(hook)).replace("'", "")
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    assert f"### `{signature}`" in guide, f"docs/plugins.md lacks the heading `{signature}`"
+
+
+def test_the_vendor_guide_documents_no_hook_that_does_not_exist() -> None:
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    documented = set(re.findall(r"^### `(qhpc_\w+)\(", guide, flags=re.M))
+    assert documented == {f.__name__ for f in HOOKS}
+
+
+def test_settings_reject_unknown_keys_and_bad_values() -> None:
+    from qhpc import ConfigError
+
+    with pytest.raises(ConfigError, match=r"site: nosuch: unknown section"):
+        Settings.from_mapping({"nosuch": {}}, "site")
+    with pytest.raises(ConfigError, match=r"jobs.time_limit must be at least 0"):
+        Settings.from_mapping({"jobs": {"time_limit": -1}})
+    with pytest.raises(ConfigError, match=r"plugins.choose.backends: unknown kind"):
+        Settings.from_mapping({"plugins": {"choose": {"backends": {}}}})
+    with pytest.raises(ConfigError, match=r"scheduler.max_workers must be a whole number"):
+        Settings.from_mapping({"scheduler": {"max_workers": True}})
+    merged = Settings.from_mapping({"jobs": {"time_limit": 5}}).merged({"jobs": {"warn_seconds": 1}}, "user")
+    assert merged.time_limit == 5.0 and merged.warn_seconds == 1.0
