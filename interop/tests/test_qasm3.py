@@ -23,11 +23,11 @@ from qhpc_interop import (
     qasm2,
     qasm3,
 )
-from qhpc_interop._qasm_syntax import parse_param_expression
 from qhpc_interop.errors import ParameterError
 from qhpc_interop.gates import STANDARD_GATES
 from qhpc_interop.params import Expr, ParamValue, apply, format_expr
 from qhpc_interop.qasm import detect_version, load_any, loads_any
+from qhpc_interop.qasm.parser import parse_param_expression
 from qhpc_interop.testing import circuit_unitary, process_fidelity, random_circuit, random_unitary
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import QFTGate, efficient_su2

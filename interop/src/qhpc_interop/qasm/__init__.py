@@ -1,4 +1,14 @@
-"""OpenQASM of either version: :func:`detect_version` and the dispatching readers :func:`loads_any`, :func:`load_any`.
+"""OpenQASM 2 and 3: the readers, the writers, and what they share.
+
+The public entry points are :mod:`qhpc_interop.qasm2` and :mod:`qhpc_interop.qasm3` (``loads``,
+``load``, ``dumps``, ``dump``) and, here, :func:`detect_version` and the dispatching readers
+:func:`loads_any`, :func:`load_any`. The modules of this package implement them:
+
+* :mod:`.lexer` (tokens), :mod:`.parser` (token stream, expressions);
+* :mod:`.gatedefs` (gate bodies and modifiers), :mod:`.reader_base` (limits, operands,
+  broadcasting, emitting instructions), :mod:`.stdlib` (include files, keywords);
+* :mod:`.reader2`, :mod:`.reader3` and :mod:`.operands3` (the two readers);
+* :mod:`.writer_common` (names, registers, definitions), :mod:`.writer2`, :mod:`.writer3`.
 
 The version comes from the ``OPENQASM x;`` header, the first statement (comments and blank lines
 may come before it). A program without a header is OpenQASM 3, as the OpenQASM 3 specification
@@ -11,9 +21,9 @@ import re
 from os import PathLike
 from pathlib import Path
 
-from . import qasm2, qasm3
-from .errors import QasmSyntaxError
-from .ir import Circuit
+from ..errors import QasmSyntaxError
+from ..ir import Circuit
+from . import reader2, reader3
 
 __all__ = ["detect_version", "load_any", "loads_any"]
 
@@ -43,8 +53,8 @@ def detect_version(text: str, *, source: str = "<qasm>") -> int:
 def loads_any(text: str, *, source: str = "<qasm>") -> Circuit:
     """Read an OpenQASM 2 or 3 program, choosing the reader by :func:`detect_version`."""
     if detect_version(text, source=source) == 2:
-        return qasm2.loads(text, source=source)
-    return qasm3.loads(text, source=source)
+        return reader2.loads(text, source=source)
+    return reader3.loads(text, source=source)
 
 
 def load_any(path: str | PathLike[str]) -> Circuit:

@@ -1,0 +1,453 @@
+"""The OpenQASM 2 reader (the rules it follows are in :mod:`qhpc_interop.qasm2`).
+
+Plain gate calls are read by :meth:`Reader.fast_statements`, one regular expression per statement;
+everything else, errors included, by the token reader.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+
+from ..gates import PI, Definition
+from ..ir import Circuit, Condition, Register
+from .gatedefs import BodyBuilder, GateDef, defined_gate, library_gate, multi_controlled_phase, placeholder
+from .lexer import MAX_LITERAL_LENGTH, Token
+from .parser import QASM2_DIALECT, Value
+from .reader_base import Operand, ReaderBase, check_register_size, read_program
+from .stdlib import QASM2_KEYWORDS, QELIB1_GATES, QELIB1_LIBRARY, QELIB1_PAPER_GATES
+
+_STATEMENT_WORDS = frozenset({"OPENQASM", "include", "qreg", "creg", "gate", "opaque", "barrier", "if"})
+
+
+def loads(text: str, *, source: str = "<qasm>") -> Circuit:
+    """Read an OpenQASM 2 program. ``source`` names it in error messages."""
+    return read_program(Reader(text, source), source)
+
+
+def _controlled_on_last(lam: float, num_qubits: int) -> Definition:
+    """h on the last qubit, a multi-controlled phase ``lam`` over all, h again: the multi-controlled
+    ``H p(lam) H`` (``lam = pi``: X; ``lam = pi/2``: sqrt(X), since H S H = SX exactly)."""
+    last = num_qubits - 1
+    steps, phase = multi_controlled_phase(lam, num_qubits)
+    return [("h", (), (last,)), *steps, ("h", (), (last,))], phase
+
+
+@functools.cache
+def _qelib1_gates() -> dict[str, GateDef]:
+    gates = {name: library_gate(name) for name in QELIB1_LIBRARY}
+    # the qelib1 gates the library lacks, built here (exact, checked against Qiskit in the tests)
+    gates["u0"] = GateDef("u0", 1, 1, body=([], 0.0))  # an idle: no operation
+    gates["c3x"] = GateDef("c3x", 0, 4, body=_controlled_on_last(PI, 4))
+    gates["c3sqrtx"] = GateDef("c3sqrtx", 0, 4, body=_controlled_on_last(PI / 2, 4))
+    gates["c4x"] = GateDef("c4x", 0, 5, body=_controlled_on_last(PI, 5))
+    gates["rc3x"] = GateDef("rc3x", 0, 4, unsupported=(
+        "'rc3x' (Qiskit's relative-phase 3-controlled X) is not supported; use c3x, which differs from it "
+        "only by relative phases"))
+    return gates
+
+
+class Reader(ReaderBase):
+    """The OpenQASM 2 reader (one per program)."""
+
+    dialect = QASM2_DIALECT
+    #: read plain gate calls with :meth:`fast_statements` (tests turn it off to compare both paths)
+    fast = True
+
+    def __init__(self, text: str, source: str) -> None:
+        super().__init__(text, source, 2)
+        self.gates: dict[str, GateDef] = {"U": library_gate("u", "U"), "CX": library_gate("cx", "CX")}
+        self.qregs: dict[str, Register] = {}
+        self.cregs: dict[str, Register] = {}
+        self.declared: dict[str, Token] = {}
+        self.included = False
+        # inside a gate body: parameter and qubit names -> their indices
+        self.params: dict[str, int] | None = None
+        self.body_qubits: dict[str, int] = {}
+
+    def read(self) -> Circuit:
+        self.header()
+        while True:
+            if self.fast and not self._buffer and self.previous is not None:
+                self.fast_statements()
+            if self.peek().kind == "eof":
+                return self.circuit
+            self.statement()
+
+    # -- the fast path --------------------------------------------------------------------------
+    def fast_statements(self) -> None:
+        """Read a run of plain gate calls (``name(numbers) reg[i], reg[j];``) straight from the text.
+
+        Most of a large program is such calls; matching each with one regular expression instead
+        of a token at a time makes reading linear with a small constant. Anything else (another
+        statement, an expression with names, an error of any kind) stops the run, and the token
+        reader takes it from the same place, so the result and every error message are those of
+        the token reader.
+        """
+        assert self.previous is not None
+        text, pos, line = self.text, self.previous.end, self.previous.line
+        start = pos
+        match = _FAST_CALL.match
+        gates, qregs = self.gates, self.qregs
+        while True:
+            m = match(text, pos)
+            if m is None:
+                break
+            name, arg_text, operand_text = m.group(1, 2, 3)
+            gate = gates.get(name)
+            if gate is None or gate.unsupported or gate.opaque:
+                break
+            args = _fast_numbers(arg_text) if arg_text is not None else ()
+            if args is None or len(args) != gate.num_params:
+                break
+            operands = _fast_operands(operand_text, qregs)
+            if operands is None or len(operands) != gate.num_qubits:
+                break
+            targets = _fast_broadcast(operands)
+            if targets is None:
+                break
+            definition = gate.instantiate(args)
+            for qubits in targets:
+                self.emit_definition(definition, qubits)
+            pos = m.end()
+        if pos != start:
+            self.resume_at(pos, line + text.count("\n", start, pos))
+
+    def header(self) -> None:
+        tok = self.peek()
+        if not self.at("OPENQASM"):
+            self.error(f"missing header: an OpenQASM 2 program starts with 'OPENQASM 2.0;', found {tok.describe()}",
+                       tok)
+        self.next()
+        version = self.next()
+        if version.kind not in ("int", "real"):
+            self.error(f"expected a version number after OPENQASM, found {version.describe()}", version)
+        if float(version.text) != 2.0:
+            self.error(f"unsupported OpenQASM version {version.text}: this reader reads OpenQASM 2.0 "
+                       "(read OpenQASM 3 with qasm3.loads or qasm.loads_any)", version)
+        self.expect_semicolon("after the OPENQASM header")
+
+    # -- statements -------------------------------------------------------------------------------
+    def statement(self) -> None:
+        tok = self.peek()
+        if tok.kind != "id":
+            self.error(f"expected a statement, found {tok.describe()}", tok)
+        handler = {
+            "include": self.include,
+            "qreg": self.register,
+            "creg": self.register,
+            "gate": self.gate_definition,
+            "opaque": self.opaque,
+            "barrier": self.barrier,
+            "if": self.if_statement,
+        }.get(tok.text)
+        if handler is not None:
+            handler()
+        elif tok.text == "OPENQASM":
+            self.error("the OPENQASM header may only appear once, at the start", tok)
+        else:
+            self.quantum_operation()
+
+    def quantum_operation(self) -> None:
+        if self.at("measure"):
+            tok = self.next()
+            qubits = self.operand(quantum=True)
+            self.expect("->", "between the measured qubits and the classical bits")
+            clbits = self.operand(quantum=False)
+            self.end_statement("the measure statement")
+            self.emit_measure(qubits, clbits, tok)
+        elif self.at("reset"):
+            self.next()
+            qubits = self.operand(quantum=True)
+            self.end_statement("the reset statement")
+            self.emit_reset(qubits)
+        else:
+            self.gate_call()
+
+    def include(self) -> None:
+        self.next()
+        name = self.next()
+        if name.kind != "string":
+            self.error(f"expected a file name in double quotes after include, found {name.describe()}", name)
+        self.end_statement("the include statement")
+        if name.text != "qelib1.inc":
+            self.error(f'cannot include "{name.text}": the only include file available is "qelib1.inc"', name)
+        if self.included:
+            return
+        for gate_name in QELIB1_GATES:
+            if gate_name in self.gates:
+                prev = self.declared.get(gate_name)
+                where = f" (declared on line {prev.line})" if prev else ""
+                self.error(f'"qelib1.inc" defines gate \'{gate_name}\', which is already declared{where}', name)
+        self.gates.update(_qelib1_gates())
+        self.included = True
+
+    def declare(self, tok: Token) -> None:
+        """Claim a new global name (registers and gates share one namespace)."""
+        name = tok.text
+        if name in QASM2_KEYWORDS:
+            self.error(f"'{name}' is a reserved word and cannot be declared", tok)
+        prev = self.declared.get(name)
+        if prev is not None:
+            self.error(f"'{name}' is already declared (line {prev.line})", tok)
+        if name in self.gates and (name in QELIB1_PAPER_GATES or name not in QELIB1_GATES):
+            self.error(f"'{name}' is already declared (a gate of qelib1.inc)", tok)
+        self.declared[name] = tok
+
+    def register(self) -> None:
+        kind = self.next()
+        name = self.expect_id("a register name")
+        self.declare(name)
+        self.expect("[", f"after the register name '{name.text}'")
+        size_tok = self.next()
+        if size_tok.kind != "int":
+            self.error(f"expected the register size (an integer), found {size_tok.describe()}", size_tok)
+        size = int(size_tok.text)
+        if size <= 0:
+            self.error(f"register '{name.text}' needs at least one bit, not {size}", size_tok)
+        quantum = kind.text == "qreg"
+        too_big = check_register_size(size, self.circuit.num_qubits if quantum else self.circuit.num_clbits,
+                                      "qubits" if quantum else "classical bits")
+        if too_big:
+            self.unsupported(too_big, size_tok)
+        self.expect("]", "after the register size")
+        self.end_statement(f"the {kind.text} declaration")
+        if kind.text == "qreg":
+            self.qregs[name.text] = self.circuit.add_qreg(name.text, size)
+        else:
+            self.cregs[name.text] = self.circuit.add_creg(name.text, size)
+
+    def gate_signature(self) -> tuple[Token, list[Token], list[Token]]:
+        self.next()
+        name = self.expect_id("a gate name")
+        self.declare(name)
+        params: list[Token] = []
+        if self.accept("("):
+            if not self.at(")"):
+                params = self.id_list("a parameter name")
+            self.expect(")", "to close the parameter list")
+        qubits = self.id_list("a qubit argument name")
+        return name, params, qubits
+
+    def gate_definition(self) -> None:
+        name, params, qubits = self.gate_signature()
+        self.expect("{", f"to open the body of gate '{name.text}'")
+        self.params = {p.text: i for i, p in enumerate(params)}
+        self.body_qubits = {q.text: i for i, q in enumerate(qubits)}
+        body = BodyBuilder()
+        try:
+            while not self.at("}"):
+                if self.peek().kind == "eof":
+                    self.error(f"expected '}}' to close the body of gate '{name.text}', found end of file",
+                               self.peek())
+                self.body_statement(body)
+            self.next()
+        finally:
+            self.params, self.body_qubits = None, {}
+        self.gates[name.text] = defined_gate(name.text, len(params), len(qubits), body.definition(), name,
+                                             up_to_phase=True)
+
+    def body_statement(self, body: BodyBuilder) -> None:
+        tok = self.peek()
+        if self.at("barrier"):
+            self.next()
+            self.body_operands()
+            self.end_statement("the barrier statement")
+            return
+        if tok.kind != "id":
+            self.error(f"expected a gate call in the gate body, found {tok.describe()}", tok)
+        if tok.text in _STATEMENT_WORDS or tok.text in ("measure", "reset"):
+            self.error(f"'{tok.text}' is not allowed inside a gate definition", tok)
+        name = self.next()
+        gate = self.lookup_gate(name)
+        args = self.arguments()
+        operands = self.body_operands()
+        self.end_statement(f"the call of '{name.text}'")
+        self.check_call(gate, len(args), len(operands), name)
+        local = [self.body_qubits[q.text] for q in operands]
+        if len(set(local)) != len(local):
+            self.error(f"the same qubit is used twice in the call of '{name.text}'", name)
+        body.add(gate.instantiate([self.to_param(v, t) for v, t in args]), local)
+
+    def body_operands(self) -> list[Token]:
+        operands = [self.expect_id("a qubit argument")]
+        while self.accept(","):
+            operands.append(self.expect_id("a qubit argument"))
+        for tok in operands:
+            if tok.text not in self.body_qubits:
+                if self.at("["):
+                    self.error("qubits cannot be indexed inside a gate definition", self.peek())
+                self.error(f"'{tok.text}' is not a qubit argument of this gate", tok)
+        if self.at("["):
+            self.error("qubits cannot be indexed inside a gate definition", self.peek())
+        return operands
+
+    def opaque(self) -> None:
+        name, params, qubits = self.gate_signature()
+        self.end_statement("the opaque declaration")
+        self.gates[name.text] = GateDef(name.text, len(params), len(qubits), opaque=True, token=name)
+
+    def barrier(self) -> None:
+        self.next()
+        operands = self.operand_list(quantum=True)
+        self.end_statement("the barrier statement")
+        self.emit_barrier(operands)
+
+    def if_statement(self) -> None:
+        self.next()
+        self.expect("(", "after if")
+        reg_tok = self.expect_id("a classical register")
+        reg = self.cregs.get(reg_tok.text)
+        if reg is None:
+            kind = "a quantum register" if reg_tok.text in self.qregs else "not a declared register"
+            self.error(f"if needs a classical register; '{reg_tok.text}' is {kind}", reg_tok)
+        self.expect("==", "in the condition (OpenQASM 2 conditions are 'register == integer')")
+        value_tok = self.next()
+        if value_tok.kind != "int":
+            self.error(f"expected an integer to compare with, found {value_tok.describe()}", value_tok)
+        value = int(value_tok.text)
+        self.expect(")", "to close the condition")
+        if value >= 2**reg.size:
+            self.unsupported(f"condition value {value} does not fit in register '{reg.name}' of {reg.size} bit(s)",
+                             value_tok)
+        tok = self.peek()
+        if tok.kind != "id" or tok.text in _STATEMENT_WORDS:
+            self.error(f"expected a quantum operation after if (...), found {tok.describe()}", tok)
+        self.condition = Condition(reg.bits, value, reg.name)
+        try:
+            self.quantum_operation()
+        finally:
+            self.condition = None
+
+    # -- gate calls ---------------------------------------------------------------------------
+    def lookup_gate(self, tok: Token) -> GateDef:
+        gate = self.gates.get(tok.text)
+        if gate is not None:
+            return gate
+        if tok.text in QELIB1_GATES and not self.included:
+            self.error(f"unknown gate '{tok.text}'; did you forget include \"qelib1.inc\"?", tok)
+        if tok.text in self.qregs or tok.text in self.cregs:
+            self.error(f"'{tok.text}' is a register, not a gate", tok)
+        self.error(f"unknown gate '{tok.text}'", tok)
+
+    def gate_call(self) -> None:
+        name = self.expect_id("a statement")
+        gate = self.lookup_gate(name)
+        args = self.arguments()
+        operands = self.operand_list(quantum=True)
+        self.end_statement(f"the call of '{name.text}'")
+        self.check_call(gate, len(args), len(operands), name)
+        definition = gate.instantiate([self.to_param(v, t) for v, t in args])
+        for qubits in self.broadcast(operands, name):
+            self.emit_definition(definition, qubits)
+
+    def resolve_name(self, tok: Token) -> Value:
+        if self.params is not None and tok.text in self.params:
+            return placeholder(self.params[tok.text])
+        if self.params is not None:
+            self.error(f"unknown name '{tok.text}' in an expression (only the gate's parameters and pi can be used)",
+                       tok)
+        self.error(f"unknown name '{tok.text}' in an expression (OpenQASM 2 has no variables; only pi, and a gate's "
+                   "parameters inside its definition, can be used)", tok)
+
+    # -- operands -----------------------------------------------------------------------------
+    def operand_list(self, quantum: bool) -> list[Operand]:
+        operands = [self.operand(quantum)]
+        while self.accept(","):
+            operands.append(self.operand(quantum))
+        return operands
+
+    def operand(self, quantum: bool) -> Operand:
+        tok = self.expect_id("a qubit operand" if quantum else "a classical bit operand")
+        table, other = (self.qregs, self.cregs) if quantum else (self.cregs, self.qregs)
+        reg = table.get(tok.text)
+        if reg is None:
+            if tok.text in other:
+                kind = "classical" if quantum else "quantum"
+                wanted = "qubit" if quantum else "bit"
+                self.error(f"'{tok.text}' is a {kind} register; expected a {wanted} operand", tok)
+            self.error(f"undeclared register '{tok.text}'", tok)
+        if not self.accept("["):
+            return Operand(reg.bits, False, tok)
+        index_tok = self.next()
+        if index_tok.kind != "int":
+            self.error(f"expected an integer index, found {index_tok.describe()}", index_tok)
+        index = int(index_tok.text)
+        if index >= reg.size:
+            self.error(f"index {index} out of range for register '{reg.name}' of size {reg.size}", index_tok)
+        self.expect("]", "after the index")
+        return Operand((reg.bits[index],), True, Token("id", f"{tok.text}[{index}]", tok.line, tok.col))
+
+
+_NUMBER = r"(?:[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?)"
+_ID = r"[A-Za-z_][A-Za-z0-9_]*"
+_OPERAND = rf"{_ID}[ \t]*(?:\[[ \t]*[0-9]{{1,9}}[ \t]*\])?"
+#: A plain gate call after optional blank space and line comments: name, argument text, operands.
+_FAST_CALL = re.compile(
+    rf"(?:[ \t\r\n]+|//[^\n]*)*({_ID})[ \t]*(?:\(([^()]*)\))?[ \t]*({_OPERAND}(?:[ \t]*,[ \t]*{_OPERAND})*)[ \t]*;"
+)
+_FAST_ARG = re.compile(rf"[ \t]*(-?)[ \t]*({_NUMBER}|pi)[ \t]*(?:([*/])[ \t]*({_NUMBER}|pi)[ \t]*)?"
+                       rf"(?:([*/])[ \t]*({_NUMBER}|pi)[ \t]*)?")
+_FAST_OPERAND = re.compile(rf"({_ID})[ \t]*(?:\[[ \t]*([0-9]+)[ \t]*\])?")
+
+
+def _atom(text: str) -> float:
+    return PI if text == "pi" else float(text)
+
+
+def _fast_numbers(text: str) -> tuple[float, ...] | None:
+    """Arguments that are numbers, ``pi`` and up to two ``*``/``/`` of them (``-3*pi/4``), evaluated
+    as the token reader evaluates them (left to right); ``None`` for anything else."""
+    if not text.strip():
+        return ()
+    if len(text) > MAX_LITERAL_LENGTH:  # the token reader reports over-long literals
+        return None
+    out = []
+    for part in text.split(","):
+        m = _FAST_ARG.fullmatch(part)
+        if m is None:
+            return None
+        sign, a, op1, b, op2, c = m.groups()
+        value = _atom(a)
+        for op, atom in ((op1, b), (op2, c)):
+            if op is None:
+                break
+            right = _atom(atom)
+            if op == "/" and right == 0.0:
+                return None
+            value = value * right if op == "*" else value / right
+        if not math.isfinite(value):
+            return None
+        out.append(-value if sign else value)
+    return tuple(out)
+
+
+def _fast_operands(text: str, qregs: dict[str, Register]) -> list[tuple[tuple[int, ...], bool]] | None:
+    """(bits, single) of each operand (the call's pattern has checked their shape), or ``None`` if
+    one names no quantum register or indexes past its end."""
+    out = []
+    for name, index in _FAST_OPERAND.findall(text):
+        reg = qregs.get(name)
+        if reg is None:
+            return None
+        if not index:
+            out.append((reg.bits, False))
+            continue
+        k = int(index)
+        if k >= len(reg.bits):
+            return None
+        out.append(((reg.bits[k],), True))
+    return out
+
+
+def _fast_broadcast(operands: list[tuple[tuple[int, ...], bool]]) -> list[tuple[int, ...]] | None:
+    """The qubit tuples of a call (as :meth:`ReaderBase.broadcast`), or ``None`` on any error."""
+    if all(single for _, single in operands):
+        qubits = tuple(bits[0] for bits, _ in operands)
+        return [qubits] if len(set(qubits)) == len(qubits) else None
+    sizes = {len(bits) for bits, single in operands if not single}
+    if len(sizes) != 1:
+        return None
+    tuples = [tuple(bits[0] if single else bits[k] for bits, single in operands) for k in range(sizes.pop())]
+    return tuples if all(len(set(t)) == len(t) for t in tuples) else None

@@ -1,0 +1,173 @@
+"""What both OpenQASM readers do to the circuit: limits, operands, broadcasting, emitting.
+
+:class:`ReaderBase` extends the expression :class:`~.parser.Parser` with the circuit being read,
+register broadcasting of operands and the emission of instructions; :func:`read_program` turns
+resource exhaustion into positioned errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import QasmSyntaxError, QasmUnsupportedError
+from ..gates import Definition
+from ..ir import BARRIER, MEASURE, RESET, Circuit, Condition, Instruction
+from ..ir import library_gate as library_gate_instance
+from .gatedefs import ExpansionError, GateDef, _add, _is_zero
+from .lexer import Token
+from .parser import Parser, Value
+
+#: The most qubits, and the most classical bits, a program may declare, in one register or in all
+#: of them together (no backend holds more; a bigger declaration is almost surely a mistake, and
+#: building it costs seconds and gigabytes). Checked at each declaration, before anything is built.
+MAX_REGISTER_BITS = 100_000
+
+
+def check_register_size(size: int, declared: int = 0, kind: str = "bits") -> str | None:
+    """Why a register of ``size`` bits is refused when ``declared`` bits of its ``kind`` (qubits or
+    classical bits) exist already, or ``None``."""
+    if size > MAX_REGISTER_BITS:
+        return f"a register of {size} bits exceeds the reader's limit of {MAX_REGISTER_BITS}"
+    if declared + size > MAX_REGISTER_BITS:
+        return (f"this register brings the program to {declared + size} {kind}, beyond the reader's limit of "
+                f"{MAX_REGISTER_BITS}")
+    return None
+
+
+def read_program(reader: Any, source: str) -> Circuit:
+    """Run a reader, turning resource exhaustion into positioned errors (too deep, too big)."""
+    try:
+        return reader.read()  # type: ignore[no-any-return]
+    except RecursionError:
+        line, col = reader.position()
+        raise QasmSyntaxError("the program nests too deeply to read", line, col, source) from None
+    except ExpansionError as exc:
+        line, col = reader.position()
+        raise QasmUnsupportedError(str(exc), line, col, source) from None
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A resolved gate operand: one bit (``single``) or a list of bits to broadcast over."""
+
+    bits: tuple[int, ...]
+    single: bool
+    token: Token
+
+
+class ReaderBase(Parser):
+    """What both readers do to the circuit: broadcast operands and emit instructions."""
+
+    def end_statement(self, what: str) -> None:
+        self.expect_semicolon(f"after {what}")
+
+    def id_list(self, what: str) -> list[Token]:
+        """Comma-separated identifiers, each at most once."""
+        names = [self.expect_id(what)]
+        while self.accept(","):
+            names.append(self.expect_id(what))
+        seen: set[str] = set()
+        for tok in names:
+            if tok.text in seen:
+                self.error(f"'{tok.text}' appears twice in the list", tok)
+            seen.add(tok.text)
+        return names
+
+    def arguments(self) -> list[tuple[Value, Token]]:
+        """A parenthesised argument list (possibly empty or absent), each with its first token."""
+        args: list[tuple[Value, Token]] = []
+        if self.accept("("):
+            if not self.at(")"):
+                while True:
+                    tok = self.peek()
+                    args.append((self.expression(), tok))
+                    if not self.accept(","):
+                        break
+            self.expect(")", "to close the gate arguments")
+        return args
+
+    def __init__(self, text: str, source: str, version: int) -> None:
+        super().__init__(text, source, version)
+        self.circuit = Circuit()
+        #: the condition every emitted instruction gets (inside ``if``)
+        self.condition: Condition | None = None
+
+    def broadcast(self, operands: Sequence[Operand], tok: Token) -> list[tuple[int, ...]]:
+        """The qubit tuples a call on ``operands`` applies to (registers broadcast, singles repeat)."""
+        size: int | None = None
+        first: Operand | None = None
+        for op in operands:
+            if op.single:
+                continue
+            if size is None:
+                size, first = len(op.bits), op
+            elif len(op.bits) != size:
+                assert first is not None
+                self.error(
+                    f"cannot broadcast over operands of different sizes: '{first.token.text}' has {size} "
+                    f"bit(s) but '{op.token.text}' has {len(op.bits)}",
+                    op.token,
+                )
+        count = 1 if size is None else size
+        tuples = [tuple(op.bits[0] if op.single else op.bits[k] for op in operands) for k in range(count)]
+        for bits in tuples:
+            if len(set(bits)) != len(bits):
+                self.error(f"the same qubit is used twice in one operation on {self._names(operands)}", tok)
+        return tuples
+
+    @staticmethod
+    def _names(operands: Sequence[Operand]) -> str:
+        return ", ".join(op.token.text for op in operands)
+
+    def emit_definition(self, definition: Definition, qubits: Sequence[int]) -> None:
+        """Append ``definition`` applied to ``qubits``; its phase goes to the circuit's global phase.
+
+        Under a condition the phase is dropped: a phase applied in one classical branch is not
+        observable, and the model has no conditional phase.
+        """
+        steps, phase = definition
+        # the readers have checked every operand (in range, no qubit twice) and the condition, and
+        # library definitions act on distinct qubits: append without the circuit's re-checks
+        condition = self.condition
+        append = self.circuit.instructions.append
+        for name, params, local in steps:
+            targets = (qubits[local[0]],) if len(local) == 1 else tuple(qubits[k] for k in local)
+            append(Instruction(library_gate_instance(name, params), targets, (), condition))
+        if condition is None and not _is_zero(phase):
+            self.circuit.global_phase = _add(self.circuit.global_phase, phase)
+
+    def emit_measure(self, qubits: Operand, clbits: Operand, tok: Token) -> None:
+        if qubits.single != clbits.single or len(qubits.bits) != len(clbits.bits):
+            self.error(
+                f"measure: '{qubits.token.text}' has {len(qubits.bits)} qubit(s) but '{clbits.token.text}' "
+                f"has {len(clbits.bits)} bit(s)",
+                tok,
+            )
+        for q, c in zip(qubits.bits, clbits.bits):
+            self.circuit.append(MEASURE, [q], [c], condition=self.condition)
+
+    def emit_reset(self, qubits: Operand) -> None:
+        for q in qubits.bits:
+            self.circuit.append(RESET, [q], condition=self.condition)
+
+    def emit_barrier(self, operands: Sequence[Operand]) -> None:
+        """A barrier on every listed qubit (dropped under a condition: it has no effect on the state)."""
+        if self.condition is not None:
+            return
+        bits = list(dict.fromkeys(b for op in operands for b in op.bits))  # first occurrence, in order
+        if bits:
+            self.circuit.append(BARRIER, bits)
+
+    def check_call(self, gate: GateDef, num_args: int, num_operands: int, tok: Token, extra_qubits: int = 0) -> None:
+        """Check a call's argument and operand counts against the gate."""
+        if gate.unsupported:
+            self.unsupported(gate.unsupported, tok)
+        if gate.opaque:
+            self.unsupported(f"opaque gate '{gate.name}' has no definition the program model can hold", tok)
+        if num_args != gate.num_params:
+            self.error(f"gate '{gate.name}' takes {gate.num_params} parameter(s), got {num_args}", tok)
+        expected = gate.num_qubits + extra_qubits
+        if num_operands != expected:
+            self.error(f"gate '{gate.name}' acts on {expected} qubit(s), got {num_operands}", tok)

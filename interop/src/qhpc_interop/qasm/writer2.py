@@ -1,0 +1,117 @@
+"""The OpenQASM 2 writer (the rules it follows are in :mod:`qhpc_interop.qasm2`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import NotExpressibleError
+from ..gates import STANDARD_GATES, Definition, zyz_angles
+from ..ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
+from ..params import ParamValue, format_expr
+from .stdlib import QASM2_KEYWORDS, QELIB1_GATES, QELIB1_PAPER_GATES
+from .writer_common import (
+    QASM2_IDENTIFIER,
+    NameAllocator,
+    RegisterPlan,
+    definition_order,
+    library_definition,
+    plan_registers,
+)
+
+FORMAT = "OpenQASM 2"
+
+#: How the writer defines library base gates in terms of the paper's gates.
+_WRITER_OVERRIDES: dict[str, Callable[..., Definition]] = {
+    "u": lambda t, ph, lam: ([("u3", (t, ph, lam), (0,))], 0.0),
+    "p": lambda lam: ([("u1", (lam,), (0,))], 0.0),
+}
+
+
+def dumps(circuit: Circuit) -> str:
+    """The circuit as an OpenQASM 2 program (equal to it up to global phase; see the module docstring)."""
+    free = circuit.parameters
+    if free:
+        shown = ", ".join(p.name for p in free)
+        raise NotExpressibleError(
+            FORMAT, f"free parameters ({shown})",
+            hint="bind them first (Circuit.bind) or export OpenQASM 3, which has input parameters",
+        )
+    for inst in circuit.instructions:
+        if isinstance(inst.operation, UnitaryGate) and inst.operation.num_qubits > 1:
+            raise NotExpressibleError(
+                FORMAT, f"an arbitrary {inst.operation.num_qubits}-qubit unitary ({inst})",
+                hint="compile the circuit for a target so it is decomposed into gates",
+            )
+    used = dict.fromkeys(inst.operation.name for inst in circuit.instructions if isinstance(inst.operation, Gate))
+    declared = definition_order(used, lambda n: n in QELIB1_PAPER_GATES, _WRITER_OVERRIDES)
+    reserved = QASM2_KEYWORDS | set(QELIB1_GATES) | set(declared)
+    names = NameAllocator(reserved, lambda s: bool(QASM2_IDENTIFIER.fullmatch(s)), _sanitize)
+    qplan = plan_registers(circuit.qregs, circuit.num_qubits, "q", names)
+    cplan = plan_registers(circuit.cregs, circuit.num_clbits, "c", names)
+    lines = ["OPENQASM 2.0;", 'include "qelib1.inc";']
+    lines.extend(_gate_declaration(name) for name in declared)
+    lines.extend(f"qreg {name}[{size}];" for name, size in qplan.declarations)
+    lines.extend(f"creg {name}[{size}];" for name, size in cplan.declarations)
+    for inst in circuit.instructions:
+        text = _instruction(inst, qplan, cplan)
+        if text:
+            lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
+def _sanitize(name: str) -> str:
+    clean = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
+    if clean and "A" <= clean[0] <= "Z":
+        clean = clean[0].lower() + clean[1:]
+    if not clean or not "a" <= clean[0] <= "z":
+        clean = "r" + clean
+    return clean
+
+
+def _number_text(value: ParamValue) -> str:
+    return format_expr(value, function_names={"log": "ln"}, power="^")
+
+
+def _call(name: str, params: tuple[ParamValue, ...], qubits: list[str]) -> str:
+    args = f"({', '.join(_number_text(p) for p in params)})" if params else ""
+    return f"{name}{args} {', '.join(qubits)};"
+
+
+def _gate_declaration(name: str) -> str:
+    """``gate name(params) q0, q1 { ... }`` from the library definition (its global phase dropped)."""
+    spec = STANDARD_GATES[name]
+    qubits = [f"q{k}" for k in range(spec.num_qubits)]
+    steps, _phase = library_definition(name, spec.param_names, _WRITER_OVERRIDES)
+    body = " ".join(_call(step, params, [qubits[k] for k in local]) for step, params, local in steps)
+    params = f"({', '.join(spec.param_names)})" if spec.param_names else ""
+    return f"gate {name}{params} {', '.join(qubits)} {{ {body} }}"
+
+
+def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) -> str:
+    op = inst.operation
+    qubits = [qplan.refs[q] for q in inst.qubits]
+    if isinstance(op, Gate):
+        text = _call(op.name, op.params, qubits)
+    elif isinstance(op, UnitaryGate):
+        theta, phi, lam, _phase = zyz_angles(op.matrix_data)
+        text = _call("u3", (theta, phi, lam), qubits)
+    elif isinstance(op, Measure):
+        text = f"measure {qubits[0]} -> {cplan.refs[inst.clbits[0]]};"
+    elif isinstance(op, Reset):
+        text = f"reset {qubits[0]};"
+    elif isinstance(op, Barrier):
+        return f"barrier {', '.join(qubits)};" if qubits else ""
+    else:  # pragma: no cover - the model has no other operations
+        raise NotExpressibleError(FORMAT, f"operation {op!r}")
+    if inst.condition is None:
+        return text
+    register = cplan.by_bits.get(inst.condition.clbits)
+    if register is None:
+        bits = ", ".join(cplan.refs[c] for c in inst.condition.clbits)
+        what = "single bit" if len(inst.condition.clbits) == 1 else "bits"
+        raise NotExpressibleError(
+            FORMAT, f"a condition on the {what} {bits} that do not form one whole register ({inst})",
+            hint="OpenQASM 2 conditions test a whole register: put the bit(s) in a register of their own, "
+                 "or export OpenQASM 3",
+        )
+    return f"if({register}=={inst.condition.value}) {text}"

@@ -1,0 +1,120 @@
+"""Helpers shared by the OpenQASM 2 and 3 writers: names, registers, definitions.
+
+Register planning (:func:`plan_registers`), identifier allocation (:class:`NameAllocator`) and the
+order of generated gate definitions (:func:`definition_order`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..gates import STANDARD_GATES, Definition
+from ..ir import Register
+from ..params import Expr, Parameter, ParamValue
+from .gatedefs import placeholder
+
+
+class NameAllocator:
+    """Hands out identifiers that are valid in a format, distinct, and not reserved.
+
+    A name that is valid and free is kept; otherwise it is escaped by ``sanitize`` (invalid
+    characters become ``_``) and, if taken, suffixed ``_1``, ``_2``... Deterministic.
+    """
+
+    def __init__(self, reserved: Iterable[str], valid: Callable[[str], bool], sanitize: Callable[[str], str]) -> None:
+        self.taken = set(reserved)
+        self.valid = valid
+        self.sanitize = sanitize
+
+    def take(self, name: str) -> str:
+        base = name if self.valid(name) else self.sanitize(name)
+        candidate, k = base, 0
+        while candidate in self.taken:
+            k += 1
+            candidate = f"{base}_{k}"
+        self.taken.add(candidate)
+        return candidate
+
+
+@dataclass
+class RegisterPlan:
+    """How a circuit's bits are declared and referred to in the text."""
+
+    declarations: list[tuple[str, int]] = field(default_factory=list)
+    #: flat bit index -> its text (``c[2]``)
+    refs: list[str] = field(default_factory=list)
+    #: a declared register's bits (in order) -> its written name
+    by_bits: dict[tuple[int, ...], str] = field(default_factory=dict)
+
+
+def plan_registers(registers: Sequence[Register], count: int, default: str, names: NameAllocator) -> RegisterPlan:
+    """Declare ``registers`` if they lay the ``count`` bits out in order, else one register.
+
+    The registers are used when, empty ones left out, their bits concatenated are ``0..count-1``
+    (so reading the text back numbers the bits as they are numbered now); otherwise the bits are
+    written as one register called ``default`` (or a free variant of it).
+    """
+    plan = RegisterPlan()
+    if count == 0:
+        return plan
+    regs = [r for r in registers if r.size]
+    if [b for r in regs for b in r.bits] != list(range(count)):
+        regs = [Register(default, tuple(range(count)))]
+    for reg in regs:
+        name = names.take(reg.name)
+        plan.declarations.append((name, reg.size))
+        plan.refs.extend(f"{name}[{k}]" for k in range(reg.size))
+        plan.by_bits[reg.bits] = name
+    return plan
+
+
+def definition_order(names: Iterable[str], native: Callable[[str], bool],
+                     overrides: Mapping[str, Callable[..., Definition]] | None = None) -> list[str]:
+    """The non-native library gates among ``names`` and everything their definitions use, dependencies first.
+
+    ``overrides`` gives a format's own definition of a gate (used instead of the library's).
+    """
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if native(name) or name in seen:
+            return
+        seen.add(name)
+        spec = STANDARD_GATES[name]
+        args = [placeholder(i) for i in range(spec.num_params)]
+        definition = overrides[name](*args) if overrides and name in overrides else spec.definition(args)
+        assert definition is not None, f"library gate {name} is not native and has no definition"
+        for step_name, _params, _qubits in definition[0]:
+            visit(step_name)
+        order.append(name)
+
+    for name in names:
+        visit(name)
+    return order
+
+
+def library_definition(name: str, param_names: Sequence[str],
+                       overrides: Mapping[str, Callable[..., Definition]] | None = None) -> Definition:
+    """The library definition of ``name`` (or its override) with its parameters as symbols ``param_names``."""
+    symbols = [Parameter(p) for p in param_names]
+    if overrides and name in overrides:
+        return overrides[name](*symbols)
+    definition = STANDARD_GATES[name].definition(symbols)
+    assert definition is not None
+    return definition
+
+
+def uses_function(value: ParamValue, function: str) -> bool:
+    """Whether the expression applies ``function`` (e.g. ``abs``) anywhere."""
+    if not isinstance(value, Expr) or isinstance(value, Parameter):
+        return False
+    op = getattr(value, "op", None)
+    args = getattr(value, "args", ())
+    return op == function or any(uses_function(a, function) for a in args)
+
+
+QASM2_IDENTIFIER = re.compile(r"[a-z][A-Za-z0-9_]*")
+QASM3_IDENTIFIER = re.compile(r"[^\W\d]\w*")
