@@ -139,11 +139,30 @@ def test_convert_between_openqasm_versions_is_read_by_qiskit_to_the_same_operato
     # OpenQASM 3 (with a gate definition, a constant and inv @) -> 2: equal up to global phase
     done = qhpc_cli("convert", str(EXAMPLES / "qft.qasm"), "--to", "qasm2")
     assert done.returncode == 0, done.stderr
-    assert "loses global_phase" in done.stderr
     source = (EXAMPLES / "qft.qasm").read_text().replace("const int value = 11;\n", "").replace("value", "11")
     expected = _without_measurements(qiskit_qasm3.loads(source))
     got = _without_measurements(qiskit_qasm2.loads(done.stdout))
     assert abs(np.trace(expected.conj().T @ got)) / 16 == pytest.approx(1.0, abs=1e-9)
+
+
+def test_a_conversion_never_drops_a_global_phase_silently(tmp_path: Path) -> None:
+    from qiskit import qasm2 as qiskit_qasm2
+
+    program = tmp_path / "phased.qasm"
+    program.write_text('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[1] q;\ngphase(pi/4);\nx q[0];\n')
+    refused = qhpc_cli("convert", str(program), "--to", "qasm2")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.startswith("error: qasm2 cannot hold what this program uses: global_phase "
+                                     "(the circuit's global phase is 0.785")
+    assert "--allow-loss global_phase" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    done = qhpc_cli("convert", str(program), "--to", "qasm2", "--allow-loss", "global_phase")
+    assert done.returncode == 0, done.stderr
+    assert "note: converting to qasm2 drops global_phase" in done.stderr and "as allowed" in done.stderr
+    assert Operator(qiskit_qasm2.loads(done.stdout)).equiv(Operator.from_label("X"))
+    # OpenQASM 3 holds it: no note, and Qiskit reads the exact operator back
+    exact = qhpc_cli("convert", str(program), "--to", "qasm3")
+    assert exact.returncode == 0 and exact.stderr == ""
+    assert np.allclose(Operator(qiskit_qasm3.loads(exact.stdout)).data, np.exp(1j * np.pi / 4) * Operator.from_label("X").data)
 
 
 def test_convert_to_qpy_and_run_it(tmp_path: Path) -> None:

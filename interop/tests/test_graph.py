@@ -143,7 +143,8 @@ def test_route_preserves_and_lost_are_the_intersection_along_the_route() -> None
     route = graph.route("a", "d")
     assert route.lost == frozenset({"barriers", "registers", "global_phase"})
     assert route.preserves == ALL - route.lost
-    assert route.preserves == frozenset({"unitary", "parameters", "measurements", "conditionals"})
+    assert route.preserves == frozenset({"unitary", "parameters", "measurements", "conditionals",
+                                         "mid_circuit_measurement", "resets", "qubit_identity"})
 
 
 def test_reachable_follows_direction_and_excludes_the_source() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from .config import Settings, load_settings
@@ -93,9 +94,14 @@ def backends() -> dict[str, Backend]:
     return dict(get_integrator().backends)
 
 
-def convert(program: object, to: str, *, source: str | None = None) -> Any:
-    """``program`` (any installed format) translated to format ``to`` (``qhpc formats`` lists them)."""
-    return get_integrator().convert(program, to, source=source)[0]
+def convert(program: object, to: str, *, source: str | None = None, allow_loss: Iterable[str] = ()) -> Any:
+    """``program`` (any installed format) translated to format ``to`` (``qhpc formats`` lists them).
+
+    Nothing the program uses is dropped unless ``allow_loss`` names it (``{"global_phase"}``...);
+    annotations a format cannot hold (barriers, register names, qubit identities) are dropped with
+    a :class:`~qhpc.conversion.ConversionLossWarning`.
+    """
+    return get_integrator().convert(program, to, source=source, allow_loss=allow_loss)[0]
 
 
 __all__ = [

@@ -22,6 +22,7 @@ from .scheduler import InProcessScheduler
 class ModelFormat(ProgramFormat):
     name = MODEL_FORMAT
     description = "qhpc's in-memory program model (qhpc_interop.Circuit)"
+    holds = PROPERTIES
 
     def detect(self, program: object) -> bool:
         return isinstance(program, Circuit)
@@ -80,6 +81,7 @@ class _TextFormat(ProgramFormat):
 class Qasm2Format(_TextFormat):
     name = "qasm2"
     description = "OpenQASM 2.0 text"
+    holds = PROPERTIES - {"global_phase", "parameters", "qubit_identity"}
     extensions = (".qasm", ".qasm2")
 
     def detect(self, program: object) -> bool:
@@ -92,6 +94,7 @@ class Qasm2Format(_TextFormat):
 class Qasm3Format(_TextFormat):
     name = "qasm3"
     description = "OpenQASM 3 text"
+    holds = PROPERTIES - {"qubit_identity"}
     extensions = (".qasm", ".qasm3")
 
     def detect(self, program: object) -> bool:
@@ -104,6 +107,7 @@ class Qasm3Format(_TextFormat):
 class WireFormat(_TextFormat):
     name = "qhpc.json"
     description = "qhpc's versioned JSON wire format"
+    holds = PROPERTIES
     extensions = (".json",)
 
     def detect(self, program: object) -> bool:
@@ -122,7 +126,10 @@ class _Translator(Translator):
         return self._fn(program)
 
 
-_QASM2_KEEPS = PROPERTIES - {"global_phase", "parameters"}
+#: OpenQASM holds no global phase in version 2, no free parameters in version 2, and no framework
+#: qubit identities (Cirq's GridQubit) in either.
+_QASM2_KEEPS = PROPERTIES - {"global_phase", "parameters", "qubit_identity"}
+_QASM3_KEEPS = PROPERTIES - {"qubit_identity"}
 
 
 @hookimpl
@@ -136,7 +143,7 @@ def qhpc_translators() -> list[Translator]:
         _Translator("qasm2-import", "qasm2", MODEL_FORMAT, PROPERTIES, _lazy("qasm2", "loads", reader=True)),
         _Translator("qasm2-export", MODEL_FORMAT, "qasm2", _QASM2_KEEPS, _lazy("qasm2", "dumps")),
         _Translator("qasm3-import", "qasm3", MODEL_FORMAT, PROPERTIES, _lazy("qasm3", "loads", reader=True)),
-        _Translator("qasm3-export", MODEL_FORMAT, "qasm3", PROPERTIES, _lazy("qasm3", "dumps")),
+        _Translator("qasm3-export", MODEL_FORMAT, "qasm3", _QASM3_KEEPS, _lazy("qasm3", "dumps")),
         _Translator("json-import", "qhpc.json", MODEL_FORMAT, PROPERTIES, _lazy("wire", "loads", reader=True)),
         _Translator("json-export", MODEL_FORMAT, "qhpc.json", PROPERTIES, lambda c: wire.dumps(c, indent=1)),
     ]

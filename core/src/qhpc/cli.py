@@ -167,7 +167,7 @@ def formats(as_json: bool) -> None:
     """List program formats and the translators between them."""
     integrator = _integrator()
     fmts = [{"name": n, "description": f.description, "extensions": list(f.extensions),
-             "file_form": f.has_file_form} for n, f in integrator.formats.items()]
+             "file_form": f.has_file_form, "holds": sorted(f.holds)} for n, f in integrator.formats.items()]
     from qhpc_interop.graph import PROPERTIES
 
     edges = [{"name": e.name, "source": e.source, "target": e.target, "lost": sorted(PROPERTIES - e.preserves)}
@@ -175,11 +175,12 @@ def formats(as_json: bool) -> None:
     if as_json:
         print(json.dumps({"formats": fmts, "translators": edges}, indent=2))
         return
-    table = Table(title="program formats")
-    for col in ("format", "description", "files"):
-        table.add_column(col)
+    table = Table(title="program formats (and what a program in each can hold beyond gates)")
+    for col in ("format", "description", "files", "holds"):
+        table.add_column(col, overflow="fold")
     for f in fmts:
-        table.add_row(f["name"], f["description"], " ".join(f["extensions"]) or "-")
+        held = [h for h in f["holds"] if h not in ("unitary", "measurements")]
+        table.add_row(f["name"], f["description"], " ".join(f["extensions"]) or "-", ", ".join(held) or "-")
     out.print(table)
     table = Table(title="translators")
     for col in ("translator", "from", "to", "loses"):
@@ -330,7 +331,9 @@ def _print_result(program: str, result: Any, load_seconds: float, top: int) -> N
 @click.argument("program", metavar="FILE[:NAME]")
 @click.option("-t", "--to", "target", required=True, help="Target format (see `qhpc formats`).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
-def convert(program: str, target: str, output: str | None) -> None:
+@click.option("--allow-loss", "allow_loss", default="", metavar="FEATURE[,FEATURE]",
+              help="Convert even if the target cannot hold these features of the program (e.g. global_phase).")
+def convert(program: str, target: str, output: str | None, allow_loss: str) -> None:
     """Translate a program to another format (e.g. OpenQASM 2 -> OpenQASM 3, Qiskit -> qasm3)."""
     from .errors import UnknownNameError
     from .programs import load_program
@@ -343,7 +346,10 @@ def convert(program: str, target: str, output: str | None) -> None:
         writable = [n for n, f in integrator.formats.items() if f.has_file_form]
         raise QhpcError(f"format {target!r} has no file form; convert to one of: {', '.join(writable)}")
     obj, source = load_program(integrator, program)
-    converted, route = integrator.convert(obj, target, source=source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        converted, _route = integrator.convert(obj, target, source=source,
+                                               allow_loss=[f.strip() for f in allow_loss.split(",") if f.strip()])
     data = fmt.dumps(converted)
     if output is None:
         if isinstance(data, bytes):
@@ -356,8 +362,8 @@ def convert(program: str, target: str, output: str | None) -> None:
                 fh.write(data)
         except OSError as exc:
             raise QhpcError(f"{output}: cannot write: {exc.strerror}") from None
-    if route.lost:
-        err.print(f"note: {route} loses {', '.join(sorted(route.lost))}", style="yellow")
+    for warning in caught:
+        err.print(f"note: {_one_line(warning.message)}", markup=False, style="yellow")
 
 
 # -- entry point ------------------------------------------------------------------------------

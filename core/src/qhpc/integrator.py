@@ -36,15 +36,17 @@ import threading
 import time
 import warnings
 import weakref
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qhpc_interop import Circuit, InteropError
-from qhpc_interop.graph import ConversionGraph, Edge, Route
+from qhpc_interop.graph import ConversionGraph, Route
 
+from .capabilities import CapabilityReader
 from .compile import needs_compilation
 from .config import Settings, load_settings
+from .conversion import Converter
 from .errors import (
     BackendUnavailableError,
     CompileError,
@@ -52,13 +54,10 @@ from .errors import (
     JobFailedError,
     JobRejectedError,
     PluginError,
-    ProgramError,
     QhpcError,
-    TranslationError,
     UnknownNameError,
 )
 from .interfaces import (
-    MODEL_FORMAT,
     Backend,
     BackendCapabilities,
     BackendKind,
@@ -74,6 +73,7 @@ from .interfaces import (
 from .jobs import Job, JobEvent, JobEventKind, JobStatus, Result
 from .optimize import optimize_for_emulator
 from .plugins import PluginRegistry
+from .verify import verify_output
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +101,8 @@ class Integrator:
         scheduler = scheduler if scheduler is not None else settings.scheduler
         max_workers = max_workers if max_workers is not None else settings.max_workers
         self._lock = threading.RLock()
-        self._capabilities = _CapabilityReader(settings.capabilities_timeout)
-        self._formats: dict[str, ProgramFormat] | None = None
-        self._translators: list[Translator] | None = None
-        self._graph: ConversionGraph | None = None
+        self._capabilities = CapabilityReader(settings.capabilities_timeout)
+        self._converter: Converter | None = None
         self._backends: dict[str, Backend] | None = None
         self._compilers: dict[str, Compiler] | None = None
         self._compile_cache: OrderedDict[tuple[Any, ...], tuple[Circuit, dict[str, Any]]] = OrderedDict()
@@ -128,8 +126,7 @@ class Integrator:
                 return
             provided = self.registry.provided(
                 ("qhpc_program_formats", "qhpc_translators", "qhpc_backends", "qhpc_compilers"))
-            self._formats = provided["qhpc_program_formats"]
-            self._translators = list(provided["qhpc_translators"].values())
+            self._converter = Converter(provided["qhpc_program_formats"], provided["qhpc_translators"].values())
             self._compilers = provided["qhpc_compilers"]
             self._backends = provided["qhpc_backends"]
 
@@ -140,26 +137,23 @@ class Integrator:
         return {c.name: c.plugins for (k, _), c in self.registry.clashes.items() if k == kind and c.chosen is None}
 
     @property
-    def formats(self) -> dict[str, ProgramFormat]:
+    def converter(self) -> Converter:
+        """The conversion graph over the installed formats and translators (:mod:`qhpc.conversion`)."""
         self._load()
-        assert self._formats is not None
-        return self._formats
+        assert self._converter is not None
+        return self._converter
+
+    @property
+    def formats(self) -> dict[str, ProgramFormat]:
+        return self.converter.formats
 
     @property
     def translators(self) -> list[Translator]:
-        self._load()
-        assert self._translators is not None
-        return self._translators
+        return self.converter.translators
 
     @property
     def graph(self) -> ConversionGraph:
-        with self._lock:
-            if self._graph is None:
-                graph = ConversionGraph()
-                for t in self.translators:
-                    graph.add(Edge(t.source, t.target, t.name, frozenset(t.preserves), t.cost))
-                self._graph = graph
-            return self._graph
+        return self.converter.graph
 
     @property
     def backends(self) -> dict[str, Backend]:
@@ -228,66 +222,23 @@ class Integrator:
                     raise PluginError(f"the {name} scheduler could not start: {exc}") from None
             return self._scheduler
 
-    # -- formats and conversion -------------------------------------------------------------
+    # -- formats and conversion (see qhpc.conversion) ---------------------------------------
     def detect_format(self, program: object) -> str:
         """The name of the format an in-memory program is in."""
-        if isinstance(program, Circuit):
-            return MODEL_FORMAT
-        for name, fmt in self.formats.items():
-            try:
-                if fmt.detect(program):
-                    return name
-            except Exception as exc:  # a format's detect must never take the pipeline down
-                log.warning("format %s failed to inspect a program: %s", name, exc)
-        kinds = ", ".join(sorted(self.formats)) or "none"
-        raise ProgramError(
-            f"qhpc does not know how to read a {type(program).__module__}.{type(program).__qualname__}; "
-            f"installed formats: {kinds} (is the plugin for its framework installed?)"
-        )
+        return self.converter.detect_format(program)
 
     def route(self, source: str, target: str, *, require: Iterable[str] = ()) -> Route:
-        try:
-            return self.graph.route(source, target, require=require)
-        except InteropError as exc:
-            raise TranslationError(str(exc)) from None
+        return self.converter.route(source, target, require=require)
 
     def convert(self, program: object, to: str, *, source: str | None = None,
-                require: Iterable[str] = ()) -> tuple[Any, Route]:
-        """Translate ``program`` to format ``to`` along the cheapest route; returns it and the route.
-
-        Every conversion reads and checks its input: a program already in format ``to`` goes
-        through the program model and back, so invalid input is an error, never echoed.
-        """
-        source = source or self.detect_format(program)
-        if source == to and to != MODEL_FORMAT:
-            circuit, inbound = self.convert(program, MODEL_FORMAT, source=source)
-            converted, outbound = self.convert(circuit, to, source=MODEL_FORMAT, require=require)
-            return converted, Route(source, to, inbound.edges + outbound.edges)
-        route = self.route(source, to, require=require)
-        by_edge = {(t.source, t.target, t.name): t for t in self.translators}
-        current: Any = program
-        for edge in route.edges:
-            translator = by_edge[(edge.source, edge.target, edge.name)]
-            try:
-                current = translator.convert(current)
-            except (QhpcError, InteropError):
-                raise
-            except Exception as exc:
-                raise TranslationError(
-                    f"translator {translator.name} ({edge.source} -> {edge.target}) failed: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
-        return current, route
+                allow_loss: Iterable[str] = ()) -> tuple[Any, Route]:
+        """``program`` translated to format ``to`` and the route it took; nothing the program uses is
+        dropped unless ``allow_loss`` names it (see :mod:`qhpc.conversion`)."""
+        return self.converter.convert(program, to, source=source, allow_loss=allow_loss)
 
     def to_circuit(self, program: object, *, source: str | None = None) -> tuple[Circuit, Route]:
         """The program in the model, and the route it took (``source`` names its format if known)."""
-        circuit, route = self.convert(program, MODEL_FORMAT, source=source)
-        if not isinstance(circuit, Circuit):
-            raise TranslationError(f"route {route} did not produce a qhpc circuit")
-        if circuit is program:
-            # the caller's own object: later edits to it must not reach queued jobs or the compile cache
-            circuit = circuit.copy()
-        return circuit, route
+        return self.converter.to_circuit(program, source=source)
 
     # -- feasibility --------------------------------------------------------------------------
     def fit_report(self, backend: Backend, circuit: Circuit, *, shots: int = 1, memory: bool = False,
@@ -313,6 +264,10 @@ class Integrator:
             reasons.append(f"{backend.name} cannot measure in the middle of a circuit")
         if "reset" in circuit.gate_names() and not caps.supports_reset:
             reasons.append(f"{backend.name} cannot reset qubits")
+        try:
+            reasons.extend(f"{backend.name} {why}" for why in backend.cannot_run(circuit))
+        except Exception as exc:
+            reasons.append(f"{backend.name} failed to check the circuit: {type(exc).__name__}: {exc}")
         if reasons:
             return reasons
         if needs_compilation(circuit, caps):
@@ -636,36 +591,6 @@ class Integrator:
         self.close()
 
 
-def verify_output(output: RunOutput, request: ExecutionRequest, num_clbits: int) -> None:
-    """Raise if a backend's readout is inconsistent with the request.
-
-    Counts must be whole, non-negative numbers (Python or numpy integers; not floats, not bools)
-    keyed by bitstrings of the circuit's width, summing to the shots; memory must match them.
-    """
-    import numbers
-
-    name = request.backend
-    if not isinstance(output, RunOutput) or not isinstance(output.counts, Mapping):
-        raise QhpcError(f"{name} returned {type(output).__name__}, not a RunOutput with a counts mapping")
-    for key, value in output.counts.items():
-        if not isinstance(key, str) or len(key) != num_clbits or key.strip("01"):
-            raise QhpcError(f"{name} returned a malformed bitstring {key!r} (expected {num_clbits} bits of 0/1)")
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise QhpcError(f"{name} returned a count of {value!r} ({type(value).__name__}) for {key!r}; "
-                            "counts must be whole numbers")
-        if value < 0:
-            raise QhpcError(f"{name} returned a negative count for {key!r}")
-    output.counts = {key: int(value) for key, value in output.counts.items()}
-    total = sum(output.counts.values())
-    if total != request.shots:
-        raise QhpcError(f"{name} returned {total} shots of counts for a job of {request.shots}")
-    if request.memory:
-        if output.memory is None or len(output.memory) != request.shots:
-            raise QhpcError(f"{name} did not return one memory entry per shot")
-        if Counter(output.memory) != Counter(output.counts):
-            raise QhpcError(f"{name} returned per-shot memory that does not match its counts")
-
-
 def _estimate(backend: Backend, circuit: Circuit, shots: int) -> float | None:
     """The backend's run-time estimate in seconds, or ``None`` if it cannot give one."""
     try:
@@ -684,117 +609,3 @@ def _duration(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.3g} h"
     return f"{seconds / 86400:.3g} days"
-
-
-class _ReaderThreads:
-    """Long-lived daemon threads that read capabilities, so a read can be abandoned after its time limit.
-
-    The threads never exit: a backend's SDK is often imported during its first capability read,
-    and some SDKs (Qiskit 2.6 / Aer 0.18) crash the process later if the thread that first
-    imported them has ended. A read that hangs keeps its thread; the next read gets a new one.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tasks: list[Any] = []
-        self._idle = 0
-        self._cond = threading.Condition(self._lock)
-        self._count = 0
-
-    def start(self, fn: Any) -> None:
-        with self._cond:
-            self._tasks.append(fn)
-            if self._idle == 0:
-                self._count += 1
-                threading.Thread(target=self._loop, name=f"qhpc-capabilities-{self._count}", daemon=True).start()
-            else:
-                self._cond.notify()
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                self._idle += 1
-                while not self._tasks:
-                    self._cond.wait()
-                self._idle -= 1
-                fn = self._tasks.pop(0)
-            fn()
-
-
-_READERS = _ReaderThreads()
-
-
-class _CapabilityReader:
-    """Reads ``Backend.capabilities`` in a helper thread with a time limit, one read at a time per
-    backend, remembering answers (capabilities are fixed for a backend object's life)."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self._lock = threading.Lock()
-        self._answers: dict[int, BackendCapabilities] = {}
-        self._pending: dict[int, tuple[threading.Event, dict[str, Any]]] = {}
-
-    def _start(self, backend: Backend) -> tuple[threading.Event, dict[str, Any]] | BackendCapabilities:
-        key = id(backend)
-        with self._lock:
-            if key in self._answers:
-                return self._answers[key]
-            if key in self._pending:
-                return self._pending[key]
-            box: dict[str, Any] = {}
-
-            def read() -> None:
-                try:
-                    caps = backend.capabilities
-                    if not isinstance(caps, BackendCapabilities):
-                        raise BackendUnavailableError(
-                            f"its capabilities are a {type(caps).__name__}, not BackendCapabilities")
-                    if caps.kind != backend.kind:
-                        raise BackendUnavailableError(
-                            f"its class declares kind {str(backend.kind)!r} but its "
-                            f"capabilities say {str(caps.kind)!r}")
-                    box["caps"] = caps
-                    with self._lock:
-                        self._answers[key] = caps
-                except BaseException as exc:
-                    box["error"] = exc
-                finally:
-                    with self._lock:
-                        self._pending.pop(key, None)
-
-            done = threading.Event()
-
-            def task() -> None:
-                try:
-                    read()
-                finally:
-                    done.set()
-
-            self._pending[key] = (done, box)
-            _READERS.start(task)
-            return done, box
-
-    def read(self, backend: Backend) -> BackendCapabilities:
-        answer = self.read_many([backend])[backend.name]
-        if isinstance(answer, str):
-            raise BackendUnavailableError(f"{backend.name} is unavailable: {answer}")
-        return answer
-
-    def read_many(self, backends: list[Backend]) -> dict[str, BackendCapabilities | str]:
-        started = {b.name: self._start(b) for b in backends}
-        deadline = time.monotonic() + self.timeout
-        out: dict[str, BackendCapabilities | str] = {}
-        for name, state in started.items():
-            if isinstance(state, BackendCapabilities):
-                out[name] = state
-                continue
-            done, box = state
-            done.wait(max(0.0, deadline - time.monotonic()))
-            if "caps" in box:
-                out[name] = box["caps"]
-            elif "error" in box:
-                exc = box["error"]
-                out[name] = str(exc) if isinstance(exc, QhpcError) else f"{type(exc).__name__}: {exc}"
-            else:
-                out[name] = f"it did not describe its capabilities within {self.timeout:g} s (is it reachable?)"
-        return out

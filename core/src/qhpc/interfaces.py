@@ -43,6 +43,11 @@ class ProgramFormat(ABC):
     extensions: tuple[str, ...] = ()
     #: True when :meth:`dumps` returns ``bytes`` rather than ``str``.
     binary: bool = False
+    #: What programs in this format can hold (names from :data:`qhpc_interop.graph.PROPERTIES`:
+    #: ``global_phase``, ``parameters``, ``mid_circuit_measurement``, ``conditionals``, ``resets``,
+    #: ``barriers``, ``registers``, ``qubit_identity``...). Shown by ``qhpc formats``; the
+    #: translators into the format must not claim to preserve more.
+    holds: frozenset[str] = frozenset()
 
     def detect(self, program: object) -> bool:
         """Whether an in-memory ``program`` object is in this format (cheap; must not import an SDK
@@ -88,6 +93,15 @@ class Translator(ABC):
     @abstractmethod
     def convert(self, program: Any) -> Any:
         """The program in the target format."""
+
+    def drops(self, program: Any) -> frozenset[str]:
+        """What converting this ``program`` loses (default: everything :attr:`preserves` does not
+        promise). A translator that loses a property only for some programs (Cirq loses a
+        classical register only if no measurement writes it) narrows this, so the user is told
+        only of real losses."""
+        from qhpc_interop.graph import PROPERTIES
+
+        return PROPERTIES - frozenset(self.preserves)
 
 
 # -- backends -----------------------------------------------------------------------------------
@@ -269,6 +283,12 @@ class Backend(ABC):
     def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,
             options: Mapping[str, Any], cancel: CancelToken) -> RunOutput:
         """Run a bound circuit that fits :attr:`capabilities` and return its readout."""
+
+    def cannot_run(self, circuit: Circuit) -> list[str]:
+        """Why this backend cannot run ``circuit`` beyond what :attr:`capabilities` can say (one line
+        each; empty: it can). The integrator refuses the job with these reasons before running it.
+        """
+        return []
 
     def compile_preferences(self, circuit: Circuit) -> list[tuple[str, dict[str, Any]]]:
         """Compilers to try, in order, with their options, for a circuit that does not fit as it is.

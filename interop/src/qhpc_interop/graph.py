@@ -15,11 +15,17 @@ from dataclasses import dataclass, field
 
 from .errors import NoRouteError
 
-#: What a translation can preserve. ``unitary`` means up to global phase; ``global_phase`` on top
-#: of it makes the unitary exact.
-PROPERTIES = frozenset(
-    {"unitary", "global_phase", "parameters", "measurements", "registers", "conditionals", "barriers"}
-)
+#: What a translation can preserve, and what a format can hold (see :mod:`qhpc_interop.features`
+#: for what each means and how a program is checked for it). ``unitary`` means up to global phase;
+#: ``global_phase`` on top of it makes the unitary exact.
+PROPERTIES = frozenset({
+    "unitary", "global_phase", "parameters", "measurements", "mid_circuit_measurement", "conditionals",
+    "resets", "barriers", "registers", "qubit_identity",
+})
+#: The properties that describe a program without changing what it computes (which bits are called
+#: what, where the compiler may not move gates). A conversion may drop one of these only when no
+#: route keeps it, and says so; it never drops one of the others unless the caller allows it.
+ANNOTATIONS = frozenset({"barriers", "registers", "qubit_identity"})
 
 #: Extra cost of an edge per property of :data:`PROPERTIES` it does not preserve.
 LOSS_PENALTY = 10.0

@@ -137,9 +137,11 @@ def check_translator_pair(
                 failures.append(f"parameter bound after translation (theta={value}): {why}")
     if conditionals:
         # a condition on a whole register, and one on a single bit that is a register of its own
-        # (the shapes every format with conditionals can hold, OpenQASM 2 included)
-        c = Circuit.with_registers({"q": 2}, {"m": 2, "f": 1}, name="conditional")
-        c.h(0).measure(0, 0).measure(1, 2)
+        # (the shapes every format with conditionals can hold, OpenQASM 2 included); every bit a
+        # condition reads is written by a measurement first (formats such as Cirq's have no other
+        # classical bits than measurement records)
+        c = Circuit.with_registers({"q": 3}, {"m": 2, "f": 1}, name="conditional")
+        c.h(0).measure(0, 0).measure(1, 1).measure(2, 2)
         c.append("x", [1], condition=Condition((0, 1), 1, "m"))
         c.append("x", [0], condition=Condition((2,), 0))
         back = from_native(to_native(c))

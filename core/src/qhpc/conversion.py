@@ -1,0 +1,147 @@
+"""Conversion between program formats: detection, routing through the conversion graph, and the
+guarantee that no conversion silently drops something the program uses.
+
+Every conversion reads its input into the program model (``qhpc.circuit``, the hub of the graph),
+which checks it, finds what the program uses (:func:`qhpc_interop.features.features_used`), and
+writes it out along the cheapest route that keeps all of that. When no route keeps a feature:
+
+* a feature that changes what the program computes (global phase, parameters, measurements,
+  mid-circuit measurement, conditionals, resets) is a :class:`~qhpc.errors.TranslationError`
+  naming the feature, where the program uses it, and how to accept the loss
+  (``allow_loss={"global_phase"}``, ``qhpc convert --allow-loss global_phase``);
+* an annotation (barriers, register names, qubit identities) is dropped.
+
+Whatever is dropped (an annotation, or a feature the caller allowed to lose) is announced with a
+:class:`ConversionLossWarning` naming it and where the program used it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from qhpc_interop import Circuit, InteropError
+from qhpc_interop.features import features_used
+from qhpc_interop.graph import ANNOTATIONS, PROPERTIES, ConversionGraph, Edge, Route
+
+from .errors import ProgramError, QhpcError, TranslationError
+from .interfaces import MODEL_FORMAT, ProgramFormat, Translator
+
+
+class ConversionLossWarning(UserWarning):
+    """A conversion dropped an annotation (barriers, register names, qubit identities) that no
+    route to the target format keeps."""
+
+
+class Converter:
+    """The formats and translators the plugins provide, as a routed conversion graph."""
+
+    def __init__(self, formats: Mapping[str, ProgramFormat], translators: Iterable[Translator]) -> None:
+        self.formats = dict(formats)
+        self.translators = list(translators)
+        self.graph = ConversionGraph()
+        self._by_edge: dict[tuple[str, str, str], Translator] = {}
+        for t in self.translators:
+            self.graph.add(Edge(t.source, t.target, t.name, frozenset(t.preserves), t.cost))
+            self._by_edge[(t.source, t.target, t.name)] = t
+
+    def detect_format(self, program: object) -> str:
+        """The name of the format an in-memory program is in."""
+        if isinstance(program, Circuit):
+            return MODEL_FORMAT
+        for name, fmt in self.formats.items():
+            try:
+                if fmt.detect(program):
+                    return name
+            except Exception:  # a format's detect must never take the pipeline down
+                continue
+        kinds = ", ".join(sorted(self.formats)) or "none"
+        raise ProgramError(
+            f"qhpc does not know how to read a {type(program).__module__}.{type(program).__qualname__}; "
+            f"installed formats: {kinds} (is the plugin for its framework installed?)"
+        )
+
+    def route(self, source: str, target: str, *, require: Iterable[str] = ()) -> Route:
+        try:
+            return self.graph.route(source, target, require=require)
+        except InteropError as exc:
+            raise TranslationError(str(exc)) from None
+
+    def follow(self, program: object, route: Route, dropped: set[str] | None = None) -> Any:
+        """Apply the translators of ``route`` to ``program`` in turn (adding to ``dropped`` what
+        each step loses of the program it converts)."""
+        current: Any = program
+        for edge in route.edges:
+            translator = self._by_edge[(edge.source, edge.target, edge.name)]
+            try:
+                if dropped is not None:
+                    dropped.update(translator.drops(current))
+                current = translator.convert(current)
+            except (QhpcError, InteropError):
+                raise
+            except Exception as exc:
+                raise TranslationError(
+                    f"translator {translator.name} ({edge.source} -> {edge.target}) failed: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+        return current
+
+    def to_circuit(self, program: object, *, source: str | None = None) -> tuple[Circuit, Route]:
+        """The program in the model, and the route it took (``source`` names its format if known)."""
+        source = source or self.detect_format(program)
+        route = self.route(source, MODEL_FORMAT)
+        circuit = self.follow(program, route)
+        if not isinstance(circuit, Circuit):
+            raise TranslationError(f"route {route} did not produce a qhpc circuit")
+        if circuit is program:
+            # the caller's own object: later edits to it must not reach queued jobs or caches
+            circuit = circuit.copy()
+        return circuit, route
+
+    def convert(self, program: object, to: str, *, source: str | None = None,
+                allow_loss: Iterable[str] = ()) -> tuple[Any, Route]:
+        """``program`` in format ``to``, and the whole route it took (see the module docstring)."""
+        allowed = frozenset(allow_loss)
+        unknown = allowed - PROPERTIES
+        if unknown:
+            raise TranslationError(f"unknown feature(s) {', '.join(sorted(unknown))} in allow_loss; "
+                                   f"the features are {', '.join(sorted(PROPERTIES))}")
+        circuit, inbound = self.to_circuit(program, source=source)
+        if to == MODEL_FORMAT:
+            return circuit, inbound
+        used = features_used(circuit)
+        keep = set(used) - allowed
+        try:
+            outbound = self.graph.route(MODEL_FORMAT, to, require=keep)
+        except InteropError:
+            outbound = self._best_effort(to, used, keep)
+        losses: set[str] = set()
+        result = self.follow(circuit, outbound, losses)
+        dropped = sorted(set(used) & losses)
+        if dropped:
+            warnings.warn(ConversionLossWarning(
+                f"converting to {to} drops {'; '.join(f'{f} ({used[f]})' for f in dropped)}"
+                + (" as allowed" if set(dropped) <= allowed else "")), stacklevel=3)
+        return result, Route(inbound.source, to, inbound.edges + outbound.edges)
+
+    def _best_effort(self, to: str, used: Mapping[str, str], keep: set[str]) -> Route:
+        """A route that drops only annotations (with a warning), or the error naming what it would drop."""
+        semantic = keep - ANNOTATIONS
+        try:
+            route = self.graph.route(MODEL_FORMAT, to, require=semantic)
+        except InteropError:
+            route = None
+        if route is None:
+            try:
+                closest = self.graph.route(MODEL_FORMAT, to)
+            except InteropError as exc:
+                raise TranslationError(str(exc)) from None
+            lost = sorted(semantic - closest.preserves) or sorted(semantic)
+            details = "; ".join(f"{feature} ({used[feature]})" for feature in lost)
+            raise TranslationError(
+                f"{to} cannot hold what this program uses: {details}. No translator route keeps "
+                f"{'it' if len(lost) == 1 else 'them'}; to convert anyway, accept the loss with "
+                f"allow_loss={{{', '.join(repr(f) for f in lost)}}} (qhpc convert --allow-loss {','.join(lost)})"
+            )
+        return route

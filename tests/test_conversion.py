@@ -1,0 +1,101 @@
+"""The conversion graph as a product: qhpc.convert between any two formats, never dropping what a
+program uses without saying so, with one error root."""
+
+from __future__ import annotations
+
+import warnings
+
+import cirq
+import numpy as np
+import pytest
+import qhpc
+from qhpc import Integrator, QhpcError, TranslationError
+from qhpc.conversion import ConversionLossWarning
+from qiskit import QuantumCircuit, qasm2, qasm3
+from qiskit.circuit import Parameter
+from qiskit.quantum_info import Operator
+
+FORMATS = ["qiskit", "cirq", "myqlm", "qasm2", "qasm3", "qhpc.json"]
+
+
+@pytest.fixture(scope="module")
+def integrator():  # type: ignore[no-untyped-def]
+    with Integrator() as it:
+        yield it
+
+
+def bell_with_phase() -> QuantumCircuit:
+    qc = QuantumCircuit(2, global_phase=0.3)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.rz(0.7, 1)
+    return qc
+
+
+def test_every_format_pair_converts_and_keeps_the_operator(integrator: Integrator) -> None:
+    """Qiskit -> A -> B -> Qiskit for every ordered pair; Qiskit's Operator is the oracle."""
+    qc = bell_with_phase()
+    qc.global_phase = 0.0  # OpenQASM 2 cannot hold a global phase: compared separately below
+    reference = Operator(qc)
+    for a in FORMATS:
+        for b in FORMATS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConversionLossWarning)
+                mid, _ = integrator.convert(qc, a)
+                out, _ = integrator.convert(mid, b, source=a)
+                back, _ = integrator.convert(out, "qiskit", source=b)
+            assert Operator(back).equiv(reference), (a, b)
+            assert np.allclose(Operator(back).data, reference.data, atol=1e-9), (a, b)
+
+
+def test_a_global_phase_is_kept_where_it_can_be_and_refused_where_not(integrator: Integrator) -> None:
+    qc = bell_with_phase()
+    for fmt in ("cirq", "myqlm", "qasm3", "qhpc.json"):
+        out = qhpc.convert(qc, fmt)
+        back = qhpc.convert(out, "qiskit", source=fmt)
+        assert np.allclose(Operator(back).data, Operator(qc).data, atol=1e-9), fmt
+    with pytest.raises(TranslationError, match=r"qasm2 cannot hold what this program uses: global_phase "
+                                                r"\(the circuit's global phase is 0.3\).*allow_loss=\{'global_phase'\}"):
+        integrator.convert(qc, "qasm2")
+    with pytest.warns(ConversionLossWarning, match="drops global_phase .* as allowed"):
+        text, _ = integrator.convert(qc, "qasm2", allow_loss={"global_phase"})
+    assert Operator(qasm2.loads(text)).equiv(Operator(qc))
+
+
+def test_free_parameters_take_a_route_that_keeps_them_or_are_refused(integrator: Integrator) -> None:
+    theta = Parameter("theta")
+    qc = QuantumCircuit(1)
+    qc.rx(theta, 0)
+    text, _ = integrator.convert(qc, "qasm3")
+    assert "input float[64] theta" in text
+    bound = qasm3.loads(text).assign_parameters([0.4])
+    assert Operator(bound).equiv(Operator(qc.assign_parameters({theta: 0.4})))
+    with pytest.raises(TranslationError, match=r"qasm2 cannot hold what this program uses: parameters \(free "
+                                                r"parameter\(s\) theta\)"):
+        integrator.convert(qc, "qasm2")
+
+
+def test_qubit_identities_survive_where_formats_hold_them_and_their_loss_is_announced(integrator: Integrator) -> None:
+    a, b = cirq.GridQubit(3, 4), cirq.GridQubit(3, 5)
+    circuit = cirq.Circuit(cirq.H(a), cirq.CNOT(a, b), cirq.measure(a, b, key="m"))
+    for fmt in ("qiskit", "qhpc.json"):
+        mid = qhpc.convert(circuit, fmt)
+        back = qhpc.convert(mid, "cirq", source=fmt)
+        assert sorted(back.all_qubits()) == [a, b], fmt
+    with pytest.warns(ConversionLossWarning, match=r"converting to qasm3 drops qubit_identity \(qubit identities such "
+                                                   r"as \{'type': 'GridQubit', 'row': 3, 'col': 4\}\)"):
+        integrator.convert(circuit, "qasm3")
+
+
+def test_every_error_is_a_qhpc_error() -> None:
+    from qhpc.noise import NoiseModelError
+    from qhpc_interop import InteropError, QasmSyntaxError
+
+    assert issubclass(InteropError, QhpcError) and issubclass(QasmSyntaxError, QhpcError)
+    assert issubclass(NoiseModelError, QhpcError)
+    with pytest.raises(QhpcError):
+        qhpc.convert("OPENQASM 2.0;\nqreg q[1];\nnope q[0];\n", "qasm3", source="qasm2")
+    with pytest.raises(QhpcError):
+        qhpc.convert(object(), "qasm3")
+    with pytest.raises(QhpcError, match="unknown feature"):
+        qhpc.convert(bell_with_phase(), "qasm2", allow_loss=["phase"])  # type: ignore[call-arg]
