@@ -191,12 +191,12 @@ def test_what_the_model_cannot_hold_is_refused_by_name(builder, fragment: str) -
         circuit_from_qiskit(qc)
 
 
-def test_else_branches_are_refused() -> None:
-    qc = QuantumCircuit(1, 1)
-    qc.measure(0, 0)
-    with qc.if_test((qc.clbits[0], 1)) as otherwise:
+def test_an_else_branch_on_a_register_is_refused() -> None:
+    qc = QuantumCircuit(2, 2)
+    qc.measure([0, 1], [0, 1])
+    with qc.if_test((qc.cregs[0], 1)) as otherwise:
         qc.x(0)
     with otherwise:
         qc.y(0)
-    with pytest.raises(TranslationError, match="else branch"):
+    with pytest.raises(TranslationError, match="else branch of a condition on 2 bits"):
         circuit_from_qiskit(qc)

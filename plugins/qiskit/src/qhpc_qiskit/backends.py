@@ -109,6 +109,15 @@ class AerBackend(Backend):
             )
         return self._capabilities
 
+    def cannot_run(self, circuit: Circuit) -> list[str]:
+        # Aer 0.18 fails to load any circuit with a measurement inside a conditioned block
+        # ("Failed to load circuits: Invalid jump destination")
+        for k, inst in enumerate(circuit.instructions):
+            if inst.condition is not None and inst.name == "measure":
+                return [f"cannot run a measurement under a classical condition (instruction {k}: {inst}); "
+                        "Aer 0.18 fails to load such circuits"]
+        return []
+
     #: From this many qubits a run takes long enough (statevector: ~100 ms and up) that Qiskit's
     #: level-2 transpilation (tens of ms, cached) pays off: on a 24-qubit random circuit Aer ran the
     #: decompose compiler's output ~15% slower than the transpiler's.

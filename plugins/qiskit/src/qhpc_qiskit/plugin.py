@@ -23,6 +23,7 @@ class QiskitFormat(ProgramFormat):
     description = "qiskit.QuantumCircuit (files: QPY)"
     extensions = (".qpy",)
     binary = True
+    holds = PROPERTIES  # qubit identities travel in QuantumCircuit.metadata
 
     def detect(self, program: object) -> bool:
         if not type(program).__module__.startswith("qiskit") or "qiskit" not in sys.modules:

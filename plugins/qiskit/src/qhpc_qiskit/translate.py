@@ -53,7 +53,7 @@ def param_from_qiskit(value: Any) -> ParamValue:
     if isinstance(value, ParameterExpression):
         if not value.parameters:
             return _real(complex(value.numeric()), value)
-        return _from_sympy(value.sympify())
+        return _from_replay(value)
     if isinstance(value, complex):
         return _real(value, value)
     try:
@@ -68,38 +68,57 @@ def _real(z: complex, shown: Any) -> float:
     return float(z.real)
 
 
-_SYMPY_FUNCTIONS = {
-    "sin": "sin", "cos": "cos", "tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan",
-    "exp": "exp", "log": "log", "Abs": "abs",
-}
+#: Qiskit's expression operations (``OpCode`` names) -> the model's operator or function.
+_BINARY = {"ADD": "+", "SUB": "-", "MUL": "*", "DIV": "/", "POW": "**", "RSUB": "-", "RDIV": "/", "RPOW": "**"}
+_UNARY = {"SIN": "sin", "COS": "cos", "TAN": "tan", "ASIN": "asin", "ACOS": "acos", "ATAN": "atan", "EXP": "exp",
+          "LOG": "log", "ABS": "abs"}
 
 
-def _from_sympy(e: Any) -> ParamValue:
-    import sympy
+def _from_replay(expression: Any) -> ParamValue:
+    """A ParameterExpression rebuilt from its operation replay (the record QPY serialises).
 
-    if e.is_Symbol:
-        return Parameter(e.name)
-    if e.is_number:
-        z = complex(e)
-        return _real(z, e)
-    if isinstance(e, sympy.Add):
-        return _fold("+", [_from_sympy(a) for a in e.args])
-    if isinstance(e, sympy.Mul):
-        return _fold("*", [_from_sympy(a) for a in e.args])
-    if isinstance(e, sympy.Pow):
-        base, exponent = e.args
-        return apply("**", _from_sympy(base), _from_sympy(exponent))
-    name = type(e).__name__
-    if name in _SYMPY_FUNCTIONS and len(e.args) == 1:
-        return apply(_SYMPY_FUNCTIONS[name], _from_sympy(e.args[0]))
-    raise TranslationError(f"parameter expression {e} uses {name}, which the model does not hold")
+    The replay is a stack program: each step pushes its operands that are given (a ``None``
+    operand is the result of an earlier step), then applies its operation to the top of the stack;
+    reversed operations (``RSUB``, ``RDIV``, ``RPOW``) apply with their operands swapped. Qiskit's
+    own ``sympify`` uses the same record but fails on some of them (``2 ** a`` gives
+    ``NotImplemented`` in Qiskit 2.6), hence this reader.
+    """
+    from qiskit.circuit import Parameter as QParameter
+    from qiskit.circuit import ParameterExpression
 
+    def operand(value: Any) -> ParamValue:
+        if isinstance(value, QParameter):
+            return Parameter(value.name)
+        if isinstance(value, ParameterExpression):
+            return param_from_qiskit(value)
+        if isinstance(value, complex):
+            return _real(value, expression)
+        return float(value)
 
-def _fold(op: str, args: list[ParamValue]) -> ParamValue:
-    out = args[0]
-    for a in args[1:]:
-        out = apply(op, out, a)
-    return out
+    stack: list[ParamValue] = []
+    for step in expression._qpy_replay:
+        for value in (step.lhs, step.rhs):
+            if value is not None:
+                stack.append(operand(value))
+        op = str(step.op).rsplit(".", 1)[-1]
+        try:
+            if op in _BINARY:
+                right, left = stack.pop(), stack.pop()
+                if op.startswith("R"):
+                    left, right = right, left
+                stack.append(apply(_BINARY[op], left, right))
+            elif op in _UNARY:
+                stack.append(apply(_UNARY[op], stack.pop()))
+            elif op == "CONJ":  # the conjugate of a real parameter is itself
+                pass
+            else:
+                raise TranslationError(f"parameter expression {expression} uses {op.lower()}, "
+                                       "which the model does not hold")
+        except IndexError:
+            raise TranslationError(f"parameter expression {expression} could not be read") from None
+    if len(stack) != 1:
+        raise TranslationError(f"parameter expression {expression} could not be read")
+    return stack[0]
 
 
 class ParameterTable:
@@ -243,45 +262,172 @@ class _Reader:
         if outer is not None:
             raise TranslationError(f"{where}: nested conditionals cannot be held by the model")
         true_body, false_body = op.blocks[0], (op.blocks[1] if len(op.blocks) > 1 else None)
-        if false_body is not None and len(false_body.data):
-            raise TranslationError(f"{where}: an else branch cannot be held by the model")
-        condition = self._condition(op.condition, where)
-        # splitting the block into conditioned instructions is exact only if no instruction but
-        # the last writes a bit the condition reads
+        if false_body is not None and not len(false_body.data):
+            false_body = None
+        condition, opposite = self._condition(op.condition, where, need_opposite=false_body is not None)
         read = set(condition.clbits)
-        sub_clbit = {c: clbits[k] for k, c in enumerate(true_body.clbits)}
-        for ci_body in list(true_body.data)[:-1]:
-            if any(sub_clbit.get(c) in read for c in ci_body.clbits):
-                raise TranslationError(
-                    f"{where}: the block writes a bit its condition reads before it ends; the model cannot hold it"
-                )
+        # each instruction of a block becomes a conditioned instruction, which tests the condition
+        # anew: exact only while nothing before the block's last operation writes a bit it reads
+        # (and, with an else branch, only if the if-branch writes none at all)
+        start = len(self.out)
         self._sub(true_body, qubits, clbits, where, condition, depth)
+        written = [k for k in range(start, len(self.out)) if read.intersection(self.out[k].clbits)]
+        if written and (false_body is not None or written[0] != len(self.out) - 1):
+            raise TranslationError(f"{where}: the block writes a bit its condition reads before it ends; "
+                                   "the model's per-instruction conditions cannot hold that")
+        if false_body is not None:
+            assert opposite is not None
+            start = len(self.out)
+            self._sub(false_body, qubits, clbits, f"{where} else", opposite, depth)
+            written = [k for k in range(start, len(self.out)) if read.intersection(self.out[k].clbits)]
+            if written and written[0] != len(self.out) - 1:
+                raise TranslationError(f"{where}: the else block writes a bit its condition reads before it "
+                                       "ends; the model's per-instruction conditions cannot hold that")
 
-    def _condition(self, cond: Any, where: str) -> Condition:
+    def _condition(self, cond: Any, where: str, need_opposite: bool = False) -> tuple[Condition, Condition | None]:
+        """The condition as the model's "these bits read this value", and (if asked) its opposite.
+
+        Any condition Qiskit can write is accepted if it is exactly such a test: every assignment
+        of the bits it reads is evaluated (Qiskit's semantics: casts to a narrower ``Uint``
+        truncate, a cast to ``Bool`` is "not zero"), and the assignments that satisfy it must be
+        those that fix some bits and leave the others free.
+        """
         from qiskit.circuit import ClassicalRegister, Clbit
-        from qiskit.circuit.classical import expr
 
-        if isinstance(cond, tuple):
+        if isinstance(cond, tuple):  # the legacy (bit or register, value) form
             target, value = cond
             if isinstance(target, Clbit):
-                return Condition((self.clbit_index[target],), int(bool(value)))
-            if isinstance(target, ClassicalRegister):
-                return Condition(tuple(self.clbit_index[b] for b in target), int(value), target.name)
-        if isinstance(cond, expr.Var) and isinstance(cond.var, Clbit):
-            return Condition((self.clbit_index[cond.var],), 1)
-        if isinstance(cond, expr.Unary) and cond.op is expr.Unary.Op.LOGIC_NOT and isinstance(cond.operand, expr.Var) \
-                and isinstance(cond.operand.var, Clbit):
-            return Condition((self.clbit_index[cond.operand.var],), 0)
-        if isinstance(cond, expr.Binary) and cond.op is expr.Binary.Op.EQUAL:
-            left, right = cond.left, cond.right
-            if isinstance(left, expr.Value):
-                left, right = right, left
-            while isinstance(left, expr.Cast):
-                left = left.operand
-            if isinstance(left, expr.Var) and isinstance(right, expr.Value):
-                return self._condition((left.var, right.value), where)
-        raise TranslationError(f"{where}: condition {cond} cannot be held by the model "
-                               f"(a bit, or a register compared for equality with an integer)")
+                bits, test = [self.clbit_index[target]], (lambda v: v[0] == int(bool(value)))
+            elif isinstance(target, ClassicalRegister):
+                bits = [self.clbit_index[b] for b in target]
+                test = lambda v: sum(b << k for k, b in enumerate(v)) == int(value)  # noqa: E731
+            else:
+                raise TranslationError(f"{where}: condition {cond} cannot be held by the model")
+            register = target.name if isinstance(target, ClassicalRegister) else None
+        else:
+            bits = _expr_bits(cond, self.clbit_index)
+            register = None
+
+            def test(values: Sequence[int]) -> bool:
+                return bool(_evaluate(cond, dict(zip(bits, values, strict=True)), self.clbit_index))
+
+        if len(bits) > 16:
+            raise TranslationError(f"{where}: condition {cond} reads more than 16 bits; the model cannot hold it")
+        fixed = _as_fixed_bits(bits, test)
+        if fixed is None:
+            raise TranslationError(f"{where}: condition {cond} is not a test of bits against fixed values "
+                                   "(such as a register compared for equality); the model cannot hold it")
+        if not fixed:
+            raise TranslationError(f"{where}: condition {cond} is always true; write the block unconditioned")
+        fixed_bits = tuple(b for b, _ in fixed)
+        value = sum(v << k for k, (_, v) in enumerate(fixed))
+        if register is not None and len(fixed_bits) != len(bits):
+            register = None
+        condition = Condition(fixed_bits, value, register)
+        opposite = None
+        if need_opposite:
+            if len(fixed_bits) != 1:
+                raise TranslationError(f"{where}: an else branch of a condition on {len(fixed_bits)} bits cannot "
+                                       "be held by the model (its opposite is not one test)")
+            opposite = Condition(fixed_bits, 1 - value)
+        return condition, opposite
+
+
+def _as_fixed_bits(bits: Sequence[int], test: Callable[[Sequence[int]], bool]) -> list[tuple[int, int]] | None:
+    """If the assignments of ``bits`` that pass ``test`` are exactly those with some bits fixed,
+    those (bit, value) pairs in the order of ``bits``; else ``None`` (also when nothing passes)."""
+    import itertools
+
+    passing = [values for values in itertools.product((0, 1), repeat=len(bits)) if test(values)]
+    if not passing:
+        return None
+    fixed = [(k, passing[0][k]) for k in range(len(bits)) if all(p[k] == passing[0][k] for p in passing)]
+    if len(passing) != 2 ** (len(bits) - len(fixed)):
+        return None
+    return [(bits[k], v) for k, v in fixed]
+
+
+def _expr_bits(node: Any, clbit_index: dict[Any, int]) -> list[int]:
+    """The clbits a classical expression reads, in first-appearance order."""
+    from qiskit.circuit import ClassicalRegister, Clbit
+    from qiskit.circuit.classical import expr
+
+    found: dict[int, None] = {}
+
+    def visit(n: Any) -> None:
+        if isinstance(n, expr.Var):
+            if isinstance(n.var, Clbit):
+                found[clbit_index[n.var]] = None
+            elif isinstance(n.var, ClassicalRegister):
+                for b in n.var:
+                    found[clbit_index[b]] = None
+            else:
+                raise TranslationError(f"condition reads the classical variable {n.var}, which the model cannot hold")
+        elif isinstance(n, expr.Cast | expr.Unary):
+            visit(n.operand)
+        elif isinstance(n, expr.Binary):
+            visit(n.left)
+            visit(n.right)
+        elif isinstance(n, expr.Index):
+            visit(n.target)
+            visit(n.index)
+        elif not isinstance(n, expr.Value):
+            raise TranslationError(f"condition uses {type(n).__name__}, which the model cannot hold")
+
+    visit(node)
+    return list(found)
+
+
+def _width(kind: Any) -> int | None:
+    """The width of a ``Uint`` type, ``None`` for ``Bool``."""
+    return getattr(kind, "width", None)
+
+
+def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int]) -> int:
+    """A classical expression's value (bools as 0/1) for given clbit values, with Qiskit's semantics."""
+    from qiskit.circuit import ClassicalRegister, Clbit
+    from qiskit.circuit.classical import expr
+
+    def ev(n: Any) -> int:
+        if isinstance(n, expr.Value):
+            return int(n.value)
+        if isinstance(n, expr.Var):
+            if isinstance(n.var, Clbit):
+                return values[clbit_index[n.var]]
+            assert isinstance(n.var, ClassicalRegister)
+            return sum(values[clbit_index[b]] << k for k, b in enumerate(n.var))
+        if isinstance(n, expr.Cast):
+            inner = ev(n.operand)
+            width = _width(n.type)
+            return int(inner != 0) if width is None else inner % (1 << width)
+        if isinstance(n, expr.Index):
+            return (ev(n.target) >> ev(n.index)) & 1
+        if isinstance(n, expr.Unary):
+            inner = ev(n.operand)
+            if n.op is expr.Unary.Op.LOGIC_NOT:
+                return int(not inner)
+            width = _width(n.type) or 1
+            return ~inner & ((1 << width) - 1)  # BIT_NOT
+        if isinstance(n, expr.Binary):
+            left, right = ev(n.left), ev(n.right)
+            Op = expr.Binary.Op
+            table: dict[Any, Callable[[int, int], int]] = {
+                Op.BIT_AND: lambda a, b: a & b, Op.BIT_OR: lambda a, b: a | b, Op.BIT_XOR: lambda a, b: a ^ b,
+                Op.LOGIC_AND: lambda a, b: int(bool(a) and bool(b)), Op.LOGIC_OR: lambda a, b: int(bool(a) or bool(b)),
+                Op.EQUAL: lambda a, b: int(a == b), Op.NOT_EQUAL: lambda a, b: int(a != b),
+                Op.LESS: lambda a, b: int(a < b), Op.LESS_EQUAL: lambda a, b: int(a <= b),
+                Op.GREATER: lambda a, b: int(a > b), Op.GREATER_EQUAL: lambda a, b: int(a >= b),
+            }
+            if n.op in table:
+                return table[n.op](left, right)
+            width = _width(n.type) or 1
+            if n.op is Op.SHIFT_LEFT:
+                return (left << right) & ((1 << width) - 1)
+            if n.op is Op.SHIFT_RIGHT:
+                return left >> right
+        raise TranslationError(f"condition uses {n}, which the model cannot hold")
+
+    return ev(node)
 
 
 def circuit_from_qiskit(qc: Any) -> Circuit:

@@ -1,0 +1,183 @@
+"""Qiskit conditions and parameter expressions read exactly, or refused by name.
+
+Oracles: Aer's own simulation of the Qiskit circuit (for the condition forms Aer implements as
+Qiskit documents them), Qiskit's own numeric evaluation of parameter expressions, and the
+semantics Qiskit documents for casts (a cast to a narrower ``Uint`` truncates; a cast to ``Bool``
+is "not zero").
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from qhpc import Integrator, JobRejectedError, TranslationError
+from qhpc_interop import Condition
+from qhpc_qiskit.translate import circuit_from_qiskit, param_from_qiskit
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from qiskit.circuit import Parameter
+from qiskit.circuit.classical import expr, types
+from qiskit_aer import AerSimulator
+
+SHOTS = 400
+
+
+def aer_counts(qc: QuantumCircuit) -> dict[str, int]:
+    raw = AerSimulator().run(qc, shots=SHOTS, seed_simulator=3).result().get_counts()
+    return {k.replace(" ", ""): v for k, v in raw.items()}
+
+
+def qhpc_counts(qc: QuantumCircuit, integrator: Integrator) -> dict[str, int]:
+    return integrator.run(qc, backend="aer.statevector", shots=SHOTS, seed=3).counts
+
+
+@pytest.fixture(scope="module")
+def integrator():  # type: ignore[no-untyped-def]
+    with Integrator() as it:
+        yield it
+
+
+def prepared(value: int, width: int = 3) -> tuple[QuantumCircuit, ClassicalRegister, ClassicalRegister]:
+    q = QuantumRegister(width + 1, "q")
+    cr = ClassicalRegister(width, "cr")
+    out = ClassicalRegister(1, "out")
+    qc = QuantumCircuit(q, cr, out)
+    for b in range(width):
+        if value >> b & 1:
+            qc.x(b)
+    qc.measure(q[:width], cr)
+    return qc, cr, out
+
+
+@pytest.mark.parametrize("value", range(8))
+@pytest.mark.parametrize("make", [
+    lambda cr: expr.equal(expr.cast(cr, types.Uint(1)), 0),      # (d): the low bit is 0
+    lambda cr: expr.equal(expr.cast(cr, types.Uint(2)), 3),      # the two low bits are 11
+    lambda cr: expr.equal(cr, 5),
+    lambda cr: expr.logic_and(cr[0], expr.logic_not(cr[2])),
+    lambda cr: expr.equal(expr.bit_and(cr, 6), 2),               # bit 1 set, bit 2 clear
+    lambda cr: expr.logic_not(expr.not_equal(cr, 4)),
+], ids=["cast_uint1", "cast_uint2", "equal", "and_not", "mask", "not_not_equal"])
+def test_conditions_that_fix_bits_run_as_aer_runs_them(integrator: Integrator, value: int, make) -> None:  # type: ignore[no-untyped-def]
+    qc, cr, out = prepared(value)
+    with qc.if_test(make(cr)):
+        qc.x(3)
+    qc.measure(3, out[0])
+    assert qhpc_counts(qc, integrator) == aer_counts(qc)
+
+
+def test_a_cast_to_bool_means_not_zero() -> None:
+    """``cast(cr, Bool)`` is ``cr != 0``: one bit wide that is ``cr == 1``; wider, no single test."""
+    one = ClassicalRegister(1, "one")
+    qc = QuantumCircuit(QuantumRegister(1), one)
+    with qc.if_test(expr.cast(one, types.Bool())):
+        qc.x(0)
+    (inst,) = circuit_from_qiskit(qc).instructions
+    assert inst.condition == Condition((0,), 1)
+    wide = ClassicalRegister(2, "wide")
+    qc2 = QuantumCircuit(QuantumRegister(1), wide)
+    with qc2.if_test(expr.cast(wide, types.Bool())):
+        qc2.x(0)
+    with pytest.raises(TranslationError, match="not a test of bits against fixed values"):
+        circuit_from_qiskit(qc2)
+
+
+def test_an_else_branch_on_one_bit_runs_as_aer_runs_it(integrator: Integrator) -> None:
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)) as otherwise:
+        qc.x(1)
+    with otherwise:
+        qc.h(1)
+    qc.measure(1, 1)
+    ours, theirs = qhpc_counts(qc, integrator), aer_counts(qc)
+    assert set(ours) == set(theirs) == {"11", "00", "10"}
+    for key in theirs:  # same distribution within shot noise
+        assert abs(ours[key] - theirs[key]) < 5 * math.sqrt(SHOTS * 0.25)
+
+
+def test_a_composite_block_that_writes_its_condition_bit_first_is_refused() -> None:
+    """(c): the body measures into the condition bit, then acts. Splitting it into conditioned
+    instructions would test the condition again after the write, so it is refused by name."""
+    inner = QuantumCircuit(1, 1, name="measure_then_flip")
+    inner.measure(0, 0)
+    inner.x(0)
+    qc = QuantumCircuit(1, 2)
+    qc.x(0)
+    with qc.if_test((qc.clbits[0], 0)):
+        qc.append(inner.to_instruction(), [0], [0])
+    qc.measure(0, 1)
+    with pytest.raises(TranslationError, match="writes a bit its condition reads before it ends"):
+        circuit_from_qiskit(qc)
+
+
+def test_a_block_whose_last_operation_writes_the_condition_bit_is_kept(integrator: Integrator) -> None:
+    qc = QuantumCircuit(2, 1)
+    qc.x(0)
+    with qc.if_test((qc.clbits[0], 0)):
+        qc.x(1)
+        qc.measure(0, 0)
+    circuit = circuit_from_qiskit(qc)
+    assert [(i.name, i.qubits, i.clbits, i.condition) for i in circuit.instructions] == [
+        ("x", (0,), (), None), ("x", (1,), (), Condition((0,), 0)), ("measure", (0,), (0,), Condition((0,), 0))]
+    # Aer 0.18 cannot load a measurement under a condition ("Invalid jump destination"): the Aer
+    # backends refuse it before running, by name
+    with pytest.raises(JobRejectedError, match="cannot run a measurement under a classical condition"):
+        integrator.submit(qc, backend="aer.statevector")
+
+
+def random_expression(rng: random.Random, params: list[Parameter], depth: int):  # type: ignore[no-untyped-def]
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice(params) if rng.random() < 0.7 else rng.choice([2, 0.5, 3, -1.5])
+    kind = rng.randrange(9)
+    a = random_expression(rng, params, depth - 1)
+    b = random_expression(rng, params, depth - 1)
+    if kind == 0:
+        return a + b
+    if kind == 1:
+        return a - b
+    if kind == 2:
+        return a * b
+    if kind == 3 and not isinstance(b, int | float):
+        return a / (b * b + 1)
+    if kind == 4:
+        return 2 ** (a if not isinstance(a, int | float) else params[0])
+    if kind == 5 and not isinstance(a, int | float):
+        return a.sin()
+    if kind == 6 and not isinstance(a, int | float):
+        return (a * a + 1).log()
+    if kind == 7:
+        return 3 - (a if not isinstance(a, int | float) else params[1])
+    return 1.5 / ((a if not isinstance(a, int | float) else params[0]) ** 2 + 2)
+
+
+def test_parameter_expressions_evaluate_as_qiskit_evaluates_them() -> None:
+    """(e) and beyond: 300 random expressions, reverse operations included (``2 ** a``, ``3 - a``)."""
+    rng = random.Random(9)
+    params = [Parameter("a"), Parameter("b"), Parameter("c")]
+    values = {"a": 0.31, "b": -0.77, "c": 1.9}
+    checked = 0
+    for _ in range(300):
+        e = random_expression(rng, params, 4)
+        if isinstance(e, int | float) or not getattr(e, "parameters", None):
+            continue
+        model = param_from_qiskit(e)
+        expected = complex(e.bind({p: values[p.name] for p in e.parameters}).numeric()).real
+        got = model.evaluate({p.name: values[p.name] for p in model.parameters})
+        assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12), (str(e), str(model))
+        checked += 1
+    assert checked > 200
+
+
+def test_a_power_of_a_parameter_runs(integrator: Integrator) -> None:
+    a = Parameter("a")
+    qc = QuantumCircuit(1, 1)
+    qc.h(0)
+    qc.rz(2**a, 0)
+    qc.h(0)
+    qc.measure(0, 0)
+    result = integrator.run(qc, parameters={"a": 1.0}, shots=SHOTS, seed=1, backend="aer.statevector")
+    bound = qc.assign_parameters({a: 1.0})
+    assert result.counts == aer_counts(bound) or abs(result.counts.get("1", 0) - SHOTS * math.sin(1.0) ** 2) < 60
