@@ -1,0 +1,96 @@
+"""The qhpc plugin for Cirq (entry point ``cirq`` in the ``qhpc.plugins`` group).
+
+Provides the ``cirq`` program format (``cirq.Circuit``, in memory only), translators both ways
+between it and the model, and the Cirq simulator backends. Importing this module does not import
+Cirq (about 2 s): that happens on first use.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from qhpc import hookimpl
+from qhpc.interfaces import MODEL_FORMAT, Backend, ProgramFormat, Translator
+from qhpc_interop.graph import PROPERTIES
+
+
+class CirqFormat(ProgramFormat):
+    """``cirq.Circuit`` and ``cirq.FrozenCircuit``. No file form: Cirq's JSON shares ``.json`` with
+    the qhpc wire format, and telling them apart by content is not worth the ambiguity."""
+
+    name = "cirq"
+    description = "cirq.Circuit (in memory)"
+    holds = PROPERTIES - {"barriers"}
+
+    def detect(self, program: object) -> bool:
+        if not type(program).__module__.startswith("cirq") or "cirq" not in sys.modules:
+            return False
+        import cirq
+
+        return isinstance(program, cirq.AbstractCircuit)
+
+
+#: What each direction keeps (named here, so that a property the core adds later is not claimed
+#: unexamined). Cirq -> model keeps everything the model can hold (Cirq has no barriers, so none are
+#: lost; keys become classical registers; qubit identities go to ``metadata["qubits"]``).
+IMPORT_PRESERVES = frozenset({
+    "unitary", "global_phase", "parameters", "measurements", "mid_circuit_measurement", "conditionals",
+    "resets", "barriers", "registers", "qubit_identity",
+}) & PROPERTIES
+#: Model -> Cirq drops barriers and quantum registers (Cirq has neither) and classical registers no
+#: measurement writes (Cirq's classical data are measurement records).
+EXPORT_PRESERVES = IMPORT_PRESERVES - {"barriers", "registers"}
+
+
+class _FromCirq(Translator):
+    name = "cirq-import"
+    source = "cirq"
+    target = MODEL_FORMAT
+    preserves = IMPORT_PRESERVES
+
+    def convert(self, program: Any) -> Any:
+        from .translate import circuit_from_cirq
+
+        return circuit_from_cirq(program)
+
+
+class _ToCirq(Translator):
+    name = "cirq-export"
+    source = MODEL_FORMAT
+    target = "cirq"
+    preserves = EXPORT_PRESERVES
+
+    def convert(self, program: Any) -> Any:
+        from .translate import circuit_to_cirq
+
+        return circuit_to_cirq(program)
+
+    def drops(self, program: Any) -> frozenset[str]:
+        """Barriers, if the circuit has any; classical registers, if a bit of one is never written
+        by a measurement (Cirq's classical data are measurement records)."""
+        lost = set()
+        if any(inst.name == "barrier" for inst in program.instructions):
+            lost.add("barriers")
+        written = {c for inst in program.instructions if inst.name == "measure" for c in inst.clbits}
+        if any(set(reg.bits) - written for reg in program.cregs) or program.num_clbits > len(written | {
+                b for reg in program.cregs for b in reg.bits}):
+            lost.add("registers")
+        return frozenset(lost)
+
+
+@hookimpl
+def qhpc_program_formats() -> list[ProgramFormat]:
+    return [CirqFormat()]
+
+
+@hookimpl
+def qhpc_translators() -> list[Translator]:
+    return [_FromCirq(), _ToCirq()]
+
+
+@hookimpl
+def qhpc_backends() -> list[Backend]:
+    from .backends import cirq_backends
+
+    return cirq_backends()

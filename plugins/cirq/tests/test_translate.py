@@ -1,0 +1,472 @@
+"""cirq.Circuit <-> model, checked against Cirq's own unitaries and simulators as the oracle."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from typing import Any
+
+import cirq
+import numpy as np
+import pytest
+import sympy
+from qhpc.errors import TranslationError
+from qhpc.testing import check_translator_pair
+from qhpc_cirq.translate import SINGLE_OP_GATES, _build, circuit_from_cirq, circuit_to_cirq
+from qhpc_interop import STANDARD_GATES, Circuit, Condition, Gate, Parameter, UnitaryGate, wire
+from qhpc_interop.testing import circuit_unitary, measurement_probabilities, random_circuit
+
+ATOL = 1e-9
+
+
+def native_unitary(c: cirq.AbstractCircuit) -> np.ndarray:
+    """Cirq's unitary in the model's order: sorted qubits, the first the least significant bit.
+
+    Cirq's matrices are big-endian in ``qubit_order``; listing the sorted qubits in reverse makes
+    the first sorted qubit the last, least significant one.
+    """
+    order = sorted(c.all_qubits(), reverse=True)
+    return c.unitary(qubit_order=order, dtype=np.complex128)
+
+
+def same(model: Circuit, c: cirq.AbstractCircuit) -> float:
+    return float(np.max(np.abs(circuit_unitary(model) - native_unitary(c))))
+
+
+def test_conformance_kit() -> None:
+    check_translator_pair(circuit_to_cirq, circuit_from_cirq, native_unitary=native_unitary)
+
+
+Q = cirq.LineQubit.range(4)
+
+
+def _r(rng: random.Random) -> float:
+    return rng.uniform(-3.0, 3.0)
+
+
+#: gate families, each drawn with random exponents, shifts and angles
+FAMILIES: dict[str, Callable[[random.Random], Any]] = {
+    "XPowGate": lambda g: cirq.XPowGate(exponent=_r(g), global_shift=_r(g)),
+    "YPowGate": lambda g: cirq.YPowGate(exponent=_r(g), global_shift=_r(g)),
+    "ZPowGate": lambda g: cirq.ZPowGate(exponent=_r(g), global_shift=_r(g)),
+    "HPowGate": lambda g: cirq.HPowGate(exponent=_r(g), global_shift=_r(g)),
+    "CXPowGate": lambda g: cirq.CXPowGate(exponent=_r(g), global_shift=_r(g)),
+    "CNotPowGate": lambda g: cirq.CNotPowGate(exponent=_r(g)),
+    "CYPowGate": lambda g: cirq.CYPowGate(exponent=_r(g), global_shift=_r(g)),
+    "CZPowGate": lambda g: cirq.CZPowGate(exponent=_r(g), global_shift=_r(g)),
+    "SwapPowGate": lambda g: cirq.SwapPowGate(exponent=_r(g), global_shift=_r(g)),
+    "ISwapPowGate": lambda g: cirq.ISwapPowGate(exponent=_r(g), global_shift=_r(g)),
+    "CCXPowGate": lambda g: cirq.CCXPowGate(exponent=_r(g), global_shift=_r(g)),
+    "CCYPowGate": lambda g: cirq.CCYPowGate(exponent=_r(g), global_shift=_r(g)),
+    "CCZPowGate": lambda g: cirq.CCZPowGate(exponent=_r(g), global_shift=_r(g)),
+    "CSwapGate": lambda g: cirq.CSwapGate(),
+    "XXPowGate": lambda g: cirq.XXPowGate(exponent=_r(g), global_shift=_r(g)),
+    "YYPowGate": lambda g: cirq.YYPowGate(exponent=_r(g), global_shift=_r(g)),
+    "ZZPowGate": lambda g: cirq.ZZPowGate(exponent=_r(g), global_shift=_r(g)),
+    "MSGate": lambda g: cirq.ms(_r(g)),
+    "Rx": lambda g: cirq.rx(_r(g)),
+    "Ry": lambda g: cirq.ry(_r(g)),
+    "Rz": lambda g: cirq.rz(_r(g)),
+    "PhasedXPowGate": lambda g: cirq.PhasedXPowGate(phase_exponent=_r(g), exponent=_r(g), global_shift=_r(g)),
+    "PhasedXZGate": lambda g: cirq.PhasedXZGate(x_exponent=_r(g), z_exponent=_r(g), axis_phase_exponent=_r(g)),
+    "PhasedISwapPowGate": lambda g: cirq.PhasedISwapPowGate(phase_exponent=_r(g), exponent=_r(g),
+                                                             global_shift=_r(g)),
+    "FSimGate": lambda g: cirq.FSimGate(theta=_r(g), phi=_r(g)),
+    "PhasedFSimGate": lambda g: cirq.PhasedFSimGate(_r(g), _r(g), _r(g), _r(g), _r(g)),
+    "MatrixGate1": lambda g: cirq.MatrixGate(cirq.testing.random_unitary(2, random_state=g.randrange(99))),
+    "MatrixGate3": lambda g: cirq.MatrixGate(cirq.testing.random_unitary(8, random_state=g.randrange(99))),
+    "IdentityGate": lambda g: cirq.IdentityGate(2),
+    "ParallelGate": lambda g: cirq.ParallelGate(cirq.YPowGate(exponent=_r(g)), 2),
+    "named constants": lambda g: g.choice([cirq.X, cirq.Y, cirq.Z, cirq.H, cirq.S, cirq.T, cirq.S**-1, cirq.T**-1,
+                                           cirq.X**0.5, cirq.X**-0.5, cirq.CNOT, cirq.CZ, cirq.CZ**0.5,
+                                           cirq.CZ**-0.5, cirq.CNOT**0.5, cirq.SWAP, cirq.ISWAP, cirq.CY,
+                                           cirq.TOFFOLI, cirq.CCZ, cirq.FREDKIN, cirq.SQRT_ISWAP_INV]),
+    "named with shift": lambda g: g.choice([cirq.ZPowGate(exponent=0.5, global_shift=_r(g)),
+                                            cirq.XPowGate(exponent=1, global_shift=-0.5)]),
+    "unknown gate (QFT)": lambda g: cirq.QuantumFourierTransformGate(3),
+    "unknown gate (diagonal)": lambda g: cirq.DiagonalGate([_r(g) for _ in range(4)]),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_gate_exactly_against_cirq_unitary(family: str) -> None:
+    """Cirq -> model keeps the unitary exactly (global phase included), and model -> Cirq too."""
+    rng = random.Random(f"gate sweep {family}")
+    for _ in range(6):
+        gate = FAMILIES[family](rng)
+        qubits = rng.sample(Q, cirq.num_qubits(gate))
+        phase = cirq.GlobalPhaseGate(complex(np.exp(1j * _r(rng))))
+        c = cirq.Circuit(cirq.IdentityGate(4).on(*Q), gate.on(*qubits), phase.on())
+        model = circuit_from_cirq(c)
+        assert same(model, c) <= ATOL, (family, gate)
+        back = circuit_to_cirq(model)
+        assert np.max(np.abs(native_unitary(back) - native_unitary(c))) <= ATOL, (family, gate)
+
+
+A, B, C = sympy.symbols("a b c")
+
+
+def _e(rng: random.Random) -> Any:
+    return rng.choice([A, 2 * A + B, sympy.sin(B) * A - 0.5, A / sympy.pi, -C, A**2 / 3])
+
+
+SYMBOLIC: dict[str, Callable[[random.Random], Any]] = {
+    "XPowGate": lambda g: cirq.XPowGate(exponent=_e(g), global_shift=_r(g)),
+    "YPowGate": lambda g: cirq.YPowGate(exponent=_e(g), global_shift=_r(g)),
+    "ZPowGate": lambda g: cirq.ZPowGate(exponent=_e(g), global_shift=_r(g)),
+    "HPowGate": lambda g: cirq.HPowGate(exponent=_e(g), global_shift=_r(g)),
+    "CXPowGate": lambda g: cirq.CXPowGate(exponent=_e(g), global_shift=_r(g)),
+    "CYPowGate": lambda g: cirq.CYPowGate(exponent=_e(g)),
+    "CZPowGate": lambda g: cirq.CZPowGate(exponent=_e(g), global_shift=_r(g)),
+    "SwapPowGate": lambda g: cirq.SwapPowGate(exponent=_e(g), global_shift=_r(g)),
+    "ISwapPowGate": lambda g: cirq.ISwapPowGate(exponent=_e(g), global_shift=_r(g)),
+    "CCXPowGate": lambda g: cirq.CCXPowGate(exponent=_e(g), global_shift=_r(g)),
+    "CCZPowGate": lambda g: cirq.CCZPowGate(exponent=_e(g)),
+    "XXPowGate": lambda g: cirq.XXPowGate(exponent=_e(g), global_shift=_r(g)),
+    "YYPowGate": lambda g: cirq.YYPowGate(exponent=_e(g)),
+    "ZZPowGate": lambda g: cirq.ZZPowGate(exponent=_e(g)),
+    "Rx": lambda g: cirq.rx(_e(g)),
+    "Ry": lambda g: cirq.ry(_e(g)),
+    "Rz": lambda g: cirq.rz(_e(g)),
+    "PhasedXPowGate": lambda g: cirq.PhasedXPowGate(phase_exponent=_e(g), exponent=_e(g), global_shift=_r(g)),
+    "PhasedXZGate": lambda g: cirq.PhasedXZGate(x_exponent=_e(g), z_exponent=_e(g), axis_phase_exponent=_e(g)),
+    "PhasedISwapPowGate": lambda g: cirq.PhasedISwapPowGate(phase_exponent=_e(g), exponent=_e(g)),
+    "FSimGate": lambda g: cirq.FSimGate(theta=_e(g), phi=_e(g)),
+    "PhasedFSimGate": lambda g: cirq.PhasedFSimGate(_e(g), _e(g), _e(g), _e(g), _e(g)),
+    "ControlledGate": lambda g: cirq.ControlledGate(cirq.rz(_e(g)), control_values=[0]),
+    "GlobalPhaseGate": lambda g: cirq.GlobalPhaseGate(sympy.exp(sympy.I * _e(g))),
+}
+
+
+def _symbol_names(gate: Any) -> set[str]:
+    if isinstance(gate, cirq.PhasedFSimGate):  # Cirq 1.7 does not list this gate's parameters
+        values = (gate.theta, gate.zeta, gate.chi, gate.gamma, gate.phi)
+        return {s.name for v in values if isinstance(v, sympy.Basic) for s in v.free_symbols}
+    return set(cirq.parameter_names(gate))
+
+
+@pytest.mark.parametrize("family", sorted(SYMBOLIC))
+def test_symbolic_exponents_become_parameters(family: str) -> None:
+    rng = random.Random(f"symbolic {family}")
+    for _ in range(3):
+        gate = SYMBOLIC[family](rng)
+        c = cirq.Circuit(cirq.IdentityGate(3).on(*Q[:3]), gate.on(*rng.sample(Q[:3], cirq.num_qubits(gate))))
+        model = circuit_from_cirq(c)
+        names = {p.name for p in model.parameters}
+        assert names == _symbol_names(gate)
+        back = circuit_to_cirq(model)
+        assert cirq.parameter_names(back) == names
+        for _ in range(2):
+            values = {"a": _r(rng), "b": _r(rng), "c": _r(rng)}
+            expected = native_unitary(cirq.resolve_parameters(c, values))
+            bound = model.bind({k: v for k, v in values.items() if k in names})
+            assert np.max(np.abs(circuit_unitary(bound) - expected)) <= ATOL, (family, gate)
+            assert np.max(np.abs(native_unitary(cirq.resolve_parameters(back, values)) - expected)) <= ATOL
+
+
+def test_each_gate_maps_to_the_equal_library_gate() -> None:
+    q0, q1, q2 = Q[:3]
+    c = cirq.Circuit([
+        cirq.X(q0), cirq.Y(q0), cirq.Z(q0), cirq.H(q0), cirq.S(q0), cirq.S(q0) ** -1, cirq.T(q0), cirq.T(q0) ** -1,
+        cirq.X(q0) ** 0.5, cirq.X(q0) ** -0.5, cirq.rx(0.3)(q0), cirq.ry(0.3)(q0), cirq.rz(0.3)(q0),
+        cirq.CNOT(q0, q1), cirq.CY(q0, q1), cirq.CZ(q0, q1), cirq.CZ(q0, q1) ** 0.5, cirq.CZ(q0, q1) ** 0.3,
+        cirq.CNOT(q0, q1) ** 0.5, cirq.SWAP(q0, q1), cirq.ISWAP(q0, q1), cirq.TOFFOLI(q0, q1, q2),
+        cirq.CCZ(q0, q1, q2), cirq.FREDKIN(q0, q1, q2), cirq.XX(q0, q1) ** 0.2,
+    ])
+    names = [i.name for i in circuit_from_cirq(c)]
+    assert names == ["x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg", "rx", "ry", "rz", "cx", "cy", "cz",
+                     "cs", "cp", "csx", "swap", "iswap", "ccx", "ccz", "cswap", "rxx"]
+    # cirq.X**t is rx(pi t) times e^{i pi t/2}: the phase goes to the circuit's global phase
+    model = circuit_from_cirq(cirq.Circuit(cirq.X(q0) ** 0.3))
+    assert [(i.name, i.params) for i in model] == [("rx", (0.3 * math.pi,))]
+    assert model.global_phase == pytest.approx(0.15 * math.pi)
+
+
+def test_single_op_gates_export_to_one_cirq_gate() -> None:
+    rng = random.Random(4)
+    for name, spec in STANDARD_GATES.items():
+        c = Circuit(spec.num_qubits)
+        c.append(Gate(name, tuple(_r(rng) for _ in spec.param_names)), list(range(spec.num_qubits)))
+        ops = [op for op in circuit_to_cirq(c).all_operations() if cirq.num_qubits(op)]
+        assert (len(ops) == 1) == (name in SINGLE_OP_GATES), name
+
+
+def test_qubit_identities_round_trip() -> None:
+    qubits = [cirq.NamedQubit("b"), cirq.GridQubit(1, 2), cirq.LineQubit(3), cirq.NamedQubit("a10"),
+              cirq.NamedQubit("a2"), cirq.GridQubit(0, 5), cirq.LineQubit(-1)]
+    c = cirq.Circuit(cirq.H.on_each(*qubits), cirq.CNOT(qubits[0], qubits[1]), cirq.measure(*qubits, key="all"))
+    model = circuit_from_cirq(c)
+    order = sorted(qubits)  # the model's qubit order is Cirq's sorted order
+    assert model.metadata["qubits"][:3] == [{"type": "GridQubit", "row": 0, "col": 5},
+                                            {"type": "GridQubit", "row": 1, "col": 2},
+                                            {"type": "LineQubit", "x": -1}]
+    assert [model.metadata["qubits"][i] for i in (4, 5)] == [{"type": "NamedQubit", "name": "a2"},
+                                                             {"type": "NamedQubit", "name": "a10"}]
+    cx = next(i for i in model if i.name == "cx")
+    assert cx.qubits == (order.index(qubits[0]), order.index(qubits[1]))
+    # plain JSON: the wire format carries it, and the export rebuilds exactly those qubits
+    again = wire.loads(wire.dumps(model))
+    back = circuit_to_cirq(again)
+    assert sorted(back.all_qubits()) == order
+    assert back == c  # the same operations on the same qubits, in the same moments
+
+
+def test_a_circuit_without_qubit_metadata_exports_to_line_qubits() -> None:
+    c = Circuit(3).h(0).cx(0, 2)  # qubit 1 idle: kept by an identity
+    back = circuit_to_cirq(c)
+    assert sorted(back.all_qubits()) == cirq.LineQubit.range(3)
+    assert np.allclose(native_unitary(back), circuit_unitary(c), atol=ATOL)
+    c.metadata["qubits"] = [{"type": "LineQubit", "x": 0}]  # not one entry per qubit: ignored
+    assert sorted(circuit_to_cirq(c).all_qubits()) == cirq.LineQubit.range(3)
+
+
+def test_measurement_keys_become_registers_in_order_of_first_appearance() -> None:
+    a, b, c, d = Q
+    circuit = cirq.Circuit.from_moments([cirq.X(b), cirq.X(d)], cirq.measure(d, b, key="early"),
+                                        cirq.measure(c, a, key="late"))
+    model = circuit_from_cirq(circuit)
+    assert [(r.name, r.bits) for r in model.cregs] == [("early", (0, 1)), ("late", (2, 3))]
+    # the key's first measured qubit is its register's bit 0 (rightmost in a counts bitstring)
+    assert [(i.qubits, i.clbits) for i in model if i.name == "measure"] == [((3,), (0,)), ((1,), (1,)),
+                                                                            ((2,), (2,)), ((0,), (3,))]
+    result = cirq.Simulator(seed=1).run(circuit, repetitions=3)
+    early = result.measurements["early"][0]  # Cirq: d, b
+    late = result.measurements["late"][0]  # Cirq: c, a
+    bits = [*early, *late]
+    assert measurement_probabilities(model) == {"".join(str(b) for b in reversed(bits)): 1.0}
+
+
+def test_measurement_keys_round_trip() -> None:
+    a, b, c, _ = Q
+    circuit = cirq.Circuit(cirq.H(a), cirq.measure(a, c, key="pair"), cirq.measure(b, key="single"),
+                           cirq.measure(c, key=cirq.MeasurementKey("x", path=("p",))))
+    back = circuit_to_cirq(circuit_from_cirq(circuit))
+    keys = {str(op.gate.mkey): op.qubits for op in back.all_operations() if cirq.is_measurement(op)}
+    assert keys == {"pair": (a, c), "single": (b,), "p:x": (c,)}
+
+
+def test_bits_measured_one_at_a_time_read_back_as_one_register() -> None:
+    c = Circuit.with_registers({"q": 3}, {"m": 3, "f": 1})
+    c.x(0)
+    c.measure([0, 1, 2], [2, 0, 1])  # out of register order: one key per bit, m[i]
+    c.measure(1, 3)  # a whole register at once: key f
+    back = circuit_to_cirq(c)
+    keys = [str(op.gate.mkey) for op in back.all_operations() if cirq.is_measurement(op)]
+    assert keys == ["m[2]", "m[0]", "m[1]", "f"]
+    again = circuit_from_cirq(back)
+    assert [(r.name, r.bits) for r in again.cregs] == [("m", (0, 1, 2)), ("f", (3,))]
+    assert [(i.qubits, i.clbits) for i in again if i.name == "measure"] == [((0,), (2,)), ((1,), (0,)),
+                                                                            ((2,), (1,)), ((1,), (3,))]
+    assert measurement_probabilities(again) == measurement_probabilities(c) == {"0100": 1.0}
+
+
+def test_invert_mask_is_exact() -> None:
+    a, b, _, _ = Q
+    # not used again: the X restoring the qubit is left out
+    c = cirq.Circuit(cirq.X(a), cirq.measure(a, b, key="m", invert_mask=(True, False)))
+    model = circuit_from_cirq(c)
+    assert [i.name for i in model] == ["x", "x", "measure", "measure"]
+    record = cirq.Simulator().run(c).measurements["m"][0]  # Cirq: a inverted reads 0, b reads 0
+    assert measurement_probabilities(model) == {f"{record[1]}{record[0]}": 1.0} == {"00": 1.0}
+    # used again: measure, restore, and the later measurement sees the undisturbed qubit
+    c = cirq.Circuit(cirq.X(a), cirq.measure(a, key="m", invert_mask=(True,)), cirq.CNOT(a, b),
+                     cirq.measure(a, b, key="n"))
+    model = circuit_from_cirq(c)
+    assert [i.name for i in model][:4] == ["x", "x", "measure", "x"]
+    result = cirq.Simulator().run(c)
+    expected = "".join(str(v) for v in reversed([*result.measurements["m"][0], *result.measurements["n"][0]]))
+    assert expected == "110"
+    from qhpc.interfaces import CancelToken
+    from qhpc_cirq.backends import CirqBackend
+
+    aer = pytest.importorskip("qhpc_qiskit.backends").AerBackend("statevector")  # an independent simulator
+    assert aer.run(model, shots=20, seed=1, memory=False, options={}, cancel=CancelToken()).counts == {expected: 20}
+    cirq_run = CirqBackend("simulator").run(model, shots=20, seed=1, memory=False, options={}, cancel=CancelToken())
+    assert cirq_run.counts == {expected: 20}
+
+
+def test_confusion_maps_and_repeated_keys_are_refused_by_name() -> None:
+    a = Q[0]
+    noisy = cirq.measure(a, key="m", confusion_map={(0,): np.array([[0.9, 0.1], [0.2, 0.8]])})
+    with pytest.raises(TranslationError, match=r"moment 1 .*confusion map"):
+        circuit_from_cirq(cirq.Circuit(cirq.H(a), noisy))
+    with pytest.raises(TranslationError, match=r"moment 2 .*key 'm' is measured more than once"):
+        circuit_from_cirq(cirq.Circuit(cirq.measure(a, key="m"), cirq.X(a), cirq.measure(a, key="m")))
+
+
+def test_controlled_gates_with_control_values() -> None:
+    q0, q1, q2, q3 = Q
+    cases = [
+        cirq.ControlledGate(cirq.H, control_values=[0]).on(q2, q0),
+        cirq.ControlledGate(cirq.rx(0.7), num_controls=2, control_values=[0, 1]).on(q0, q3, q1),
+        cirq.ControlledGate(cirq.X, num_controls=2, control_values=cirq.SumOfProducts([(0, 1), (1, 0)])).on(q0, q1, q2),
+        cirq.ControlledGate(cirq.Y ** 0.3, num_controls=2, control_values=[(0, 1), 0]).on(q3, q0, q2),
+        cirq.ControlledGate(cirq.MatrixGate(cirq.testing.random_unitary(4, random_state=5))).on(q1, q3, q0),
+        cirq.ControlledGate(cirq.PhasedFSimGate(0.1, 0.2, 0.3, 0.4, 0.5)).on(q0, q2, q1),
+        cirq.ControlledGate(cirq.SWAP ** 0.4, num_controls=1).on(q3, q1, q2),
+        cirq.ControlledGate(cirq.ZPowGate(exponent=0.3, global_shift=0.2), num_controls=3,
+                            control_values=[1, 0, 1]).on(q0, q1, q2, q3),
+        cirq.X(q3).controlled_by(q0, q1, q2, control_values=[0, 1, 0]),
+        cirq.CircuitOperation(cirq.FrozenCircuit(cirq.H(q0), cirq.CZ(q0, q1) ** 0.3,
+                                                 cirq.GlobalPhaseGate(1j).on())).controlled_by(q2),
+        cirq.ControlledGate(cirq.MatrixGate(cirq.testing.random_unitary(2, random_state=6)), num_controls=3,
+                            control_values=cirq.SumOfProducts([(1, 1, 0), (0, 0, 1)])).on(q0, q1, q2, q3),
+    ]
+    for op in cases:
+        c = cirq.Circuit(cirq.IdentityGate(4).on(*Q), op)
+        model = circuit_from_cirq(c)
+        assert same(model, c) <= ATOL, op
+        assert np.max(np.abs(native_unitary(circuit_to_cirq(model)) - native_unitary(c))) <= ATOL
+    # a singly controlled symbolic gate is kept symbolic; two controls on one are refused
+    t = sympy.Symbol("t")
+    c = cirq.Circuit(cirq.ControlledGate(cirq.HPowGate(exponent=t), control_values=[0]).on(q0, q1))
+    model = circuit_from_cirq(c)
+    assert np.allclose(circuit_unitary(model.bind({"t": 0.37})), native_unitary(cirq.resolve_parameters(c, {"t": 0.37})),
+                       atol=ATOL)
+    with pytest.raises(TranslationError, match=r"moment 0 .*symbolic gate under 2 controls"):
+        circuit_from_cirq(cirq.Circuit(cirq.ControlledGate(cirq.rx(t), num_controls=2).on(q0, q1, q2)))
+
+
+def test_circuit_operations_are_flattened_exactly() -> None:
+    a, b, c, d = Q
+    t = sympy.Symbol("t")
+    inner = cirq.FrozenCircuit(cirq.H(a), cirq.CZ(a, b) ** t, cirq.rx(2 * t).on(b), cirq.GlobalPhaseGate(1j).on())
+    nested = cirq.FrozenCircuit(cirq.CircuitOperation(inner, repetitions=2), cirq.CNOT(a, b))
+    op = cirq.CircuitOperation(nested, qubit_map={a: c, b: d}, param_resolver={"t": 0.3}, repetitions=3)
+    inverse = cirq.CircuitOperation(inner, repetitions=-2, param_resolver={"t": 0.6})
+    circuit = cirq.Circuit(op, inverse, cirq.ry(t).on(a))
+    model = circuit_from_cirq(circuit)
+    assert [p.name for p in model.parameters] == ["t"]
+    expected = native_unitary(cirq.resolve_parameters(cirq.unroll_circuit_op(circuit, deep=True), {"t": -0.8}))
+    assert np.allclose(circuit_unitary(model.bind({"t": -0.8})), expected, atol=ATOL)
+    assert np.allclose(native_unitary(cirq.resolve_parameters(circuit, {"t": -0.8})), expected, atol=ATOL)
+    # measurement keys: mapped, and one per repetition with repetition ids
+    m = cirq.FrozenCircuit(cirq.X(a), cirq.measure(a, key="m"))
+    ops = cirq.CircuitOperation(m, repetitions=2, use_repetition_ids=True, measurement_key_map={"m": "k"})
+    model = circuit_from_cirq(cirq.Circuit(ops))
+    assert [(r.name, r.bits) for r in model.cregs] == [("0:k", (0,)), ("1:k", (1,))]
+    result = cirq.Simulator().run(cirq.Circuit(ops))
+    bits = [int(result.measurements[k][0][0]) for k in ("0:k", "1:k")]
+    assert bits == [1, 0]
+    assert model.instructions[1].clbits == (0,) and model.instructions[3].clbits == (1,)
+    # without repetition ids the key repeats: refused
+    with pytest.raises(TranslationError, match="measured more than once"):
+        circuit_from_cirq(cirq.Circuit(cirq.CircuitOperation(m, repetitions=2)))
+    # Cirq 1.7 drops a BitMaskKeyCondition's mask and target when it flattens a CircuitOperation:
+    # refused, not misread
+    masked = cirq.FrozenCircuit(cirq.measure(a, b, key="m"), cirq.X(c).with_classical_controls(
+        cirq.BitMaskKeyCondition("m", target_value=1, equal_target=True)))
+    assert "== 1" not in str(cirq.CircuitOperation(masked).mapped_circuit())  # the defect this guards against
+    for op in (cirq.CircuitOperation(masked), cirq.CircuitOperation(masked, measurement_key_map={"m": "k"})):
+        with pytest.raises(TranslationError, match=r"moment 0 .*BitMaskKeyCondition"):
+            circuit_from_cirq(cirq.Circuit(op))
+    keyed = cirq.FrozenCircuit(cirq.measure(a, key="m"), cirq.X(c).with_classical_controls("m"))
+    model = circuit_from_cirq(cirq.Circuit(cirq.CircuitOperation(keyed, measurement_key_map={"m": "k"})))
+    assert _cond(model) == [("x", (1,), Condition((0,), 1, "k"))]  # qubits a, c
+    loop = cirq.CircuitOperation(m, repeat_until=cirq.KeyCondition(cirq.MeasurementKey("m")), use_repetition_ids=False)
+    with pytest.raises(TranslationError, match=r"moment 0 .*repeated until"):
+        circuit_from_cirq(cirq.Circuit(loop))
+
+
+def _cond(model: Circuit) -> list[tuple[str, tuple[int, ...], Condition | None]]:
+    return [(i.name, i.qubits, i.condition) for i in model if i.condition is not None]
+
+
+def _cond_bits(model: Circuit) -> list[tuple[str, tuple[int, ...], tuple[int, ...], int]]:
+    return [(i.name, i.qubits, i.condition.clbits, i.condition.value) for i in model if i.condition is not None]
+
+
+def test_classical_conditions_read_into_model_conditions() -> None:
+    a, b, c, d = Q
+    key = cirq.MeasurementKey
+    circuit = cirq.Circuit(
+        cirq.measure(a, key="one"), cirq.measure(b, c, key="two"),
+        cirq.X(d).with_classical_controls("one"),
+        cirq.Y(d).with_classical_controls(cirq.BitMaskKeyCondition("two", target_value=2, equal_target=True)),
+        cirq.Z(d).with_classical_controls(sympy.Eq(sympy.Symbol("two"), 1)),
+        cirq.H(d).with_classical_controls(cirq.BitMaskKeyCondition("two", bitmask=1, target_value=1)),
+        cirq.S(d).with_classical_controls(key("one"), cirq.BitMaskKeyCondition("two", bitmask=2, target_value=0,
+                                                                              equal_target=True)),
+        cirq.T(d).with_classical_controls(cirq.BitMaskKeyCondition("two", target_value=5, equal_target=True)),
+    )
+    model = circuit_from_cirq(circuit)
+    # two = (b, c) -> clbits (1, 2); Cirq's value has b as its most significant bit
+    assert _cond(model) == [
+        ("x", (3,), Condition((0,), 1, "one")),
+        ("y", (3,), Condition((1, 2), 1, "two")),  # 2 = b:1 c:0
+        ("z", (3,), Condition((1, 2), 2, "two")),  # 1 = b:0 c:1
+        ("h", (3,), Condition((2,), 0)),  # (two & 1) != 1: c == 0
+        ("s", (3,), Condition((0, 1), 1)),  # one and b == 0
+    ]  # two == 5 can never hold: T is dropped
+    with pytest.raises(TranslationError, match=r"moment 1 .*key != 0 over 2 bits"):
+        circuit_from_cirq(cirq.Circuit(cirq.measure(a, b, key="m"), cirq.X(c).with_classical_controls("m")))
+    with pytest.raises(TranslationError, match=r"!= over several bits"):
+        circuit_from_cirq(cirq.Circuit(cirq.measure(a, b, key="m"), cirq.X(c).with_classical_controls(
+            cirq.BitMaskKeyCondition("m", target_value=1))))
+    with pytest.raises(TranslationError, match=r"no earlier measurement writes"):
+        circuit_from_cirq(cirq.Circuit(cirq.X(c).with_classical_controls("never")))
+
+
+def test_conditions_exported_and_read_back() -> None:
+    c = Circuit.with_registers({"q": 3}, {"m": 2, "f": 1})
+    c.h(0).h(1).measure([0, 1], [0, 1]).measure(2, 2)
+    c.append("x", [2], condition=Condition((0, 1), 2, "m"))
+    c.append("z", [0], condition=Condition((2,), 0))
+    c.append("y", [1], condition=Condition((0, 2), 3))
+    back = circuit_from_cirq(circuit_to_cirq(c))
+    assert _cond_bits(back) == _cond_bits(c)
+    # a bit no measurement has written yet reads 0: folded into the condition (or the gate dropped)
+    d = Circuit(2, 2).h(0).measure(0, 0)
+    d.append("x", [1], condition=Condition((0, 1), 1))
+    d.append("y", [1], condition=Condition((1,), 1))
+    assert _cond(circuit_from_cirq(circuit_to_cirq(d))) == [("x", (1,), Condition((0,), 1, "c"))]
+    e = Circuit(1, 1).measure(0, 0)
+    e.append("measure", [0], [0], condition=Condition((0,), 1))
+    with pytest.raises(TranslationError, match="conditioned measurement"):
+        circuit_to_cirq(e)
+
+
+def test_what_the_model_cannot_hold_is_refused_by_name() -> None:
+    a, b = Q[:2]
+    t = sympy.Symbol("t")
+    with pytest.raises(TranslationError, match=r"moment 1 \(cirq.depolarize.*not unitary"):
+        circuit_from_cirq(cirq.Circuit(cirq.H(a), cirq.depolarize(0.1).on(a)))
+    with pytest.raises(TranslationError, match=r"moment 0 \(cirq.PhaseGradientGate.*symbolic gate with no exact form"):
+        circuit_from_cirq(cirq.Circuit(cirq.PhaseGradientGate(num_qubits=2, exponent=t).on(a, b)))
+    with pytest.raises(TranslationError, match=r"moment 0 .*7 qubits"):
+        circuit_from_cirq(cirq.Circuit(cirq.qft(*cirq.LineQubit.range(7))))
+    with pytest.raises(TranslationError, match=r"LineQid"):
+        circuit_from_cirq(cirq.Circuit(cirq.IdentityGate(qid_shape=(3,)).on(cirq.LineQid(0, 3))))
+    with pytest.raises(TranslationError, match=r"PauliMeasurementGate.*kind of measurement"):
+        circuit_from_cirq(cirq.Circuit(cirq.PauliMeasurementGate([cirq.X], key="p").on(a)))
+
+
+def test_barriers_are_dropped_and_global_phase_kept() -> None:
+    theta = Parameter("theta")
+    c = Circuit(2, global_phase=0.4).h(0).barrier().cx(0, 1)
+    back = circuit_to_cirq(c)
+    assert np.allclose(native_unitary(back), circuit_unitary(c), atol=ATOL)
+    assert not any(i.name == "barrier" for i in circuit_from_cirq(back))
+    s = Circuit(1, global_phase=theta * 2).rx(theta, 0)
+    again = circuit_from_cirq(circuit_to_cirq(s))
+    assert np.allclose(circuit_unitary(again.bind({"theta": 0.3})), circuit_unitary(s.bind({"theta": 0.3})), atol=ATOL)
+
+
+def test_unitary_gates_mind_endianness() -> None:
+    m = cirq.testing.random_unitary(8, random_state=2)
+    c = Circuit(3).unitary(m, [2, 0, 1])
+    back = circuit_to_cirq(c)
+    assert np.allclose(native_unitary(back), circuit_unitary(c), atol=ATOL)
+    again = circuit_from_cirq(back)
+    assert isinstance(again.instructions[0].operation, UnitaryGate)
+    assert np.allclose(circuit_unitary(again), circuit_unitary(c), atol=ATOL)
+
+
+def test_moments_are_cirq_earliest() -> None:
+    rng = random.Random(8)
+    for seed in range(5):
+        model = random_circuit(5, 60, seed=seed, gates=["h", "cx", "rz", "ccx", "swap", "t"])
+        ops = list(circuit_to_cirq(model).all_operations())
+        rng.shuffle(ops)
+        assert _build(ops) == cirq.Circuit(ops)

@@ -1,0 +1,357 @@
+"""A myQLM QPU that runs myQLM jobs on any qhpc backend: ``QhpcQPU(backend="auto")``.
+
+``qpu.submit(circ.to_job(...))`` works as with myQLM's own QPUs; the circuit is translated to the
+qhpc model (:mod:`qhpc_myqlm.translate`) and run through a :class:`qhpc.Integrator` (validated,
+compiled for the backend, scheduled), and the readout comes back as a myQLM ``Result``:
+
+* **sampling jobs** (``nbshots > 0``): the qubits of ``job.qubits`` (all by default) are measured
+  at the end into fresh bits; each sample's ``state`` is big-endian over ``job.qubits`` (the
+  first listed qubit is the most significant bit), as PyLinalg reports it. With
+  ``job.aggregate_data`` (the default) one sample per distinct state with ``probability`` =
+  frequency, ``err`` = sqrt(p (1 - p) / (nbshots - 1)) and ``meta_data["nbshots"]``, as myQLM's
+  ``aggregate_data`` writes them; otherwise one sample per shot, in shot order. Intermediate
+  measurements are not reported per sample.
+* **nbshots == 0**: exact probabilities, from a backend that can compute them (the myQLM
+  backends here: they offer ``probabilities(circuit)``); a shot-based backend is refused with a
+  ``QPUException`` saying so. Amplitudes are not reported (qhpc backends hand back readouts).
+* **observable jobs** (``ProcessingType.OBSERVABLE``, Pauli terms): the terms are grouped
+  qubit-wise commuting (greedily, largest coefficient first); each group is measured in its
+  rotated basis (``H`` for X, ``S^dag H`` for Y) with ``nbshots`` shots and ``value`` is the
+  constant plus the sum of the terms' sample means, ``error`` the standard error of that
+  estimate (the groups are independent; terms within a group share their shots, so their
+  covariance is included). With ``nbshots == 0`` the value is exact (as above) and ``error`` is
+  ``None``, as PyLinalg leaves it.
+
+``get_specs()`` reports the backend's qubit count (for ``"auto"``: the largest among the gate
+emulators ``auto`` chooses from). Options are those of :meth:`qhpc.Integrator.submit`:
+``seed`` (a fixed seed makes every job reproducible; observable groups get seeds derived from it),
+``compiler``, ``options`` (backend options), ``optimize`` and ``time_limit``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from qat.comm.exceptions.ttypes import ErrorType, QPUException
+from qat.comm.shared.ttypes import ProcessingType
+from qat.core import HardwareSpecs, Result
+from qat.core.wrappers.result import Sample
+from qat.qpus import QPUHandler
+from qhpc.errors import QhpcError, UnknownNameError
+from qhpc_interop import Circuit, InteropError
+
+from .translate import circuit_from_myqlm
+
+_OPTIONS = frozenset({"seed", "compiler", "options", "optimize", "time_limit"})
+_MODULE = "qhpc_myqlm.qpu"
+
+
+def _fail(message: str, code: int = ErrorType.INVALID_ARGS) -> QPUException:
+    return QPUException(code=code, modulename=_MODULE, message=message)
+
+
+def qubitwise_groups(terms: Sequence[tuple[str, Sequence[int], float]]) -> list[list[int]]:
+    """Indices of ``terms`` (Pauli string, qubits, coefficient) in qubit-wise commuting groups.
+
+    Greedy: terms in order of decreasing |coefficient|, each into the first group it commutes with
+    qubit by qubit (on every shared qubit, the same Pauli); identity factors are ignored.
+    """
+    groups: list[tuple[dict[int, str], list[int]]] = []
+    order = sorted(range(len(terms)), key=lambda k: -abs(terms[k][2]))
+    for k in order:
+        paulis = {q: p for p, q in zip(terms[k][0], terms[k][1]) if p != "I"}
+        for basis, members in groups:
+            if all(basis.get(q, p) == p for q, p in paulis.items()):
+                basis.update(paulis)
+                members.append(k)
+                break
+        else:
+            groups.append((dict(paulis), [k]))
+    return [members for _, members in groups]
+
+
+class QhpcQPU(QPUHandler):
+    """A myQLM QPU on a qhpc backend (see the module docstring)."""
+
+    def __init__(self, backend: str = "auto", integrator: Any = None, **options: Any) -> None:
+        super().__init__()
+        unknown = set(options) - _OPTIONS
+        if unknown:
+            raise TypeError(f"QhpcQPU got unknown option(s) {', '.join(sorted(unknown))}; "
+                            f"it takes {', '.join(sorted(_OPTIONS))}")
+        self.backend = backend
+        self.options = dict(options)
+        self._integrator = integrator
+        self._owns_integrator = integrator is None
+        self._lock = threading.Lock()
+
+    # -- plumbing ------------------------------------------------------------------------
+    @property
+    def integrator(self) -> Any:
+        with self._lock:
+            if self._integrator is None:
+                from qhpc import Integrator
+
+                self._integrator = Integrator()
+            return self._integrator
+
+    def close(self) -> None:
+        """Close the integrator this QPU created (one passed in stays open)."""
+        with self._lock:
+            if self._owns_integrator and self._integrator is not None:
+                self._integrator.close()
+                self._integrator = None
+
+    def _run(self, circuit: Circuit, shots: int, seed: int | None, memory: bool) -> Any:
+        kwargs = {k: v for k, v in self.options.items() if k != "seed"}
+        try:
+            return self.integrator.run(circuit, backend=self.backend, shots=shots, seed=seed, memory=memory, **kwargs)
+        except (QhpcError, InteropError) as exc:
+            raise _fail(f"qhpc could not run the job on {self.backend}: {exc}", ErrorType.NOT_SIMULATABLE) from None
+
+    def _exact_backend(self, circuit: Circuit) -> Any:
+        """The backend for an exact (``nbshots=0``) job, and ``circuit`` compiled for it."""
+        integrator = self.integrator
+        if self.backend != "auto":
+            try:
+                candidates = [integrator.backend(self.backend)]
+            except UnknownNameError as exc:
+                raise _fail(str(exc)) from None
+        else:
+            candidates = sorted((b for b in integrator.backends.values() if hasattr(b, "probabilities")),
+                                key=lambda b: b.estimate_seconds(circuit, 1))
+        reasons = []
+        for backend in candidates:
+            if not hasattr(backend, "probabilities"):
+                reasons.append(f"{backend.name} is shot-based (it cannot report exact probabilities)")
+                continue
+            why = integrator.fit_report(backend, circuit)
+            if why:
+                reasons.append(f"{backend.name}: {'; '.join(why)}")
+                continue
+            compiled, _ = integrator.compile(circuit, backend, compiler=self.options.get("compiler"))
+            return backend, compiled
+        detail = "; ".join(reasons) or "no installed backend computes exact probabilities"
+        raise _fail(f"nbshots=0 asks for exact probabilities, which no backend here can give ({detail}); "
+                    "ask for nbshots > 0, or use backend='myqlm.pylinalg'")
+
+    def _probabilities(self, circuit: Circuit) -> dict[str, float]:
+        backend, compiled = self._exact_backend(circuit)
+        try:
+            return dict(backend.probabilities(compiled))
+        except (QhpcError, InteropError) as exc:
+            raise _fail(f"{backend.name}: {exc}") from None
+
+    def _seeds(self, count: int) -> list[int | None]:
+        seed = self.options.get("seed")
+        if seed is None:
+            return [None] * count
+        if count == 1:
+            return [int(seed)]
+        return [int(s & 0x7FFFFFFF) for s in np.random.SeedSequence(int(seed)).generate_state(count)]
+
+    # -- myQLM interface -----------------------------------------------------------------
+    def get_specs(self) -> Any:
+        integrator = self.integrator
+
+        def capabilities(backend: Any) -> Any:
+            # the integrator's read has a time limit (a QPU behind a network); older cores lack it
+            read = getattr(integrator, "capabilities", None)
+            return read(backend) if callable(read) else backend.capabilities
+
+        if self.backend == "auto":
+            gate = []
+            for b in integrator.backends.values():
+                if getattr(b, "kind", "emulator") != "emulator":
+                    continue  # auto never chooses a QPU: do not reach for its capabilities
+                try:
+                    caps = capabilities(b)
+                except Exception:  # an unavailable emulator is not one auto can choose
+                    continue
+                if caps.paradigm == "gate" and caps.kind == "emulator":
+                    gate.append((b, caps))
+            nbqbits = max((caps.num_qubits for _, caps in gate), default=0)
+            description = f"qhpc auto: the fastest fitting emulator of {', '.join(sorted(b.name for b, _ in gate))}"
+        else:
+            try:
+                backend = integrator.backend(self.backend)
+                nbqbits = capabilities(backend).num_qubits
+            except (QhpcError, InteropError) as exc:
+                raise _fail(str(exc)) from None
+            description = f"qhpc backend {backend.name}: {backend.description}"
+        return HardwareSpecs(nbqbits=nbqbits, description=description)
+
+    def submit_job(self, job: Any) -> Any:
+        from qat.core.wrappers import Circuit as WrappedCircuit
+
+        circ = job.circuit
+        if circ is None:
+            raise _fail("the job has no circuit (qhpc runs gate circuits, not schedules)")
+        if not isinstance(circ, WrappedCircuit):
+            circ = WrappedCircuit(circ)
+        free = circ.get_variables() if circ.var_dic else []
+        if free:
+            raise _fail(f"the circuit has unbound variable(s) {', '.join(sorted(free))}; bind them first "
+                        "(circ.bind_variables({...}) or circ(name=value))")
+        if getattr(job, "psi_0", None) is not None:
+            raise _fail("an initial state (job.psi_0) cannot be passed to a qhpc backend")
+        try:
+            model = circuit_from_myqlm(circ)
+        except (QhpcError, InteropError) as exc:
+            raise _fail(f"qhpc cannot read this circuit: {exc}", ErrorType.ILLEGAL_GATES) from None
+        if job.nbshots is None or job.nbshots < 0:
+            raise _fail(f"invalid number of shots {job.nbshots}")
+        if job.type == ProcessingType.OBSERVABLE:
+            return self._observable(job, model)
+        if job.type == ProcessingType.SAMPLE:
+            return self._sample(job, model)
+        raise _fail(f"unsupported job type {job.type}")
+
+    # -- sampling ------------------------------------------------------------------------
+    @staticmethod
+    def _measured(model: Circuit, qubits: Sequence[int], rotations: Mapping[int, str] | None = None) -> Circuit:
+        """``model`` with ``qubits`` measured at the end into fresh clbits (after basis rotations)."""
+        circuit = model.copy()
+        for q, pauli in (rotations or {}).items():
+            if pauli == "X":
+                circuit.h(q)
+            elif pauli == "Y":
+                circuit.sdg(q)
+                circuit.h(q)
+        base = circuit.num_clbits
+        circuit.num_clbits += len(qubits)
+        for k, q in enumerate(qubits):
+            circuit.measure(int(q), base + k)
+        return circuit
+
+    @staticmethod
+    def _state_of(key: str, base: int, count: int) -> int:
+        """The big-endian state over the measured qubits of a readout key (highest clbit first)."""
+        width = len(key)
+        state = 0
+        for k in range(count):
+            state = (state << 1) | (key[width - 1 - (base + k)] == "1")
+        return state
+
+    def _sample(self, job: Any, model: Circuit) -> Any:
+        qubits = list(job.qubits) if job.qubits is not None else list(range(model.num_qubits))
+        bad = [q for q in qubits if not 0 <= q < model.num_qubits]
+        if bad:
+            raise _fail(f"job.qubits {bad} are not qubits of the {model.num_qubits}-qubit circuit")
+        measured = self._measured(model, qubits)
+        base, m = model.num_clbits, len(qubits)
+        result = Result()
+        result.meta_data = {"backend": self.backend}
+        result.raw_data = []
+        if job.nbshots == 0:
+            probabilities: dict[int, float] = {}
+            for key, p in self._probabilities(measured).items():
+                state = self._state_of(key, base, m)
+                probabilities[state] = probabilities.get(state, 0.0) + p
+            threshold = (job.amp_threshold or 0.0) ** 2
+            for state in sorted(probabilities):
+                if probabilities[state] > threshold:
+                    result.raw_data.append(Sample(state=state, probability=probabilities[state]))
+            return result
+        (seed,) = self._seeds(1)
+        run = self._run(measured, job.nbshots, seed, memory=not job.aggregate_data)
+        result.meta_data["backend"] = run.backend
+        if run.seed is not None:
+            result.meta_data["seed"] = str(run.seed)
+        if not job.aggregate_data:
+            for key in run.memory:
+                result.raw_data.append(Sample(state=self._state_of(key, base, m), intermediate_measurements=[]))
+            return result
+        counts: dict[int, int] = {}
+        for key, count in run.counts.items():
+            state = self._state_of(key, base, m)
+            counts[state] = counts.get(state, 0) + count
+        n = job.nbshots
+        for state, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+            p = count / n
+            err = math.sqrt(p * (1 - p) / (n - 1)) if n > 1 else None
+            result.raw_data.append(Sample(state=state, probability=p, err=err))
+        result.meta_data["nbshots"] = str(n)
+        return result
+
+    # -- observables ---------------------------------------------------------------------
+    def _observable(self, job: Any, model: Circuit) -> Any:
+        observable = job.observable
+        if observable is None:
+            raise _fail("an OBSERVABLE job without an observable")
+        if getattr(observable, "_ising", None) is not None:
+            raise _fail("the observable is given as an Ising model; qhpc measures Pauli terms")
+        terms: list[tuple[str, list[int], float]] = []
+        for term in observable.terms:
+            op, qubits = str(term.op), [int(q) for q in term.qbits]
+            if set(op) - set("XYZI") or len(op) != len(qubits):
+                raise _fail(f"term {op}{qubits}: qhpc measures Pauli terms (X, Y, Z, I) only")
+            if any(not 0 <= q < model.num_qubits for q in qubits):
+                raise _fail(f"term {op}{qubits} acts outside the {model.num_qubits}-qubit circuit")
+            coeff = complex(term.coeff)
+            if abs(coeff.imag) > 1e-12:
+                raise _fail(f"term {op}{qubits} has a complex coefficient {coeff}; the observable is not Hermitian")
+            terms.append((op, qubits, coeff.real))
+        constant = complex(observable.constant_coeff or 0.0)
+        value, variance = constant.real, 0.0
+        groups = qubitwise_groups(terms)
+        seeds = self._seeds(len(groups))
+        pending = []
+        for g, members in enumerate(groups):
+            basis: dict[int, str] = {}
+            for k in members:
+                basis.update({q: p for p, q in zip(terms[k][0], terms[k][1]) if p != "I"})
+            qubits = sorted(basis)
+            circuit = self._measured(model, qubits, basis)
+            # parity masks over the measured qubits' clbits, per term of the group
+            position = {q: model.num_clbits + i for i, q in enumerate(qubits)}
+            masks = [(terms[k][2], [position[q] for p, q in zip(terms[k][0], terms[k][1]) if p != "I"])
+                     for k in members]
+            if not qubits:  # identity terms only
+                value += sum(c for c, _ in masks)
+                continue
+            if job.nbshots == 0:
+                probabilities = self._probabilities(circuit)
+                value += sum(p * _group_value(key, masks) for key, p in probabilities.items())
+            else:
+                kwargs = {k: v for k, v in self.options.items() if k != "seed"}
+                try:
+                    pending.append((self.integrator.submit(circuit, backend=self.backend, shots=job.nbshots,
+                                                           seed=seeds[g], **kwargs), masks))
+                except (QhpcError, InteropError) as exc:
+                    raise _fail(f"qhpc could not run the job on {self.backend}: {exc}",
+                                ErrorType.NOT_SIMULATABLE) from None
+        backends = set()
+        for submitted, masks in pending:
+            try:
+                run = submitted.result()
+            except (QhpcError, InteropError) as exc:
+                raise _fail(f"qhpc job failed on {self.backend}: {exc}", ErrorType.NOT_SIMULATABLE) from None
+            backends.add(run.backend)
+            n = sum(run.counts.values())
+            values = {key: _group_value(key, masks) for key in run.counts}
+            mean = sum(run.counts[k] * v for k, v in values.items()) / n
+            value += mean
+            if n > 1:
+                sample_variance = sum(run.counts[k] * (v - mean) ** 2 for k, v in values.items()) / (n - 1)
+                variance += sample_variance / n
+        result = Result()
+        result.value = value
+        result.error = math.sqrt(variance) if job.nbshots else None
+        result.meta_data = {"backend": ",".join(sorted(backends)) or self.backend, "groups": str(len(groups)),
+                            "nbshots": str(job.nbshots)}
+        return result
+
+
+def _group_value(key: str, masks: list[tuple[float, list[int]]]) -> float:
+    """The sum over a group's terms of coefficient times the parity of its clbits in readout ``key``."""
+    width = len(key)
+    total = 0.0
+    for coeff, clbits in masks:
+        ones = sum(key[width - 1 - c] == "1" for c in clbits)
+        total += -coeff if ones & 1 else coeff
+    return total

@@ -1,0 +1,135 @@
+"""The plugin as qhpc finds and uses it: discovery, the Integrator on myQLM programs, conversion, files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from qat.lang.AQASM import CNOT, RY, H, Program, X
+from qhpc import Integrator
+from qhpc.errors import ProgramError
+from qhpc.testing import proportion_ok
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import Statevector
+
+
+@pytest.fixture(scope="module")
+def integrator():  # type: ignore[no-untyped-def]
+    with Integrator() as shared:
+        yield shared
+
+
+def test_the_plugin_is_found_through_its_entry_point(integrator) -> None:  # type: ignore[no-untyped-def]
+    assert "myqlm" in integrator.formats
+    assert {"myqlm.pylinalg", "myqlm.clinalg"} <= set(integrator.backends)
+    names = {t.name: t for t in integrator.translators}
+    assert names["myqlm-import"].source == "myqlm" and names["myqlm-export"].target == "myqlm"
+    assert {"global_phase", "parameters", "measurements", "conditionals"} <= names["myqlm-export"].preserves
+    assert "barriers" not in names["myqlm-export"].preserves and "registers" not in names["myqlm-export"].preserves
+    assert "global_phase" in names["myqlm-import"].preserves
+
+
+def test_importing_the_plugin_does_not_import_myqlm_and_capabilities_load_in_threads() -> None:
+    code = (
+        "import sys, threading\n"
+        "import qhpc_myqlm.plugin as p\n"
+        "backends = p.qhpc_backends()\n"
+        "assert 'qat' not in sys.modules, 'qat imported'\n"
+        "errors = []\n"
+        "def read(b):\n"
+        "    try:\n"
+        "        b.capabilities\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=read, args=(b,)) for b in backends]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "assert not errors, errors\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_myqlm_circuit_and_a_program_run_through_the_integrator(integrator) -> None:  # type: ignore[no-untyped-def]
+    prog = Program()
+    reg = prog.qalloc(3)
+    bits = prog.calloc(3)
+    prog.apply(H, reg[0])
+    prog.apply(CNOT, reg[0], reg[1])
+    prog.apply(X, reg[2])
+    prog.measure(reg, bits)
+    shots = 2000
+    for program in (prog, prog.to_circ()):
+        assert integrator.detect_format(program) == "myqlm"
+        for backend in ("auto", "myqlm.pylinalg", "myqlm.clinalg"):
+            result = integrator.run(program, backend=backend, shots=shots, seed=5)
+            # clbit 2 reads qubit 2 (always 1); clbits 0 and 1 agree: highest clbit first
+            assert set(result.counts) <= {"100", "111"}, (backend, result.counts)
+            assert proportion_ok(result.counts.get("111", 0), shots, 0.5)
+
+
+def test_a_parameterized_program_binds_at_submission(integrator) -> None:  # type: ignore[no-untyped-def]
+    prog = Program()
+    reg = prog.qalloc(1)
+    bits = prog.calloc(1)
+    theta = prog.new_var(float, "theta")
+    prog.apply(RY(2 * theta), reg[0])
+    prog.measure(reg[0], bits[0])
+    shots = 4000
+    result = integrator.run(prog, backend="myqlm.pylinalg", shots=shots, seed=2, parameters={"theta": 0.6})
+    assert proportion_ok(result.counts.get("1", 0), shots, np.sin(0.6) ** 2)
+
+
+def test_qiskit_circuits_convert_to_myqlm_exactly(integrator) -> None:  # type: ignore[no-untyped-def]
+    from qat.qpus import PyLinalg
+
+    qc = QuantumCircuit(3, global_phase=0.37)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.ry(0.4, 2)
+    qc.cp(0.9, 2, 0)
+    qc.sx(1)
+    qc.u(0.3, 1.2, -0.5, 2)
+    qc.ccx(0, 2, 1)
+    qc.rzz(0.7, 0, 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        native, route = integrator.convert(qc, "myqlm")
+    # at most the register name "q" (myQLM does not name registers) is reported lost, never the phase
+    assert all("register" in str(w.message) and "phase" not in str(w.message) for w in caught), caught
+    assert route.source == "qiskit" and route.target == "myqlm"
+    amplitudes = np.zeros(8, dtype=complex)
+    for sample in PyLinalg().submit(native.to_job(nbshots=0)):
+        index = int(format(sample.state.int, "03b")[::-1], 2)  # myQLM's index is big-endian
+        amplitudes[index] = complex(sample.amplitude)
+    assert np.allclose(amplitudes, Statevector(qc).data, atol=1e-10)  # global phase included
+
+
+def test_circ_files_round_trip_and_junk_is_refused(integrator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fmt = integrator.formats["myqlm"]
+    prog = Program()
+    reg = prog.qalloc(2)
+    theta = prog.new_var(float, "theta")
+    prog.apply(H, reg[0])
+    prog.apply(RY(theta), reg[1])
+    path = tmp_path / "bell.circ"
+    path.write_bytes(fmt.dumps(prog))
+    assert fmt.sniff(path, path.read_bytes()[:64])
+    loaded = fmt.load_file(path)
+    assert loaded.get_variables() == ["theta"]
+    assert [name for name, _, _ in loaded.iterate_simple()] == ["H", "RY"]
+    junk = tmp_path / "junk.circ"
+    junk.write_bytes(b"OPENQASM 2.0;\n")
+    with pytest.raises(ProgramError, match="not a myQLM circuit file"):
+        fmt.load_file(junk)
+
+
+def test_objects_from_elsewhere_are_not_taken_for_myqlm(integrator) -> None:  # type: ignore[no-untyped-def]
+    fmt = integrator.formats["myqlm"]
+    assert not fmt.detect(QuantumCircuit(1))
+    assert not fmt.detect("OPENQASM 2.0;")

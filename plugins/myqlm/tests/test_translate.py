@@ -1,0 +1,469 @@
+"""qat.core.Circuit <-> model, checked against myQLM's own PyLinalg simulator and gate matrices."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+import qat.core.variables as qv
+from qat.comm.datamodel.ttypes import GateDefinition, Op
+from qat.core import Circuit as QCircuit
+from qat.lang.AQASM import (
+    CCNOT,
+    CNOT,
+    CSIGN,
+    ISWAP,
+    PH,
+    RX,
+    RY,
+    RZ,
+    SQRTSWAP,
+    SWAP,
+    AbstractGate,
+    CustomGate,
+    H,
+    I,
+    Program,
+    S,
+    T,
+    X,
+    Y,
+    Z,
+)
+from qat.qpus import PyLinalg
+from qhpc.errors import TranslationError
+from qhpc.testing import check_translator_pair, proportion_ok
+from qhpc_interop import STANDARD_GATES, Circuit, Condition, Gate, Parameter, UnitaryGate
+from qhpc_interop.params import apply
+from qhpc_interop.testing import circuit_unitary, measurement_probabilities, random_unitary
+from qhpc_myqlm.translate import circuit_from_myqlm, circuit_to_myqlm
+
+# -- the conformance kit ---------------------------------------------------------------------------
+
+
+def test_conformance_kit(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    # exact, global phase included: the export writes the phase as PH X PH X gates
+    check_translator_pair(circuit_to_myqlm, circuit_from_myqlm, native_unitary=myqlm_unitary)
+
+
+def test_conformance_kit_with_the_global_phase_dropped(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    check_translator_pair(lambda c: circuit_to_myqlm(c, absorb_global_phase=False), circuit_from_myqlm,
+                          native_unitary=myqlm_unitary, exact_phase=False, num_random=20)
+
+
+# -- every model gate, exactly (phase included) in myQLM -------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(STANDARD_GATES))
+def test_every_model_gate_is_exact_in_myqlm(name: str, myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(f"export {name}")
+    spec = STANDARD_GATES[name]
+    n = spec.num_qubits + 1
+    c = Circuit(n)
+    c.append(Gate(name, tuple(rng.uniform(-2 * math.pi, 2 * math.pi) for _ in spec.param_names)),
+             rng.sample(range(n), spec.num_qubits))
+    native = circuit_to_myqlm(c)
+    expected = circuit_unitary(c)
+    assert np.allclose(myqlm_unitary(native), expected, atol=1e-10)  # no phase to drop: exact
+    assert np.allclose(circuit_unitary(circuit_from_myqlm(native)), expected, atol=1e-10)
+
+
+def test_myqlm_library_matrices_are_the_model_gates_big_endian(big_little) -> None:  # type: ignore[no-untyped-def]
+    """myQLM's own gate matrices against the model's library (the conventions the translator relies on)."""
+    theta = 0.731
+    pairs = [(H, "h", []), (X, "x", []), (Y, "y", []), (Z, "z", []), (S, "s", []), (T, "t", []), (I, "id", []),
+             (RX(theta), "rx", [theta]), (RY(theta), "ry", [theta]), (RZ(theta), "rz", [theta]),
+             (PH(theta), "p", [theta]), (CNOT, "cx", []), (CSIGN, "cz", []), (SWAP, "swap", []),
+             (ISWAP, "iswap", []), (CCNOT, "ccx", [])]
+    for gate, model, params in pairs:
+        prog = Program()
+        reg = prog.qalloc(STANDARD_GATES[model].num_qubits)
+        prog.apply(gate, reg)
+        circ = prog.to_circ()
+        definition = circ.gateDic[circ.ops[0].gate]
+        m = definition.matrix
+        matrix = np.array([complex(z.re, z.im) for z in m.data]).reshape(m.nRows, m.nCols)
+        assert np.allclose(big_little(matrix), STANDARD_GATES[model].matrix(params), atol=1e-12), model
+
+
+# -- every myQLM gate and modifier, read exactly ---------------------------------------------------
+
+_BASES = {
+    "H": lambda r: H, "X": lambda r: X, "Y": lambda r: Y, "Z": lambda r: Z, "S": lambda r: S, "T": lambda r: T,
+    "I": lambda r: I, "PH": lambda r: PH(r.uniform(-6, 6)), "RX": lambda r: RX(r.uniform(-6, 6)),
+    "RY": lambda r: RY(r.uniform(-6, 6)), "RZ": lambda r: RZ(r.uniform(-6, 6)), "CNOT": lambda r: CNOT,
+    "CSIGN": lambda r: CSIGN, "SWAP": lambda r: SWAP, "ISWAP": lambda r: ISWAP, "SQRTSWAP": lambda r: SQRTSWAP,
+    "CCNOT": lambda r: CCNOT,
+}
+_VARIANTS = {
+    "plain": lambda g: g,
+    "dag": lambda g: g.dag(),
+    "ctrl": lambda g: g.ctrl(),
+    "ctrl.ctrl": lambda g: g.ctrl().ctrl(),
+    "dag.ctrl.ctrl": lambda g: g.dag().ctrl().ctrl(),
+    "ctrl.dag": lambda g: g.ctrl().dag(),
+    "conj": lambda g: g.conj(),
+    "trans.ctrl": lambda g: g.trans().ctrl(),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(_VARIANTS))
+@pytest.mark.parametrize("base", sorted(_BASES))
+def test_every_myqlm_gate_and_modifier_reads_exactly(base: str, variant: str, myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(f"{base} {variant}")
+    gate = _VARIANTS[variant](_BASES[base](rng))
+    arity = gate.arity
+    n = arity + 1
+    prog = Program()
+    reg = prog.qalloc(n)
+    prog.apply(gate, [reg[q] for q in rng.sample(range(n), arity)])
+    circ = prog.to_circ()
+    model = circuit_from_myqlm(circ)
+    assert np.allclose(circuit_unitary(model), myqlm_unitary(circ), atol=1e-9)
+
+
+def test_nested_modifiers_and_many_controls(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    prog = Program()
+    reg = prog.qalloc(6)
+    prog.apply(RX(0.3).dag().ctrl().ctrl(), reg[4], reg[0], reg[2])
+    prog.apply(H.ctrl().ctrl().ctrl().ctrl(), reg[5], reg[1], reg[3], reg[0], reg[2])
+    prog.apply(PH(-1.3).ctrl().dag().ctrl().ctrl(), reg[0], reg[1], reg[2], reg[3])
+    prog.apply(SQRTSWAP.dag().ctrl().trans(), reg[2], reg[5], reg[4])
+    prog.apply(Y.conj().ctrl().ctrl().ctrl().ctrl().ctrl(), *[reg[q] for q in (5, 4, 3, 2, 1, 0)])
+    circ = prog.to_circ()
+    model = circuit_from_myqlm(circ)
+    assert np.allclose(circuit_unitary(model), myqlm_unitary(circ), atol=1e-9)
+    # decompositions only: no opaque matrices for library gates under control
+    assert "unitary" not in model.gate_names()
+
+
+# -- parameters ------------------------------------------------------------------------------------
+
+
+def test_abstract_variables_and_expressions_bind_after_translation(myqlm_unitary, bind) -> None:  # type: ignore[no-untyped-def]
+    prog = Program()
+    reg = prog.qalloc(3)
+    theta, phi = prog.new_var(float, "theta"), prog.new_var(float, "phi")
+    prog.apply(RX(2 * theta + 1), reg[0])
+    prog.apply(RY(qv.sin(theta) * phi - 3), reg[1])
+    prog.apply(RZ(theta).dag().ctrl(), reg[0], reg[2])
+    prog.apply(PH(qv.sqrt(qv.abso(phi)) / qv.exp(theta) + qv.ln(phi**2 + 1)).ctrl().ctrl(), reg[0], reg[1], reg[2])
+    prog.apply(RX(qv.cos(-theta) ** 2 - theta / phi).conj(), reg[2])
+    prog.apply(RZ(qv.real(theta) + qv.vmax(theta, phi) + qv.imag(phi)), reg[1])
+    circ = prog.to_circ()
+    model = circuit_from_myqlm(circ)
+    assert sorted(p.name for p in model.parameters) == ["phi", "theta"]
+    rng = random.Random(5)
+    for _ in range(4):
+        values: dict[str | Parameter, float] = {"theta": rng.uniform(-3, 3),
+                                                "phi": rng.uniform(0.2, 2) * rng.choice([-1, 1])}
+        assert np.allclose(circuit_unitary(model.bind(values)), myqlm_unitary(bind(circ, values)), atol=1e-9)
+
+
+def test_model_expressions_become_myqlm_variables_and_bind_there(myqlm_unitary, bind) -> None:  # type: ignore[no-untyped-def]
+    a, b = Parameter("a"), Parameter("θ[0]")
+    exprs = [a, 2 * a + 1, a * b - b / 3, -a, a**2, 2**a, apply("sin", a), apply("cos", b), apply("tan", a),
+             apply("exp", a), apply("log", apply("abs", b) + 1), apply("sqrt", apply("abs", a)), apply("atan", a),
+             apply("asin", apply("sin", a) / 2), apply("acos", apply("cos", b) / 3), apply("abs", a - b)]
+    c = Circuit(2)
+    for k, e in enumerate(exprs):
+        c.rz(e, k % 2)
+        c.cp(e * 0.5, 0, 1)
+        c.ry(e, (k + 1) % 2)
+    native = circuit_to_myqlm(c)
+    assert sorted(native.get_variables()) == ["a", "θ[0]"]
+    back = circuit_from_myqlm(native)
+    # the inverse trigonometric functions come back as themselves, not as atan2
+    assert {"asin", "acos", "atan"} <= {op for i in back for p in i.params for op in _ops(p)}
+    cases: list[dict[str | Parameter, float]] = [{"a": 0.3, "θ[0]": -1.2}, {"a": -0.7, "θ[0]": 0.5},
+                                                 {"a": 1.9, "θ[0]": 2.5}]
+    for values in cases:
+        expected = circuit_unitary(c.bind(values))
+        assert np.allclose(myqlm_unitary(bind(native, values)), expected, atol=1e-9)
+        assert np.allclose(circuit_unitary(back.bind(values)), expected, atol=1e-9)
+
+
+def _ops(value: object) -> set[str]:
+    from qhpc_interop.params import Apply
+
+    if isinstance(value, Apply):
+        return {value.op}.union(*(_ops(a) for a in value.args))
+    return set()
+
+
+@pytest.mark.parametrize("build, word", [
+    (lambda t: qv.atan2(t, t + 1), "atan2"),
+    (lambda t: qv.angle(t), "angle"),
+    (lambda t: qv.atan2(2.0, t), "atan2"),
+])
+def test_myqlm_functions_the_model_lacks_are_refused_by_name(build, word: str) -> None:  # type: ignore[no-untyped-def]
+    prog = Program()
+    reg = prog.qalloc(1)
+    theta = prog.new_var(float, "theta")
+    prog.apply(H, reg[0])
+    prog.apply(RZ(build(theta)), reg[0])
+    with pytest.raises(TranslationError, match=rf"operation 1 \(RZ\).*{word}"):
+        circuit_from_myqlm(prog.to_circ())
+
+
+def test_parameter_names_myqlm_cannot_hold_are_refused() -> None:
+    with pytest.raises(TranslationError, match="'two words'"):
+        circuit_to_myqlm(Circuit(1).rz(Parameter("two words"), 0))
+
+
+# -- custom gates ----------------------------------------------------------------------------------
+
+
+def _unitary_generator(seed: int, dim: int):  # type: ignore[no-untyped-def]
+    return lambda *_: random_unitary(dim, random.Random(seed))
+
+
+def test_custom_matrix_gates_read_as_unitaries_with_bit_order_kept(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    def rot(t: float) -> np.ndarray:
+        return np.array([[math.cos(t), -1j * math.sin(t)], [-1j * math.sin(t), math.cos(t)]]) @ np.diag([1, 1j])
+
+    one = AbstractGate("MYROT", [float], arity=1, matrix_generator=rot)
+    two = AbstractGate("MYTWO", [], arity=2, matrix_generator=_unitary_generator(3, 4))
+    prog = Program()
+    reg = prog.qalloc(4)
+    prog.apply(H, reg[1])
+    prog.apply(one(0.4), reg[2])
+    prog.apply(one(0.4).dag().ctrl().ctrl(), reg[0], reg[3], reg[1])
+    prog.apply(two(), reg[3], reg[0])  # asymmetric: a wrong bit order would show
+    prog.apply(two().ctrl(), reg[1], reg[2], reg[3])
+    prog.apply(two().trans(), reg[0], reg[2])
+    prog.apply(CustomGate(random_unitary(4, random.Random(9))), reg[2], reg[1])
+    circ = prog.to_circ()
+    model = circuit_from_myqlm(circ)
+    assert np.allclose(circuit_unitary(model), myqlm_unitary(circ), atol=1e-9)
+    labels = {i.operation.label for i in model if isinstance(i.operation, UnitaryGate)}
+    assert "MYROT" in labels and "MYTWO" in labels
+
+
+def test_a_gate_known_only_by_its_matrix(myqlm_unitary, big_little) -> None:  # type: ignore[no-untyped-def]
+    """A gate definition with no syntax at all, only a matrix (as other tools write them)."""
+    from qat.comm.datamodel.ttypes import ComplexNumber, Matrix
+
+    u = random_unitary(4, random.Random(11))  # big-endian over (q0, q1) as myQLM reads it
+    template = Program()
+    template.qalloc(2)
+    base = template.to_circ()
+    gate_dic = dict(base.gateDic)
+    gate_dic["opaque"] = GateDefinition(name="opaque", arity=2, matrix=Matrix(
+        nRows=4, nCols=4, data=[ComplexNumber(re=float(z.real), im=float(z.imag)) for z in u.flat]))
+    circ = QCircuit(ops=[Op(gate="H", qbits=[1], type=0), Op(gate="opaque", qbits=[1, 0], type=0)],
+                    gateDic=gate_dic, nbqbits=2, nbcbits=0, _gate_set=base._gate_set,
+                    _serialized_gate_set=base._serialized_gate_set, var_dic={}, has_matrices=True)
+    model = circuit_from_myqlm(circ)
+    assert [i.name for i in model] == ["h", "unitary"]
+    opaque = model.instructions[1].operation
+    assert isinstance(opaque, UnitaryGate) and np.allclose(opaque.matrix(), big_little(u))
+    assert np.allclose(circuit_unitary(model), myqlm_unitary(circ), atol=1e-10)
+
+
+def test_model_unitaries_become_myqlm_matrix_gates(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(4)
+    c = Circuit(3).h(0)
+    c.unitary(random_unitary(4, rng), [2, 0], label="mine")
+    c.unitary(random_unitary(2, rng), [1])
+    c.unitary(random_unitary(8, rng), [1, 2, 0])
+    native = circuit_to_myqlm(c)
+    assert [name for name, _, _ in native.iterate_simple()].count("CustomGate") == 3
+    assert np.allclose(myqlm_unitary(native), circuit_unitary(c), atol=1e-10)
+
+
+def test_a_custom_gate_with_a_symbolic_parameter_is_refused_by_name() -> None:
+    gate = AbstractGate("MYG", [float], arity=1, matrix_generator=lambda t: np.diag([1, np.exp(1j * t)]))
+    prog = Program()
+    reg = prog.qalloc(1)
+    theta = prog.new_var(float, "theta")
+    prog.apply(X, reg[0])
+    prog.apply(gate(theta), reg[0])
+    with pytest.raises(TranslationError, match=r"operation 1 \(MYG\).*symbolic.*bind"):
+        circuit_from_myqlm(prog.to_circ())
+
+
+def test_routines_and_boxed_implementations_are_inlined(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    from qat.lang.AQASM import QRoutine, build_gate
+
+    @build_gate("BELLISH", [float], arity=2)
+    def bellish(t: float) -> QRoutine:
+        r = QRoutine()
+        r.apply(H, 0)
+        r.apply(RY(t), 1)
+        r.apply(CNOT, 0, 1)
+        return r
+
+    routine = QRoutine()
+    wires = routine.new_wires(3)
+    routine.set_ancillae(wires[2])
+    routine.apply(CNOT, wires[0], wires[2])
+    routine.apply(RZ(0.3), wires[2])
+    routine.apply(CNOT, wires[0], wires[2])
+    routine.apply(H, wires[1])
+    prog = Program()
+    reg = prog.qalloc(3)
+    prog.apply(bellish(0.4), reg[0], reg[2])
+    prog.apply(bellish(-0.9).ctrl(), reg[1], reg[2], reg[0])
+    prog.apply(routine, reg[1], reg[2])
+    circ = prog.to_circ()
+    assert circ.nbqbits == 4  # myQLM allocated the ancilla
+    model = circuit_from_myqlm(circ)
+    assert np.allclose(circuit_unitary(model), myqlm_unitary(circ), atol=1e-9)
+
+
+# -- measurement, reset, classical control ---------------------------------------------------------
+
+
+def test_measure_reset_and_classical_control_read_as_myqlm_runs_them() -> None:
+    prog = Program()
+    reg = prog.qalloc(3)
+    bits = prog.calloc(4)
+    prog.apply(H, reg[0])
+    prog.measure(reg[0], bits[0])
+    prog.cc_apply(bits[0], X, reg[1])  # reg[1] copies the outcome
+    prog.apply(X, reg[2])
+    prog.reset(reg[2])
+    prog.measure([reg[1], reg[2]], [bits[2], bits[1]])
+    prog.logic(bits[3], bits[0] & ~bits[1])  # bits[0] and not bits[1]: true exactly when bits[0]
+    prog.cc_apply(bits[3], Z, reg[0])
+    circ = prog.to_circ()
+    model = circuit_from_myqlm(circ)
+    assert model.num_clbits == 3  # the computed bit is dropped
+    conditioned = [(i.name, i.qubits, i.condition) for i in model if i.condition]
+    assert conditioned == [("x", (1,), Condition((0,), 1)), ("z", (0,), Condition((0, 1), 1))]
+    assert [(i.qubits, i.clbits) for i in model if i.name == "measure"] == [((0,), (0,)), ((1,), (2,)), ((2,), (1,))]
+    assert [i.qubits for i in model if i.name == "reset"] == [(2,)]
+    # myQLM's own run: bits (c0, c2) always equal, c1 always 0 after the reset
+    np.random.seed(7)
+    shots = 400
+    result = PyLinalg().submit(circ.to_job(nbshots=shots, aggregate_data=False))
+    ones = 0
+    for sample in result:
+        measured = {m.gate_pos: m.cbits for m in sample.intermediate_measurements}
+        assert measured[1] == measured[5][:1]  # c0 == c2 (op 5 measures reg[1], reg[2] into c2, c1)
+        assert measured[5][1] == 0
+        ones += measured[1][0]
+    assert proportion_ok(ones, shots, 0.5)
+
+
+def test_conditions_round_trip_through_computed_bits(myqlm_probabilities) -> None:  # type: ignore[no-untyped-def]
+    c = Circuit.with_registers({"q": 3}, {"m": 2, "f": 1})
+    c.x(0).measure(0, 0).measure(1, 1).measure(2, 2)  # bits read 1, 0, 0
+    c.append("x", [1], condition=Condition((0, 1), 1, "m"))  # m == 1: true
+    c.append("x", [2], condition=Condition((2,), 0))  # f == 0: true
+    c.append("h", [0], condition=Condition((0, 1), 2, "m"))  # m == 2: false
+    c.append("y", [0], condition=Condition((0,), 1))  # a single bit reading 1: CLASSICCTRL directly
+    native = circuit_to_myqlm(c)
+    assert native.nbcbits == 4  # one computed bit for the conditions a single CLASSICCTRL cannot hold
+    back = circuit_from_myqlm(native)
+    assert back.num_clbits == 3
+    assert [(i.name, i.qubits, i.condition.clbits, i.condition.value) for i in back if i.condition] == [
+        (i.name, i.qubits, i.condition.clbits, i.condition.value) for i in c if i.condition]
+    # myQLM runs the conditions as the model means them: x on 1 and 2, no h, y on 0 (|1> -> -i|0>)
+    np.random.seed(3)
+    result = PyLinalg().submit(native.to_job(nbshots=50))
+    assert {s.state.int: s.probability for s in result} == {0b011: 1.0}
+
+
+def test_refused_myqlm_operations_are_named_with_their_position() -> None:
+    prog = Program()
+    reg = prog.qalloc(2)
+    bits = prog.calloc(3)
+    prog.measure(reg, bits[:2])  # one MEASURE operation of two qubits
+    prog.cbreak(bits[0] & bits[1])
+    with pytest.raises(TranslationError, match=r"operation 1 \(BREAK\)"):
+        circuit_from_myqlm(prog.to_circ())
+
+    prog = Program()
+    reg = prog.qalloc(2)
+    bits = prog.calloc(3)
+    prog.measure(reg, bits[:2])
+    prog.logic(bits[2], bits[0] | bits[1])
+    prog.cc_apply(bits[2], X, reg[0])
+    with pytest.raises(TranslationError, match=r"operation 1 \(CLASSIC OR 0 1\).*conjunction"):
+        circuit_from_myqlm(prog.to_circ())
+
+    prog = Program()
+    reg = prog.qalloc(1)
+    bits = prog.calloc(1)
+    prog.measure(reg[0], bits[0])
+    prog.reset([reg[0]], [bits[0]])
+    with pytest.raises(TranslationError, match=r"operation 1 \(RESET\).*clears cbits"):
+        circuit_from_myqlm(prog.to_circ())
+
+    prog = Program()
+    reg = prog.qalloc(2)
+    bits = prog.calloc(2)
+    prog.measure(reg[0], bits[0])
+    prog.logic(bits[1], ~bits[0])
+    prog.measure(reg[1], bits[1])  # the computed bit is overwritten by a measurement
+    with pytest.raises(TranslationError, match=r"cbit 1 is computed by classical logic and also measured"):
+        circuit_from_myqlm(prog.to_circ())
+
+    circ = Program()
+    reg = circ.qalloc(2)
+    circ.apply(H, reg[0])
+    remapped = circ.to_circ()
+    remapped.ops.append(Op(type=6, qbits=[0, 1], remap=[1, 0]))
+    with pytest.raises(TranslationError, match=r"operation 1 \(REMAP\)"):
+        circuit_from_myqlm(remapped)
+
+
+def test_model_operations_myqlm_cannot_hold_are_refused_by_name() -> None:
+    c = Circuit(2, 2).h(0).measure(0, 0)
+    c.append("measure", [1], [1], condition=Condition((0,), 1))
+    with pytest.raises(TranslationError, match=r"instruction 2 \(measure\)"):
+        circuit_to_myqlm(c)
+
+
+# -- bit order, phase, barriers ---------------------------------------------------------------------
+
+
+def test_bit_order_qubit_zero_is_myqlms_most_significant_bit(myqlm_probabilities) -> None:  # type: ignore[no-untyped-def]
+    for k in range(3):
+        c = Circuit(3, 3).x(k)
+        assert myqlm_probabilities(circuit_to_myqlm(c)) == {1 << (2 - k): 1.0}
+        c.measure([0, 1, 2], [2, 0, 1])
+        back = circuit_from_myqlm(circuit_to_myqlm(c))
+        assert measurement_probabilities(back) == measurement_probabilities(c)
+
+
+def test_global_phase_is_dropped_or_absorbed_exactly(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    c = Circuit(2).h(0).cx(0, 1)
+    assert [name for name, _, _ in circuit_to_myqlm(c).iterate_simple()] == ["H", "CNOT"]  # no phase: no gates
+    c.global_phase = 0.8
+    dropped = circuit_to_myqlm(c, absorb_global_phase=False)
+    assert np.allclose(myqlm_unitary(dropped), circuit_unitary(c) * np.exp(-0.8j), atol=1e-12)
+    absorbed = circuit_to_myqlm(c)
+    assert [name for name, _, _ in absorbed.iterate_simple()] == ["PH", "X", "PH", "X", "H", "CNOT"]
+    assert np.allclose(myqlm_unitary(absorbed), circuit_unitary(c), atol=1e-12)
+    theta = Parameter("t")
+    c.global_phase = theta / 2
+    symbolic = circuit_to_myqlm(c)
+    assert np.allclose(circuit_unitary(circuit_from_myqlm(symbolic).bind({"t": 1.3})),
+                       circuit_unitary(c.bind({"t": 1.3})), atol=1e-12)
+
+
+def test_a_phase_without_qubits_is_refused_unless_dropped() -> None:
+    c = Circuit(0, 1)
+    c.global_phase = 0.5
+    with pytest.raises(TranslationError, match="without qubits"):
+        circuit_to_myqlm(c)
+    assert circuit_to_myqlm(c, absorb_global_phase=False).nbqbits == 0
+
+
+def test_barriers_are_dropped() -> None:
+    c = Circuit(2).h(0).barrier().cx(0, 1)
+    assert [name for name, _, _ in circuit_to_myqlm(c).iterate_simple()] == ["H", "CNOT"]
+
+
+def test_a_program_reads_through_to_circ(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    prog = Program()
+    reg = prog.qalloc(2)
+    prog.apply(H, reg[0])
+    prog.apply(CNOT, reg)
+    model = circuit_from_myqlm(prog)
+    assert np.allclose(circuit_unitary(model), myqlm_unitary(prog.to_circ()))
