@@ -422,3 +422,17 @@ def test_rc3x_is_refused_by_name() -> None:
     with pytest.raises(QasmUnsupportedError, match=r"rc3x.*relative-phase") as err:
         qasm2.loads(HEADER + "qreg q[4];\nrc3x q[0], q[1], q[2], q[3];\n")
     assert (err.value.line, err.value.column) == (4, 1)
+
+
+@pytest.mark.parametrize("name", ["pi", "sin", "ln"])
+def test_a_gate_parameter_or_qubit_named_by_a_reserved_word_is_refused(name: str) -> None:
+    # OpenQASM 2 reserves pi and the function names: Qiskit's reader refuses these too
+    text = HEADER + f"qreg q[1];\ngate g({name}) a {{ U(0, {name}, 0) a; }}\ng(0.5) q[0];\n"
+    with pytest.raises(QasmSyntaxError, match=f"'{name}' is a reserved word of expressions and cannot name a gate parameter") as err:
+        qasm2.loads(text)
+    assert (err.value.line, err.value.column) == (4, 8)
+    with pytest.raises(qiskit.qasm2.QASM2ParseError):
+        qiskit_read(text)
+    with pytest.raises(QasmSyntaxError, match="cannot name a gate qubit argument"):
+        qasm2.loads(HEADER + f"qreg q[1];\ngate g(a) {name} {{ U(0, a, 0) {name}; }}\n")
+

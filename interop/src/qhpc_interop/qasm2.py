@@ -15,12 +15,18 @@ Reading (:func:`loads`, :func:`load`)
     * ``gate`` definitions are *inlined* at every call (the model has no custom-gate type): the
       call becomes the library gates of the body, parameters substituted. A defined gate named like
       a library gate whose body is exactly that gate (e.g. the ``gate rzx(...)`` declarations this
-      module writes) reads as the library gate. Barriers inside gate bodies are dropped.
+      module writes) reads as the library gate. Barriers inside gate bodies are dropped. A
+      parameter or qubit argument cannot be named ``pi`` or like a function (a syntax error, as in
+      Qiskit's reader).
     * ``opaque`` declarations are accepted; calling an opaque gate raises
       :class:`~qhpc_interop.errors.QasmUnsupportedError`.
     * Register broadcasting (``h q;``, ``cx q, r;``, ``cx q[0], r;``, ``measure q -> c;``), ``reset``,
       ``barrier``, ``measure``, and ``if (c == n) <op>;`` (every instruction the operation expands to
-      gets the condition on the whole register ``c``).
+      gets the condition on the whole register ``c``). The condition is tested once, before the
+      operation: a broadcast measurement into ``c`` under ``if (c == n)`` measures into the bit of
+      ``c`` last, and one that writes two bits of ``c`` is refused
+      (:class:`~qhpc_interop.errors.QasmUnsupportedError`), since the model would test the
+      condition again after the first write (Qiskit's reader conditions each measurement separately).
     * Expressions: ``+ - * / ^`` (power binds tighter than unary minus and is right-associative, as
       in Qiskit), parentheses, ``pi``, integer and real literals, and the functions ``sin cos tan exp
       ln sqrt asin acos atan``.

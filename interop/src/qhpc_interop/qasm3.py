@@ -15,7 +15,8 @@ Reading (:func:`loads`, :func:`load`)
       ``const float|int|uint|angle x = <expr>;`` is folded;
     * ``gate`` definitions, inlined at each call (the model has no custom-gate type; a definition
       that is exactly the library gate of its name reads as that gate); bodies may use modifiers
-      and ``gphase``; barriers in bodies are dropped;
+      and ``gphase``; barriers in bodies are dropped; a parameter named like a built-in constant
+      (``gate g(pi) a``) stands for the parameter in the body, as the specification's scoping says;
     * modifiers ``inv @`` (library inverse, else the definition reversed and inverted), ``pow(k) @``
       for integer ``k`` (repetition; negative: of the inverse), ``ctrl @``, ``ctrl(n) @``,
       ``negctrl @`` (the library's controlled gate, e.g. ``x``→``cx``→``ccx``, ``u``→``cu``,
@@ -26,24 +27,41 @@ Reading (:func:`loads`, :func:`load`)
       does not have);
     * ``measure q -> c;``, ``c = measure q;``, ``c[0] = measure q[1];`` with broadcasting; ``reset``;
       ``barrier`` (no operands: all qubits);
-    * operands ``q``, ``q[i]`` (negative ``i`` counts from the end), ``q[a:b]`` and ``q[a:s:b]``
-      (inclusive end), ``q[{0, 2}]``;
-    * ``if (c == n)``, ``if (c[k] == 1)``, ``if (c[k])``, ``if (!c[k])``, ``if (c[k] == true)``,
-      ``!=`` on one bit, with a block or one statement: every instruction of the body gets the
-      condition (a ``gphase`` or barrier inside an ``if`` is dropped: a phase in one classical
-      branch is unobservable);
+    * operands ``q``, ``q[i]`` (negative ``i`` counts from the end), ``q[{0, 2}]``, and ranges
+      ``q[a:b]``, ``q[a:c:b]`` with the specification's meaning: ``a, a+c, ...`` up to ``b``
+      inclusive, any non-zero step (``q[3:-1:0]`` is q[3], q[2], q[1], q[0]); negative bounds
+      count from the end; ``b`` may lie past the end of the register, where the range stops;
+    * ``if (condition)`` with a block or one statement, optionally ``else`` (``else if`` too), nested
+      to any depth. A condition known when the program is read (``true``, ``2 > 1``, a constant)
+      selects the branch that is read; the other is skipped unread. A condition on measured bits
+      becomes the condition of every instruction of its branch: ``c == n``, ``c[k]``, ``!c[k]``,
+      ``c[k] == true``, comparisons ``== != < <= > >=`` of a register, a slice or a cast
+      (``uint[n](c)``, ``int[n](c)`` two's complement, ``bool(c)``: ``c != 0``) with an integer or a
+      bit string (``c == "101"``), combined with ``!``, ``&&``, ``||``; ``else`` gets the negation,
+      a nested ``if`` the conjunction. The model's condition is "these bits read as this integer";
+      a condition that is not one such conjunction (``c > 2``, ``c[0] || c[1]``, an ``else``) is
+      split into mutually exclusive conjunctions and each instruction is emitted once under each
+      (at most one copy runs in any shot; at most 64 copies). The condition is tested once, when
+      the ``if`` is reached: a measurement in the branch that writes a bit the condition reads is
+      emitted after the statement's other measurements, and any other instruction following such
+      a write inside the ``if`` is refused (the model tests conditions at every instruction). A
+      ``gphase`` or barrier inside a conditional branch is dropped: a phase in one classical branch
+      is unobservable;
     * expressions ``+ - * / % **``, unary minus, parentheses, ``pi π tau τ euler ℇ``, integer
-      (``1_000``, ``0x1f``) and real literals, the functions ``sin cos tan arcsin arccos arctan exp
-      log sqrt``. ``int / int`` is an integer (floor) division, as in Qiskit's reader.
+      (``1_000``, ``0x1f``) and real literals, ``true``/``false``, the functions ``sin cos tan arcsin
+      arccos arctan exp log sqrt``; on values known when reading also comparisons, ``! && ||``,
+      ``~ & | ^ << >>``, casts and ``mod floor ceiling popcount``. ``int / int`` is an integer (floor)
+      division, as in Qiskit's reader.
     * ``pragma`` lines and ``@annotation`` lines are ignored.
 
     Valid OpenQASM 3 the model cannot hold raises :class:`~qhpc_interop.errors.QasmUnsupportedError`
     at the offending token, naming the feature: ``for while def return box delay duration stretch
     defcal cal defcalgrammar extern switch let end break continue``, arrays, classical variables other
-    than ``input``/``const``, classical assignment other than measurement, timing literals, ``output``,
-    ``else``, nested ``if``, conditions other than the ones above, an ``if`` block that writes a bit
-    its condition reads before another of its instructions, non-integer ``pow``, a controlled gate
-    the library cannot express (``ctrl @ ccx``), includes other than ``stdgates.inc``.
+    than ``input``/``const``, classical assignment other than measurement, timing literals as
+    numbers, ``output``, real-time classical computation on measured bits (arithmetic on them,
+    comparing two measured values, using them as numbers), an ``if`` that writes a bit its
+    condition reads before another of its instructions, non-integer ``pow``, a controlled gate the
+    library cannot express (``ctrl @ ccx``), includes other than ``stdgates.inc``.
     Malformed text raises :class:`~qhpc_interop.errors.QasmSyntaxError`.
 
 Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included

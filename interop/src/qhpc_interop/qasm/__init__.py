@@ -5,9 +5,11 @@ The public entry points are :mod:`qhpc_interop.qasm2` and :mod:`qhpc_interop.qas
 :func:`loads_any`, :func:`load_any`. The modules of this package implement them:
 
 * :mod:`.lexer` (tokens), :mod:`.parser` (token stream, expressions);
-* :mod:`.gatedefs` (gate bodies and modifiers), :mod:`.reader_base` (limits, operands,
-  broadcasting, emitting instructions), :mod:`.stdlib` (include files, keywords);
-* :mod:`.reader2`, :mod:`.reader3` and :mod:`.operands3` (the two readers);
+* :mod:`.gatedefs` (gate bodies and modifiers), :mod:`.conditions` (conditions on measured bits
+  as the model holds them), :mod:`.reader_base` (limits, operands, broadcasting, emitting
+  instructions), :mod:`.stdlib` (include files, keywords);
+* :mod:`.reader2` (OpenQASM 2); :mod:`.reader3` with its bases :mod:`.control3`, :mod:`.gates3`,
+  :mod:`.operands3`, :mod:`.expr3` and the values of :mod:`.values3` (OpenQASM 3);
 * :mod:`.writer_common` (names, registers, definitions), :mod:`.writer2`, :mod:`.writer3`.
 
 The version comes from the ``OPENQASM x;`` header, the first statement (comments and blank lines

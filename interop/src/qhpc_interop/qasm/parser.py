@@ -11,7 +11,8 @@ hold (``7/2`` is ``3`` there, as in Qiskit's reader; OpenQASM 2 divides as reals
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -19,8 +20,17 @@ from ..errors import ParameterError, QasmSyntaxError, QasmUnsupportedError
 from ..params import Expr, ParamValue, apply
 from .lexer import Token, int_literal, tokenize
 
-#: A value while an expression is evaluated: ints stay ints until they meet a real or a symbol.
-Value = int | float | Expr
+
+class Special:
+    """Base of the values only OpenQASM 3 expressions have: measured bits, conditions on them,
+    arrays, durations (see :mod:`.values3`). They are not numbers: ``what`` names them in errors."""
+
+    what = "this value"
+
+
+#: A value while an expression is evaluated: ints stay ints until they meet a real or a symbol
+#: (a ``bool`` is an ``int`` here, as in Python).
+Value = int | float | Expr | Special
 
 
 @dataclass(frozen=True)
@@ -33,8 +43,10 @@ class ExprDialect:
     functions: Mapping[str, str]
     #: named constants
     constants: Mapping[str, float]
-    #: binary operators of multiplicative precedence
-    multiplicative: tuple[str, ...]
+    #: binary operator -> precedence (higher binds tighter; all left-associative)
+    binary: Mapping[str, int]
+    #: prefix operator -> the operation :meth:`Parser.combine_unary` gets
+    unary: Mapping[str, str]
     #: whether ``int / int`` is an integer (floor) division, as in OpenQASM 3
     integer_division: bool
 
@@ -44,7 +56,8 @@ QASM2_DIALECT = ExprDialect(
     functions={"sin": "sin", "cos": "cos", "tan": "tan", "exp": "exp", "ln": "log", "sqrt": "sqrt",
                "asin": "asin", "acos": "acos", "atan": "atan"},
     constants={"pi": math.pi},
-    multiplicative=("*", "/"),
+    binary={"+": 1, "-": 1, "*": 2, "/": 2},
+    unary={"-": "neg", "+": "pos"},
     integer_division=False,
 )
 
@@ -53,7 +66,10 @@ QASM3_DIALECT = ExprDialect(
     functions={"sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
                "exp": "exp", "log": "log", "sqrt": "sqrt"},
     constants={"pi": math.pi, "π": math.pi, "tau": math.tau, "τ": math.tau, "euler": math.e, "ℇ": math.e},
-    multiplicative=("*", "/", "%"),
+    # the OpenQASM 3 grammar's precedence, loosest first
+    binary={"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, "<=": 7, ">": 7, ">=": 7,
+            "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10},
+    unary={"-": "neg", "+": "pos", "!": "not", "~": "bitnot"},
     integer_division=True,
 )
 
@@ -70,6 +86,20 @@ class Parser:
         self._tokens = tokenize(text, source=source, version=version)
         self._buffer: list[Token] = []
         self.previous: Token | None = None
+        #: how many :meth:`replay` calls are active (the text is not being read while it is non-zero)
+        self.replaying = 0
+
+    @contextmanager
+    def replay(self, tokens: list[Token]) -> Iterator[None]:
+        """Read ``tokens`` (the last one an ``eof``) instead of the text, then go back to where the text was."""
+        saved = self._tokens, self._buffer, self.previous
+        self._tokens, self._buffer = iter(tokens), []
+        self.replaying += 1
+        try:
+            yield
+        finally:
+            self._tokens, self._buffer, self.previous = saved
+            self.replaying -= 1
 
     def resume_at(self, pos: int, line: int) -> None:
         """Scan on from offset ``pos`` (on line ``line``); only between statements, with nothing peeked."""
@@ -149,17 +179,13 @@ class Parser:
 
     def _binary(self, min_prec: int) -> Value:
         left = self._unary()
+        binary = self.dialect.binary
         while True:
             tok = self.peek()
             if tok.kind != "op":
                 return left
-            if tok.text in ("+", "-"):
-                prec = 1
-            elif tok.text in self.dialect.multiplicative:
-                prec = 2
-            else:
-                return left
-            if prec < min_prec:
+            prec = binary.get(tok.text)
+            if prec is None or prec < min_prec:
                 return left
             self.next()
             right = self._binary(prec + 1)
@@ -167,12 +193,11 @@ class Parser:
 
     def _unary(self) -> Value:
         tok = self.peek()
-        if tok.kind == "op" and tok.text == "-":
+        if tok.kind == "op" and tok.text in self.dialect.unary:
             self.next()
-            return self.combine_unary(tok, "neg", self._unary())
-        if tok.kind == "op" and tok.text == "+":
-            self.next()
-            return self._unary()
+            op = self.dialect.unary[tok.text]
+            operand = self._unary()
+            return operand if op == "pos" else self.combine_unary(tok, op, operand)
         return self._power()
 
     def _power(self) -> Value:
@@ -197,16 +222,24 @@ class Parser:
             self.expect(")", "to close '('")
             return value
         if tok.kind == "id":
-            if self.at("(") and tok.text in self.dialect.functions:
-                self.next()
-                arg = self.expression()
-                self.expect(")", f"to close the call of {tok.text}")
-                return self.combine_unary(tok, self.dialect.functions[tok.text], arg)
-            if tok.text in self.dialect.constants:
-                return self.dialect.constants[tok.text]
-            if self.at("("):
-                self.unknown_function(tok)
-            return self.resolve_name(tok)
+            return self.name_value(tok)
+        return self.other_primary(tok)
+
+    def name_value(self, tok: Token) -> Value:
+        """The value of an identifier just read (a function call, a constant, a name)."""
+        if self.at("(") and tok.text in self.dialect.functions:
+            self.next()
+            arg = self.expression()
+            self.expect(")", f"to close the call of {tok.text}")
+            return self.combine_unary(tok, self.dialect.functions[tok.text], arg)
+        if tok.text in self.dialect.constants:
+            return self.dialect.constants[tok.text]
+        if self.at("("):
+            self.unknown_function(tok)
+        return self.resolve_name(tok)
+
+    def other_primary(self, tok: Token) -> Value:
+        """A primary expression that is not a number, a parenthesis or a name (readers extend this)."""
         if tok.kind == "timing":
             self.unsupported(f"timing literal {tok.text}: durations and timing are not supported", tok)
         if tok.kind == "imag":
@@ -219,6 +252,9 @@ class Parser:
 
     def combine(self, tok: Token, op: str, a: Value, b: Value) -> Value:
         """``a op b`` with constant folding and integer semantics; errors point at ``tok``."""
+        if isinstance(a, Special) or isinstance(b, Special):
+            what = a.what if isinstance(a, Special) else b.what  # type: ignore[union-attr]
+            self.unsupported(f"'{op}' on {what} is not supported", tok)
         if isinstance(a, int) and isinstance(b, int):
             folded = self._integer_op(tok, op, a, b)
             if folded is not None:
@@ -254,6 +290,8 @@ class Parser:
         return None
 
     def combine_unary(self, tok: Token, op: str, a: Value) -> Value:
+        if isinstance(a, Special):
+            self.unsupported(f"'{tok.text}' on {a.what} is not supported", tok)
         if isinstance(a, int) and op == "neg":
             return -a
         return self._apply(tok, op, a)
@@ -266,6 +304,8 @@ class Parser:
 
     def to_param(self, value: Value, tok: Token) -> ParamValue:
         """A parsed value as a gate argument (ints become floats)."""
+        if isinstance(value, Special):
+            self.unsupported(f"{value.what} cannot be used as a number here", tok)
         if isinstance(value, int):
             try:
                 return float(value)
@@ -279,6 +319,8 @@ class Parser:
             return value
         if isinstance(value, Expr):
             self.unsupported(f"{what} must be a constant integer, not an expression of parameters", tok)
+        if isinstance(value, Special):
+            self.unsupported(f"{what} must be a constant integer, not {value.what}", tok)
         self.error(f"{what} must be an integer, not {value!r}", tok)
 
 

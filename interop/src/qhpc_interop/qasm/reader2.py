@@ -11,7 +11,8 @@ import math
 import re
 
 from ..gates import PI, Definition
-from ..ir import Circuit, Condition, Register
+from ..ir import Circuit, Register
+from .conditions import equals
 from .gatedefs import BodyBuilder, GateDef, defined_gate, library_gate, multi_controlled_phase, placeholder
 from .lexer import MAX_LITERAL_LENGTH, Token
 from .parser import QASM2_DIALECT, Value
@@ -150,6 +151,7 @@ class Reader(ReaderBase):
             self.quantum_operation()
 
     def quantum_operation(self) -> None:
+        self.statement_token = self.peek()
         if self.at("measure"):
             tok = self.next()
             qubits = self.operand(quantum=True)
@@ -228,6 +230,10 @@ class Reader(ReaderBase):
                 params = self.id_list("a parameter name")
             self.expect(")", "to close the parameter list")
         qubits = self.id_list("a qubit argument name")
+        for tok in (*params, *qubits):
+            if tok.text in QASM2_DIALECT.constants or tok.text in QASM2_DIALECT.functions:
+                what = "parameter" if tok in params else "qubit argument"
+                self.error(f"'{tok.text}' is a reserved word of expressions and cannot name a gate {what}", tok)
         return name, params, qubits
 
     def gate_definition(self) -> None:
@@ -314,11 +320,8 @@ class Reader(ReaderBase):
         tok = self.peek()
         if tok.kind != "id" or tok.text in _STATEMENT_WORDS:
             self.error(f"expected a quantum operation after if (...), found {tok.describe()}", tok)
-        self.condition = Condition(reg.bits, value, reg.name)
-        try:
+        with self.guard(frozenset(reg.bits)), self.conditional(equals(reg.bits, value, reg.name)):
             self.quantum_operation()
-        finally:
-            self.condition = None
 
     # -- gate calls ---------------------------------------------------------------------------
     def lookup_gate(self, tok: Token) -> GateDef:

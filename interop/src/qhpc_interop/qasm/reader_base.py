@@ -7,14 +7,16 @@ resource exhaustion into positioned errors.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import QasmSyntaxError, QasmUnsupportedError
 from ..gates import Definition
-from ..ir import BARRIER, MEASURE, RESET, Circuit, Condition, Instruction
+from ..ir import BARRIER, MEASURE, RESET, Circuit, Condition, Instruction, Operation
 from ..ir import library_gate as library_gate_instance
+from .conditions import ALWAYS, Terms, TooManyTerms, conjoin
 from .gatedefs import ExpansionError, GateDef, _add, _is_zero
 from .lexer import Token
 from .parser import Parser, Value
@@ -43,7 +45,7 @@ def read_program(reader: Any, source: str) -> Circuit:
     except RecursionError:
         line, col = reader.position()
         raise QasmSyntaxError("the program nests too deeply to read", line, col, source) from None
-    except ExpansionError as exc:
+    except (ExpansionError, TooManyTerms) as exc:
         line, col = reader.position()
         raise QasmUnsupportedError(str(exc), line, col, source) from None
 
@@ -55,6 +57,14 @@ class Operand:
     bits: tuple[int, ...]
     single: bool
     token: Token
+
+
+@dataclass
+class _Frame:
+    """An ``if`` being read: the bits its condition reads, and those its instructions have written."""
+
+    read: frozenset[int]
+    written: set[int] = field(default_factory=set)
 
 
 class ReaderBase(Parser):
@@ -91,8 +101,71 @@ class ReaderBase(Parser):
     def __init__(self, text: str, source: str, version: int) -> None:
         super().__init__(text, source, version)
         self.circuit = Circuit()
-        #: the condition every emitted instruction gets (inside ``if``)
-        self.condition: Condition | None = None
+        #: the conditions every emitted instruction is copied under (one per term; None: unconditional)
+        self.conditions: tuple[Condition, ...] | None = None
+        self._terms: Terms | None = None
+        self._frames: list[_Frame] = []
+        #: the statement being read (where an error found while emitting is reported)
+        self.statement_token: Token | None = None
+
+    @contextmanager
+    def guard(self, read: frozenset[int]) -> Iterator[None]:
+        """Inside, refuse an instruction emitted after one that writes a bit of ``read`` (the bits an
+        ``if`` reads: the model would test them again at each instruction)."""
+        self._frames.append(_Frame(read))
+        try:
+            yield
+        finally:
+            self._frames.pop()
+
+    @contextmanager
+    def conditional(self, terms: Terms) -> Iterator[None]:
+        """Emit what is read inside under ``terms`` (and the conditions already active); use inside
+        :meth:`guard` of the bits ``terms`` read."""
+        saved = self._terms, self.conditions
+        combined = terms if self._terms is None else conjoin(self._terms, terms)
+        if combined == ALWAYS:  # e.g. c[0] || !c[0]: what is inside always runs
+            self._terms = self.conditions = None
+        else:
+            self._terms = combined
+            self.conditions = tuple(term.condition() for term in combined)
+        try:
+            yield
+        finally:
+            self._terms, self.conditions = saved
+
+    @property
+    def never(self) -> bool:
+        """Whether what is read now can never run (emitting it adds nothing)."""
+        return self._terms is not None and not self._terms
+
+    def _check_frames(self) -> None:
+        """Refuse an instruction that follows, inside an ``if``, the write of a bit the ``if`` reads:
+        the model tests a condition at each instruction, so it would see the new value."""
+        for frame in self._frames:
+            if frame.read & frame.written:
+                tok = self.statement_token
+                line, col = (tok.line, tok.col) if tok is not None else self.position()
+                bits = ", ".join(str(b) for b in sorted(frame.read & frame.written))
+                raise QasmUnsupportedError(
+                    f"this if writes a bit its condition reads (clbit {bits}) before another of its instructions: "
+                    "the program model tests a condition at every instruction, so it would see the new value",
+                    line, col, self.source)
+
+    def _conditioned(self, operation: Operation, qubits: tuple[int, ...], clbits: tuple[int, ...] = ()) -> None:
+        """Append one instruction (copied per condition term) after the frame check."""
+        conditions = self.conditions
+        append = self.circuit.instructions.append
+        if self._frames:
+            self._check_frames()
+        if conditions is None:
+            append(Instruction(operation, qubits, clbits))
+        else:
+            for condition in conditions:
+                append(Instruction(operation, qubits, clbits, condition))
+        if clbits and self._frames and not self.never:
+            for frame in self._frames:
+                frame.written.update(clbits)
 
     def broadcast(self, operands: Sequence[Operand], tok: Token) -> list[tuple[int, ...]]:
         """The qubit tuples a call on ``operands`` applies to (registers broadcast, singles repeat)."""
@@ -130,12 +203,16 @@ class ReaderBase(Parser):
         steps, phase = definition
         # the readers have checked every operand (in range, no qubit twice) and the condition, and
         # library definitions act on distinct qubits: append without the circuit's re-checks
-        condition = self.condition
+        if self._terms is not None:
+            for name, params, local in steps:
+                targets = tuple(qubits[k] for k in local)
+                self._conditioned(library_gate_instance(name, params), targets)
+            return
         append = self.circuit.instructions.append
         for name, params, local in steps:
             targets = (qubits[local[0]],) if len(local) == 1 else tuple(qubits[k] for k in local)
-            append(Instruction(library_gate_instance(name, params), targets, (), condition))
-        if condition is None and not _is_zero(phase):
+            append(Instruction(library_gate_instance(name, params), targets))
+        if not _is_zero(phase):
             self.circuit.global_phase = _add(self.circuit.global_phase, phase)
 
     def emit_measure(self, qubits: Operand, clbits: Operand, tok: Token) -> None:
@@ -145,16 +222,26 @@ class ReaderBase(Parser):
                 f"has {len(clbits.bits)} bit(s)",
                 tok,
             )
-        for q, c in zip(qubits.bits, clbits.bits):
-            self.circuit.append(MEASURE, [q], [c], condition=self.condition)
+        pairs = list(zip(qubits.bits, clbits.bits))
+        if self._frames:
+            # The measurements of one statement commute (a repeated qubit is measured in the same basis),
+            # so one that writes a bit an enclosing if reads can go last: the if's other instructions
+            # then see the bit as it was when the if was entered. Two such writes cannot be held.
+            read = frozenset().union(*(frame.read for frame in self._frames))
+            writers = [pair for pair in pairs if pair[1] in read]
+            if len(writers) == 1:
+                pairs.remove(writers[0])
+                pairs.append(writers[0])
+        for q, c in pairs:
+            self._conditioned(MEASURE, (q,), (c,))
 
     def emit_reset(self, qubits: Operand) -> None:
         for q in qubits.bits:
-            self.circuit.append(RESET, [q], condition=self.condition)
+            self._conditioned(RESET, (q,))
 
     def emit_barrier(self, operands: Sequence[Operand]) -> None:
         """A barrier on every listed qubit (dropped under a condition: it has no effect on the state)."""
-        if self.condition is not None:
+        if self._terms is not None:
             return
         bits = list(dict.fromkeys(b for op in operands for b in op.bits))  # first occurrence, in order
         if bits:

@@ -1,0 +1,478 @@
+"""OpenQASM 3 expressions: names, literals, casts, indexing, and every operator of the language.
+
+Values known when the program is read are computed now (Python ``int``, ``float``, ``bool``, an
+:class:`~.values3.Array`, a :class:`~.values3.Duration`); ``input`` parameters stay symbolic
+(:class:`~qhpc_interop.params.Expr`, arithmetic and functions only). Measured bits are
+:class:`~.values3.Bits`; comparing them with a constant, ``!``, ``&&`` and ``||`` give a
+:class:`~.values3.Cond`. Anything else computed from measured bits (arithmetic, comparing two
+measured values) is real-time classical computation, which the program model cannot hold: it
+raises :class:`~qhpc_interop.errors.QasmUnsupportedError` naming the operator.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NoReturn
+
+from ..params import Expr, ParamValue
+from .conditions import ALWAYS, NEVER, Terms, compare, conjoin, disjoin, equals, negate
+from .gatedefs import GateDef, placeholder
+from .lexer import Token
+from .parser import QASM3_DIALECT, Special, Value
+from .reader_base import ReaderBase
+from .values3 import Array, Bits, Cond, CType, Duration, Register3, Scope, Subroutine, Symbol3, Variable
+
+_COMPARISONS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+#: a comparison read from the other side: ``3 < c`` is ``c > 3``
+_FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_SCALAR_TYPES = frozenset({"int", "uint", "float", "angle", "bool", "bit", "complex", "duration", "stretch"})
+_TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def _is_number(value: Value) -> bool:
+    return isinstance(value, (int, float))
+
+
+class Expressions3(ReaderBase):
+    """The OpenQASM 3 expression semantics (a base of :class:`~.reader3.Reader`)."""
+
+    dialect = QASM3_DIALECT
+    scopes: list[Scope]
+    #: inside a gate definition: its parameter names -> their indices
+    gate_params: dict[str, int] | None
+
+    def statement(self) -> None:
+        """Read one statement (the reader defines it)."""
+        raise NotImplementedError
+
+    # -- names ---------------------------------------------------------------------------------
+    def lookup(self, name: str) -> Symbol3 | None:
+        """What ``name`` stands for here (``None``: nothing). Inside a ``def`` or ``gate`` body only
+        the global scope's constants, gates and subroutines are visible beyond the body."""
+        scopes = self.scopes
+        for k in range(len(scopes) - 1, -1, -1):
+            sym = scopes[k].names.get(name)
+            if sym is not None:
+                return sym
+            if scopes[k].closed:
+                sym = scopes[0].names.get(name)
+                if sym is None or isinstance(sym, (GateDef, Subroutine)):
+                    return sym
+                if isinstance(sym, Variable) and sym.role == "const":
+                    return sym
+                self.hidden = sym
+                return None
+        return None
+
+    hidden: Symbol3 | None = None
+
+    def not_visible(self, tok: Token) -> NoReturn:
+        """The error for a global name a ``def`` or ``gate`` body cannot see."""
+        kind = "input" if isinstance(self.hidden, Variable) and self.hidden.role == "input" else "non-constant"
+        if isinstance(self.hidden, Register3):
+            kind = "global register"
+        where = "a gate definition" if self.gate_params is not None else "a subroutine"
+        self.error(f"{kind} '{tok.text}' cannot be used inside {where} (only its parameters, constants, gates and "
+                   "subroutines can; pass it as an argument)" if kind != "input" else
+                   f"input '{tok.text}' cannot be used inside {where} (only its parameters and constants can)", tok)
+
+    def name_value(self, tok: Token) -> Value:
+        text = tok.text
+        if self.gate_params is not None and text in self.gate_params:
+            return placeholder(self.gate_params[text])
+        if text in _SCALAR_TYPES and (self.at("(") or self.at("[")):
+            return self.cast(tok)
+        self.hidden = None
+        sym = self.lookup(text)
+        if self.at("("):
+            if isinstance(sym, Subroutine):
+                return self.call_subroutine(sym, tok)
+            if sym is None and text in self.dialect.functions:
+                return super().name_value(tok)
+            if sym is None and text in _EXTRA_FUNCTIONS:
+                return self.builtin_function(tok)
+            if sym is None:
+                self.unknown_function(tok)
+            self.error(f"'{text}' is not a function", tok)
+        if sym is None:
+            if text in ("true", "false"):
+                return text == "true"
+            if text in self.dialect.constants:
+                return self.dialect.constants[text]
+            if self.hidden is not None:
+                self.not_visible(tok)
+            self.error(f"unknown name '{text}' in an expression", tok)
+        value = self.symbol_value(sym, tok)
+        while self.at("["):
+            value = self.index_value_of(value, tok)
+        return value
+
+    def symbol_value(self, sym: Symbol3, tok: Token) -> Value:
+        if isinstance(sym, Variable):
+            if sym.value is None:
+                self.error(f"'{tok.text}' is used before it is given a value", tok)
+            return sym.value
+        if isinstance(sym, Register3):
+            if sym.quantum:
+                self.error(f"'{tok.text}' is a qubit register, not a value", tok)
+            register = None if sym.alias or sym.scalar else sym.name
+            return Bits(sym.bits, sym.scalar, tok.text, register)
+        self.error(f"'{tok.text}' is not a value", tok)
+
+    def call_subroutine(self, sub: Subroutine, tok: Token) -> Value:
+        raise NotImplementedError
+
+    # -- literals, casts, functions ------------------------------------------------------------
+    def other_primary(self, tok: Token) -> Value:
+        if tok.kind == "string":
+            digits = tok.text.replace("_", "")
+            if not digits or set(digits) - {"0", "1"}:
+                self.error(f"expected a bit string of 0s and 1s, found {tok.describe()}", tok)
+            return int(digits, 2)
+        if tok.kind == "timing":
+            return self.duration_literal(tok)
+        if tok.kind == "op" and tok.text == "{":
+            self.error("an array literal '{...}' can only initialise an array", tok)
+        return super().other_primary(tok)
+
+    def duration_literal(self, tok: Token) -> Duration:
+        text = tok.text
+        unit = "dt" if text.endswith("dt") else next(u for u in ("ns", "us", "µs", "ms", "s") if text.endswith(u))
+        number = float(text[: -len(unit)].replace("_", ""))
+        return Duration(0.0, number) if unit == "dt" else Duration(number * _TIME_UNITS[unit])
+
+    def cast(self, tok: Token) -> Value:
+        """``int[8](x)``, ``float(x)``, ``bool(c)``...: the value converted as the specification says."""
+        width = None
+        if self.accept("["):
+            wtok = self.peek()
+            width = self.integer(self.expression(), wtok, "a type width")
+            if width <= 0:
+                self.error(f"a type width must be positive, not {width}", wtok)
+            self.expect("]", "to close the type width")
+        self.expect("(", f"after the type of a cast to {tok.text}")
+        vtok = self.peek()
+        value = self.expression()
+        self.expect(")", "to close the cast")
+        return self.convert(value, CType(tok.text, width), vtok, explicit=True)
+
+    def convert(self, value: Value, ctype: CType, tok: Token, *, explicit: bool = False) -> Value:
+        """``value`` as a value of ``ctype`` (an assignment, or an explicit cast)."""
+        kind, width = ctype.kind, ctype.width
+        if isinstance(value, Bits):
+            return self._convert_bits(value, ctype, tok)
+        if isinstance(value, Cond):
+            if kind in ("bool", "bit") and width is None:
+                return value
+            self.unsupported(f"a condition on measured bits cannot become a {ctype}", tok)
+        if isinstance(value, Duration):
+            if kind in ("duration", "stretch"):
+                return value
+            self.error(f"a duration cannot become a {ctype}", tok)
+        if isinstance(value, Array):
+            self.error(f"an array cannot become a {ctype}", tok)
+        if isinstance(value, Special):
+            self.unsupported(f"{value.what} cannot become a {ctype}", tok)
+        if kind in ("duration", "stretch"):
+            self.error(f"a number cannot become a {kind} (give it a unit, e.g. 100ns)", tok)
+        if kind in ("bool", "bit") and width is None:
+            if isinstance(value, Expr):
+                self.unsupported(f"a condition on the input parameter(s) of '{value}' cannot be decided when the "
+                                 "program is read", tok)
+            return bool(value)
+        if kind in ("float", "angle"):
+            return value if isinstance(value, Expr) else float(value)
+        if kind == "complex":
+            self.unsupported("complex numbers are not supported", tok)
+        # int, uint, bit[n]
+        if isinstance(value, Expr):
+            self.unsupported(f"'{value}' depends on input parameters: it cannot become a {ctype}", tok)
+        if isinstance(value, float):
+            if not explicit and not value.is_integer():
+                self.error(f"the value {value!r} is not an integer (cast it: {kind}({value!r}))", tok)
+            if not math.isfinite(value):
+                self.error(f"the value {value!r} cannot become a {ctype}", tok)
+            value = int(value)  # C99: truncate toward zero
+        integer = int(value)
+        if width is None:
+            return integer
+        if kind in ("uint", "bit"):
+            if not explicit and not 0 <= integer < 1 << width:
+                self.error(f"the value {integer} does not fit in {ctype}", tok)
+            return integer & ((1 << width) - 1)
+        if not explicit and not -(1 << (width - 1)) <= integer < 1 << (width - 1):
+            self.error(f"the value {integer} does not fit in {ctype}", tok)
+        integer &= (1 << width) - 1
+        return integer - (1 << width) if integer >> (width - 1) else integer
+
+    def _convert_bits(self, value: Bits, ctype: CType, tok: Token) -> Value:
+        kind, width = ctype.kind, ctype.width
+        n = len(value.bits)
+        if kind in ("bool", "bit") and width is None:
+            if value.scalar:
+                return value
+            return Cond(compare(value.bits, "!=", 0))
+        if kind in ("int", "uint", "bit") and (width is None or width == n):
+            return Bits(value.bits, False, value.name, value.register, signed=kind == "int")
+        if kind in ("int", "uint", "bit"):
+            self.error(f"'{value.name}' has {n} bit(s) and cannot be cast to {ctype} (slice it first)", tok)
+        self.unsupported(f"{value.what} cannot become a {ctype}: real-time classical computation on measured "
+                         "values is not supported", tok)
+
+    def builtin_function(self, tok: Token) -> Value:
+        """``mod floor ceiling sizeof popcount rotl rotr`` on values known now."""
+        self.expect("(")
+        args: list[tuple[Value, Token]] = []
+        while True:
+            atok = self.peek()
+            args.append((self.expression(), atok))
+            if not self.accept(","):
+                break
+        self.expect(")", f"to close the call of {tok.text}")
+        name = tok.text
+        expected = {"mod": 2, "floor": 1, "ceiling": 1, "popcount": 1, "rotl": 2, "rotr": 2}.get(name)
+        if name == "sizeof":
+            return self._sizeof(args, tok)
+        if expected is not None and len(args) != expected:
+            self.error(f"{name} takes {expected} argument(s), got {len(args)}", tok)
+        values = [v for v, _ in args]
+        for v, t in args:
+            if isinstance(v, Special):
+                self.unsupported(f"{name}() of {v.what} is not supported", t)
+            if isinstance(v, Expr):
+                self.unsupported(f"{name}() of an expression of input parameters cannot be held by the program "
+                                 "model", t)
+        if name == "mod":
+            return self.combine(tok, "%", values[0], values[1])
+        if name in ("floor", "ceiling"):
+            number = values[0]
+            assert isinstance(number, (int, float))
+            return float(math.floor(number) if name == "floor" else math.ceil(number))
+        integers = [self.integer(v, t, f"the argument of {name}") for v, t in args]
+        if name == "popcount":
+            return bin(integers[0] & ((1 << 4096) - 1)).count("1")
+        self.unsupported(f"{name}() needs the width of its argument's type, which this reader does not track", tok)
+
+    def _sizeof(self, args: list[tuple[Value, Token]], tok: Token) -> int:
+        value, vtok = args[0]
+        dim = self.integer(args[1][0], args[1][1], "the dimension of sizeof") if len(args) > 1 else 0
+        if isinstance(value, Array):
+            if not 0 <= dim < len(value.ctype.dims):
+                self.error(f"sizeof: the array has {len(value.ctype.dims)} dimension(s), not {dim + 1}", tok)
+            return value.ctype.dims[dim]
+        if isinstance(value, Bits) and dim == 0:
+            return len(value.bits)
+        self.error(f"sizeof needs an array, not {value!r}", vtok)
+
+    # -- indexing ------------------------------------------------------------------------------
+    def index_set(self, size: int, name: str) -> tuple[list[int], bool]:
+        """Parse ``[i]``, ``[a:b]``, ``[a:s:b]`` (inclusive, any non-zero step) or ``[{i, j}]`` over
+        ``size`` elements: the indices and whether it selects one element."""
+        self.expect("[")
+        if self.accept("{"):
+            indices = [self._one_index(size, name)]
+            while self.accept(","):
+                indices.append(self._one_index(size, name))
+            self.expect("}", "to close the index set")
+            self.expect("]", "to close the index")
+            return indices, False
+        start_tok = self.peek()
+        start = None if self.at(":") else self._integer_expression("an index")
+        if not self.accept(":"):
+            self.expect("]", "to close the index")
+            assert start is not None
+            return [self._in_range(start, size, name, start_tok)], True
+        parts: list[int | None] = [start]
+        for _ in range(2):
+            parts.append(None if self.at(":") or self.at("]") else self._integer_expression("a range bound"))
+            if not self.accept(":"):
+                break
+        self.expect("]", "to close the range")
+        step: int | None = 1
+        if len(parts) == 3:
+            step, parts = parts[1], [parts[0], parts[2]]
+        return self.range_indices(size, name, parts[0], parts[1], 1 if step is None else step, start_tok), False
+
+    def _integer_expression(self, what: str) -> int:
+        tok = self.peek()
+        return self.integer(self.expression(), tok, what)
+
+    def _one_index(self, size: int, name: str) -> int:
+        tok = self.peek()
+        return self._in_range(self.integer(self.expression(), tok, "an index"), size, name, tok)
+
+    def _in_range(self, index: int, size: int, name: str, tok: Token) -> int:
+        if not -size <= index < size:
+            self.error(f"index {index} out of range for register '{name}' of size {size}", tok)
+        return index % size
+
+    def range_indices(self, size: int, name: str, start: int | None, stop: int | None, step: int,
+                      tok: Token) -> list[int]:
+        """The indices ``start, start + step, ...`` up to ``stop`` inclusive: the specification's
+        ``a:c:b``, any non-zero step. Negative bounds count from the end; ``start`` must be in range,
+        ``stop`` may lie past the end of the register, where the range then stops (the
+        specification's ``[0:2:12]`` of twelve qubits, and Qiskit's reading)."""
+        if step == 0:
+            self.error("a range step cannot be 0", tok)
+        if start is None:
+            start = 0 if step > 0 else size - 1
+        if stop is None:
+            stop = size - 1 if step > 0 else 0
+        if start < 0:
+            start += size
+        if stop < 0:
+            stop += size
+        if not 0 <= start < size:
+            self.error(f"the range starts at index {start}, out of range for register '{name}' of size {size}", tok)
+        stop = min(stop, size - 1) if step > 0 else max(stop, 0)
+        indices = range(start, stop + (1 if step > 0 else -1), step)
+        if not indices:
+            self.error(f"the range selects no bits of register '{name}'", tok)
+        return list(indices)
+
+    def index_value_of(self, value: Value, tok: Token) -> Value:
+        """``value[...]`` for bits, an integer's bits, or an array."""
+        if isinstance(value, Bits):
+            if value.scalar:
+                self.error(f"'{value.name}' is a single bit and cannot be indexed", self.peek())
+            indices, single = self.index_set(len(value.bits), value.name)
+            bits = tuple(value.bits[i] for i in indices)
+            shown = str(indices[0]) if single else "{" + ", ".join(map(str, indices)) + "}"
+            return Bits(bits, single, f"{value.name}[{shown}]")
+        if isinstance(value, Array):
+            return self.array_index(value, tok)
+        if isinstance(value, int) and not isinstance(value, bool):
+            indices, single = self.index_set(4096, tok.text)
+            digits = [value >> i & 1 for i in indices]
+            return bool(digits[0]) if single else sum(b << k for k, b in enumerate(digits))
+        self.error(f"'{tok.text}' cannot be indexed", self.peek())
+
+    def array_index(self, value: Array, tok: Token) -> Value:
+        raise NotImplementedError
+
+    # -- operators -----------------------------------------------------------------------------
+    def combine(self, tok: Token, op: str, a: Value, b: Value) -> Value:
+        if isinstance(a, (Bits, Cond)) or isinstance(b, (Bits, Cond)):
+            return self._runtime(tok, op, a, b)
+        if isinstance(a, Duration) or isinstance(b, Duration):
+            return self._duration(tok, op, a, b)
+        if op in ("&&", "||"):
+            left, right = self.truth(a, tok), self.truth(b, tok)
+            assert isinstance(left, bool) and isinstance(right, bool)
+            return (left and right) if op == "&&" else (left or right)
+        if op in _COMPARISONS:
+            if isinstance(a, Expr) or isinstance(b, Expr):
+                self.unsupported(f"'{op}' on an input parameter cannot be decided when the program is read", tok)
+            if isinstance(a, Special) or isinstance(b, Special):
+                what = a.what if isinstance(a, Special) else b.what  # type: ignore[union-attr]
+                self.error(f"'{op}' cannot compare {what}", tok)
+            return bool({"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b,  # type: ignore[operator]
+                         ">=": a >= b}[op])  # type: ignore[operator]
+        if op in ("&", "|", "^", "<<", ">>"):
+            x = self.integer(a, tok, f"the left side of '{op}'")
+            y = self.integer(b, tok, f"the right side of '{op}'")
+            if op in ("<<", ">>") and not 0 <= y <= 4096:
+                self.error(f"cannot shift by {y}", tok)
+            return {"&": x & y, "|": x | y, "^": x ^ y, "<<": x << y if op == "<<" else 0,
+                    ">>": x >> y if op == ">>" else 0}[op]
+        if isinstance(a, bool):
+            a = int(a)
+        if isinstance(b, bool):
+            b = int(b)
+        return super().combine(tok, op, a, b)
+
+    def combine_unary(self, tok: Token, op: str, a: Value) -> Value:
+        if op == "not":
+            truth = self.truth(a, tok)
+            return (not truth) if isinstance(truth, bool) else Cond(negate(truth))
+        if isinstance(a, (Bits, Cond)):
+            self.unsupported(f"'{tok.text}' on {a.what}: real-time classical computation on measured values is not "
+                             "supported", tok)
+        if op == "bitnot":
+            return ~self.integer(a, tok, "the operand of '~'")
+        if isinstance(a, Duration) and op == "neg":
+            return Duration(-a.seconds, -a.dt)
+        if isinstance(a, bool):
+            a = int(a)
+        return super().combine_unary(tok, op, a)
+
+    def truth(self, value: Value, tok: Token) -> bool | Terms:
+        """``value`` as a condition: a ``bool`` if known now, else the terms of a condition on measured bits."""
+        if isinstance(value, Cond):
+            return value.terms
+        if isinstance(value, Bits):
+            if not value.scalar:
+                self.unsupported(f"a condition on the whole register '{value.name}' without a comparison: compare "
+                                 "it with an integer (c == n)", tok)
+            return equals(value.bits, 1)
+        if isinstance(value, Expr):
+            self.unsupported(f"a condition on the input parameter(s) of '{value}' cannot be decided when the program "
+                             "is read", tok)
+        if isinstance(value, Special):
+            self.error(f"{value.what} is not a condition", tok)
+        return bool(value)
+
+    def _runtime(self, tok: Token, op: str, a: Value, b: Value) -> Value:
+        if op in ("&&", "||"):
+            left, right = self.truth(a, tok), self.truth(b, tok)
+            lt = (ALWAYS if left else NEVER) if isinstance(left, bool) else left
+            rt = (ALWAYS if right else NEVER) if isinstance(right, bool) else right
+            return Cond(conjoin(lt, rt) if op == "&&" else disjoin(lt, rt))
+        if op in _COMPARISONS:
+            if isinstance(a, Bits) and not isinstance(b, Special):
+                return self._compare(tok, a, op, b)
+            if isinstance(b, Bits) and not isinstance(a, Special):
+                return self._compare(tok, b, _FLIPPED[op], a)
+            if op in ("==", "!=") and (isinstance(a, Cond) or isinstance(b, Cond)):
+                left, right = self.truth(a, tok), self.truth(b, tok)
+                if isinstance(left, bool) or isinstance(right, bool):
+                    known, terms = (left, right) if isinstance(left, bool) else (right, left)
+                    assert not isinstance(terms, bool)
+                    return Cond(terms if known == (op == "==") else negate(terms))
+        what = a.what if isinstance(a, Special) else b.what  # type: ignore[union-attr]
+        self.unsupported(f"'{op}' on {what}: real-time classical computation on measured values is not supported",
+                         tok)
+
+    def _compare(self, tok: Token, bits: Bits, op: str, value: Value) -> Cond:
+        if isinstance(value, Expr):
+            self.unsupported("comparing measured bits with an input parameter is not supported", tok)
+        if isinstance(value, float):
+            if not value.is_integer():
+                self.error(f"measured bits compared with the non-integer {value!r}", tok)
+            value = int(value)
+        assert isinstance(value, int)
+        if bits.scalar and value not in (0, 1):
+            self.error(f"the bit '{bits.name}' compared with {value}: a bit is 0 or 1 (true or false)", tok)
+        return Cond(compare(bits.bits, op, int(value), signed=bits.signed, register=bits.register))
+
+    def _duration(self, tok: Token, op: str, a: Value, b: Value) -> Value:
+        if isinstance(a, Duration) and isinstance(b, Duration) and op in ("+", "-"):
+            sign = 1 if op == "+" else -1
+            return Duration(a.seconds + sign * b.seconds, a.dt + sign * b.dt)
+        if isinstance(a, Duration) and isinstance(b, Duration) and op == "/":
+            return a.seconds / b.seconds if b.seconds else a.dt / b.dt if b.dt else self.error("division by zero", tok)
+        number, duration = (b, a) if isinstance(a, Duration) else (a, b)
+        if isinstance(duration, Duration) and _is_number(number) and (op == "*" or (op == "/" and duration is a)):
+            factor = float(number)  # type: ignore[arg-type]
+            if op == "/":
+                if factor == 0.0:
+                    self.error("division by zero", tok)
+                factor = 1.0 / factor
+            return Duration(duration.seconds * factor, duration.dt * factor)
+        if op in _COMPARISONS and isinstance(a, Duration) and isinstance(b, Duration):
+            self.unsupported("comparing durations is not supported", tok)
+        self.error(f"'{op}' cannot combine a duration with {b if duration is a else a!r}", tok)
+
+    def to_param(self, value: Value, tok: Token) -> ParamValue:
+        if isinstance(value, (Bits, Cond)):
+            self.unsupported(f"{value.what} used as a number: real-time classical computation on measured values is "
+                             "not supported", tok)
+        if isinstance(value, Duration):
+            shown = f"the timing literal {tok.text}" if tok.kind == "timing" else "a duration"
+            self.unsupported(f"{shown} used as a number: durations only time delays and boxes", tok)
+        if isinstance(value, bool):
+            return float(value)
+        return super().to_param(value, tok)
+
+
+_EXTRA_FUNCTIONS = frozenset({"mod", "floor", "ceiling", "sizeof", "popcount", "rotl", "rotr"})

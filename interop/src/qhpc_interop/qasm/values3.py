@@ -1,0 +1,159 @@
+"""What names stand for while an OpenQASM 3 program is read, and the values expressions take.
+
+Everything a program computes before it runs (constants, loop variables, integer and float
+variables, arrays, subroutine results) is computed while it is read, so a name of a classical
+variable stands for a value known now. What is only known when the circuit runs -- measured bits --
+stays symbolic: a :class:`Bits` reference, or a :class:`Cond` (a condition on bits, as
+:mod:`.conditions` terms) once compared. The readers put such values only where the model can hold
+them (``if`` and ``switch`` conditions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .conditions import Terms
+from .gatedefs import GateDef
+from .lexer import Token
+from .parser import Special, Value
+
+# -- symbols -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Register3:
+    """Declared qubits or bits, or an alias of some (``let``): flat indices in order.
+
+    ``scalar`` for ``qubit q;`` / ``bit c;`` and an alias of one indexed bit.
+    """
+
+    name: str
+    bits: tuple[int, ...]
+    scalar: bool
+    quantum: bool
+    token: Token | None
+    alias: bool = False
+
+
+@dataclass(frozen=True)
+class CType:
+    """A classical type: ``kind`` is ``int uint float angle bool bit complex duration stretch``;
+    ``width`` its designator (``None``: none given); ``dims`` the sizes of an array of it."""
+
+    kind: str
+    width: int | None = None
+    dims: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        base = self.kind if self.width is None else f"{self.kind}[{self.width}]"
+        return base if not self.dims else f"array[{base}, {', '.join(map(str, self.dims))}]"
+
+    @property
+    def element(self) -> CType:
+        return CType(self.kind, self.width)
+
+
+@dataclass
+class Variable:
+    """A classical variable, constant or ``input``: its type and its value now.
+
+    ``value`` is ``None`` before the first assignment. ``role`` is ``input``, ``const`` or
+    ``variable``.
+    """
+
+    name: str
+    ctype: CType
+    value: Value | None
+    role: str
+    token: Token | None
+
+    @property
+    def const(self) -> bool:
+        return self.role in ("const", "input")
+
+
+@dataclass
+class Subroutine:
+    """A ``def``: its parameters (name, type; ``qubit`` parameters have kind ``qubit``), its
+    return type, and its body as tokens (read again at each call)."""
+
+    name: str
+    params: list[tuple[Token, CType]]
+    returns: CType | None
+    body: list[Token]
+    token: Token
+
+
+Symbol3 = Register3 | Variable | GateDef | Subroutine
+
+
+@dataclass
+class Scope:
+    """Names declared in one scope. A ``closed`` scope (a ``def`` or ``gate`` body) sees only the
+    global scope's constants, gates and subroutines beyond itself."""
+
+    names: dict[str, Symbol3] = field(default_factory=dict)
+    closed: bool = False
+
+
+# -- values that are not numbers -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Bits(Special):
+    """Measured bits (a bit register, part of one, or one bit): known only when the circuit runs.
+
+    ``signed`` when read through an ``int[n]`` cast. ``name`` is how the program wrote it.
+    ``register`` names the register when these are all of its bits, in order.
+    """
+
+    bits: tuple[int, ...]
+    scalar: bool
+    name: str
+    register: str | None = None
+    signed: bool = False
+
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        return f"the measured bit{'' if self.scalar else 's'} '{self.name}'"
+
+
+@dataclass(frozen=True, eq=False)
+class Cond(Special):
+    """A condition on measured bits (true or false only when the circuit runs)."""
+
+    terms: Terms
+
+    what = "a condition on measured bits"
+
+
+@dataclass(eq=False)
+class Array(Special):
+    """A classical array: its type and its elements (nested lists, one level per dimension)."""
+
+    ctype: CType
+    data: list[Any]
+
+    what = "an array"
+
+
+@dataclass(frozen=True, eq=False)
+class Duration(Special):
+    """A duration (``100ns``, ``2 * d``): kept only to be dropped with the ``delay`` or ``box`` using it."""
+
+    seconds: float
+    dt: float = 0.0
+
+    what = "a duration"
+
+
+@dataclass(frozen=True, eq=False)
+class Measured(Special):
+    """The result of ``measure q`` inside an expression (a subroutine's ``return measure q;``)."""
+
+    qubits: tuple[int, ...]
+    scalar: bool
+    token: Token
+
+    what = "a measurement result"
