@@ -12,7 +12,33 @@ Reading (:func:`loads`, :func:`load`)
       and no register; they cannot be mixed with declared qubits);
     * ``input float[64] θ;`` / ``input float θ;`` / ``input angle[32] θ;`` become the symbolic
       :class:`~qhpc_interop.params.Parameter` named ``θ`` (the circuit stays parameterized);
-      ``const float|int|uint|angle x = <expr>;`` is folded;
+    * everything known when the program is read is computed then, as pyqasm's unrolling does:
+      ``const`` and variables of type ``int[n] uint[n] float[n] angle[n] bool duration stretch``
+      (declared with or without a value, assigned with ``= += -= *= /= %= **= &= |= ^= <<= >>=``,
+      used in indices, angles, loop bounds, register sizes); integers wrap to their width (two's
+      complement), ``float[32]`` and ``angle[n]`` hold full doubles (no rounding to the width);
+      ``array[type, n, m]`` with literal contents, element reads and writes (``a[i][j]``,
+      ``a[i, j]``), slices, ``sizeof``; casts; bits of an integer (``a_in[i]``);
+    * ``for`` over ``[a:b]``, ``[a:c:b]`` (inclusive, any step), ``{v, w}`` or an array, ``while`` on
+      a condition known when reading, ``break``, ``continue``: unrolled (at most 1,000,000
+      iterations in all, and 10,000,000 instructions from loops and calls);
+    * ``def`` subroutines, read again at each call with qubit arguments bound to the qubits passed
+      (by reference), classical ones by value (arrays by reference); ``return`` gives the value of
+      the call; ``return measure q;`` when the call is assigned to bits (``c[0] = f(q);``). A
+      subroutine sees only its parameters and the global constants, gates and subroutines (the
+      specification's scoping); its body is read only when it is called (errors in a subroutine
+      never called are not reported); calls nest at most 64 deep;
+    * ``let`` aliases of qubits or bits (slices, ``++`` concatenation, aliases of aliases); blocks
+      ``{ ... }`` with their own scope (names declared inside shadow and then vanish);
+    * ``box`` (its contents are read; the box, a timing construct, is dropped), ``delay[d] q;`` read
+      as a ``barrier`` on its qubits (on all qubits without operands): the model has no timing, so the
+      idle period itself is lost -- nothing changes in a noiseless run, a noisy backend sees no idle
+      noise -- but the barrier keeps compilers from moving or cancelling gates across the wait (an
+      echo ``x; delay; x`` stays), which is what a delay asks of them; ``nop`` reads as nothing;
+    * ``switch`` on a value known when reading (the matching case is read, the others skipped) or on
+      measured bits (each case becomes a condition on them, ``default`` the negation of all cases);
+      a variable assigned measured bits (``int s = c;``, as Qiskit's exporter writes before a
+      ``switch``) stands for those bits until one of them is measured again;
     * ``gate`` definitions, inlined at each call (the model has no custom-gate type; a definition
       that is exactly the library gate of its name reads as that gate); bodies may use modifiers
       and ``gphase``; barriers in bodies are dropped; a parameter named like a built-in constant
@@ -55,13 +81,16 @@ Reading (:func:`loads`, :func:`load`)
     * ``pragma`` lines and ``@annotation`` lines are ignored.
 
     Valid OpenQASM 3 the model cannot hold raises :class:`~qhpc_interop.errors.QasmUnsupportedError`
-    at the offending token, naming the feature: ``for while def return box delay duration stretch
-    defcal cal defcalgrammar extern switch let end break continue``, arrays, classical variables other
-    than ``input``/``const``, classical assignment other than measurement, timing literals as
-    numbers, ``output``, real-time classical computation on measured bits (arithmetic on them,
-    comparing two measured values, using them as numbers), an ``if`` that writes a bit its
-    condition reads before another of its instructions, non-integer ``pow``, a controlled gate the
-    library cannot express (``ctrl @ ccx``), includes other than ``stdgates.inc``.
+    at the offending token, naming the feature: real-time classical computation on measured bits
+    (arithmetic on them, comparing two measured values, using them as numbers, assigning a variable
+    declared outside an ``if`` on measured bits inside it), ``while`` on measured bits, ``break``,
+    ``continue`` or ``return`` inside an ``if`` on measured bits, ``bit`` declarations inside blocks
+    and subroutines (they would need new classical bits at each pass), measuring into a subroutine's
+    bit parameter, a ``measure`` result a call discards, ``extern``, ``defcal``, ``cal``,
+    ``defcalgrammar``, ``durationof``, ``end``, ``output``, ``complex``, ``input`` of types other
+    than float and angle, an ``if`` that writes a bit its condition reads before another of its
+    instructions, non-integer ``pow``, a controlled gate the library cannot express (``ctrl @ ccx``),
+    includes other than ``stdgates.inc``, loops and calls past the limits above.
     Malformed text raises :class:`~qhpc_interop.errors.QasmSyntaxError`.
 
 Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included

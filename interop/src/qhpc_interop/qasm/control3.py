@@ -1,29 +1,72 @@
-"""Control flow in the OpenQASM 3 reader: blocks and ``if``/``else``.
+"""Control flow in the OpenQASM 3 reader: blocks, ``if``/``else``, ``switch``, loops, ``box``,
+subroutines.
 
-A condition known when the program is read (on constants, loop variables...) selects the branch
-that is read; the other is skipped unread (it may, e.g., index past a register for values the
-condition excludes). A condition on measured bits becomes the condition of every instruction of its
-branch (:mod:`.conditions`), ``else`` gets its negation, nested ``if`` the conjunction.
+Everything that can be decided when the program is read is unrolled, as pyqasm unrolls programs:
+
+* a condition known now (on constants, loop variables...) selects the branch that is read; the
+  other is skipped unread (it may, e.g., index past a register for values the condition excludes);
+* ``for`` loops over ranges, sets and arrays, and ``while`` loops on such conditions, read their
+  body once per iteration (``break`` and ``continue`` included);
+* a ``def`` is read again at each call, its parameters bound to the arguments (qubits by
+  reference, classical values by value, arrays by reference), ``return`` giving the call's value;
+* ``box`` is read as its contents.
+
+A condition on measured bits becomes the condition of every instruction of its branch
+(:mod:`.conditions`): ``else`` gets its negation, nested ``if`` the conjunction, a ``switch`` on
+measured bits one condition per case and the negation of them all for ``default``. What cannot be
+unrolled is refused by name: ``while`` on measured bits, ``break``/``continue``/``return`` inside an
+``if`` on measured bits.
 """
 
 from __future__ import annotations
 
-from .conditions import bits_read, negate
-from .gates3 import Gates3
+from collections.abc import Sequence
+from typing import Any
+
+from .classical3 import Classical3
+from .conditions import NEVER, Terms, bits_read, compare, disjoin, negate
 from .lexer import Token
-from .values3 import Scope
+from .parser import Value
+from .values3 import Array, Bits, CType, Scope, Variable
+
+#: The most loop iterations one program may unroll (all loops together).
+MAX_LOOP_ITERATIONS = 1_000_000
+#: The most instructions unrolled loops and subroutine calls may bring a circuit to.
+MAX_UNROLLED_INSTRUCTIONS = 10_000_000
+#: The most nested subroutine calls (recursion that never ends stops here).
+MAX_CALL_DEPTH = 64
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Return(Exception):
+    def __init__(self, value: Value | None, token: Token) -> None:
+        self.value = value
+        self.token = token
 
 #: statements whose body is a braced block after a header
 _BLOCK_OPENERS = frozenset({"switch", "box", "def", "gate", "cal", "defcal"})
 
 
-class Control3(Gates3):
-    """Blocks and conditionals (a base of :class:`~.reader3.Reader`)."""
+class Control3(Classical3):
+    """Blocks, conditionals, loops and subroutines (a base of :class:`~.reader3.Reader`)."""
+
+    #: loops enclosing what is read (in the current subroutine call), with the runtime depth at each
+    loops: list[int]
+    #: active subroutine calls, with the runtime depth and loop stack at each
+    calls: list[tuple[int, list[int]]]
+    iterations = 0
 
     # -- blocks ----------------------------------------------------------------------------------
     def block(self, what: str) -> None:
         """A braced block or one statement, in a new scope."""
-        self.scopes.append(Scope())
+        self.scopes.append(Scope(runtime_depth=self.runtime_depth))
         try:
             if self.accept("{"):
                 while not self.at("}"):
@@ -131,3 +174,198 @@ class Control3(Gates3):
             if self.accept("else"):
                 with self.conditional(negate(truth)):
                     self.block("else block")
+
+    # -- replaying captured code -----------------------------------------------------------------
+    def replay_statement(self, tokens: list[Token]) -> None:
+        """Read ``tokens`` (one statement, as :meth:`capture_statement` gave them) as the next statement."""
+        last = tokens[-1]
+        with self.replay([*tokens, Token("eof", "", last.line, last.end_col, last.end_col, last.end)]):
+            self.statement()
+
+    def count_iteration(self, tok: Token) -> None:
+        self.iterations += 1
+        if self.iterations > MAX_LOOP_ITERATIONS:
+            self.unsupported(f"the program's loops run more than {MAX_LOOP_ITERATIONS} iterations in all "
+                             "(loops are unrolled when the program is read)", tok)
+        if len(self.circuit.instructions) > MAX_UNROLLED_INSTRUCTIONS:
+            self.unsupported(f"unrolling the program's loops and calls gives more than {MAX_UNROLLED_INSTRUCTIONS} "
+                             "instructions", tok)
+
+    def run_body(self, body: list[Token], tok: Token, bind: tuple[str, Variable] | None = None) -> bool:
+        """One iteration of a loop body (with its loop variable); ``False`` after a ``break``."""
+        self.count_iteration(tok)
+        scope = Scope(runtime_depth=self.runtime_depth)
+        if bind is not None:
+            scope.names[bind[0]] = bind[1]
+        self.scopes.append(scope)
+        self.loops.append(self.runtime_depth)
+        try:
+            self.replay_statement(body)
+        except _Continue:
+            pass
+        except _Break:
+            return False
+        finally:
+            self.loops.pop()
+            self.scopes.pop()
+        return True
+
+    # -- loops -----------------------------------------------------------------------------------
+    def for_statement(self) -> None:
+        kw = self.next()
+        if self.peek().kind == "id" and self.at("in", 1):
+            ctype = CType("int")
+        else:
+            ctype = self.parse_type()
+            if ctype.dims:
+                self.error("a loop variable cannot be an array", kw)
+        var = self.expect_id("a loop variable")
+        self.expect("in", "after the loop variable")
+        values = self.loop_values(kw)
+        body = self.capture_statement()
+        for value in values:
+            converted = self.assigned(ctype, value, var, var.text)
+            if not self.run_body(body, kw, (var.text, Variable(var.text, ctype, converted, "variable", var))):
+                break
+
+    def loop_values(self, kw: Token) -> Sequence[Any]:
+        """What a ``for`` iterates over: ``[a:b]``, ``[a:c:b]`` (inclusive), ``{v, w}``, or an array."""
+        tok = self.peek()
+        if self.accept("["):
+            parts = [self._integer_expression("a range bound")]
+            self.expect(":", "in the range (a range needs its start and its stop)")
+            parts.append(self._integer_expression("a range bound"))
+            if self.accept(":"):
+                parts.append(self._integer_expression("a range bound"))
+            self.expect("]", "to close the range")
+            start, step, stop = (parts[0], 1, parts[1]) if len(parts) == 2 else parts
+            if step == 0:
+                self.error("a range step cannot be 0", tok)
+            values: Sequence[Any] = range(start, stop + (1 if step > 0 else -1), step)
+        elif self.accept("{"):
+            items = []
+            while True:
+                items.append(self.expression())
+                if not self.accept(","):
+                    break
+            self.expect("}", "to close the set")
+            values = items
+        else:
+            value = self.expression()
+            if isinstance(value, Array):
+                values = [Array(CType(value.ctype.kind, value.ctype.width, value.ctype.dims[1:]), item)
+                          if isinstance(item, list) else item for item in value.data]
+            elif isinstance(value, Bits):
+                self.unsupported(f"a loop over {value.what}: real-time control flow is not supported", tok)
+            else:
+                self.error(f"a for loop iterates over a range [a:b], a set {{a, b}} or an array, not {value!r}", tok)
+        if len(values) > MAX_LOOP_ITERATIONS:
+            self.unsupported(f"a loop of {len(values)} iterations (at most {MAX_LOOP_ITERATIONS} are unrolled)", kw)
+        return values
+
+    def while_statement(self) -> None:
+        kw = self.next()
+        if not self.at("("):
+            self.error(f"expected '(' after while, found {self.peek().describe()}", self.peek())
+        condition: list[Token] = []
+        self._balanced(condition)
+        body = self.capture_statement()
+        while True:
+            last = condition[-1]
+            with self.replay([*condition, Token("eof", "", last.line, last.end_col, last.end_col, last.end)]):
+                self.next()
+                tok = self.peek()
+                truth = self.truth(self.expression(), tok)
+            if not isinstance(truth, bool):
+                self.unsupported("a while loop on measured bits is real-time control flow, which the program model "
+                                 "cannot hold", kw)
+            if not truth or not self.run_body(body, kw):
+                return
+
+    def jump(self) -> None:
+        """``break`` or ``continue``."""
+        tok = self.next()
+        self.end_statement(f"the {tok.text} statement")
+        if not self.loops:
+            self.error(f"'{tok.text}' outside a loop", tok)
+        if self.runtime_depth > self.loops[-1]:
+            self.unsupported(f"'{tok.text}' inside an if on measured bits is real-time control flow, which the "
+                             "program model cannot hold", tok)
+        if not self.never:
+            raise _Break() if tok.text == "break" else _Continue()
+
+    # -- switch ----------------------------------------------------------------------------------
+    def switch_statement(self) -> None:
+        kw = self.next()
+        self.expect("(", "after switch")
+        tok = self.peek()
+        target = self.expression()
+        self.expect(")", "to close the switch target")
+        self.expect("{", "to open the switch cases")
+        cases: list[tuple[list[int], list[Token], Token]] = []
+        default: list[Token] | None = None
+        seen: set[int] = set()
+        while not self.accept("}"):
+            case = self.peek()
+            if self.accept("default"):
+                if default is not None:
+                    self.error("a switch has at most one default", case)
+                default = self.capture_statement()
+                continue
+            if not self.accept("case"):
+                self.error(f"expected 'case', 'default' or '}}' in the switch, found {case.describe()}", case)
+            if default is not None:
+                self.error("'default' must be the last case of a switch", case)
+            values = []
+            while True:
+                vtok = self.peek()
+                value = self.integer(self.expression(), vtok, "a case value")
+                if value in seen:
+                    self.error(f"the case value {value} appears twice in the switch", vtok)
+                seen.add(value)
+                values.append(value)
+                if not self.accept(","):
+                    break
+            if not self.at("{"):
+                self.error(f"expected '{{' to open the case, found {self.peek().describe()}", self.peek())
+            cases.append((values, self.capture_statement(), case))
+        if not cases:
+            self.error("a switch needs at least one case", kw)
+        if isinstance(target, Bits):
+            self._runtime_switch(target, cases, default)
+            return
+        chosen = default
+        number = self.integer(target, tok, "the switch target")
+        for values, body, _ in cases:
+            if number in values:
+                chosen = body
+                break
+        if chosen is not None:
+            self.replay_statement(chosen)
+
+    def _runtime_switch(self, target: Bits, cases: list[tuple[list[int], list[Token], Token]],
+                        default: list[Token] | None) -> None:
+        everything: Terms = NEVER
+        with self.guard(frozenset(target.bits)):
+            for values, body, _ in cases:
+                terms: Terms = NEVER
+                for value in values:
+                    terms = disjoin(terms, compare(target.bits, "==", value, signed=target.signed,
+                                                   register=target.register))
+                everything = disjoin(everything, terms)
+                with self.conditional(terms):
+                    self.replay_statement(body)
+            if default is not None:
+                with self.conditional(negate(everything)):
+                    self.replay_statement(default)
+
+    # -- box ---------------------------------------------------------------------------------------
+    def box_statement(self) -> None:
+        """``box [duration] { ... }``: its contents (the model has no timing to box)."""
+        self.next()
+        if self.accept("["):
+            self.expression()
+            self.expect("]", "to close the box duration")
+        if not self.at("{"):
+            self.error(f"expected '{{' to open the box, found {self.peek().describe()}", self.peek())
+        self.block("box")

@@ -19,8 +19,21 @@ from .conditions import ALWAYS, NEVER, Terms, compare, conjoin, disjoin, equals,
 from .gatedefs import GateDef, placeholder
 from .lexer import Token
 from .parser import QASM3_DIALECT, Special, Value
-from .reader_base import ReaderBase
-from .values3 import Array, Bits, Cond, CType, Duration, Register3, Scope, Subroutine, Symbol3, Variable
+from .reader_base import Operand, ReaderBase
+from .values3 import (
+    Array,
+    Bits,
+    Cond,
+    CType,
+    Duration,
+    Measured,
+    Register3,
+    Scope,
+    Snapshot,
+    Subroutine,
+    Symbol3,
+    Variable,
+)
 
 _COMPARISONS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 #: a comparison read from the other side: ``3 < c`` is ``c > 3``
@@ -82,6 +95,11 @@ class Expressions3(ReaderBase):
             return placeholder(self.gate_params[text])
         if text in _SCALAR_TYPES and (self.at("(") or self.at("[")):
             return self.cast(tok)
+        if text == "measure":
+            operand = self.operand(quantum=True)
+            return Measured(operand.bits, operand.single, tok)
+        if text == "durationof":
+            self.unsupported("durationof: the program model has no timing", tok)
         self.hidden = None
         sym = self.lookup(text)
         if self.at("("):
@@ -109,9 +127,13 @@ class Expressions3(ReaderBase):
 
     def symbol_value(self, sym: Symbol3, tok: Token) -> Value:
         if isinstance(sym, Variable):
-            if sym.value is None:
+            value = sym.value
+            if value is None:
                 self.error(f"'{tok.text}' is used before it is given a value", tok)
-            return sym.value
+            if isinstance(value, Snapshot) and value.stamp != self.write_stamp(value.bits):
+                self.unsupported(f"'{tok.text}' holds the value '{value.name}' had before it was measured again: "
+                                 "keeping both values needs real-time classical storage", tok)
+            return value
         if isinstance(sym, Register3):
             if sym.quantum:
                 self.error(f"'{tok.text}' is a qubit register, not a value", tok)
@@ -120,6 +142,9 @@ class Expressions3(ReaderBase):
         self.error(f"'{tok.text}' is not a value", tok)
 
     def call_subroutine(self, sub: Subroutine, tok: Token) -> Value:
+        raise NotImplementedError
+
+    def operand(self, quantum: bool) -> Operand:
         raise NotImplementedError
 
     # -- literals, casts, functions ------------------------------------------------------------
@@ -142,82 +167,12 @@ class Expressions3(ReaderBase):
         return Duration(0.0, number) if unit == "dt" else Duration(number * _TIME_UNITS[unit])
 
     def cast(self, tok: Token) -> Value:
-        """``int[8](x)``, ``float(x)``, ``bool(c)``...: the value converted as the specification says."""
-        width = None
-        if self.accept("["):
-            wtok = self.peek()
-            width = self.integer(self.expression(), wtok, "a type width")
-            if width <= 0:
-                self.error(f"a type width must be positive, not {width}", wtok)
-            self.expect("]", "to close the type width")
-        self.expect("(", f"after the type of a cast to {tok.text}")
-        vtok = self.peek()
-        value = self.expression()
-        self.expect(")", "to close the cast")
-        return self.convert(value, CType(tok.text, width), vtok, explicit=True)
+        """``int[8](x)``, ``float(x)``, ``bool(c)``... (:mod:`.classical3` reads them)."""
+        raise NotImplementedError
 
     def convert(self, value: Value, ctype: CType, tok: Token, *, explicit: bool = False) -> Value:
-        """``value`` as a value of ``ctype`` (an assignment, or an explicit cast)."""
-        kind, width = ctype.kind, ctype.width
-        if isinstance(value, Bits):
-            return self._convert_bits(value, ctype, tok)
-        if isinstance(value, Cond):
-            if kind in ("bool", "bit") and width is None:
-                return value
-            self.unsupported(f"a condition on measured bits cannot become a {ctype}", tok)
-        if isinstance(value, Duration):
-            if kind in ("duration", "stretch"):
-                return value
-            self.error(f"a duration cannot become a {ctype}", tok)
-        if isinstance(value, Array):
-            self.error(f"an array cannot become a {ctype}", tok)
-        if isinstance(value, Special):
-            self.unsupported(f"{value.what} cannot become a {ctype}", tok)
-        if kind in ("duration", "stretch"):
-            self.error(f"a number cannot become a {kind} (give it a unit, e.g. 100ns)", tok)
-        if kind in ("bool", "bit") and width is None:
-            if isinstance(value, Expr):
-                self.unsupported(f"a condition on the input parameter(s) of '{value}' cannot be decided when the "
-                                 "program is read", tok)
-            return bool(value)
-        if kind in ("float", "angle"):
-            return value if isinstance(value, Expr) else float(value)
-        if kind == "complex":
-            self.unsupported("complex numbers are not supported", tok)
-        # int, uint, bit[n]
-        if isinstance(value, Expr):
-            self.unsupported(f"'{value}' depends on input parameters: it cannot become a {ctype}", tok)
-        if isinstance(value, float):
-            if not explicit and not value.is_integer():
-                self.error(f"the value {value!r} is not an integer (cast it: {kind}({value!r}))", tok)
-            if not math.isfinite(value):
-                self.error(f"the value {value!r} cannot become a {ctype}", tok)
-            value = int(value)  # C99: truncate toward zero
-        integer = int(value)
-        if width is None:
-            return integer
-        if kind in ("uint", "bit"):
-            if not explicit and not 0 <= integer < 1 << width:
-                self.error(f"the value {integer} does not fit in {ctype}", tok)
-            return integer & ((1 << width) - 1)
-        if not explicit and not -(1 << (width - 1)) <= integer < 1 << (width - 1):
-            self.error(f"the value {integer} does not fit in {ctype}", tok)
-        integer &= (1 << width) - 1
-        return integer - (1 << width) if integer >> (width - 1) else integer
-
-    def _convert_bits(self, value: Bits, ctype: CType, tok: Token) -> Value:
-        kind, width = ctype.kind, ctype.width
-        n = len(value.bits)
-        if kind in ("bool", "bit") and width is None:
-            if value.scalar:
-                return value
-            return Cond(compare(value.bits, "!=", 0))
-        if kind in ("int", "uint", "bit") and (width is None or width == n):
-            return Bits(value.bits, False, value.name, value.register, signed=kind == "int")
-        if kind in ("int", "uint", "bit"):
-            self.error(f"'{value.name}' has {n} bit(s) and cannot be cast to {ctype} (slice it first)", tok)
-        self.unsupported(f"{value.what} cannot become a {ctype}: real-time classical computation on measured "
-                         "values is not supported", tok)
+        """``value`` as a value of ``ctype`` (:mod:`.classical3` converts)."""
+        raise NotImplementedError
 
     def builtin_function(self, tok: Token) -> Value:
         """``mod floor ceiling sizeof popcount rotl rotr`` on values known now."""
@@ -464,7 +419,7 @@ class Expressions3(ReaderBase):
         self.error(f"'{op}' cannot combine a duration with {b if duration is a else a!r}", tok)
 
     def to_param(self, value: Value, tok: Token) -> ParamValue:
-        if isinstance(value, (Bits, Cond)):
+        if isinstance(value, (Bits, Cond, Measured)):
             self.unsupported(f"{value.what} used as a number: real-time classical computation on measured values is "
                              "not supported", tok)
         if isinstance(value, Duration):

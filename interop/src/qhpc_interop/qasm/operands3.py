@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from .expr3 import Expressions3
 from .lexer import Token
+from .parser import Special
 from .reader_base import MAX_REGISTER_BITS, Operand
-from .values3 import Register3
+from .values3 import Duration, Measured, Register3
 
 _ASSIGNMENT_OPS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "**="})
 
@@ -38,6 +39,9 @@ class Operands3(Expressions3):
             if sym is None:
                 self.error(f"undeclared identifier '{tok.text}' (expected {what})", tok)
             self.error(f"'{tok.text}' is not {'a qubit' if quantum else 'a bit'} register (expected {what})", tok)
+        if not quantum and not sym.writable:
+            self.unsupported(f"measuring into the bit parameter '{tok.text}': a subroutine's arguments are copies, "
+                             "which the model has no bits for", tok)
         if not self.at("["):
             return Operand(sym.bits, sym.scalar, tok)
         if sym.scalar:
@@ -78,9 +82,46 @@ class Operands3(Expressions3):
             self.end_statement("the measurement")
             self.emit_measure(qubits, target, tok)
             return
+        if op.text == "=":
+            vtok = self.peek()
+            value = self.expression()
+            if isinstance(value, Measured):
+                self.end_statement("the assignment")
+                self.emit_measure(Operand(value.qubits, value.scalar, value.token), target, vtok)
+                return
+            self.unsupported(f"assigning {self._shown(value)} to bits is not supported: the program model writes bits "
+                             "only by measurement", vtok)
         if op.kind == "op" and op.text in _ASSIGNMENT_OPS:
             self.unsupported("classical assignment is not supported (only 'bits = measure qubits')", op)
         self.error(f"expected '= measure ...' after '{target.token.text}', found {op.describe()}", op)
+
+    @staticmethod
+    def _shown(value: object) -> str:
+        return value.what if isinstance(value, Special) else f"the value {value!r}"
+
+    def delay_statement(self) -> None:
+        """``delay[duration] qubits;``: read as a barrier on the qubits (the model has no timing)."""
+        tok = self.next()
+        self.expect("[", "after delay")
+        dtok = self.peek()
+        duration = self.expression()
+        if not isinstance(duration, Duration):
+            self.error(f"a delay needs a duration (e.g. 100ns), not {self._shown(duration)}", dtok)
+        self.expect("]", "to close the delay duration")
+        if self.at(";"):
+            self.next()
+            self.emit_barrier([Operand(tuple(range(self.circuit.num_qubits)), False, tok)])
+            return
+        operands = self.operand_list()
+        self.end_statement("the delay")
+        self.emit_barrier(operands)
+
+    def nop_statement(self) -> None:
+        """``nop qubits;``: nothing happens."""
+        self.next()
+        if not self.at(";"):
+            self.operand_list()
+        self.end_statement("the nop statement")
 
     def reset(self) -> None:
         self.next()

@@ -1,57 +1,39 @@
 """The OpenQASM 3 reader (the rules it follows are in :mod:`qhpc_interop.qasm3`).
 
-:class:`Reader` reads statements and declarations; its bases read the rest: :mod:`.expr3`
-(expressions), :mod:`.operands3` (operands, measure, reset, barrier), :mod:`.gates3` (gates) and
-:mod:`.control3` (blocks, conditionals).
+:class:`Reader` reads statements and the declarations of qubits, bits and inputs; its bases read
+the rest: :mod:`.expr3` (expressions), :mod:`.operands3` (operands, measure, reset, barrier,
+delay), :mod:`.gates3` (gates), :mod:`.classical3` (classical variables, arrays, aliases) and
+:mod:`.control3` (blocks, conditionals, loops) and :mod:`.subroutines3`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..ir import Circuit
-from ..params import Expr, Parameter
-from .control3 import Control3
+from ..params import Parameter
+from .classical3 import SCALAR_TYPES
 from .gatedefs import GateDef, library_gate
 from .gates3 import _MODIFIERS
 from .lexer import Token
 from .operands3 import _ASSIGNMENT_OPS
-from .parser import Special
 from .reader_base import Operand, check_register_size, read_program
 from .stdlib import QASM3_KEYWORDS, STDGATES
-from .values3 import CType, Register3, Scope, Subroutine, Symbol3, Variable
+from .subroutines3 import Subroutines3
+from .values3 import CType, Measured, Register3, Scope, Subroutine, Symbol3, Variable
 
+#: valid OpenQASM 3 the program model cannot hold, refused by name where it starts
 _UNSUPPORTED_KEYWORDS = {
-    "for": "for loops",
-    "while": "while loops",
-    "def": "subroutine definitions (def)",
-    "return": "return statements",
-    "box": "box blocks",
-    "delay": "delay instructions",
-    "duration": "duration variables",
-    "stretch": "stretch variables",
-    "defcal": "calibration definitions (defcal)",
-    "cal": "calibration blocks (cal)",
-    "defcalgrammar": "calibration grammars (defcalgrammar)",
-    "extern": "extern functions",
-    "switch": "switch statements",
-    "let": "aliases (let)",
-    "end": "end statements",
-    "break": "break statements",
-    "continue": "continue statements",
-    "array": "arrays",
-    "int": "classical variables (int)",
-    "uint": "classical variables (uint)",
-    "float": "classical variables (float)",
-    "angle": "classical variables (angle)",
-    "bool": "classical variables (bool)",
-    "complex": "classical variables (complex)",
-    "output": "output declarations",
-    "readonly": "readonly arrays",
-    "nop": "nop instructions",
+    "defcal": "calibration definitions (defcal) are not supported: the program model has no pulses",
+    "cal": "calibration blocks (cal) are not supported: the program model has no pulses",
+    "defcalgrammar": "calibration grammars (defcalgrammar) are not supported: the program model has no pulses",
+    "extern": "extern functions are not supported: they run when the circuit runs, which the model cannot hold",
+    "end": "end statements are not supported by the program model",
+    "output": "output declarations are not supported by the program model",
 }
 
-
-#: declarations only the global scope may hold
-_GLOBAL_ONLY = frozenset({"qubit", "qreg", "bit", "creg", "input", "gate", "include"})
+#: statements only the global scope may hold (qubits: the specification; bits: the model)
+_GLOBAL_ONLY = frozenset({"qubit", "qreg", "input", "gate", "def", "include"})
 
 
 def loads(text: str, *, source: str = "<qasm>") -> Circuit:
@@ -59,7 +41,7 @@ def loads(text: str, *, source: str = "<qasm>") -> Circuit:
     return read_program(Reader(text, source), source)
 
 
-class Reader(Control3):
+class Reader(Subroutines3):
     """The OpenQASM 3 reader (one per program)."""
 
     def __init__(self, text: str, source: str) -> None:
@@ -70,6 +52,36 @@ class Reader(Control3):
         # inside a gate definition: parameter and qubit names -> their indices
         self.gate_params: dict[str, int] | None = None
         self.gate_qubits: dict[str, int] = {}
+        self.loops: list[int] = []
+        self.calls: list[tuple[int, list[int]]] = []
+        self.iterations = 0
+        self._handlers: dict[str, Callable[[], None]] = {
+            "include": self.include,
+            "qubit": self.qubit_declaration,
+            "qreg": self.qubit_declaration,
+            "bit": self.bit_declaration,
+            "creg": self.bit_declaration,
+            "input": self.input_declaration,
+            "const": self.const_declaration,
+            "gate": self.gate_definition,
+            "def": self.subroutine_definition,
+            "measure": self.measure_statement,
+            "reset": self.reset,
+            "barrier": self.barrier,
+            "delay": self.delay_statement,
+            "nop": self.nop_statement,
+            "if": self.if_statement,
+            "for": self.for_statement,
+            "while": self.while_statement,
+            "switch": self.switch_statement,
+            "box": self.box_statement,
+            "let": self.alias_statement,
+            "return": self.return_statement,
+            "break": self.jump,
+            "continue": self.jump,
+            "array": self.classical_declaration,
+            **{word: self.classical_declaration for word in SCALAR_TYPES},
+        }
 
     def read(self) -> Circuit:
         if self.at("OPENQASM"):
@@ -95,32 +107,27 @@ class Reader(Control3):
     # -- statements -------------------------------------------------------------------------------
     def statement(self) -> None:
         tok = self.peek()
+        self.statement_token = tok
+        if self.gate_body is not None and not (tok.kind == "op" and tok.text == "{"):
+            self.body_statement()
+            return
         if tok.kind != "id":
             if tok.kind == "op" and tok.text == "{":
-                self.unsupported("bare blocks ('{ ... }' outside if and gate)", tok)
+                self.block("block")
+                return
             self.error(f"expected a statement, found {tok.describe()}", tok)
         word = tok.text
         if word == "OPENQASM":
             self.error("the OPENQASM header may only appear once, at the start", tok)
-        self.statement_token = tok
         if word in _UNSUPPORTED_KEYWORDS:
-            self.unsupported(f"{_UNSUPPORTED_KEYWORDS[word]} are not supported by the program model", tok)
-        if len(self.scopes) > 1 and word in _GLOBAL_ONLY:
-            self.error(f"'{word}' declarations are only allowed at the top level, not inside a block", tok)
-        handler = {
-            "include": self.include,
-            "qubit": self.qubit_declaration,
-            "qreg": self.qubit_declaration,
-            "bit": self.bit_declaration,
-            "creg": self.bit_declaration,
-            "input": self.input_declaration,
-            "const": self.const_declaration,
-            "gate": self.gate_definition,
-            "measure": self.measure_statement,
-            "reset": self.reset,
-            "barrier": self.barrier,
-            "if": self.if_statement,
-        }.get(word)
+            self.unsupported(_UNSUPPORTED_KEYWORDS[word], tok)
+        if len(self.scopes) > 1:
+            if word in _GLOBAL_ONLY:
+                self.error(f"'{word}' is only allowed at the top level, not inside a block or subroutine", tok)
+            if word in ("bit", "creg"):
+                self.unsupported("bits declared inside a block or subroutine need classical bits of their own at "
+                                 "each pass, which the circuit cannot gain: declare them at the top level", tok)
+        handler = self._handlers.get(word)
         if handler is not None:
             handler()
         elif word == "else":
@@ -131,22 +138,36 @@ class Reader(Control3):
             self.identifier_statement(tok)
 
     def identifier_statement(self, tok: Token) -> None:
+        self.hidden = None
         sym = self.lookup(tok.text)
         after = self.peek(1)
         if isinstance(sym, GateDef):
             self.gate_call(None)
+        elif isinstance(sym, Subroutine):
+            self.call_statement(sym)
         elif isinstance(sym, Register3) and not sym.quantum:
             self.assignment()
-        elif isinstance(sym, Variable) and after.text in _ASSIGNMENT_OPS:
-            self.unsupported(f"classical assignment to '{tok.text}' is not supported by the program model", after)
+        elif isinstance(sym, Variable) and (after.text in _ASSIGNMENT_OPS or after.text == "["):
+            self.variable_assignment(sym, self.scope_of(tok.text))
         elif isinstance(sym, Register3):
             self.error(f"'{tok.text}' is a qubit register, not a gate", tok)
         elif isinstance(sym, Variable):
             self.error(f"'{tok.text}' is a{'n' if sym.role == 'input' else ''} {sym.role}, not a gate", tok)
+        elif sym is None and self.hidden is not None:
+            self.not_visible(tok)
         elif after.kind == "op" and after.text in _ASSIGNMENT_OPS:
             self.error(f"undeclared identifier '{tok.text}'", tok)
         else:
             self.lookup_gate(tok)
+
+    def scope_of(self, name: str) -> Scope:
+        """The scope whose ``name`` is visible here."""
+        for scope in reversed(self.scopes):
+            if name in scope.names:
+                return scope
+            if scope.closed:
+                break
+        return self.scopes[0]
 
     def declare(self, tok: Token) -> None:
         """Check that ``tok`` may be declared in the current scope (gates and subroutines are never shadowed)."""
@@ -224,12 +245,15 @@ class Reader(Control3):
         self.bind(name.text, symbol)
         if kind.text == "bit" and self.at("="):
             self.next()
-            measure = self.peek()
-            if not self.accept("measure"):
-                self.unsupported("initialising bits with a value is not supported (only '= measure ...')", measure)
-            qubits = self.operand(quantum=True)
+            vtok = self.peek()
+            value = self.expression()
             self.end_statement("the bit declaration")
-            self.emit_measure(qubits, Operand(symbol.bits, symbol.scalar, name), measure)
+            if isinstance(value, Measured):
+                self.emit_measure(Operand(value.qubits, value.scalar, value.token),
+                                  Operand(symbol.bits, symbol.scalar, name), vtok)
+            elif not (isinstance(value, int) and value == 0):  # bits start at 0: '= 0', '= "00"', '= false'
+                self.unsupported("initialising bits with a value is not supported (only '= measure ...' and zero)",
+                                 vtok)
             return
         self.end_statement(f"the {kind.text} declaration")
 
@@ -247,27 +271,4 @@ class Reader(Control3):
 
     def const_declaration(self) -> None:
         self.next()
-        type_tok = self.expect_id("a type")
-        if type_tok.text not in ("int", "uint", "float", "angle"):
-            self.unsupported(f"constants of type '{type_tok.text}' are not supported (int, uint, float, angle are)",
-                             type_tok)
-        self.designator("the type width")
-        name = self.expect_id("a constant name")
-        self.declare(name)
-        self.expect("=", f"after the name of constant '{name.text}'")
-        value_tok = self.peek()
-        value = self.expression()
-        self.end_statement("the const declaration")
-        if isinstance(value, Expr):
-            self.error(f"const '{name.text}' must have a constant value, but it depends on input parameters",
-                       value_tok)
-        if isinstance(value, Special):
-            self.unsupported(f"const '{name.text}' gets {value.what}", value_tok)
-        if type_tok.text in ("int", "uint"):
-            if isinstance(value, float):
-                if not value.is_integer():
-                    self.error(f"const {type_tok.text} '{name.text}' gets the non-integer value {value!r}", value_tok)
-                value = int(value)
-        else:
-            value = float(value)
-        self.bind(name.text, Variable(name.text, CType(type_tok.text), value, "const", name))
+        self.classical_declaration(const=True)

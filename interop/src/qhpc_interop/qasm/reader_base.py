@@ -107,6 +107,14 @@ class ReaderBase(Parser):
         self._frames: list[_Frame] = []
         #: the statement being read (where an error found while emitting is reported)
         self.statement_token: Token | None = None
+        #: how many ``if`` on measured bits enclose what is being read
+        self.runtime_depth = 0
+        #: clbit -> how many measurements have written it so far
+        self.writes: dict[int, int] = {}
+
+    def write_stamp(self, bits: Sequence[int]) -> tuple[int, ...]:
+        """How many times each of ``bits`` has been written so far."""
+        return tuple(self.writes.get(b, 0) for b in bits)
 
     @contextmanager
     def guard(self, read: frozenset[int]) -> Iterator[None]:
@@ -129,10 +137,12 @@ class ReaderBase(Parser):
         else:
             self._terms = combined
             self.conditions = tuple(term.condition() for term in combined)
+        self.runtime_depth += 1
         try:
             yield
         finally:
             self._terms, self.conditions = saved
+            self.runtime_depth -= 1
 
     @property
     def never(self) -> bool:
@@ -163,7 +173,9 @@ class ReaderBase(Parser):
         else:
             for condition in conditions:
                 append(Instruction(operation, qubits, clbits, condition))
-        if clbits and self._frames and not self.never:
+        if clbits and not self.never:
+            for c in clbits:
+                self.writes[c] = self.writes.get(c, 0) + 1
             for frame in self._frames:
                 frame.written.update(clbits)
 

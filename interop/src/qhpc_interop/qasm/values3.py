@@ -34,6 +34,8 @@ class Register3:
     quantum: bool
     token: Token | None
     alias: bool = False
+    #: whether measurements may write these bits (a subroutine's bit parameter is a copy: not written)
+    writable: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Scope:
 
     names: dict[str, Symbol3] = field(default_factory=dict)
     closed: bool = False
+    #: how many ``if`` on measured bits enclosed the scope when it was opened
+    runtime_depth: int = 0
 
 
 # -- values that are not numbers -----------------------------------------------------------------
@@ -117,6 +121,14 @@ class Bits(Special):
     @property
     def what(self) -> str:  # type: ignore[override]
         return f"the measured bit{'' if self.scalar else 's'} '{self.name}'"
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot(Bits):
+    """Measured bits a variable holds (``int x = c;``), with each bit's write count when it was
+    assigned: read after one of them was measured again, the variable no longer stands for them."""
+
+    stamp: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
