@@ -7,6 +7,7 @@ in-process scheduler, and the default backend selection for ``backend="auto"``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from qhpc_interop.graph import PROPERTIES
 
 from .compile import DecomposeCompiler
 from .hookspecs import hookimpl
-from .interfaces import MODEL_FORMAT, Backend, Compiler, ProgramFormat, Scheduler, Translator
+from .interfaces import MODEL_FORMAT, Backend, Compiler, NoiseCalibrator, ProgramFormat, Scheduler, Translator
 from .scheduler import InProcessScheduler
 
 
@@ -149,9 +150,28 @@ def qhpc_translators() -> list[Translator]:
     ]
 
 
+class FromCalibration(NoiseCalibrator):
+    """The standard model of a snapshot (:func:`qhpc.noise.from_calibration`)."""
+
+    name = "from-calibration"
+    description = ("depolarizing + thermal relaxation per native gate (matching each reported gate error), readout "
+                   "confusion, idle relaxation")
+
+    def calibrate(self, snapshot: Any, *, runs: Any = (), base: Any = None,
+                  options: Mapping[str, Any] | None = None) -> Any:
+        from .noise import from_calibration
+
+        return from_calibration(snapshot, **dict(options or {}))
+
+
 @hookimpl
 def qhpc_compilers() -> list[Compiler]:
     return [DecomposeCompiler()]
+
+
+@hookimpl
+def qhpc_noise_calibrators() -> list[NoiseCalibrator]:
+    return [FromCalibration()]
 
 
 @hookimpl

@@ -48,6 +48,12 @@ def _alt_cx_cz() -> Definition:
     return [("h", (), (1,)), ("cz", (), (0, 1)), ("h", (), (1,))], 0.0
 
 
+def _alt_cx_ecr() -> Definition:
+    # IBM's ECR devices (Sherbrooke, Brisbane...): cx from one echoed cross-resonance gate
+    return [("rz", (-PI / 2,), (0,)), ("rz", (-PI,), (1,)), ("sx", (), (1,)), ("rz", (-PI,), (1,)),
+            ("ecr", (), (0, 1)), ("x", (), (0,))], PI / 2
+
+
 def _alt_ry_rx_rz(t: ParamValue) -> Definition:
     # ry(t) = rz(pi/2) rx(t) rz(-pi/2)  (applied right to left: rz(-pi/2) first)
     return [("rz", (-PI / 2,), (0,)), ("rx", (t,), (0,)), ("rz", (PI / 2,), (0,))], 0.0
@@ -62,7 +68,7 @@ def _alt_h_rz_sx() -> Definition:
 ALTERNATIVE_RULES: dict[str, list[Any]] = {
     "u": [_alt_u_rz_sx, _alt_u_zyz],
     "p": [_alt_p_rz],
-    "cx": [_alt_cx_cz],
+    "cx": [_alt_cx_cz, _alt_cx_ecr],
     "ry": [_alt_ry_rx_rz],
     "h": [_alt_h_rz_sx],
 }

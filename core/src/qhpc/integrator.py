@@ -71,6 +71,7 @@ from .interfaces import (
     Translator,
 )
 from .jobs import Job, JobEvent, JobEventKind, JobStatus, Result
+from .noise import NoiseModel, as_noise_model
 from .optimize import optimize_for_emulator
 from .plugins import PluginRegistry
 from .verify import verify_output
@@ -301,11 +302,13 @@ class Integrator:
         return None, {}, f"{backend.name} cannot run it as it is ({needs}) and no compiler can fit it ({detail})"
 
     def feasible_backends(self, circuit: Circuit, *, shots: int = 1, memory: bool = False,
-                          emulators_only: bool = True) -> tuple[list[Backend], dict[str, list[str]]]:
+                          emulators_only: bool = True, noise: bool = False) -> tuple[list[Backend], dict[str, list[str]]]:
         """The backends ``circuit`` fits, and why each other one does not.
 
         With ``emulators_only`` (how ``auto`` chooses), backends whose class declares another
-        ``kind`` are not touched at all: reading a QPU's capabilities may need its network.
+        ``kind`` are not touched at all: reading a QPU's capabilities may need its network; and
+        noisy emulators (device targets) are left out, since ``auto`` is for exact results. With
+        ``noise`` (a job under a noise model), only emulators that can apply one are kept.
         """
         fits: list[Backend] = []
         rejected: dict[str, list[str]] = {}
@@ -315,7 +318,10 @@ class Integrator:
                 rejected[name] = [f"unavailable: {answer}"]
                 continue
             backend, caps = self.backends[name], answer
-            if emulators_only and caps.kind != BackendKind.EMULATOR:
+            if emulators_only and (caps.kind != BackendKind.EMULATOR or caps.noisy):
+                continue
+            if noise and not caps.supports_noise:
+                rejected[name] = [f"{name} cannot apply a noise model"]
                 continue
             reasons = self.fit_report(backend, circuit, shots=shots, memory=memory)
             if reasons:
@@ -335,9 +341,10 @@ class Integrator:
         seed, as a variational loop makes, reuses it.
         """
         caps = self.capabilities(backend)
-        optimize = optimize and caps.kind == BackendKind.EMULATOR
+        # fusing gates changes the noise a noisy target attaches to each of them: only for exact emulators
+        optimize = optimize and caps.kind == BackendKind.EMULATOR and not caps.noisy
         if compiler is None and not optimize and not needs_compilation(circuit, caps):
-            return circuit, {"compiler": None}
+            return circuit, {"compiler": None, "ops": circuit.count_ops(), "depth": circuit.depth()}
         key = (circuit.fingerprint(), backend.name, compiler, seed, optimize)
         with self._lock:
             hit = self._compile_cache.get(key)
@@ -377,7 +384,7 @@ class Integrator:
                seed: int | None = None, memory: bool = False, parameters: Mapping[Any, float] | None = None,
                compiler: str | None = None, options: Mapping[str, Any] | None = None,
                source_format: str | None = None, optimize: bool = True,
-               time_limit: float | None = None) -> Job:
+               time_limit: float | None = None, noise: NoiseModel | Mapping[str, Any] | str | None = None) -> Job:
         """Validate, convert and compile ``program`` and queue it; returns the accepted :class:`Job`.
 
         Raises (and queues nothing) if the program cannot be read, has unbound parameters, or fits
@@ -386,10 +393,14 @@ class Integrator:
         skips the light emulator passes of :mod:`qhpc.optimize`; ``time_limit`` (seconds; default
         ``[jobs] time_limit``) ends a run that takes longer as ``FAILED``. A job whose estimated
         run time exceeds ``[jobs] warn_seconds`` issues a :class:`LongRunWarning` before it is
-        queued; the estimate is in ``job.metadata["estimated_seconds"]``.
+        queued; the estimate is in ``job.metadata["estimated_seconds"]``. ``noise`` (a
+        :class:`~qhpc.noise.NoiseModel`, its JSON form, or the path of a JSON file) runs the job
+        under that noise model on a backend that can apply it (others refuse the job; ``auto``
+        chooses among those); the model is kept in the result's metadata.
         """
         if self._closed:
             raise QhpcError("this integrator is closed")
+        noise_model = as_noise_model(noise) if noise is not None else None
         if time_limit is None:
             time_limit = self.settings.time_limit
         elif isinstance(time_limit, bool) or not isinstance(time_limit, int | float) or not time_limit > 0:
@@ -404,9 +415,11 @@ class Integrator:
         with job._stage("validate"):
             self._validate_request(circuit, shots, seed, parameters)
             target = self._choose_backend(circuit, backend, shots=shots, memory=memory, compiler=compiler,
-                                          options=dict(options or {}))
+                                          options=dict(options or {}), noise=noise_model is not None)
             job.backend = target.name
         with job._stage("compile"):
+            # on a noisy target, or under a noise model, gate fusion would change the noise: keep the gates
+            optimize = optimize and noise_model is None
             try:
                 compiled, compile_info = self.compile(circuit, target, compiler=compiler, optimize=optimize)
             except CompileError as exc:
@@ -419,13 +432,15 @@ class Integrator:
             "num_qubits": circuit.num_qubits, "num_clbits": circuit.num_clbits,
             "estimated_seconds": estimate, "time_limit": time_limit,
         })
+        if noise_model is not None:
+            job.metadata["noise"] = noise_model.to_dict()
         if estimate is not None and estimate > self.settings.warn_seconds:
             warnings.warn(LongRunWarning(
                 f"{target.name} is estimated to take {_duration(estimate)} for {shots} shots of this "
                 f"{circuit.num_qubits}-qubit circuit (warning threshold {_duration(self.settings.warn_seconds)})"
                 + (f"; it will be stopped after {_duration(time_limit)}" if time_limit else "")), stacklevel=2)
         request = ExecutionRequest(job.id, target.name, compiled, shots, seed, memory, dict(options or {}),
-                                   time_limit=time_limit)
+                                   time_limit=time_limit, noise=noise_model)
         self._accept(job, request, circuit)
         return job
 
@@ -472,7 +487,7 @@ class Integrator:
             )
 
     def _choose_backend(self, circuit: Circuit, name: str, *, shots: int, memory: bool, compiler: str | None,
-                        options: dict[str, Any]) -> Backend:
+                        options: dict[str, Any], noise: bool = False) -> Backend:
         if name != "auto":
             backend = self.backend(name)
             try:
@@ -480,10 +495,14 @@ class Integrator:
             except BackendUnavailableError as exc:
                 raise JobRejectedError(str(exc)) from None
             reasons = self.fit_report(backend, circuit, shots=shots, memory=memory, compiler=compiler)
+            if noise and not self.capabilities(backend).supports_noise:
+                able = sorted(n for n, c in self.availability(self.backends.values()).items()
+                              if not isinstance(c, str) and c.supports_noise)
+                reasons.append(f"{backend.name} cannot apply a noise model (backends that can: {', '.join(able) or 'none'})")
             if reasons:
                 raise JobRejectedError(f"{backend.name} cannot run this circuit: {'; '.join(reasons)}")
             return backend
-        fits, rejected = self.feasible_backends(circuit, shots=shots, memory=memory)
+        fits, rejected = self.feasible_backends(circuit, shots=shots, memory=memory, noise=noise)
         if not fits:
             detail = " | ".join(f"{n}: {'; '.join(r)}" for n, r in rejected.items()) or "no emulator is installed"
             raise JobRejectedError(f"no emulator can run this circuit ({circuit.num_qubits} qubits): {detail}")
@@ -545,6 +564,10 @@ class Integrator:
         def execute(req: ExecutionRequest, token: CancelToken) -> RunOutput:
             if job.status is not JobStatus.RUNNING:  # cancelled between queueing and starting
                 raise JobCancelledError(f"job {job.id} was cancelled before it started")
+            if req.noise is not None:  # only backends that declare supports_noise take it
+                run: Any = backend.run
+                return run(req.circuit, shots=req.shots, seed=req.seed, memory=req.memory,  # type: ignore[no-any-return]
+                           options=req.options, cancel=token, noise=req.noise)
             return backend.run(req.circuit, shots=req.shots, seed=req.seed, memory=req.memory,
                                options=req.options, cancel=token)
 

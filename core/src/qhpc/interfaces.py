@@ -14,7 +14,7 @@ import enum
 import math
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -282,7 +282,21 @@ class Backend(ABC):
     @abstractmethod
     def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,
             options: Mapping[str, Any], cancel: CancelToken) -> RunOutput:
-        """Run a bound circuit that fits :attr:`capabilities` and return its readout."""
+        """Run a bound circuit that fits :attr:`capabilities` and return its readout.
+
+        A backend whose capabilities declare ``supports_noise`` also takes ``noise=`` (a
+        :class:`qhpc.noise.NoiseModel`) and must apply all of it or raise: noise is never silently
+        ignored. Gate-circuit emulators apply it through :func:`qhpc.noise.expand` (the circuit
+        with Kraus channels in place, plus readout confusion); analog and photonic emulators read
+        the parts that concern them (relaxation, readout, preparation, and the model's
+        ``analog``/``photonic`` parameters).
+        """
+
+    def noise_model(self) -> Any:
+        """The noise model that describes this backend's own behaviour (a noisy emulator's, or
+        what a QPU front-end's vendor declares), or ``None``. The conformance kit checks a noisy
+        backend's readout against the distribution this model predicts."""
+        return None
 
     def cannot_run(self, circuit: Circuit) -> list[str]:
         """Why this backend cannot run ``circuit`` beyond what :attr:`capabilities` can say (one line
@@ -343,18 +357,24 @@ class Compiler(ABC):
 
 
 class NoiseCalibrator(ABC):
-    """Turns device calibration data into a noise model an emulator can apply (the NISQ layer).
+    """Turns device calibration data, and optionally runs measured on the device, into a noise model
+    an emulator applies (the NISQ calibration layer; see :mod:`qhpc.noise`).
 
-    The contract is deliberately small until the calibration layer lands: a calibrator names the
-    devices it understands and produces a noise description for a backend that supports noise.
+    ``snapshot`` is a :class:`qhpc.noise.CalibrationSnapshot`; ``runs`` are measured runs
+    (:class:`qhpc.noise.fit.MeasuredRun`: a program as it ran on the device, on physical qubits
+    in native gates, its shots and counts); ``base`` a model to start from. A calibrator refuses,
+    naming the field, data that lacks what its model needs.
     """
 
     name: str
     description: str = ""
+    #: whether :meth:`calibrate` needs measured ``runs`` (a fitting calibrator) or only the snapshot
+    needs_runs: bool = False
 
     @abstractmethod
-    def noise_model(self, calibration: Mapping[str, Any]) -> Any:
-        """A noise model built from a calibration snapshot."""
+    def calibrate(self, snapshot: Any, *, runs: Sequence[Any] = (), base: Any = None,
+                  options: Mapping[str, Any] | None = None) -> Any:
+        """A :class:`qhpc.noise.NoiseModel` for the device ``snapshot`` describes."""
 
 
 @dataclass
@@ -374,6 +394,9 @@ class ExecutionRequest:
     options: dict[str, Any] = field(default_factory=dict)
     #: seconds the run may take before the scheduler ends it as FAILED (``None``: no limit)
     time_limit: float | None = None
+    #: the noise model to run under (``None``: the backend's own behaviour), a
+    #: :class:`qhpc.noise.NoiseModel`; only for backends whose capabilities declare ``supports_noise``
+    noise: Any = None
 
 
 class Scheduler(ABC):

@@ -198,6 +198,9 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
     assert caps.paradigm == "gate", f"{backend.name} is not a gate backend"
     assert caps.num_qubits >= 1, f"{backend.name} declares {caps.num_qubits} qubits"
     shots = min(shots, caps.max_shots)
+    if caps.noisy:
+        _check_noisy_backend(backend, caps, shots, seed)
+        return
 
     def run(circuit: Circuit, *, memory: bool = False, seed_: int | None = seed) -> Any:
         fitted = _fit(circuit, caps)
@@ -337,3 +340,63 @@ def check_compiler(compiler: Compiler, target: BackendCapabilities, circuits: Se
                 failures.append(f"{circuit.name}: readout distribution differs by {err:.3g}")
     if failures:
         raise AssertionError(f"compiler {compiler.name}: {len(failures)} failure(s):\n  " + "\n  ".join(failures[:30]))
+
+
+# -- noisy backends ----------------------------------------------------------------------------
+
+
+def _check_noisy_backend(backend: Backend, caps: BackendCapabilities, shots: int, seed: int) -> None:
+    """A noisy backend's readout agrees, outcome by outcome (within 5 standard deviations), with
+    the exact distribution its declared noise model predicts (:meth:`Backend.noise_model`)."""
+    from ..noise.schedule import compact, expand
+    from ..noise.simulate import distribution
+
+    model = backend.noise_model()
+    assert model is not None, (f"{backend.name} declares noisy=True but no noise model (Backend.noise_model): "
+                               "the conformance kit checks a noisy backend against the model it declares")
+    rng = random.Random(seed)
+    width = min(caps.num_qubits, 3)
+    path = _path(caps, width)
+    circuits: list[Circuit] = []
+    for k in range(width):  # bit order under noise: X on one qubit
+        c = Circuit(max(path) + 1, width, name=f"x_on_{k}")
+        c.x(path[k])
+        c.measure(path, list(range(width)))
+        circuits.append(c)
+    ghz = Circuit(max(path) + 1, width, name="ghz")
+    ghz.h(path[0])
+    for a, b in itertools.pairwise(path):
+        ghz.cx(a, b)
+    ghz.measure(path, list(range(width)))
+    circuits.append(ghz)
+    native = sorted((caps.native_gates or frozenset(STANDARD_GATES)) & set(STANDARD_GATES))
+    for name in rng.sample(native, min(4, len(native))):
+        spec = STANDARD_GATES[name]
+        if spec.num_qubits > width:
+            continue
+        qubits = path[:spec.num_qubits]
+        c = Circuit(max(path) + 1, spec.num_qubits, name=f"native_{name}")
+        for q in qubits:
+            c.h(q)
+        c.gate(name, qubits, [rng.uniform(-3, 3) for _ in spec.param_names])
+        for q in qubits:
+            c.h(q)
+        c.measure(qubits, list(range(spec.num_qubits)))
+        circuits.append(c)
+    failures = []
+    for circuit in circuits:
+        fitted = _fit(circuit, caps)
+        output = backend.run(fitted, shots=shots, seed=seed, memory=False, options={}, cancel=CancelToken())
+        if sum(output.counts.values()) != shots:
+            failures.append(f"{circuit.name}: {sum(output.counts.values())} shots counted, {shots} asked")
+            continue
+        small, _ = compact(expand(fitted, model))
+        expected = distribution(small)
+        bad = [k for k in set(expected) | set(output.counts)
+               if not proportion_ok(output.counts.get(k, 0), shots, expected.get(k, 0.0))]
+        if bad:
+            failures.append(f"{circuit.name}: counts {dict(sorted(output.counts.items()))} disagree with the declared "
+                            f"model's { {k: round(v, 4) for k, v in sorted(expected.items())} } at {sorted(bad)[:4]}")
+    if failures:
+        raise AssertionError(f"{backend.name}: {len(failures)} failure(s) against its declared noise model:\n  "
+                             + "\n  ".join(failures))

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from qhpc.errors import QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput
+from qhpc.noise import NoiseModel, NoisyCircuit
 from qhpc_interop import STANDARD_GATES, Circuit
 from qhpc_interop.gates import CLIFFORD_GATES
 
@@ -38,10 +39,11 @@ _METHODS = {
 }
 
 #: Options a caller may pass through to Aer's ``run`` (others are refused, so typos are caught).
+#: Noise is given as a qhpc noise model (``noise=``), not as an Aer ``noise_model`` option.
 AER_RUN_OPTIONS = frozenset({
     "max_parallel_threads", "max_parallel_shots", "precision", "fusion_enable",
     "matrix_product_state_max_bond_dimension", "matrix_product_state_truncation_threshold",
-    "noise_model", "shot_branching_enable",
+    "shot_branching_enable",
 })
 
 
@@ -101,7 +103,8 @@ class AerBackend(Backend):
                 num_qubits=int(sim.num_qubits),
                 native_gates=native,
                 supports_unitary="unitary" in names and self.method != "stabilizer",
-                supports_noise=True,
+                # Kraus channels need a state that can hold them: statevector (trajectories) or density matrix
+                supports_noise=self.method in ("statevector", "density_matrix"),
                 max_shots=_configured_max_shots(sim),
                 device=self.device,
                 description=self.description,
@@ -172,29 +175,66 @@ class AerBackend(Backend):
         return qc
 
     def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,
-            options: Mapping[str, Any], cancel: CancelToken) -> RunOutput:
+            options: Mapping[str, Any], cancel: CancelToken, noise: NoiseModel | None = None) -> RunOutput:
         unknown = set(options) - AER_RUN_OPTIONS
         if unknown:
             raise QhpcError(f"{self.name} does not take option(s) {', '.join(sorted(unknown))}; "
                             f"it takes {', '.join(sorted(AER_RUN_OPTIONS))}")
-        qc = self._qiskit_circuit(circuit)
-        run_options: dict[str, Any] = {"shots": shots, "memory": memory, **options}
+        if noise is not None:
+            from qhpc.noise import expand
+
+            return self.run_noisy(expand(circuit, noise), shots=shots, seed=seed, memory=memory, options=options)
+        return self._execute(self._qiskit_circuit(circuit), circuit.num_clbits, shots=shots, seed=seed,
+                             memory=memory, options=options)
+
+    def run_noisy(self, noisy: NoisyCircuit, *, shots: int, seed: int | None, memory: bool,
+                  options: Mapping[str, Any] | None = None) -> RunOutput:
+        """Run a circuit whose noise is explicit (:func:`qhpc.noise.expand`): its channels as Aer
+        Kraus errors in place, its readout errors as Aer readout errors (correlated ones applied to
+        each shot's bits afterwards)."""
+        from .noise import noisy_circuit_to_qiskit, readout_noise_model
+
+        qc = noisy_circuit_to_qiskit(noisy)
+        extra: dict[str, Any] = {"noise_channels": sum(1 for _ in noisy.channels())}
+        readout = readout_noise_model(noisy)
+        return self._execute(qc, noisy.num_clbits, shots=shots, seed=seed, memory=memory, options=options or {},
+                             noise_model=readout, noisy=noisy, extra=extra)
+
+    def _execute(self, qc: Any, width: int, *, shots: int, seed: int | None, memory: bool,
+                 options: Mapping[str, Any], noise_model: Any = None, noisy: NoisyCircuit | None = None,
+                 extra: dict[str, Any] | None = None) -> RunOutput:
+        correlated = noisy is not None and bool(noisy.correlated_readout)
+        run_options: dict[str, Any] = {"shots": shots, "memory": memory or correlated, **options}
+        if noise_model is not None:
+            run_options["noise_model"] = noise_model
         if seed is not None:
             run_options["seed_simulator"] = seed
         result = self.simulator.run(qc, **run_options).result()
         if not result.success:
             raise QhpcError(f"{self.name} failed: {result.status}")
         experiment = result.results[0]
-        width = circuit.num_clbits
         data = experiment.data
-        counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in data.counts.items()}
-        mem = [format(int(k, 16), f"0{width}b") for k in data.memory] if memory else None
+        drawn = getattr(experiment, "seed_simulator", seed)
+        if correlated:
+            from collections import Counter
+
+            from qhpc.noise.schedule import apply_correlated_readout
+
+            assert noisy is not None
+            raw = [format(int(k, 16), f"0{width}b") for k in data.memory]
+            bits = apply_correlated_readout(raw, noisy, drawn)
+            counts = dict(Counter(bits))
+            mem = bits if memory else None
+        else:
+            counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in data.counts.items()}
+            mem = [format(int(k, 16), f"0{width}b") for k in data.memory] if memory else None
         meta = {
             "simulator": f"qiskit-aer {_aer_version()}",
             "method": getattr(experiment.metadata, "get", lambda *_: self.method)("method", self.method)
             if isinstance(experiment.metadata, dict) else self.method,
-            "seed": getattr(experiment, "seed_simulator", seed),
+            "seed": drawn,
             "time_taken_s": getattr(experiment, "time_taken", math.nan),
+            **(extra or {}),
         }
         return RunOutput(counts=counts, memory=mem, metadata=meta)
 
@@ -245,6 +285,17 @@ def _aer_version() -> str:
 
         _AER_VERSION = version("qiskit-aer")
     return _AER_VERSION
+
+
+_SHARED: dict[str, AerBackend] = {}
+
+
+def shared_aer(method: str) -> AerBackend:
+    """One Aer backend per method for internal use (device targets), created on first use."""
+    backend = _SHARED.get(method)
+    if backend is None:
+        backend = _SHARED[method] = AerBackend(method)
+    return backend
 
 
 def aer_backends() -> list[Backend]:

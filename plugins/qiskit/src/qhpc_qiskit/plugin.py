@@ -89,8 +89,9 @@ def qhpc_translators() -> list[Translator]:
 @hookimpl
 def qhpc_backends() -> list[Backend]:
     from .backends import aer_backends
+    from .devices import device_targets
 
-    return aer_backends()
+    return aer_backends() + device_targets()
 
 
 @hookimpl
