@@ -218,11 +218,13 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, float]:
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a circuit parameter.")
 @click.option("--compiler", default=None, help="Force a compiler (see `qhpc plugins`).")
 @click.option("--memory", is_flag=True, help="Also return each shot's bitstring.")
+@click.option("--noise", "noise", default=None, metavar="MODEL.json",
+              help="Run under this noise model (from qhpc calibrate) on a backend that can apply it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (counts, backend, shots, timings).")
 @click.option("--top", default=16, show_default=True, type=click.IntRange(min=1),
               help="How many outcomes to show in the table.")
 def run(program: str, backend: str, shots: int, seed: int | None, time_limit: float | None, params: Sequence[str],
-        compiler: str | None, memory: bool, as_json: bool, top: int) -> None:
+        compiler: str | None, memory: bool, noise: str | None, as_json: bool, top: int) -> None:
     """Run a program and print its counts and where the time went.
 
     FILE is an OpenQASM 2 or 3 file, a qhpc JSON circuit, a QPY file, or a Python file that builds
@@ -255,7 +257,7 @@ def run(program: str, backend: str, shots: int, seed: int | None, time_limit: fl
             warnings.simplefilter("always")
             job = integrator.submit(obj, backend=backend, shots=shots, seed=seed, memory=memory,
                                     parameters=parameters or None, compiler=compiler, source_format=fmt,
-                                    time_limit=time_limit)
+                                    time_limit=time_limit, noise=noise)
         for warning in caught:
             if status is not None:
                 status.stop()
@@ -364,6 +366,52 @@ def convert(program: str, target: str, output: str | None, allow_loss: str) -> N
             raise QhpcError(f"{output}: cannot write: {exc.strerror}") from None
     for warning in caught:
         err.print(f"note: {_one_line(warning.message)}", markup=False, style="yellow")
+
+
+# -- calibrate ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--target", required=True, help="The device target whose snapshot to start from (see qhpc backends).")
+@click.option("--data", default=None, metavar="RUNS.json",
+              help='Runs measured on the device: {"target": NAME, "runs": [{"program", "shots", "counts"}]}.')
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Write the model here.")
+@click.option("--calibrator", default=None, help="Calibrator name (default: fit with --data, else from-calibration).")
+def calibrate(target: str, data: str | None, out_path: str, calibrator: str | None) -> None:
+    """Build a noise model for a device target: from its calibration snapshot, or fitted to runs
+    measured on the device (--data). Use it with qhpc run FILE --backend TARGET --noise MODEL.json."""
+    integrator = _integrator()
+    backend = integrator.backend(target)
+    snapshot = getattr(backend, "snapshot", None)
+    if snapshot is None:
+        raise QhpcError(f"{target} has no calibration snapshot to calibrate from (device targets have one: "
+                        "see qhpc backends)")
+    calibrators = integrator.noise_calibrators
+    name = calibrator or ("fit" if data else "from-calibration")
+    if name not in calibrators:
+        from .errors import UnknownNameError
+
+        raise UnknownNameError("calibrator", name, list(calibrators))
+    chosen = calibrators[name]
+    runs: list[Any] = []
+    if data:
+        from .noise.fit import load_runs
+
+        runs = load_runs(data, snapshot)
+    elif chosen.needs_runs:
+        raise QhpcError(f"calibrator {name} fits measured runs: give them with --data RUNS.json")
+    model = chosen.calibrate(snapshot, runs=runs)
+    text = model.to_json()
+    try:
+        with open(out_path, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    except OSError as exc:
+        raise QhpcError(f"{out_path}: cannot write: {exc.strerror}") from None
+    report = model.metadata.get("report")
+    summary = f"{name} model of {target} ({snapshot.timestamp}) written to {out_path}"
+    if isinstance(report, dict) and "summary" in report:
+        summary += f"; {report['summary']}"
+    err.print(summary, markup=False)
 
 
 # -- entry point ------------------------------------------------------------------------------

@@ -426,6 +426,8 @@ class Integrator:
                 raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
             if compiled.is_parameterized:
                 compiled = compiled.bind(dict(parameters or {}))
+            if noise_model is not None:
+                _check_noise_applies(compiled, noise_model, target.name)
             estimate = _estimate(target, compiled, shots)
         job.metadata.update({
             "route": str(route), "format": route.source, "compile": compile_info,
@@ -612,6 +614,18 @@ class Integrator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_noise_applies(circuit: Circuit, model: NoiseModel, backend: str) -> None:
+    """Refuse, before running, a noise model that cannot be attached to the compiled circuit."""
+    from .noise import NoiseModelError, expand
+
+    try:
+        expand(circuit, model)
+    except NoiseModelError as exc:
+        device = model.metadata.get("snapshot")
+        hint = f"; run it on the device target {device} so the circuit is compiled to the device" if device else ""
+        raise JobRejectedError(f"the noise model cannot be applied on {backend}: {exc}{hint}") from None
 
 
 def _estimate(backend: Backend, circuit: Circuit, shots: int) -> float | None:
