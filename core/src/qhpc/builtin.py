@@ -134,6 +134,13 @@ _QASM3_KEEPS = PROPERTIES - {"qubit_identity"}
 
 
 @hookimpl
+def qhpc_program_kinds() -> list[Any]:
+    from .kinds.gate import GateKind
+
+    return [GateKind()]
+
+
+@hookimpl
 def qhpc_program_formats() -> list[ProgramFormat]:
     return [ModelFormat(), Qasm2Format(), Qasm3Format(), WireFormat()]
 

@@ -41,7 +41,7 @@ from .errors import ConfigError
 
 SITE_CONFIG = Path("/etc/qhpc/site.toml")
 #: The kinds of names plugins provide, and which may be contested (``[plugins.choose]`` keys).
-NAME_KINDS = ("backend", "compiler", "format", "translator", "scheduler", "calibrator")
+NAME_KINDS = ("backend", "compiler", "format", "translator", "scheduler", "calibrator", "kind")
 
 
 @dataclass(frozen=True)

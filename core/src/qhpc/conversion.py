@@ -37,8 +37,11 @@ class ConversionLossWarning(UserWarning):
 class Converter:
     """The formats and translators the plugins provide, as a routed conversion graph."""
 
-    def __init__(self, formats: Mapping[str, ProgramFormat], translators: Iterable[Translator]) -> None:
+    def __init__(self, formats: Mapping[str, ProgramFormat], translators: Iterable[Translator], *,
+                 hubs: Mapping[str, str] | None = None) -> None:
         self.formats = dict(formats)
+        #: program kind -> its hub format (``gate`` -> ``qhpc.circuit``)
+        self.hubs = dict(hubs or {"gate": MODEL_FORMAT})
         self.translators = list(translators)
         self.graph = ConversionGraph()
         self._by_edge: dict[tuple[str, str, str], Translator] = {}
@@ -86,6 +89,17 @@ class Converter:
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
         return current
+
+    def to_model(self, program: object, *, source: str | None = None) -> tuple[Any, Route]:
+        """The program in the model of its kind (the hub of its format's kind), and the route taken."""
+        source = source or self.detect_format(program)
+        kind = getattr(self.formats.get(source), "kind", "gate")
+        hub = self.hubs.get(kind)
+        if hub is None:
+            raise TranslationError(f"format {source} holds {kind} programs, and no installed plugin provides that kind")
+        route = self.route(source, hub)
+        model = self.follow(program, route)
+        return (model.copy() if model is program and hasattr(model, "copy") else model), route
 
     def to_circuit(self, program: object, *, source: str | None = None) -> tuple[Circuit, Route]:
         """The program in the model, and the route it took (``source`` names its format if known)."""

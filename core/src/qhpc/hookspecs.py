@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from .interfaces import Backend, Compiler, NoiseCalibrator, ProgramFormat, Scheduler, Translator
     from .jobs import Job, JobEvent
+    from .kinds import ProgramKind
 
 PROJECT = "qhpc"
 #: Incompatible revisions of this contract (2: typed job events, capability enumerations,
@@ -45,6 +46,23 @@ PROJECT = "qhpc"
 CONTRACT_VERSION = 2
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def qhpc_program_kinds() -> list[ProgramKind]:
+    """Program kinds (paradigms): gate circuits, analog pulse programs, photonic circuits,
+    annealing problems, each with its neutral model and the hub format of its conversion graph.
+
+    :return: :class:`~qhpc.kinds.ProgramKind` instances, named by paradigm. The built-in plugin
+        provides the four kinds of :mod:`qhpc.kinds`; a plugin adds a kind only for a new paradigm.
+    Collected from every plugin.
+
+    Example::
+
+        @hookimpl
+        def qhpc_program_kinds():
+            return [IonShuttlingKind()]     # name = "shuttling", hub = "acme.shuttle"
+    """
 
 
 @hookspec

@@ -71,6 +71,7 @@ from .interfaces import (
     Translator,
 )
 from .jobs import Job, JobEvent, JobEventKind, JobStatus, Result
+from .kinds import ProgramKind
 from .noise import NoiseModel, as_noise_model
 from .optimize import optimize_for_emulator
 from .plugins import PluginRegistry
@@ -104,6 +105,7 @@ class Integrator:
         self._lock = threading.RLock()
         self._capabilities = CapabilityReader(settings.capabilities_timeout)
         self._converter: Converter | None = None
+        self._kinds: dict[str, ProgramKind] = {}
         self._backends: dict[str, Backend] | None = None
         self._compilers: dict[str, Compiler] | None = None
         self._compile_cache: OrderedDict[tuple[Any, ...], tuple[Circuit, dict[str, Any]]] = OrderedDict()
@@ -126,8 +128,10 @@ class Integrator:
             if self._backends is not None:
                 return
             provided = self.registry.provided(
-                ("qhpc_program_formats", "qhpc_translators", "qhpc_backends", "qhpc_compilers"))
-            self._converter = Converter(provided["qhpc_program_formats"], provided["qhpc_translators"].values())
+                ("qhpc_program_kinds", "qhpc_program_formats", "qhpc_translators", "qhpc_backends", "qhpc_compilers"))
+            self._kinds = provided["qhpc_program_kinds"]
+            self._converter = Converter(provided["qhpc_program_formats"], provided["qhpc_translators"].values(),
+                                        hubs={name: kind.hub for name, kind in self._kinds.items()})
             self._compilers = provided["qhpc_compilers"]
             self._backends = provided["qhpc_backends"]
 
@@ -143,6 +147,23 @@ class Integrator:
         self._load()
         assert self._converter is not None
         return self._converter
+
+    @property
+    def kinds(self) -> dict[str, ProgramKind]:
+        """The program kinds (paradigms) the plugins provide, by name (:mod:`qhpc.kinds`)."""
+        self._load()
+        return self._kinds
+
+    def kind_of(self, fmt: str) -> ProgramKind:
+        """The kind of the programs of format ``fmt``."""
+        name = getattr(self.formats.get(fmt), "kind", "gate")
+        kind = self.kinds.get(name)
+        if kind is None:
+            hint = " (is the builtin plugin left out of QHPC_PLUGINS?)" if "builtin" not in self.registry.infos or \
+                not self.registry.is_loaded("builtin") else ""
+            raise PluginError(f"format {fmt} holds {name} programs, but no installed plugin provides the {name} "
+                              f"kind{hint}")
+        return kind
 
     @property
     def formats(self) -> dict[str, ProgramFormat]:
@@ -248,8 +269,8 @@ class Integrator:
         caps = self.capabilities(backend)
         reasons: list[str] = []
         if caps.paradigm != "gate":
-            reasons.append(f"{backend.name} runs {caps.paradigm} programs, not gate circuits")
-            return reasons
+            _, why = self._cross_compiler("gate", str(caps.paradigm), circuit, caps)
+            return [why] if why else []
         if circuit.num_qubits > caps.num_qubits:
             note = f" ({caps.limit_note})" if caps.limit_note else ""
             reasons.append(
@@ -300,6 +321,23 @@ class Integrator:
         needs = "; ".join(needs_compilation(circuit, caps))
         detail = "; ".join(tried) if tried else "no compiler for it is installed"
         return None, {}, f"{backend.name} cannot run it as it is ({needs}) and no compiler can fit it ({detail})"
+
+    def _cross_compiler(self, source: str, target: str, program: Any,
+                        caps: BackendCapabilities) -> tuple[Compiler | None, str]:
+        """The first compiler from kind ``source`` to kind ``target`` that can compile ``program``
+        for ``caps``, or why there is none."""
+        tried = []
+        for compiler in self.compilers.values():
+            if getattr(compiler, "source_kind", "gate") != source or getattr(compiler, "target_kind", "gate") != target:
+                continue
+            why = compiler.can_compile(program, caps)
+            if why is None:
+                return compiler, ""
+            tried.append(f"{compiler.name}: {why}")
+        if tried:
+            return None, f"no compiler can take this {source} program to {target} hardware ({'; '.join(tried)})"
+        return None, (f"the backend runs {target} programs, not {source} programs, and no installed compiler "
+                      f"translates {source} programs to {target} ones")
 
     def feasible_backends(self, circuit: Circuit, *, shots: int = 1, memory: bool = False,
                           emulators_only: bool = True, noise: bool = False) -> tuple[list[Backend], dict[str, list[str]]]:
@@ -406,8 +444,14 @@ class Integrator:
         elif isinstance(time_limit, bool) or not isinstance(time_limit, int | float) or not time_limit > 0:
             raise JobRejectedError(f"time_limit must be a positive number of seconds, not {time_limit!r}")
         job = Job(backend=backend, shots=shots, seed=seed)
+        source = source_format or self.detect_format(program)
+        kind = self.kind_of(source)
+        if kind.name != "gate":
+            return self._submit_kind(job, kind, program, source, backend=backend, shots=shots, seed=seed,
+                                     memory=memory, parameters=parameters, options=options, time_limit=time_limit,
+                                     noise=noise_model)
         with job._stage("convert"):
-            circuit, route = self.to_circuit(program, source=source_format)
+            circuit, route = self.to_circuit(program, source=source)
         if backend not in self._warm:
             # first use of these backends: their SDKs load when capabilities are first read
             with job._stage("startup"):
@@ -417,17 +461,27 @@ class Integrator:
             target = self._choose_backend(circuit, backend, shots=shots, memory=memory, compiler=compiler,
                                           options=dict(options or {}), noise=noise_model is not None)
             job.backend = target.name
+        target_kind = str(self.capabilities(target).paradigm)
+        cross: Compiler | None = None
         with job._stage("compile"):
-            # on a noisy target, or under a noise model, gate fusion would change the noise: keep the gates
-            optimize = optimize and noise_model is None
-            try:
-                compiled, compile_info = self.compile(circuit, target, compiler=compiler, optimize=optimize)
-            except CompileError as exc:
-                raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
-            if compiled.is_parameterized:
-                compiled = compiled.bind(dict(parameters or {}))
-            if noise_model is not None:
-                _check_noise_applies(compiled, noise_model, target.name)
+            if target_kind != "gate":  # to another paradigm's hardware, through a compiler that says so
+                bound = circuit.bind(dict(parameters or {})) if circuit.is_parameterized else circuit
+                cross, why = self._cross_compiler("gate", target_kind, bound, self.capabilities(target))
+                if cross is None:
+                    raise JobRejectedError(f"{target.name} cannot run this circuit: {why}")
+                compiled = cross.compile(bound, self.capabilities(target), seed=COMPILE_SEED)
+                compile_info = {"compiler": cross.name, "from": "gate", "to": target_kind}
+            else:
+                # on a noisy target, or under a noise model, gate fusion would change the noise: keep the gates
+                optimize = optimize and noise_model is None
+                try:
+                    compiled, compile_info = self.compile(circuit, target, compiler=compiler, optimize=optimize)
+                except CompileError as exc:
+                    raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
+                if compiled.is_parameterized:
+                    compiled = compiled.bind(dict(parameters or {}))
+                if noise_model is not None:
+                    _check_noise_applies(compiled, noise_model, target.name)
             estimate = _estimate(target, compiled, shots)
         job.metadata.update({
             "route": str(route), "format": route.source, "compile": compile_info,
@@ -443,8 +497,112 @@ class Integrator:
                 + (f"; it will be stopped after {_duration(time_limit)}" if time_limit else "")), stacklevel=2)
         request = ExecutionRequest(job.id, target.name, compiled, shots, seed, memory, dict(options or {}),
                                    time_limit=time_limit, noise=noise_model)
-        self._accept(job, request, circuit)
+        if cross is not None:
+            self._accept(job, request, circuit, kind=self.kinds[target_kind], source_program=circuit, decoder=cross)
+        else:
+            self._accept(job, request, circuit)
         return job
+
+    def _submit_kind(self, job: Job, kind: ProgramKind, program: object, source: str, *, backend: str,
+                     shots: int, seed: int | None, memory: bool, parameters: Mapping[Any, float] | None,
+                     options: Mapping[str, Any] | None, time_limit: float | None,
+                     noise: NoiseModel | None) -> Job:
+        """The pipeline for programs of a kind other than gate circuits (analog, photonic, annealing)."""
+        with job._stage("convert"):
+            model, route = self.converter.to_model(program, source=source)
+        if backend not in self._warm:
+            with job._stage("startup"):
+                self._warm_up(backend)
+        with job._stage("validate"):
+            if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
+                raise JobRejectedError(f"shots must be a positive integer, not {shots!r}")
+            if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED):
+                raise JobRejectedError(f"seed must be a whole number from 0 to 2**63 - 1 ({MAX_SEED}), not {seed!r}")
+            given = {getattr(k, "name", k): v for k, v in (parameters or {}).items()}
+            missing = sorted(kind.free_parameters(model) - set(given))
+            if missing:
+                raise JobRejectedError(f"the program has unbound variable(s) {', '.join(missing)}; give them values")
+            bound = kind.bind(model, given)
+            target, cross = self._choose_for_kind(kind, bound, backend, shots=shots, memory=memory,
+                                                  noise=noise is not None)
+            job.backend = target.name
+        with job._stage("compile"):
+            caps = self.capabilities(target)
+            if cross is not None:
+                compiled = cross.compile(bound, caps, seed=COMPILE_SEED)
+                compile_info: dict[str, Any] = {"compiler": cross.name, "from": kind.name, "to": str(caps.paradigm)}
+            else:
+                compiled, compile_info = bound, {"compiler": None}
+            estimate = _estimate(target, compiled, shots)
+        job.metadata.update({
+            "route": str(route), "format": route.source, "kind": kind.name, "compile": compile_info,
+            "size": kind.size(bound), "unit": kind.unit, "estimated_seconds": estimate, "time_limit": time_limit,
+        })
+        if noise is not None:
+            job.metadata["noise"] = noise.to_dict()
+        request = ExecutionRequest(job.id, target.name, compiled, shots, seed, memory, dict(options or {}),
+                                   time_limit=time_limit, noise=noise)
+        target_kind = self.kinds.get(str(caps.paradigm), kind)
+        self._accept(job, request, bound, kind=target_kind, source_program=bound,
+                     decoder=cross, source_kind=kind)
+        return job
+
+    def _choose_for_kind(self, kind: ProgramKind, program: Any, name: str, *, shots: int, memory: bool,
+                         noise: bool) -> tuple[Backend, Compiler | None]:
+        """The backend for a program of ``kind`` (and the compiler to another paradigm, if one is needed)."""
+
+        def reasons(backend: Backend, caps: BackendCapabilities) -> tuple[list[str], Compiler | None]:
+            if str(caps.paradigm) != kind.name:
+                cross, why = self._cross_compiler(kind.name, str(caps.paradigm), program, caps)
+                return ([why] if why else []), cross
+            out: list[str] = []
+            size = kind.size(program)
+            if size > caps.num_qubits:
+                note = f" ({caps.limit_note})" if caps.limit_note else ""
+                out.append(f"the program needs {size} {kind.unit}s but {backend.name} holds at most "
+                           f"{caps.num_qubits}{note}")
+            if shots > caps.max_shots:
+                out.append(f"{shots} shots exceed {backend.name}'s limit of {caps.max_shots}")
+            if memory and not caps.supports_memory:
+                out.append(f"{backend.name} cannot return per-shot memory")
+            if noise and not caps.supports_noise:
+                out.append(f"{backend.name} cannot apply a noise model")
+            out.extend(kind.fit_reasons(program, caps, shots=shots, memory=memory))
+            try:
+                out.extend(backend.cannot_run(program))
+            except Exception as exc:
+                out.append(f"{backend.name} failed to check the program: {type(exc).__name__}: {exc}")
+            return out, None
+
+        if name != "auto":
+            backend = self.backend(name)
+            try:
+                caps = self.capabilities(backend)
+            except BackendUnavailableError as exc:
+                raise JobRejectedError(str(exc)) from None
+            why, cross = reasons(backend, caps)
+            if why:
+                raise JobRejectedError(f"{backend.name} cannot run {kind.describe(program)}: {'; '.join(why)}")
+            return backend, cross
+        candidates = [b for b in self.backends.values() if b.kind == BackendKind.EMULATOR]
+        fits: list[Backend] = []
+        rejected: dict[str, list[str]] = {}
+        for backend_name, answer in self.availability(candidates).items():
+            if isinstance(answer, str) or str(answer.paradigm) != kind.name or answer.noisy:
+                continue
+            why, _ = reasons(self.backends[backend_name], answer)
+            if why:
+                rejected[backend_name] = why
+            else:
+                fits.append(self.backends[backend_name])
+        if not fits:
+            if not rejected:
+                raise JobRejectedError(
+                    f"no installed emulator runs {kind.name} programs; install {' or '.join(kind.plugins) or 'a plugin'} "
+                    "that provides one")
+            detail = " | ".join(f"{n}: {'; '.join(r)}" for n, r in rejected.items())
+            raise JobRejectedError(f"no emulator can run {kind.describe(program)}: {detail}")
+        return min(fits, key=lambda b: _estimate(b, program, shots) or float("inf")), None
 
     def run(self, program: object, *, timeout: float | None = None, **kwargs: Any) -> Result:
         """Submit and wait: the :class:`Result` of ``program`` (see :meth:`submit` for arguments)."""
@@ -520,7 +678,12 @@ class Integrator:
             raise PluginError(f"backend selection returned {chosen!r}, which is not a feasible candidate")
         return chosen
 
-    def _accept(self, job: Job, request: ExecutionRequest, circuit: Circuit) -> None:
+    def _accept(self, job: Job, request: ExecutionRequest, circuit: Any, *, kind: ProgramKind | None = None,
+                source_program: Any = None, decoder: Compiler | None = None,
+                source_kind: ProgramKind | None = None) -> None:
+        """Queue an accepted job. ``kind`` verifies the readout of the program that runs (a gate
+        circuit's by default); ``decoder`` (a compiler between kinds) turns it back into the terms
+        of ``source_program``."""
         scheduler = self.scheduler  # first: a job is only recorded once it can be placed
         backend = self.backends[request.backend]
         clock: dict[str, float] = {}
@@ -541,14 +704,23 @@ class Integrator:
             job.timings["run"] = time.perf_counter() - clock["started"]
             job._emit(JobEventKind.STAGE, stage="run", seconds=job.timings["run"])
             with job._stage("verify"):
-                verify_output(output, request, circuit.num_clbits)
+                if kind is None:
+                    verify_output(output, request, circuit.num_clbits)
+                else:
+                    kind.verify(output, request.circuit, request.shots, request.backend)
+                    if decoder is not None:
+                        output = decoder.decode(output, source_program, request.circuit)
+                        (source_kind or self.kinds["gate"]).verify(output, source_program, request.shots,
+                                                                   request.backend)
             with job._stage("postprocess"):
                 seed = request.seed if request.seed is not None else output.metadata.get("seed")
+                shown_kind = source_kind if source_kind is not None else (None if decoder is not None else kind)
+                extra = shown_kind.result_metadata(output, source_program) if shown_kind is not None else {}
                 result = Result(
                     counts=output.counts, shots=request.shots, backend=backend.name, seed=seed,
                     job_id=job.id, memory=output.memory, timings=job.timings,
-                    registers={r.name: list(r.bits) for r in circuit.cregs},
-                    metadata={**job.metadata, "backend_metadata": output.metadata},
+                    registers={r.name: list(r.bits) for r in getattr(circuit, "cregs", [])},
+                    metadata={**job.metadata, **extra, "backend_metadata": output.metadata},
                 )
             job.stage = None
             job._finish(result)

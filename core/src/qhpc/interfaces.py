@@ -39,6 +39,9 @@ class ProgramFormat(ABC):
 
     name: str
     description: str = ""
+    #: The kind (paradigm) of its programs (see :mod:`qhpc.kinds`): a program is read into the
+    #: hub of its kind (``qhpc.circuit`` for ``gate``), never into another kind's model.
+    kind: str = "gate"
     #: File name suffixes (with the dot) this format reads, e.g. ``(".qasm",)``.
     extensions: tuple[str, ...] = ()
     #: True when :meth:`dumps` returns ``bytes`` rather than ``str``.
@@ -337,14 +340,26 @@ def statevector_qubit_limit(memory_bytes: int, bytes_per_amplitude: int = 16, de
 
 
 class Compiler(ABC):
-    """Rewrites a circuit so it fits a target: native gates, coupling map, optimisation.
+    """Rewrites a program so it fits a target: native gates, coupling map, optimisation; or, for a
+    compiler between kinds (``source_kind`` != ``target_kind``), into another paradigm's program
+    (gates to pulses, gates to linear optics, a QUBO to a QAOA circuit).
 
     The result must implement the same operation (the conformance kit checks the unitary, and that
-    every clbit still reads the same qubit's value).
+    every clbit still reads the same qubit's value). A compiler between kinds also turns the target
+    backend's readout back into the source program's terms (:meth:`decode`).
     """
 
     name: str
     description: str = ""
+    #: the kind of program it takes and the kind it produces (both ``gate`` for circuit compilers)
+    source_kind: str = "gate"
+    target_kind: str = "gate"
+
+    def decode(self, output: RunOutput, source: Any, compiled: Any) -> RunOutput:
+        """The readout of ``compiled`` (run on a ``target_kind`` backend) in the terms of the
+        ``source`` program: e.g. logical bitstrings from photon counts, with the post-selection
+        rate in the metadata. The default: unchanged (same kind)."""
+        return output
 
     def can_compile(self, circuit: Circuit, target: BackendCapabilities) -> str | None:
         """``None`` if this compiler can fit ``circuit`` to ``target``, else why not (one line)."""

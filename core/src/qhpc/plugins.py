@@ -41,6 +41,7 @@ ALLOW_LIST_ENV = "QHPC_PLUGINS"
 
 #: The hooks that collect lists, and what they provide (for reports).
 COLLECTING_HOOKS = {
+    "qhpc_program_kinds": "program kinds",
     "qhpc_program_formats": "formats",
     "qhpc_translators": "translators",
     "qhpc_backends": "backends",
@@ -50,6 +51,7 @@ COLLECTING_HOOKS = {
 }
 #: The collecting hooks whose items are named, and the kind of name (``[plugins.choose]`` keys).
 NAMED_KINDS = {
+    "qhpc_program_kinds": "kind",
     "qhpc_backends": "backend",
     "qhpc_compilers": "compiler",
     "qhpc_program_formats": "format",
