@@ -95,6 +95,24 @@ class StuckEmulator(Backend):
             time.sleep(0.05)
 
 
+class PoliteEmulator(Backend):
+    """Runs until its cancel token is set (a long simulation that checks between steps)."""
+
+    name = "polite.emulator"
+
+    @property
+    def capabilities(self):
+        return BackendCapabilities(num_qubits=8)
+
+    def estimate_seconds(self, circuit, shots):
+        return 30.0
+
+    def run(self, circuit, *, shots, seed, memory, options, cancel):
+        while not cancel.cancelled:
+            time.sleep(0.02)
+        return RunOutput(counts={"0" * circuit.num_clbits: shots})
+
+
 class BadCounts(Backend):
     """Returns counts of the wrong type, chosen by options["counts"]."""
 
@@ -119,7 +137,7 @@ class BadCounts(Backend):
 
 @hookimpl
 def qhpc_backends():
-    return [UnreachableQPU(), StuckEmulator(), BadCounts()]
+    return [UnreachableQPU(), StuckEmulator(), PoliteEmulator(), BadCounts()]
 '''
 
 

@@ -368,6 +368,28 @@ def convert(program: str, target: str, output: str | None, allow_loss: str) -> N
         err.print(f"note: {_one_line(warning.message)}", markup=False, style="yellow")
 
 
+# -- worker ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("request", metavar="REQUEST.json")
+def worker(request: str) -> None:
+    """Run one serialised job (what a scheduler places on a compute node) and write its output
+    beside the request (REQUEST.result.json). Exit status 0 when DONE, 1 when it failed."""
+    from pathlib import Path
+
+    from .worker import run_request_file
+
+    path = Path(request)
+    if not path.exists():
+        raise QhpcError(f"{path}: no such request file")
+    ok, out = run_request_file(path)
+    if not ok:
+        error = json.loads(out.read_text()).get("error", "the job failed")
+        raise QhpcError(error)
+    err.print(f"done: {out}", markup=False)
+
+
 # -- calibrate ------------------------------------------------------------------------------
 
 

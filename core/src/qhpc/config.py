@@ -26,6 +26,9 @@ Every key is checked: an unknown key, a wrong type or an out-of-range value is a
     [scheduler]
     name = "inprocess"                  # which scheduler places jobs
     max_workers = 2                     # in-process: jobs running at once
+
+    [scheduler.slurm]                   # a scheduler's own settings, checked by that scheduler
+    partition = "quantum"
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ class Settings:
     warn_seconds: float = 60.0
     scheduler: str = "inprocess"
     max_workers: int | None = None
+    #: scheduler name -> its own settings (``[scheduler.slurm]``: partition, account...), validated
+    #: by the scheduler (:meth:`qhpc.interfaces.Scheduler.from_settings`)
+    scheduler_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: Where the settings came from (file names), for messages.
     sources: tuple[str, ...] = ()
 
@@ -126,7 +132,9 @@ def _parse(data: Mapping[str, Any], source: str, base: Settings) -> Settings:
         value = data.get(name, {})
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where(name)} must be a table, not {type(value).__name__}")
-        unknown = sorted(set(value) - _SCHEMA[name])
+        # [scheduler.NAME] sub-tables hold a scheduler's own settings (checked by the scheduler)
+        unknown = sorted(k for k in set(value) - _SCHEMA[name]
+                         if not (name == "scheduler" and isinstance(value[k], Mapping)))
         if unknown:
             raise ConfigError(f"{where(name + '.' + unknown[0])}: unknown setting "
                               f"(known in [{name}]: {', '.join(sorted(_SCHEMA[name]))})")
@@ -182,6 +190,12 @@ def _parse(data: Mapping[str, Any], source: str, base: Settings) -> Settings:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ConfigError(f"{where('scheduler.max_workers')} must be a whole number of at least 1, not {workers!r}")
         fields["max_workers"] = workers
+    options = {k: dict(v) for k, v in scheduler.items() if isinstance(v, Mapping)}
+    if options:
+        merged_options = {k: dict(v) for k, v in base.scheduler_options.items()}
+        for name, values in options.items():
+            merged_options.setdefault(name, {}).update(values)
+        fields["scheduler_options"] = merged_options
     from dataclasses import replace
 
     return replace(base, **fields, sources=(*base.sources, source))

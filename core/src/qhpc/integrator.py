@@ -237,7 +237,8 @@ class Integrator:
                     raise UnknownNameError("scheduler", name, list(types))
                 cls = types[name]
                 try:
-                    self._scheduler = cls(max_workers=self._max_workers) if self._max_workers else cls()
+                    options = self.settings.scheduler_options.get(name, {})
+                    self._scheduler = cls.from_settings(options, max_workers=self._max_workers)
                 except QhpcError:
                     raise
                 except Exception as exc:

@@ -428,6 +428,17 @@ class Scheduler(ABC):
     name: str
     description: str = ""
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], *, max_workers: int | None = None) -> Scheduler:
+        """A scheduler built from its settings (the ``[scheduler.NAME]`` table of the configuration,
+        or a mapping in Python). Unknown or invalid settings raise :class:`~qhpc.errors.ConfigError`
+        naming them. The default takes no settings beyond ``max_workers``."""
+        if settings:
+            from .errors import ConfigError
+
+            raise ConfigError(f"scheduler.{cls.name}: this scheduler takes no settings (got {', '.join(sorted(settings))})")
+        return cls(max_workers=max_workers) if max_workers else cls()  # type: ignore[call-arg]
+
     @abstractmethod
     def submit(
         self,

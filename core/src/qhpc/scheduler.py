@@ -29,8 +29,9 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import JobTimeLimitError, QhpcError
 from .interfaces import CancelToken, ExecutionRequest, RunOutput, Scheduler
@@ -69,6 +70,19 @@ class InProcessScheduler(Scheduler):
 
     name = "inprocess"
     description = "worker threads in the calling process (the default; no cluster needed)"
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], *, max_workers: int | None = None) -> InProcessScheduler:
+        """Settings: ``grace`` (seconds a stuck worker is given before it is replaced)."""
+        from .errors import ConfigError
+
+        unknown = sorted(set(settings) - {"grace"})
+        if unknown:
+            raise ConfigError(f"scheduler.inprocess: unknown setting {unknown[0]!r} (known: grace)")
+        grace = settings.get("grace", DEFAULT_GRACE)
+        if isinstance(grace, bool) or not isinstance(grace, int | float) or grace < 0:
+            raise ConfigError(f"scheduler.inprocess.grace must be a number of seconds >= 0, not {grace!r}")
+        return cls(max_workers, grace=float(grace))
 
     def __init__(self, max_workers: int | None = None, *, grace: float = DEFAULT_GRACE) -> None:
         if max_workers is None:

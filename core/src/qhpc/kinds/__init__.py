@@ -76,6 +76,34 @@ class ProgramKind(ABC):
         """Extra, kind-specific result metadata (annealing: samples with energies, lowest first)."""
         return {}
 
+    def to_json(self, program: Any) -> Any:
+        """The program's JSON form, for requests that travel to other processes (``qhpc worker``).
+
+        The default suits models of :mod:`qhpc_interop` with ``to_dict``/``from_dict``: it records
+        the model's class (only classes of ``qhpc_interop`` are accepted back) and its dictionary.
+        """
+        cls = type(program)
+        if not cls.__module__.startswith("qhpc_interop") or not hasattr(program, "to_dict"):
+            raise QhpcError(f"{self.name} programs of type {cls.__name__} have no JSON form to travel with")
+        return {"class": f"{cls.__module__}:{cls.__qualname__}", "data": program.to_dict()}
+
+    def from_json(self, data: Any) -> Any:
+        """A program from :meth:`to_json`'s form."""
+        import importlib
+
+        if not isinstance(data, dict) or set(data) != {"class", "data"} or not isinstance(data["class"], str):
+            raise QhpcError(f"a {self.name} program's JSON form must be {{'class': ..., 'data': ...}}")
+        module, _, name = data["class"].partition(":")
+        if not module.startswith("qhpc_interop.") and module != "qhpc_interop":
+            raise QhpcError(f"a {self.name} program's class must come from qhpc_interop, not {module!r}")
+        cls = getattr(importlib.import_module(module), name, None)
+        if cls is None or not hasattr(cls, "from_dict"):
+            raise QhpcError(f"{data['class']} is not a qhpc program model")
+        program = cls.from_dict(data["data"])
+        if not self.is_program(program):
+            raise QhpcError(f"{data['class']} is not a {self.name} program")
+        return program
+
     def describe(self, program: Any) -> str:
         """A few words for messages: ``a 4-atom analog program``."""
         return f"a {self.size(program)}-{self.unit} {self.name} program"

@@ -38,5 +38,19 @@ class GateKind(ProgramKind):
         request = ExecutionRequest("", backend, program, shots, None, output.memory is not None)
         verify_output(output, request, program.num_clbits)
 
+    def to_json(self, program: Any) -> Any:
+        import json
+
+        from qhpc_interop import wire
+
+        return json.loads(wire.dumps(program))
+
+    def from_json(self, data: Any) -> Any:
+        import json
+
+        from qhpc_interop import wire
+
+        return wire.loads(json.dumps(data))
+
     def describe(self, program: Any) -> str:
         return f"a {program.num_qubits}-qubit circuit"
