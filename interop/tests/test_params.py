@@ -306,6 +306,39 @@ def test_format_number_round_trips_multiples_of_pi(num: int, den: int) -> None:
     assert eval_text(format_number(-value)) == -value
 
 
+def _every_fraction(magnitude: float) -> str | None:
+    """The text of the first fraction k*pi/d (in lowest terms, in table order) that evaluates to
+    exactly ``magnitude``: a direct search over every fraction, the definition format_number keeps."""
+    for den in (1, 2, 3, 4, 6, 8, 16, 32, 64):
+        for num in range(1, 17):
+            if math.gcd(num, den) != 1:
+                continue
+            text = ("pi" if num == 1 else f"{num}*pi") + ("" if den == 1 else f"/{den}")
+            if eval_text(text) == magnitude:
+                return text
+    return None
+
+
+def _near_multiples() -> list[float]:
+    out = []
+    for den in (1, 2, 3, 4, 6, 8, 16, 32, 64, 5, 7, 128):
+        for num in range(1, 20):
+            exact = eval_text(f"{num}*pi/{den}")
+            out += [exact, math.nextafter(exact, 0.0), math.nextafter(exact, 100.0), num * (math.pi / den)]
+    return out
+
+
+@pytest.mark.parametrize("value", _near_multiples())
+def test_format_number_writes_pi_exactly_where_a_search_of_every_fraction_finds_it(value: float) -> None:
+    expected = _every_fraction(value)
+    if expected is not None:
+        assert format_number(value) == expected
+        assert format_number(-value) == "-" + expected
+    else:
+        assert "pi" not in format_number(value)
+    assert eval_text(format_number(value)) == value
+
+
 @pytest.mark.parametrize(
     ("expr", "text"),
     [

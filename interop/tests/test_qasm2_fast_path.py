@@ -45,7 +45,8 @@ STATEMENTS = st.one_of(
     st.builds(lambda x, y, z: f"u3({x},{y},{z}) r;", ARGS, ARGS, ARGS),
     st.sampled_from(["h q;", "cx q, r[1];", "cx q[0] , q[0];", "x q[1] // a comment\n;", "g(0.25) q[2], q[3];",
                      "barrier q, r;", "measure q -> c;", "reset r[0];", "if (c == 3) x q[0];", "cx q, r;",
-                     "// only a comment", "   \n\t", "id q[0];", "mygate q[1];", "u(1,2,3) q[0];"]),
+                     "// only a comment", "   \n\t", "id q[0];", "mygate q[1];", "u(1,2,3) q[0];", "hq[0];",
+                     "cxq[0],r[1];", "rz(0.5)q[0];"]),
 )
 
 
@@ -73,6 +74,12 @@ def test_errors_after_fast_statements_keep_their_position() -> None:
     with pytest.raises(InteropError) as err:
         qasm2.loads(text)
     assert "index 5 out of range" in str(err.value) and err.value.line == 14 and err.value.column == 12
+
+
+def test_a_name_running_into_its_operand_is_not_split() -> None:
+    # 'hq[0]' is a call of the gate hq: the fast path once read it as 'h q[0]'
+    with pytest.raises(InteropError, match="unknown gate 'hq'"):
+        qasm2.loads(HEADER + "qreg q[1];\nhq[0];\n")
 
 
 @pytest.mark.slow

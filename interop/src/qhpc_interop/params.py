@@ -11,6 +11,7 @@ constants as they are built, so binding every parameter of an expression yields 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Union
@@ -299,24 +300,47 @@ def expr_from_tree(tree: Any) -> ParamValue:
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
 
 
+#: The denominators of the multiples of pi written as such (numerators 1..16, in lowest terms).
+_PI_DENOMINATORS = (1, 2, 3, 4, 6, 8, 16, 32, 64)
+_INV_PI = 1.0 / math.pi
+
+
 def format_number(value: float) -> str:
-    """Shortest exact text for ``value``, written as a multiple of pi where that is exact."""
+    """Shortest exact text for ``value``, written as a multiple of pi where that is exact.
+
+    ``k*pi/d`` (``k`` in 1..16, ``d`` in :data:`_PI_DENOMINATORS`, in lowest terms) is written when
+    evaluating that text left to right gives exactly ``value``; otherwise an integer, or the
+    shortest ``repr`` that reads back to the same float.
+    """
     if value == 0.0:
         return "0" if math.copysign(1.0, value) > 0 else "-0.0"
-    sign = "-" if value < 0 else ""
-    magnitude = abs(value)
-    for den in (1, 2, 3, 4, 6, 8, 16, 32, 64):
-        for num in range(1, 17):
-            if math.gcd(num, den) != 1:
+    if value < 0:
+        return "-" + _format_magnitude(-value)
+    return _format_magnitude(value)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _format_magnitude(magnitude: float) -> str:
+    # The only numerator that can match for a denominator is the nearest integer to
+    # magnitude/pi * den: try that one (and only when it is within rounding of an integer),
+    # instead of every fraction.
+    ratio = magnitude * _INV_PI
+    # every k/d of the table is a multiple of 1/192: most numbers fail this one test
+    scaled192 = ratio * 192.0
+    if ratio < 16.5 and abs(scaled192 - round(scaled192)) <= 1e-6 * scaled192:
+        for den in _PI_DENOMINATORS:
+            scaled = ratio * den
+            num = round(scaled)
+            if not 1 <= num <= 16 or abs(scaled - num) > 1e-9 * scaled or math.gcd(num, den) != 1:
                 continue
             # the value the text below parses back to, evaluated left to right as a parser does
             candidate = (math.pi if num == 1 else num * math.pi) / den if den != 1 else num * math.pi
             if candidate == magnitude:
                 text = "pi" if num == 1 else f"{num}*pi"
-                return f"{sign}{text}" if den == 1 else f"{sign}{text}/{den}"
+                return text if den == 1 else f"{text}/{den}"
     if magnitude == int(magnitude) and magnitude < 1e15:
-        return f"{sign}{int(magnitude)}"
-    return repr(value)
+        return str(int(magnitude))
+    return repr(magnitude)
 
 
 def format_expr(

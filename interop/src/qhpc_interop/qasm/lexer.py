@@ -56,26 +56,30 @@ _OPERATORS = sorted(
     key=len,
     reverse=True,
 )
-_OPERATOR_RE = re.compile("|".join(re.escape(op) for op in _OPERATORS))
-_SPACE_RE = re.compile(r"[ \t\r\f\v]+")
-_IDENT2_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_IDENT3_RE = re.compile(r"[^\W\d]\w*")
-_NUMBER2_RE = re.compile(
-    r"[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+|[0-9]+"
-)
+_OPERATOR_PATTERN = "|".join(re.escape(op) for op in _OPERATORS)
+_NUMBER2 = r"[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+|[0-9]+"
 _DIGITS = r"[0-9](?:_?[0-9])*"
-_NUMBER3_RE = re.compile(
+_NUMBER3 = (
     r"0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*|0[bB][01](?:_?[01])*|0o[0-7](?:_?[0-7])*"
     rf"|{_DIGITS}\.(?:{_DIGITS})?(?:[eE][+-]?[0-9]+)?|\.{_DIGITS}(?:[eE][+-]?[0-9]+)?"
     rf"|{_DIGITS}[eE][+-]?[0-9]+|{_DIGITS}"
 )
-_UNIT_RE = re.compile(r"(?:dt|ns|us|µs|ms|s)(?!\w)")
-_IMAG_RE = re.compile(r"im(?!\w)")
+#: One regular expression per version for every token and everything skipped; the group that
+#: matched (``lastgroup``) says which. Longest operators come first in the alternation.
+_MASTER2 = re.compile(
+    rf"(?P<ws>[ \t\r\f\v]+)|(?P<nl>\n)|(?P<lc>//[^\n]*)|(?P<bc>/\*)|(?P<id>[A-Za-z_][A-Za-z0-9_]*)"
+    rf"|(?P<num>{_NUMBER2})|(?P<str>\")|(?P<op>{_OPERATOR_PATTERN})"
+)
+_MASTER3 = re.compile(
+    rf"(?P<ws>[ \t\r\f\v]+)|(?P<nl>\n)|(?P<lc>//[^\n]*)|(?P<bc>/\*)|(?P<id>[^\W\d]\w*)"
+    rf"|(?P<num>{_NUMBER3})(?:(?P<unit>dt|ns|us|µs|ms|s)(?!\w)|(?P<imag>im)(?!\w))?"
+    rf"|(?P<str>[\"'])|(?P<hw>\$[0-9]*)|(?P<op>{_OPERATOR_PATTERN})"
+)
 #: Longest numeric literal read (a longer one is a mistake; Python refuses to convert integers of
 #: more than 4300 digits anyway).
 MAX_LITERAL_LENGTH = 1000
-_PRAGMA_RE = re.compile(r"#?pragma(?!\w)")
 _ANNOTATION_RE = re.compile(r"@[^\W\d]")
+_REAL_CHARS = frozenset(".eE")
 
 
 def tokenize(text: str, *, source: str = "<qasm>", version: int = 3, start: int = 0, line: int = 1,
@@ -86,8 +90,8 @@ def tokenize(text: str, *, source: str = "<qasm>", version: int = 3, start: int 
     the middle of a text.
     """
     v3 = version >= 3
-    ident_re = _IDENT3_RE if v3 else _IDENT2_RE
-    number_re = _NUMBER3_RE if v3 else _NUMBER2_RE
+    match = (_MASTER3 if v3 else _MASTER2).match
+    new = tuple.__new__  # Token(...) without NamedTuple's argument handling: half the cost per token
     pos = start
     at_line_start = not text[line_start:start].strip()
     n = len(text)
@@ -96,82 +100,84 @@ def tokenize(text: str, *, source: str = "<qasm>", version: int = 3, start: int 
         raise QasmSyntaxError(message, line, at - line_start + 1, source)
 
     while pos < n:
-        ch = text[pos]
-        if ch == "\n":
-            pos += 1
-            line, line_start, at_line_start = line + 1, pos, True
+        m = match(text, pos)
+        if m is None:
+            if v3 and at_line_start and text.startswith("#pragma", pos):
+                end = text.find("\n", pos)
+                pos = n if end < 0 else end
+                continue
+            fail(f"unexpected character {text[pos]!r}", pos)
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "ws" or kind == "lc":
+            pos = end
             continue
-        m = _SPACE_RE.match(text, pos)
-        if m:
-            pos = m.end()
-            continue
-        if text.startswith("//", pos):
-            end = text.find("\n", pos)
-            pos = n if end < 0 else end
-            continue
-        if text.startswith("/*", pos):
-            end = text.find("*/", pos + 2)
-            if end < 0:
-                fail("unterminated comment: '/*' has no closing '*/'", pos)
-            for k in range(pos, end):
-                if text[k] == "\n":
-                    line, line_start = line + 1, k + 1
-            pos = end + 2
-            continue
-        if v3 and at_line_start and (_PRAGMA_RE.match(text, pos) or _ANNOTATION_RE.match(text, pos)):
-            end = text.find("\n", pos)
-            pos = n if end < 0 else end
+        if kind == "nl":
+            pos = line_start = end
+            line += 1
+            at_line_start = True
             continue
         col = pos - line_start + 1
+        if kind == "id":
+            word = m.group()
+            if v3 and at_line_start and word == "pragma":
+                stop = text.find("\n", pos)
+                pos = n if stop < 0 else stop
+                continue
+            at_line_start = False
+            yield new(Token, ("id", word, line, col, col + end - pos, end))
+            pos = end
+            continue
+        if kind == "op":
+            if v3 and at_line_start and text[pos] == "@" and _ANNOTATION_RE.match(text, pos):
+                stop = text.find("\n", pos)
+                pos = n if stop < 0 else stop
+                continue
+            at_line_start = False
+            yield new(Token, ("op", m.group(), line, col, col + end - pos, end))
+            pos = end
+            continue
+        if kind == "bc":
+            stop = text.find("*/", end)
+            if stop < 0:
+                fail("unterminated comment: '/*' has no closing '*/'", pos)
+            newlines = text.count("\n", pos, stop)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", pos, stop) + 1
+            pos = stop + 2
+            continue
         at_line_start = False
-        m = ident_re.match(text, pos)
-        if m:
-            pos = m.end()
-            yield Token("id", m.group(), line, col, col + len(m.group()), pos)
+        if kind in ("num", "unit", "imag"):
+            number = m.group("num")
+            if len(number) > MAX_LITERAL_LENGTH:
+                fail(f"a numeric literal of {len(number)} characters is too long (at most {MAX_LITERAL_LENGTH})", pos)
+            if kind == "unit":
+                kind, value = "timing", m.group()
+            elif kind == "imag":
+                kind, value = "imag", m.group()
+            else:
+                real = not _REAL_CHARS.isdisjoint(number) and number[:2] not in ("0x", "0X")
+                kind, value = ("real" if real else "int"), number
+            yield new(Token, (kind, value, line, col, col + end - pos, end))
+            pos = end
             continue
-        m = number_re.match(text, pos)
-        if m:
-            if m.end() - pos > MAX_LITERAL_LENGTH:
-                fail(f"a numeric literal of {m.end() - pos} characters is too long "
-                     f"(at most {MAX_LITERAL_LENGTH})", pos)
-            pos = m.end()
-            kind = "real" if any(c in m.group() for c in ".eE") and not m.group()[:2].lower() == "0x" else "int"
-            if v3:
-                unit = _UNIT_RE.match(text, pos)
-                if unit:
-                    pos = unit.end()
-                    yield Token("timing", m.group() + unit.group(), line, col, pos - line_start + 1, pos)
-                    continue
-                imag = _IMAG_RE.match(text, pos)
-                if imag:
-                    pos = imag.end()
-                    yield Token("imag", m.group() + "im", line, col, pos - line_start + 1, pos)
-                    continue
-            yield Token(kind, m.group(), line, col, pos - line_start + 1, pos)
-            continue
-        if ch == '"' or (v3 and ch == "'"):
-            end = text.find(ch, pos + 1)
-            newline = text.find("\n", pos + 1)
-            if end < 0 or (0 <= newline < end):
+        if kind == "str":
+            quote = text[pos]
+            stop = text.find(quote, end)
+            newline = text.find("\n", end)
+            if stop < 0 or (0 <= newline < stop):
                 fail("unterminated string", pos)
-            contents = text[pos + 1:end]
-            pos = end + 1
-            yield Token("string", contents, line, col, pos - line_start + 1, pos)
+            contents = text[end:stop]
+            pos = stop + 1
+            yield new(Token, ("string", contents, line, col, pos - line_start + 1, pos))
             continue
-        if v3 and ch == "$":
-            m = re.compile(r"[0-9]+").match(text, pos + 1)
-            if not m:
-                fail("expected a hardware qubit number after '$'", pos)
-            pos = m.end()
-            yield Token("hwqubit", m.group(), line, col, pos - line_start + 1, pos)
-            continue
-        m = _OPERATOR_RE.match(text, pos)
-        if m:
-            pos = m.end()
-            yield Token("op", m.group(), line, col, pos - line_start + 1, pos)
-            continue
-        fail(f"unexpected character {ch!r}", pos)
-    yield Token("eof", "", line, pos - line_start + 1, pos - line_start + 1, pos)
+        # kind == "hw": a hardware qubit
+        if end == pos + 1:
+            fail("expected a hardware qubit number after '$'", pos)
+        yield new(Token, ("hwqubit", text[pos + 1:end], line, col, col + end - pos, end))
+        pos = end
+    yield new(Token, ("eof", "", line, pos - line_start + 1, pos - line_start + 1, pos))
 
 
 def int_literal(text: str) -> int:

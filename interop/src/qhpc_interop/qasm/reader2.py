@@ -1,20 +1,19 @@
 """The OpenQASM 2 reader (the rules it follows are in :mod:`qhpc_interop.qasm2`).
 
-Plain gate calls are read by :meth:`Reader.fast_statements`, one regular expression per statement;
-everything else, errors included, by the token reader.
+Plain gate calls are read by :meth:`Reader.fast_statements` (see :mod:`.fast`), one regular
+expression per statement; everything else, errors included, by the token reader.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import re
 
 from ..gates import PI, Definition
 from ..ir import Circuit, Register
+from . import fast
 from .conditions import equals
 from .gatedefs import BodyBuilder, GateDef, defined_gate, library_gate, multi_controlled_phase, placeholder
-from .lexer import MAX_LITERAL_LENGTH, Token
+from .lexer import Token
 from .parser import QASM2_DIALECT, Value
 from .reader_base import Operand, ReaderBase, check_register_size, read_program
 from .stdlib import QASM2_KEYWORDS, QELIB1_GATES, QELIB1_LIBRARY, QELIB1_PAPER_GATES
@@ -89,7 +88,7 @@ class Reader(ReaderBase):
         assert self.previous is not None
         text, pos, line = self.text, self.previous.end, self.previous.line
         start = pos
-        match = _FAST_CALL.match
+        match = fast.CALL2.match
         gates, qregs = self.gates, self.qregs
         while True:
             m = match(text, pos)
@@ -99,18 +98,16 @@ class Reader(ReaderBase):
             gate = gates.get(name)
             if gate is None or gate.unsupported or gate.opaque:
                 break
-            args = _fast_numbers(arg_text) if arg_text is not None else ()
+            args = fast.numbers(arg_text, 2) if arg_text is not None else ()
             if args is None or len(args) != gate.num_params:
                 break
-            operands = _fast_operands(operand_text, qregs)
-            if operands is None or len(operands) != gate.num_qubits:
+            bits = fast.operands2(operand_text, qregs)
+            if bits is None or len(bits) != gate.num_qubits:
                 break
-            targets = _fast_broadcast(operands)
+            targets = fast.broadcast(bits)
             if targets is None:
                 break
-            definition = gate.instantiate(args)
-            for qubits in targets:
-                self.emit_definition(definition, qubits)
+            fast.emit_call(self, gate, args, targets)
             pos = m.end()
         if pos != start:
             self.resume_at(pos, line + text.count("\n", start, pos))
@@ -381,76 +378,3 @@ class Reader(ReaderBase):
             self.error(f"index {index} out of range for register '{reg.name}' of size {reg.size}", index_tok)
         self.expect("]", "after the index")
         return Operand((reg.bits[index],), True, Token("id", f"{tok.text}[{index}]", tok.line, tok.col))
-
-
-_NUMBER = r"(?:[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?)"
-_ID = r"[A-Za-z_][A-Za-z0-9_]*"
-_OPERAND = rf"{_ID}[ \t]*(?:\[[ \t]*[0-9]{{1,9}}[ \t]*\])?"
-#: A plain gate call after optional blank space and line comments: name, argument text, operands.
-_FAST_CALL = re.compile(
-    rf"(?:[ \t\r\n]+|//[^\n]*)*({_ID})[ \t]*(?:\(([^()]*)\))?[ \t]*({_OPERAND}(?:[ \t]*,[ \t]*{_OPERAND})*)[ \t]*;"
-)
-_FAST_ARG = re.compile(rf"[ \t]*(-?)[ \t]*({_NUMBER}|pi)[ \t]*(?:([*/])[ \t]*({_NUMBER}|pi)[ \t]*)?"
-                       rf"(?:([*/])[ \t]*({_NUMBER}|pi)[ \t]*)?")
-_FAST_OPERAND = re.compile(rf"({_ID})[ \t]*(?:\[[ \t]*([0-9]+)[ \t]*\])?")
-
-
-def _atom(text: str) -> float:
-    return PI if text == "pi" else float(text)
-
-
-def _fast_numbers(text: str) -> tuple[float, ...] | None:
-    """Arguments that are numbers, ``pi`` and up to two ``*``/``/`` of them (``-3*pi/4``), evaluated
-    as the token reader evaluates them (left to right); ``None`` for anything else."""
-    if not text.strip():
-        return ()
-    if len(text) > MAX_LITERAL_LENGTH:  # the token reader reports over-long literals
-        return None
-    out = []
-    for part in text.split(","):
-        m = _FAST_ARG.fullmatch(part)
-        if m is None:
-            return None
-        sign, a, op1, b, op2, c = m.groups()
-        value = _atom(a)
-        for op, atom in ((op1, b), (op2, c)):
-            if op is None:
-                break
-            right = _atom(atom)
-            if op == "/" and right == 0.0:
-                return None
-            value = value * right if op == "*" else value / right
-        if not math.isfinite(value):
-            return None
-        out.append(-value if sign else value)
-    return tuple(out)
-
-
-def _fast_operands(text: str, qregs: dict[str, Register]) -> list[tuple[tuple[int, ...], bool]] | None:
-    """(bits, single) of each operand (the call's pattern has checked their shape), or ``None`` if
-    one names no quantum register or indexes past its end."""
-    out = []
-    for name, index in _FAST_OPERAND.findall(text):
-        reg = qregs.get(name)
-        if reg is None:
-            return None
-        if not index:
-            out.append((reg.bits, False))
-            continue
-        k = int(index)
-        if k >= len(reg.bits):
-            return None
-        out.append(((reg.bits[k],), True))
-    return out
-
-
-def _fast_broadcast(operands: list[tuple[tuple[int, ...], bool]]) -> list[tuple[int, ...]] | None:
-    """The qubit tuples of a call (as :meth:`ReaderBase.broadcast`), or ``None`` on any error."""
-    if all(single for _, single in operands):
-        qubits = tuple(bits[0] for bits, _ in operands)
-        return [qubits] if len(set(qubits)) == len(qubits) else None
-    sizes = {len(bits) for bits, single in operands if not single}
-    if len(sizes) != 1:
-        return None
-    tuples = [tuple(bits[0] if single else bits[k] for bits, single in operands) for k in range(sizes.pop())]
-    return tuples if all(len(set(t)) == len(t) for t in tuples) else None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..ir import Circuit
 from ..params import Parameter
+from . import fast
 from .classical3 import SCALAR_TYPES
 from .gatedefs import GateDef, library_gate
 from .gates3 import _MODIFIERS
@@ -43,6 +44,10 @@ def loads(text: str, *, source: str = "<qasm>") -> Circuit:
 
 class Reader(Subroutines3):
     """The OpenQASM 3 reader (one per program)."""
+
+    #: read plain gate calls and measurements with :meth:`fast_statements` (tests turn it off to
+    #: compare both paths)
+    fast = True
 
     def __init__(self, text: str, source: str) -> None:
         super().__init__(text, source, 3)
@@ -86,9 +91,49 @@ class Reader(Subroutines3):
     def read(self) -> Circuit:
         if self.at("OPENQASM"):
             self.header()
-        while self.peek().kind != "eof":
+        while True:
+            if self.fast and not self._buffer and self.previous is not None:
+                self.fast_statements()
+            if self.peek().kind == "eof":
+                return self.circuit
             self.statement()
-        return self.circuit
+
+    def fast_statements(self) -> None:
+        """Read a run of plain gate calls and ``bits = measure qubits;`` straight from the text (see
+        :mod:`.fast`; only between top-level statements, where no scope, loop or condition is open)."""
+        assert self.previous is not None
+        text, pos, line = self.text, self.previous.end, self.previous.line
+        start = pos
+        match = fast.CALL3.match
+        names = self.scopes[0].names
+        while True:
+            m = match(text, pos)
+            if m is None:
+                break
+            name = m.group(1)
+            if name is not None:
+                gate = names.get(name)
+                if not isinstance(gate, GateDef) or gate.unsupported or gate.opaque:
+                    break
+                arg_text, operand_text = m.group(2, 3)
+                args = fast.numbers(arg_text, 3) if arg_text is not None else ()
+                if args is None or len(args) != gate.num_params:
+                    break
+                bits = fast.operands3(operand_text, names, True)
+                if bits is None or len(bits) != gate.num_qubits:
+                    break
+                targets = fast.broadcast(bits)
+                if targets is None:
+                    break
+                fast.emit_call(self, gate, args, targets)
+            else:
+                clbits = fast.operands3(m.group(4), names, False)
+                qubits = fast.operands3(m.group(5), names, True)
+                if clbits is None or qubits is None or not fast.emit_measurements(self, qubits[0], clbits[0]):
+                    break
+            pos = m.end()
+        if pos != start:
+            self.resume_at(pos, line + text.count("\n", start, pos))
 
     def bind(self, name: str, symbol: Symbol3) -> None:  # type: ignore[override]
         """Declare ``name`` as ``symbol`` in the current scope."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from ..errors import NotExpressibleError
 from ..gates import STANDARD_GATES, Definition, zyz_angles
 from ..ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
-from ..params import ParamValue, format_expr
+from ..params import Expr, ParamValue, format_expr, format_number
 from .stdlib import QASM2_KEYWORDS, QELIB1_GATES, QELIB1_PAPER_GATES
 from .writer_common import (
     QASM2_IDENTIFIER,
@@ -69,6 +69,8 @@ def _sanitize(name: str) -> str:
 
 
 def _number_text(value: ParamValue) -> str:
+    if not isinstance(value, Expr):
+        return format_number(value)  # what format_expr writes for a number
     return format_expr(value, function_names={"log": "ln"}, power="^")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from ..errors import NotExpressibleError
 from ..gates import STANDARD_GATES, zyz_angles
 from ..ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
-from ..params import Expr, ParamValue, format_expr
+from ..params import Expr, ParamValue, format_expr, format_number
 from .stdlib import QASM3_KEYWORDS, STDGATES
 from .writer_common import (
     QASM3_IDENTIFIER,
@@ -72,6 +72,8 @@ class _Writer:
                                       hint="bind the parameters first (Circuit.bind)")
 
     def expr(self, value: ParamValue, local: bool = False) -> str:
+        if not isinstance(value, Expr):
+            return format_number(value)  # what format_expr writes for a number
         if local:
             return format_expr(value, function_names=_FUNCTIONS)
         return format_expr(value, function_names=_FUNCTIONS, name_of=lambda p: self.param_names[p.name])

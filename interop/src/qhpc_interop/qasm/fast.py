@@ -1,0 +1,189 @@
+"""The readers' fast paths: runs of plain statements read with one regular expression each.
+
+Most of a large program is plain gate calls (``rz(0.25) q[3];``, ``cx q[0], q[1];``) and, in
+OpenQASM 3, measurements (``c[2] = measure q[2];``). Matching such a statement with one regular
+expression instead of a token at a time makes reading linear with a small constant. A fast path
+takes a statement only when it is certain the token reader would read it the same way and
+without error; anything else -- another statement, a name in an expression, a comment block, an
+index out of range, a qubit used twice, any error -- ends the run, and the token reader goes on
+from the same place, so every result and every error message is the token reader's. The tests
+read random programs both ways and compare (``test_qasm2_fast_path.py``,
+``test_qasm3_fast_path.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..ir import MEASURE, Instruction, Register
+from ..ir import library_gate as library_gate_instance
+from .gatedefs import PI
+from .lexer import MAX_LITERAL_LENGTH
+from .values3 import Register3
+
+_NUMBER = r"(?:[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?)"
+_ID = r"[A-Za-z_][A-Za-z0-9_]*"
+#: a name ends where no identifier character follows (``hq[0]`` is the name ``hq``, not ``h q[0]``)
+_NAME = rf"{_ID}(?![A-Za-z0-9_])"
+_OPERAND = rf"{_ID}[ \t]*(?:\[[ \t]*[0-9]{{1,9}}[ \t]*\])?"
+_SKIP = r"(?:[ \t\r\n]+|//[^\n]*)*"
+_OPERANDS = rf"({_OPERAND}(?:[ \t]*,[ \t]*{_OPERAND})*)"
+
+#: An OpenQASM 2 gate call after blank space and line comments: name, argument text, operands.
+CALL2 = re.compile(rf"{_SKIP}({_NAME})[ \t]*(?:\(([^()]*)\))?[ \t]*{_OPERANDS}[ \t]*;")
+#: The OpenQASM 3 statements read fast: a gate call (groups 1-3) or ``bits = measure qubits;``
+#: (groups 4-5). OpenQASM 3 identifiers may be any letters: a name with others ends the run.
+CALL3 = re.compile(
+    rf"{_SKIP}(?:({_NAME})[ \t]*(?:\(([^()]*)\))?[ \t]*{_OPERANDS}[ \t]*;"
+    rf"|({_OPERAND})[ \t]*=[ \t]*measure(?![A-Za-z0-9_])[ \t]*({_OPERAND})[ \t]*;)"
+)
+_ATOM = rf"({_NUMBER}|pi|π|tau|τ|euler|ℇ)"
+_ARG = re.compile(rf"[ \t]*(-?)[ \t]*{_ATOM}[ \t]*(?:([*/])[ \t]*{_ATOM}[ \t]*)?(?:([*/])[ \t]*{_ATOM}[ \t]*)?")
+#: one real literal (with a '.' or an exponent), optionally negated: the same value however read
+_REAL = re.compile(r"[ \t]*(-?)[ \t]*([0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
+                   r"|[0-9]+[eE][+-]?[0-9]+)[ \t]*")
+_OPERAND_PARTS = re.compile(rf"({_ID})[ \t]*(?:\[[ \t]*([0-9]+)[ \t]*\])?")
+_CONSTANTS = {"pi": PI, "π": PI, "tau": math.tau, "τ": math.tau, "euler": math.e, "ℇ": math.e}
+_INTEGER = re.compile(r"[0-9]{1,15}")
+
+
+def _atom(text: str, integers: bool) -> int | float:
+    constant = _CONSTANTS.get(text)
+    if constant is not None:
+        return constant
+    if integers and _INTEGER.fullmatch(text):
+        return int(text)
+    return float(text)
+
+
+def numbers(text: str, version: int) -> tuple[float, ...] | None:
+    """Arguments that are numbers, constants and up to two ``*``/``/`` of them (``-3*pi/4``),
+    evaluated exactly as the token reader evaluates them (left to right; in OpenQASM 3 an integer
+    divided by an integer is a floor division, and the sign belongs to the first number); ``None``
+    for anything else."""
+    if not text.strip():
+        return ()
+    if len(text) > MAX_LITERAL_LENGTH:  # the token reader reports over-long literals
+        return None
+    integers = version >= 3
+    out = []
+    for part in text.split(","):
+        plain = _REAL.fullmatch(part)
+        if plain is not None:  # the common case: one real literal (as written by repr)
+            result = float(plain.group(2))
+            if not math.isfinite(result):
+                return None
+            out.append(-result if plain.group(1) else result)
+            continue
+        m = _ARG.fullmatch(part)
+        if m is None:
+            return None
+        sign, a, op1, b, op2, c = m.groups()
+        for atom in (a, b, c):
+            if atom is None:
+                continue
+            if version < 3 and atom != "pi" and atom in _CONSTANTS:
+                return None  # OpenQASM 2 has only pi
+            if integers and atom.isdigit() and len(atom) > 15:
+                return None  # kept exact by the token reader
+        value: int | float = _atom(a, integers)
+        if integers and sign:
+            value = -value
+        for op, atom in ((op1, b), (op2, c)):
+            if op is None:
+                break
+            right = _atom(atom, integers)
+            if op == "*":
+                value = value * right if type(value) is type(right) is int else float(value) * float(right)
+            elif right == 0:
+                return None  # division by zero: the token reader reports it
+            elif type(value) is type(right) is int:
+                value = value // right  # type: ignore[operator]
+            else:
+                value = float(value) / float(right)
+        result = float(value)
+        if not math.isfinite(result):
+            return None
+        out.append(-result if sign and not integers else result)
+    return tuple(out)
+
+
+def operands2(text: str, qregs: Mapping[str, Register]) -> list[tuple[tuple[int, ...], bool]] | None:
+    """(bits, single) of each OpenQASM 2 operand, or ``None`` if one names no quantum register or
+    indexes past its end."""
+    out = []
+    for name, index in _OPERAND_PARTS.findall(text):
+        reg = qregs.get(name)
+        if reg is None:
+            return None
+        if not index:
+            out.append((reg.bits, False))
+            continue
+        k = int(index)
+        if k >= len(reg.bits):
+            return None
+        out.append(((reg.bits[k],), True))
+    return out
+
+
+def operands3(text: str, names: Mapping[str, object], quantum: bool) -> list[tuple[tuple[int, ...], bool]] | None:
+    """(bits, single) of each OpenQASM 3 operand, or ``None`` if one is not a register of the
+    expected kind (qubits, or bits that may be written), indexes a single qubit or bit, or indexes
+    past the end."""
+    out = []
+    for name, index in _OPERAND_PARTS.findall(text):
+        reg = names.get(name)
+        if not isinstance(reg, Register3) or reg.quantum is not quantum or not reg.writable:
+            return None
+        if not index:
+            out.append((reg.bits, reg.scalar))
+            continue
+        k = int(index)
+        if reg.scalar or k >= len(reg.bits):
+            return None
+        out.append(((reg.bits[k],), True))
+    return out
+
+
+def broadcast(operand_bits: Sequence[tuple[tuple[int, ...], bool]]) -> list[tuple[int, ...]] | None:
+    """The qubit tuples of a call (as :meth:`~.reader_base.ReaderBase.broadcast`), or ``None`` on any error."""
+    for _, single in operand_bits:
+        if not single:
+            break
+    else:
+        qubits = tuple([bits[0] for bits, _ in operand_bits])
+        return [qubits] if len(qubits) == 1 or len(set(qubits)) == len(qubits) else None
+    sizes = {len(bits) for bits, single in operand_bits if not single}
+    if len(sizes) != 1:
+        return None
+    tuples = [tuple(bits[0] if single else bits[k] for bits, single in operand_bits) for k in range(sizes.pop())]
+    return tuples if all(len(set(t)) == len(t) for t in tuples) else None
+
+
+def emit_call(reader: Any, gate: Any, args: tuple[float, ...], targets: list[tuple[int, ...]]) -> None:
+    """Append a call's instructions (no condition is active on a fast path)."""
+    if gate.library is not None:
+        append = reader.circuit.instructions.append
+        operation = library_gate_instance(gate.library, args)
+        for qubits in targets:
+            append(Instruction(operation, qubits))
+        return
+    definition = gate.instantiate(args)
+    for qubits in targets:
+        reader.emit_definition(definition, qubits)
+
+
+def emit_measurements(reader: Any, qubits: tuple[tuple[int, ...], bool], clbits: tuple[tuple[int, ...], bool]) -> bool:
+    """Append ``clbits = measure qubits`` if the shapes agree (else the token reader reports it)."""
+    (qbits, qsingle), (cbits, csingle) = qubits, clbits
+    if qsingle != csingle or len(qbits) != len(cbits):
+        return False
+    append = reader.circuit.instructions.append
+    writes = reader.writes
+    for q, c in zip(qbits, cbits):
+        append(Instruction(MEASURE, (q,), (c,)))
+        writes[c] = writes.get(c, 0) + 1
+    return True
