@@ -368,6 +368,91 @@ def convert(program: str, target: str, output: str | None, allow_loss: str) -> N
         err.print(f"note: {_one_line(warning.message)}", markup=False, style="yellow")
 
 
+# -- vqe ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("problem", metavar="MOLECULE|HAMILTONIAN.json")
+@click.option("-b", "--backend", default="aer.statevector", show_default=True, help="Backend for the energies.")
+@click.option("--reps", type=click.IntRange(min=0), default=None, help="Ansatz layers (default: the molecule's).")
+@click.option("--shots", type=click.IntRange(min=1), default=None, help="Estimate from shots (default: exact).")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=0, show_default=True)
+@click.option("--restarts", type=click.IntRange(min=1), default=None, help="Seeded starts (default: the molecule's).")
+@click.option("--optimizer", default="L-BFGS-B", show_default=True, help="A scipy.optimize.minimize method.")
+@click.option("--noise", default=None, metavar="MODEL.json", help="Run under a noise model (needs --shots).")
+@click.option("--mitigate", is_flag=True, help="Mitigate readout errors with the noise model's confusion.")
+@click.option("--plot", default=None, metavar="FILE.png", help="Save the convergence plot here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def vqe(problem: str, backend: str, reps: int | None, shots: int | None, seed: int, restarts: int | None,
+        optimizer: str, noise: str | None, mitigate: bool, plot: str | None, as_json: bool) -> None:
+    """Find a ground-state energy with VQE: a shipped molecule (h2_2q, h2_4q, lih_4q, beh2_6q) or a
+    Hamiltonian file ({"terms": [{"label": "XZ", "coeff": 0.5}, ...]}), the energy per iteration live."""
+    from .algorithms import molecules
+    from .algorithms import vqe as vqe_algorithm
+    from .hybrid import PauliSum
+
+    exact: float | None = None
+    bitstring = None
+    if problem.endswith(".json"):
+        try:
+            data = json.loads(open(problem, encoding="utf-8").read())
+            hamiltonian = PauliSum.from_list((t["label"], t["coeff"]) for t in data["terms"])
+        except OSError as exc:
+            raise QhpcError(f"{problem}: cannot read: {exc.strerror}") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QhpcError(f"{problem}: not a Hamiltonian file ({type(exc).__name__}: {exc})") from None
+        layers = 2 if reps is None else reps
+        starts = restarts or 1
+    else:
+        molecule = molecules.load(problem)
+        hamiltonian, bitstring, exact = molecule.hamiltonian, molecule.hf_bitstring, molecule.exact
+        layers = molecule.reps if reps is None else reps
+        starts = restarts or molecule.restarts
+
+    def progress(iteration: int, energy: float) -> None:
+        gap = f"  ({(energy - exact) * 1000:+.3f} mHa from exact)" if exact is not None else ""
+        err.print(f"iteration {iteration}: energy {energy:.8f} Ha{gap}", markup=False)
+
+    result = vqe_algorithm.run(hamiltonian, reps=layers, initial_bitstring=bitstring, backend=backend, shots=shots,
+                               seed=seed, optimizer=optimizer, noise=noise, mitigate_readout=mitigate,
+                               restarts=starts, integrator=_integrator(), callback=progress)
+    if plot:
+        _plot_convergence(result.history, exact, plot)
+    doc = {"problem": problem, "energy": result.energy, "exact": exact, "iterations": result.iterations,
+           "evaluations": result.evaluations, "backend_calls": result.backend_calls, "seconds": result.seconds,
+           "middleware_share": result.middleware_share, "parameters": result.parameters, "history": result.history}
+    if as_json:
+        print(json.dumps(doc, indent=2))
+        return
+    out.print(f"[bold]{escape(problem)}[/bold]: energy {result.energy:.8f} Ha"
+              + (f", exact {exact:.8f} Ha, error {(result.energy - exact) * 1000:.4f} mHa" if exact is not None else "")
+              + f"; {result.iterations} iterations, {result.evaluations} evaluations in {result.backend_calls} "
+                f"backend calls, {result.seconds:.2f} s")
+
+
+def _plot_convergence(history: Sequence[float], exact: float | None, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(range(1, len(history) + 1), history, marker="o", label="VQE energy")
+    if exact is not None:
+        ax.axhline(exact, color="k", linestyle="--", label="exact")
+        ax.axhspan(exact, exact + 1.6e-3, color="g", alpha=0.2, label="chemical accuracy")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("energy (Ha)")
+    ax.legend()
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as exc:
+        raise QhpcError(f"{path}: cannot write the plot: {exc.strerror}") from None
+    finally:
+        plt.close(fig)
+
+
 # -- worker ---------------------------------------------------------------------------------
 
 

@@ -295,6 +295,27 @@ class Backend(ABC):
         ``analog``/``photonic`` parameters).
         """
 
+    def run_batch(self, circuit: Circuit, parameter_sets: Sequence[Mapping[str, float]], *, shots: int,
+                  seed: int | None, memory: bool, options: Mapping[str, Any], cancel: CancelToken) -> list[RunOutput]:
+        """Run one parameterised circuit for each of ``parameter_sets`` (the hybrid runtime's hot
+        path). The default binds and runs each in turn; an emulator that can take many bindings
+        in one call (Aer's ``parameter_binds``) overrides it. Run ``k`` is seeded ``seed + k``."""
+        outputs = []
+        for k, values in enumerate(parameter_sets):
+            if cancel.cancelled:
+                break
+            outputs.append(self.run(circuit.bind(dict(values)), shots=shots, seed=None if seed is None else seed + k,
+                                    memory=memory, options=options, cancel=cancel))
+        return outputs
+
+    def expectation_values(self, circuit: Circuit, parameter_sets: Sequence[Mapping[str, float]],
+                           observables: Sequence[Any]) -> Any:
+        """Exact expectation values ``<psi(p)|O|psi(p)>`` (an array: parameter sets x observables)
+        of :class:`qhpc.hybrid.PauliSum` observables on the state the circuit prepares (its
+        measurements ignored), or ``None`` if this backend cannot compute them exactly (then the
+        hybrid runtime estimates from shots)."""
+        return None
+
     def noise_model(self) -> Any:
         """The noise model that describes this backend's own behaviour (a noisy emulator's, or
         what a QPU front-end's vendor declares), or ``None``. The conformance kit checks a noisy

@@ -20,7 +20,7 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from qhpc.errors import QhpcError
@@ -173,6 +173,73 @@ class AerBackend(Backend):
             if len(self._cache) > 128:
                 self._cache.popitem(last=False)
         return qc
+
+    def run_batch(self, circuit: Circuit, parameter_sets: Sequence[Mapping[str, float]], *, shots: int,
+                  seed: int | None, memory: bool, options: Mapping[str, Any], cancel: CancelToken) -> list[RunOutput]:
+        """All bindings in one Aer call (``parameter_binds``): the circuit is translated once."""
+        if not parameter_sets:
+            return []
+        if not circuit.is_parameterized:
+            return [self.run(circuit, shots=shots, seed=seed, memory=memory, options=options, cancel=cancel)
+                    for _ in parameter_sets]
+        qc = self._qiskit_circuit(circuit)
+        binds = self._binds(qc, parameter_sets)
+        run_options: dict[str, Any] = {"shots": shots, "memory": memory, **options}
+        if seed is not None:
+            run_options["seed_simulator"] = seed
+        result = self.simulator.run(qc, parameter_binds=binds, **run_options).result()
+        if not result.success:
+            raise QhpcError(f"{self.name} failed: {result.status}")
+        width = circuit.num_clbits
+        outputs = []
+        for experiment in result.results:
+            data = experiment.data
+            counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in data.counts.items()}
+            mem = [format(int(k, 16), f"0{width}b") for k in data.memory] if memory else None
+            outputs.append(RunOutput(counts=counts, memory=mem,
+                                     metadata={"seed": getattr(experiment, "seed_simulator", seed)}))
+        return outputs
+
+    def expectation_values(self, circuit: Circuit, parameter_sets: Sequence[Mapping[str, float]],
+                           observables: Sequence[Any]) -> Any:
+        """Exact values from Aer's ``save_expectation_value`` (statevector and density matrix), all
+        bindings in one call; ``None`` for circuits that measure or reset mid-way."""
+        import numpy as np
+
+        if self.method not in ("statevector", "density_matrix") or circuit.has_mid_circuit_measurement() \
+                or "reset" in circuit.gate_names():
+            return None
+        key = ("expectation", circuit.fingerprint(), tuple(tuple(o.terms) for o in observables))
+        with self._lock:
+            qc = self._cache.get(key)  # type: ignore[call-overload]
+        if qc is None:
+            from qiskit.quantum_info import SparsePauliOp
+            from qiskit_aer.library import SaveExpectationValue
+
+            qc = self._qiskit_circuit(circuit).remove_final_measurements(inplace=False)
+            for k, observable in enumerate(observables):
+                op = SparsePauliOp.from_list(list(observable.padded(qc.num_qubits).terms))
+                qc.append(SaveExpectationValue(op, label=f"e{k}"), list(range(qc.num_qubits)))
+            with self._lock:
+                self._cache[key] = qc  # type: ignore[index]
+        sets = list(parameter_sets) or [{}]
+        kwargs: dict[str, Any] = {"shots": 1}
+        if qc.parameters:
+            kwargs["parameter_binds"] = self._binds(qc, sets)
+        result = self.simulator.run(qc, **kwargs).result()
+        if not result.success:
+            raise QhpcError(f"{self.name} failed: {result.status}")
+        values = np.array([[float(np.real(getattr(experiment.data, f"e{k}"))) for k in range(len(observables))]
+                           for experiment in result.results])
+        return values if qc.parameters else np.repeat(values, len(sets), axis=0)[:len(sets)]
+
+    @staticmethod
+    def _binds(qc: Any, parameter_sets: Sequence[Mapping[str, float]]) -> list[dict[Any, list[float]]]:
+        by_name = {p.name: p for p in qc.parameters}
+        missing = set(by_name) - set(parameter_sets[0])
+        if missing:
+            raise QhpcError(f"no value for parameter(s) {', '.join(sorted(missing))}")
+        return [{by_name[name]: [float(values[name]) for values in parameter_sets] for name in by_name}]
 
     def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,
             options: Mapping[str, Any], cancel: CancelToken, noise: NoiseModel | None = None) -> RunOutput:
