@@ -84,9 +84,11 @@ class Session:
         # bound (and shifted) on its own; its expression of the user's parameters is kept
         self._angles: list[Any] = []
         self._ansatz = self._split_parameters(ansatz)
+        self._angle_names = [f"_g{k}" for k in range(len(self._angles))]
         self._exact = shots is None
         if self._exact:
-            probe = self.backend.expectation_values(self._compiled(self._ansatz), [self._bind_angles(
+            self._compiled_ansatz = self._compiled(self._ansatz)  # compiled once: evaluations only bind
+            probe = self.backend.expectation_values(self._compiled_ansatz, [self._bind_angles(
                 {p: 0.0 for p in self.parameters})], self.observables)
             if probe is None:
                 raise QhpcError(f"{self.backend.name} cannot compute exact expectation values; give shots=")
@@ -152,7 +154,8 @@ class Session:
         return dict(zip(self.parameters, map(float, array)))
 
     def _bind_angles(self, values: Mapping[str, float], shift: tuple[int, float] | None = None) -> dict[str, float]:
-        bound = {f"_g{k}": float(expr.evaluate(values)) for k, (expr, _, _) in enumerate(self._angles)}
+        bound = {name: (values[expr.name] if type(expr) is Parameter else float(expr.evaluate(values)))
+                 for name, (expr, _, _) in zip(self._angle_names, self._angles)}
         if shift is not None:
             bound[f"_g{shift[0]}"] += shift[1]
         return bound
@@ -163,7 +166,8 @@ class Session:
         start = time.perf_counter()
         self.stats.evaluations += len(angle_sets)
         if self._exact:
-            values = np.asarray(self.backend.expectation_values(self._compiled(self._ansatz), angle_sets,
+            start = time.perf_counter()
+            values = np.asarray(self.backend.expectation_values(self._compiled_ansatz, angle_sets,
                                                                 self.observables))
             self.stats.backend_calls += 1
             self.stats.calls.append({"sets": len(angle_sets), "seconds": time.perf_counter() - start})
