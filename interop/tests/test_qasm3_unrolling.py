@@ -325,18 +325,26 @@ def test_delay_is_a_barrier_on_its_qubits() -> None:
 @pytest.mark.parametrize(("program", "line", "column", "fragment"), [
     ("qubit q;\nbit c;\nc = measure q;\nwhile (c) { x q; c = measure q; }\n", 6, 1, "while loop on measured bits"),
     ("def f(int n) -> int { return f(n + 1); }\nint k = f(0);\n", 3, 30, "nest more than 64 deep"),
-    ("qubit q;\nfor int i in [0:999] { for int j in [0:999] { for int k in [0:9] { } } }\n", 4, 47, "iterations"),
     ("extern f(int) -> int;\n", 3, 1, "extern functions"),
     ("qubit q;\nend;\n", 4, 1, "end statements"),
     ("def f(qubit a) { bit b; b = measure a; }\nqubit q;\nf(q);\n", 3, 18, "bits declared inside a block"),
     ("qubit q;\nbit c;\nint n = 0;\nc = measure q;\nif (c) { n += 1; }\n", 7, 10, "inside an if on measured bits"),
     ("def f(bit b, qubit a) { b = measure a; }\nqubit q;\nbit c;\nf(c, q);\n", 3, 25, "bit parameter 'b'"),
+    ("qubit q;\nangle[4] c = 0;\nmeasure q -> c[0];\n", 5, 14, "measuring into the angle[4] variable 'c'"),
 ])
 def test_what_cannot_be_unrolled_is_refused_by_name(program: str, line: int, column: int, fragment: str) -> None:
     with pytest.raises(QasmUnsupportedError) as err:
         qasm3.loads(H + program)
     assert fragment in err.value.reason, err.value.reason
     assert (err.value.line, err.value.column) == (line, column)
+
+
+@pytest.mark.slow
+def test_loops_stop_at_a_million_iterations_in_all() -> None:
+    text = H + "qubit q;\nfor int i in [0:999] { for int j in [0:999] { for int k in [0:9] { } } }\n"
+    with pytest.raises(QasmUnsupportedError, match="more than 1000000 iterations") as err:
+        qasm3.loads(text)
+    assert (err.value.line, err.value.column) == (4, 47)
 
 
 @pytest.mark.parametrize(("program", "fragment"), [

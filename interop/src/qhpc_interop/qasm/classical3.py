@@ -307,16 +307,16 @@ class Classical3(Gates3):
             step: int | None = 1
             if len(parts) == 3:
                 step, parts = parts[1], [parts[0], parts[2]]
-            return "slice", self.range_indices(size, "the array", parts[0], parts[1], 1 if step is None else step,
+            return "slice", self.range_indices(size, "the array dimension", parts[0], parts[1], 1 if step is None else step,
                                                tok)
         assert first is not None
-        path = [self._in_range(first, size, "the array", tok)]
+        path = [self._in_range(first, size, "the array dimension", tok)]
         while self.accept(","):
             tok = self.peek()
             if depth + len(path) >= len(dims):
                 self.error(f"too many indices for an array of {len(dims)} dimension(s)", tok)
             index = self.integer(self.expression(), tok, "an array index")
-            path.append(self._in_range(index, dims[depth + len(path)], "the array", tok))
+            path.append(self._in_range(index, dims[depth + len(path)], "the array dimension", tok))
         self.expect("]", "to close the array index")
         return "path", path
 

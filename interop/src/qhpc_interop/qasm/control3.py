@@ -176,10 +176,16 @@ class Control3(Classical3):
                     self.block("else block")
 
     # -- replaying captured code -----------------------------------------------------------------
-    def replay_statement(self, tokens: list[Token]) -> None:
-        """Read ``tokens`` (one statement, as :meth:`capture_statement` gave them) as the next statement."""
+    @staticmethod
+    def sealed(tokens: list[Token]) -> list[Token]:
+        """``tokens`` (one statement, as :meth:`capture_statement` gave them) ending with an ``eof``, to replay."""
         last = tokens[-1]
-        with self.replay([*tokens, Token("eof", "", last.line, last.end_col, last.end_col, last.end)]):
+        return [*tokens, Token("eof", "", last.line, last.end_col, last.end_col, last.end)]
+
+    def replay_statement(self, tokens: list[Token]) -> None:
+        """Read ``tokens`` (one statement; :meth:`sealed` or as :meth:`capture_statement` gave them) as the
+        next statement."""
+        with self.replay(tokens if tokens[-1].kind == "eof" else self.sealed(tokens)):
             self.statement()
 
     def count_iteration(self, tok: Token) -> None:
@@ -222,7 +228,7 @@ class Control3(Classical3):
         var = self.expect_id("a loop variable")
         self.expect("in", "after the loop variable")
         values = self.loop_values(kw)
-        body = self.capture_statement()
+        body = self.sealed(self.capture_statement())
         for value in values:
             converted = self.assigned(ctype, value, var, var.text)
             if not self.run_body(body, kw, (var.text, Variable(var.text, ctype, converted, "variable", var))):
@@ -269,10 +275,10 @@ class Control3(Classical3):
             self.error(f"expected '(' after while, found {self.peek().describe()}", self.peek())
         condition: list[Token] = []
         self._balanced(condition)
-        body = self.capture_statement()
+        condition = self.sealed(condition)
+        body = self.sealed(self.capture_statement())
         while True:
-            last = condition[-1]
-            with self.replay([*condition, Token("eof", "", last.line, last.end_col, last.end_col, last.end)]):
+            with self.replay(condition):
                 self.next()
                 tok = self.peek()
                 truth = self.truth(self.expression(), tok)

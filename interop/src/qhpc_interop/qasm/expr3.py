@@ -258,7 +258,7 @@ class Expressions3(ReaderBase):
 
     def _in_range(self, index: int, size: int, name: str, tok: Token) -> int:
         if not -size <= index < size:
-            self.error(f"index {index} out of range for register '{name}' of size {size}", tok)
+            self.error(f"index {index} out of range for {_owner(name)} of size {size}", tok)
         return index % size
 
     def range_indices(self, size: int, name: str, start: int | None, stop: int | None, step: int,
@@ -278,11 +278,12 @@ class Expressions3(ReaderBase):
         if stop < 0:
             stop += size
         if not 0 <= start < size:
-            self.error(f"the range starts at index {start}, out of range for register '{name}' of size {size}", tok)
+            self.error(f"the range starts at index {start}, out of range for {_owner(name)} of size {size}", tok)
         stop = min(stop, size - 1) if step > 0 else max(stop, 0)
         indices = range(start, stop + (1 if step > 0 else -1), step)
         if not indices:
-            self.error(f"the range selects no bits of register '{name}'", tok)
+            what = "elements" if name.startswith("the ") else "bits"
+            self.error(f"the range selects no {what} of {_owner(name)}", tok)
         return list(indices)
 
     def index_value_of(self, value: Value, tok: Token) -> Value:
@@ -431,3 +432,8 @@ class Expressions3(ReaderBase):
 
 
 _EXTRA_FUNCTIONS = frozenset({"mod", "floor", "ceiling", "sizeof", "popcount", "rotl", "rotr"})
+
+
+def _owner(name: str) -> str:
+    """How an indexed thing is named in an error ("register 'q'", or a description given as is)."""
+    return name if name.startswith("the ") else f"register '{name}'"

@@ -7,7 +7,7 @@ from .expr3 import Expressions3
 from .lexer import Token
 from .parser import Special
 from .reader_base import MAX_REGISTER_BITS, Operand
-from .values3 import Duration, Measured, Register3
+from .values3 import Duration, Measured, Register3, Variable
 
 _ASSIGNMENT_OPS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "**="})
 
@@ -36,6 +36,9 @@ class Operands3(Expressions3):
         if not isinstance(sym, Register3) or sym.quantum != quantum:
             if sym is None and self.hidden is not None:
                 self.not_visible(tok)
+            if not quantum and isinstance(sym, Variable):
+                self.unsupported(f"measuring into the {sym.ctype} variable '{tok.text}': the program model writes "
+                                 "measurements only into bits (real-time classical computation)", tok)
             if sym is None:
                 self.error(f"undeclared identifier '{tok.text}' (expected {what})", tok)
             self.error(f"'{tok.text}' is not {'a qubit' if quantum else 'a bit'} register (expected {what})", tok)

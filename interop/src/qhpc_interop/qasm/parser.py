@@ -74,6 +74,10 @@ QASM3_DIALECT = ExprDialect(
 )
 
 
+#: the token kinds :meth:`Parser.at` matches by text
+_WORDS = frozenset({"op", "id"})
+
+
 class Parser:
     """Recursive-descent base: a token stream with look-ahead, error helpers and expressions."""
 
@@ -111,12 +115,13 @@ class Parser:
     # -- token stream ------------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:
         """The ``k``-th token ahead (``eof`` repeats at the end)."""
-        while len(self._buffer) <= k:
+        buffer = self._buffer
+        if k < len(buffer):
+            return buffer[k]
+        while len(buffer) <= k:
             tok = next(self._tokens, None)
-            if tok is None:
-                tok = self._buffer[-1]
-            self._buffer.append(tok)
-        return self._buffer[k]
+            buffer.append(buffer[-1] if tok is None else tok)
+        return buffer[k]
 
     def position(self) -> tuple[int, int]:
         """(line, column) of the token being read, without reading further (safe after an error
@@ -125,20 +130,26 @@ class Parser:
         return (tok.line, tok.col) if tok is not None else (1, 1)
 
     def next(self) -> Token:
-        tok = self.peek()
-        if tok.kind != "eof":
-            self._buffer.pop(0)
+        buffer = self._buffer
+        tok = buffer[0] if buffer else self.peek()
+        if tok[0] != "eof":
+            del buffer[0]
         self.previous = tok
         return tok
 
     def at(self, text: str, k: int = 0) -> bool:
         """Whether the ``k``-th token ahead is the operator or word ``text``."""
-        tok = self.peek(k)
-        return tok.text == text and tok.kind in ("op", "id")
+        buffer = self._buffer
+        tok = buffer[k] if k < len(buffer) else self.peek(k)
+        return tok[1] == text and tok[0] in _WORDS
 
     def accept(self, text: str) -> Token | None:
         """Consume and return the next token if it is ``text``."""
-        return self.next() if self.at(text) else None
+        buffer = self._buffer
+        tok = buffer[0] if buffer else self.peek()
+        if tok[1] == text and tok[0] in _WORDS:
+            return self.next()
+        return None
 
     def expect(self, text: str, context: str = "") -> Token:
         """Consume the operator or word ``text``, or fail with 'expected ...'."""

@@ -43,7 +43,7 @@ class Subroutines3(Control3):
         if not self.at("{"):
             self.error(f"expected '{{' to open the body of '{name.text}', found {self.peek().describe()}",
                        self.peek())
-        body = self.capture_statement()
+        body = self.sealed(self.capture_statement())
         self.bind(name.text, Subroutine(name.text, params, returns, body, name))
 
     def parameter(self) -> tuple[Token, CType]:
