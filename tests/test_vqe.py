@@ -69,3 +69,15 @@ def test_qhpc_vqe_on_the_command_line(tmp_path: Path) -> None:
     assert "iteration 1:" in done.stderr  # live progress
     bad = qhpc_cli("vqe", "h2o_99q")
     assert bad.returncode == 1 and "unknown molecule 'h2o_99q'" in bad.stderr
+
+
+@pytest.mark.slow
+def test_readout_mitigation_brings_a_noisy_vqe_closer() -> None:
+    """On the emulated ibm_perth (calibrated noise, routing, native gates), from shots."""
+    mol = molecules.load("h2_2q")
+    errors = {}
+    for mitigate in (False, True):
+        result = vqe.run(mol.hamiltonian, initial_bitstring=mol.hf_bitstring, reps=1, backend="ibm_perth",
+                         shots=8000, seed=3, optimizer="COBYLA", maxiter=60, mitigate_readout=mitigate)
+        errors[mitigate] = abs(result.energy - mol.exact)
+    assert errors[True] < errors[False] / 2

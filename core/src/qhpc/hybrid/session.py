@@ -75,8 +75,12 @@ class Session:
         self.shots, self.seed = shots, seed
         self.noise = as_noise_model(noise) if noise is not None else None
         self.mitigate_readout = mitigate_readout
-        if mitigate_readout and (self.noise is None or not self.noise.readout):
-            raise QhpcError("readout mitigation needs a noise model with readout errors (noise=...)")
+        # the readout model to invert: the given noise model's, or the noisy backend's own (a device target)
+        self._readout_model = self.noise if self.noise is not None else (
+            self.backend.noise_model() if mitigate_readout else None)
+        if mitigate_readout and (self._readout_model is None or not self._readout_model.readout):
+            raise QhpcError("readout mitigation needs a noise model with readout errors (noise=..., or a noisy "
+                            "backend that declares one)")
         if shots is None and self.noise is not None:
             raise QhpcError("a noisy session estimates from shots: give shots=")
         self.stats = SessionStats()
@@ -180,7 +184,7 @@ class Session:
             for k, output in enumerate(outputs):
                 counts = output.counts
                 if self.mitigate_readout:
-                    counts = self._mitigated(counts, qubits)
+                    counts = self._mitigated(counts, _measured_qubits(circuit))
                 mean, var = estimate_group(group, qubits, counts)
                 values[k, obs_index] += mean
                 variances[k, obs_index] += var
@@ -200,8 +204,10 @@ class Session:
                                            options={}, cancel=CancelToken()))
 
     def _mitigated(self, counts: Mapping[str, int], qubits: Sequence[int]) -> dict[str, float]:
-        """Counts with the model's readout confusion inverted (tensored, exact linear inversion)."""
-        assert self.noise is not None
+        """Counts with the model's readout confusion inverted (tensored, exact linear inversion);
+        ``qubits[k]`` is the (physical) qubit clbit ``k`` reads."""
+        model = self._readout_model
+        assert model is not None
         width = len(qubits)
         shots = sum(counts.values())
         probs = np.zeros(2**width)
@@ -209,7 +215,7 @@ class Session:
             probs[int(key, 2)] = n / shots
         tensor = probs.reshape([2] * width)
         for k, q in enumerate(qubits):
-            matrix = self.noise.readout_matrix(q)
+            matrix = model.readout_matrix(q)
             if matrix is None:
                 continue
             axis = width - 1 - k
@@ -261,3 +267,13 @@ class Session:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _measured_qubits(circuit: Circuit) -> list[int]:
+    """The qubit each clbit of a compiled measurement circuit reads (its last measurement)."""
+    reads = list(range(circuit.num_clbits))
+    for inst in circuit.instructions:
+        if isinstance(inst.operation, Measure):
+            for q, c in zip(inst.qubits, inst.clbits):
+                reads[c] = q
+    return reads
