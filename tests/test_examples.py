@@ -24,3 +24,11 @@ def test_make_demo_script() -> None:
                           timeout=600)
     assert done.returncode == 0, done.stderr
     assert "1011" in done.stdout and "aer.matrix_product_state" in done.stdout
+
+
+def test_vqe_h2_example_reaches_chemical_accuracy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    plot = tmp_path / "h2.png"
+    done = subprocess.run([sys.executable, str(EXAMPLES / "vqe_h2.py"), "--plot", str(plot)], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "within chemical accuracy" in done.stdout and plot.stat().st_size > 1000
