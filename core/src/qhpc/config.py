@@ -29,6 +29,9 @@ Every key is checked: an unknown key, a wrong type or an out-of-range value is a
 
     [scheduler.slurm]                   # a scheduler's own settings, checked by that scheduler
     partition = "quantum"
+
+The access server's sections (``[server]``, ``[quotas]``, ``[sessions]``, ``[peers.NAME]``,
+``[client]``) are described in :mod:`qhpc.server.settings` and checked the same way.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .server.settings import SECTIONS as _SERVICE_SECTIONS
+from .server.settings import ServiceSettings, parse_sections
 
 SITE_CONFIG = Path("/etc/qhpc/site.toml")
 #: The kinds of names plugins provide, and which may be contested (``[plugins.choose]`` keys).
@@ -62,6 +67,8 @@ class Settings:
     #: scheduler name -> its own settings (``[scheduler.slurm]``: partition, account...), validated
     #: by the scheduler (:meth:`qhpc.interfaces.Scheduler.from_settings`)
     scheduler_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: The access server, quotas, sessions, peers and client (:mod:`qhpc.server.settings`).
+    service: ServiceSettings = field(default_factory=ServiceSettings)
     #: Where the settings came from (file names), for messages.
     sources: tuple[str, ...] = ()
 
@@ -147,9 +154,10 @@ def _parse(data: Mapping[str, Any], source: str, base: Settings) -> Settings:
             raise ConfigError(f"{where(key)} must be {'at least 0' if allow_zero else 'positive'}, not {value!r}")
         return float(value)
 
-    unknown = sorted(set(data) - set(_SCHEMA))
+    known_sections = set(_SCHEMA) | set(_SERVICE_SECTIONS)
+    unknown = sorted(set(data) - known_sections)
     if unknown:
-        raise ConfigError(f"{where(unknown[0])}: unknown section (known: {', '.join(sorted(_SCHEMA))})")
+        raise ConfigError(f"{where(unknown[0])}: unknown section (known: {', '.join(sorted(known_sections))})")
     fields: dict[str, Any] = {}
     plugins = table("plugins")
     if "enabled" in plugins:
@@ -198,4 +206,5 @@ def _parse(data: Mapping[str, Any], source: str, base: Settings) -> Settings:
         fields["scheduler_options"] = merged_options
     from dataclasses import replace
 
+    fields["service"] = parse_sections(data, source, base.service)
     return replace(base, **fields, sources=(*base.sources, source))

@@ -1,0 +1,114 @@
+"""Connections to the job store: SQLite (embedded, WAL, every commit synced) or PostgreSQL.
+
+SQLite has one writer at a time. Write transactions start with ``BEGIN IMMEDIATE`` (they take the
+write lock at once and wait for it, instead of failing when a read transaction tries to become a
+write transaction); reads use their own engine and see committed data only (WAL). Every commit is
+synced to disk (``synchronous = FULL``): an accepted job survives a crash of the machine, not only
+of the process. The server groups concurrent submissions into one transaction, so the cost of a
+sync is shared (see :mod:`qhpc.server.writer`). PostgreSQL (``postgresql://``) is used through
+psycopg 3 with its own durability (``synchronous_commit``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from ..errors import ConfigError
+
+#: Seconds a writer waits for SQLite's write lock before giving up.
+SQLITE_BUSY_SECONDS = 30
+
+
+def default_url() -> str:
+    """The store used when ``[server] database`` is not set: a SQLite file in the state directory."""
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return f"sqlite:///{state / 'qhpc' / 'jobs.db'}"
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 (the driver the ``server`` extra installs)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+class Database:
+    """The engines of one store: ``writer`` for write transactions, ``reader`` for reads."""
+
+    def __init__(self, url: str | None = None, *, pool_size: int = 8) -> None:
+        raw = normalise_url(url or default_url())
+        try:
+            self.url = make_url(raw)
+        except ArgumentError:
+            raise ConfigError(f"server.database: {redacted(raw)} is not a database URL "
+                              "(sqlite:///PATH or postgresql://USER@HOST/NAME)") from None
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            database = self.url.database or ""
+            if database in ("", ":memory:") or database.startswith("file:"):
+                raise ConfigError("server.database: the job store must be a file (sqlite:///PATH), so jobs survive "
+                                  "a restart")
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            args: dict[str, Any] = {"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False}
+            self.writer = create_engine(self.url, connect_args=args, pool_size=1, max_overflow=4)
+            self.reader = create_engine(self.url, connect_args=args, pool_size=pool_size, max_overflow=32)
+            _sqlite_setup(self.writer, "BEGIN IMMEDIATE")
+            _sqlite_setup(self.reader, "BEGIN")
+        elif self.url.get_backend_name() == "postgresql":
+            engine = create_engine(self.url, pool_size=pool_size, max_overflow=32, pool_pre_ping=True)
+            self.writer = self.reader = engine
+        else:
+            raise ConfigError(f"server.database: {redacted(raw)}: only sqlite and postgresql stores are supported")
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction, committed when the block ends without an exception."""
+        with self.writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only snapshot (rolled back at the end)."""
+        with self.reader.connect() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()
+
+    def __repr__(self) -> str:
+        return f"<Database {redacted(str(self.url))}>"
+
+
+def _sqlite_setup(engine: Engine, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)

@@ -1,0 +1,168 @@
+"""The job store on a real SQLite file and a real PostgreSQL database: migrations, transactional
+quotas, idempotency keys, conditional completion, recovery, session ordering."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from qhpc import QhpcError
+from qhpc.store import Completion, NewJob, Progress, Quotas, Store, SubmissionRefused
+from qhpc.store.migrate import head, upgrade
+from sqlalchemy import text
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.db'}"
+    return request.getfixturevalue("postgres").create_database()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[Store]:
+    with Store(url, owner="executor-1") as opened:
+        opened.users.add("alice")
+        yield opened
+
+
+def new_job(store: Store, key: str | None = None, *, device: str = "emulator", location: str = "local",
+            session: str | None = None, request_hash: str = "h") -> NewJob:
+    user = store.users.get("alice")
+    return NewJob(user_id=user["id"], user_name="alice", backend="aer.statevector", requested_backend="aer.statevector",
+                  device=device, location=location, program="OPENQASM 2.0;", program_format="qasm2", num_qubits=2,
+                  shots=10, seed=None, memory=False, parameters={}, options={}, time_limit=None,
+                  request_hash=request_hash, idempotency_key=key, session_id=session)
+
+
+UNLIMITED = Quotas(max_queued=None, qpu_seconds_per_day=None)
+
+
+def done(claimed: object, status: str = "DONE", seconds: float | None = 0.5) -> Completion:
+    return Completion(seq=claimed.seq, attempt=claimed.attempt, user_id=claimed.user_id, status=status,  # type: ignore[attr-defined]
+                      backend="aer.statevector", device="emulator", result="{}" if status == "DONE" else None,
+                      digest="sha256:0" if status == "DONE" else None, run_seconds=seconds,
+                      events=[{"time": time.time(), "kind": status.lower(), "status": status}])
+
+
+def test_migrations_create_exactly_the_models(url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from qhpc.store.models import Base
+
+    with Store(url) as store:
+        with store.db.writer.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert upgrade(store.db) == (head(), head())  # applied once, then nothing to do
+        with store.db.write() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(QhpcError, match="schema version 9999, which this qhpc does not know"):
+            Store(url)
+
+
+def test_idempotency_keys_and_queue_quota_hold_inside_one_transaction(store: Store) -> None:
+    quota = Quotas(max_queued=3, qpu_seconds_per_day=None)
+    first, again, other, too_many = store.jobs.submit(
+        [[new_job(store, "k1")], [new_job(store, "k1")], [new_job(store, "k2"), new_job(store)],
+         [new_job(store)]], lambda _: quota)
+    assert isinstance(first, list) and isinstance(again, list) and isinstance(other, list)
+    assert first[0][0]["id"] == again[0][0]["id"] and (first[0][1], again[0][1]) == (False, True)
+    assert isinstance(too_many, SubmissionRefused) and too_many.status == 429 and too_many.quota == "max_queued"
+    changed, = store.jobs.submit([[new_job(store, "k1", request_hash="other")]], lambda _: UNLIMITED)
+    assert isinstance(changed, SubmissionRefused) and changed.status == 409
+    assert sum(store.accounting.jobs_by_state().values()) == 3
+
+
+def test_qpu_seconds_are_a_daily_quota(store: Store) -> None:
+    quota = Quotas(max_queued=None, qpu_seconds_per_day=1.0)
+    store.jobs.submit([[new_job(store, device="qpu")]], lambda _: quota)
+    claimed, = store.runs.claim(5)
+    used = done(claimed, seconds=1.5)
+    used.device = "qpu"
+    assert store.runs.record([], [used]) == [True]
+    refused, = store.jobs.submit([[new_job(store, device="qpu")]], lambda _: quota)
+    assert isinstance(refused, SubmissionRefused) and refused.quota == "qpu_seconds_per_day"
+    emulator, = store.jobs.submit([[new_job(store)]], lambda _: quota)  # emulators are not QPU time
+    assert isinstance(emulator, list)
+    usage, = store.accounting.usage()
+    assert usage["user"] == "alice" and usage["device"] == "qpu" and usage["seconds"] == pytest.approx(1.5)
+
+
+def test_completion_is_conditional_on_the_run_being_current(store: Store, url: str) -> None:
+    store.jobs.submit([[new_job(store)], [new_job(store)]], lambda _: UNLIMITED)
+    a, b = store.runs.claim(5)
+    assert (a.attempt, b.attempt) == (1, 1)
+    assert store.runs.record([Progress(a.seq, 1, substate="executing")], [done(a)]) == [True]
+    assert store.runs.record([], [done(a)]) == [False]  # completes once only
+    info, changed = store.jobs.cancel(b.id, b.user_id)  # type: ignore[misc]
+    assert changed and info["status"] == "CANCELLED"
+    assert store.runs.record([], [done(b)]) == [False]  # a cancelled job stays cancelled
+    assert store.jobs.get(b.id)["status"] == "CANCELLED"  # type: ignore[index]
+    # a crash: the next executor recovers what the first left running; the first cannot complete it
+    store.jobs.submit([[new_job(store)]], lambda _: UNLIMITED)
+    c, = store.runs.claim(5)
+    with Store(url, owner="executor-2") as restarted:
+        assert restarted.runs.recover(max_attempts=3) == {"requeued": 1, "failed": 0}
+        assert store.runs.record([], [done(c)]) == [False]
+        again, = restarted.runs.claim(5)
+        assert (again.id, again.attempt) == (c.id, 2)
+        assert restarted.runs.record([], [done(again)]) == [True]
+    events = [e["kind"] for e in store.jobs.events(c.id) or []]
+    assert events == ["accepted", "dispatched", "requeued", "discarded", "dispatched", "done"]
+    assert store.accounting.jobs_by_state() == {"DONE": 2, "CANCELLED": 1}
+
+
+def test_recovery_fails_what_may_have_used_a_qpu_and_counts_attempts(store: Store, url: str) -> None:
+    store.jobs.submit([[new_job(store, device="qpu", location="on-prem")], [new_job(store)],
+                       [new_job(store, device="qpu", location="remote")]], lambda _: UNLIMITED)
+    qpu, emulator, remote = store.runs.claim(5)
+    for attempt in range(2, 4):
+        with Store(url, owner=f"executor-{attempt}") as restarted:
+            restarted.runs.recover(max_attempts=3)
+            claimed = restarted.runs.claim(5)
+            assert {c.id for c in claimed} == {emulator.id, remote.id}  # requeued; the local QPU's is not
+    with Store(url, owner="executor-4") as restarted:
+        assert restarted.runs.recover(max_attempts=3) == {"requeued": 0, "failed": 2}
+    assert "may have used the device" in (store.jobs.get(qpu.id) or {})["error"]
+    assert "interrupted 3 times" in (store.jobs.get(emulator.id) or {})["error"]
+
+
+def test_a_session_runs_one_job_at_a_time_before_others(store: Store) -> None:
+    user = store.users.get("alice")
+    session = store.sessions.open(user["id"], "aer.statevector", idle_timeout=60, max_lifetime=600)
+    store.jobs.submit([[new_job(store)]], lambda _: UNLIMITED)
+    store.jobs.submit([[new_job(store, session=session["id"])] for _ in range(3)], lambda _: UNLIMITED)
+    first = store.runs.claim(10)
+    assert [c.session_id for c in first] == [session["id"], None]  # session first, then the plain job
+    assert store.runs.claim(10, busy_sessions={session["id"]}) == []
+    store.runs.record([], [done(first[0])])
+    second = store.runs.claim(10)
+    assert len(second) == 1 and second[0].session_id == session["id"] and second[0].seq > first[0].seq
+
+
+def test_an_expired_session_cancels_its_queued_jobs(store: Store) -> None:
+    user = store.users.get("alice")
+    session = store.sessions.open(user["id"], "aer.statevector", idle_timeout=60, max_lifetime=0.5)
+    store.jobs.submit([[new_job(store, session=session["id"])] for _ in range(2)], lambda _: UNLIMITED)
+    assert store.sessions.expire(time.time() + 1) == 1
+    state = store.sessions.get(session["id"], user["id"])
+    assert state is not None and state["status"] == "expired" and "maximum lifetime" in state["reason"]
+    assert store.accounting.jobs_by_state() == {"CANCELLED": 2}
+    late, = store.jobs.submit([[new_job(store, session=session["id"])]], lambda _: UNLIMITED)
+    assert isinstance(late, SubmissionRefused) and late.status == 409
+
+
+def test_tokens_are_kept_as_hashes_and_can_expire_or_be_revoked(store: Store) -> None:
+    token_id, token = store.users.create_token("alice", expires_days=1)
+    with store.db.read() as conn:
+        stored = conn.execute(text("SELECT hash FROM tokens WHERE id = :i"), {"i": token_id}).scalar_one()
+    assert token not in stored and len(stored) == 64
+    assert store.users.authenticate(token) is not None
+    assert store.users.authenticate(token, now=time.time() + 2 * 86400) is None  # expired
+    assert store.users.authenticate(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    store.users.revoke_token(token_id)
+    assert store.users.authenticate(token) is None
+    with pytest.raises(QhpcError, match="revoked already"):
+        store.users.revoke_token(token_id)
