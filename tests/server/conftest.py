@@ -5,6 +5,8 @@ missing)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +147,14 @@ def site_factory(tmp_path: Path) -> Iterator[Callable[..., Site]]:
     yield factory
     for s in made:
         s.server.stop()
+
+
+def qhpc_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed CLI in a fresh process, as a user runs it."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("QHPC_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "qhpc", *args], capture_output=True, text=True, env=full_env,
+                          timeout=300)
 
 
 def aer_counts(qasm: str, shots: int, seed: int) -> dict[str, int]:

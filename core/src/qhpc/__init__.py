@@ -104,6 +104,17 @@ def convert(program: object, to: str, *, source: str | None = None, allow_loss: 
     return get_integrator().convert(program, to, source=source, allow_loss=allow_loss)[0]
 
 
+def connect(url: str | None = None, token: str | None = None, **kwargs: Any) -> Any:
+    """A client of a qhpc access server (:class:`qhpc.client.Client`) with the same calls as local
+    use: ``backends()``, ``submit(program, backend=..., shots=...)``, ``run``, ``job``, ``jobs()``,
+    ``session(backend)``. ``url`` defaults to ``$QHPC_SERVER`` or ``[client] url``; the token to
+    ``$QHPC_TOKEN`` or the file ``[client] token_file`` names. Imports the client (and httpx) only
+    when called, so ``import qhpc`` stays fast."""
+    from .client import connect as _connect
+
+    return _connect(url, token, **kwargs)
+
+
 __all__ = [
     "MODEL_FORMAT",
     "Backend",
@@ -142,6 +153,7 @@ __all__ = [
     "Translator",
     "UnknownNameError",
     "backends",
+    "connect",
     "convert",
     "get_integrator",
     "hookimpl",

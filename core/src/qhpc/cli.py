@@ -208,6 +208,9 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, float]:
 
 @cli.command()
 @click.argument("program", metavar="FILE[:NAME]")
+@click.option("--server", default=None, metavar="URL", expose_value=False,
+              callback=lambda ctx, _param, value: ctx.meta.__setitem__("qhpc.server", value),
+              help="Run on this qhpc server instead of here (token: $QHPC_TOKEN or [client] token_file).")
 @click.option("-b", "--backend", default="auto", show_default=True,
               help="Backend name (see `qhpc backends`), or auto: the cheapest emulator that fits.")
 @click.option("-s", "--shots", default=1024, show_default=True, type=click.IntRange(min=1), help="Number of shots.")
@@ -238,6 +241,13 @@ def run(program: str, backend: str, shots: int, seed: int | None, time_limit: fl
     from .programs import load_program
 
     parameters = _parse_parameters(params)
+    context = click.get_current_context()
+    if context.meta.get("qhpc.server") is not None:
+        from .server.commands import run_remote
+
+        run_remote(context.meta["qhpc.server"], program, backend=backend, shots=shots, seed=seed, parameters=parameters,
+                   memory=memory, time_limit=time_limit, as_json=as_json, top=top, given=context.params)
+        return
     integrator = _integrator()
     show_progress = err.is_terminal and not as_json
     status = err.status("reading the program", spinner="dots") if show_progress else None
@@ -519,6 +529,14 @@ def calibrate(target: str, data: str | None, out_path: str, calibrator: str | No
     if isinstance(report, dict) and "summary" in report:
         summary += f"; {report['summary']}"
     err.print(summary, markup=False)
+
+
+# -- the access server: serve, admin, jobs, job (click only; the server loads when one runs) --------
+
+from .server import commands as _server_commands  # noqa: E402
+
+for _command in (_server_commands.serve, _server_commands.admin, _server_commands.jobs, _server_commands.job):
+    cli.add_command(_command)
 
 
 # -- entry point ------------------------------------------------------------------------------

@@ -1,0 +1,306 @@
+"""The executor: the process that runs the server's jobs with :class:`qhpc.Integrator`.
+
+``qhpc serve`` starts it (``python -m qhpc.server.executor``) and restarts it if it dies. It runs
+in its own process so that simulations, which hold the GIL, never slow down the API, and a backend
+that crashes its process cannot take the API with it. It talks to the API only through the store
+and a pipe: the API writes a byte after each commit of new jobs (so they start at once), and the
+pipe's end of file tells the executor that the server is gone (it exits at once; the next executor
+recovers the jobs it left).
+
+Each job it claims becomes an integrator job; the integrator's job events (through the
+``qhpc_job_event`` hook) become the job's stored event log and sub-state (``compiling``,
+``waiting`` for the backend, ``executing``). When a job ends, its result (canonical JSON and
+digest), or its error, is written conditionally (see :mod:`qhpc.store.runs`). Before a job starts
+on a QPU of the premises, the ``executing`` sub-state is committed first, so recovery knows the
+device may have been used. SIGTERM drains: no new jobs, the running ones finish (up to a grace
+period), then it exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import queue
+import select
+import signal
+import sys
+import threading
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from qhpc_interop import InteropError
+
+from ..builtin import SourceText
+from ..config import Settings, load_settings
+from ..errors import QhpcError
+from ..hookspecs import hookimpl
+from ..integrator import Integrator
+from ..jobs import Job, JobEvent, JobEventKind, JobStatus
+from ..store import Claimed, Completion, Progress, Store
+from .logs import configure_logging
+from .protocol import canonical, digest_of, result_to_doc
+
+log = logging.getLogger("qhpc.executor")
+
+#: Seconds between checks for jobs cancelled through the API.
+CANCEL_CHECK_SECONDS = 0.1
+#: Seconds to wait for work when nothing wakes the executor.
+IDLE_SECONDS = 0.25
+#: Parsed programs kept (sessions resubmit the same program with new parameters).
+PROGRAM_CACHE = 256
+SUBSTATES = {JobEventKind.QUEUED: "waiting", JobEventKind.RUNNING: "executing"}
+#: Sub-states only move forward (a job may start running before its "queued" event is emitted).
+ORDER = {"compiling": 0, "waiting": 1, "executing": 2}
+
+
+@dataclass
+class _Run:
+    claimed: Claimed
+    job: Job
+    seen: int = 0  # events of job.events already recorded
+    substate: str = "compiling"
+    backend: str | None = None
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _event_doc(event: JobEvent) -> dict[str, Any]:
+    return {"time": event.time, "kind": str(event.kind), "status": str(event.status), "stage": event.stage,
+            "seconds": event.seconds, "detail": event.detail}
+
+
+class Executor:
+    def __init__(self, settings: Settings, store: Store, integrator: Integrator, *, capacity: int,
+                 wake_fd: int | None = None, grace: float = 10.0) -> None:
+        self.settings = settings
+        self.store = store
+        self.integrator = integrator
+        self.capacity = capacity
+        self.wake_fd = wake_fd
+        self.grace = grace
+        self.runs: dict[str, _Run] = {}
+        self._events: queue.SimpleQueue[tuple[Job, JobEvent]] = queue.SimpleQueue()
+        self._self_r, self._self_w = os.pipe()
+        os.set_blocking(self._self_w, False)
+        self._draining = False
+        self._programs: OrderedDict[str, Any] = OrderedDict()
+        self._progress: list[Progress] = []
+        self._completions: list[Completion] = []
+        self._last_cancel_check = 0.0
+        self._registered = threading.Condition()
+        self._qpu_submitting = False  # a job for a QPU of the premises is being submitted
+        integrator.registry.add("qhpc-server-executor", _Observer(self))
+
+    # -- the hook (integrator threads) ------------------------------------------------------------
+    def on_event(self, job: Job, event: JobEvent) -> None:
+        if event.kind is JobEventKind.RUNNING:
+            self._before_start(job)
+        self._events.put((job, event))
+        try:
+            os.write(self._self_w, b"e")
+        except BlockingIOError:
+            pass
+
+    def _before_start(self, job: Job) -> None:
+        """A job on a QPU of the premises is recorded as executing before the device is used."""
+        run = self.runs.get(job.id)
+        if run is None and self._qpu_submitting:  # it started before the main thread registered it
+            with self._registered:
+                self._registered.wait_for(lambda: job.id in self.runs, timeout=30)
+                run = self.runs.get(job.id)
+        if run is None or run.claimed.device != "qpu" or run.claimed.location == "remote":
+            return
+        self.store.runs.record([Progress(run.claimed.seq, run.claimed.attempt, substate="executing")], [])
+
+    # -- the main loop --------------------------------------------------------------------------------
+    def run(self) -> None:
+        counts = self.store.runs.recover(self.settings.service.server.max_attempts)
+        if any(counts.values()):
+            log.warning("recovered jobs left by a stopped server: %d queued again, %d failed",
+                        counts["requeued"], counts["failed"])
+        drain_deadline: float | None = None
+        while True:
+            self._take_events()
+            self._flush()
+            if self._draining:
+                drain_deadline = drain_deadline or time.monotonic() + self.grace
+                if not self.runs or time.monotonic() > drain_deadline:
+                    self._flush()
+                    return
+            else:
+                free = self.capacity - len(self.runs)
+                busy = {r.claimed.session_id for r in self.runs.values() if r.claimed.session_id}
+                for claimed in self.store.runs.claim(free, busy) if free > 0 else []:
+                    self._dispatch(claimed)
+            if time.monotonic() - self._last_cancel_check > CANCEL_CHECK_SECONDS and self.runs:
+                self._check_cancelled()
+            if self._events.empty() and not self._completions:
+                self._wait(IDLE_SECONDS if not self.runs else CANCEL_CHECK_SECONDS)
+
+    def drain(self) -> None:
+        self._draining = True
+        try:
+            os.write(self._self_w, b"d")
+        except BlockingIOError:
+            pass
+
+    def _wait(self, timeout: float) -> None:
+        fds = [self._self_r] + ([self.wake_fd] if self.wake_fd is not None else [])
+        try:
+            ready, _, _ = select.select(fds, [], [], timeout)
+        except InterruptedError:
+            return
+        for fd in ready:
+            data = os.read(fd, 65536)
+            if fd == self.wake_fd and not data:  # the server is gone: the next executor recovers our jobs
+                self._take_events()
+                self._flush()
+                log.warning("the server process is gone; the executor stops")
+                os._exit(0)
+
+    # -- jobs -----------------------------------------------------------------------------------------
+    def _program(self, claimed: Claimed) -> Any:
+        key = hashlib.sha256(f"{claimed.program_format}\0{claimed.program}".encode()).hexdigest()
+        cached = self._programs.get(key)
+        if cached is not None:
+            self._programs.move_to_end(key)
+            return cached
+        fmt = claimed.program_format
+        text = SourceText(claimed.program, "program")
+        if fmt is not None and self.integrator.kind_of(fmt).name == "gate":
+            program: Any = self.integrator.to_circuit(text, source=fmt)[0]
+        else:
+            program = text
+        self._programs[key] = program
+        if len(self._programs) > PROGRAM_CACHE:
+            self._programs.popitem(last=False)
+        return program
+
+    def _dispatch(self, claimed: Claimed) -> None:
+        options = dict(claimed.options)
+        if claimed.location == "remote":  # a re-run after a crash finds the peer's job instead of a new one
+            options.setdefault("idempotency_key", claimed.id)
+        self._qpu_submitting = claimed.device == "qpu" and claimed.location != "remote"
+        try:
+            program = self._program(claimed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                job = self.integrator.submit(
+                    program, backend=claimed.backend, shots=claimed.shots, seed=claimed.seed, memory=claimed.memory,
+                    parameters=claimed.parameters or None, options=options, time_limit=claimed.time_limit,
+                    source_format=None if not isinstance(program, str) else claimed.program_format)
+        except Exception as exc:
+            self._qpu_submitting = False
+            message = str(exc) if isinstance(exc, QhpcError | InteropError) else f"{type(exc).__name__}: {exc}"
+            self._completions.append(Completion(
+                claimed.seq, claimed.attempt, claimed.user_id, "FAILED", claimed.backend, claimed.device,
+                error=f"refused when it was run: {message}",
+                events=[{"time": time.time(), "kind": "failed", "status": "FAILED", "detail": message}]))
+            return
+        run = _Run(claimed, job)
+        if job.backend != claimed.backend:
+            run.backend = job.backend
+        with self._registered:
+            self.runs[job.id] = run
+            self._qpu_submitting = False
+            self._registered.notify_all()
+
+    def _take_events(self) -> None:
+        touched: dict[str, _Run] = {}
+        while True:
+            try:
+                job, event = self._events.get_nowait()
+            except queue.Empty:
+                break
+            run = self.runs.get(job.id)
+            if run is None:
+                continue
+            touched[job.id] = run
+            new_state = SUBSTATES.get(event.kind)
+            if new_state is not None and ORDER[new_state] > ORDER[run.substate]:
+                run.substate = new_state
+        for job_id, run in touched.items():
+            new = run.job.events[run.seen:]
+            run.seen += len(new)
+            docs = [_event_doc(e) for e in new]
+            if run.job.status.final and run.job.done():
+                del self.runs[job_id]
+                self._completions.append(self._completion(run, docs))
+            else:
+                self._progress.append(Progress(run.claimed.seq, run.claimed.attempt, docs, run.substate, run.backend))
+                run.backend = None
+
+    def _completion(self, run: _Run, events: list[dict[str, Any]]) -> Completion:
+        claimed, job = run.claimed, run.job
+        seconds = job.timings.get("run")
+        base: dict[str, Any] = {"seq": claimed.seq, "attempt": claimed.attempt, "user_id": claimed.user_id, "backend": job.backend,
+                "device": claimed.device, "run_seconds": seconds, "events": events}
+        if job.status is JobStatus.DONE:
+            try:
+                text = canonical(result_to_doc(job.result(0), job_id=claimed.id))
+            except (TypeError, ValueError) as exc:
+                return Completion(status="FAILED", error=f"the result cannot be stored: {exc}", **base)
+            return Completion(status="DONE", result=text, digest=digest_of(text), **base)
+        if job.status is JobStatus.CANCELLED:
+            return Completion(status="CANCELLED", error="cancelled", **base)
+        return Completion(status="FAILED", error=job.error or "the job failed", **base)
+
+    def _flush(self) -> None:
+        if not self._progress and not self._completions:
+            return
+        progress, completions = self._progress, self._completions
+        self._progress, self._completions = [], []
+        accepted = self.store.runs.record(progress, completions)
+        for done, ok in zip(completions, accepted):
+            if not ok:
+                log.info("job %d: the outcome of attempt %d was not recorded (cancelled or taken over meanwhile)",
+                         done.seq, done.attempt)
+
+    def _check_cancelled(self) -> None:
+        self._last_cancel_check = time.monotonic()
+        by_seq = {run.claimed.seq: run for run in self.runs.values()}
+        for seq in self.store.runs.stopped([(r.claimed.seq, r.claimed.attempt) for r in by_seq.values()]):
+            by_seq[seq].job.cancel()
+
+
+class _Observer:
+    """The executor as a qhpc plugin: it observes job events through the public hook."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+
+    @hookimpl
+    def qhpc_job_event(self, job: Job, event: JobEvent) -> None:
+        self._executor.on_event(job, event)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qhpc.server.executor")
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--owner", required=True)
+    parser.add_argument("--wake-fd", type=int, default=None)
+    args = parser.parse_args(argv)
+    configure_logging("qhpc-executor")
+    settings = load_settings(args.config)
+    store = Store(settings.service.server.database, migrate=False, owner=args.owner)
+    integrator = Integrator(settings=settings)
+    workers = settings.max_workers or int(os.environ.get("QHPC_MAX_WORKERS", "2"))
+    executor = Executor(settings, store, integrator, capacity=max(8, 4 * workers), wake_fd=args.wake_fd)
+    signal.signal(signal.SIGTERM, lambda *_: executor.drain())
+    signal.signal(signal.SIGINT, lambda *_: executor.drain())
+    threading.current_thread().name = "qhpc-executor"
+    try:
+        executor.run()
+    finally:
+        integrator.close(wait=False)
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
