@@ -105,6 +105,23 @@ class Qasm3Format(_TextFormat):
         return path.suffix.lower() in self.extensions and _qasm_version(head.decode("utf-8", "replace"), str(path)) == 3
 
 
+def json_format_field(head: bytes) -> str | None:
+    """The top-level ``"format"`` of a JSON document from its first bytes (``None``: it names none).
+
+    Several formats share ``.json`` (the circuit wire format, ``qhpc.bqm``...): each claims a file
+    by this field. A whole document is parsed; a longer one is searched for its first field."""
+    import json
+    import re
+
+    try:
+        doc = json.loads(head)
+    except (ValueError, UnicodeDecodeError):
+        found = re.search(rb'"format"\s*:\s*"([^"\\]{1,200})"', head)
+        return found.group(1).decode("utf-8", "replace") if found else None
+    field = doc.get("format") if isinstance(doc, dict) else None
+    return field if isinstance(field, str) else None
+
+
 class WireFormat(_TextFormat):
     name = "qhpc.json"
     description = "qhpc's versioned JSON wire format"
@@ -113,6 +130,38 @@ class WireFormat(_TextFormat):
 
     def detect(self, program: object) -> bool:
         return isinstance(program, str) and program.lstrip().startswith("{") and wire.FORMAT in program[:200]
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        # a .json file naming another format is that format's; one naming none is read (and refused) here
+        return path.suffix.lower() in self.extensions and json_format_field(head) in (None, wire.FORMAT)
+
+
+class BQMFormat(ProgramFormat):
+    """Binary quadratic models (the annealing kind's hub); files: ``qhpc.bqm`` JSON documents."""
+
+    name = "qhpc.bqm"
+    kind = "annealing"
+    description = "qhpc's binary quadratic model (qhpc_interop.bqm; files: JSON with \"format\": \"qhpc.bqm\")"
+    extensions = (".json",)
+
+    def detect(self, program: object) -> bool:
+        from qhpc_interop.bqm import BinaryQuadraticModel
+
+        return isinstance(program, BinaryQuadraticModel)
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return path.suffix.lower() in self.extensions and json_format_field(head) == self.name
+
+    def load_file(self, path: Path) -> Any:
+        from qhpc_interop import bqm
+
+        return bqm.loads(path.read_text(encoding="utf-8"), source=str(path))
+
+    def dumps(self, program: Any) -> str:
+        from qhpc_interop import bqm
+
+        return bqm.dumps(program, indent=1)
+
 
 
 class _Translator(Translator):
@@ -135,14 +184,15 @@ _QASM3_KEEPS = PROPERTIES - {"qubit_identity"}
 
 @hookimpl
 def qhpc_program_kinds() -> list[Any]:
+    from .kinds.annealing import AnnealingKind
     from .kinds.gate import GateKind
 
-    return [GateKind()]
+    return [GateKind(), AnnealingKind()]
 
 
 @hookimpl
 def qhpc_program_formats() -> list[ProgramFormat]:
-    return [ModelFormat(), Qasm2Format(), Qasm3Format(), WireFormat()]
+    return [ModelFormat(), Qasm2Format(), Qasm3Format(), WireFormat(), BQMFormat()]
 
 
 @hookimpl
@@ -173,7 +223,9 @@ class FromCalibration(NoiseCalibrator):
 
 @hookimpl
 def qhpc_compilers() -> list[Compiler]:
-    return [DecomposeCompiler()]
+    from .algorithms.qaoa import QAOACompiler
+
+    return [DecomposeCompiler(), QAOACompiler()]
 
 
 @hookimpl

@@ -226,8 +226,11 @@ def _parse_parameters(values: Sequence[str]) -> dict[str, float]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (counts, backend, shots, timings).")
 @click.option("--top", default=16, show_default=True, type=click.IntRange(min=1),
               help="How many outcomes to show in the table.")
+@click.option("--qaoa-depth", "qaoa_depth", type=click.IntRange(min=1), default=None, metavar="P",
+              help="Solve an annealing problem with QAOA of depth P on the (gate) backend: optimise, then sample.")
 def run(program: str, backend: str, shots: int, seed: int | None, time_limit: float | None, params: Sequence[str],
-        compiler: str | None, memory: bool, noise: str | None, as_json: bool, top: int) -> None:
+        compiler: str | None, memory: bool, noise: str | None, as_json: bool, top: int,
+        qaoa_depth: int | None) -> None:
     """Run a program and print its counts and where the time went.
 
     FILE is an OpenQASM 2 or 3 file, a qhpc JSON circuit, a QPY file, or a Python file that builds
@@ -247,6 +250,13 @@ def run(program: str, backend: str, shots: int, seed: int | None, time_limit: fl
 
         run_remote(context.meta["qhpc.server"], program, backend=backend, shots=shots, seed=seed, parameters=parameters,
                    memory=memory, time_limit=time_limit, as_json=as_json, top=top, given=context.params)
+        return
+    if qaoa_depth is not None:
+        given = [name for name, value in (("--param", params), ("--compiler", compiler), ("--memory", memory),
+                                          ("--noise", noise), ("--time-limit", time_limit)) if value]
+        if given:
+            raise click.UsageError(f"--qaoa-depth chooses its own angles and jobs; it does not take {', '.join(given)}")
+        _run_qaoa(program, backend, shots, seed, qaoa_depth, as_json, top)
         return
     integrator = _integrator()
     show_progress = err.is_terminal and not as_json
@@ -321,6 +331,8 @@ def _print_result(program: str, result: Any, load_seconds: float, top: int) -> N
     if len(counts) > top:
         rest = sum(v for _, v in counts[top:])
         table.add_row(f"... {len(counts) - top} more", f"{rest:,}", f"{rest / result.shots:.4f}", "")
+    if result.metadata.get("kind") == "annealing":  # the sample set instead: energies, lowest first
+        table = _sample_table(result.metadata["samples"], result.metadata["variables"], result.shots, top)
     out.print(table)
     timings = {"load": load_seconds, **result.timings}
     total = sum(timings.values()) or 1.0
@@ -334,6 +346,73 @@ def _print_result(program: str, result: Any, load_seconds: float, top: int) -> N
     compiled = result.metadata.get("compile", {})
     if compiled.get("compiler"):
         out.print(f"compiled by {compiled['compiler']}: depth {compiled.get('depth')}, gates {compiled.get('ops')}")
+
+
+# -- annealing problems: sample tables and QAOA ---------------------------------------------------
+
+
+def _sample_table(samples: Sequence[dict[str, Any]], variables: Sequence[Any], shots: int, top: int) -> Table:
+    """An annealing sample set (lowest energy first) as a table."""
+    shown = ", ".join(map(str, variables[:8])) + (", ..." if len(variables) > 8 else "")
+    table = Table(title=f"samples, lowest energy first (bitstrings over {escape(shown)}; variable 0 rightmost)")
+    table.add_column("bitstring", style="bold")
+    table.add_column("energy", justify="right")
+    table.add_column("count", justify="right")
+    table.add_column("probability", justify="right")
+    for row in samples[:top]:
+        table.add_row(escape(row["bitstring"]), f"{row['energy']:.6g}", f"{row['occurrences']:,}",
+                      f"{row['occurrences'] / shots:.4f}")
+    if len(samples) > top:
+        rest = sum(row["occurrences"] for row in samples[top:])
+        table.add_row(f"... {len(samples) - top} more", "", f"{rest:,}", f"{rest / shots:.4f}")
+    return table
+
+
+def _run_qaoa(program: str, backend: str, shots: int, seed: int | None, depth: int, as_json: bool, top: int) -> None:
+    """``qhpc run PROBLEM --qaoa-depth P``: optimise QAOA on the backend and print the best sample."""
+    from .algorithms import qaoa
+    from .programs import load_program
+
+    integrator = _integrator()
+    status = err.status("reading the problem", spinner="dots") if err.is_terminal and not as_json else None
+    restore = _default_sigint()
+    try:
+        if status is not None:
+            status.start()
+        obj, fmt = load_program(integrator, program)
+        kind = integrator.kind_of(fmt or integrator.detect_format(obj))
+        if kind.name != "annealing":
+            raise QhpcError(f"{program}: --qaoa-depth solves annealing problems (binary quadratic models); "
+                            f"this is {kind.describe(obj) if kind.is_program(obj) else f'a {kind.name} program'}")
+        if status is not None:
+            status.update(f"optimising QAOA of depth {depth} on {backend}")
+        found = qaoa.run(integrator.converter.to_model(obj, source=fmt)[0], backend=backend, depth=depth,
+                         shots=shots, seed=seed, integrator=integrator)
+    finally:
+        restore()
+        if status is not None:
+            status.stop()
+        integrator.close(wait=False)
+    if as_json:
+        print(json.dumps({
+            "program": program, "backend": found.backend, "depth": depth, "shots": shots, "seed": seed,
+            "best": {"bitstring": found.best_bitstring, "sample": {str(k): v for k, v in found.best_sample.items()},
+                     "energy": found.best_energy},
+            "gammas": found.gammas, "betas": found.betas, "expectation": found.expectation,
+            "expectation_mode": found.mode, "evaluations": found.evaluations, "seconds": round(found.seconds, 3),
+            "samples": [{**row, "sample": {str(k): v for k, v in row["sample"].items()}} for row in found.samples[:top]],
+        }, indent=2))
+        return
+    out.print(f"[bold]{escape(program)}[/bold]: QAOA of depth {depth} on [bold cyan]{escape(found.backend)}[/bold cyan], "
+              f"{shots:,} shots" + (f", seed {seed}" if seed is not None else ""))
+    out.print(f"best sample: [bold]{escape(', '.join(f'{k}={v}' for k, v in found.best_sample.items()))}[/bold]  "
+              f"(bitstring {found.best_bitstring})")
+    out.print(f"energy: [bold]{found.best_energy:.6g}[/bold]  (lowest is best; mean energy at the optimum "
+              f"{found.expectation:.6g}, {found.mode})")
+    out.print(f"angles: gamma = {', '.join(f'{g:.4f}' for g in found.gammas)}; "
+              f"beta = {', '.join(f'{b:.4f}' for b in found.betas)}  ({found.evaluations} evaluations, "
+              f"{found.seconds:.2f} s)")
+    out.print(_sample_table(found.samples, list(found.best_sample), shots, top))
 
 
 # -- convert --------------------------------------------------------------------------------
