@@ -310,6 +310,7 @@ def test_a_problem_file_is_recognised_by_its_content(tmp_path: Path, integrator)
     assert load_program(integrator, str(pretty))[1] == "qhpc.bqm"
 
 
+@pytest.mark.slow
 def test_qaoa_from_the_command_line(tmp_path: Path) -> None:
     problem = tmp_path / "problem.json"
     problem.write_text(dumps(maxcut(6, PRISM)))

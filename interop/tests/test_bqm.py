@@ -218,3 +218,37 @@ def test_energies_agree_with_dimod(seed: int) -> None:
     spin = m.spin()
     assert spin.offset == pytest.approx(spin_ref.offset, abs=1e-12)
     assert spin.linear == pytest.approx(dict(spin_ref.linear), abs=1e-12)
+
+
+# -- arrays (what the frameworks' vectors give) ------------------------------------------------------
+
+
+def test_a_model_from_arrays_equals_the_one_from_mappings() -> None:
+    m = BinaryQuadraticModel.from_arrays(["a", "b", "c"], [1, -2, 0], [0, 2, 1], [1, 1, 0], [3.0, 0.5, 1.0], 1.5,
+                                         "BINARY")
+    # (b, a) adds to (a, b): 3 + 1 = 4
+    assert m == BinaryQuadraticModel({"a": 1, "b": -2, "c": 0}, {("a", "b"): 4.0, ("b", "c"): 0.5}, 1.5, "BINARY")
+    assert m.energy("011") == pytest.approx(1.5 + 1 - 2 + 4)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((["a", "b"], [0.0], [], [], []), r"linear has 1 biases for 2 variables"),
+    ((["a", "b"], [0.0, float("inf")], [], [], []), r"linear bias of 'b' must be a finite number, not inf"),
+    ((["a", "b"], [0.0, 0.0], [0], [0], [1.0]), r"self-loop \('a', 'a'\)"),
+    ((["a", "b"], [0.0, 0.0], [0], [2], [1.0]), r"positions must be whole numbers below 2"),
+    ((["a", "b"], [0.0, 0.0], [0], [1], [float("nan")]), r"quadratic bias of \('a', 'b'\) must be a finite"),
+    ((["a", "a"], [0.0, 0.0], [], [], []), r"duplicate variable label 'a'"),
+])
+def test_malformed_arrays_are_one_line_errors(args, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(BQMError, match=message):
+        BinaryQuadraticModel.from_arrays(*args)
+
+
+def test_many_bitstrings_read_at_once() -> None:
+    rows = HAND.samples_of(["001", "110", "000"])
+    assert rows.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 0]]
+    assert HAND.energies(rows) == pytest.approx([2.5, 0.0, 1.5])
+    with pytest.raises(BQMError, match="'01' is not a bitstring of 3 variables"):
+        HAND.samples_of(["001", "01"])
+    with pytest.raises(BQMError, match="'0x1' is not a bitstring"):
+        HAND.samples_of(["0x1"])

@@ -84,12 +84,16 @@ def as_vartype(value: object) -> Vartype:
 
 
 def _label(value: object, where: str) -> Label:
+    if type(value) is str or type(value) is int:  # the common case, without the ABC checks below
+        return value  # type: ignore[return-value]
     if isinstance(value, bool) or not isinstance(value, (str, numbers.Integral)):
         raise BQMError(f"{where}: variable label {value!r} must be a string or an integer")
     return value if isinstance(value, str) else int(value)
 
 
 def _bias(value: object, what: str) -> float:
+    if type(value) is float and math.isfinite(value):  # the common case, without the ABC checks below
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise BQMError(f"{what} must be a finite number, not {value!r}")
     out = float(value)
@@ -287,6 +291,21 @@ class BinaryQuadraticModel:
         low, high = self._vartype.values
         return tuple(high if c == "1" else low for c in reversed(bits))
 
+    def samples_of(self, bitstrings: Sequence[str]) -> np.ndarray:
+        """The values of several bitstrings as a (k, n) array (columns in variable order)."""
+        n, k = self.num_variables, len(bitstrings)
+        try:
+            raw = "".join(bitstrings).encode("ascii")
+        except (TypeError, UnicodeEncodeError):
+            raw = b""
+        if len(raw) != n * k or any(not isinstance(b, str) or len(b) != n for b in bitstrings) \
+                or raw.strip(b"01"):
+            bad = next((b for b in bitstrings if not isinstance(b, str) or len(b) != n or b.strip("01")), bitstrings)
+            raise BQMError(f"{bad!r} is not a bitstring of {n} variables (characters 0 and 1)")
+        bits = np.frombuffer(raw, dtype=np.uint8).reshape(k, n)[:, ::-1] == ord("1")
+        low, high = self._vartype.values
+        return np.where(bits, high, low).astype(np.int8)
+
     def bitstring(self, sample: Mapping[Any, Any] | Sequence[Any]) -> str:
         """The bitstring of an assignment (variable 0 is the last character)."""
         row = self._as_array(sample)[0]
@@ -337,6 +356,45 @@ class BinaryQuadraticModel:
 
     def copy(self) -> BinaryQuadraticModel:
         return self._rebuilt(list(self._linear), self._quadratic, self._offset, self._vartype)
+
+    @classmethod
+    def from_arrays(cls, variables: Sequence[Any], linear: Any, rows: Any, cols: Any, biases: Any,
+                    offset: Any = 0.0, vartype: Any = Vartype.BINARY, *, name: str | None = None) -> BinaryQuadraticModel:
+        """A model from arrays (what a framework's vectors give): a bias per variable, and quadratic
+        terms as positions ``rows[k]``, ``cols[k]`` into ``variables`` with ``biases[k]``. Checked
+        as the constructor checks, with array operations."""
+        labels = [_label(v, "variables") for v in variables]
+        n = len(labels)
+        lin = np.asarray(linear, dtype=float).reshape(-1)
+        i = np.asarray(rows).reshape(-1)
+        j = np.asarray(cols).reshape(-1)
+        b = np.asarray(biases, dtype=float).reshape(-1)
+        if len(lin) != n:
+            raise BQMError(f"linear has {len(lin)} biases for {n} variables")
+        if not (len(i) == len(j) == len(b)):
+            raise BQMError(f"quadratic terms need as many rows, columns and biases (got {len(i)}, {len(j)}, {len(b)})")
+        if len(i) and (not np.issubdtype(i.dtype, np.integer) or not np.issubdtype(j.dtype, np.integer)
+                       or min(int(i.min()), int(j.min())) < 0 or max(int(i.max()), int(j.max())) >= n):
+            raise BQMError(f"quadratic term positions must be whole numbers below {n}")
+        if not np.all(np.isfinite(lin)):
+            k = int(np.flatnonzero(~np.isfinite(lin))[0])
+            raise BQMError(f"the linear bias of {labels[k]!r} must be a finite number, not {float(lin[k])!r}")
+        if not np.all(np.isfinite(b)):
+            k = int(np.flatnonzero(~np.isfinite(b))[0])
+            raise BQMError(f"the quadratic bias of ({labels[int(i[k])]!r}, {labels[int(j[k])]!r}) must be a finite "
+                           f"number, not {float(b[k])!r}")
+        if np.any(i == j):
+            k = int(np.flatnonzero(i == j)[0])
+            u = labels[int(i[k])]
+            raise BQMError(f"self-loop ({u!r}, {u!r}) given as a quadratic term; a variable's own term is "
+                           "linear (x*x = x for BINARY) or constant (s*s = 1 for SPIN)")
+        model = cls(offset=offset, vartype=vartype, variables=labels, name=name)
+        model._linear = lin.tolist()
+        quadratic: dict[tuple[int, int], float] = {}
+        for u, v, bias in zip(np.minimum(i, j).tolist(), np.maximum(i, j).tolist(), b.tolist()):
+            quadratic[(u, v)] = quadratic.get((u, v), 0.0) + bias
+        model._quadratic = quadratic
+        return model
 
     @classmethod
     def from_qubo(cls, Q: Mapping[tuple[Any, Any], Any], offset: Any = 0.0, **kwargs: Any) -> BinaryQuadraticModel:

@@ -178,8 +178,7 @@ class QAOACompiler(Compiler):
             raise QhpcError(f"qaoa: the circuit measures {compiled.num_clbits} bits for {n} variables")
         counts = {key: int(value) for key, value in output.counts.items()}
         keys = list(counts)
-        energies = model.energies(np.array([model.sample_of(k) for k in keys], dtype=np.int8).reshape(-1, n)) \
-            if keys else np.zeros(0)
+        energies = model.energies(model.samples_of(keys)) if keys else np.zeros(0)
         order = sorted(range(len(keys)), key=lambda k: (energies[k], keys[k]))
         metadata = {**output.metadata, "energies": {keys[k]: float(energies[k]) for k in order}}
         if isinstance(getattr(compiled, "metadata", None), dict) and "qaoa" in compiled.metadata:

@@ -38,7 +38,7 @@ def sample_table(model: BinaryQuadraticModel, counts: dict[str, int]) -> list[di
     if not counts:
         return []
     keys = list(counts)
-    rows = np.array([model.sample_of(k) for k in keys], dtype=np.int8).reshape(len(keys), model.num_variables)
+    rows = model.samples_of(keys)
     energies = model.energies(rows)
     order = sorted(range(len(keys)), key=lambda k: (energies[k], -counts[keys[k]], keys[k]))
     labels = model.variables
@@ -97,13 +97,16 @@ class AnnealingKind(ProgramKind):
             if not isinstance(reported, dict) or not set(counts) <= set(reported):
                 raise JobFailedError(f"{backend} reported energies for other samples than it counted")
             keys = list(counts)
-            ours = program.energies(np.array([program.sample_of(k) for k in keys], dtype=np.int8).reshape(-1, n))
+            ours = program.energies(program.samples_of(keys))
             tolerance = ENERGY_TOLERANCE * (1.0 + abs(program.offset) + program.scale() * (n + program.num_interactions))
-            for key, energy in zip(keys, ours.tolist()):
-                theirs = reported[key]
-                if not isinstance(theirs, (int, float)) or abs(float(theirs) - energy) > tolerance:
-                    raise JobFailedError(f"{backend} reported the energy {theirs!r} for sample {key}, but the problem "
-                                         f"gives {energy!r} (a sign or variable-order slip)")
+            theirs = [reported[key] for key in keys]
+            numeric = all(isinstance(e, (int, float)) and not isinstance(e, bool) for e in theirs)
+            wrong = np.flatnonzero(np.abs(np.array(theirs, dtype=float) - ours) > tolerance) if numeric else [
+                next(k for k, e in enumerate(theirs) if not isinstance(e, (int, float)) or isinstance(e, bool))]
+            if len(wrong):
+                k = int(wrong[0])
+                raise JobFailedError(f"{backend} reported the energy {theirs[k]!r} for sample {keys[k]}, but the "
+                                     f"problem gives {float(ours[k])!r} (a sign or variable-order slip)")
 
     def result_metadata(self, output: RunOutput, program: Any) -> dict[str, Any]:
         return {"samples": sample_table(program, output.counts), "variables": list(program.variables),

@@ -1,0 +1,158 @@
+"""Max-cut through qhpc's annealing backends against dwave-samplers used directly, side by side.
+
+For random 3-regular graphs of 20 to 200 nodes (max-cut as ``E = sum over edges of s_u s_v``,
+so ``cut = (|E| - E) / 2``), each sampler runs the same ``dimod.BinaryQuadraticModel`` with the
+same reads, seed and parameters in two ways, interleaved so machine noise hits both alike:
+
+* direct: ``Sampler().sample(bqm, num_reads=R, seed=S, ...)`` and ``sampleset.first.energy``;
+* qhpc: ``integrator.run(bqm, backend="dwave.<name>", shots=R, seed=S)`` and the first entry of
+  ``result.metadata["samples"]`` (translation to the model and back, validation, the run,
+  verification against the problem's own energies, the sample table).
+
+It prints the median seconds of each, qhpc's overhead ratio ``(qhpc - direct) / direct``, the
+best energy (both paths must agree: same seed, same samples), and the gap to the optimum: the
+exact optimum (dimod's ExactSolver) where it is feasible (20 nodes), otherwise the best energy
+any method found (marked "best known"). Then QAOA of depth 1 to 3 on the statevector emulator
+for small instances (<= 12 nodes), against the exact optimum.
+
+    python benchmarks/annealing.py [--quick] [--trials 3]
+    python benchmarks/annealing.py --estimates      # each backend's estimate against measured time
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import dimod
+import networkx as nx
+import numpy as np
+from dwave.samplers import PathIntegralAnnealingSampler, SimulatedAnnealingSampler, SteepestDescentSolver, TabuSampler
+from qhpc import CancelToken, Integrator
+from qhpc.algorithms import qaoa
+
+#: backend -> (direct sampler, reads, the parameters qhpc's backend uses)
+METHODS: dict[str, tuple[Callable[[], Any], int, dict[str, Any]]] = {
+    "dwave.sa": (SimulatedAnnealingSampler, 100, {}),
+    "dwave.sqa": (PathIntegralAnnealingSampler, 100, {}),
+    "dwave.tabu": (TabuSampler, 10, {"timeout": None, "num_restarts": 0}),
+    "dwave.steepest": (SteepestDescentSolver, 100, {}),
+}
+
+
+def maxcut(n: int, seed: int) -> dimod.BinaryQuadraticModel:
+    graph = nx.random_regular_graph(3, n, seed=seed)
+    return dimod.BinaryQuadraticModel({v: 0.0 for v in sorted(graph)}, {e: 1.0 for e in graph.edges}, 0.0, "SPIN")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def annealing(integ: Integrator, sizes: list[int], trials: int) -> None:
+    print(f"\n## max-cut, random 3-regular graphs: qhpc's backends against dwave-samplers directly "
+          f"(median of {trials})\n")
+    print(f"{'nodes':>5} {'method':<15} {'reads':>5} {'direct s':>9} {'qhpc s':>9} {'overhead':>9} "
+          f"{'best E':>8} {'cut':>5} {'optimum':>8} {'gap (cut)':>9}  reference")
+    for n in sizes:
+        bqm = maxcut(n, seed=n)
+        edges = bqm.num_interactions
+        rows = []
+        reference, kind = None, "best known"
+        if n <= 20:
+            t_direct, exact = timed(lambda bqm=bqm: dimod.ExactSolver().sample(bqm).first.energy)
+            t_qhpc, result = timed(lambda bqm=bqm: integ.run(bqm, backend="dwave.exact", shots=10, seed=1))
+            assert result.metadata["samples"][0]["energy"] == exact
+            reference, kind = float(exact), "exact (ExactSolver)"
+            rows.append(("dwave.exact", 1, t_direct, t_qhpc, float(exact)))
+        for name, (sampler_class, reads, params) in METHODS.items():
+            sampler = sampler_class()
+            direct_times, qhpc_times = [], []
+            best_direct = best_qhpc = None
+            integ.run(bqm, backend=name, shots=2, seed=1)  # first use: load the sampler
+            for trial in range(trials):
+                seed = 1000 + trial
+
+                def direct(sampler=sampler, bqm=bqm, reads=reads, params=params, seed=seed) -> float:
+                    return float(sampler.sample(bqm, num_reads=reads, seed=seed, **params).first.energy)
+
+                def through(name=name, bqm=bqm, reads=reads, seed=seed) -> float:
+                    result = integ.run(bqm, backend=name, shots=reads, seed=seed)
+                    return float(result.metadata["samples"][0]["energy"])
+
+                order = [("d", direct), ("q", through)] if trial % 2 == 0 else [("q", through), ("d", direct)]
+                for tag, fn in order:
+                    seconds, energy = timed(fn)
+                    if tag == "d":
+                        direct_times.append(seconds)
+                        best_direct = energy if best_direct is None else min(best_direct, energy)
+                    else:
+                        qhpc_times.append(seconds)
+                        best_qhpc = energy if best_qhpc is None else min(best_qhpc, energy)
+            assert best_direct == best_qhpc, (name, best_direct, best_qhpc)  # same seeds, same samples
+            rows.append((name, reads, statistics.median(direct_times), statistics.median(qhpc_times), best_qhpc))
+        if reference is None:
+            reference = min(r[4] for r in rows)
+        for name, reads, t_direct, t_qhpc, best in rows:
+            overhead = (t_qhpc - t_direct) / t_direct
+            print(f"{n:>5} {name:<15} {reads:>5} {t_direct:>9.4f} {t_qhpc:>9.4f} {overhead:>8.1%} "
+                  f"{best:>8.1f} {(edges - best) / 2:>5.0f} {reference:>8.1f} {(best - reference) / 2:>9.0f}  {kind}")
+
+
+def qaoa_table(integ: Integrator, sizes: list[int], depths: list[int]) -> None:
+    print("\n## QAOA on aer.statevector (exact expectation while optimising, then 2000 shots; seed 7)\n")
+    print(f"{'nodes':>5} {'depth':>5} {'best E':>7} {'optimum':>8} {'P(optimum)':>10} {'uniform':>8} "
+          f"{'evals':>6} {'seconds':>8}")
+    for n in sizes:
+        bqm = maxcut(n, seed=n)
+        energies = qaoa.energy_vector(integ.converter.to_model(bqm)[0])
+        optimum = float(energies.min())
+        uniform = float(np.mean(energies == optimum))
+        for depth in depths:
+            seconds, found = timed(lambda bqm=bqm, depth=depth: qaoa.run(
+                bqm, backend="aer.statevector", depth=depth, shots=2000, seed=7, integrator=integ))
+            share = sum(s["occurrences"] for s in found.samples if s["energy"] == optimum) / 2000
+            print(f"{n:>5} {depth:>5} {found.best_energy:>7.1f} {optimum:>8.1f} {share:>10.3f} {uniform:>8.4f} "
+                  f"{found.evaluations:>6} {seconds:>8.2f}")
+
+
+def estimates(integ: Integrator) -> None:
+    print("\n## estimate_seconds against measured run time (backend.run alone, best of 3)\n")
+    cases = {"dwave.sa": [(20, 100), (200, 100)], "dwave.sqa": [(20, 100), (200, 100)],
+             "dwave.tabu": [(20, 5), (200, 5)], "dwave.steepest": [(20, 100), (500, 100)],
+             "dwave.exact": [(12, 1), (18, 1)]}
+    print(f"{'backend':<15} {'nodes':>5} {'reads':>5} {'estimate s':>10} {'measured s':>10} {'ratio':>6}")
+    for name, sizes in cases.items():
+        backend = integ.backend(name)
+        for n, reads in sizes:
+            model = integ.converter.to_model(maxcut(n, seed=n))[0]
+            runs = [timed(lambda backend=backend, model=model, reads=reads: backend.run(
+                model, shots=reads, seed=1, memory=False, options={}, cancel=CancelToken()))[0] for _ in range(3)]
+            estimate = backend.estimate_seconds(model, reads)
+            print(f"{name:<15} {n:>5} {reads:>5} {estimate:>10.4f} {min(runs):>10.4f} {estimate / min(runs):>6.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 and 50 nodes, QAOA on 8 nodes only")
+    parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--estimates", action="store_true", help="only compare estimates with measured times")
+    args = parser.parse_args()
+    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"dimod {dimod.__version__}")
+    with Integrator() as integ:
+        if args.estimates:
+            estimates(integ)
+            return
+        annealing(integ, [20, 50] if args.quick else [20, 50, 100, 200], args.trials)
+        qaoa_table(integ, [8] if args.quick else [8, 10, 12], [1, 2, 3])
+
+
+if __name__ == "__main__":
+    main()
