@@ -20,6 +20,7 @@ name a file in the user's configuration (``[client] token_file``, readable by it
 from __future__ import annotations
 
 import os
+import ssl
 import stat
 import time
 import uuid
@@ -124,6 +125,11 @@ def resolve_token(token: str | None, settings: Settings) -> str:
                               "~/.config/qhpc/config.toml (an administrator creates one: qhpc admin token create NAME)")
 
 
+def tls_verify(verify: bool | str) -> bool | ssl.SSLContext:
+    """What httpx takes for ``verify``: a CA bundle's path becomes an SSL context trusting it."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+
 class Connection:
     """HTTP to one server: the token, time limits, and retries with backoff on network errors and
     502/503/504 (every request is safe to repeat: submissions carry idempotency keys)."""
@@ -134,7 +140,7 @@ class Connection:
         self.retries = retries
         self.backoff = backoff
         self.timeout = timeout
-        transport = httpx.HTTPTransport(verify=verify, local_address=local_address)
+        transport = httpx.HTTPTransport(verify=tls_verify(verify), local_address=local_address)
         self._http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport, headers={
             "Authorization": f"Bearer {token}", "User-Agent": f"qhpc/{__version__}"})
 

@@ -99,13 +99,15 @@ class ServerProcess:
     def wait_ready(self, timeout: float = 60.0, verify: bool | str = True) -> None:
         import httpx
 
+        from ..client import tls_verify
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log_text()[-3000:]}")
             try:
-                health = httpx.get(f"{self.url}/v1/health", timeout=2, verify=verify).json()
+                health = httpx.get(f"{self.url}/v1/health", timeout=2, verify=tls_verify(verify)).json()
                 if health.get("executor") == "running":
                     return
             except (httpx.HTTPError, ValueError):
