@@ -116,6 +116,8 @@ class Integrator:
         self._scheduler: Scheduler | None = scheduler if isinstance(scheduler, Scheduler) else None
         self._closed = False
         self._warm: set[str] = set()
+        # set by submit_batch: this thread's accepted jobs wait there to be placed together
+        self._batching = threading.local()
 
     # -- what the plugins provide -----------------------------------------------------------
     def _load(self) -> None:
@@ -609,6 +611,37 @@ class Integrator:
         """Submit and wait: the :class:`Result` of ``program`` (see :meth:`submit` for arguments)."""
         return self.submit(program, **kwargs).result(timeout)
 
+    def submit_batch(self, programs: Iterable[object], **kwargs: Any) -> list[Job]:
+        """Submit several programs as one batch (the keyword arguments of :meth:`submit` apply to
+        each); returns their jobs in order. Each is validated, converted and compiled as by
+        :meth:`submit`; then all are placed at once: a scheduler with a ``submit_batch`` method
+        (Slurm: one job array) takes them together, others one ``submit`` each. If one program is
+        refused, none is queued (the error notes which one)."""
+        if getattr(self._batching, "calls", None) is not None:
+            raise QhpcError("submit_batch cannot be called while this thread builds another batch")
+        calls: list[tuple[Job, dict[str, Any]]] = []
+        self._batching.calls = calls
+        jobs: list[Job] = []
+        try:
+            for index, program in enumerate(programs):
+                try:
+                    jobs.append(self.submit(program, **kwargs))
+                except Exception as exc:
+                    exc.add_note(f"(program {index} of the batch; nothing of the batch was queued)")
+                    for job, _ in calls:
+                        job._fail(f"not queued: program {index} of its batch was refused")
+                    raise
+        finally:
+            self._batching.calls = None
+        self._place(calls)
+        return jobs
+
+    def run_batch(self, programs: Iterable[object], *, timeout: float | None = None, **kwargs: Any) -> list[Result]:
+        """Submit a batch and wait: the results in order (``timeout`` bounds the whole wait)."""
+        jobs = self.submit_batch(programs, **kwargs)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        return [job.result(None if deadline is None else max(0.0, deadline - time.monotonic())) for job in jobs]
+
     def job(self, job_id: str) -> Job:
         try:
             return self._jobs[job_id]
@@ -685,7 +718,7 @@ class Integrator:
         """Queue an accepted job. ``kind`` verifies the readout of the program that runs (a gate
         circuit's by default); ``decoder`` (a compiler between kinds) turns it back into the terms
         of ``source_program``."""
-        scheduler = self.scheduler  # first: a job is only recorded once it can be placed
+        self.scheduler  # noqa: B018 - first: a job is only recorded once it can be placed
         backend = self.backends[request.backend]
         clock: dict[str, float] = {}
         self._jobs[job.id] = job
@@ -747,15 +780,39 @@ class Integrator:
                                options=req.options, cancel=token)
 
         clock["queued"] = time.perf_counter()
+        call = {"request": request, "execute": execute, "on_start": on_start, "on_done": on_done,
+                "on_error": on_error, "on_cancelled": on_cancelled}
+        batch = getattr(self._batching, "calls", None)
+        if batch is not None:  # inside submit_batch: placed with the others at its end
+            batch.append((job, call))
+            return
+        self._place([(job, call)])
+
+    def _place(self, entries: list[tuple[Job, dict[str, Any]]]) -> None:
+        """Hand accepted jobs to the scheduler: all at once through its ``submit_batch`` if it has
+        one (the keyword arguments of each ``submit``, in a list), else one ``submit`` each."""
+        if not entries:
+            return
+        scheduler = self.scheduler
+        together = getattr(scheduler, "submit_batch", None) if len(entries) > 1 else None
+        placed = 0
         try:
-            scheduler.submit(request, execute, on_start=on_start, on_done=on_done, on_error=on_error,
-                             on_cancelled=on_cancelled)
+            if together is not None:
+                together([call for _, call in entries])
+                placed = len(entries)
+            else:
+                for _, call in entries:
+                    scheduler.submit(**call)
+                    placed += 1
         except Exception as exc:  # the scheduler refused it (shut down, a cluster unreachable)
-            job._fail(f"the {scheduler.name} scheduler refused the job: {exc}")
+            for job, _ in entries[placed:]:
+                job._fail(f"the {scheduler.name} scheduler refused the job: {exc}")
             raise JobRejectedError(f"the {scheduler.name} scheduler refused the job: {exc}") from None
-        job._cancel_hook = lambda: scheduler.cancel(job.id)
-        if not job.status.final:
-            job._emit(JobEventKind.QUEUED)
+        finally:
+            for job, _ in entries[:placed]:
+                job._cancel_hook = lambda job=job: scheduler.cancel(job.id)
+                if not job.status.final:
+                    job._emit(JobEventKind.QUEUED)
 
     def _notify(self, job: Job, event: JobEvent) -> None:
         """Tell every observer plugin (each on its own: one that raises is logged, not fatal)."""

@@ -9,6 +9,13 @@ a store passes the job id instead, with ``--store URL`` (the access server's job
 SIGTERM (what Slurm sends at a time limit, on ``scancel``, or on preemption) and SIGINT set the
 job's cancel token: a backend that checks it stops, and the output records the reason. The exit
 status is 0 when the job is DONE, 1 when it failed (the output file says why), 2 for a usage error.
+
+Inside a Slurm job whose QPUs were allocated by QRMI's SPANK plugin (``--qpu=NAMES``), the plugin
+sets ``QRMI_JOB_QPU_RESOURCES`` (the QPU resource names, comma separated; ``SLURM_JOB_QPU_RESOURCES``
+is its older alias) and ``QRMI_JOB_QPU_TYPES``: the worker then runs a QPU backend only if its
+resource (the backend's ``qpu_resource`` attribute, else its name) is one of them, and refuses the
+request otherwise; emulators run as usual. The output's metadata records ``backend_seconds``, the
+time the backend ran (the QPU time of a QPU job), unless the backend reported it itself.
 """
 
 from __future__ import annotations
@@ -35,7 +42,9 @@ def result_path(request_path: Path) -> Path:
 def execute(request: ExecutionRequest, integrator: Any, cancel: CancelToken) -> RunOutput:
     """Run ``request`` on its backend and verify the readout (as the in-process pipeline does)."""
     backend = integrator.backend(request.backend)
+    check_qpu_allocation(backend)
     caps = integrator.capabilities(backend)
+    started = time.perf_counter()
     if request.noise is not None:
         if not caps.supports_noise:
             raise QhpcError(f"{backend.name} cannot apply a noise model")
@@ -47,11 +56,37 @@ def execute(request: ExecutionRequest, integrator: Any, cancel: CancelToken) -> 
                              options=request.options, cancel=cancel)
     if cancel.cancelled:
         raise QhpcError("the job was stopped (cancelled, preempted or past its time limit)")
+    if isinstance(getattr(output, "metadata", None), dict):
+        output.metadata.setdefault("backend_seconds", time.perf_counter() - started)
     kind = integrator.kinds.get(str(caps.paradigm))
     if kind is None:
         raise QhpcError(f"no installed program kind for {caps.paradigm} backends")
     kind.verify(output, request.circuit, request.shots, request.backend)
     return output  # type: ignore[no-any-return]
+
+
+def allocated_qpus() -> list[tuple[str, str]] | None:
+    """The QPUs a Slurm job was allocated by QRMI's SPANK plugin, as (resource, type) pairs, or
+    ``None`` outside such a job (``QRMI_JOB_QPU_RESOURCES`` / ``SLURM_JOB_QPU_RESOURCES`` unset)."""
+    names = os.environ.get("QRMI_JOB_QPU_RESOURCES", os.environ.get("SLURM_JOB_QPU_RESOURCES"))
+    if names is None:
+        return None
+    types = os.environ.get("QRMI_JOB_QPU_TYPES", os.environ.get("SLURM_JOB_QPU_TYPES", "")).split(",")
+    resources = [name.strip() for name in names.split(",") if name.strip()]
+    return [(name, types[i].strip() if i < len(types) else "") for i, name in enumerate(resources)]
+
+
+def check_qpu_allocation(backend: Any) -> None:
+    """Refuse to run a QPU backend whose resource the job's QRMI allocation does not name."""
+    allocated = allocated_qpus()
+    if allocated is None or str(getattr(backend, "kind", "emulator")) != "qpu":
+        return
+    resource = str(getattr(backend, "qpu_resource", None) or backend.name)
+    if resource in {name for name, _ in allocated}:
+        return
+    held = ", ".join(f"{name} ({kind})" if kind else name for name, kind in allocated) or "none"
+    raise QhpcError(f"this job may use only the QPUs its Slurm allocation names (QRMI_JOB_QPU_RESOURCES: {held}), "
+                    f"not {backend.name} (QPU resource {resource!r}); submit it with --qpu={resource}")
 
 
 def run_request_file(path: Path, integrator: Any = None) -> tuple[bool, Path]:
