@@ -1,0 +1,149 @@
+"""No accepted job is lost and none completes twice: the server is killed with SIGKILL (API and
+executor at once) while clients submit and jobs run, restarted on the same store, and every job
+a client was told about is accounted for: DONE exactly once with the right counts, or FAILED
+with a reason. Clients retry what they never heard back about with the same idempotency keys,
+so a retried submission never becomes a second job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from qhpc.store import Store
+from sqlalchemy import text
+
+from .conftest import Site
+
+pytestmark = pytest.mark.timeout(300)
+
+CLIENTS = 3
+PER_CLIENT = 20
+SHOTS = 16
+
+
+def program(k: int) -> tuple[str, str]:
+    """Job k's program and the one bitstring it always reads (X on the bits of k)."""
+    bits = [(k >> b) & 1 for b in range(3)]
+    gates = "".join(f"x q[{b}];\n" for b in range(3) if bits[b])
+    qasm = f'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\n{gates}barrier q;\nmeasure q -> c;\n'
+    return qasm, "".join(str(bits[b]) for b in reversed(range(3)))
+
+
+def body(k: int) -> dict[str, Any]:
+    slow = k % 4 == 0  # some jobs take a while, so the crash finds jobs running
+    return {"program": program(k)[0], "backend": "slowlab.emulator" if slow else "aer.statevector", "shots": SHOTS,
+            "seed": k, "idempotency_key": f"job-{k}", **({"options": {"seconds": 0.4}} if slow else {})}
+
+
+def submit_all(site: Site, keys: list[int], accepted: dict[int, str], stop: threading.Event) -> None:
+    with site.http("bob") as http:
+        for k in keys:
+            if stop.is_set():
+                return
+            try:
+                answer = http.post("/v1/jobs", json=body(k))
+            except httpx.HTTPError:
+                return  # the server is gone: we do not know whether it took job k
+            if answer.status_code in (200, 201):
+                accepted[k] = answer.json()["id"]
+
+
+def crash_and_recover(site: Site, restart: Callable[[], None]) -> None:
+    accepted: dict[int, str] = {}
+    stop = threading.Event()
+    keys = list(range(CLIENTS * PER_CLIENT))
+    threads = [threading.Thread(target=submit_all, args=(site, keys[c::CLIENTS], accepted, stop)) for c in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    with site.http("bob") as http:  # wait until jobs are both queued and running, then crash
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            running = http.get("/v1/jobs", params={"status": "RUNNING", "limit": 500}).json()["jobs"]
+            if len(accepted) >= len(keys) // 2 and running:
+                break
+            time.sleep(0.05)
+    told = dict(accepted)  # what clients were told before the crash
+    site.server.kill9()
+    stop.set()
+    for thread in threads:
+        thread.join()
+    restart()
+    submit_all(site, keys, accepted, threading.Event())  # every key again: old ones replay, lost ones are new
+    assert len(accepted) == len(keys)
+    assert all(accepted[k] == told[k] for k in told)  # a retried submission is the same job
+    with site.http("bob") as http:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            jobs = {j["id"]: j for j in http.get("/v1/jobs", params={"limit": 500}).json()["jobs"]}
+            if all(jobs[i]["status"] in ("DONE", "FAILED", "CANCELLED") for i in accepted.values()):
+                break
+            time.sleep(0.2)
+        assert set(jobs) == set(accepted.values())  # no job beyond the keys: none was created twice
+        requeued = 0
+        for k, job_id in accepted.items():
+            info = jobs[job_id]
+            events = [e["kind"] for e in http.get(f"/v1/jobs/{job_id}/events").json()["events"]]
+            assert info["status"] in ("DONE", "FAILED"), info
+            if info["status"] == "FAILED":
+                assert info["error"], info
+                continue
+            counts = http.get(f"/v1/jobs/{job_id}/result").json()["result"]["counts"]
+            expected = "111" if body(k)["backend"] == "slowlab.emulator" else program(k)[1]  # slowlab reads all ones
+            assert counts == {expected: SHOTS}
+            assert events.count("done") == 1 and events[0] == "accepted"
+            requeued += events.count("requeued")
+    assert requeued >= 1  # the crash did interrupt running jobs, and they ran again
+    with Store(site.database) as store, store.db.read() as conn:
+        duplicated = conn.execute(text("SELECT count(*) FROM (SELECT idempotency_key FROM jobs GROUP BY user_id, "
+                                       "idempotency_key HAVING count(*) > 1) AS d")).scalar_one()
+        assert duplicated == 0
+
+
+def test_kill_9_under_load_loses_nothing_sqlite(site_factory: Callable[..., Site]) -> None:
+    site = site_factory(users={"bob": False})
+    crash_and_recover(site, lambda: site.server.start())
+
+
+@pytest.mark.slow
+def test_kill_9_under_load_loses_nothing_postgresql(site_factory: Callable[..., Site], postgres: Any) -> None:
+    site = site_factory(users={"bob": False}, database=postgres.create_database())
+    crash_and_recover(site, lambda: site.server.start())
+
+
+def _executor_pid(config: Path) -> int:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"qhpc.server.executor" in command and str(config).encode() in command:
+            return int(entry.name)
+    raise AssertionError("no executor process found")
+
+
+@pytest.mark.slow
+def test_a_crashed_executor_is_replaced_and_its_jobs_run_again(site_factory: Callable[..., Site]) -> None:
+    site = site_factory(users={"bob": False})
+    with site.client("bob") as client:
+        job = client.submit(program(5)[0], backend="slowlab.emulator", shots=SHOTS, options={"seconds": 2})
+        deadline = time.monotonic() + 60
+        while job.refresh()["substate"] != "executing" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first = _executor_pid(site.config)
+        os.kill(first, signal.SIGKILL)
+        result = job.result(timeout=120)
+        assert result.counts == {"111": SHOTS}
+        assert job.refresh()["attempt"] == 2
+        kinds = [e if isinstance(e, dict) else e.kind for e in job.events]
+        assert [k["kind"] for k in kinds if isinstance(k, dict)].count("requeued") == 1
+        assert _executor_pid(site.config) != first
+        assert client.health()["executor"] == "running"
