@@ -163,6 +163,35 @@ class BQMFormat(ProgramFormat):
         return bqm.dumps(program, indent=1)
 
 
+class AnalogFormat(ProgramFormat):
+    """Neutral-atom pulse programs (the analog kind's hub); files: ``*.analog.json``, or ``.json``
+    naming ``"format": "qhpc.analog"``."""
+
+    name = "qhpc.analog"
+    kind = "analog"
+    description = "qhpc's analog pulse program (qhpc_interop.analog; files: .analog.json)"
+    extensions = (".analog.json",)
+
+    def detect(self, program: object) -> bool:
+        from qhpc_interop.analog import AnalogProgram
+
+        return isinstance(program, AnalogProgram)
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        from qhpc_interop.analog import names_this_format
+
+        return path.suffix.lower() == ".json" and names_this_format(head)
+
+    def load_file(self, path: Path) -> Any:
+        from qhpc_interop import analog
+
+        return analog.loads(path.read_text(encoding="utf-8"), source=str(path))
+
+    def dumps(self, program: Any) -> str:
+        from qhpc_interop import analog
+
+        return analog.dumps(program, indent=1)
+
 
 class _Translator(Translator):
     def __init__(self, name: str, source: str, target: str, preserves: frozenset[str], fn: Any) -> None:
@@ -184,15 +213,16 @@ _QASM3_KEEPS = PROPERTIES - {"qubit_identity"}
 
 @hookimpl
 def qhpc_program_kinds() -> list[Any]:
+    from .kinds.analog import AnalogKind
     from .kinds.annealing import AnnealingKind
     from .kinds.gate import GateKind
 
-    return [GateKind(), AnnealingKind()]
+    return [GateKind(), AnnealingKind(), AnalogKind()]
 
 
 @hookimpl
 def qhpc_program_formats() -> list[ProgramFormat]:
-    return [ModelFormat(), Qasm2Format(), Qasm3Format(), WireFormat(), BQMFormat()]
+    return [ModelFormat(), Qasm2Format(), Qasm3Format(), WireFormat(), BQMFormat(), AnalogFormat()]
 
 
 @hookimpl
