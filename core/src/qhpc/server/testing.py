@@ -20,7 +20,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-PG_BIN = Path(os.environ.get("QHPC_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _pg_bin() -> Path:
+    """Where initdb and pg_ctl are: $QHPC_PG_BIN, else Debian's newest /usr/lib/postgresql/N/bin."""
+    if os.environ.get("QHPC_PG_BIN"):
+        return Path(os.environ["QHPC_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 
 def free_port() -> int:
