@@ -623,9 +623,14 @@ class AnalogProgram:
             raise AnalogError(f"{source}: {exc}") from None
 
     def fingerprint(self) -> str:
-        """A content hash of everything that affects execution (bound values included)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
-        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        """A content hash of everything that affects execution (bound values included); computed
+        once per program (it is immutable)."""
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:
+            text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+            cached = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+            object.__setattr__(self, "_fingerprint", cached)
+        return str(cached)
 
     def describe(self) -> str:
         pulses = len(self.pulses)

@@ -31,7 +31,9 @@ def sequence_to_program(sequence: Any) -> AnalogProgram:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            text = sequence.to_abstract_repr()
+            # Pulser checks its own output against its JSON schema unless told not to (tens of ms);
+            # the model reads every field it relies on, and the way back is validated by Pulser
+            text = sequence.to_abstract_repr(skip_validation=True)
     except Exception as exc:
         raise TranslationError(f"Pulser cannot write this sequence in its abstract representation: "
                                f"{type(exc).__name__}: {exc}") from None
