@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from qhpc import BackendCapabilities, CancelToken, JobRejectedError
 from qhpc.errors import QhpcError
-from qhpc_dwave.backends import ExactBackend, annealing_backends, exact_variable_limit, seed32
+from qhpc_dwave.backends import ExactBackend, annealing_backends, exact_variable_limit, sampler_seed
 from qhpc_dwave.translate import from_dimod
 
 from ._oracles import (
@@ -109,10 +109,15 @@ def test_different_seeds_give_different_reads(integrator) -> None:  # type: igno
     assert a.memory != b.memory
 
 
-def test_large_seeds_are_hashed_to_32_bits() -> None:
-    assert seed32(7) == (7, False)
-    big, drawn = seed32(2**63 - 1)
-    assert 0 <= big < 2**32 and not drawn and seed32(2**63 - 1)[0] == big and seed32(2**40)[0] != big
+def test_large_seeds_are_hashed_into_the_samplers_range(integrator) -> None:  # type: ignore[no-untyped-def]
+    assert sampler_seed(7) == (7, False) and sampler_seed(2**31 - 1) == (2**31 - 1, False)
+    big, drawn = sampler_seed(2**63 - 1)
+    assert 0 <= big < 2**31 and not drawn and sampler_seed(2**63 - 1)[0] == big and sampler_seed(2**40)[0] != big
+    assert all(0 <= sampler_seed(None)[0] < 2**31 for _ in range(200))
+    bqm = maxcut_dimod(8, regular_graph(3, 8, seed=2))
+    for name in ALL:  # every sampler takes the largest qhpc seed, twice the same way
+        first = integrator.run(bqm, backend=name, shots=5, seed=2**63 - 1, memory=True)
+        assert integrator.run(bqm, backend=name, shots=5, seed=2**63 - 1, memory=True).memory == first.memory
 
 
 def test_sampler_options_are_passed_and_checked(integrator) -> None:  # type: ignore[no-untyped-def]

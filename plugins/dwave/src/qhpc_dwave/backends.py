@@ -16,9 +16,9 @@ energies (``metadata["energies"]``), which qhpc checks against the problem's. ``
 sampler's own parameters (``num_sweeps``, ``beta_range``, ``tenure``...); ``num_reads`` and
 ``seed`` come from ``shots`` and ``seed``.
 
-**Seeds.** The samplers take 32-bit seeds: a seed below 2**32 is passed as it is, a larger one
-is hashed to 32 bits (``numpy.random.SeedSequence``); without a seed one is drawn and reported as
-``metadata["seed"]``. Tabu search stops on a clock by default (20 ms a read), so the same seed
+**Seeds.** The samplers take seeds below 2**31 (the annealers refuse larger ones): such a seed is
+passed as it is, a larger one is hashed into that range (``numpy.random.SeedSequence``); without
+a seed one is drawn and reported as ``metadata["seed"]``. Tabu search stops on a clock by default (20 ms a read), so the same seed
 need not give the same samples; ``dwave.tabu`` stops it on its update count instead
 (``timeout=None``, ``num_restarts=0``), so seeds reproduce runs (``timeout=`` brings the clock back).
 
@@ -72,13 +72,19 @@ def exact_variable_limit(memory_bytes: int | None = None) -> int:
     return n
 
 
-def seed32(seed: int | None) -> tuple[int, bool]:
-    """The 32-bit sampler seed for a qhpc seed (and whether it was drawn here)."""
+#: Seeds every sampler takes: dwave-samplers' simulated and path-integral annealers refuse 2**31 and
+#: above (although their message says 2**32 - 1).
+SAMPLER_SEEDS = 2**31
+
+
+def sampler_seed(seed: int | None) -> tuple[int, bool]:
+    """The sampler seed for a qhpc seed (and whether it was drawn here): below 2**31 as it is,
+    larger ones hashed into that range."""
     if seed is None:
-        return secrets.randbits(32), True
-    if seed < 2**32:
+        return secrets.randbelow(SAMPLER_SEEDS), True
+    if seed < SAMPLER_SEEDS:
         return int(seed), False
-    return int(np.random.SeedSequence(seed).generate_state(1, np.uint32)[0]), False
+    return int(np.random.SeedSequence(seed).generate_state(1, np.uint32)[0]) % SAMPLER_SEEDS, False
 
 
 def bitstrings(samples: np.ndarray, high: int) -> list[str]:
@@ -166,18 +172,18 @@ class _SamplerBackend(Backend):
 
         model: BinaryQuadraticModel = circuit
         kwargs = self.sampler_options(options)
-        sampler_seed, drawn = seed32(seed)
+        chosen, drawn = sampler_seed(seed)
         if cancel.cancelled:
             raise JobCancelledError(f"{self.name}: cancelled before it started")
         if self.interruptible:
             kwargs.setdefault("interrupt_function", lambda: cancel.cancelled)
-        sampleset = self.sampler.sample(to_dimod(model), num_reads=shots, seed=sampler_seed,
+        sampleset = self.sampler.sample(to_dimod(model), num_reads=shots, seed=chosen,
                                         **self.defaults(kwargs))
         if cancel.cancelled:
             raise JobCancelledError(f"{self.name}: cancelled")
-        metadata: dict[str, Any] = {"sampler": self.sampler_class, "sampler_seed": sampler_seed}
+        metadata: dict[str, Any] = {"sampler": self.sampler_class, "sampler_seed": chosen}
         if drawn:
-            metadata["seed"] = sampler_seed
+            metadata["seed"] = chosen
         timing = sampleset.info.get("timing") if isinstance(sampleset.info, dict) else None
         if isinstance(timing, dict):
             metadata["sampler_timing"] = {k: float(v) for k, v in timing.items() if isinstance(v, (int, float))}
