@@ -1,11 +1,12 @@
 """A real single-node Slurm cluster for the tests (Debian's ``slurm-wlm`` 22.05 and ``munge``).
 
-The session fixture writes a munge key and a slurm.conf into a temporary directory, starts
-``munged``, ``slurmctld`` and ``slurmd`` in the foreground as this process's children (as root,
-without systemd or cgroups), waits until the node is idle, points ``SLURM_CONF`` at it, and at the
-end cancels what is left and stops the daemons by the PIDs it started. It is skipped only where
-the binaries are absent. The node has 2 CPUs and 4 GiB; the cluster declares the license
-``qpu_test:1``, a preempting partition ``urgent``, and kills jobs over their memory (jobacct_gather).
+The session fixture starts :class:`qhpc_slurm.localcluster.LocalCluster` in a temporary directory:
+a munge key and a slurm.conf written there, ``munged``, ``slurmctld`` and ``slurmd`` started in the
+foreground as this process's children (as root, without systemd or cgroups), the node idle, then
+``SLURM_CONF`` pointed at it; at the end it cancels what is left and stops the daemons by the PIDs
+it started. It is skipped only where the binaries are absent. The node has 2 CPUs and 4 GiB; the
+cluster declares the license ``qpu_test:1``, a preempting partition ``urgent``, and kills jobs over
+their memory (jobacct_gather).
 
 The tests' backends come from a plugin distribution written for the session (``slurmtest.*``) and
 put on ``PYTHONPATH``, which sbatch passes on to the jobs.
@@ -13,174 +14,36 @@ put on ``PYTHONPATH``, which sbatch passes on to the jobs.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from qhpc_slurm.localcluster import LocalCluster, missing_binaries
 
-DAEMONS = ("munged", "slurmctld", "slurmd")
-CLIENTS = ("sbatch", "squeue", "scancel", "scontrol", "sinfo")
-
-
-@dataclass
-class Cluster:
-    root: Path
-    conf: Path
-    processes: dict[str, subprocess.Popen[bytes]]
-
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "SLURM_CONF": str(self.conf)}
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(args), capture_output=True, text=True, env=self.env(), timeout=60, check=check)
-
-    def jobs(self) -> dict[str, dict]:
-        """Slurm's own view (``squeue --json``), by Slurm name (``12`` or ``11_3``)."""
-        doc = json.loads(self.run("squeue", "--json").stdout)
-        out = {}
-        for job in doc["jobs"]:
-            if job["array_task_id"] is not None:
-                out[f"{job['array_job_id']}_{job['array_task_id']}"] = job
-            elif not job["array_task_string"]:
-                out[str(job["job_id"])] = job
-        return out
-
-    def wait_idle(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = self.run("sinfo", "-h", "-o", "%T", check=False).stdout.strip()
-            if state == "idle":
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"the Slurm node is not idle after {timeout:g} s: {state!r}\n{self.logs()}")
-
-    def logs(self) -> str:
-        parts = []
-        for name in ("slurmctld.log", "slurmd.log", "munged.log"):
-            path = self.root / "log" / name
-            if path.exists():
-                parts.append(f"--- {name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-15:]))
-        return "\n".join(parts)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-SLURM_CONF = """\
-ClusterName=qhpctest
-SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort={ctld_port}
-SlurmdPort={slurmd_port}
-AuthType=auth/munge
-AuthInfo=socket={root}/munge.sock
-CredType=cred/munge
-SlurmUser=root
-SlurmdUser=root
-StateSaveLocation={root}/state
-SlurmdSpoolDir={root}/spool
-SlurmctldPidFile={root}/slurmctld.pid
-SlurmdPidFile={root}/slurmd.pid
-SlurmctldLogFile={root}/log/slurmctld.log
-SlurmdLogFile={root}/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=task=1
-JobAcctGatherParams=OverMemoryKill
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-MailProg=/bin/true
-SchedulerType=sched/backfill
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
-SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
-ReturnToService=2
-KillWait=5
-Licenses=qpu_test:1
-PreemptType=preempt/partition_prio
-PreemptMode=CANCEL
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=2 RealMemory=4096 State=UNKNOWN
-PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP PriorityTier=1
-PartitionName=urgent Nodes=localhost MaxTime=INFINITE State=UP PriorityTier=2
-"""
+Cluster = LocalCluster
 
 
 @pytest.fixture(scope="session")
-def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    missing = [b for b in DAEMONS + CLIENTS if shutil.which(b) is None]
+def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    missing = missing_binaries()
     if missing:
         pytest.skip(f"Slurm is not installed here ({', '.join(missing)} missing; Debian: apt-get install slurm-wlm munge)")
-    root = tmp_path_factory.mktemp("slurm")
-    for sub in ("spool", "state", "log"):
-        (root / sub).mkdir()
-    key = root / "munge.key"
-    key.write_bytes(secrets.token_bytes(1024))
-    key.chmod(0o400)
-    conf = root / "slurm.conf"
-    conf.write_text(SLURM_CONF.format(root=root, ctld_port=_free_port(), slurmd_port=_free_port()))
-    cluster = Cluster(root, conf, {})
-    logs = root / "log"
-
-    def start(name: str, args: list[str]) -> None:
-        with open(logs / f"{name}.out", "wb") as out:
-            cluster.processes[name] = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=cluster.env())
-
+    cluster = LocalCluster(tmp_path_factory.mktemp("slurm"), cpus=2, memory_mb=4096)
     previous = os.environ.get("SLURM_CONF")
+    cluster.start()
+    os.environ["SLURM_CONF"] = str(cluster.conf)
     try:
-        start("munged", ["munged", "-F", "-f", f"--key-file={key}", f"--socket={root}/munge.sock",
-                         f"--pid-file={root}/munged.pid", f"--seed-file={root}/munge.seed",
-                         f"--log-file={logs}/munged.log"])
-        deadline = time.monotonic() + 20
-        while not (root / "munge.sock").exists():
-            if time.monotonic() > deadline or cluster.processes["munged"].poll() is not None:
-                raise RuntimeError(f"munged did not start:\n{(logs / 'munged.out').read_text(errors='replace')}")
-            time.sleep(0.05)
-        start("slurmctld", ["slurmctld", "-D", "-f", str(conf)])
-        start("slurmd", ["slurmd", "-D", "-N", "localhost", "-f", str(conf)])
-        cluster.wait_idle()
-        os.environ["SLURM_CONF"] = str(conf)
         yield cluster
     finally:
-        if "slurmctld" in cluster.processes and cluster.processes["slurmctld"].poll() is None:
-            cluster.run("scancel", "--user", str(os.getuid()), check=False)  # this cluster's jobs only
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and any(
-                    j["job_state"] in ("RUNNING", "COMPLETING") for j in _jobs_or_empty(cluster)):
-                time.sleep(0.2)
-        for name in reversed(list(cluster.processes)):
-            process = cluster.processes[name]
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=15)
+        cluster.stop()
         if previous is None:
             os.environ.pop("SLURM_CONF", None)
         else:
             os.environ["SLURM_CONF"] = previous
-
-
-def _jobs_or_empty(cluster: Cluster) -> list[dict]:
-    try:
-        return list(cluster.jobs().values())
-    except Exception:
-        return []
 
 
 # -- the tests' backends, installed as a real plugin distribution --------------------------------------

@@ -133,6 +133,14 @@ def test_cancel_ends_a_running_job_at_once_and_scancels_it(slurm_cluster: Cluste
     assert not job.cancel()  # already over
 
 
+def test_a_job_cancelled_outside_qhpc_fails_saying_so(slurm_cluster: Cluster, slurm_integrator: Any,
+                                                      tmp_path: Path) -> None:
+    job, name, _ = running_sleeper(slurm_integrator(), tmp_path)
+    slurm_cluster.run("scancel", name)  # an administrator, or the user with Slurm's own tools
+    assert f"Slurm job {name} was CANCELLED outside qhpc" in failure(job)
+    assert slurm_cluster.jobs()[name]["job_state"] == "CANCELLED"
+
+
 def test_cancel_ends_a_queued_job(slurm_cluster: Cluster, slurm_integrator: Any) -> None:
     integrator = slurm_integrator(sbatch_options=["--hold"])  # held: it stays PENDING
     job = integrator.submit(ghz(2), backend="aer.statevector", shots=10)

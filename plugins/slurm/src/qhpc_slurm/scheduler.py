@@ -156,7 +156,14 @@ class SlurmScheduler(Scheduler):
             if self._closed:
                 raise RuntimeError("the scheduler has been shut down")
         self.settings.work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        jobs = [self._prepare(call) for call in calls]
+        jobs: list[_Job] = []
+        try:
+            for call in calls:
+                jobs.append(self._prepare(call))
+        except BaseException:
+            for job in jobs:
+                job.request_path.unlink(missing_ok=True)
+            raise
         groups: dict[tuple[Any, ...], list[_Job]] = {}
         for job in jobs:
             groups.setdefault((job.resources.licenses, job.backend_options), []).append(job)
