@@ -16,7 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from .calibration import CalibrationSnapshot
-from .channels import Depolarizing, NoiseModelError, ThermalRelaxation, depolarizing_for_error
+from .channels import (
+    Channel,
+    Depolarizing,
+    NoiseModelError,
+    ProductChannel,
+    ThermalRelaxation,
+    depolarizing_for_error,
+)
 from .model import GateNoise, NoiseModel, QubitRelaxation, ReadoutError, ZZCoupling
 
 
@@ -70,7 +77,10 @@ def from_calibration(snapshot: CalibrationSnapshot, *, idle: bool = True, readou
             adjustments.append(f"{where}: relaxation over the gate alone ({relaxed:.4g}) exceeds the reported "
                                f"error {gate.error:.4g}; no depolarizing part")
             p = 0.0
-        channels = ([Depolarizing(p, n)] if p > 0 else []) + relax
+        # each qubit of the gate relaxes with its own T1/T2: one channel per qubit, side by side (a
+        # one-qubit channel in a gate's noise would act on every qubit of the gate)
+        after: list[Channel] = list(relax) if len(relax) <= 1 else [ProductChannel(tuple(relax))]
+        channels = ([Depolarizing(p, n)] if p > 0 else []) + after
         if channels:
             model.gate_noise.append(GateNoise(gate.gate, gate.qubits, tuple(channels)))
     for q in range(snapshot.num_qubits):

@@ -340,6 +340,44 @@ class BitFlip(Channel):
         return [k for k in (math.sqrt(1 - self.p) * _PAULI["I"], math.sqrt(self.p) * _PAULI["X"]) if np.any(k)]
 
 
+@dataclass(frozen=True)
+class ProductChannel(Channel):
+    """Independent channels side by side: ``parts[k]`` acts on the ``k``-th qubit(s) of the
+    operation it follows (``parts[0]`` on its first qubit). What a multi-qubit gate's relaxation
+    is: each qubit relaxes with its own T1 and T2 (a one-qubit channel in a gate's noise acts on
+    every qubit of the gate alike)."""
+
+    kind: ClassVar[str] = "product"
+    parts: tuple[Channel, ...] = ()
+
+    def __post_init__(self) -> None:
+        parts = self.parts
+        if isinstance(parts, list | tuple):
+            parts = tuple(Channel.from_dict(p) if isinstance(p, dict) else p for p in parts)
+        object.__setattr__(self, "parts", parts)
+        super().__post_init__()
+
+    def _validate(self) -> None:
+        if not isinstance(self.parts, tuple) or not self.parts or not all(isinstance(p, Channel) for p in self.parts):
+            raise NoiseModelError("a product channel needs a list of channels (its parts)")
+        width = sum(p.num_qubits for p in self.parts)
+        if width > 3:
+            raise NoiseModelError(f"a product channel acts on 1 to 3 qubits, not {width}")
+
+    @property
+    def num_qubits(self) -> int:
+        return sum(p.num_qubits for p in self.parts)
+
+    def kraus(self) -> list[np.ndarray]:
+        ops = [np.eye(1, dtype=complex)]
+        for part in self.parts:  # little-endian: a later part acts on more significant qubits
+            ops = [np.kron(k, prev) for prev in ops for k in part.kraus()]
+        return ops
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.kind, "parts": [p.to_dict() for p in self.parts]}
+
+
 def compose(channels: list[Channel] | tuple[Channel, ...]) -> list[np.ndarray]:
     """Kraus operators of ``channels`` applied in order (all on the same qubits)."""
     ops = [np.eye(2 ** channels[0].num_qubits, dtype=complex)]

@@ -114,10 +114,19 @@ class ReadoutError:
 @dataclass(frozen=True)
 class CorrelatedReadout:
     """A joint confusion matrix ``M[measured, prepared]`` (4x4, index = bit of qubits[0] + 2 x bit
-    of qubits[1]) on a pair of qubits, replacing their independent readout errors."""
+    of qubits[1]) on a pair of qubits, applied to their recorded bits where both are measured.
+
+    ``replaces`` (the default): the matrix is the pair's whole readout confusion and replaces the
+    two qubits' independent errors. ``replaces=False``: it is readout *crosstalk*, applied after
+    each qubit's own error (:attr:`NoiseModel.readout`): the input bits it sees are the bits as
+    read, so ``M`` says how a qubit's recorded bit shifts with what its neighbour reads (what the
+    ``fit`` calibrator writes; such pairs may share qubits). Pairs apply in order. A qubit whose
+    partner is not measured keeps its own error.
+    """
 
     qubits: tuple[int, int]
     matrix: tuple[tuple[float, ...], ...]
+    replaces: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "qubits", tuple(int(q) for q in self.qubits))
@@ -226,7 +235,8 @@ class NoiseModel:
                            for q, r in sorted(self.relaxation.items())},
             "zz": [{"qubits": list(z.qubits), "rate": z.rate} for z in self.zz],
             "readout": {str(q): {"p01": r.p01, "p10": r.p10} for q, r in sorted(self.readout.items())},
-            "correlated_readout": [{"qubits": list(c.qubits), "matrix": [list(r) for r in c.matrix]}
+            "correlated_readout": [{"qubits": list(c.qubits), "matrix": [list(r) for r in c.matrix],
+                                    **({} if c.replaces else {"replaces": False})}
                                    for c in self.correlated_readout],
             "preparation": {str(q): p for q, p in sorted(self.preparation.items())},
             "analog": dict(sorted(self.analog.items())),
@@ -259,7 +269,8 @@ class NoiseModel:
                 zz=[ZZCoupling(tuple(z["qubits"]), float(z["rate"])) for z in data.get("zz", [])],  # type: ignore[arg-type]
                 readout={int(q): ReadoutError(float(r["p01"]), float(r["p10"]))
                          for q, r in data.get("readout", {}).items()},
-                correlated_readout=[CorrelatedReadout(tuple(c["qubits"]), tuple(tuple(row) for row in c["matrix"]))  # type: ignore[arg-type]
+                correlated_readout=[CorrelatedReadout(tuple(c["qubits"]), tuple(tuple(row) for row in c["matrix"]),  # type: ignore[arg-type]
+                                                      _flag(c.get("replaces", True), "replaces"))
                                     for c in data.get("correlated_readout", [])],
                 preparation={int(q): float(p) for q, p in data.get("preparation", {}).items()},
                 analog=dict(data.get("analog", {})),
@@ -296,6 +307,12 @@ class NoiseModel:
             analog=dict(self.analog), photonic=dict(self.photonic),
             metadata=dict(self.metadata),
         )
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise NoiseModelError(f"correlated readout {name!r} must be true or false, not {value!r}")
+    return value
 
 
 def as_noise_model(value: object) -> NoiseModel:

@@ -12,7 +12,10 @@ inserted where noise acts:
 * at the start, and after each reset, the preparation error (a bit flip).
 
 Readout errors stay a table (:attr:`NoisyCircuit.readout`): they act on the recorded bits, not on
-the quantum state, and a backend applies them at each measurement. A model with idle noise or
+the quantum state, and a backend applies them at each measurement. Correlated readout
+(:attr:`NoisyCircuit.correlated_readout`) holds the pairs whose two qubits the circuit measures,
+each a joint confusion that replaces its qubits' own errors (a crosstalk pair of the model arrives
+with those errors folded in), applied in order to the final recorded bits. A model with idle noise or
 crosstalk needs a duration for every operation the circuit uses (measurements and resets
 included); a missing one is an error naming the gate, never a silent default.
 """
@@ -125,12 +128,35 @@ def expand(circuit: Circuit, model: NoiseModel) -> NoisyCircuit:
     ops = _with_crosstalk(timed, model, circuit.num_qubits) if model.zz else [op for _, _, op in timed]
     total = max(free, default=0.0)
     used = set(range(circuit.num_qubits))
+    measured = {q for inst in circuit.instructions if isinstance(inst.operation, Measure) for q in inst.qubits}
     return NoisyCircuit(
         circuit.num_qubits, circuit.num_clbits, ops,
         readout={q: r for q, r in model.readout.items() if q in used},
-        correlated_readout=[c for c in model.correlated_readout if set(c.qubits) <= used],
+        correlated_readout=_joint_readout(model, used & measured),
         duration=total,
     )
+
+
+def _joint_readout(model: NoiseModel, measured: set[int]) -> list[CorrelatedReadout]:
+    """The model's correlated readout as the emulators apply it: the pairs whose two qubits are
+    measured, in order, each replacing its qubits' own errors. A crosstalk pair (``replaces=False``)
+    takes in the own errors of its qubits that no earlier pair has taken (their confusion applies
+    first, then the pair's matrix: the same as own errors, then crosstalk, in order)."""
+    import numpy as np
+
+    out: list[CorrelatedReadout] = []
+    taken: set[int] = set()
+    for pair in model.correlated_readout:
+        if not set(pair.qubits) <= measured:
+            continue
+        matrix = np.array(pair.matrix)
+        if not pair.replaces:
+            a, b = pair.qubits
+            own = [np.eye(2) if q in taken or q not in model.readout else model.readout[q].matrix() for q in (a, b)]
+            matrix = matrix @ np.kron(own[1], own[0])  # index = bit(a) + 2 bit(b): b is the slow index
+        taken.update(pair.qubits)
+        out.append(CorrelatedReadout(pair.qubits, tuple(tuple(float(x) for x in row) for row in matrix)))
+    return out
 
 
 def _with_crosstalk(timed: list[tuple[float, int, NoisyOp]], model: NoiseModel, num_qubits: int) -> list[NoisyOp]:
