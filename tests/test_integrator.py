@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from qhpc import (
@@ -248,10 +249,16 @@ def test_an_observer_that_cancels_on_submission_stops_the_job_from_running() -> 
         assert "run" not in job.timings and "schedule" not in job.timings
 
 
-def test_a_scheduler_that_cannot_start_leaves_no_orphan_job(monkeypatch: pytest.MonkeyPatch) -> None:
-    with Integrator(scheduler="slurm") as it, pytest.raises(UnknownNameError, match="unknown scheduler 'slurm'"):
+def test_a_scheduler_that_cannot_start_leaves_no_orphan_job(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with Integrator(scheduler="pbs") as it, pytest.raises(UnknownNameError, match="unknown scheduler 'pbs'"):
         it.submit(ghz(2), backend="aer.statevector")
     assert not list(it._jobs.values())
+    # a real scheduler whose commands are not there (no Slurm on this PATH): refused, nothing kept
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with Integrator(scheduler="slurm") as it, pytest.raises(QhpcError, match="slurm"):
+        it.submit(ghz(2), backend="aer.statevector")
+    assert not list(it._jobs.values())
+    monkeypatch.undo()
     monkeypatch.setenv("QHPC_MAX_WORKERS", "abc")
     with Integrator() as it, pytest.raises(QhpcError, match="QHPC_MAX_WORKERS must be a whole number"):
         it.submit(ghz(2), backend="aer.statevector")

@@ -309,7 +309,10 @@ class Integrator:
             plan: list[tuple[str, dict[str, Any]]] = [(requested, {})]
         else:
             plan = list(backend.compile_preferences(circuit))
-            plan += [(name, {}) for name in self.compilers if name not in {n for n, _ in plan}]
+            # circuit compilers only: a compiler between kinds (qaoa, gates-to-pulses) is not one
+            plan += [(name, {}) for name, c in self.compilers.items()
+                     if name not in {n for n, _ in plan}
+                     and getattr(c, "source_kind", "gate") == "gate" == getattr(c, "target_kind", "gate")]
         tried: list[str] = []
         for name, options in plan:
             compiler = self.compilers.get(name)
@@ -534,6 +537,12 @@ class Integrator:
             if cross is not None:
                 compiled = cross.compile(bound, caps, seed=COMPILE_SEED)
                 compile_info: dict[str, Any] = {"compiler": cross.name, "from": kind.name, "to": str(caps.paradigm)}
+                if str(caps.paradigm) == "gate":  # then fit the circuit to the gate backend as any circuit is
+                    try:
+                        compiled, gate_info = self.compile(compiled, target, optimize=noise is None)
+                    except CompileError as exc:
+                        raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
+                    compile_info["gate"] = gate_info
             else:
                 compiled, compile_info = bound, {"compiler": None}
             estimate = _estimate(target, compiled, shots)
