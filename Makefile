@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-MEMBERS := interop core plugins/qiskit plugins/cirq plugins/myqlm plugins/dwave plugins/remote plugins/slurm plugins/pulser
+MEMBERS := interop core plugins/qiskit plugins/cirq plugins/myqlm plugins/dwave plugins/remote plugins/slurm plugins/pulser plugins/perceval
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS))
 
 .PHONY: install demo test bench lint clean

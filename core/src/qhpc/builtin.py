@@ -216,13 +216,16 @@ def qhpc_program_kinds() -> list[Any]:
     from .kinds.analog import AnalogKind
     from .kinds.annealing import AnnealingKind
     from .kinds.gate import GateKind
+    from .kinds.photonic import PhotonicKind
 
-    return [GateKind(), AnnealingKind(), AnalogKind()]
+    return [GateKind(), AnnealingKind(), AnalogKind(), PhotonicKind()]
 
 
 @hookimpl
 def qhpc_program_formats() -> list[ProgramFormat]:
-    return [ModelFormat(), Qasm2Format(), Qasm3Format(), WireFormat(), BQMFormat(), AnalogFormat()]
+    from .kinds.photonic import PhotonicFormat
+
+    return [ModelFormat(), Qasm2Format(), Qasm3Format(), WireFormat(), BQMFormat(), AnalogFormat(), PhotonicFormat()]
 
 
 @hookimpl

@@ -1,0 +1,131 @@
+"""The photonic kind: linear-optical programs (``qhpc.photonic``, :mod:`qhpc_interop.photonic`).
+
+A program has modes, an input Fock state, linear-optical components, heralds and post-selection
+conditions; its size is its number of **modes**. Backends come from ``qhpc-perceval``.
+
+**Counts are keyed by Fock states over all modes**, written ``"|1,0,1,0>"`` (photons per mode,
+mode 0 first: Perceval's notation; heralded modes included, reading their heralded count). Only
+**accepted** outcomes are counted: a shot is an event that passes the program's heralds and
+post-selection, so the counts sum to the shots (Perceval's *samples*). How often an event passes
+is the backend's ``success_probability`` (``result.metadata["success_probability"]``; Perceval's
+``global_perf``): a photonic QPU front-end discards the other events, an emulator samples from the
+exact distribution conditioned on acceptance. A program without heralds or conditions accepts
+every event, photon losses included (add a condition such as ``[0,1,2,3]>=2`` to count
+coincidences only).
+
+:meth:`PhotonicKind.verify` checks each outcome independently of the backend: a Fock state of the
+program's width that passes its heralds and conditions, and a photon number the physics allows -
+exactly the input's photon number (linear optics conserves photons) unless the backend reports
+the noise it applied in ``metadata["photonic_noise"]`` (Perceval's parameters): then at most the
+input's (losses, brightness), or twice it when ``g2 > 0`` (multi-photon emission).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from qhpc_interop.photonic import FORMAT, PhotonicError, PhotonicProgram, fock_key, parse_fock_key
+
+from ..errors import JobFailedError
+from ..interfaces import ProgramFormat, RunOutput
+from . import ProgramKind
+
+#: File name suffix of the ``qhpc.photonic`` JSON form (not ``.json``, which is the circuit wire format's).
+EXTENSION = ".qphot"
+
+
+def photon_bound(program: PhotonicProgram, metadata: Mapping[str, Any]) -> tuple[int, int]:
+    """The fewest and most photons an outcome of ``program`` may hold, given the noise the backend
+    reports (``metadata["photonic_noise"]``; none: linear optics conserves the photon number)."""
+    photons = program.num_photons
+    noise = metadata.get("photonic_noise") if isinstance(metadata, Mapping) else None
+    if not noise:
+        return photons, photons
+    g2 = noise.get("g2", 0.0) if isinstance(noise, Mapping) else 0.0
+    return 0, photons * (2 if isinstance(g2, (int, float)) and g2 > 0 else 1)
+
+
+class PhotonicKind(ProgramKind):
+    name = "photonic"
+    hub = FORMAT
+    unit = "mode"
+    plugins = ("qhpc-perceval",)
+
+    def is_program(self, program: object) -> bool:
+        return isinstance(program, PhotonicProgram)
+
+    def size(self, program: Any) -> int:
+        return int(program.modes)
+
+    def fingerprint(self, program: Any) -> str:
+        return str(program.fingerprint())
+
+    def verify(self, output: RunOutput, program: Any, shots: int, backend: str) -> None:
+        counts = output.counts
+        if not isinstance(output, RunOutput) or not isinstance(counts, Mapping):
+            raise JobFailedError(f"{backend} returned {type(counts).__name__} counts, not a mapping")
+        modes = program.modes
+        low, high = photon_bound(program, output.metadata)
+        total = 0
+        for key, value in counts.items():
+            try:
+                occupation = parse_fock_key(key, modes)
+            except PhotonicError as exc:
+                raise JobFailedError(f"{backend} returned the outcome {key!r}: {exc}") from None
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+                raise JobFailedError(f"{backend} returned the count {value!r} for {key}, not a whole number")
+            photons = sum(occupation)
+            if not low <= photons <= high:
+                allowed = f"exactly {low}" if low == high else f"at most {high}"
+                raise JobFailedError(f"{backend} returned {key} with {photons} photons; the input "
+                                     f"{fock_key(program.input_state)} allows {allowed}")
+            if not program.accepts(occupation):
+                raise JobFailedError(f"{backend} returned {key}, which the program's heralds and post-selection "
+                                     f"({program.postselect_text()}) reject")
+            total += int(value)
+        output.counts = {key: int(value) for key, value in counts.items() if value}
+        if total != shots:
+            raise JobFailedError(f"{backend} returned {total} accepted events for {shots} shots")
+        if output.memory is not None:
+            if len(output.memory) != shots:
+                raise JobFailedError(f"{backend} returned {len(output.memory)} events in memory for {shots} shots")
+            if Counter(output.memory) != Counter(output.counts):
+                raise JobFailedError(f"{backend}'s memory does not match its counts")
+
+    def result_metadata(self, output: RunOutput, program: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"modes": program.modes, "photons": program.num_photons,
+                               "input_state": fock_key(program.input_state), "accept": program.postselect_text()}
+        probability = output.metadata.get("success_probability")
+        if isinstance(probability, (int, float)):
+            out["success_probability"] = float(probability)
+        return out
+
+    def describe(self, program: Any) -> str:
+        photons = program.num_photons
+        return f"a {program.modes}-mode photonic program with {photons} photon{'' if photons == 1 else 's'}"
+
+
+class PhotonicFormat(ProgramFormat):
+    """The photonic kind's hub: :class:`qhpc_interop.photonic.PhotonicProgram`; files: its JSON form."""
+
+    name = FORMAT
+    kind = "photonic"
+    description = f"qhpc's linear-optical program (qhpc_interop.photonic; files: {EXTENSION}, JSON)"
+    extensions = (EXTENSION,)
+
+    def detect(self, program: object) -> bool:
+        return isinstance(program, PhotonicProgram)
+
+    def load_file(self, path: Path) -> Any:
+        from qhpc_interop import photonic
+
+        return photonic.loads(path.read_text(encoding="utf-8"), source=str(path))
+
+    def dumps(self, program: Any) -> str:
+        from qhpc_interop import photonic
+
+        return photonic.dumps(program, indent=1)
