@@ -75,3 +75,27 @@ def test_cirq_converts_to_qiskit_and_runs_on_aer(integrator) -> None:  # type: i
     measured = circuit + cirq.measure(*q, key="m")
     result = integrator.run(measured, backend="aer.statevector", shots=500, seed=1)
     assert sum(result.counts.values()) == 500
+
+
+def test_a_register_order_cirq_cannot_give_back_is_announced() -> None:
+    """Cirq's keys have no order: read back, registers come in order of first measurement. Where
+    that is not the circuit's clbit order the bitstrings' layout changes, so the loss is announced
+    (found by tests/conformance/test_readout.py: registers a, b came back b, a, silently)."""
+    from qhpc.conversion import ConversionLossWarning
+    from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+
+    qc = QuantumCircuit(QuantumRegister(2, "q"), ClassicalRegister(1, "a"), ClassicalRegister(1, "b"))
+    qc.x(0)
+    qc.measure(0, 1)  # b first
+    qc.measure(1, 0)
+    with pytest.warns(ConversionLossWarning, match=r"drops registers \(classical register\(s\) a, b\)"):
+        circuit = qhpc.convert(qc, "cirq")
+    back = qhpc.convert(circuit, "qiskit")
+    assert [r.name for r in back.cregs] == ["b", "a"]
+    result = cirq.Simulator().run(circuit)
+    assert result.measurements["b"][0].tolist() == [1] and result.measurements["a"][0].tolist() == [0]
+    qc.data = [i for i in qc.data if i.operation.name != "measure"]
+    qc.measure([1, 0], [0, 1])  # a first: the layout comes back as it is, nothing to announce
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        qhpc.convert(qc, "cirq")

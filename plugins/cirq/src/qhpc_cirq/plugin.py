@@ -68,15 +68,34 @@ class _ToCirq(Translator):
 
     def drops(self, program: Any) -> frozenset[str]:
         """Barriers, if the circuit has any; classical registers, if a bit of one is never written
-        by a measurement (Cirq's classical data are measurement records)."""
+        by a measurement (Cirq's classical data are measurement records), or if they are not laid
+        out in the order Cirq gives them back (by first measurement: Cirq keys have no order)."""
         lost = set()
         if any(inst.name == "barrier" for inst in program.instructions):
             lost.add("barriers")
         written = {c for inst in program.instructions if inst.name == "measure" for c in inst.clbits}
         if any(set(reg.bits) - written for reg in program.cregs) or program.num_clbits > len(written | {
-                b for reg in program.cregs for b in reg.bits}):
+                b for reg in program.cregs for b in reg.bits}) or not _layout_kept(program):
             lost.add("registers")
         return frozenset(lost)
+
+
+def _layout_kept(program: Any) -> bool:
+    """Whether the registers, read back from Cirq in order of first measurement, each over
+    consecutive clbits, give the circuit's own clbit order."""
+    owner: dict[int, Any] = {}
+    for reg in program.cregs:
+        for b in reg.bits:
+            owner.setdefault(b, reg)
+    first: dict[str, Any] = {}
+    for inst in program.instructions:
+        if inst.name == "measure":
+            for c in inst.clbits:
+                reg = owner.get(c)
+                if reg is not None:
+                    first.setdefault(reg.name, reg)
+    layout = [b for reg in first.values() for b in reg.bits]
+    return layout == list(range(len(layout)))
 
 
 @hookimpl

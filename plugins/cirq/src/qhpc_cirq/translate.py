@@ -496,8 +496,22 @@ def _global_phase(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     r.phase = r.phase + cmath.phase(z)
 
 
+#: Library gates no Cirq gate equals, which the export writes as their ``MatrixGate`` (read back as
+#: themselves, so that they stay gates a text format can write; filled in on first use).
+_MATRIX_GATES: dict[int, list[tuple[np.ndarray, str]]] = {}
+
+
 def _matrix(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
-    r.out.append(_I(UnitaryGate(little_endian(cirq.unitary(g))), qs))
+    m = little_endian(cirq.unitary(g))
+    if not _MATRIX_GATES:
+        for name in ("ecr", "rccx"):
+            spec = STANDARD_GATES[name]
+            _MATRIX_GATES.setdefault(2**spec.num_qubits, []).append((spec.matrix(), name))
+    for library, name in _MATRIX_GATES.get(m.shape[0], ()):
+        if np.allclose(m, library, rtol=0.0, atol=1e-12):
+            r.out.append(_I(_FIXED[name], qs))
+            return
+    r.out.append(_I(UnitaryGate(m), qs))
 
 
 def _identity(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
