@@ -1,0 +1,370 @@
+"""myQLM -> model: :func:`circuit_from_myqlm` (see :mod:`qhpc_myqlm.translate` for the mapping)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from qhpc.errors import TranslationError
+from qhpc_interop import MEASURE, RESET, Circuit, Condition, Gate, Instruction, UnitaryGate
+from qhpc_interop.params import Expr, ParamValue
+
+from ._qat import _bulk, _matrix_from_thrift, _optype, big_to_little, load_qat
+from .expressions import _number, expr_from_myqlm
+from .modifiers import _conjugate, _control, _local, _sqrtswap
+
+_NATIVE_FIXED = {
+    "I": "id", "X": "x", "Y": "y", "Z": "z", "H": "h", "S": "s", "T": "t",
+    "CNOT": "cx", "CSIGN": "cz", "SWAP": "swap", "ISWAP": "iswap", "CCNOT": "ccx",
+}
+_NATIVE_PARAM = {"RX": "rx", "RY": "ry", "RZ": "rz", "PH": "p"}
+_MARKERS = frozenset({"LOCK", "RELEASE"})
+
+
+class _Where:
+    """Where an operation is, for error messages; worked out only when a message needs it."""
+
+    __slots__ = ("gate_dic", "index", "name")
+
+    def __init__(self, gate_dic: Any, index: int, name: str) -> None:
+        self.gate_dic, self.index, self.name = gate_dic, index, name
+
+    def __str__(self) -> str:
+        return f"operation {self.index} ({display_name(self.gate_dic, self.name)})"
+
+
+#: A gate definition read: (qubits, phase, [(operation, local qubits)], one operation on all qubits in order?)
+Plan = tuple[int, ParamValue, list[tuple[Any, tuple[int, ...]]], bool]
+
+
+class _Reader:
+    """Walks a myQLM circuit into model instructions; one recipe (a small model circuit) per gate definition."""
+
+    def __init__(self, circ: Any) -> None:
+        self.circ = circ
+        self.gate_dic = circ.gateDic
+        self.recipes: dict[str, Circuit] = {}
+        self.plans: dict[str, Plan] = {}
+        self.exprs: dict[str, ParamValue] = {}
+
+    # -- gate definitions ------------------------------------------------------------------
+    def plan(self, name: str, where: object) -> Plan:
+        """How to apply gate ``name``: cached, and without a recipe circuit for a single operation."""
+        found = self.plans.get(name)
+        if found is None:
+            single = self._single(name, where)
+            if single is not None:
+                found = (single.num_qubits, 0.0, [(single, tuple(range(single.num_qubits)))], True)
+            else:
+                recipe = self.recipe(name, where)
+                items = [(i.operation, i.qubits) for i in recipe.instructions]
+                whole = len(items) == 1 and items[0][1] == tuple(range(recipe.num_qubits))
+                found = (recipe.num_qubits, recipe.global_phase, items, whole)
+            self.plans[name] = found
+        return found
+
+    def recipe(self, name: str, where: object, depth: int = 0) -> Circuit:
+        found = self.recipes.get(name)
+        if found is None:
+            if depth > 64:
+                raise TranslationError(f"{where}: gate definitions nest deeper than 64 levels")
+            single = self._single(name, where)
+            found = self.recipes[name] = (_local(single.num_qubits, [(single, range(single.num_qubits))])
+                                          if single is not None else self._build(name, where, depth))
+        return found
+
+    def _param(self, p: Any, where: object, label: str) -> ParamValue:
+        if p.is_abstract:
+            text = p.string_p
+            value = self.exprs.get(text)
+            if value is None:
+                from qat.core.variables import ArithExpression
+
+                try:
+                    value = expr_from_myqlm(ArithExpression.from_string(text))
+                except TranslationError as exc:
+                    raise TranslationError(f"{where}: {label}: {exc}") from None
+                self.exprs[text] = value
+            return value
+        if p.double_p is not None:
+            return float(p.double_p)
+        if p.int_p is not None:
+            return float(p.int_p)
+        if p.complex_p is not None:
+            return _number(complex(p.complex_p.re, p.complex_p.im), f"{where}: {label}")
+        raise TranslationError(f"{where}: {label}: a gate parameter of myQLM type {p.type} is not a real number")
+
+    def _single(self, name: str, where: object) -> Gate | UnitaryGate | None:
+        """The one model operation gate ``name`` is (a library gate, a matrix), or ``None``."""
+        d = self.gate_dic.get(name)
+        if d is None:
+            raise TranslationError(f"{where}: gate {name!r} is not in the circuit's gate dictionary")
+        syntax = d.syntax
+        if syntax is not None:
+            params = syntax.parameters
+            kind = syntax.name
+            if kind in _NATIVE_FIXED and not params:
+                return Gate(_NATIVE_FIXED[kind])
+            if kind in _NATIVE_PARAM and params is not None and len(params) == 1:
+                return Gate(_NATIVE_PARAM[kind], (self._param(params[0], where, kind),))
+        if d.subgate or (syntax is not None and (syntax.name in _MARKERS or syntax.name == "SQRTSWAP")):
+            return None
+        matrix = None
+        params = list(syntax.parameters or []) if syntax is not None else []
+        if d.matrix is not None:
+            matrix = _matrix_from_thrift(d.matrix)
+        elif len(params) == 1 and params[0].matrix_p is not None:
+            matrix = _matrix_from_thrift(params[0].matrix_p)
+        if matrix is None:
+            return None
+        label = syntax.name if syntax is not None else name
+        try:
+            return UnitaryGate(big_to_little(matrix), None if label in ("CustomGate", name) else label)
+        except Exception as exc:
+            raise TranslationError(f"{where}: the matrix of gate {label!r} is not unitary: {exc}") from None
+
+    def _build(self, name: str, where: object, depth: int) -> Circuit:
+        """The recipe of a gate that is not a single operation (see :meth:`_single`)."""
+        d = self.gate_dic[name]
+        syntax = d.syntax
+        label = syntax.name if syntax is not None else name
+        params = list(syntax.parameters or []) if syntax is not None else []
+        if syntax is not None and syntax.name == "SQRTSWAP" and not params:
+            return _sqrtswap()
+        if d.subgate:
+            flags = [f for f in ("ctrl", "dag", "conj", "trans")
+                     if (d.is_ctrl or d.nbctrls if f == "ctrl" else getattr(d, "is_" + f))]
+            if len(flags) != 1:
+                raise TranslationError(f"{where}: gate {label!r} combines {flags or 'no'} modifiers of "
+                                       f"{d.subgate!r} in one definition; the model reads one at a time")
+            inner = self.recipe(d.subgate, where, depth + 1)
+            if flags[0] == "ctrl":
+                try:
+                    return _control(inner, int(d.nbctrls or 1))
+                except TranslationError as exc:
+                    raise TranslationError(f"{where}: {exc}") from None
+            if flags[0] == "dag":
+                return inner.inverse()
+            if flags[0] == "conj":
+                return _conjugate(inner)
+            return _conjugate(inner).inverse()  # transpose = (conjugate)^dagger
+        if syntax is not None and syntax.name in _MARKERS:
+            return Circuit(num_qubits=int(d.arity or 1))
+        impl = d.circuit_implementation
+        if impl is not None:
+            return self._implementation(impl, label, where, depth)
+        symbolic = any(p.is_abstract for p in params)
+        why = ("its parameters are still symbolic; bind them first (circ.bind_variables)" if symbolic
+               else "it is not a myQLM library gate and has no matrix or implementation")
+        raise TranslationError(f"{where}: gate {label!r} cannot be read: {why}")
+
+    def _implementation(self, impl: Any, label: str, where: object, depth: int) -> Circuit:
+        if impl.ancillas:
+            raise TranslationError(f"{where}: the implementation of {label!r} uses ancilla qubits; "
+                                   "extract the circuit with Program.to_circ() so myQLM allocates them")
+        gate_type = _optype()["GATETYPE"]
+        out = Circuit(num_qubits=int(impl.nbqbits))
+        for op in impl.ops:
+            if op.type != gate_type:
+                raise TranslationError(f"{where}: the implementation of {label!r} holds a non-gate operation")
+            sub = self.recipe(op.gate, where, depth + 1)
+            out.global_phase = out.global_phase + sub.global_phase
+            out.instructions.extend(Instruction(i.operation, tuple(op.qbits[q] for q in i.qubits))
+                                    for i in sub.instructions)
+        return out
+
+
+def display_name(gate_dic: Any, name: str, depth: int = 0) -> str:
+    """myQLM's own name for a gate definition: ``C-C-RX``, ``D-S``, ``CustomGate``..."""
+    d = gate_dic.get(name)
+    if d is None or depth > 64:
+        return name
+    if d.syntax is not None:
+        return str(d.syntax.name)
+    if d.subgate:
+        inner = display_name(gate_dic, d.subgate, depth + 1)
+        if d.is_ctrl or d.nbctrls:
+            return "C-" * int(d.nbctrls or 1) + inner
+        prefix = "D-" if d.is_dag else "S-" if d.is_conj else "T-" if d.is_trans else ""
+        return prefix + inner
+    return name
+
+
+def _formula_literals(formula: str, where: str) -> list[tuple[int, int]] | None:
+    """The (cbit, value) literals of a conjunction like ``AND 0 NOT 1``; ``None`` if never true."""
+    tokens = formula.split()
+    position = 0
+
+    def parse() -> list[tuple[int, int]]:
+        nonlocal position
+        if position >= len(tokens):
+            raise ValueError("truncated")
+        token = tokens[position]
+        position += 1
+        if token == "AND":
+            return parse() + parse()
+        if token == "NOT":
+            inner = tokens[position] if position < len(tokens) else ""
+            position += 1
+            if not inner.isdigit():
+                raise ValueError("NOT of a compound formula")
+            return [(int(inner), 0)]
+        if token.isdigit():
+            return [(int(token), 1)]
+        raise ValueError(f"{token} is not a conjunction")
+
+    try:
+        literals = parse()
+        if position != len(tokens):
+            raise ValueError("trailing tokens")
+    except ValueError as exc:
+        raise TranslationError(f"{where}: classical formula {formula!r} is not a conjunction of cbits and negated "
+                               f"cbits ({exc}); the model's conditions cannot hold it") from None
+    out: dict[int, int] = {}
+    for bit, value in literals:
+        if out.setdefault(bit, value) != value:
+            return None
+    return list(out.items())
+
+
+def circuit_from_myqlm(program: Any) -> Circuit:
+    """The model circuit of a myQLM ``Circuit`` (or ``Program``, through ``to_circ()``)."""
+    load_qat()
+    circ = program.to_circ() if hasattr(program, "to_circ") and not hasattr(program, "gateDic") else program
+    with _bulk(len(circ.ops or ())):
+        return _read(circ)
+
+
+def _read(circ: Any) -> Circuit:
+    t = _optype()
+    gate_t, measure_t, reset_t, classic_t, ctrl_t = t["GATETYPE"], t["MEASURE"], t["RESET"], t["CLASSIC"], t["CLASSICCTRL"]
+    reader = _Reader(circ)
+    num_qubits, num_clbits = int(circ.nbqbits), int(circ.nbcbits or 0)
+    out: list[Instruction] = []
+    phase_num = 0.0
+    phase_sym: ParamValue = 0.0
+    # classical logic: computed bits -> (literals, op index), bits measured, bits read as plain bits
+    computed: dict[int, tuple[list[tuple[int, int]] | None, int]] = {}
+    computed_ever: dict[int, int] = {}
+    measured: dict[int, int] = {}
+    read_plain: dict[int, int] = {}
+    read_by_formula: dict[int, int] = {}
+
+    plans = reader.plans
+    for index, op in enumerate(circ):
+        kind = op.type
+        if kind == gate_t or kind == ctrl_t:
+            plan = plans.get(op.gate)
+            if plan is None:
+                plan = reader.plan(op.gate, _Where(reader.gate_dic, index, op.gate))
+            size, phase, items, whole = plan
+            qubits = op.qbits
+            if len(qubits) != size:
+                raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, op.gate)}): acts on "
+                                       f"{len(qubits)} qubits, its definition on {size}")
+            condition = None
+            if kind == ctrl_t:
+                where = f"operation {index} ({display_name(reader.gate_dic, op.gate)})"
+                found = _condition(op.cbits or [], computed, read_plain, index, where)
+                if found is False:
+                    continue  # contradictory literals: never applied
+                assert isinstance(found, Condition)
+                condition = found
+            elif phase:
+                if isinstance(phase, Expr):
+                    phase_sym = phase_sym + phase
+                else:
+                    phase_num += phase
+            if whole:
+                out.append(Instruction(items[0][0], tuple(qubits), (), condition))
+            else:
+                for operation, local in items:
+                    out.append(Instruction(operation, tuple([qubits[q] for q in local]), (), condition))
+        elif kind == measure_t:
+            cbits = op.cbits if op.cbits else op.qbits
+            if len(cbits) != len(op.qbits):
+                raise TranslationError(f"operation {index} (MEASURE): {len(op.qbits)} qubits into {len(cbits)} cbits")
+            for q, c in zip(op.qbits, cbits):
+                out.append(Instruction(MEASURE, (int(q),), (int(c),)))
+                measured.setdefault(int(c), index)
+                for bit, (literals, _) in list(computed.items()):
+                    if literals is not None and any(b == c for b, _ in literals):
+                        computed[bit] = ([], -1)  # stale: its inputs changed since it was computed
+        elif kind == reset_t:
+            if op.cbits:
+                raise TranslationError(f"operation {index} (RESET): it also clears cbits {list(op.cbits)}; "
+                                       "the model cannot clear classical bits")
+            for q in op.qbits:
+                out.append(Instruction(RESET, (int(q),)))
+        elif kind == classic_t:
+            where = f"operation {index} (CLASSIC {op.formula})"
+            target = int(op.cbits[0])
+            literals = _formula_literals(op.formula or "", where)
+            for bit, _ in literals or []:
+                read_by_formula.setdefault(bit, index)
+            computed[target] = (literals, index)
+            computed_ever.setdefault(target, index)
+        else:
+            names = {v: k for k, v in t.items()}
+            raise TranslationError(f"operation {index} ({names.get(kind, kind)}): the qhpc model cannot hold "
+                                   f"myQLM {names.get(kind, kind)} operations")
+    keep = list(range(num_clbits))
+    if computed_ever:
+        for bit, index in computed_ever.items():
+            clash = ("measured into" if bit in measured else "read as a plain bit by a condition" if bit in read_plain
+                     else "read by another formula" if bit in read_by_formula else None)
+            if clash:
+                raise TranslationError(f"operation {index} (CLASSIC): cbit {bit} is computed by classical logic and "
+                                       f"also {clash}; the model has no classical computation")
+        keep = [b for b in range(num_clbits) if b not in computed_ever]
+        renumber = {b: k for k, b in enumerate(keep)}
+        out = [_renumbered(inst, renumber) for inst in out]
+    circuit = Circuit(num_qubits=num_qubits, num_clbits=len(keep), name=circ.name or None,
+                      global_phase=phase_sym + phase_num if isinstance(phase_sym, Expr) else phase_num)
+    circuit.instructions = out
+    return circuit
+
+
+def _condition(cbits: Sequence[int], computed: dict[int, tuple[list[tuple[int, int]] | None, int]],
+               read_plain: dict[int, int], index: int, where: str) -> Condition | bool:
+    literals: dict[int, int] = {}
+    order: list[int] = []
+
+    def add(bit: int, value: int) -> bool:
+        if bit in literals:
+            return literals[bit] == value
+        literals[bit] = value
+        order.append(bit)
+        return True
+
+    consistent = True
+    for c in cbits:
+        c = int(c)
+        if c in computed:
+            defined, at = computed[c]
+            if defined is None:
+                consistent = False  # computed from contradictory literals: always 0
+                continue
+            if at < 0:
+                raise TranslationError(f"{where}: reads cbit {c}, computed by a CLASSIC op from bits measured again "
+                                       "since; the model's conditions read bits when they apply")
+            for bit, value in defined:
+                consistent = add(bit, value) and consistent
+        else:
+            read_plain.setdefault(c, index)
+            consistent = add(c, 1) and consistent
+    if not consistent:
+        return False
+    if not order:
+        raise TranslationError(f"{where}: a classically controlled operation without cbits")
+    value = sum(literals[b] << k for k, b in enumerate(order))
+    return Condition(tuple(order), value)
+
+
+def _renumbered(inst: Instruction, renumber: dict[int, int]) -> Instruction:
+    if not inst.clbits and inst.condition is None:
+        return inst
+    cond = inst.condition
+    if cond is not None:
+        cond = Condition(tuple(renumber[c] for c in cond.clbits), cond.value, cond.register)
+    return Instruction(inst.operation, inst.qubits, tuple(renumber[c] for c in inst.clbits), cond)

@@ -1,0 +1,310 @@
+"""model -> myQLM: :func:`circuit_to_myqlm` (see :mod:`qhpc_myqlm.translate` for the mapping)."""
+
+from __future__ import annotations
+
+import cmath
+import copy
+import math
+import threading
+from typing import Any
+
+import numpy as np
+from qhpc.errors import TranslationError
+from qhpc_interop import STANDARD_GATES, Circuit, Condition, Gate, UnitaryGate
+from qhpc_interop.ir import Barrier, Measure, Reset
+from qhpc_interop.params import Expr, ParamValue
+
+from ._qat import PI, _bulk, _matrix_from_thrift, _matrix_to_thrift, _optype, little_to_big, load_qat
+from .expressions import expr_to_myqlm
+
+_MODEL_TO_FIXED = {"id": "I", "x": "X", "y": "Y", "z": "Z", "h": "H", "s": "S", "t": "T",
+                   "cx": "CNOT", "cz": "CSIGN", "swap": "SWAP", "iswap": "ISWAP", "ccx": "CCNOT"}
+_MODEL_TO_PARAM = {"rx": "RX", "ry": "RY", "rz": "RZ", "p": "PH", "u1": "PH"}
+_MODEL_TO_CTRL_PARAM = {"crx": "RX", "cry": "RY", "crz": "RZ", "cp": "PH", "cu1": "PH"}
+
+#: A myQLM gate structure: a native name, (param native, value), ("D", inner) or ("C", k, inner).
+Struct = Any
+Step = tuple[Struct, tuple[int, ...]]
+
+
+def _u_steps(theta: ParamValue, phi: ParamValue, lam: ParamValue, q: int = 0) -> list[Step]:
+    return [(("PH", lam), (q,)), (("RY", theta), (q,)), (("PH", phi), (q,))]
+
+
+def _gate_steps(name: str, params: tuple[ParamValue, ...]) -> tuple[list[Step], ParamValue]:
+    """The myQLM gates (time order) that make up model gate ``name`` exactly, and the phase they leave out."""
+    if name in _MODEL_TO_FIXED:
+        return [(_MODEL_TO_FIXED[name], tuple(range(STANDARD_GATES[name].num_qubits)))], 0.0
+    if name in _MODEL_TO_PARAM:
+        return [((_MODEL_TO_PARAM[name], params[0]), (0,))], 0.0
+    if name in _MODEL_TO_CTRL_PARAM:
+        return [(("C", 1, (_MODEL_TO_CTRL_PARAM[name], params[0])), (0, 1))], 0.0
+    simple: dict[str, list[Step]] = {
+        "sdg": [(("D", "S"), (0,))],
+        "tdg": [(("D", "T"), (0,))],
+        "sx": [("H", (0,)), ("S", (0,)), ("H", (0,))],
+        "sxdg": [("H", (0,)), (("D", "S"), (0,)), ("H", (0,))],
+        "cy": [(("C", 1, "Y"), (0, 1))],
+        "ch": [(("C", 1, "H"), (0, 1))],
+        "cs": [(("C", 1, "S"), (0, 1))],
+        "csdg": [(("C", 1, ("D", "S")), (0, 1))],
+        "csx": [("H", (1,)), (("C", 1, "S"), (0, 1)), ("H", (1,))],
+        "dcx": [("CNOT", (0, 1)), ("CNOT", (1, 0))],
+        "ccz": [(("C", 2, "Z"), (0, 1, 2))],
+        "cswap": [(("C", 1, "SWAP"), (0, 1, 2))],
+    }
+    if name in simple:
+        return simple[name], 0.0
+    if name in ("u", "u3"):
+        return _u_steps(params[0], params[1], params[2]), 0.0
+    if name == "u2":
+        return _u_steps(PI / 2, params[0], params[1]), 0.0
+    if name == "r":
+        theta, phi = params
+        return _u_steps(theta, phi - PI / 2, -phi + PI / 2), 0.0
+    if name in ("cu", "cu3"):
+        theta, phi, lam = params[:3]
+        steps: list[Step] = []
+        if name == "cu":
+            steps.append((("PH", params[3]), (0,)))
+        steps += [(("C", 1, ("PH", lam)), (0, 1)), (("C", 1, ("RY", theta)), (0, 1)), (("C", 1, ("PH", phi)), (0, 1))]
+        return steps, 0.0
+    definition = STANDARD_GATES[name].definition(params)
+    if definition is None:  # pragma: no cover - only u and cx are base gates, both handled above
+        raise TranslationError(f"gate {name} has no myQLM form")
+    out: list[Step] = []
+    phase: ParamValue = definition[1]
+    for step_name, step_params, local in definition[0]:
+        sub, sub_phase = _gate_steps(step_name, step_params)
+        phase = phase + sub_phase
+        out.extend((struct, tuple(local[q] for q in qs)) for struct, qs in sub)
+    return out, phase
+
+
+class _Template:
+    """What every exported circuit shares: myQLM's native gate definitions and its gate set."""
+
+    def __init__(self) -> None:
+        load_qat()
+        from qat.lang.AQASM import CustomGate, Program
+
+        prog = Program()
+        reg = prog.qalloc(1)
+        prog.apply(CustomGate(np.eye(2)), reg[0])  # puts CustomGate's signature in the gate set
+        circ = prog.to_circ()
+        self.natives = {k: v for k, v in circ.gateDic.items() if not k.startswith("_")}
+        self.matrices = {k: _matrix_from_thrift(v.matrix) for k, v in self.natives.items() if v.matrix is not None}
+        self.gate_set = circ._gate_set
+        self.serialized_gate_set = circ._serialized_gate_set
+
+
+_TEMPLATE: _Template | None = None
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def _template() -> _Template:
+    global _TEMPLATE
+    with _TEMPLATE_LOCK:
+        if _TEMPLATE is None:
+            _TEMPLATE = _Template()
+        return _TEMPLATE
+
+
+def _param_entries(kind: str, theta: float) -> tuple[complex, complex, complex, complex]:
+    """The (row-major) matrix of myQLM's RX RY RZ PH at ``theta``, as myQLM defines them."""
+    if kind == "PH":
+        return (1.0, 0.0, 0.0, cmath.exp(1j * theta))
+    if kind == "RZ":
+        return (cmath.exp(-0.5j * theta), 0.0, 0.0, cmath.exp(0.5j * theta))
+    c, s = math.cos(theta / 2), math.sin(theta / 2)
+    if kind == "RX":
+        return (c, -1j * s, -1j * s, c)
+    return (c, -s, s, c)  # RY
+
+
+class _Writer:
+    """Builds a ``qat.core.Circuit`` op by op, defining each distinct gate once.
+
+    Matrices are attached as ``Program.to_circ(submatrices_only=True)`` attaches them: to every
+    gate that has its own (library gates, their daggers, custom gates); a controlled gate carries
+    its base gate's, which is what myQLM's simulators read.
+    """
+
+    def __init__(self) -> None:
+        from qat.comm.datamodel.ttypes import ComplexNumber, GateDefinition, GSyntax, Matrix, Op, Param
+
+        self._GateDefinition, self._GSyntax, self._Op, self._Param = GateDefinition, GSyntax, Op, Param
+        self._ComplexNumber, self._Matrix = ComplexNumber, Matrix
+        tmpl = _template()
+        self.template = tmpl
+        self.gate_dic: dict[str, Any] = {k: copy.copy(v) for k, v in tmpl.natives.items()}
+        self.matrices: dict[str, Any] = dict(tmpl.matrices)  # numpy (big-endian) or row-major 2x2 entries
+        self.names: dict[Any, str] = {}
+        self.variables: dict[str, Any] = {}
+        self.count = 0
+
+    def _new_name(self) -> str:
+        name = f"_{self.count}"
+        self.count += 1
+        return name
+
+    def _matrix(self, name: str) -> np.ndarray | None:
+        found = self.matrices.get(name)
+        if found is None or isinstance(found, np.ndarray):
+            return found
+        return np.array(found, dtype=complex).reshape(2, 2)
+
+    def _param(self, value: ParamValue) -> Any:
+        if isinstance(value, Expr):
+            node = expr_to_myqlm(value, self.variables)
+            return self._Param(is_abstract=True, type=1, string_p=node.to_thrift())
+        return self._Param(is_abstract=False, type=1, double_p=float(value))
+
+    def define(self, struct: Struct) -> str:
+        """The gate dictionary name of ``struct``, defining it (and what it is built from) on first use."""
+        if isinstance(struct, str):
+            return struct
+        found = self.names.get(struct)
+        if found is not None:
+            return found
+        head = struct[0]
+        if head == "D":
+            inner = self.define(struct[1])
+            inner_matrix = self._matrix(inner)
+            name = self._new_name()
+            d = self._GateDefinition(name=name, arity=self.gate_dic[inner].arity, is_dag=True, subgate=inner)
+            if inner_matrix is not None:
+                matrix = inner_matrix.conj().T
+                d.matrix = _matrix_to_thrift(matrix)
+                self.matrices[name] = matrix
+        elif head == "C":
+            inner = self.define(struct[2])
+            name = self._new_name()
+            d = self._GateDefinition(name=name, arity=self.gate_dic[inner].arity + struct[1], subgate=inner,
+                                     nbctrls=struct[1])
+        else:
+            value = struct[1]
+            name = self._new_name()
+            d = self._GateDefinition(name=name, arity=1, is_ctrl=False,
+                                     syntax=self._GSyntax(name=head, parameters=[self._param(value)]))
+            if not isinstance(value, Expr):
+                entries = _param_entries(head, float(value))
+                cn = self._ComplexNumber
+                d.matrix = self._Matrix(nRows=2, nCols=2, data=[cn(re=z.real, im=z.imag) for z in entries])
+                self.matrices[name] = entries
+        self.gate_dic[name] = d
+        self.names[struct] = name
+        return name
+
+    def define_unitary(self, op: UnitaryGate) -> str:
+        key = ("U", op.matrix_data.shape, op.matrix_data.tobytes())
+        found = self.names.get(key)
+        if found is not None:
+            return found
+        big = little_to_big(op.matrix_data)
+        thrift = _matrix_to_thrift(big)
+        name = self._new_name()
+        self.gate_dic[name] = self._GateDefinition(
+            name=name, arity=op.num_qubits, is_ctrl=False, matrix=thrift,
+            syntax=self._GSyntax(name="CustomGate", parameters=[self._Param(type=3, matrix_p=thrift)]))
+        self.matrices[name] = big
+        self.names[key] = name
+        return name
+
+
+def _condition_formula(cond: Condition) -> str:
+    literals = [str(b) if (cond.value >> k) & 1 else f"NOT {b}" for k, b in enumerate(cond.clbits)]
+    return "AND " * (len(literals) - 1) + " ".join(literals)
+
+
+def circuit_to_myqlm(circuit: Circuit, *, absorb_global_phase: bool = True) -> Any:
+    """A myQLM ``qat.core.Circuit`` for a model circuit (same qubit and cbit indices).
+
+    myQLM circuits hold no global phase: with ``absorb_global_phase`` (the default) a nonzero one
+    is written exactly as ``PH(a) X PH(a) X`` on qubit 0, otherwise it is dropped. A condition
+    other than "one bit reads 1" uses one extra cbit (after the circuit's own) computed by a
+    ``CLASSIC`` op.
+    """
+    load_qat()
+    with _bulk(len(circuit.instructions)):
+        return _write(circuit, absorb_global_phase)
+
+
+def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
+    from qat.comm.datamodel.ttypes import QRegister
+    from qat.comm.datamodel.ttypes import Variable as TVariable
+    from qat.core import Circuit as QCircuit
+
+    t = _optype()
+    gate_t, measure_t, reset_t, classic_t, ctrl_t = t["GATETYPE"], t["MEASURE"], t["RESET"], t["CLASSIC"], t["CLASSICCTRL"]
+    w = _Writer()
+    Op = w._Op
+    ops: list[Any] = []
+    scratch = circuit.num_clbits
+    used_scratch = False
+    last_formula: str | None = None
+    steps_cache: dict[tuple[str, tuple[ParamValue, ...]], tuple[list[tuple[str, tuple[int, ...]]], ParamValue]] = {}
+    phase: ParamValue = circuit.global_phase
+
+    def gate_ops(op: Gate) -> tuple[list[tuple[str, tuple[int, ...]]], ParamValue]:
+        key = (op.name, op.params)
+        found = steps_cache.get(key)
+        if found is None:
+            steps, step_phase = _gate_steps(op.name, op.params)
+            found = steps_cache[key] = ([(w.define(s), q) for s, q in steps], step_phase)
+        return found
+
+    for index, inst in enumerate(circuit.instructions):
+        op = inst.operation
+        cond = inst.condition
+        if isinstance(op, Barrier):
+            continue
+        if cond is not None and not isinstance(op, (Gate, UnitaryGate)):
+            raise TranslationError(f"instruction {index} ({op.name}): myQLM conditions only hold gates, "
+                                   f"not a conditioned {op.name}")
+        if isinstance(op, Measure):
+            ops.append(Op(gate=None, qbits=list(inst.qubits), type=measure_t, cbits=list(inst.clbits)))
+            last_formula = None
+            continue
+        if isinstance(op, Reset):
+            ops.append(Op(gate=None, qbits=list(inst.qubits), type=reset_t, cbits=[]))
+            continue
+        if isinstance(op, UnitaryGate):
+            parts = [(w.define_unitary(op), tuple(range(op.num_qubits)))]
+        else:
+            assert isinstance(op, Gate)
+            parts, step_phase = gate_ops(op)
+            if cond is None and (isinstance(step_phase, Expr) or step_phase != 0.0):
+                phase = phase + step_phase
+        qubits = inst.qubits
+        if cond is None:
+            for name, local in parts:
+                ops.append(Op(gate=name, qbits=[qubits[q] for q in local], type=gate_t))
+            continue
+        if len(cond.clbits) == 1 and cond.value == 1:
+            cbits = [cond.clbits[0]]
+        else:
+            formula = _condition_formula(cond)
+            if formula != last_formula:
+                ops.append(Op(gate=None, qbits=None, type=classic_t, cbits=[scratch], formula=formula))
+                last_formula = formula
+            used_scratch = True
+            cbits = [scratch]
+        for name, local in parts:
+            ops.append(Op(gate=name, qbits=[qubits[q] for q in local], type=ctrl_t, cbits=list(cbits)))
+    if absorb_global_phase and (isinstance(phase, Expr) or phase != 0.0):
+        if not circuit.num_qubits:
+            raise TranslationError(f"a circuit without qubits cannot carry its global phase {phase} in myQLM "
+                                   "(convert with absorb_global_phase=False to drop it)")
+        ph = w.define(("PH", phase))
+        absorb = [Op(gate=g, qbits=[0], type=gate_t) for g in (ph, "X", ph, "X")]
+        ops[:0] = absorb
+    var_dic = {name: TVariable(type=1, value=w._Param(is_abstract=True, type=1, string_p=name))
+               for name in w.variables}
+    qregs = [QRegister(length=circuit.num_qubits, start=0, msb=None)] if circuit.num_qubits else []
+    return QCircuit(
+        ops=ops, gateDic=w.gate_dic, nbqbits=circuit.num_qubits,
+        nbcbits=circuit.num_clbits + (1 if used_scratch else 0), name=circuit.name,
+        _gate_set=w.template.gate_set, _serialized_gate_set=w.template.serialized_gate_set,
+        has_matrices=False, var_dic=var_dic, qregs=qregs,
+    )
