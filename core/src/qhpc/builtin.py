@@ -254,6 +254,30 @@ class FromCalibration(NoiseCalibrator):
         return from_calibration(snapshot, **dict(options or {}))
 
 
+class Fit(NoiseCalibrator):
+    """A model adjusted to runs measured on the device (:func:`qhpc.noise.fit.fit`); ``options``
+    are that function's keywords (``holdout``, ``seed``, ``strengths``, ``over_rotation``, ``zz``,
+    ``crosstalk``, ``max_iterations``). The report (fidelity deviation per run before and after)
+    is in the model's ``metadata["report"]``."""
+
+    name = "fit"
+    description = ("the from-calibration model adjusted to measured runs: gate and relaxation scales, readout, "
+                   "readout crosstalk, over-rotations, ZZ (scipy, regularised, held-out runs)")
+    needs_runs = True
+
+    def calibrate(self, snapshot: Any, *, runs: Any = (), base: Any = None,
+                  options: Mapping[str, Any] | None = None) -> Any:
+        from .noise.channels import NoiseModelError
+        from .noise.fit import FIT_OPTIONS, fit
+
+        unknown = sorted(set(options or {}) - FIT_OPTIONS)
+        if unknown:
+            raise NoiseModelError(f"the fit calibrator takes no option {unknown[0]!r} (it takes "
+                                  f"{', '.join(sorted(FIT_OPTIONS))})")
+        model, _ = fit(snapshot, list(runs), base=base, **dict(options or {}))
+        return model
+
+
 @hookimpl
 def qhpc_compilers() -> list[Compiler]:
     from .algorithms.qaoa import QAOACompiler
@@ -263,7 +287,7 @@ def qhpc_compilers() -> list[Compiler]:
 
 @hookimpl
 def qhpc_noise_calibrators() -> list[NoiseCalibrator]:
-    return [FromCalibration()]
+    return [FromCalibration(), Fit()]
 
 
 @hookimpl

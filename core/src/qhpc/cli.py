@@ -604,10 +604,11 @@ def calibrate(target: str, data: str | None, out_path: str, calibrator: str | No
     except OSError as exc:
         raise QhpcError(f"{out_path}: cannot write: {exc.strerror}") from None
     report = model.metadata.get("report")
-    summary = f"{name} model of {target} ({snapshot.timestamp}) written to {out_path}"
-    if isinstance(report, dict) and "summary" in report:
-        summary += f"; {report['summary']}"
-    err.print(summary, markup=False)
+    if isinstance(report, dict) and "runs" in report:
+        from .noise.fit import format_report
+
+        err.print(format_report(report), markup=False, highlight=False)
+    err.print(f"{name} model of {target} ({snapshot.timestamp}) written to {out_path}", markup=False)
 
 
 # -- the access server: serve, admin, jobs, job (click only; the server loads when one runs) --------

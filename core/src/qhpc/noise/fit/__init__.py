@@ -55,6 +55,7 @@ from .report import (
     FittedParameter,
     RunReport,
     _run_report,
+    format_report,
     hellinger_fidelity,
     shot_noise_floor,
     total_variation,
@@ -62,8 +63,26 @@ from .report import (
 from .runs import MeasuredRun, _check_run, _check_terminal, dump_runs, load_runs
 from .space import ROTATION_AXES, SIGMA, STRENGTHS, _build_model, _parameters, _prior_model
 
-__all__ = ["ROTATION_AXES", "SIGMA", "STRENGTHS", "FitReport", "FittedParameter", "MeasuredRun", "RunReport", "dump_runs",
-           "fit", "hellinger_fidelity", "load_runs", "shot_noise_floor", "total_variation"]
+#: The keywords of :func:`fit` a calibrator's ``options`` may give.
+FIT_OPTIONS = frozenset({"holdout", "seed", "strengths", "over_rotation", "zz", "crosstalk", "max_iterations"})
+
+__all__ = [
+    "FIT_OPTIONS",
+    "ROTATION_AXES",
+    "SIGMA",
+    "STRENGTHS",
+    "FitReport",
+    "FittedParameter",
+    "MeasuredRun",
+    "RunReport",
+    "dump_runs",
+    "fit",
+    "format_report",
+    "hellinger_fidelity",
+    "load_runs",
+    "shot_noise_floor",
+    "total_variation",
+]
 
 
 
@@ -145,7 +164,6 @@ def fit(snapshot: CalibrationSnapshot, runs: Sequence[MeasuredRun], *, base: Noi
         "qubits": used, "runs": {"train": [r.name for r in train_runs], "holdout": [r.name for r in hold_runs]},
         "options": {"holdout": holdout, "seed": seed, "strengths": grid, "over_rotation": over_rotation, "zz": zz,
                     "crosstalk": crosstalk},
-        "report": report.summary(),
-        "parameters": {p.name: {"prior": p.prior, "value": p.value, "unit": p.unit} for p in parameters},
+        "report": report.to_dict(),
     }
     return model, report

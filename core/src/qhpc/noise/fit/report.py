@@ -114,19 +114,27 @@ class FitReport:
 
     def format(self) -> str:
         """A plain-text table (what a command line prints)."""
-        lines = [f"fit: {len(self.parameters)} parameters, strength {self.strength:g}, {self.seconds:.1f} s, "
-                 f"{self.iterations} iterations"]
-        lines.append(f"{'run':<24}{'split':<9}{'F meas':>8}{'dev before':>12}{'dev after':>11}"
-                     f"{'TVD before':>12}{'TVD after':>11}{'floor':>8}")
-        for r in self.runs:
-            lines.append(f"{r.name[:23]:<24}{r.split:<9}{r.fidelity_measured:>8.4f}{100 * r.deviation_before:>11.2f}%"
-                         f"{100 * r.deviation_after:>10.2f}%{r.tvd_before:>12.4f}{r.tvd_after:>11.4f}"
-                         f"{r.floor_after:>8.4f}")
-        lines.append("parameters (prior -> fitted):")
-        for p in self.parameters:
-            lines.append(f"  {p.name:<40} {p.prior:>12.5g} -> {p.value:>12.5g}  ({p.change})")
-        lines.extend(f"note: {n}" for n in self.notes)
-        return "\n".join(lines)
+        return format_report(self.to_dict())
+
+
+def format_report(report: Mapping[str, Any]) -> str:
+    """The plain-text table of a report in its JSON form (:meth:`FitReport.to_dict`, as a fitted
+    model's ``metadata["report"]`` holds it): per run, the measured output fidelity, the fidelity
+    deviation before and after, the distances and the shot-noise floor; then the parameters."""
+    summary = report.get("summary", {})
+    lines = [f"fit: {summary.get('parameters', '?')} parameters, strength {summary.get('strength', float('nan')):g}, "
+             f"{summary.get('seconds', float('nan')):.1f} s, {summary.get('iterations', '?')} iterations"]
+    lines.append(f"{'run':<24}{'split':<9}{'F meas':>8}{'dev before':>12}{'dev after':>11}"
+                 f"{'TVD before':>12}{'TVD after':>11}{'floor':>8}")
+    for r in report.get("runs", []):
+        lines.append(f"{str(r['name'])[:23]:<24}{r['split']:<9}{r['fidelity_measured']:>8.4f}"
+                     f"{100 * r['deviation_before']:>11.2f}%{100 * r['deviation_after']:>10.2f}%"
+                     f"{r['tvd_before']:>12.4f}{r['tvd_after']:>11.4f}{r['floor_after']:>8.4f}")
+    lines.append("parameters (prior -> fitted):")
+    for p in report.get("parameters", []):
+        lines.append(f"  {p['name']:<40} {p['prior']:>12.5g} -> {p['value']:>12.5g}  ({p['change']})")
+    lines.extend(f"note: {n}" for n in report.get("notes", []))
+    return "\n".join(lines)
 
 
 def hellinger_fidelity(p: Mapping[str, float], q: Mapping[str, float]) -> float:

@@ -210,6 +210,21 @@ def _parameters(snapshot: CalibrationSnapshot, prior: NoiseModel, train: list[Me
             t_params[q] = ((g1, o1), (g2, o2))
         return t_params[q]
 
+    def depolarizing(entry: GateNoise, width: int, p0: float) -> _Depol:
+        """The description of a gate's depolarizing part (prior strength ``p0``)."""
+        g = space.add(f"{width}q gate error (global)", "scale", "log-scale", 0.0, -5.0, 3.0, True)
+        offs: tuple[int, ...] = ()
+        p_rep = p0
+        if entry.qubits is not None:
+            qs = entry.qubits
+            label = f"q{qs[0]}" if width == 1 else f"q{min(qs)}-q{max(qs)}"
+            offs = (space.add(f"{width}q gate error {label}", "offset", "log-scale", 0.0, -3.0, 3.0, True),)
+            reported = snapshot.gate(entry.gate, qs)
+            if reported is not None and reported.error is not None and reported.error > 0:
+                d = 2**width
+                p_rep = reported.error * d / (d - 1)
+        return _Depol(width, p0, p_rep, (g, *offs))
+
     exercised = {(g, qs) for g, qs in gates_used}
     for entry in prior.gate_noise:
         specific = entry.qubits is not None
@@ -223,20 +238,8 @@ def _parameters(snapshot: CalibrationSnapshot, prior: NoiseModel, train: list[Me
             desc: Any = None
             new: Channel
             if isinstance(channel, Depolarizing) and channel.qubits in (1, 2):
-                width = channel.qubits
-                g = space.add(f"{width}q gate error (global)", "scale", "log-scale", 0.0, -5.0, 3.0, True)
-                offs: tuple[int, ...] = ()
-                if specific:
-                    assert entry.qubits is not None
-                    label = f"q{entry.qubits[0]}" if width == 1 else f"q{min(entry.qubits)}-q{max(entry.qubits)}"
-                    offs = (space.add(f"{width}q gate error {label}", "offset", "log-scale", 0.0, -3.0, 3.0, True),)
-                p_rep = channel.p
-                reported = snapshot.gate(entry.gate, entry.qubits) if specific else None  # type: ignore[arg-type]
-                if reported is not None and reported.error is not None and reported.error > 0:
-                    d = 2**width
-                    p_rep = reported.error * d / (d - 1)
-                desc = _Depol(width, channel.p, p_rep, (g, *offs))
-                new = Depolarizing(max(channel.p, 1e-6), width)  # present in the template even at p0 = 0
+                desc = depolarizing(entry, channel.qubits, channel.p)
+                new = Depolarizing(max(channel.p, 1e-6), channel.qubits)  # present in the template even at p0 = 0
             elif isinstance(channel, ThermalRelaxation) and specific and n == 1:
                 assert entry.qubits is not None
                 t1p, t2p = relax_params(entry.qubits[0])
@@ -259,6 +262,14 @@ def _parameters(snapshot: CalibrationSnapshot, prior: NoiseModel, train: list[Me
                 plan.append((len(new_channels) - 1, desc))
                 describe.by_channel[id(new)] = desc
                 describe.channels.append(new)
+        if specific and n in (1, 2) and not any(isinstance(c, Depolarizing) for c in entry.channels):
+            # relaxation alone explained the reported error: the gate may still be worse than that
+            desc_d = depolarizing(entry, n, 0.0)  # type: ignore[arg-type]
+            dep = Depolarizing(1e-6, n)  # type: ignore[arg-type]
+            new_channels.insert(0, dep)
+            plan = [(i + 1, d) for i, d in plan] + [(0, desc_d)]
+            describe.by_channel[id(dep)] = desc_d
+            describe.channels.append(dep)
         if over_rotation and entry.gate in ROTATION_AXES and any(g == entry.gate for g, _ in exercised):
             width = len(ROTATION_AXES[entry.gate])
             duration = prior.duration(entry.gate, entry.qubits) if entry.qubits is not None else None
