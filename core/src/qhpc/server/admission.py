@@ -6,7 +6,9 @@ backend, unbound parameters, a quota on qubits or shots. What passes becomes a :
 from __future__ import annotations
 
 import hashlib
+import threading
 import warnings
+from collections import OrderedDict
 from typing import Any
 
 from qhpc_interop import Circuit, InteropError
@@ -21,13 +23,50 @@ from .protocol import canonical
 from .schemas import JobRequest
 from .settings import Quota
 
+#: Programs whose reading and fit are remembered (a hybrid loop resubmits one program with new
+#: parameters; a sweep submits one circuit many times), and the largest program remembered.
+CACHE_SIZE = 256
+CACHE_MAX_CHARS = 65536
+
 
 class Admission:
     def __init__(self, integrator: Integrator) -> None:
         self.integrator = integrator
+        self._read: OrderedDict[tuple[str, str | None], tuple[Any, str, str]] = OrderedDict()
+        self._fits: OrderedDict[tuple[str, str, str | None, int, bool], list[str]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def read(self, request: JobRequest) -> tuple[Any, str, str]:
-        """(the program in its kind's model, its format, its kind name); 422 if unreadable."""
+        """(the program in its kind's model, its format, its kind name); 422 if unreadable. The
+        model is shared with later requests of the same text: it is only read, never changed."""
+        key = (request.program, request.format)
+        with self._lock:
+            hit = self._read.get(key)
+            if hit is not None:
+                self._read.move_to_end(key)
+                return hit
+        answer = self._read_program(request)
+        if len(request.program) <= CACHE_MAX_CHARS:
+            with self._lock:
+                self._read[key] = answer
+                if len(self._read) > CACHE_SIZE:
+                    self._read.popitem(last=False)
+        return answer
+
+    def _fit(self, target: Any, model: Circuit, request: JobRequest) -> list[str]:
+        key = (target.name, request.program, request.format, request.shots, request.memory)
+        with self._lock:
+            hit = self._fits.get(key)
+        if hit is None:
+            hit = self.integrator.fit_report(target, model, shots=request.shots, memory=request.memory)
+            if len(request.program) <= CACHE_MAX_CHARS:
+                with self._lock:
+                    self._fits[key] = hit
+                    if len(self._fits) > CACHE_SIZE:
+                        self._fits.popitem(last=False)
+        return hit
+
+    def _read_program(self, request: JobRequest) -> tuple[Any, str, str]:
         integrator = self.integrator
         fmt = request.format
         text = SourceText(request.program, "program")
@@ -90,7 +129,7 @@ class Admission:
             except QhpcError as exc:
                 raise ApiError(422, str(exc)) from None
             if isinstance(model, Circuit):
-                reasons = integrator.fit_report(target, model, shots=request.shots, memory=request.memory)
+                reasons = self._fit(target, model, request)
                 if reasons:
                     raise ApiError(422, f"{backend} cannot run this circuit: {'; '.join(reasons)}")
             elif str(caps.paradigm) == kind_name and size > caps.num_qubits:

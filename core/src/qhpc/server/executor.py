@@ -126,16 +126,16 @@ class Executor:
         drain_deadline: float | None = None
         while True:
             self._take_events()
-            self._flush()
             if self._draining:
+                self._flush()
                 drain_deadline = drain_deadline or time.monotonic() + self.grace
                 if not self.runs or time.monotonic() > drain_deadline:
-                    self._flush()
                     return
             else:
+                # what happened and what to take next: one transaction, one commit per turn
                 free = self.capacity - len(self.runs)
                 busy = {r.claimed.session_id for r in self.runs.values() if r.claimed.session_id}
-                for claimed in self.store.runs.claim(free, busy) if free > 0 else []:
+                for claimed in self._flush(claim=free, busy=busy):
                     self._dispatch(claimed)
             if time.monotonic() - self._last_cancel_check > CANCEL_CHECK_SECONDS and self.runs:
                 self._check_cancelled()
@@ -250,16 +250,18 @@ class Executor:
             return Completion(status="CANCELLED", error="cancelled", **base)
         return Completion(status="FAILED", error=job.error or "the job failed", **base)
 
-    def _flush(self) -> None:
-        if not self._progress and not self._completions:
-            return
+    def _flush(self, claim: int = 0, busy: set[str] | None = None) -> list[Claimed]:
+        """Write the progress and completions gathered (and claim up to ``claim`` jobs) at once."""
+        if not self._progress and not self._completions and claim <= 0:
+            return []
         progress, completions = self._progress, self._completions
         self._progress, self._completions = [], []
-        accepted = self.store.runs.record(progress, completions)
+        accepted, claimed = self.store.runs.cycle(progress, completions, claim, busy or set())
         for done, ok in zip(completions, accepted):
             if not ok:
                 log.info("job %d: the outcome of attempt %d was not recorded (cancelled or taken over meanwhile)",
                          done.seq, done.attempt)
+        return claimed
 
     def _check_cancelled(self) -> None:
         self._last_cancel_check = time.monotonic()

@@ -7,7 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from .db import Database
-from .models import Job, JobEvent, Usage, User
+from .models import JOB_EVENTS, JOBS, USAGE, USERS
+
+J = JOBS.c
+E = JOB_EVENTS.c
+U = USAGE.c
+Us = USERS.c
 
 
 class Accounting:
@@ -17,35 +22,35 @@ class Accounting:
     def usage(self, since: float | None = None, until: float | None = None) -> list[dict[str, Any]]:
         """Seconds of backend time per user, backend and device kind (``qpu``/``emulator``), with
         the number of runs, between ``since`` and ``until``."""
-        query = (select(User.name.label("user"), Usage.backend, Usage.device,
-                        func.sum(Usage.seconds).label("seconds"), func.count().label("runs"))
-                 .join(User, User.id == Usage.user_id).group_by(User.name, Usage.backend, Usage.device)
-                 .order_by(User.name, Usage.backend))
+        query = (select(Us.name.label("user"), U.backend, U.device,
+                        func.sum(U.seconds).label("seconds"), func.count().label("runs"))
+                 .join(USERS, Us.id == U.user_id).group_by(Us.name, U.backend, U.device)
+                 .order_by(Us.name, U.backend))
         if since is not None:
-            query = query.where(Usage.at >= since)
+            query = query.where(U.at >= since)
         if until is not None:
-            query = query.where(Usage.at < until)
+            query = query.where(U.at < until)
         with self.db.read() as conn:
             return [{**dict(r._mapping), "seconds": float(r.seconds)} for r in conn.execute(query)]
 
     def jobs_by_state(self) -> dict[str, int]:
         with self.db.read() as conn:
-            return {r[0]: int(r[1]) for r in conn.execute(select(Job.status, func.count()).group_by(Job.status))}
+            return {r[0]: int(r[1]) for r in conn.execute(select(J.status, func.count()).group_by(J.status))}
 
     def queue_lengths(self) -> dict[str, int]:
         """Queued jobs per backend (``auto`` for jobs whose backend is chosen when they run)."""
         with self.db.read() as conn:
             return {r[0]: int(r[1]) for r in conn.execute(
-                select(Job.backend, func.count()).where(Job.status == "QUEUED").group_by(Job.backend))}
+                select(J.backend, func.count()).where(J.status == "QUEUED").group_by(J.backend))}
 
     def stage_events_after(self, last_id: int, limit: int = 5000) -> list[tuple[int, str, str, float]]:
         """Stage timings recorded since event ``last_id``: (event id, kind, stage, seconds)."""
         with self.db.read() as conn:
-            rows = conn.execute(select(JobEvent.id, JobEvent.kind, JobEvent.stage, JobEvent.seconds)
-                                .where(JobEvent.id > last_id, JobEvent.kind.in_(("stage", "done", "failed")))
-                                .order_by(JobEvent.id).limit(limit)).all()
+            rows = conn.execute(select(E.id, E.kind, E.stage, E.seconds)
+                                .where(E.id > last_id, E.kind.in_(("stage", "done", "failed")))
+                                .order_by(E.id).limit(limit)).all()
         return [(r.id, r.kind, r.stage or "", float(r.seconds or 0.0)) for r in rows]
 
     def last_event_id(self) -> int:
         with self.db.read() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(JobEvent.id), 0))).scalar_one())
+            return int(conn.execute(select(func.coalesce(func.max(E.id), 0))).scalar_one())

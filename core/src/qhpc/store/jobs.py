@@ -19,14 +19,19 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from ..errors import QhpcError
 from .db import Database
-from .models import Job, JobEvent, Session, Usage
+from .models import JOB_EVENTS, JOBS, SESSIONS, USAGE
+
+J = JOBS.c
+E = JOB_EVENTS.c
+S = SESSIONS.c
+U = USAGE.c
 
 ACTIVE = ("QUEUED", "RUNNING")
 FINAL = ("DONE", "FAILED", "CANCELLED")
 #: What job listings and status answers show.
-INFO_COLUMNS = (Job.seq, Job.id, Job.status, Job.substate, Job.backend, Job.requested_backend, Job.device,
-                Job.session_id, Job.num_qubits, Job.shots, Job.seed, Job.memory, Job.attempt, Job.created_at,
-                Job.started_at, Job.finished_at, Job.error, Job.digest, Job.user_id)
+INFO_COLUMNS = (J.seq, J.id, J.status, J.substate, J.backend, J.requested_backend, J.device,
+                J.session_id, J.num_qubits, J.shots, J.seed, J.memory, J.attempt, J.created_at,
+                J.started_at, J.finished_at, J.error, J.digest, J.user_id)
 
 
 class SubmissionRefused(QhpcError):
@@ -94,14 +99,16 @@ class Jobs:
         answer for each is a list of (job info, replayed) or the refusal."""
         now = time.time() if now is None else now
         with self.db.write() as conn:
-            state = _SubmitState(conn, quotas, now)
-            return [state.request(jobs) for jobs in requests]
+            state = _SubmitState(conn, quotas, now, requests)
+            plans = [state.plan(jobs) for jobs in requests]
+            created = state.store()
+            return [state.answer(plan, created) for plan in plans]
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str, user_id: int | None = None) -> dict[str, Any] | None:
-        query = select(*INFO_COLUMNS).where(Job.id == job_id)
+        query = select(*INFO_COLUMNS).where(J.id == job_id)
         if user_id is not None:
-            query = query.where(Job.user_id == user_id)
+            query = query.where(J.user_id == user_id)
         with self.db.read() as conn:
             row = conn.execute(query).first()
         return None if row is None else info(row)
@@ -110,22 +117,22 @@ class Jobs:
              since: float | None = None, until: float | None = None, session_id: str | None = None,
              before_seq: int | None = None, limit: int = 50) -> tuple[list[dict[str, Any]], int | None]:
         """The user's jobs, newest first, and the cursor of the next page (``None``: no more)."""
-        query = select(*INFO_COLUMNS).where(Job.user_id == user_id)
+        query = select(*INFO_COLUMNS).where(J.user_id == user_id)
         statuses, backends = list(statuses), list(backends)
         if statuses:
-            query = query.where(Job.status.in_(statuses))
+            query = query.where(J.status.in_(statuses))
         if backends:
-            query = query.where(Job.backend.in_(backends))
+            query = query.where(J.backend.in_(backends))
         if since is not None:
-            query = query.where(Job.created_at >= since)
+            query = query.where(J.created_at >= since)
         if until is not None:
-            query = query.where(Job.created_at < until)
+            query = query.where(J.created_at < until)
         if session_id is not None:
-            query = query.where(Job.session_id == session_id)
+            query = query.where(J.session_id == session_id)
         if before_seq is not None:
-            query = query.where(Job.seq < before_seq)
+            query = query.where(J.seq < before_seq)
         with self.db.read() as conn:
-            rows = conn.execute(query.order_by(Job.seq.desc()).limit(limit + 1)).all()
+            rows = conn.execute(query.order_by(J.seq.desc()).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
         return [info(r) for r in rows], (rows[-1].seq if more and rows else None)
@@ -135,16 +142,16 @@ class Jobs:
             seq = _seq(conn, job_id, user_id)
             if seq is None:
                 return None
-            rows = conn.execute(select(JobEvent.time, JobEvent.kind, JobEvent.status, JobEvent.stage, JobEvent.seconds,
-                                       JobEvent.detail, JobEvent.attempt)
-                                .where(JobEvent.job_seq == seq).order_by(JobEvent.id)).mappings().all()
+            rows = conn.execute(select(E.time, E.kind, E.status, E.stage, E.seconds,
+                                       E.detail, E.attempt)
+                                .where(E.job_seq == seq).order_by(E.id)).mappings().all()
         return [{k: v for k, v in r.items() if v is not None} for r in rows]
 
     def result(self, job_id: str, user_id: int | None = None) -> tuple[dict[str, Any], str | None, str | None] | None:
         """(job info, result text, digest) of a job, or ``None`` if there is no such job."""
         with self.db.read() as conn:
-            row = conn.execute(select(*INFO_COLUMNS, Job.result.label("result_text"))
-                               .where(Job.id == job_id, *([Job.user_id == user_id] if user_id is not None else [])
+            row = conn.execute(select(*INFO_COLUMNS, J.result.label("result_text"))
+                               .where(J.id == job_id, *([J.user_id == user_id] if user_id is not None else [])
                                       )).first()
         if row is None:
             return None
@@ -154,7 +161,7 @@ class Jobs:
         if not job_ids:
             return {}
         with self.db.read() as conn:
-            return {r.id: r.status for r in conn.execute(select(Job.id, Job.status).where(Job.id.in_(job_ids)))}
+            return {r.id: r.status for r in conn.execute(select(J.id, J.status).where(J.id.in_(job_ids)))}
 
     # -- cancellation -----------------------------------------------------------------------------
     def cancel(self, job_id: str, user_id: int, reason: str = "cancelled by its owner") -> tuple[dict[str, Any], bool] | None:
@@ -165,70 +172,96 @@ class Jobs:
             seq = _seq(conn, job_id, user_id)
             if seq is None:
                 return None
-            done = conn.execute(update(Job).where(Job.seq == seq, Job.status.in_(ACTIVE))
+            done = conn.execute(update(JOBS).where(J.seq == seq, J.status.in_(ACTIVE))
                                 .values(status="CANCELLED", substate=None, finished_at=now, error=reason))
             changed = done.rowcount == 1
             if changed:
-                attempt = conn.execute(select(Job.attempt).where(Job.seq == seq)).scalar_one()
-                conn.execute(insert(JobEvent).values(job_seq=seq, attempt=attempt, time=now, kind="cancelled",
+                attempt = conn.execute(select(J.attempt).where(J.seq == seq)).scalar_one()
+                conn.execute(insert(JOB_EVENTS).values(job_seq=seq, attempt=attempt, time=now, kind="cancelled",
                                                      status="CANCELLED", detail=reason))
-            row = conn.execute(select(*INFO_COLUMNS).where(Job.seq == seq)).one()
+            row = conn.execute(select(*INFO_COLUMNS).where(J.seq == seq)).one()
         return info(row), changed
 
 
 def _seq(conn: Connection, job_id: str, user_id: int | None) -> int | None:
-    query = select(Job.seq).where(Job.id == job_id)
+    query = select(J.seq).where(J.id == job_id)
     if user_id is not None:
-        query = query.where(Job.user_id == user_id)
+        query = query.where(J.user_id == user_id)
     return conn.execute(query).scalar()
 
 
-class _SubmitState:
-    """The per-user counts of one submission transaction."""
+class _Replay:
+    """A job of a request that an idempotency key names: stored earlier, or earlier in this group."""
 
-    def __init__(self, conn: Connection, quotas: Callable[[str], Quotas], now: float) -> None:
+    def __init__(self, row: Any = None, job: NewJob | None = None) -> None:
+        self.row = row
+        self.job = job
+
+
+class _SubmitState:
+    """One group of requests in one transaction: each request is planned against counts kept in
+    memory (so the group needs a handful of statements whatever its size), then every new job
+    is inserted at once."""
+
+    def __init__(self, conn: Connection, quotas: Callable[[str], Quotas], now: float,
+                 requests: Sequence[Sequence[NewJob]]) -> None:
         self.conn = conn
         self.quotas = quotas
         self.now = now
-        self.active: dict[int, int] = {}
         self.qpu_seconds: dict[int, float] = {}
-
-    def _active(self, user_id: int) -> int:
-        if user_id not in self.active:
-            self.active[user_id] = self.conn.execute(select(func.count()).select_from(Job).where(
-                Job.user_id == user_id, Job.status.in_(ACTIVE))).scalar_one()
-        return self.active[user_id]
+        self.sessions: dict[str, Any] = {}
+        users = {j.user_id for jobs in requests for j in jobs}
+        self.active: dict[int, int] = dict.fromkeys(users, 0)
+        if users:
+            self.active.update(conn.execute(select(J.user_id, func.count()).where(
+                J.user_id.in_(users), J.status.in_(ACTIVE)).group_by(J.user_id)).all())
+        # what earlier requests stored under these idempotency keys
+        self.keys: dict[tuple[int, str], _Replay] = {}
+        for user_id in users:
+            keys = {j.idempotency_key for jobs in requests for j in jobs
+                    if j.user_id == user_id and j.idempotency_key is not None}
+            if keys:
+                for row in conn.execute(select(*INFO_COLUMNS, J.idempotency_key, J.request_hash).where(
+                        J.user_id == user_id, J.idempotency_key.in_(keys))):
+                    self.keys[(user_id, row.idempotency_key)] = _Replay(row=row)
+        self.fresh: list[NewJob] = []
+        self.touched: set[str] = set()
 
     def _qpu_seconds(self, user_id: int) -> float:
         if user_id not in self.qpu_seconds:
             self.qpu_seconds[user_id] = float(self.conn.execute(
-                select(func.coalesce(func.sum(Usage.seconds), 0.0)).where(
-                    Usage.user_id == user_id, Usage.device == "qpu", Usage.at >= self.now - 86400.0)).scalar_one())
+                select(func.coalesce(func.sum(U.seconds), 0.0)).where(
+                    U.user_id == user_id, U.device == "qpu", U.at >= self.now - 86400.0)).scalar_one())
         return self.qpu_seconds[user_id]
 
-    def request(self, jobs: Sequence[NewJob]) -> list[tuple[dict[str, Any], bool]] | SubmissionRefused:
+    def _session(self, session_id: str) -> Any:
+        if session_id not in self.sessions:
+            self.sessions[session_id] = self.conn.execute(
+                select(S.status, S.backend, S.user_id).where(S.id == session_id)).first()
+        return self.sessions[session_id]
+
+    def plan(self, jobs: Sequence[NewJob]) -> list[tuple[NewJob, _Replay | None]] | SubmissionRefused:
+        """Decide a request: its jobs (each new, or replaying a stored one), or why it is refused."""
         if not jobs:
             return []
-        conn = self.conn
         user_id, user = jobs[0].user_id, jobs[0].user_name
-        # retried requests: the jobs their keys created the first time
         keys = [j.idempotency_key for j in jobs if j.idempotency_key is not None]
         if len(set(keys)) != len(keys):
             return SubmissionRefused(422, "the same idempotency key is given to two jobs of one request")
-        existing: dict[str, Any] = {}
-        if keys:
-            for row in conn.execute(select(*INFO_COLUMNS, Job.idempotency_key, Job.request_hash)
-                                    .where(Job.user_id == user_id, Job.idempotency_key.in_(keys))):
-                existing[row.idempotency_key] = row
-        fresh = [j for j in jobs if j.idempotency_key not in existing]
+        planned: list[tuple[NewJob, _Replay | None]] = []
         for job in jobs:
-            old = existing.get(job.idempotency_key) if job.idempotency_key is not None else None
-            if old is not None and old.request_hash != job.request_hash:
-                return SubmissionRefused(409, f"idempotency key {job.idempotency_key!r} was used for a different "
-                                              f"request (job {old.id}); use a new key for a new job")
+            old = self.keys.get((user_id, job.idempotency_key)) if job.idempotency_key is not None else None
+            if old is not None:
+                stored_hash = old.row.request_hash if old.row is not None else old.job.request_hash  # type: ignore[union-attr]
+                if stored_hash != job.request_hash:
+                    stored_id = old.row.id if old.row is not None else old.job.id  # type: ignore[union-attr]
+                    return SubmissionRefused(409, f"idempotency key {job.idempotency_key!r} was used for a different "
+                                                  f"request (job {stored_id}); use a new key for a new job")
+            planned.append((job, old))
+        fresh = [job for job, old in planned if old is None]
         quota = self.quotas(user)
-        if fresh and quota.max_queued is not None and self._active(user_id) + len(fresh) > quota.max_queued:
-            return SubmissionRefused(429, f"quota max_queued: {user} has {self._active(user_id)} jobs queued or running "
+        if fresh and quota.max_queued is not None and self.active[user_id] + len(fresh) > quota.max_queued:
+            return SubmissionRefused(429, f"quota max_queued: {user} has {self.active[user_id]} jobs queued or running "
                                           f"and may have at most {quota.max_queued}; wait for some to finish",
                                      "max_queued")
         if any(j.device == "qpu" for j in fresh) and quota.qpu_seconds_per_day is not None:
@@ -237,30 +270,49 @@ class _SubmitState:
                 return SubmissionRefused(429, f"quota qpu_seconds_per_day: {user} used {used:.1f} of "
                                               f"{quota.qpu_seconds_per_day:g} QPU seconds in the last 24 hours",
                                          "qpu_seconds_per_day")
-        sessions = {j.session_id for j in fresh if j.session_id is not None}
-        for session_id in sessions:
-            session = conn.execute(select(Session.status, Session.backend, Session.user_id)
-                                   .where(Session.id == session_id)).first()
+        for session_id in {j.session_id for j in fresh if j.session_id is not None}:
+            session = self._session(session_id)
             if session is None or session.user_id != user_id:
                 return SubmissionRefused(404, f"no session {session_id}")
             if session.status != "open":
                 return SubmissionRefused(409, f"session {session_id} is {session.status}; open a new one")
-            conn.execute(update(Session).where(Session.id == session_id).values(last_used_at=self.now))
-        if fresh:
-            conn.execute(insert(Job), [_row(j, self.now) for j in fresh])
-            seqs = dict(conn.execute(select(Job.id, Job.seq).where(Job.id.in_([j.id for j in fresh]))).all())
-            conn.execute(insert(JobEvent), [{"job_seq": seqs[j.id], "attempt": 0, "time": self.now, "kind": "accepted",
-                                             "status": "QUEUED", "stage": None, "seconds": None, "detail": None}
-                                            for j in fresh])
-            self.active[user_id] = self._active(user_id) + len(fresh)
-        created = {row.id: row for row in conn.execute(select(*INFO_COLUMNS).where(
-            Job.id.in_([j.id for j in fresh])))} if fresh else {}
+            self.touched.add(session_id)
+        self.active[user_id] += len(fresh)
+        for job in fresh:
+            if job.idempotency_key is not None:
+                self.keys[(user_id, job.idempotency_key)] = _Replay(job=job)
+        self.fresh.extend(fresh)
+        return planned
+
+    def store(self) -> dict[str, dict[str, Any]]:
+        """Insert every new job of the group (and its ``accepted`` event); their infos by id."""
+        if not self.fresh:
+            return {}
+        conn = self.conn
+        rows = [_row(j, self.now) for j in self.fresh]
+        seqs = dict((r.id, r.seq) for r in conn.execute(
+            insert(JOBS).returning(J.id, J.seq, sort_by_parameter_order=True), rows))
+        conn.execute(insert(JOB_EVENTS), [{"job_seq": seqs[r["id"]], "attempt": 0, "time": self.now,
+                                           "kind": "accepted", "status": "QUEUED", "stage": None, "seconds": None,
+                                           "detail": None} for r in rows])
+        if self.touched:
+            conn.execute(update(SESSIONS).where(S.id.in_(self.touched)).values(last_used_at=self.now))
+        return {r["id"]: {**{k: r[k] for k in _INFO_KEYS}, "memory": bool(r["memory"]), "has_result": False}
+                for r in rows}
+
+    def answer(self, plan: list[tuple[NewJob, _Replay | None]] | SubmissionRefused,
+               created: dict[str, dict[str, Any]]) -> list[tuple[dict[str, Any], bool]] | SubmissionRefused:
+        if isinstance(plan, SubmissionRefused):
+            return plan
         out: list[tuple[dict[str, Any], bool]] = []
-        for job in jobs:
-            if job.idempotency_key is not None and job.idempotency_key in existing:
-                out.append((info(existing[job.idempotency_key]), True))
-            else:
-                out.append((info(created[job.id]), False))
+        for job, old in plan:
+            if old is None:
+                out.append((created[job.id], False))
+            elif old.row is not None:
+                out.append((info(old.row), True))
+            else:  # replays a job stored by an earlier request of this group
+                assert old.job is not None
+                out.append((created[old.job.id], True))
         return out
 
 

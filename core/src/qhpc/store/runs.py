@@ -22,10 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from .db import Database
-from .models import Job, JobEvent, Usage
+from .models import JOB_EVENTS, JOBS, USAGE
+
+J = JOBS.c
+E = JOB_EVENTS.c
+U = USAGE.c
 
 
 @dataclass
@@ -78,9 +82,9 @@ class Completion:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-_CLAIM_COLUMNS = (Job.seq, Job.id, Job.user_id, Job.attempt, Job.backend, Job.device, Job.location, Job.session_id,
-                  Job.program, Job.program_format, Job.shots, Job.seed, Job.memory, Job.parameters, Job.options,
-                  Job.time_limit)
+_CLAIM_COLUMNS = (J.seq, J.id, J.user_id, J.attempt, J.backend, J.device, J.location, J.session_id,
+                  J.program, J.program_format, J.shots, J.seed, J.memory, J.parameters, J.options,
+                  J.time_limit)
 
 
 class Runs:
@@ -93,8 +97,8 @@ class Runs:
         now = time.time()
         counts = {"requeued": 0, "failed": 0}
         with self.db.write() as conn:
-            rows = conn.execute(select(Job.seq, Job.attempt, Job.device, Job.location, Job.owner).where(
-                Job.status == "RUNNING", (Job.owner.is_(None)) | (Job.owner != self.owner))).all()
+            rows = conn.execute(select(J.seq, J.attempt, J.device, J.location, J.owner).where(
+                J.status == "RUNNING", (J.owner.is_(None)) | (J.owner != self.owner))).all()
             for row in rows:
                 if row.device == "qpu" and row.location != "remote":
                     status, reason = "FAILED", (f"the server stopped while attempt {row.attempt} was running on a "
@@ -107,10 +111,10 @@ class Runs:
                 values: dict[str, Any] = {"status": status, "substate": None, "owner": None}
                 if status == "FAILED":
                     values.update(error=reason, finished_at=now)
-                done = conn.execute(update(Job).where(Job.seq == row.seq, Job.status == "RUNNING",
-                                                      Job.attempt == row.attempt).values(**values))
+                done = conn.execute(update(JOBS).where(J.seq == row.seq, J.status == "RUNNING",
+                                                      J.attempt == row.attempt).values(**values))
                 if done.rowcount == 1:
-                    conn.execute(insert(JobEvent).values(
+                    conn.execute(insert(JOB_EVENTS).values(
                         job_seq=row.seq, attempt=row.attempt, time=now, status=status, stage=None, seconds=None,
                         kind="requeued" if status == "QUEUED" else "failed", detail=reason))
                     counts["requeued" if status == "QUEUED" else "failed"] += 1
@@ -121,32 +125,44 @@ class Runs:
         of one session at once nor one of a session in ``busy_sessions``."""
         if limit <= 0:
             return []
+        with self.db.write() as conn:
+            return self._claim(conn, limit, busy_sessions)
+
+    def cycle(self, progress: Sequence[Progress], completions: Sequence[Completion], limit: int,
+              busy_sessions: Iterable[str] = ()) -> tuple[list[bool], list[Claimed]]:
+        """:meth:`record` and :meth:`claim` in one transaction (one commit, one sync, per turn of
+        the executor's loop)."""
+        with self.db.write() as conn:
+            accepted = self._record(conn, progress, completions) if progress or completions else []
+            claimed = self._claim(conn, limit, busy_sessions) if limit > 0 else []
+        return accepted, claimed
+
+    def _claim(self, conn: Connection, limit: int, busy_sessions: Iterable[str]) -> list[Claimed]:
         busy = set(busy_sessions)
         now = time.time()
-        with self.db.write() as conn:
-            candidates = conn.execute(select(Job.seq, Job.session_id).where(Job.status == "QUEUED")
-                                      .order_by(Job.priority.desc(), Job.seq).limit(limit * 4 + len(busy))).all()
-            picked: list[int] = []
-            for row in candidates:
-                if row.session_id is not None:
-                    if row.session_id in busy:
-                        continue
-                    busy.add(row.session_id)
-                picked.append(row.seq)
-                if len(picked) == limit:
-                    break
-            if not picked:
-                return []
-            conn.execute(update(Job).where(Job.seq.in_(picked), Job.status == "QUEUED").values(
-                status="RUNNING", substate="compiling", owner=self.owner, attempt=Job.attempt + 1, started_at=now))
-            order = {seq: k for k, seq in enumerate(picked)}
-            rows = sorted(conn.execute(select(*_CLAIM_COLUMNS).where(
-                Job.seq.in_(picked), Job.owner == self.owner, Job.status == "RUNNING")).all(),
-                key=lambda r: order[r.seq])
-            if rows:
-                conn.execute(insert(JobEvent), [
-                    {"job_seq": r.seq, "attempt": r.attempt, "time": now, "kind": "dispatched", "status": "RUNNING",
-                     "stage": None, "seconds": None, "detail": f"attempt {r.attempt}"} for r in rows])
+        candidates = conn.execute(select(J.seq, J.session_id).where(J.status == "QUEUED")
+                                  .order_by(J.priority.desc(), J.seq).limit(limit * 4 + len(busy))).all()
+        picked: list[int] = []
+        for row in candidates:
+            if row.session_id is not None:
+                if row.session_id in busy:
+                    continue
+                busy.add(row.session_id)
+            picked.append(row.seq)
+            if len(picked) == limit:
+                break
+        if not picked:
+            return []
+        conn.execute(update(JOBS).where(J.seq.in_(picked), J.status == "QUEUED").values(
+            status="RUNNING", substate="compiling", owner=self.owner, attempt=J.attempt + 1, started_at=now))
+        order = {seq: k for k, seq in enumerate(picked)}
+        rows = sorted(conn.execute(select(*_CLAIM_COLUMNS).where(
+            J.seq.in_(picked), J.owner == self.owner, J.status == "RUNNING")).all(),
+            key=lambda r: order[r.seq])
+        if rows:
+            conn.execute(insert(JOB_EVENTS), [
+                {"job_seq": r.seq, "attempt": r.attempt, "time": now, "kind": "dispatched", "status": "RUNNING",
+                 "stage": None, "seconds": None, "detail": f"attempt {r.attempt}"} for r in rows])
         return [Claimed(seq=r.seq, id=r.id, user_id=r.user_id, attempt=r.attempt, backend=r.backend, device=r.device,
                         location=r.location, session_id=r.session_id, program=r.program,
                         program_format=r.program_format, shots=r.shots, seed=r.seed, memory=bool(r.memory),
@@ -160,49 +176,55 @@ class Runs:
             return set()
         attempts = dict(runs)
         with self.db.read() as conn:
-            rows = conn.execute(select(Job.seq, Job.status, Job.owner, Job.attempt)
-                                .where(Job.seq.in_(list(attempts)))).all()
+            rows = conn.execute(select(J.seq, J.status, J.owner, J.attempt)
+                                .where(J.seq.in_(list(attempts)))).all()
         return {r.seq for r in rows
                 if not (r.status == "RUNNING" and r.owner == self.owner and r.attempt == attempts[r.seq])}
 
     def record(self, progress: Sequence[Progress], completions: Sequence[Completion]) -> list[bool]:
         """Write progress and completions in one transaction; for each completion, whether it was
         accepted (the run was still this executor's)."""
+        with self.db.write() as conn:
+            return self._record(conn, progress, completions)
+
+    def _record(self, conn: Connection, progress: Sequence[Progress], completions: Sequence[Completion]) -> list[bool]:
         now = time.time()
         accepted: list[bool] = []
-        with self.db.write() as conn:
-            events: list[dict[str, Any]] = []
-            for item in progress:
-                events.extend({"job_seq": item.seq, "attempt": item.attempt, **_event(e)} for e in item.events)
-                values: dict[str, Any] = {}
-                if item.substate is not None:
-                    values["substate"] = item.substate
-                if item.backend is not None:
-                    values["backend"] = item.backend
-                if values:
-                    conn.execute(update(Job).where(*self._mine(item.seq, item.attempt)).values(**values))
-            for done in completions:
-                changed = conn.execute(update(Job).where(*self._mine(done.seq, done.attempt)).values(
-                    status=done.status, substate=None, finished_at=now, result=done.result, digest=done.digest,
-                    error=done.error, backend=done.backend, owner=None))
-                accepted.append(changed.rowcount == 1)
-                if changed.rowcount == 1:
-                    events.extend({"job_seq": done.seq, "attempt": done.attempt, **_event(e)} for e in done.events)
-                else:  # an outdated run: its outcome does not count, and the log says so
-                    status = conn.execute(select(Job.status).where(Job.seq == done.seq)).scalar_one()
-                    events.append({"job_seq": done.seq, "attempt": done.attempt, "time": now, "kind": "discarded",
-                                   "status": status, "stage": None, "seconds": None,
-                                   "detail": f"attempt {done.attempt} ended {done.status}, but the job had been "
-                                             "cancelled or taken over; that outcome is not used"})
-                if done.run_seconds:  # the backend was used, whether or not the outcome still counts
-                    conn.execute(insert(Usage).values(user_id=done.user_id, job_seq=done.seq, backend=done.backend,
-                                                      device=done.device, seconds=done.run_seconds, at=now))
-            if events:
-                conn.execute(insert(JobEvent), events)
+        events: list[dict[str, Any]] = []
+        usage: list[dict[str, Any]] = []
+        for item in progress:
+            events.extend({"job_seq": item.seq, "attempt": item.attempt, **_event(e)} for e in item.events)
+            values: dict[str, Any] = {}
+            if item.substate is not None:
+                values["substate"] = item.substate
+            if item.backend is not None:
+                values["backend"] = item.backend
+            if values:
+                conn.execute(update(JOBS).where(*self._mine(item.seq, item.attempt)).values(**values))
+        for done in completions:
+            changed = conn.execute(update(JOBS).where(*self._mine(done.seq, done.attempt)).values(
+                status=done.status, substate=None, finished_at=now, result=done.result, digest=done.digest,
+                error=done.error, backend=done.backend, owner=None))
+            accepted.append(changed.rowcount == 1)
+            if changed.rowcount == 1:
+                events.extend({"job_seq": done.seq, "attempt": done.attempt, **_event(e)} for e in done.events)
+            else:  # an outdated run: its outcome does not count, and the log says so
+                status = conn.execute(select(J.status).where(J.seq == done.seq)).scalar_one()
+                events.append({"job_seq": done.seq, "attempt": done.attempt, "time": now, "kind": "discarded",
+                               "status": status, "stage": None, "seconds": None,
+                               "detail": f"attempt {done.attempt} ended {done.status}, but the job had been "
+                                         "cancelled or taken over; that outcome is not used"})
+            if done.run_seconds:  # the backend was used, whether or not the outcome still counts
+                usage.append({"user_id": done.user_id, "job_seq": done.seq, "backend": done.backend,
+                              "device": done.device, "seconds": done.run_seconds, "at": now})
+        if events:
+            conn.execute(insert(JOB_EVENTS), events)
+        if usage:
+            conn.execute(insert(USAGE), usage)
         return accepted
 
     def _mine(self, seq: int, attempt: int) -> tuple[Any, ...]:
-        return Job.seq == seq, Job.status == "RUNNING", Job.owner == self.owner, Job.attempt == attempt
+        return J.seq == seq, J.status == "RUNNING", J.owner == self.owner, J.attempt == attempt
 
 
 def _event(event: dict[str, Any]) -> dict[str, Any]:

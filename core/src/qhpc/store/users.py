@@ -21,7 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import QhpcError
 from .db import Database
-from .models import Token, User
+from .models import TOKENS, USERS
+
+Tk = TOKENS.c
+Us = USERS.c
 
 TOKEN_PREFIX = "qhpc_"
 _TOKEN = re.compile(r"^qhpc_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
@@ -53,29 +56,29 @@ class Users:
                             "at most 64)")
         try:
             with self.db.write() as conn:
-                conn.execute(insert(User).values(name=name, is_admin=admin, disabled=False, created_at=time.time()))
+                conn.execute(insert(USERS).values(name=name, is_admin=admin, disabled=False, created_at=time.time()))
         except IntegrityError:
             raise QhpcError(f"user {name} exists already") from None
         return self.get(name)
 
     def get(self, name: str) -> dict[str, Any]:
         with self.db.read() as conn:
-            row = conn.execute(select(User).where(User.name == name)).mappings().first()
+            row = conn.execute(select(USERS).where(Us.name == name)).mappings().first()
         if row is None:
             raise QhpcError(f"no user {name!r} (add one with: qhpc admin user add {name})")
         return dict(row)
 
     def all(self) -> list[dict[str, Any]]:
         with self.db.read() as conn:
-            rows = conn.execute(select(User).order_by(User.id)).mappings().all()
-            active = dict(conn.execute(select(Token.user_id, func.count()).where(Token.revoked_at.is_(None))
-                                       .group_by(Token.user_id)).all())
+            rows = conn.execute(select(USERS).order_by(Us.id)).mappings().all()
+            active: dict[int, int] = dict(conn.execute(select(Tk.user_id, func.count()).where(Tk.revoked_at.is_(None))
+                                       .group_by(Tk.user_id)).all())
         return [{**dict(r), "tokens": active.get(r["id"], 0)} for r in rows]
 
     def set_disabled(self, name: str, disabled: bool) -> None:
         user = self.get(name)
         with self.db.write() as conn:
-            conn.execute(update(User).where(User.id == user["id"]).values(disabled=disabled))
+            conn.execute(update(USERS).where(Us.id == user["id"]).values(disabled=disabled))
 
     # -- tokens -------------------------------------------------------------------------------
     def create_token(self, name: str, *, expires_days: float | None = None) -> tuple[str, str]:
@@ -87,24 +90,24 @@ class Users:
         token = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
         now = time.time()
         with self.db.write() as conn:
-            conn.execute(insert(Token).values(
+            conn.execute(insert(TOKENS).values(
                 id=token_id, user_id=user["id"], hash=token_hash(token), created_at=now,
                 expires_at=None if expires_days is None else now + expires_days * 86400.0, revoked_at=None))
         return token_id, token
 
     def revoke_token(self, token_id: str) -> None:
         with self.db.write() as conn:
-            done = conn.execute(update(Token).where(Token.id == token_id, Token.revoked_at.is_(None))
+            done = conn.execute(update(TOKENS).where(Tk.id == token_id, Tk.revoked_at.is_(None))
                                 .values(revoked_at=time.time()))
             if done.rowcount != 1:
-                exists = conn.execute(select(Token.id).where(Token.id == token_id)).first()
+                exists = conn.execute(select(Tk.id).where(Tk.id == token_id)).first()
                 raise QhpcError(f"token {token_id} is revoked already" if exists else f"no token {token_id!r}")
 
     def tokens(self, name: str | None = None) -> list[dict[str, Any]]:
-        query = select(Token.id, User.name.label("user"), Token.created_at, Token.expires_at, Token.revoked_at) \
-            .join(User, User.id == Token.user_id).order_by(Token.created_at)
+        query = select(Tk.id, Us.name.label("user"), Tk.created_at, Tk.expires_at, Tk.revoked_at) \
+            .join(USERS, Us.id == Tk.user_id).order_by(Tk.created_at)
         if name is not None:
-            query = query.where(User.name == name)
+            query = query.where(Us.name == name)
         with self.db.read() as conn:
             return [dict(r) for r in conn.execute(query).mappings().all()]
 
@@ -113,8 +116,8 @@ class Users:
         match = _TOKEN.match(token)
         if match is None:
             return None
-        query = select(Token.hash, Token.expires_at, Token.revoked_at, User.id, User.name, User.is_admin,
-                       User.disabled).join(User, User.id == Token.user_id).where(Token.id == match.group(1))
+        query = select(Tk.hash, Tk.expires_at, Tk.revoked_at, Us.id, Us.name, Us.is_admin,
+                       Us.disabled).join(USERS, Us.id == Tk.user_id).where(Tk.id == match.group(1))
         with self.db.read() as conn:
             row = conn.execute(query).first()
         if row is None or not hmac.compare_digest(row.hash, token_hash(token)):
