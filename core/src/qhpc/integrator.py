@@ -351,7 +351,8 @@ class Integrator:
 
         With ``emulators_only`` (how ``auto`` chooses), backends whose class declares another
         ``kind`` are not touched at all: reading a QPU's capabilities may need its network; and
-        noisy emulators (device targets) are left out, since ``auto`` is for exact results. With
+        noisy emulators (device targets) are left out, since ``auto`` is for exact results, and so are
+        backends that declare ``auto_choice=False``. With
         ``noise`` (a job under a noise model), only emulators that can apply one are kept.
         """
         fits: list[Backend] = []
@@ -362,7 +363,7 @@ class Integrator:
                 rejected[name] = [f"unavailable: {answer}"]
                 continue
             backend, caps = self.backends[name], answer
-            if emulators_only and (caps.kind != BackendKind.EMULATOR or caps.noisy):
+            if emulators_only and (caps.kind != BackendKind.EMULATOR or caps.noisy or not caps.auto_choice):
                 continue
             if noise and not caps.supports_noise:
                 rejected[name] = [f"{name} cannot apply a noise model"]
@@ -600,7 +601,7 @@ class Integrator:
         fits: list[Backend] = []
         rejected: dict[str, list[str]] = {}
         for backend_name, answer in self.availability(candidates).items():
-            if isinstance(answer, str) or str(answer.paradigm) != kind.name or answer.noisy:
+            if isinstance(answer, str) or str(answer.paradigm) != kind.name or answer.noisy or not answer.auto_choice:
                 continue
             why, _ = reasons(self.backends[backend_name], answer)
             if why:

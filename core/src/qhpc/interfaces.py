@@ -185,6 +185,10 @@ class BackendCapabilities:
     description: str = ""
     #: Plain words on what bounds ``num_qubits`` (shown by ``qhpc backends``).
     limit_note: str = ""
+    #: ``False``: ``backend="auto"`` never picks this backend, which runs only when named (for a
+    #: backend whose results are right but a poor default, such as a local search that stops in
+    #: the first local minimum).
+    auto_choice: bool = True
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -198,7 +202,7 @@ class BackendCapabilities:
                 raise CapabilityError(f"backend capability {name}={value!r} must be a whole number "
                                       f"of at least {0 if name == 'num_qubits' else 1}")
         for name in ("supports_unitary", "supports_noise", "noisy", "supports_memory",
-                     "supports_mid_circuit_measurement", "supports_conditionals", "supports_reset"):
+                     "supports_mid_circuit_measurement", "supports_conditionals", "supports_reset", "auto_choice"):
             if not isinstance(getattr(self, name), bool):
                 raise CapabilityError(f"backend capability {name}={getattr(self, name)!r} must be True or False")
         if self.native_gates is not None:

@@ -178,3 +178,17 @@ def test_auto_runs_an_annealing_problem_on_an_annealing_emulator(integrator) -> 
     assert result.backend in ALL and result.metadata["kind"] == "annealing"
     assert {s["bitstring"] for s in result.metadata["samples"]} <= {"01", "10"}
     assert np.isclose(result.metadata["samples"][0]["energy"], -1.0)
+
+
+def test_auto_leaves_local_search_out_and_finds_the_ground_state(integrator) -> None:  # type: ignore[no-untyped-def]
+    """A 60-spin frustrated-free chain with random couplings (ground energy -sum|J| by gauge
+    symmetry): ``auto`` never picks steepest descent or SQA, which declare themselves poor defaults."""
+    import dimod
+
+    rng = np.random.default_rng(7)
+    couplings = {(i, i + 1): float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5)) for i in range(59)}
+    problem = dimod.BinaryQuadraticModel({}, couplings, 0.0, "SPIN")
+    assert not integrator.capabilities("dwave.steepest").auto_choice
+    result = integrator.run(problem, shots=20, seed=3)
+    assert result.backend not in {"dwave.steepest", "dwave.sqa"}
+    assert np.isclose(result.metadata["samples"][0]["energy"], -sum(abs(j) for j in couplings.values()))

@@ -123,6 +123,8 @@ class _SamplerBackend(Backend):
     #: whether the sampler takes ``interrupt_function`` (checked between reads)
     interruptible: ClassVar[bool] = False
     limit_note: ClassVar[str] = "no fixed limit; time grows with variables, interactions and reads"
+    #: whether ``backend="auto"`` may pick it (not a local search that stops in the first minimum)
+    auto_choice: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self._sampler: Any = None
@@ -143,7 +145,7 @@ class _SamplerBackend(Backend):
             num_qubits=self.max_variables(), paradigm="annealing", native_gates=frozenset(), supports_unitary=False,
             max_shots=MAX_READS, supports_memory=True, supports_mid_circuit_measurement=False,
             supports_conditionals=False, supports_reset=False, kind="emulator", location="local", device="CPU",
-            description=self.description, limit_note=self.limit_note)
+            description=self.description, limit_note=self.limit_note, auto_choice=self.auto_choice)
 
     def max_variables(self) -> int:
         return MAX_VARIABLES
@@ -215,6 +217,10 @@ class PathIntegralBackend(_SamplerBackend):
                    "one anneal per read")
     sampler_class = "PathIntegralAnnealingSampler"
     interruptible = True
+    # it emulates an annealer's quantum dynamics on its default (short) schedule rather than
+    # searching hard for the optimum: a 60-spin chain ends above its ground state where SA and
+    # tabu reach it, so it runs when named
+    auto_choice = False
     fixed_seconds = 2.0e-3
     unit_seconds = 1.3e-8
 
@@ -244,6 +250,7 @@ class SteepestDescentBackend(_SamplerBackend):
     name = "dwave.steepest"
     description = "steepest greedy descent from random states (dwave-samplers SteepestDescentSolver)"
     sampler_class = "SteepestDescentSolver"
+    auto_choice = False  # fast, but each read stops in the first local minimum: run when named
     fixed_seconds = 1.0e-3
     unit_seconds = 2.2e-8
 
