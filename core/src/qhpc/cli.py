@@ -472,8 +472,12 @@ def convert(program: str, target: str, output: str | None, allow_loss: str) -> N
 @click.option("--mitigate", is_flag=True, help="Mitigate readout errors with the noise model's confusion.")
 @click.option("--plot", default=None, metavar="FILE.png", help="Save the convergence plot here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--scheduler", default=None, metavar="NAME",
+              help="Run the whole loop as one job of this scheduler (slurm: one allocation, the optimiser "
+                   "and every backend call inside it).")
 def vqe(problem: str, backend: str, reps: int | None, shots: int | None, seed: int, restarts: int | None,
-        optimizer: str, noise: str | None, mitigate: bool, plot: str | None, as_json: bool) -> None:
+        optimizer: str, noise: str | None, mitigate: bool, plot: str | None, as_json: bool,
+        scheduler: str | None) -> None:
     """Find a ground-state energy with VQE: a shipped molecule (h2_2q, h2_4q, lih_4q, beh2_6q) or a
     Hamiltonian file ({"terms": [{"label": "XZ", "coeff": 0.5}, ...]}), the energy per iteration live."""
     from .algorithms import molecules
@@ -498,6 +502,13 @@ def vqe(problem: str, backend: str, reps: int | None, shots: int | None, seed: i
         layers = molecule.reps if reps is None else reps
         starts = restarts or molecule.restarts
 
+    if scheduler is not None:
+        doc = _vqe_in_allocation(scheduler, hamiltonian.num_qubits, problem=problem, backend=backend, reps=reps,
+                                 shots=shots, seed=seed, restarts=restarts, optimizer=optimizer, noise=noise,
+                                 mitigate=mitigate, plot=plot)
+        _print_vqe(doc, problem, exact, as_json)
+        return
+
     def progress(iteration: int, energy: float) -> None:
         gap = f"  ({(energy - exact) * 1000:+.3f} mHa from exact)" if exact is not None else ""
         err.print(f"iteration {iteration}: energy {energy:.8f} Ha{gap}", markup=False)
@@ -509,14 +520,58 @@ def vqe(problem: str, backend: str, reps: int | None, shots: int | None, seed: i
         _plot_convergence(result.history, exact, plot)
     doc = {"problem": problem, "energy": result.energy, "exact": exact, "iterations": result.iterations,
            "evaluations": result.evaluations, "backend_calls": result.backend_calls, "seconds": result.seconds,
-           "middleware_share": result.middleware_share, "parameters": result.parameters, "history": result.history}
+           "middleware_share": result.middleware_share, "backend_seconds": result.backend_seconds,
+           "parameters": result.parameters, "history": result.history, "slurm_job": os.environ.get("SLURM_JOB_ID")}
+    _print_vqe(doc, problem, exact, as_json)
+
+
+def _print_vqe(doc: dict[str, Any], problem: str, exact: float | None, as_json: bool) -> None:
     if as_json:
         print(json.dumps(doc, indent=2))
         return
-    out.print(f"[bold]{escape(problem)}[/bold]: energy {result.energy:.8f} Ha"
-              + (f", exact {exact:.8f} Ha, error {(result.energy - exact) * 1000:.4f} mHa" if exact is not None else "")
-              + f"; {result.iterations} iterations, {result.evaluations} evaluations in {result.backend_calls} "
-                f"backend calls, {result.seconds:.2f} s")
+    energy = float(doc["energy"])
+    where = f" in Slurm job {doc['slurm_job']}" if doc.get("slurm_job") else ""
+    out.print(f"[bold]{escape(problem)}[/bold]: energy {energy:.8f} Ha"
+              + (f", exact {exact:.8f} Ha, error {(energy - exact) * 1000:.4f} mHa" if exact is not None else "")
+              + f"; {doc['iterations']} iterations, {doc['evaluations']} evaluations in {doc['backend_calls']} "
+                f"backend calls, {doc['seconds']:.2f} s{escape(where)}")
+
+
+def _vqe_in_allocation(scheduler: str, num_qubits: int, *, problem: str, backend: str, reps: int | None,
+                       shots: int | None, seed: int, restarts: int | None, optimizer: str, noise: str | None,
+                       mitigate: bool, plot: str | None) -> dict[str, Any]:
+    """Run this same ``qhpc vqe`` as one job of ``scheduler`` (its ``run_allocation``), the progress
+    lines forwarded as they come; the job's JSON result."""
+    from .integrator import Integrator
+
+    def absolute(path: str) -> str:  # the job runs in the scheduler's work directory
+        return os.path.abspath(path)
+
+    argv = ["vqe", absolute(problem) if problem.endswith(".json") else problem, "--backend", backend,
+            "--seed", str(seed), "--optimizer", optimizer, "--json"]
+    for flag, value in (("--reps", reps), ("--shots", shots), ("--restarts", restarts)):
+        if value is not None:
+            argv += [flag, str(value)]
+    for flag, path in (("--noise", noise), ("--plot", plot)):
+        if path is not None:
+            argv += [flag, absolute(path)]
+    if mitigate:
+        argv.append("--mitigate")
+    with Integrator(scheduler=scheduler) as integrator:
+        run_allocation = getattr(integrator.scheduler, "run_allocation", None)
+        if run_allocation is None:
+            raise QhpcError(f"the {scheduler} scheduler cannot run a hybrid loop as one job (it has no "
+                            "run_allocation); leave --scheduler out to run it here")
+        done = run_allocation(argv, backend=backend, size=num_qubits, label="vqe",
+                              on_progress=lambda line: err.print(line, markup=False))
+    try:
+        doc = json.loads(done.stdout)
+    except ValueError:
+        raise QhpcError(f"{scheduler} job {done.slurm_job} printed no VQE result (is qhpc on the compute nodes the "
+                        "same version?)") from None
+    if not isinstance(doc, dict) or "energy" not in doc:
+        raise QhpcError(f"{scheduler} job {done.slurm_job} printed no VQE result")
+    return dict(doc)
 
 
 def _plot_convergence(history: Sequence[float], exact: float | None, path: str) -> None:

@@ -141,11 +141,19 @@ def test_a_job_cancelled_outside_qhpc_fails_saying_so(slurm_cluster: Cluster, sl
     assert slurm_cluster.jobs()[name]["job_state"] == "CANCELLED"
 
 
-def test_cancel_ends_a_queued_job(slurm_cluster: Cluster, slurm_integrator: Any) -> None:
-    integrator = slurm_integrator(sbatch_options=["--hold"])  # held: it stays PENDING
+def test_a_queued_job_has_the_site_options_and_cancel_ends_it(slurm_cluster: Cluster, slurm_integrator: Any,
+                                                              tmp_path: Path) -> None:
+    integrator = slurm_integrator(partition="urgent", account="proj42", qos="high",
+                                  sbatch_options=["--hold", "--comment=from-site"],  # held: it stays PENDING
+                                  backend_options={"aer.statevector": ["--nice=7"]})
     job = integrator.submit(ghz(2), backend="aer.statevector", shots=10)
     name = integrator.scheduler.slurm_job(job.id)
-    assert slurm_cluster.jobs()[name]["job_state"] == "PENDING"
+    seen = slurm_cluster.jobs()[name]
+    assert (seen["job_state"], seen["partition"], seen["account"], seen["comment"], seen["nice"]) == (
+        "PENDING", "urgent", "proj42", "from-site", 7)
+    # Slurm keeps no QoS without accounting storage (it records an empty one): the command line shows it
+    submitted = (tmp_path / "work" / f"{job.id}.sh").read_text().splitlines()[2]
+    assert "--partition=urgent --account=proj42 --qos=high" in submitted and "--hold --comment=from-site" in submitted
     assert job.cancel() and job.status is JobStatus.CANCELLED
     wait_for(lambda: slurm_cluster.jobs()[name]["job_state"] == "CANCELLED", 30, "Slurm's CANCELLED")
 

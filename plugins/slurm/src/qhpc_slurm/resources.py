@@ -121,3 +121,12 @@ def estimate_seconds(backend: Any, program: Any, shots: int) -> float | None:
     except Exception:
         return None
     return value if value >= 0 and value == value and value != float("inf") else None
+
+
+def job_options(settings: SlurmSettings, resources: Resources, backend_options: Iterable[str] = ()) -> list[str]:
+    """The sbatch options of a job that needs ``resources``: the site's partition, account, QoS
+    and options, then the backend's own (``backend_options``)."""
+    options = [f"--chdir={settings.work_dir}", "--requeue" if settings.requeue else "--no-requeue"]
+    options += [f"--{key}={value}" for key, value in (("partition", settings.partition),
+                                                       ("account", settings.account), ("qos", settings.qos)) if value]
+    return options + resources.sbatch_options() + list(settings.sbatch_options) + list(backend_options)

@@ -36,7 +36,6 @@ import logging
 import os
 import re
 import shlex
-import signal as signals
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -45,22 +44,17 @@ from pathlib import Path
 from typing import Any
 
 from qhpc import transport
-from qhpc.errors import JobFailedError, JobTimeLimitError, QhpcError
+from qhpc.errors import JobFailedError, QhpcError
 from qhpc.interfaces import CancelToken, ExecutionRequest, RunOutput, Scheduler
 
 from . import slurm
-from .resources import Resources, derive, estimate_seconds
+from .allocation import AllocationResult, run_in_allocation
+from .outcomes import SlurmJobError, append_accounting, slurm_failure
+from .resources import Resources, derive, estimate_seconds, job_options
 from .settings import SlurmSettings
 from .slurm import Key, SlurmError, SlurmRecord, slurm_name
 
 log = logging.getLogger(__name__)
-
-ACCOUNTING_FILE = "accounting.jsonl"
-
-
-class SlurmJobError(JobFailedError):
-    """Slurm ended the job (node failure, out of memory, preemption, a signal) or it vanished."""
-
 
 @dataclass(eq=False)
 class _Job:
@@ -214,23 +208,16 @@ class SlurmScheduler(Scheduler):
         job.result_path.unlink(missing_ok=True)
         return job
 
-    def _common_options(self, resources: Resources, backend_options: tuple[str, ...]) -> list[str]:
-        s = self.settings
-        options = [f"--chdir={s.work_dir}", "--requeue" if s.requeue else "--no-requeue"]
-        options += [f"--{key}={value}" for key, value in (("partition", s.partition), ("account", s.account),
-                                                           ("qos", s.qos)) if value]
-        return options + resources.sbatch_options() + list(s.sbatch_options) + list(backend_options)
-
     def _sbatch_one(self, job: _Job) -> None:
         stem = job.request_path.stem
         job.script = job.request_path.with_name(f"{stem}.sh")
         job.out_path = job.request_path.with_name(f"{stem}.out")
         options = [f"--job-name=qhpc-{stem[:16]}", f"--output={job.out_path}",
-                   *self._common_options(job.resources, job.backend_options)]
+                   *job_options(self.settings, job.resources, job.backend_options)]
         request = job.request
         lines = [f"# qhpc job {request.job_id}: {request.backend}, size {job.resources.size}, {request.shots} shots",
                  f"exec {self._command()} worker {shlex.quote(str(job.request_path))}"]
-        self._write_script(job.script, options, lines)
+        slurm.write_script(job.script, options, lines)
         job.key = (slurm.sbatch(options, str(job.script)), None)
         job.submitted_at = time.time()
 
@@ -240,11 +227,11 @@ class SlurmScheduler(Scheduler):
         resources = Resources.combine(job.resources for job in group)
         options = [f"--job-name=qhpc-{stem[:22]}", f"--array=0-{len(group) - 1}",
                    f"--output={self.settings.work_dir / stem}_%a.out",
-                   *self._common_options(resources, group[0].backend_options)]
+                   *job_options(self.settings, resources, group[0].backend_options)]
         lines = [f"# {len(group)} qhpc jobs, one per array task (task i runs request i)", "requests=("]
         lines += [f"  {shlex.quote(str(job.request_path))}  # {job.request.backend}" for job in group]
         lines += [")", f'exec {self._command()} worker "${{requests[$SLURM_ARRAY_TASK_ID]}}"']
-        self._write_script(script, options, lines)
+        slurm.write_script(script, options, lines)
         array_id = slurm.sbatch(options, str(script))
         array = _Array(script, len(group), list(group))
         now = time.time()
@@ -256,17 +243,6 @@ class SlurmScheduler(Scheduler):
 
     def _command(self) -> str:
         return " ".join(shlex.quote(word) for word in self.settings.command)
-
-    def _write_script(self, path: Path, options: Sequence[str], lines: Sequence[str]) -> None:
-        text = "\n".join([
-            "#!/bin/bash",
-            "# written by qhpc-slurm; submitted with:",
-            f"#   sbatch --parsable {' '.join(shlex.quote(o) for o in options)} {shlex.quote(str(path))}",
-            'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
-            *lines, "",
-        ])
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o700)
 
     # -- watching -------------------------------------------------------------------------------------
     def _watch(self) -> None:
@@ -406,39 +382,9 @@ class SlurmScheduler(Scheduler):
 
     def _failure(self, job: _Job, record: SlurmRecord | None, worker_error: str | None) -> BaseException:
         """The error for a job that ended without a result (or with a failed one), with Slurm's reason."""
-        said = f"; the worker said: {worker_error}" if worker_error else ""
-        if record is None:
-            where = "" if self._sacct_available else " (there is no accounting storage to ask)"
-            return SlurmJobError(f"Slurm job {job.name} vanished: it left the queue without a result and Slurm "
-                                 f"no longer knows it{where}{said}")
-        state, name = record.state, record.name
-        why = f", reason {record.reason}" if record.reason else ""
-        tail = _out_tail(job.out_path)
-        detail = f" ({tail})" if tail and not worker_error else ""
-        if state in ("TIMEOUT", "DEADLINE"):
-            limit = f" of {record.time_limit_minutes} min" if record.time_limit_minutes else ""
-            asked = (f" (the job's time limit of {job.request.time_limit:g} s plus {self.settings.startup_seconds:g} s "
-                     "to start, in whole minutes)") if job.request.time_limit else ""
-            return JobTimeLimitError(f"Slurm job {name} ended {state}: it ran past its Slurm time limit{limit}{asked}"
-                                     f"{why}{said}")
-        if state == "OUT_OF_MEMORY" or (record.signal == signals.SIGKILL and "memory limit" in tail.lower()):
-            return SlurmJobError(f"Slurm job {name} ended OUT_OF_MEMORY: it used more than its "
-                                 f"{job.resources.memory_mb} MiB{why}{detail}{said}")
-        if state in ("NODE_FAIL", "BOOT_FAIL"):
-            return SlurmJobError(f"Slurm job {name} ended {state}: its node {record.nodes or '?'} failed{why}{said}")
-        if state == "PREEMPTED":
-            return SlurmJobError(f"Slurm job {name} ended PREEMPTED: a job of higher priority took its resources"
-                                 f"{why}{said}")
-        if state == "CANCELLED":
-            return SlurmJobError(f"Slurm job {name} was CANCELLED outside qhpc (scancel by its owner or an "
-                                 f"administrator){why}{said}")
-        if worker_error and state in ("COMPLETED", "FAILED") and record.signal is None:
-            return JobFailedError(worker_error)
-        if record.signal:
-            return SlurmJobError(f"Slurm job {name} ended {state}: killed by signal {record.signal} "
-                                 f"({_signal_name(record.signal)}){why}{detail}{said}")
-        status = f" with exit status {record.exit_status}" if record.exit_status is not None else ""
-        return SlurmJobError(f"Slurm job {name} ended {state}{status} without writing its result{why}{detail}{said}")
+        return slurm_failure(job.name, record, out_path=job.out_path, memory_mb=job.resources.memory_mb,
+                             time_limit=job.request.time_limit, startup_seconds=self.settings.startup_seconds,
+                             worker_error=worker_error, sacct_available=bool(self._sacct_available))
 
     def _account(self, job: _Job, status: str, output: RunOutput | None, error: str | None = None) -> dict[str, Any]:
         """Append the job's accounting line; return what the result's metadata records."""
@@ -458,11 +404,7 @@ class SlurmScheduler(Scheduler):
         }
         if error:
             line["error"] = error
-        try:
-            with open(self.settings.work_dir / ACCOUNTING_FILE, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(line, separators=(",", ":")) + "\n")  # one write: appends stay whole
-        except OSError as exc:
-            log.warning("cannot write the accounting line of job %s: %s", job.request.job_id, exc)
+        append_accounting(self.settings.work_dir, line)
         return {k: line[k] for k in ("slurm_job", "slurm_state", "licenses", "qpu_seconds", "backend_seconds",
                                      "node", "partition", "memory_mb", "cpus", "time_limit_minutes")}
 
@@ -501,6 +443,18 @@ class SlurmScheduler(Scheduler):
         except SlurmError as exc:
             log.warning("scancel failed: %s", exc)
 
+    def run_allocation(self, argv: Sequence[str], *, backend: str, size: int, kind: str = "gate",
+                       time_limit: float | None = None, label: str = "hybrid",
+                       on_progress: Callable[[str], None] | None = None) -> AllocationResult:
+        """Run qhpc's command line ``argv`` (``["vqe", "h2_4q", "--json"]``) as ONE Slurm job with
+        the resources and licenses of ``backend`` for ``size`` qubits, forwarding its stderr lines to
+        ``on_progress``; see :mod:`qhpc_slurm.allocation`. What it printed is in the result's ``stdout``."""
+        _, backends = self._catalogue()
+        found = backends.get(backend)
+        is_qpu = found is not None and str(getattr(found, "kind", "emulator")) == "qpu"
+        return run_in_allocation(self.settings, argv, backend=backend, size=size, kind=kind, is_qpu=is_qpu,
+                                 time_limit=time_limit, label=label, on_progress=on_progress)
+
     def slurm_job(self, job_id: str) -> str | None:
         """The Slurm name (``12``, ``11_3``) of a qhpc job this scheduler still follows."""
         with self._cond:
@@ -536,29 +490,3 @@ def _file_stem(job_id: str) -> str:
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", job_id) and not job_id.endswith((".json", ".result")):
         return job_id
     return "job-" + hashlib.sha256(job_id.encode()).hexdigest()[:24]
-
-
-def _out_tail(path: Path | None) -> str:
-    """The last line Slurm or the worker wrote to the job's output (its last words), if any."""
-    if path is None:
-        return ""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 4096))
-            text = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for words in (("exceeded memory limit",), ("exceeded", "memory")):  # slurmstepd's reason, with figures first
-        for line in reversed(lines):
-            if all(word in line.lower() for word in words):
-                return line
-    return lines[-1] if lines else ""
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signals.Signals(number).name
-    except ValueError:
-        return "unknown signal"

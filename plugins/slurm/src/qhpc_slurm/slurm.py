@@ -24,6 +24,7 @@ import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from qhpc.errors import QhpcError
@@ -117,6 +118,21 @@ def sbatch(options: Sequence[str], script: str) -> int:
     if not first.isdigit():
         raise SlurmError(f"sbatch answered {done.stdout.strip()!r}, not a job id")
     return int(first)
+
+
+def write_script(path: Path, options: Sequence[str], lines: Sequence[str]) -> None:
+    """Write a batch script (executable, this user only) that records how it was submitted."""
+    import shlex
+
+    text = "\n".join([
+        "#!/bin/bash",
+        "# written by qhpc-slurm; submitted with:",
+        f"#   sbatch --parsable {' '.join(shlex.quote(o) for o in options)} {shlex.quote(str(path))}",
+        'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
+        *lines, "",
+    ])
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o700)
 
 
 def scancel(names: Iterable[str], *, signal: str | None = None, batch: bool = False) -> None:
