@@ -51,3 +51,19 @@ def test_the_worker_runs_only_the_qpus_of_its_allocation(integrator: Integrator,
     else:
         assert "may use only the QPUs its Slurm allocation names (QRMI_JOB_QPU_RESOURCES:" in result["error"]
         assert f"not {backend} (QPU resource" in result["error"]
+
+
+def test_a_session_in_a_qrmi_allocation_drives_only_its_qpus(integrator: Integrator,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hybrid runtime (a VQE inside one allocation) honours the same contract as the worker."""
+    from qhpc.errors import QhpcError
+    from qhpc.hybrid import Session
+
+    for name in QPU_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("QRMI_JOB_QPU_RESOURCES", "test_qpu")
+    ansatz = Circuit(1, 0).ry(0.3, 0)
+    Session(ansatz, ["Z"], backend="slurmtest.qpu", integrator=integrator, shots=100)  # its own QPU: fine
+    with pytest.raises(QhpcError, match=r"may use only the QPUs its Slurm allocation names \(QRMI_JOB_QPU_RESOURCES: "
+                                        r"test_qpu\), not slurmtest.otherqpu"):
+        Session(ansatz, ["Z"], backend="slurmtest.otherqpu", integrator=integrator, shots=100)

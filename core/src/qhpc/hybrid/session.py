@@ -72,6 +72,9 @@ class Session:
         self.parameters = [p.name for p in ansatz.parameters]
         self.observables = [PauliSum.from_any(o, self.num_qubits).padded(self.num_qubits) for o in observables]
         self.backend = self.integrator.backend(backend)
+        from ..worker import check_qpu_allocation
+
+        check_qpu_allocation(self.backend)  # inside a job whose QPUs QRMI allocated: only those
         self.shots, self.seed = shots, seed
         self.noise = as_noise_model(noise) if noise is not None else None
         self.mitigate_readout = mitigate_readout
