@@ -22,7 +22,7 @@ import numpy as np
 import perceval as pcvl
 import pytest
 from qhpc import Integrator
-from qhpc.errors import JobFailedError, JobRejectedError
+from qhpc.errors import JobFailedError, JobRejectedError, QhpcError
 from qhpc.interfaces import CancelToken
 from qhpc.noise import NoiseModel
 from qhpc_interop import Circuit
@@ -189,6 +189,30 @@ def test_a_noiseless_model_gives_the_noiseless_distribution() -> None:
     assert noisy.success_probability == pytest.approx(plain.success_probability, abs=1e-12)
 
 
+def test_the_noisy_source_is_kept_to_the_run_s_precision(integrator: Integrator) -> None:
+    """Without post-selection every event is accepted (success probability 1); the source terms
+    left out below the precision are all that is missing, and the option sets how many."""
+    rng = np.random.default_rng(1)
+    program = PhotonicProgram(4, [1, 1, 1, 0]).add_unitary(0, _random_unitary(4, rng))
+    noise = _noise(g2=0.02, brightness=0.8, indistinguishability=0.9)
+    backend = PercevalBackend("slos")
+    fine, default, coarse = (backend.distribution(program, noise, seed=1, precision=p) for p in (1e-12, 1e-6, 1e-2))
+    assert fine.success_probability == pytest.approx(1.0, abs=1e-9)
+    assert 1 - coarse.success_probability > 1 - default.success_probability > 1 - fine.success_probability
+
+    def distance(a: dict[str, float], b: dict[str, float]) -> float:
+        return 0.5 * sum(abs(a.get(k, 0.0) - b.get(k, 0.0)) for k in set(a) | set(b))
+
+    assert distance(default.as_dict(), fine.as_dict()) < 1e-4 < 1e-3 < distance(coarse.as_dict(), fine.as_dict())
+    run = integrator.run(program, backend="perceval.slos", shots=100, seed=1, noise=noise, options={"precision": 1e-2})
+    assert run.metadata["success_probability"] == pytest.approx(coarse.success_probability, rel=1e-12)
+    for bad in ({"precision": 0}, {"precision": "high"}, {"precison": 1e-3}):
+        job = integrator.submit(program, backend="perceval.slos", shots=10, seed=1, noise=noise, options=bad)
+        with pytest.raises(QhpcError, match=r"precision") as caught:
+            job.result(60)
+        assert "\n" not in str(caught.value)
+
+
 # -- seeds, memory, limits -------------------------------------------------------------------------------
 
 
@@ -243,3 +267,15 @@ def test_the_estimate_follows_the_state_count() -> None:
     small = backend.estimate_seconds(PhotonicProgram(4, [1, 1, 0, 0]).bs(0), 1000)
     large = backend.estimate_seconds(PhotonicProgram(16, [1] * 8 + [0] * 8).bs(0), 1000)
     assert 0 < small < 0.05 and 0.1 < large < 10  # 10 vs 490,314 output states (measured: ~1 ms and ~1 s)
+
+
+def test_keys_are_written_as_the_model_writes_them() -> None:
+    from qhpc_interop.photonic import fock_key, parse_fock_key
+    from qhpc_perceval.backends import fock_keys
+
+    rng = np.random.default_rng(3)
+    for table in (rng.integers(0, 10, size=(50, 7)), rng.integers(0, 40, size=(20, 3)), np.zeros((4, 1), dtype=np.uint8)):
+        keys = fock_keys(table)
+        assert keys == [fock_key(row) for row in table]
+        assert [parse_fock_key(k) for k in keys] == [tuple(int(v) for v in row) for row in table]
+    assert fock_keys(np.zeros((0, 3), dtype=np.int64)) == []

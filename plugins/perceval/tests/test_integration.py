@@ -67,6 +67,9 @@ def test_the_kind_travels_as_json_for_workers() -> None:
 @pytest.mark.parametrize(("counts", "metadata", "memory", "message"), [
     ({"|1,1,0>": 10}, {}, None, r"has 3 modes, not 2"),
     ({"1,1": 10}, {}, None, r"not a Fock state"),
+    ({"|2,0>": 5, "|1,,1>": 5}, {}, None, r"'\|1,,1>' is not a Fock state"),
+    ({"|2,0>": 5, "|" + "9" * 30 + ",0>": 5}, {}, None, r"with 9{30} photons; the input \|1,1> allows exactly 2"),
+    ({"|2,0>": 5, "|0,2>": True}, {}, None, r"the count True for \|0,2>, not a whole number"),
     ({"|1,0>": 10}, {}, None, r"\|1,0> with 1 photons; the input \|1,1> allows exactly 2"),
     ({"|1,0>": 10}, {"photonic_noise": {"brightness": 0.5}}, None, None),
     ({"|3,0>": 10}, {"photonic_noise": {"brightness": 0.5}}, None, r"allows at most 2"),
