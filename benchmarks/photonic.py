@@ -144,8 +144,9 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, value
 
 
-def overhead(integrator: Any, shots: int, repeats: int, quick: bool = False) -> None:
-    """The side-by-side table: medians of ``repeats`` alternating runs after one warm-up each."""
+def overhead(integrator: Any, shots: int, repeats: int, quick: bool = False) -> list[tuple[str, float, float, float]]:
+    """The side-by-side table: medians of ``repeats`` alternating runs after one warm-up each;
+    returns its rows: (case, direct s, qhpc s, qhpc's own s)."""
     import perceval as pcvl
 
     print(f"\n## Perceval circuits: qhpc against Perceval directly (Perceval {pcvl.__version__}, SLOS, "
@@ -154,6 +155,7 @@ def overhead(integrator: Any, shots: int, repeats: int, quick: bool = False) -> 
           "(the work qhpc does);\nown ms: qhpc's own time per job (every stage but the run); own %: that over the "
           "direct time\n")
     print(f"{'case':<44} {'sampler s':>9} {'direct s':>9} {'qhpc s':>9} {'ratio':>6} {'own ms':>7} {'own %':>6}")
+    rows = []
     for case in cases(quick):
         qhpc_result(integrator, case, shots, 0)  # warm-up: imports, compile cache
         direct_counts(case, shots, 0)
@@ -174,6 +176,8 @@ def overhead(integrator: Any, shots: int, repeats: int, quick: bool = False) -> 
         t_direct, t_qhpc, own = (statistics.median(x) for x in (direct_times, qhpc_times, own_times))
         print(f"{case['name']:<44} {t_sampler:>9.4f} {t_direct:>9.4f} {t_qhpc:>9.4f} {t_qhpc / t_direct:>6.2f} "
               f"{own * 1e3:>7.2f} {own / t_direct:>6.1%}")
+        rows.append((case["name"], t_direct, t_qhpc, own))
+    return rows
 
 
 def main() -> None:

@@ -60,6 +60,9 @@ MAX_MODES = 256
 #: Peak bytes per output state besides one byte per mode (measured: see the module docstring).
 BYTES_PER_STATE = 72
 MAX_SHOTS = 10_000_000
+#: Largest table of every output state (one byte per mode each) kept to write the sampled states'
+#: keys by indexing; beyond it each sampled state is computed from its index (:func:`fock_states_at`).
+TABLE_BYTES = 256 * 2**20
 #: Relative probability below which a noisy source's input terms are left out when no shot count
 #: says otherwise (Perceval's default precision; a run uses ``min(NOISE_PRECISION, 1 / shots)``).
 NOISE_PRECISION = 1e-6
@@ -318,6 +321,13 @@ class PercevalBackend(Backend):
             else:  # one permanent per accepted state
                 kept = np.array([simulator.probability(pcvl.BasicState([int(v) for v in table[i]]))
                                  for i in accepted], dtype=float)
+        elif num_states(modes, photons) * modes <= TABLE_BYTES:  # the whole table: cached, indexed at once
+            whole = fock_states(modes, photons)
+
+            def keys(indices: np.ndarray) -> list[str]:
+                return fock_keys(whole[np.asarray(indices, dtype=np.int64)])
+
+            kept = self._all_probabilities(simulator, len(whole))
         else:
             def keys(indices: np.ndarray) -> list[str]:
                 return fock_keys(fock_states_at(indices, modes, photons))
@@ -383,7 +393,7 @@ class PercevalBackend(Backend):
         tally = np.bincount(drawn, minlength=len(dist.probabilities))
         seen = np.flatnonzero(tally)
         names = dist.keys(seen)
-        counts = {name: int(tally[i]) for name, i in zip(names, seen)}
+        counts = dict(zip(names, tally[seen].tolist()))
         events = None
         if memory:
             name_of = dict(zip(seen.tolist(), names))
