@@ -1,4 +1,4 @@
-"""The photonic kind end to end: Python, the ``qhpc`` command line, the example, plugin loading."""
+"""The photonic kind end to end: Python, the ``qhpc`` command line, plugin loading."""
 
 from __future__ import annotations
 
@@ -17,9 +17,6 @@ from qhpc.kinds.photonic import PhotonicKind
 from qhpc_interop.photonic import PhotonicProgram, dumps
 
 from ._optics import within_binomial
-
-ROOT = Path(__file__).resolve().parents[3]
-
 
 #: The command line with only the plugins these tests need (loading every SDK would double its start-up).
 CLI_ENV = {**os.environ, "QHPC_PLUGINS": "builtin,perceval", "QHPC_CONFIG": os.devnull}
@@ -154,21 +151,3 @@ def test_listing_plugins_imports_neither_perceval_nor_sympy() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
-
-
-# -- the example -------------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_the_hom_example_prints_the_dip_and_plots_it(tmp_path: Path) -> None:
-    plot = tmp_path / "hom.png"
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / "photonic_hom.py"), "--shots", "2000", "--points",
-                           "3", "--plot", str(plot)], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env=CLI_ENV)
-    assert done.returncode == 0, done.stderr
-    rows = [line.split() for line in done.stdout.splitlines() if line.strip()[:1].isdigit()]
-    assert [float(r[0]) for r in rows] == [0.0, 0.5, 1.0]
-    assert int(rows[0][1]) == 0  # identical photons never coincide
-    for d, coincidences in ((float(r[0]), int(r[1])) for r in rows):
-        assert within_binomial(coincidences, 2000, d / 2)
-    assert plot.stat().st_size > 1000
