@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 import numpy as np
 from qhpc.errors import BackendUnavailableError, JobCancelledError, QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput, statevector_qubit_limit
+from qhpc.noise import NoiseModel
 from qhpc_interop import Circuit
 
 #: Model gates the translator writes as one Cirq gate: what the simulators run natively. (The
@@ -107,7 +108,7 @@ class CirqBackend(Backend):
                 num_qubits=qubits,
                 native_gates=NATIVE_GATES,
                 supports_unitary=True,
-                supports_noise=False,
+                supports_noise=density,
                 max_shots=MAX_SHOTS,
                 supports_memory=True,
                 supports_mid_circuit_measurement=True,
@@ -172,7 +173,10 @@ class CirqBackend(Backend):
         return cirq.DensityMatrixSimulator(seed=seed)
 
     def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,
-            options: Mapping[str, Any], cancel: CancelToken) -> RunOutput:
+            options: Mapping[str, Any], cancel: CancelToken, noise: NoiseModel | None = None) -> RunOutput:
+        if noise is not None and self.simulator_kind != "density_matrix":
+            raise QhpcError(f"{self.name} cannot apply a noise model (a pure-state simulator); run on "
+                            "cirq.density_matrix")
         if options:
             raise QhpcError(f"{self.name} takes no options (got {', '.join(sorted(options))})")
         if circuit.parameters:
@@ -184,7 +188,17 @@ class CirqBackend(Backend):
                                 f"limit); this circuit has one on {widest}: run it on cirq.simulator")
         if seed is None:
             seed = secrets.randbits(32)
-        program, readout = self._translated(circuit)
+        noisy = None
+        deferred: dict[int, np.ndarray] = {}
+        if noise is not None:
+            from qhpc.noise import expand
+
+            from .noise import noisy_circuit_to_cirq
+
+            noisy = expand(circuit, noise)
+            program, readout, deferred = noisy_circuit_to_cirq(noisy)
+        else:
+            program, readout = self._translated(circuit)
         simulator = self._simulator(seed)
         batch = BATCH if _per_shot(circuit) else shots
         records: list[dict[str, np.ndarray]] = []
@@ -196,9 +210,25 @@ class CirqBackend(Backend):
             records.append(simulator.run(program, repetitions=reps).records)
             done += reps
         bits = _clbit_values(records, readout, shots, circuit.num_clbits)
+        if deferred:
+            from .noise import confuse
+
+            bits = confuse(bits, deferred, seed)
+        metadata: dict[str, Any] = {"seed": seed, "simulator": type(simulator).__name__, "shots": shots}
+        if noisy is not None:
+            metadata["noise_channels"] = sum(1 for _ in noisy.channels())
+            if noisy.correlated_readout:
+                from collections import Counter
+
+                from qhpc.noise.schedule import apply_correlated_readout
+
+                _, raw = _bitstrings(bits, True)
+                assert raw is not None
+                shots_bits = apply_correlated_readout(raw, noisy, seed)
+                counts = dict(Counter(shots_bits))
+                return RunOutput(counts=counts, memory=shots_bits if memory else None, metadata=metadata)
         counts, mem = _bitstrings(bits, memory)
-        return RunOutput(counts=counts, memory=mem,
-                         metadata={"seed": seed, "simulator": type(simulator).__name__, "shots": shots})
+        return RunOutput(counts=counts, memory=mem, metadata=metadata)
 
 
 def _per_shot(circuit: Circuit) -> bool:
