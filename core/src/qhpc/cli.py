@@ -278,7 +278,7 @@ def run(program: str, backend: str, shots: int, seed: int | None, time_limit: fl
             job = integrator.submit(obj, backend=backend, shots=shots, seed=seed, memory=memory,
                                     parameters=parameters or None, compiler=compiler, source_format=fmt,
                                     time_limit=time_limit, noise=noise)
-        for warning in caught:
+        for warning in _for_users(caught):
             if status is not None:
                 status.stop()
             err.print(f"warning: {_one_line(warning.message)}", markup=False, style="yellow")
@@ -453,7 +453,7 @@ def convert(program: str, target: str, output: str | None, allow_loss: str) -> N
                 fh.write(data)
         except OSError as exc:
             raise QhpcError(f"{output}: cannot write: {exc.strerror}") from None
-    for warning in caught:
+    for warning in _for_users(caught):
         err.print(f"note: {_one_line(warning.message)}", markup=False, style="yellow")
 
 
@@ -742,3 +742,12 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+#: Warnings Python hides by default: SDK internals (an import hook's fallback, deprecations inside
+#: a framework), not news for the user of a run.
+_HIDDEN_WARNINGS = (ImportWarning, DeprecationWarning, PendingDeprecationWarning)
+
+
+def _for_users(caught: list[warnings.WarningMessage]) -> list[warnings.WarningMessage]:
+    return [w for w in caught if not issubclass(w.category, _HIDDEN_WARNINGS)]

@@ -121,6 +121,18 @@ class Converter:
         if unknown:
             raise TranslationError(f"unknown feature(s) {', '.join(sorted(unknown))} in allow_loss; "
                                    f"the features are {', '.join(sorted(PROPERTIES))}")
+        source = source or self.detect_format(program)
+        kind = getattr(self.formats.get(source), "kind", "gate")
+        if to in self.formats and (to_kind := getattr(self.formats[to], "kind", "gate")) != kind:
+            raise TranslationError(
+                f"{source} holds {kind} programs and {to} holds {to_kind} programs: conversion stays within a "
+                f"kind; {_a(kind)} program reaches {_a(to_kind)} backend only through a compiler when it runs")
+        if kind != "gate":  # the other kinds have no optional features to lose: one route through their hub
+            model, inbound = self.to_model(program, source=source)
+            if to == inbound.target:
+                return model, inbound
+            outbound = self.route(inbound.target, to)
+            return self.follow(model, outbound), Route(inbound.source, to, inbound.edges + outbound.edges)
         circuit, inbound = self.to_circuit(program, source=source)
         if to == MODEL_FORMAT:
             return circuit, inbound
@@ -159,3 +171,7 @@ class Converter:
                 f"allow_loss={{{', '.join(repr(f) for f in lost)}}} (qhpc convert --allow-loss {','.join(lost)})"
             )
         return route
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"

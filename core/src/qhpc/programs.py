@@ -16,10 +16,13 @@ import contextlib
 import os
 import runpy
 import sys
+import tempfile
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from qhpc_interop import InteropError
 
 from .errors import ProgramError, QhpcError
 
@@ -94,6 +97,23 @@ def load_stdin(integrator: Integrator) -> tuple[Any, str]:
     for fmt_name, fmt in integrator.formats.items():
         if fmt.extensions and _detects(fmt, text):
             return text, fmt_name
+    # a file form recognised by its content (the JSON documents of the other kinds: a format whose
+    # sniff accepts these bytes but not an empty file, so looks inside): read by the format's own
+    # reader from a private copy, errors naming <stdin>
+    for fmt_name, fmt in integrator.formats.items():
+        for ext in fmt.extensions:
+            name = Path("stdin" + ext)
+            if not fmt.sniff(name, data[:SNIFF_BYTES]) or fmt.sniff(name, b""):
+                continue
+            with tempfile.TemporaryDirectory(prefix="qhpc-stdin-") as tmp:
+                copy = Path(tmp) / ("stdin" + ext)
+                copy.write_bytes(data)
+                try:
+                    return fmt.load_file(copy), fmt_name
+                except (QhpcError, InteropError) as exc:
+                    raise ProgramError(str(exc).replace(str(copy), "<stdin>")) from None
+                except Exception as exc:
+                    raise ProgramError(f"<stdin>: not a readable {fmt_name} program: {type(exc).__name__}: {exc}") from None
     raise ProgramError("<stdin>: qhpc does not recognise this program by its content; standard input takes "
                        "OpenQASM 2 or 3 (starting with an OPENQASM header) or qhpc JSON; pass other programs as files")
 

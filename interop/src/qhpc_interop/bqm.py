@@ -485,6 +485,14 @@ class BinaryQuadraticModel:
         for k, term in enumerate(quadratic):
             if not isinstance(term, list) or len(term) != 3:
                 raise BQMError(f"quadratic term {k} must be [u, v, bias], not {term!r}")
+            if isinstance(linear, dict) and variables is None:
+                for label in term[:2]:
+                    if not isinstance(label, str) and str(label) in linear:
+                        # JSON object keys are strings: 0 here and "0" there would be two variables
+                        raise BQMError(
+                            f"quadratic term {k} names variable {label!r} but field 'linear' names {str(label)!r} "
+                            "(JSON object keys are always strings): write the labels alike, or give 'variables' "
+                            "and 'linear' as lists to keep number labels")
         return cls(linear, [tuple(t) for t in quadratic], doc.get("offset", 0.0), doc["vartype"],
                    variables=variables, name=doc.get("name"))
 

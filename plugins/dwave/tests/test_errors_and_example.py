@@ -56,6 +56,40 @@ def test_a_problem_file_runs_on_an_annealing_backend_from_the_command_line(tmp_p
     assert "samples, lowest energy first" in table.stdout and f"{len(edges) - 2 * best_cut}" in table.stdout
 
 
+def test_standard_input_and_convert_take_annealing_problems(tmp_path: Path) -> None:
+    n, edges = 8, regular_graph(3, 8, seed=4)
+    best_cut, _ = brute_force_maxcut(n, edges)
+    text = dumps(BinaryQuadraticModel({}, {e: 1.0 for e in edges}, 0.0, "SPIN", variables=range(n)))
+    env = {k: v for k, v in os.environ.items() if k != "QHPC_DEBUG"}
+    done = subprocess.run([sys.executable, "-m", "qhpc", "run", "-", "--backend", "dwave.exact", "--shots", "5",
+                           "--seed", "1", "--json"], input=text, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr  # an SDK's import-time internals are not the user's news
+    assert json.loads(done.stdout)["metadata"]["samples"][0]["energy"] == len(edges) - 2 * best_cut
+    problem = tmp_path / "problem.json"
+    problem.write_text(text)
+    same = qhpc("convert", str(problem), "--to", "qhpc.bqm")
+    assert same.returncode == 0, same.stderr
+    back = BinaryQuadraticModel.from_dict(json.loads(same.stdout))
+    original = dimod.BinaryQuadraticModel({}, {e: 1.0 for e in edges}, 0.0, "SPIN")
+    states = [dict(enumerate(2 * ((k >> i) & 1) - 1 for i in range(n))) for k in range(0, 2**n, 7)]
+    assert [back.energy(s) for s in states] == [original.energy(s) for s in states]
+    crossing = qhpc("convert", str(problem), "--to", "qasm3")
+    assert crossing.returncode == 1 and "Traceback" not in crossing.stderr
+    assert crossing.stderr.strip() == ("error: qhpc.bqm holds annealing programs and qasm3 holds gate programs: "
+                                       "conversion stays within a kind; an annealing program reaches a gate "
+                                       "backend only through a compiler when it runs")
+
+
+def test_number_labels_written_two_ways_in_json_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "labels.json"
+    bad.write_text('{"format": "qhpc.bqm", "version": 1, "vartype": "BINARY", "linear": {"0": -1, "1": -1},'
+                   ' "quadratic": [[0, 1, 2]]}')
+    done = qhpc("run", str(bad), "--backend", "dwave.exact")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "quadratic term 0 names variable 0 but field 'linear' names '0'" in done.stderr
+
+
 def test_a_malformed_problem_file_is_a_one_line_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "qhpc.bqm", "version": 1, "vartype": "SPIN", "variables": ["a", "b"],\n'
