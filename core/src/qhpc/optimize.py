@@ -60,6 +60,22 @@ def elide_final_permutations(circuit: Circuit) -> Circuit:
 _REMOVED = Instruction(Barrier(), ())  # placeholder for a gate fused into an earlier one
 
 
+#: Row-major matrices of the library's fixed one-qubit gates, made on first use.
+_FIXED: dict[str, tuple[complex, complex, complex, complex]] = {}
+
+
+def _entries(op: Gate) -> tuple[complex, complex, complex, complex]:
+    """The row-major 2x2 matrix of a bound one-qubit library gate."""
+    if not op.params:
+        found = _FIXED.get(op.name)
+        if found is None:
+            m0, m1, m2, m3 = (complex(z) for z in op.matrix().flat)
+            found = _FIXED[op.name] = (m0, m1, m2, m3)
+        return found
+    m0, m1, m2, m3 = (complex(z) for z in op.matrix().flat)
+    return m0, m1, m2, m3
+
+
 def merge_single_qubit_runs(circuit: Circuit) -> Circuit:
     """Fuse runs of two or more bound one-qubit library gates on a qubit into one exact ``u``."""
     out: list[Instruction] = []
@@ -71,10 +87,12 @@ def merge_single_qubit_runs(circuit: Circuit) -> Circuit:
         run = pending.pop(q, [])
         if len(run) < 2:
             return
-        matrix = np.eye(2, dtype=complex)
+        # the 2x2 product in plain complex arithmetic: numpy's per-call cost dominated this pass
+        a, b, c, d = 1.0 + 0j, 0j, 0j, 1.0 + 0j
         for idx in run:
-            matrix = out[idx].operation.matrix() @ matrix  # type: ignore[union-attr]
-        theta, phi, lam, ph = zyz_angles(matrix)
+            m0, m1, m2, m3 = _entries(out[idx].operation)  # type: ignore[arg-type]
+            a, b, c, d = m0 * a + m1 * c, m0 * b + m1 * d, m2 * a + m3 * c, m2 * b + m3 * d
+        theta, phi, lam, ph = zyz_angles(np.array(((a, b), (c, d))))
         out[run[0]] = Instruction(Gate("u", (theta, phi, lam)), (q,))
         for idx in run[1:]:
             out[idx] = _REMOVED
