@@ -36,6 +36,16 @@ class Admission:
         self._fits: OrderedDict[tuple[str, str, str | None, int, bool], list[str]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def cached(self, request: JobRequest) -> bool:
+        """Whether admitting ``request`` needs no reading, no database and no backend call (so it
+        can be done on the event loop instead of a thread: one hand-over less per submission): the
+        same program was admitted to the same named backend, with the same shots, before."""
+        if request.session is not None or request.backend == "auto":
+            return False
+        fit = (request.backend, request.program, request.format, request.shots, request.memory)
+        with self._lock:
+            return (request.program, request.format) in self._read and fit in self._fits
+
     def read(self, request: JobRequest) -> tuple[Any, str, str]:
         """(the program in its kind's model, its format, its kind name); 422 if unreadable. The
         model is shared with later requests of the same text: it is only read, never changed."""

@@ -52,6 +52,8 @@ log = logging.getLogger("qhpc.executor")
 CANCEL_CHECK_SECONDS = 0.1
 #: Seconds to wait for work when nothing wakes the executor.
 IDLE_SECONDS = 0.25
+#: The shortest time between two turns of the executor's loop.
+TURN_SECONDS = 0.02
 #: Parsed programs kept (sessions resubmit the same program with new parameters).
 PROGRAM_CACHE = 256
 SUBSTATES = {JobEventKind.QUEUED: "waiting", JobEventKind.RUNNING: "executing"}
@@ -125,6 +127,7 @@ class Executor:
                         counts["requeued"], counts["failed"])
         drain_deadline: float | None = None
         while True:
+            turn = time.monotonic()
             self._take_events()
             if self._draining:
                 self._flush()
@@ -141,6 +144,12 @@ class Executor:
                 self._check_cancelled()
             if self._events.empty() and not self._completions:
                 self._wait(IDLE_SECONDS if not self.runs else CANCEL_CHECK_SECONDS)
+            # at most one turn (one write transaction) per TURN_SECONDS: under load, what happens
+            # meanwhile is recorded by the next commit, and the store's writer is left free for
+            # the API's submissions (SQLite has one writer at a time)
+            rest = turn + TURN_SECONDS - time.monotonic()
+            if rest > 0 and not self._draining:
+                time.sleep(rest)
 
     def drain(self) -> None:
         self._draining = True
@@ -281,6 +290,10 @@ class _Observer:
         self._executor.on_event(job, event)
 
 
+#: How much lower the executor's scheduling priority is than the API process's.
+EXECUTOR_NICE = 5
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qhpc.server.executor")
     parser.add_argument("--config", default=None)
@@ -288,6 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wake-fd", type=int, default=None)
     args = parser.parse_args(argv)
     configure_logging("qhpc-executor")
+    # the API answers first: running jobs yields the processor to accepting them (under load, a
+    # submission waits for its commit, not for the simulations of the jobs ahead of it)
+    try:
+        os.nice(EXECUTOR_NICE)
+    except OSError:
+        pass
     settings = load_settings(args.config)
     store = Store(settings.service.server.database, migrate=False, owner=args.owner)
     integrator = Integrator(settings=settings)
