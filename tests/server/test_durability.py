@@ -24,7 +24,7 @@ from .conftest import Site
 pytestmark = pytest.mark.timeout(300)
 
 CLIENTS = 3
-PER_CLIENT = 20
+PER_CLIENT = 12
 SHOTS = 16
 
 
@@ -106,6 +106,7 @@ def crash_and_recover(site: Site, restart: Callable[[], None]) -> None:
         assert duplicated == 0
 
 
+@pytest.mark.slow
 def test_kill_9_under_load_loses_nothing_sqlite(site_factory: Callable[..., Site]) -> None:
     site = site_factory(users={"bob": False})
     crash_and_recover(site, lambda: site.server.start())

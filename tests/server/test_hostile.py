@@ -147,6 +147,7 @@ def test_the_server_survived(hostile: Site) -> None:
     assert "internal error" not in hostile.server.log_text()
 
 
+@pytest.mark.slow
 def test_fuzzing_the_api_from_its_openapi_description(hostile: Site) -> None:
     import requests
     import schemathesis
@@ -161,7 +162,7 @@ def test_fuzzing_the_api_from_its_openapi_description(hostile: Site) -> None:
     seen: dict[int, int] = {}
     failures: list[str] = []
 
-    @settings(max_examples=300, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=150, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(case=cases)
     def call(case: Any) -> None:
@@ -175,7 +176,7 @@ def test_fuzzing_the_api_from_its_openapi_description(hostile: Site) -> None:
 
     call()
     assert not failures, failures[:5]
-    assert sum(seen.values()) >= 200 and any(400 <= code < 500 for code in seen) and 200 in seen
+    assert sum(seen.values()) >= 100 and any(400 <= code < 500 for code in seen) and 200 in seen
     with httpx.Client(base_url=hostile.url) as anonymous:
         assert anonymous.get("/v1/health").json()["status"] == "ok"
     assert "internal error" not in hostile.server.log_text()

@@ -32,6 +32,7 @@ def local_counts(shots: int, seed: int) -> dict[str, int]:
         return it.run(GHZ, backend="aer.statevector", shots=shots, seed=seed).counts
 
 
+@pytest.mark.slow
 def test_site_a_runs_on_site_b_through_its_own_server(tmp_path: Path) -> None:
     b_config, b_database, b_port = site(tmp_path / "b", ["builtin", "qiskit"])
     for_site_a = add_user(b_database, "siteA")  # site A is one user of site B
