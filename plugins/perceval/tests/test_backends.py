@@ -255,6 +255,7 @@ def test_a_program_nothing_passes_fails_saying_so(integrator: Integrator) -> Non
         integrator.run(program, backend="perceval.slos", shots=10, seed=1, timeout=60)
 
 
+@pytest.mark.slow
 def test_auto_runs_photonic_programs_here_but_never_gate_circuits(integrator: Integrator) -> None:
     assert integrator.run(hom(), shots=10, seed=1).backend in {"perceval.slos", "perceval.naive"}
     bell = Circuit(2, 2).h(0).cx(0, 1).measure([0, 1], [0, 1])
