@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from qhpc_interop import STANDARD_GATES, Circuit
 
@@ -308,7 +308,7 @@ class Backend(ABC):
         for k, values in enumerate(parameter_sets):
             if cancel.cancelled:
                 break
-            outputs.append(self.run(circuit.bind(dict(values)), shots=shots, seed=None if seed is None else seed + k,
+            outputs.append(self.run(circuit.bind(cast(Any, dict(values))), shots=shots, seed=None if seed is None else seed + k,
                                     memory=memory, options=options, cancel=cancel))
         return outputs
 
