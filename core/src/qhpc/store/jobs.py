@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ..errors import QhpcError
 from .db import Database
@@ -198,6 +198,15 @@ class _Replay:
         self.job = job
 
 
+# The statements of a submission, built once: a statement object built anew for each request costs
+# more (construction and its cache key) than running it.
+_ACTIVE_COUNT = select(func.count()).select_from(JOBS).where(J.user_id == bindparam("user_id"), J.status.in_(ACTIVE))
+_BY_KEYS = select(*INFO_COLUMNS, J.idempotency_key, J.request_hash).where(
+    J.user_id == bindparam("user_id"), J.idempotency_key.in_(bindparam("keys", expanding=True)))
+_INSERT_JOBS = insert(JOBS).returning(J.id, J.seq, sort_by_parameter_order=True)
+_INSERT_EVENTS = insert(JOB_EVENTS)
+
+
 class _SubmitState:
     """One group of requests in one transaction: each request is planned against counts kept in
     memory (so the group needs a handful of statements whatever its size), then every new job
@@ -211,18 +220,15 @@ class _SubmitState:
         self.qpu_seconds: dict[int, float] = {}
         self.sessions: dict[str, Any] = {}
         users = {j.user_id for jobs in requests for j in jobs}
-        self.active: dict[int, int] = dict.fromkeys(users, 0)
-        if users:
-            self.active.update(conn.execute(select(J.user_id, func.count()).where(
-                J.user_id.in_(users), J.status.in_(ACTIVE)).group_by(J.user_id)).all())
+        self.active: dict[int, int] = {user_id: conn.execute(_ACTIVE_COUNT, {"user_id": user_id}).scalar_one()
+                                       for user_id in users}
         # what earlier requests stored under these idempotency keys
         self.keys: dict[tuple[int, str], _Replay] = {}
         for user_id in users:
-            keys = {j.idempotency_key for jobs in requests for j in jobs
-                    if j.user_id == user_id and j.idempotency_key is not None}
+            keys = sorted({j.idempotency_key for jobs in requests for j in jobs
+                           if j.user_id == user_id and j.idempotency_key is not None})
             if keys:
-                for row in conn.execute(select(*INFO_COLUMNS, J.idempotency_key, J.request_hash).where(
-                        J.user_id == user_id, J.idempotency_key.in_(keys))):
+                for row in conn.execute(_BY_KEYS, {"user_id": user_id, "keys": keys}):
                     self.keys[(user_id, row.idempotency_key)] = _Replay(row=row)
         self.fresh: list[NewJob] = []
         self.touched: set[str] = set()
@@ -290,9 +296,8 @@ class _SubmitState:
             return {}
         conn = self.conn
         rows = [_row(j, self.now) for j in self.fresh]
-        seqs = dict((r.id, r.seq) for r in conn.execute(
-            insert(JOBS).returning(J.id, J.seq, sort_by_parameter_order=True), rows))
-        conn.execute(insert(JOB_EVENTS), [{"job_seq": seqs[r["id"]], "attempt": 0, "time": self.now,
+        seqs = dict((r.id, r.seq) for r in conn.execute(_INSERT_JOBS, rows))
+        conn.execute(_INSERT_EVENTS, [{"job_seq": seqs[r["id"]], "attempt": 0, "time": self.now,
                                            "kind": "accepted", "status": "QUEUED", "stage": None, "seconds": None,
                                            "detail": None} for r in rows])
         if self.touched:
