@@ -21,12 +21,12 @@ class PluginError(QhpcError):
 class UnknownNameError(QhpcError, LookupError):
     """A backend, compiler, format or scheduler was asked for by a name nothing registered."""
 
-    def __init__(self, kind: str, name: str, known: list[str]) -> None:
+    def __init__(self, kind: str, name: str, known: list[str], *, hint: str = "") -> None:
         self.kind = kind
         self.name = name
         self.known = known
         listed = ", ".join(sorted(known)) or "none installed"
-        super().__init__(f"unknown {kind} {name!r}; available: {listed}")
+        super().__init__(f"unknown {kind} {name!r}; " + (f"{hint}; " if hint else "") + f"available: {listed}")
 
 
 class ProgramError(QhpcError):

@@ -205,7 +205,16 @@ class Integrator:
             raise UnknownNameError(kind, name, list(table)) from None
 
     def backend(self, name: str) -> Backend:
-        return self._lookup("backend", name, self.backends)  # type: ignore[no-any-return]
+        try:
+            return self._lookup("backend", name, self.backends)  # type: ignore[no-any-return]
+        except UnknownNameError:
+            # "perceval.slos" without qhpc-perceval: say which plugin the kinds name for that prefix
+            prefix = name.split(".", 1)[0]
+            wanted = sorted({p for kind in self.kinds.values() for p in kind.plugins if p == f"qhpc-{prefix}"})
+            if "." in name and wanted:
+                raise UnknownNameError("backend", name, list(self.backends), hint=f"{prefix}.* backends come from "
+                                       f"{wanted[0]}; install it (pip install {wanted[0]})") from None
+            raise
 
     def compiler(self, name: str) -> Compiler:
         return self._lookup("compiler", name, self.compilers)  # type: ignore[no-any-return]

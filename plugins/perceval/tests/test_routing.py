@@ -51,6 +51,10 @@ def test_without_a_photonic_backend_the_error_names_qhpc_perceval() -> None:
                                                    r"qhpc-perceval") as caught:
             integrator.run(hom(), shots=10, seed=1)
     assert isinstance(caught.value, QhpcError) and "\n" not in str(caught.value)
+    with Integrator(PluginRegistry.discover(allow={"builtin"})) as integrator:
+        with pytest.raises(QhpcError, match=r"unknown backend 'perceval.slos'; perceval.\* backends come from "
+                                            r"qhpc-perceval; install it"):
+            integrator.run(hom(), backend="perceval.slos", shots=10, seed=1)
 
 
 def test_a_gate_circuit_does_not_reach_a_photonic_backend_without_a_compiler(without_compiler: Integrator) -> None:
