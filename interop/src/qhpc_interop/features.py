@@ -45,20 +45,29 @@ def features_used(circuit: Circuit) -> dict[str, str]:
     measured: set[int] = set()
     for k, inst in enumerate(circuit.instructions):
         op = inst.operation
-        where = f"instruction {k} ({inst})"
-        if inst.condition is not None:
-            used.setdefault("conditionals", where)
+        # the place is written out only for a feature's first use (formatting every instruction
+        # was a tenth of a large conversion's time)
+        if inst.condition is not None and "conditionals" not in used:
+            used["conditionals"] = _where(k, inst)
         if isinstance(op, (Gate, UnitaryGate)):
-            used.setdefault("unitary", where)
+            if "unitary" not in used:
+                used["unitary"] = _where(k, inst)
         elif isinstance(op, Measure):
-            used.setdefault("measurements", where)
+            if "measurements" not in used:
+                used["measurements"] = _where(k, inst)
             measured.update(inst.qubits)
             continue
         elif isinstance(op, Reset):
-            used.setdefault("resets", where)
+            if "resets" not in used:
+                used["resets"] = _where(k, inst)
         elif isinstance(op, Barrier):
-            used.setdefault("barriers", where)
+            if "barriers" not in used:
+                used["barriers"] = _where(k, inst)
             continue
-        if measured.intersection(inst.qubits):
-            used.setdefault("mid_circuit_measurement", where)
+        if measured and "mid_circuit_measurement" not in used and not measured.isdisjoint(inst.qubits):
+            used["mid_circuit_measurement"] = _where(k, inst)
     return used
+
+
+def _where(k: int, inst: object) -> str:
+    return f"instruction {k} ({inst})"

@@ -188,8 +188,6 @@ class _Reader:
              condition: Condition | None = None, depth: int = 0) -> None:
         """Append ``data``'s instructions; ``qmap``/``cmap`` map a sub-circuit's bit positions outward."""
         for position, ci in enumerate(data):
-            op = ci.operation
-            here = f"{where}instruction {position} ({op.name})"
             if qmap is None:
                 qubits = tuple(self.qubit_index[q] for q in ci.qubits)
                 clbits = tuple(self.clbit_index[c] for c in ci.clbits)
@@ -197,11 +195,16 @@ class _Reader:
                 assert self._sub_qubits is not None and self._sub_clbits is not None
                 qubits = tuple(qmap[self._sub_qubits[q]] for q in ci.qubits)
                 clbits = tuple(cmap[self._sub_clbits[c]] for c in ci.clbits) if cmap is not None else ()
-            name = op.name
+            # the instruction's name and parameters without making its Python operation object
+            # (Qiskit builds one per access for standard gates); the operation only where needed
+            name = ci.name
             if ci.is_standard_gate() and name in STANDARD_GATES:
-                params = tuple(param_from_qiskit(p) for p in op.params)
+                params = tuple(p if type(p) is float else param_from_qiskit(p) for p in ci.params)
                 self.out.append(Instruction(Gate(name, params), qubits, (), condition))
-            elif name == "measure":
+                continue
+            op = ci.operation
+            here = f"{where}instruction {position} ({name})"
+            if name == "measure":
                 self.out.append(Instruction(MEASURE, qubits, clbits, condition))
             elif name == "reset":
                 self.out.append(Instruction(RESET, qubits, (), condition))
