@@ -5,11 +5,12 @@ crosstalk, preparation errors). Here the noisy circuit becomes a Cirq circuit: i
 through the plugin's exporter, each :class:`~qhpc.noise.ChannelOp` a ``cirq.KrausChannel`` at its
 place (under the classical controls of the gate it follows), and each qubit's readout error a
 confusion matrix on its measurements (``cirq.MeasurementGate(confusion_map=...)``, which changes
-the recorded bit and not the state, as on a device). Where all measurements are terminal they are
-moved after the diagonal crosstalk that follows them, so that Cirq samples the shots from one
-simulation, and the readout errors are applied to the sampled bits (:func:`confuse`). Correlated readout pairs are applied to each
-shot's final bits afterwards (:func:`qhpc.noise.schedule.apply_correlated_readout`), as the Aer
-backends do.
+the recorded bit and not the state, as on a device). Where all measurements are terminal they
+are moved after the diagonal crosstalk that follows them
+(:func:`qhpc.noise.schedule.measurements_last`), so that Cirq samples the shots from one
+simulation, and the readout errors are applied to the sampled bits at once (:func:`confuse`).
+Correlated readout pairs are applied to each shot's final bits afterwards
+(:func:`qhpc.noise.schedule.apply_correlated_readout`), as the Aer backends do.
 
 Placing the channels: each one travels through the exporter as an identity ``UnitaryGate`` on its
 qubits (the exporter writes a unitary as one ``cirq.MatrixGate`` and never merges or drops it),
@@ -24,36 +25,13 @@ from typing import Any
 
 import numpy as np
 from qhpc.noise import ChannelOp, NoisyCircuit
-from qhpc.noise.schedule import NoisyOp
-from qhpc_interop import Barrier, Circuit, Instruction, Measure, UnitaryGate
+from qhpc.noise.schedule import measurements_last
+from qhpc_interop import Circuit, Instruction, Measure, UnitaryGate
 
 
 def _is_identity(op: Any) -> bool:
     m = op.matrix_data
     return bool(np.array_equal(m, np.eye(m.shape[0])))
-
-
-def _measurements_last(ops: list[NoisyOp]) -> list[NoisyOp]:
-    """``ops`` with the measurements moved to the end, where that changes no outcome: nothing is
-    conditioned and all that follows a qubit's measurement on it is diagonal noise (ZZ crosstalk
-    up to the last measurement), which commutes with it. Cirq then samples every shot from one
-    simulation instead of simulating each shot on its own."""
-    measured: set[int] = set()
-    for op in ops:
-        if op.condition is not None:
-            return ops
-        if isinstance(op, Instruction):
-            if isinstance(op.operation, Measure):
-                measured.update(op.qubits)
-            elif isinstance(op.operation, Barrier):
-                continue
-            elif measured.intersection(op.qubits):
-                return ops
-        elif measured.intersection(op.qubits) and not all(
-                np.count_nonzero(k - np.diag(np.diag(k))) == 0 for k in op.channel.kraus()):
-            return ops
-    is_measure = [isinstance(op, Instruction) and isinstance(op.operation, Measure) for op in ops]
-    return [op for op, m in zip(ops, is_measure) if not m] + [op for op, m in zip(ops, is_measure) if m]
 
 
 def noisy_circuit_to_cirq(noisy: NoisyCircuit) -> tuple[Any, Any, dict[int, np.ndarray]]:
@@ -68,8 +46,9 @@ def noisy_circuit_to_cirq(noisy: NoisyCircuit) -> tuple[Any, Any, dict[int, np.n
 
     placeholders: dict[tuple[int, ...], deque[ChannelOp]] = {}
     ops: list[Instruction] = []
-    reordered = _measurements_last(noisy.ops)
-    terminal = reordered is not noisy.ops
+    moved = measurements_last(noisy)
+    terminal = moved is not noisy
+    reordered = moved.ops
     confusion = {q: e.matrix().T for q, e in noisy.readout.items()}  # Cirq's rows: the true outcome
     for pair in noisy.correlated_readout:  # the pair's joint matrix replaces its qubits' own errors
         for q in pair.qubits:
