@@ -19,6 +19,9 @@ the Cirq gate equal to it) and run with ``seed=`` given to the simulator's const
 read per classical bit from Cirq's measurement records (the last write of each bit), so counts and
 memory follow the model's convention: bitstrings over all clbits, highest clbit first.
 
+``cirq.density_matrix`` applies a qhpc noise model (``noise=``; :mod:`qhpc_cirq.noise`); the
+state-vector simulators refuse one.
+
 Reading the capabilities imports nothing; Cirq (about 2 s) is imported by the first run.
 """
 
