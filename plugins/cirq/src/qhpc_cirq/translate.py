@@ -451,10 +451,10 @@ def _phasedx(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
 
 
 def _phasedxz(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
-    # Z^z Z^a X^x Z^-a = e^{i pi x/2} p(pi z) r(pi x, pi a)
+    # Z^z Z^a X^x Z^-a = e^{i pi x/2} p(pi z) r(pi x, pi a), and p(l) u(t, f, m) = u(t, f + l, m),
+    # r(t, f) = u(t, f - pi/2, pi/2 - f): one u (one gate in the target, not two)
     x, z, a = r.value(g.x_exponent), r.value(g.z_exponent), r.value(g.axis_phase_exponent)
-    r.out.append(_I(_G("r", (PI * x, PI * a)), qs))
-    r.out.append(_I(_G("p", (PI * z,)), qs))
+    r.out.append(_I(_G("u", (PI * x, PI * a - PI / 2 + PI * z, PI / 2 - PI * a)), qs))
     _exponent_phase(r, x, 0.5)
 
 
