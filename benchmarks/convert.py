@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import io
 import statistics
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -51,7 +52,6 @@ BASIS = ["id", "h", "x", "y", "z", "s", "sdg", "t", "tdg", "sx", "rx", "ry", "rz
 
 def corpus() -> list[tuple[str, QuantumCircuit]]:
     """MQT Bench at the largest size the conformance suite uses, written in :data:`BASIS`."""
-    import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -188,7 +188,7 @@ def median_times(tools: dict[str, Callable[[], Any]], repeats: int, once: set[st
     return {k: statistics.median(v) for k, v in samples.items() if v}, failed
 
 
-def route_tools(route: str, qc: QuantumCircuit, forms: dict[str, Any], gates: int, cap: int,
+def route_tools(route: str, forms: dict[str, Any], gates: int, cap: int, slow_cap: int,
                 ) -> tuple[dict[str, Callable[[], Any]], Callable[[], Any]]:
     """The tools timed on ``route`` for one case, and its floor."""
     source, target = (s.strip() for s in route.split("->"))
@@ -200,14 +200,14 @@ def route_tools(route: str, qc: QuantumCircuit, forms: dict[str, Any], gates: in
     qbraid_target = {"cirq": "cirq", "qiskit": "qiskit", "myqlm": "qat"}[target]
     if gates <= cap and source != "myqlm":  # qBraid has no route out of myQLM
         tools["qbraid"] = _quiet(lambda: _qbraid().transpile(src, qbraid_target))
-    bridge = _myqlm_interop()
+    bridge = _myqlm_interop() if gates <= slow_cap else None
     if bridge is not None and route == "cirq -> myqlm":
         tools["myqlm-interop"] = _quiet(lambda: bridge.cirq_to_qlm(src))
     if bridge is not None and route == "myqlm -> cirq":
         tools["myqlm-interop"] = _quiet(lambda: bridge.qlm_to_cirq(src))
     if source == "qasm2":
         tools["qiskit.qasm2.loads"] = lambda: qasm2.loads(src, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
-    if source == "qasm3":
+    if source == "qasm3" and gates <= slow_cap:
         tools["qiskit.qasm3.loads"] = _quiet(lambda: qasm3.loads(src))
     walk: Callable[[], Any] = {
         "qiskit": lambda: walk_qiskit(src),
@@ -236,14 +236,15 @@ def forms_of(qc: QuantumCircuit) -> dict[str, Any]:
 
 
 def reading(text2: str, text3: str, repeats: int) -> dict[str, float]:
+    """Reading alone (into the model; Qiskit's Rust reader into a QuantumCircuit)."""
     from qhpc_interop import qasm2 as q2
     from qhpc_interop import qasm3 as q3
 
     times, _ = median_times({
         "qhpc qasm2": lambda: q2.loads(text2), "qiskit qasm2 (Rust)":
         lambda: qasm2.loads(text2, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS),
-        "qhpc qasm3": lambda: q3.loads(text3), "qiskit qasm3.loads": _quiet(lambda: qasm3.loads(text3)),
-    }, repeats, {"qiskit qasm3.loads"})
+        "qhpc qasm3": lambda: q3.loads(text3),
+    }, repeats, set())
     return times
 
 
@@ -251,77 +252,88 @@ def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1e3:10.1f}"
 
 
+def show(route: str, rows: list[Row], corpus_size: int) -> None:
+    tools = [t for t in dict.fromkeys(k for row in rows for k in (*row.times, *row.failed)) if t not in
+             ("qhpc", "floor")]
+    print(f"\n{route}")
+    header = f"  {'case':10s} {'gates':>7s} {'qhpc':>10s} {'floor':>10s} {'qhpc/floor':>10s}"
+    for t in tools:
+        header += f" | {t:>12s} {'x qhpc':>7s}"
+    print(header)
+    corpus_rows = rows[:corpus_size]
+    summary = Row("corpus", sum(r.gates for r in corpus_rows))
+    shown = [summary, *rows[corpus_size:]] if corpus_rows else rows[corpus_size:]
+    for key in ("qhpc", "floor"):
+        summary.times[key] = sum(r.times[key] for r in corpus_rows)
+    for row in shown:
+        q, f = row.times.get("qhpc"), row.times.get("floor")
+        line = f"  {row.case:10s} {row.gates:7d} {_ms(q)} {_ms(f)} {q / f if q and f else 0:10.2f}"
+        for t in tools:
+            both = [r for r in (corpus_rows if row is summary else [row]) if t in r.times and "qhpc" in r.times]
+            if not both:
+                line += f" | {row.failed.get(t, 'failed' if row is summary else 'skipped')[:20]:>20s}"
+                continue
+            v, mine = sum(r.times[t] for r in both), sum(r.times["qhpc"] for r in both)
+            line += f" | {_ms(v):>12s} {v / mine:7.1f}"
+            if row is summary and len(both) < len(corpus_rows):
+                line += f" ({len(both)} of {len(corpus_rows)} circuits)"
+        print(line)
+    if "qbraid" in tools:
+        speedups = [r.times["qbraid"] / r.times["qhpc"] for r in corpus_rows if "qbraid" in r.times]
+        if speedups:
+            print(f"  qBraid / qhpc per corpus circuit: min {min(speedups):.1f}x, median "
+                  f"{statistics.median(speedups):.1f}x")
+    for row in rows:
+        for t, why in row.failed.items():
+            print(f"  ! {row.case} {t}: {why}")
+    sys.stdout.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--qbraid-cap", type=int, default=10000,
-                        help="no qBraid above this many gates (Qiskit -> Cirq of the 12,960-gate QFT-160 had not finished after 3.5 minutes)")
+                        help="no qBraid above this many gates (its Qiskit -> Cirq of the 12,960-gate QFT-160 "
+                             "had not finished after 3.5 minutes)")
+    parser.add_argument("--slow-cap", type=int, default=15000,
+                        help="no qiskit.qasm3.loads or myqlm-interop above this many gates (minutes on QV-100)")
     parser.add_argument("--quick", action="store_true", help="the corpus only, one repeat")
+    parser.add_argument("--big-only", action="store_true", help="QV-100 and QFT-160 only, no corpus")
+    parser.add_argument("--routes", nargs="+", default=ROUTES, choices=ROUTES, metavar="ROUTE",
+                        help="routes to time, e.g. 'qiskit -> cirq' (default: all)")
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
 
     start = time.perf_counter()
-    cases = corpus()
+    cases = [] if args.big_only else corpus()
     big = [] if args.quick else [("qv100", quantum_volume()), ("qft160", qft())]
     print(f"corpus: {len(cases)} MQT Bench circuits, {sum(qc.size() for _, qc in cases)} gates; "
           + ", ".join(f"{n}: {qc.size()} gates" for n, qc in big))
-    qhpc.convert(cases[0][1], "cirq")  # warm: plugins, SDK imports
-    qhpc.convert(cases[0][1], "myqlm")
-    _quiet(lambda: _qbraid().transpile(cases[0][1], "cirq"))()
+    warm = qft(4)
+    qhpc.convert(warm, "cirq")  # warm: plugins, SDK imports
+    qhpc.convert(warm, "myqlm")
+    _quiet(lambda: _qbraid().transpile(warm, "cirq"))()
 
     prepared = [(name, qc, forms_of(qc)) for name, qc in cases + big]
-    results: dict[str, list[Row]] = {r: [] for r in ROUTES}
-    for route in ROUTES:
-        for name, qc, forms in prepared:
-            gates = qc.size()
-            tools, floor = route_tools(route, qc, forms, gates, args.qbraid_cap)
+    print(f"\nmedians of {repeats} run(s), ms; 'corpus' is the sum over its {len(cases)} circuits; "
+          f"qBraid, qiskit.qasm3.loads and myqlm-interop run once; qBraid skipped above {args.qbraid_cap} gates, "
+          f"the other two above {args.slow_cap}", flush=True)
+    results: dict[str, list[Row]] = {}
+    for route in args.routes:
+        rows = results[route] = []
+        for name, _, forms in prepared:
+            gates = forms["qiskit"].size()
+            tools, floor = route_tools(route, forms, gates, args.qbraid_cap, args.slow_cap)
             tools["floor"] = floor
             times, failed = median_times(tools, repeats, {"qbraid", "qiskit.qasm3.loads", "myqlm-interop"})
-            results[route].append(Row(name, gates, times, failed))
+            rows.append(Row(name, gates, times, failed))
+        show(route, rows, len(cases))
 
-    print(f"\nmedians of {repeats} run(s), ms; 'corpus' is the sum over its {len(cases)} circuits; "
-          f"qBraid, qiskit.qasm3.loads and myqlm-interop run once; qBraid skipped above {args.qbraid_cap} gates")
-    for route in ROUTES:
-        rows = results[route]
-        tools = [t for t in dict.fromkeys(k for row in rows for k in (*row.times, *row.failed)) if t not in
-                 ("qhpc", "floor")]
-        print(f"\n{route}")
-        header = f"  {'case':10s} {'gates':>7s} {'qhpc':>10s} {'floor':>10s} {'qhpc/floor':>10s}"
-        for t in tools:
-            header += f" | {t:>12s} {'x qhpc':>7s}"
-        print(header)
-        corpus_rows = rows[:len(cases)]
-        summary = Row("corpus", sum(r.gates for r in corpus_rows))
-        for key in ("qhpc", "floor"):
-            summary.times[key] = sum(r.times[key] for r in corpus_rows)
-        for row in [summary, *rows[len(cases):]]:
-            q, f = row.times.get("qhpc"), row.times.get("floor")
-            line = f"  {row.case:10s} {row.gates:7d} {_ms(q)} {_ms(f)} {q / f if q and f else 0:10.2f}"
-            for t in tools:
-                both = [r for r in (corpus_rows if row is summary else [row]) if t in r.times and "qhpc" in r.times]
-                if not both:
-                    line += f" | {row.failed.get(t, 'failed' if row is summary else 'skipped')[:20]:>20s}"
-                    continue
-                v, mine = sum(r.times[t] for r in both), sum(r.times["qhpc"] for r in both)
-                line += f" | {_ms(v):>12s} {v / mine:7.1f}"
-                if row is summary and len(both) < len(corpus_rows):
-                    line += f" ({len(both)} of {len(corpus_rows)} circuits)"
-            print(line)
-        if "qbraid" in tools:
-            speedups = [r.times["qbraid"] / r.times["qhpc"] for r in corpus_rows if "qbraid" in r.times]
-            if speedups:
-                print(f"  qBraid / qhpc per corpus circuit: min {min(speedups):.1f}x, median "
-                      f"{statistics.median(speedups):.1f}x")
-        for row in rows:
-            for t, why in row.failed.items():
-                print(f"  ! {row.case} {t}: {why}")
-
-    print("\nreading OpenQASM (to the model / to Qiskit), ms")
+    print("\nreading OpenQASM alone (qhpc: into the model; Qiskit: into a QuantumCircuit), ms", flush=True)
     for name, _, forms in prepared[len(cases):]:
         t = reading(forms["qasm2"], forms["qasm3"], repeats)
         print(f"  {name}: " + ", ".join(f"{k} {_ms(v).strip()}" for k, v in t.items()))
-        print(f"    qhpc qasm2 / Qiskit's Rust reader: {t['qhpc qasm2'] / t['qiskit qasm2 (Rust)']:.2f}x; "
-              f"qiskit.qasm3.loads / qhpc qasm3: {t['qiskit qasm3.loads'] / t['qhpc qasm3']:.1f}x")
+        print(f"    qhpc qasm2 / Qiskit's Rust reader: {t['qhpc qasm2'] / t['qiskit qasm2 (Rust)']:.2f}x")
     print(f"\ntotal benchmark time {time.perf_counter() - start:.0f} s")
 
 
