@@ -69,6 +69,9 @@ def test_qhpc_vqe_on_the_command_line(tmp_path: Path) -> None:
     assert "iteration 1:" in done.stderr  # live progress
     bad = qhpc_cli("vqe", "h2o_99q")
     assert bad.returncode == 1 and "unknown molecule 'h2o_99q'" in bad.stderr
+    wrong = qhpc_cli("vqe", "h2_2q", "--optimizer", "GRADIENT-DESCENT")
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert wrong.stderr.strip().startswith("error: unknown optimizer 'GRADIENT-DESCENT'; scipy.optimize.minimize methods:")
 
 
 @pytest.mark.slow

@@ -81,6 +81,10 @@ class VQEResult:
         return overhead / iterations if iterations > 0 else 0.0
 
 
+#: The scipy.optimize.minimize methods a VQE can use (no Hessian needed, no constraints required).
+OPTIMIZERS = ("L-BFGS-B", "BFGS", "CG", "SLSQP", "TNC", "COBYLA", "COBYQA", "NELDER-MEAD", "POWELL")
+
+
 def run(hamiltonian: object, *, ansatz: Circuit | object | None = None, reps: int = 2,
         initial_bitstring: str | None = None, backend: str = "aer.statevector", shots: int | None = None,
         seed: int | None = 0, optimizer: str = "L-BFGS-B", initial_point: Sequence[float] | None = None,
@@ -93,6 +97,8 @@ def run(hamiltonian: object, *, ansatz: Circuit | object | None = None, reps: in
     session and keeps the lowest energy: hardware-efficient ansätze have local minima."""
     from scipy.optimize import minimize
 
+    if optimizer.upper() not in OPTIMIZERS:
+        raise QhpcError(f"unknown optimizer {optimizer!r}; scipy.optimize.minimize methods: {', '.join(OPTIMIZERS)}")
     observable = PauliSum.from_any(hamiltonian)
     if ansatz is None:
         ansatz = hardware_efficient_ansatz(observable.num_qubits, reps, initial_bitstring)
