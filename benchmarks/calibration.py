@@ -205,7 +205,7 @@ def held_out_circuits(snapshot: Any, seed: int) -> list[tuple[str, Circuit]]:
     """GHZ 3-7, QFT 4-6, Bernstein-Vazirani, a mirror circuit, quantum volume 4 and 5, transpiled
     by Qiskit onto the device (its native gates and coupling map)."""
     from qiskit import QuantumCircuit, transpile
-    from qiskit.circuit.library import QFT, QuantumVolume
+    from qiskit.circuit.library import QFTGate, quantum_volume
     from qiskit.transpiler import CouplingMap
 
     logical: list[tuple[str, Any]] = []
@@ -219,7 +219,7 @@ def held_out_circuits(snapshot: Any, seed: int) -> list[tuple[str, Circuit]]:
         qc = QuantumCircuit(k)
         qc.x(0)
         qc.h(k - 1)
-        qc.compose(QFT(k), inplace=True)
+        qc.append(QFTGate(k), range(k))
         logical.append((f"QFT {k}", qc))
     secret = "10110"
     bv = QuantumCircuit(len(secret) + 1)
@@ -230,11 +230,11 @@ def held_out_circuits(snapshot: Any, seed: int) -> list[tuple[str, Circuit]]:
             bv.cx(i, len(secret))
     bv.h(range(len(secret)))
     logical.append(("Bernstein-Vazirani 5", (bv, list(range(len(secret))))))
-    half = QuantumVolume(4, depth=2, seed=seed).decompose()
+    half = quantum_volume(4, depth=2, seed=seed).decompose()
     mirror = half.compose(half.inverse())
     logical.append(("mirror 4 (QV layers + inverse)", mirror))
-    logical.append(("quantum volume 4", QuantumVolume(4, seed=seed + 1).decompose()))
-    logical.append(("quantum volume 5", QuantumVolume(5, seed=seed + 2).decompose()))
+    logical.append(("quantum volume 4", quantum_volume(4, seed=seed + 1).decompose()))
+    logical.append(("quantum volume 5", quantum_volume(5, seed=seed + 2).decompose()))
     out = []
     coupling = CouplingMap(snapshot.coupling_map)
     for name, item in logical:
@@ -253,7 +253,9 @@ def aer_from_backend(device: str, circuit: Circuit, seed: int) -> dict[str, floa
     from qiskit_aer.noise import NoiseModel as AerNoiseModel
     from qiskit_ibm_runtime import fake_provider
 
-    backend = getattr(fake_provider, f"Fake{device.split('_', 1)[1].capitalize()}V2")()
+    name = f"Fake{device.split('_', 1)[1].capitalize()}"
+    backend = getattr(fake_provider, name + "V2", None) or getattr(fake_provider, name)
+    backend = backend()
     sim = AerSimulator(method="density_matrix", noise_model=AerNoiseModel.from_backend(backend))
     qc = circuit_to_qiskit(circuit)
     counts = sim.run(qc, shots=AER_SHOTS, seed_simulator=seed).result().get_counts()
@@ -271,9 +273,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--plot", default=None, metavar="OUT.png")
     args = parser.parse_args()
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-    target = {t.name: t for t in device_targets()}[args.device]
-    snapshot = target.snapshot
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    target: Any = {t.name: t for t in device_targets()}[args.device]
+    snapshot = target.snapshot  # a device target (qhpc_qiskit.devices.DeviceTarget)
     rng = np.random.default_rng(args.seed)
     truth = stand_in(snapshot, args.seed)
     uncalibrated = from_calibration(snapshot)
