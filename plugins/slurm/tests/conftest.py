@@ -109,7 +109,7 @@ class Sleeper(Backend):
 
     @property
     def capabilities(self):
-        return BackendCapabilities(num_qubits=8)
+        return BackendCapabilities(num_qubits=8, auto_choice=False)  # never auto: other tests share the session
 
     def estimate_seconds(self, circuit, shots):
         return 0.001
@@ -132,7 +132,7 @@ class Hog(Backend):
 
     @property
     def capabilities(self):
-        return BackendCapabilities(num_qubits=8)
+        return BackendCapabilities(num_qubits=8, auto_choice=False)
 
     def estimate_seconds(self, circuit, shots):
         return 0.001
