@@ -277,7 +277,7 @@ def _parameters(snapshot: CalibrationSnapshot, prior: NoiseModel, train: list[Me
                 r = space.add(f"over-rotation {entry.gate} ({ROTATION_AXES[entry.gate]})", "rotation", "rad", 0.0,
                               -0.5, 0.5, True)
                 describe.rotations[entry.gate] = r
-                rot = CoherentRotation(ROTATION_AXES[entry.gate], 0.1)  # placeholder angle: present in the template
+                rot = CoherentRotation(ROTATION_AXES[entry.gate], 0.1)  # the template's channel; each evaluation sets its angle from r
                 desc_r = _Rotation(ROTATION_AXES[entry.gate], r)
                 new_channels.insert(0, rot)
                 plan = [(i + 1, d) for i, d in plan] + [(0, desc_r)]
