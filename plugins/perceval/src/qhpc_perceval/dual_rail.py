@@ -303,6 +303,9 @@ class DualRailCompiler(Compiler):
     def can_compile(self, circuit: Circuit, target: BackendCapabilities) -> str | None:
         if not isinstance(circuit, Circuit):
             return f"it compiles gate circuits, not {type(circuit).__name__}"
+        if 2 * circuit.num_qubits > target.num_qubits:  # refused before compiling: two modes a qubit at least
+            return (f"the circuit needs {2 * circuit.num_qubits} modes or more (two for each of its "
+                    f"{circuit.num_qubits} qubits, before ancillas) but the target holds {target.num_qubits}")
         try:
             program = self._compiled(circuit)
         except CompileError as exc:
