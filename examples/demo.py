@@ -28,6 +28,15 @@ def main() -> None:
     step("OpenQASM 3 with a gate definition and `inv @`: reads 1011 every shot", "run", "examples/qft.qasm",
          "--shots", "500", "--json")
     step("Convert between formats (OpenQASM 2 -> OpenQASM 3)", "convert", "examples/ghz.qasm", "--to", "qasm3")
+    step("The GHZ circuit on an emulated IBM Perth: routed onto its coupling map in its native gates, run with its "
+         "calibrated gate, idle and readout noise", "run", "examples/ghz.qasm", "--backend", "ibm_perth",
+         "--shots", "2000", "--seed", "7", "--top", "6")
+    step("The hybrid loop: VQE of H2, the optimiser here and the energies on Aer, to chemical accuracy",
+         "vqe", "h2_2q")
+    step("An optimisation problem (max-cut of a square, Ising) on simulated annealing", "run",
+         "examples/maxcut_square.json", "--backend", "dwave.sa", "--shots", "50", "--seed", "7")
+    step("The same problem on a gate emulator through QAOA", "run", "examples/maxcut_square.json",
+         "--backend", "aer.statevector", "--qaoa-depth", "1", "--seed", "7")
     print("\n\033[1m== And from Python (examples/first_circuit.py)\033[0m", flush=True)
     subprocess.run([sys.executable, str(HERE / "first_circuit.py")], check=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -24,6 +25,9 @@ def test_make_demo_script() -> None:
                           timeout=600)
     assert done.returncode == 0, done.stderr
     assert "1011" in done.stdout and "aer.matrix_product_state" in done.stdout
+    error = re.search(r"h2_2q: energy .* error ([0-9.]+) mHa", done.stdout)
+    assert error is not None and float(error.group(1)) < 1.6  # chemical accuracy against the shipped exact energy
+    assert "dwave.sa" in done.stdout and "qaoa" in done.stdout.lower()
 
 
 def test_vqe_h2_example_reaches_chemical_accuracy(tmp_path) -> None:  # type: ignore[no-untyped-def]
