@@ -10,12 +10,16 @@ in), never with the plugin's own output.
 * :func:`check_backend` - a backend honours what its capabilities declare (qubit count, native
   gates, shots, memory, conditionals, reset, bit order, seeds).
 * :func:`check_compiler` - a compiler preserves the operation and fits the target.
+* :func:`check_kind_backend` - a backend of another program kind (analog, photonic, annealing)
+  honours the kinds' contract: routing without the gate model, exact JSON round trips, the kind's
+  readout checks, a stated distribution, seeds, refusal of programs beyond its capabilities.
 * :func:`write_plugin_distribution` - a real on-disk plugin distribution, for discovery tests.
 """
 
 from __future__ import annotations
 
 from .distributions import write_plugin_distribution
+from .kinds import check_kind_backend
 from .kit import (
     STATISTICAL_Z,
     check_backend,
@@ -30,6 +34,7 @@ __all__ = [
     "STATISTICAL_Z",
     "check_backend",
     "check_compiler",
+    "check_kind_backend",
     "check_translator_pair",
     "gate_suite",
     "measurement_pairs",
