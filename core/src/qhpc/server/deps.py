@@ -14,7 +14,8 @@ from .service import Service
 bearer = HTTPBearer(auto_error=False, description="An API token: qhpc admin token create NAME")
 
 
-def service(request: Request) -> Service:
+async def service(request: Request) -> Service:
+    # async: FastAPI runs a plain function dependency in its thread pool, a hand-over per request
     return request.app.state.service  # type: ignore[no-any-return]
 
 
@@ -24,7 +25,7 @@ def client_address(request: Request) -> str:
 
 async def principal(request: Request,
                     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Principal:
-    svc = service(request)
+    svc: Service = request.app.state.service
     try:
         return svc.guard.authenticate(credentials.credentials if credentials else None, client_address(request))
     except ApiError:
