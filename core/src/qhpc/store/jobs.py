@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from ..errors import QhpcError
 from .db import Database
@@ -81,11 +81,7 @@ _INFO_KEYS = [c.key for c in INFO_COLUMNS if c.key not in ("seq", "user_id", "di
 
 def info(row: Any) -> dict[str, Any]:
     """The JSON form of a job's state (from a row holding :data:`INFO_COLUMNS`)."""
-    mapping = row._mapping
-    data = {key: mapping[key] for key in _INFO_KEYS}
-    data["memory"] = bool(data["memory"])
-    data["has_result"] = mapping["digest"] is not None
-    return data
+    return _info_of(row._mapping)
 
 
 class Jobs:
@@ -100,9 +96,12 @@ class Jobs:
         now = time.time() if now is None else now
         with self.db.write() as conn:
             state = _SubmitState(conn, quotas, now, requests)
-            plans = [state.plan(jobs) for jobs in requests]
-            created = state.store()
-            return [state.answer(plan, created) for plan in plans]
+            try:
+                plans = [state.plan(jobs) for jobs in requests]
+                created = state.store()
+                return [state.answer(plan, created) for plan in plans]
+            finally:
+                state.cursor.close()
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str, user_id: int | None = None) -> dict[str, Any] | None:
@@ -191,20 +190,56 @@ def _seq(conn: Connection, job_id: str, user_id: int | None) -> int | None:
 
 
 class _Replay:
-    """A job of a request that an idempotency key names: stored earlier, or earlier in this group."""
+    """A job of a request that an idempotency key names: stored earlier (``row``, a mapping of
+    :data:`_KEY_COLUMNS`), or earlier in this group (``job``)."""
 
-    def __init__(self, row: Any = None, job: NewJob | None = None) -> None:
+    def __init__(self, row: dict[str, Any] | None = None, job: NewJob | None = None) -> None:
         self.row = row
         self.job = job
 
 
-# The statements of a submission, built once: a statement object built anew for each request costs
-# more (construction and its cache key) than running it.
-_ACTIVE_COUNT = select(func.count()).select_from(JOBS).where(J.user_id == bindparam("user_id"), J.status.in_(ACTIVE))
-_BY_KEYS = select(*INFO_COLUMNS, J.idempotency_key, J.request_hash).where(
-    J.user_id == bindparam("user_id"), J.idempotency_key.in_(bindparam("keys", expanding=True)))
-_INSERT_JOBS = insert(JOBS).returning(J.id, J.seq, sort_by_parameter_order=True)
-_INSERT_EVENTS = insert(JOB_EVENTS)
+# The submission runs its statements on the driver's cursor (sqlite3 or psycopg), as plain SQL
+# written once: SQLAlchemy's execution of a Core statement (compiled-cache lookup, parameter
+# processing, events, result wrapping) cost more CPU than the statements themselves. The
+# transaction is still SQLAlchemy's (BEGIN IMMEDIATE on SQLite, the commit and its sync).
+_INFO_NAMES = [c.key for c in INFO_COLUMNS]
+_KEY_COLUMNS = [*_INFO_NAMES, "idempotency_key", "request_hash"]
+_JOB_COLUMNS = [c.key for c in JOBS.columns if c.key != "seq"]
+_EVENT_COLUMNS = ["job_seq", "attempt", "time", "kind", "status"]
+#: Rows per multi-row INSERT (SQLite allows 32766 parameters a statement).
+_ROWS_PER_INSERT = 500
+
+
+def _in(n: int) -> str:
+    return "(" + ",".join(["?"] * n) + ")"
+
+
+class _Sql:
+    """The submission's statements for one driver (``?`` placeholders, or psycopg's ``%s``)."""
+
+    def __init__(self, qmark: bool) -> None:
+        self.qmark = qmark
+
+    def __call__(self, text: str) -> str:
+        return text if self.qmark else text.replace("%", "%%").replace("?", "%s")
+
+    def active(self, users: int) -> str:
+        return self(f"SELECT user_id, count(*) FROM jobs WHERE user_id IN {_in(users)} "
+                    "AND status IN ('QUEUED', 'RUNNING') GROUP BY user_id")
+
+    def by_keys(self, keys: int) -> str:
+        return self(f"SELECT {', '.join(_KEY_COLUMNS)} FROM jobs WHERE user_id = ? AND idempotency_key IN {_in(keys)}")
+
+    def insert_jobs(self, rows: int) -> str:
+        values = ",".join([_in(len(_JOB_COLUMNS))] * rows)
+        return self(f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES {values} RETURNING id, seq")
+
+    def insert_events(self, rows: int) -> str:
+        values = ",".join(["(?,0,?,'accepted','QUEUED')"] * rows)
+        return self(f"INSERT INTO job_events ({', '.join(_EVENT_COLUMNS)}) VALUES {values}")
+
+
+_SQL = {True: _Sql(qmark=True), False: _Sql(qmark=False)}
 
 
 class _SubmitState:
@@ -215,36 +250,44 @@ class _SubmitState:
     def __init__(self, conn: Connection, quotas: Callable[[str], Quotas], now: float,
                  requests: Sequence[Sequence[NewJob]]) -> None:
         self.conn = conn
+        self.sql = _SQL[conn.dialect.paramstyle == "qmark"]
+        self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         self.quotas = quotas
         self.now = now
         self.qpu_seconds: dict[int, float] = {}
         self.sessions: dict[str, Any] = {}
-        users = {j.user_id for jobs in requests for j in jobs}
-        self.active: dict[int, int] = {user_id: conn.execute(_ACTIVE_COUNT, {"user_id": user_id}).scalar_one()
-                                       for user_id in users}
+        cursor, sql = self.cursor, self.sql
+        users = sorted({j.user_id for jobs in requests for j in jobs})
+        self.active: dict[int, int] = dict.fromkeys(users, 0)
+        if users:
+            cursor.execute(sql.active(len(users)), users)
+            self.active.update((int(user_id), int(count)) for user_id, count in cursor.fetchall())
         # what earlier requests stored under these idempotency keys
         self.keys: dict[tuple[int, str], _Replay] = {}
         for user_id in users:
             keys = sorted({j.idempotency_key for jobs in requests for j in jobs
                            if j.user_id == user_id and j.idempotency_key is not None})
             if keys:
-                for row in conn.execute(_BY_KEYS, {"user_id": user_id, "keys": keys}):
-                    self.keys[(user_id, row.idempotency_key)] = _Replay(row=row)
+                cursor.execute(sql.by_keys(len(keys)), [user_id, *keys])
+                for values in cursor.fetchall():
+                    row = dict(zip(_KEY_COLUMNS, values))
+                    self.keys[(user_id, row["idempotency_key"])] = _Replay(row=row)
         self.fresh: list[NewJob] = []
         self.touched: set[str] = set()
 
     def _qpu_seconds(self, user_id: int) -> float:
         if user_id not in self.qpu_seconds:
-            self.qpu_seconds[user_id] = float(self.conn.execute(
-                select(func.coalesce(func.sum(U.seconds), 0.0)).where(
-                    U.user_id == user_id, U.device == "qpu", U.at >= self.now - 86400.0)).scalar_one())
+            self.cursor.execute(self.sql("SELECT coalesce(sum(seconds), 0.0) FROM usage WHERE user_id = ? "
+                                         "AND device = 'qpu' AND at >= ?"), [user_id, self.now - 86400.0])
+            self.qpu_seconds[user_id] = float(self.cursor.fetchone()[0])
         return self.qpu_seconds[user_id]
 
-    def _session(self, session_id: str) -> Any:
+    def _session(self, session_id: str) -> dict[str, Any] | None:
         if session_id not in self.sessions:
-            self.sessions[session_id] = self.conn.execute(
-                select(S.status, S.backend, S.user_id).where(S.id == session_id)).first()
-        return self.sessions[session_id]
+            self.cursor.execute(self.sql("SELECT status, backend, user_id FROM sessions WHERE id = ?"), [session_id])
+            found = self.cursor.fetchone()
+            self.sessions[session_id] = None if found is None else dict(zip(("status", "backend", "user_id"), found))
+        return self.sessions[session_id]  # type: ignore[no-any-return]
 
     def plan(self, jobs: Sequence[NewJob]) -> list[tuple[NewJob, _Replay | None]] | SubmissionRefused:
         """Decide a request: its jobs (each new, or replaying a stored one), or why it is refused."""
@@ -258,9 +301,9 @@ class _SubmitState:
         for job in jobs:
             old = self.keys.get((user_id, job.idempotency_key)) if job.idempotency_key is not None else None
             if old is not None:
-                stored_hash = old.row.request_hash if old.row is not None else old.job.request_hash  # type: ignore[union-attr]
+                stored_hash = old.row["request_hash"] if old.row is not None else old.job.request_hash  # type: ignore[union-attr]
                 if stored_hash != job.request_hash:
-                    stored_id = old.row.id if old.row is not None else old.job.id  # type: ignore[union-attr]
+                    stored_id = old.row["id"] if old.row is not None else old.job.id  # type: ignore[union-attr]
                     return SubmissionRefused(409, f"idempotency key {job.idempotency_key!r} was used for a different "
                                                   f"request (job {stored_id}); use a new key for a new job")
             planned.append((job, old))
@@ -278,10 +321,10 @@ class _SubmitState:
                                          "qpu_seconds_per_day")
         for session_id in {j.session_id for j in fresh if j.session_id is not None}:
             session = self._session(session_id)
-            if session is None or session.user_id != user_id:
+            if session is None or session["user_id"] != user_id:
                 return SubmissionRefused(404, f"no session {session_id}")
-            if session.status != "open":
-                return SubmissionRefused(409, f"session {session_id} is {session.status}; open a new one")
+            if session["status"] != "open":
+                return SubmissionRefused(409, f"session {session_id} is {session['status']}; open a new one")
             self.touched.add(session_id)
         self.active[user_id] += len(fresh)
         for job in fresh:
@@ -294,14 +337,18 @@ class _SubmitState:
         """Insert every new job of the group (and its ``accepted`` event); their infos by id."""
         if not self.fresh:
             return {}
-        conn = self.conn
-        rows = [_row(j, self.now) for j in self.fresh]
-        seqs = dict((r.id, r.seq) for r in conn.execute(_INSERT_JOBS, rows))
-        conn.execute(_INSERT_EVENTS, [{"job_seq": seqs[r["id"]], "attempt": 0, "time": self.now,
-                                           "kind": "accepted", "status": "QUEUED", "stage": None, "seconds": None,
-                                           "detail": None} for r in rows])
+        cursor, sql, now = self.cursor, self.sql, self.now
+        rows = [_row(j, now) for j in self.fresh]
+        seqs: dict[str, int] = {}
+        for at in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[at:at + _ROWS_PER_INSERT]
+            cursor.execute(sql.insert_jobs(len(chunk)), [row[c] for row in chunk for c in _JOB_COLUMNS])
+            seqs.update((job_id, int(seq)) for job_id, seq in cursor.fetchall())
+            cursor.execute(sql.insert_events(len(chunk)), [v for row in chunk for v in (seqs[row["id"]], now)])
         if self.touched:
-            conn.execute(update(SESSIONS).where(S.id.in_(self.touched)).values(last_used_at=self.now))
+            touched = sorted(self.touched)
+            cursor.execute(sql(f"UPDATE sessions SET last_used_at = ? WHERE id IN {_in(len(touched))}"),
+                           [now, *touched])
         return {r["id"]: {**{k: r[k] for k in _INFO_KEYS}, "memory": bool(r["memory"]), "has_result": False}
                 for r in rows}
 
@@ -314,11 +361,19 @@ class _SubmitState:
             if old is None:
                 out.append((created[job.id], False))
             elif old.row is not None:
-                out.append((info(old.row), True))
+                out.append((_info_of(old.row), True))
             else:  # replays a job stored by an earlier request of this group
                 assert old.job is not None
                 out.append((created[old.job.id], True))
         return out
+
+
+def _info_of(mapping: dict[str, Any]) -> dict[str, Any]:
+    """:func:`info` of a plain mapping."""
+    data = {key: mapping[key] for key in _INFO_KEYS}
+    data["memory"] = bool(data["memory"])
+    data["has_result"] = mapping["digest"] is not None
+    return data
 
 
 def _row(job: NewJob, now: float) -> dict[str, Any]:
