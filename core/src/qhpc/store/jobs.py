@@ -279,7 +279,7 @@ class _SubmitState:
         if user_id not in self.qpu_seconds:
             self.cursor.execute(self.sql("SELECT coalesce(sum(seconds), 0.0) FROM usage WHERE user_id = ? "
                                          "AND device = 'qpu' AND at >= ?"), [user_id, self.now - 86400.0])
-            self.qpu_seconds[user_id] = float(self.cursor.fetchone()[0])
+            self.qpu_seconds[user_id] = float(self.cursor.fetchall()[0][0])
         return self.qpu_seconds[user_id]
 
     def _session(self, session_id: str) -> dict[str, Any] | None:
