@@ -34,6 +34,7 @@ from fastapi import FastAPI
 from .. import __version__
 from ..config import Settings
 from . import errors, routes_jobs, routes_meta
+from .fastpath import SubmitFastPath
 from .limits import BodyLimit
 from .logs import configure_logging
 from .service import Service
@@ -59,6 +60,7 @@ def create_app(settings: Settings, config_path: str | None = None, *, executor: 
                               "their results. Authenticate with 'Authorization: Bearer TOKEN'.")
     app.state.service = service
     errors.install(app)
+    app.add_middleware(SubmitFastPath)  # inside the size limit
     app.add_middleware(BodyLimit, max_bytes=settings.service.server.max_body_bytes)
     app.include_router(routes_jobs.router)
     app.include_router(routes_meta.router)

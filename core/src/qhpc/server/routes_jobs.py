@@ -48,15 +48,21 @@ def _not_found(job_id: str) -> ApiError:
 async def submit(body: JobRequest, response: Response, svc: Svc, user: User,
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
     """Store the job durably and answer (201; 200 when the idempotency key names an existing job)."""
+    # a well-formed submission is answered by .fastpath.SubmitFastPath, with accept() below
+    info, response.status_code = await accept(svc, user, body, idempotency_key)
+    return info
+
+
+async def accept(svc: Service, user: Principal, body: JobRequest, idempotency_key: str | None
+                 ) -> tuple[dict[str, Any], int]:
+    """Admit and durably store one job: (its info, 201; or 200 when the key names an existing job)."""
     start = time.perf_counter()
     if idempotency_key is not None and body.idempotency_key is None:
         body.idempotency_key = idempotency_key
     jobs = svc.admit(user, [body]) if svc.admission.cached(body) else await run_in_threadpool(svc.admit, user, [body])
     (info, replayed), = await svc.submit(user, jobs)
-    if replayed:
-        response.status_code = 200
     svc.metrics.submit_seconds.observe(time.perf_counter() - start)
-    return {**info, "replayed": replayed}
+    return {**info, "replayed": replayed}, 200 if replayed else 201
 
 
 @router.post("/jobs/batch", status_code=201, response_model=BatchAnswer, summary="Submit several jobs at once")
