@@ -12,6 +12,7 @@ psycopg 3 with its own durability (``synchronous_commit``).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +77,8 @@ class Database:
             self.writer = self.reader = engine
         else:
             raise ConfigError(f"server.database: {redacted(raw)}: only sqlite and postgresql stores are supported")
+        self._held: Any = None  # the writer's connection that write_cursor() keeps
+        self._held_lock = threading.Lock()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -84,12 +87,46 @@ class Database:
             yield conn
 
     @contextmanager
+    def write_cursor(self) -> Iterator[Any]:
+        """A write transaction on a driver cursor (sqlite3's or psycopg's), committed when the block
+        ends without an exception: the server's group commit, whose statements are plain SQL. It
+        runs on a connection of the writer's pool kept for it (no check-out, reset and events per
+        transaction); a transaction that fails gives that connection back, broken or not, and the
+        next takes a fresh one. One transaction at a time."""
+        with self._held_lock:
+            if self._held is None:
+                self._held = self.writer.raw_connection()  # connected as the pool connects (pragmas)
+            connection = self._held.dbapi_connection
+            cursor = connection.cursor()
+            try:
+                if self.is_sqlite:
+                    cursor.execute("BEGIN IMMEDIATE")  # psycopg begins by itself
+                yield cursor
+                cursor.close()
+                connection.commit()
+            except BaseException:
+                held, self._held = self._held, None
+                try:
+                    connection.rollback()
+                    held.close()
+                except Exception:
+                    held.invalidate()
+                raise
+
+    def _give_back_held(self) -> None:
+        with self._held_lock:
+            if self._held is not None:
+                held, self._held = self._held, None
+                held.close()
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only snapshot (rolled back at the end)."""
         with self.reader.connect() as conn:
             yield conn
 
     def dispose(self) -> None:
+        self._give_back_held()
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()

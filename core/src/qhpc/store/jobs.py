@@ -94,14 +94,11 @@ class Jobs:
         """Store the jobs of each request in one transaction. Each request is all or nothing; the
         answer for each is a list of (job info, replayed) or the refusal."""
         now = time.time() if now is None else now
-        with self.db.write() as conn:
-            state = _SubmitState(conn, quotas, now, requests)
-            try:
-                plans = [state.plan(jobs) for jobs in requests]
-                created = state.store()
-                return [state.answer(plan, created) for plan in plans]
-            finally:
-                state.cursor.close()
+        with self.db.write_cursor() as cursor:
+            state = _SubmitState(cursor, self.db.is_sqlite, quotas, now, requests)
+            plans = [state.plan(jobs) for jobs in requests]
+            created = state.store()
+            return [state.answer(plan, created) for plan in plans]
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, job_id: str, user_id: int | None = None) -> dict[str, Any] | None:
@@ -199,9 +196,9 @@ class _Replay:
 
 
 # The submission runs its statements on the driver's cursor (sqlite3 or psycopg), as plain SQL
-# written once: SQLAlchemy's execution of a Core statement (compiled-cache lookup, parameter
-# processing, events, result wrapping) cost more CPU than the statements themselves. The
-# transaction is still SQLAlchemy's (BEGIN IMMEDIATE on SQLite, the commit and its sync).
+# written once, in a transaction of Database.write_cursor: SQLAlchemy's execution of a Core
+# statement (compiled-cache lookup, parameter processing, events, result wrapping) and of a
+# transaction (pool check-out, events, reset) cost more CPU than the statements themselves.
 _INFO_NAMES = [c.key for c in INFO_COLUMNS]
 _KEY_COLUMNS = [*_INFO_NAMES, "idempotency_key", "request_hash"]
 _JOB_COLUMNS = [c.key for c in JOBS.columns if c.key != "seq"]
@@ -247,11 +244,10 @@ class _SubmitState:
     memory (so the group needs a handful of statements whatever its size), then every new job
     is inserted at once."""
 
-    def __init__(self, conn: Connection, quotas: Callable[[str], Quotas], now: float,
+    def __init__(self, cursor: Any, qmark: bool, quotas: Callable[[str], Quotas], now: float,
                  requests: Sequence[Sequence[NewJob]]) -> None:
-        self.conn = conn
-        self.sql = _SQL[conn.dialect.paramstyle == "qmark"]
-        self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.sql = _SQL[qmark]
+        self.cursor = cursor
         self.quotas = quotas
         self.now = now
         self.qpu_seconds: dict[int, float] = {}
