@@ -458,11 +458,13 @@ _GATE_CLASSES: dict[str, Any] | None = None
 
 
 def _gate_classes() -> dict[str, Any]:
+    """Model gate name -> Qiskit's ``StandardGate`` (every model gate is one of Qiskit's standard gates)."""
     global _GATE_CLASSES
     if _GATE_CLASSES is None:
         from qiskit.circuit.library import get_standard_gate_name_mapping
 
-        _GATE_CLASSES = {name: gate for name, gate in get_standard_gate_name_mapping().items() if name in STANDARD_GATES}
+        _GATE_CLASSES = {name: gate._standard_gate for name, gate in get_standard_gate_name_mapping().items()
+                         if name in STANDARD_GATES}
     return _GATE_CLASSES
 
 
@@ -495,11 +497,21 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
         cregs[reg.name] = ClassicalRegister(name=reg.name, bits=[clbits[i] for i in reg.bits])
         qc.add_register(cregs[reg.name])
     measure, reset = Measure(), Reset()
+    # Standard gates go straight into Qiskit's Rust circuit data (``CircuitInstruction.from_standard``):
+    # no Python gate object per instruction, which is most of what building a large circuit costs.
+    data = qc._data
+    from_standard = CircuitInstruction.from_standard
     for k, inst in enumerate(circuit.instructions):
         op = inst.operation
+        if type(op) is Gate and inst.condition is None:
+            params = op.params
+            if params and any(isinstance(p, Expr) for p in params):
+                params = tuple(param_to_qiskit(p, table) for p in params)
+            data.append(from_standard(classes[op.name], [qubits[q] for q in inst.qubits], params))
+            continue
         if isinstance(op, Gate):
-            cls = classes[op.name]
-            qop = cls if not op.params else cls.base_class(*[param_to_qiskit(p, table) for p in op.params])
+            standard = classes[op.name]
+            qop = standard.gate_class(*[param_to_qiskit(p, table) for p in op.params])
         elif isinstance(op, UnitaryGate):
             qop = QUnitaryGate(op.matrix_data, check_input=False)
         elif op.name == "measure":
