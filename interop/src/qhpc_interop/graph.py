@@ -77,6 +77,9 @@ class ConversionGraph:
     def __init__(self, edges: Iterable[Edge] = ()) -> None:
         self._out: dict[str, list[Edge]] = {}
         self._formats: set[str] = set()
+        # routes found, by (source, target, required): a conversion asks for the same few routes
+        # every time, and the graph only changes through :meth:`add`, which clears this
+        self._routes: dict[tuple[str, str, frozenset[str]], Route | NoRouteError] = {}
         for e in edges:
             self.add(e)
 
@@ -86,6 +89,7 @@ class ConversionGraph:
             raise ValueError(f"translator {edge.name!r} declares unknown properties {sorted(unknown)}")
         self._out.setdefault(edge.source, []).append(edge)
         self._formats.update((edge.source, edge.target))
+        self._routes.clear()
 
     @property
     def formats(self) -> frozenset[str]:
@@ -111,6 +115,19 @@ class ConversionGraph:
         Raises :class:`NoRouteError` saying which formats are known and reachable.
         """
         required = frozenset(require)
+        key = (source, target, required)
+        found = self._routes.get(key)
+        if found is None:
+            try:
+                found = self._search(source, target, required)
+            except NoRouteError as exc:
+                found = exc
+            self._routes[key] = found
+        if isinstance(found, NoRouteError):
+            raise NoRouteError(str(found))
+        return found
+
+    def _search(self, source: str, target: str, required: frozenset[str]) -> Route:
         unknown = required - PROPERTIES
         if unknown:
             raise ValueError(f"unknown properties {sorted(unknown)}; known: {sorted(PROPERTIES)}")
