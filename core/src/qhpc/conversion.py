@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qhpc_interop import Circuit, InteropError
+from qhpc_interop.bulk import gc_paused
 from qhpc_interop.features import features_used
 from qhpc_interop.graph import ANNOTATIONS, PROPERTIES, ConversionGraph, Edge, Route
 
@@ -80,7 +81,8 @@ class Converter:
             try:
                 if dropped is not None:
                     dropped.update(translator.drops(current))
-                current = translator.convert(current)
+                with gc_paused():
+                    current = translator.convert(current)
             except (QhpcError, InteropError):
                 raise
             except Exception as exc:

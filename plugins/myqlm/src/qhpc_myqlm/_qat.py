@@ -4,13 +4,12 @@ and myQLM's (thrift) matrices."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import math
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from qhpc_interop.bulk import gc_paused
 
 PI = math.pi
 
@@ -61,16 +60,8 @@ def load_qat() -> None:
 BULK_SIZE = 5000
 
 
-@contextlib.contextmanager
-def _bulk(size: int) -> Iterator[None]:
-    if size < BULK_SIZE or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+def _bulk(size: int) -> contextlib.AbstractContextManager[None]:
+    return gc_paused() if size >= BULK_SIZE else contextlib.nullcontext()
 
 
 # -- bit order -----------------------------------------------------------------------------------
