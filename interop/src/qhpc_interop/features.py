@@ -23,50 +23,68 @@ feature                    used when
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import attrgetter
+
 from .ir import Barrier, Circuit, Gate, Measure, Reset, UnitaryGate
 from .params import Expr
 
 
 def features_used(circuit: Circuit) -> dict[str, str]:
-    """Each feature the circuit uses -> where it is first used (one line, for messages)."""
+    """Each feature the circuit uses -> where it is first used (one line, for messages).
+
+    Every conversion pays for this scan, so it runs over the instruction list with C-level
+    passes (``map``, ``list.index``) and walks instructions in Python only from the first
+    measurement on (to find a gate or reset on a measured qubit).
+    """
     used: dict[str, str] = {}
     phase = circuit.global_phase
     if isinstance(phase, Expr) or float(phase) != 0.0:
         used["global_phase"] = f"the circuit's global phase is {phase}"
-    free = circuit.parameters
-    if free:
-        used["parameters"] = f"free parameter(s) {', '.join(p.name for p in free)}"
+    instructions = circuit.instructions
+    kinds = set(map(type, chain.from_iterable(map(_params_of, instructions))))
+    if not kinds <= _NUMBER_TYPES or isinstance(phase, Expr):
+        free = circuit.parameters
+        if free:
+            used["parameters"] = f"free parameter(s) {', '.join(p.name for p in free)}"
     if circuit.cregs:
         named = [r.name for r in circuit.cregs]
         used["registers"] = f"classical register(s) {', '.join(named[:5])}{', ...' if len(named) > 5 else ''}"
     identities = circuit.metadata.get("qubits")
     if identities:
         used["qubit_identity"] = f"qubit identities such as {identities[0]}"
-    measured: set[int] = set()
-    for k, inst in enumerate(circuit.instructions):
-        op = inst.operation
-        # the place is written out only for a feature's first use (formatting every instruction
-        # was a tenth of a large conversion's time)
-        if inst.condition is not None and "conditionals" not in used:
-            used["conditionals"] = _where(k, inst)
-        if isinstance(op, (Gate, UnitaryGate)):
-            if "unitary" not in used:
-                used["unitary"] = _where(k, inst)
-        elif isinstance(op, Measure):
-            if "measurements" not in used:
-                used["measurements"] = _where(k, inst)
-            measured.update(inst.qubits)
-            continue
-        elif isinstance(op, Reset):
-            if "resets" not in used:
-                used["resets"] = _where(k, inst)
-        elif isinstance(op, Barrier):
-            if "barriers" not in used:
-                used["barriers"] = _where(k, inst)
-            continue
-        if measured and "mid_circuit_measurement" not in used and not measured.isdisjoint(inst.qubits):
-            used["mid_circuit_measurement"] = _where(k, inst)
+    found: list[tuple[int, str]] = []  # (first index, feature), put in order of first use below
+    conditions = list(map(_condition_of, instructions))
+    if conditions.count(None) != len(conditions):
+        found.append((next(k for k, c in enumerate(conditions) if c is not None), "conditionals"))
+    types = list(map(type, map(_operation_of, instructions)))
+    present = set(types)
+    firsts = {t: types.index(t) for t in present}
+    gates = [firsts[t] for t in present if t is Gate or t is UnitaryGate]
+    if gates:
+        found.append((min(gates), "unitary"))
+    for t, feature in ((Measure, "measurements"), (Reset, "resets"), (Barrier, "barriers")):
+        if t in firsts:
+            found.append((firsts[t], feature))
+    if Measure in firsts:
+        measured: set[int] = set()
+        for k in range(firsts[Measure], len(instructions)):
+            inst = instructions[k]
+            t = types[k]
+            if t is Measure:
+                measured.update(inst.qubits)
+            elif t is not Barrier and not measured.isdisjoint(inst.qubits):
+                found.append((k, "mid_circuit_measurement"))
+                break
+    for k, feature in sorted(found):
+        used[feature] = _where(k, instructions[k])
     return used
+
+
+_params_of = attrgetter("operation.params")
+_condition_of = attrgetter("condition")
+_operation_of = attrgetter("operation")
+_NUMBER_TYPES = frozenset({float, int})
 
 
 def _where(k: int, inst: object) -> str:
