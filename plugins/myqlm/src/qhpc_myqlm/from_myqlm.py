@@ -7,6 +7,7 @@ from typing import Any
 
 from qhpc.errors import TranslationError
 from qhpc_interop import MEASURE, RESET, Circuit, Condition, Gate, Instruction, UnitaryGate
+from qhpc_interop.ir import library_gate
 from qhpc_interop.params import Expr, ParamValue
 
 from ._qat import _bulk, _matrix_from_thrift, _optype, big_to_little, load_qat
@@ -104,9 +105,9 @@ class _Reader:
             params = syntax.parameters
             kind = syntax.name
             if kind in _NATIVE_FIXED and not params:
-                return Gate(_NATIVE_FIXED[kind])
+                return library_gate(_NATIVE_FIXED[kind])
             if kind in _NATIVE_PARAM and params is not None and len(params) == 1:
-                return Gate(_NATIVE_PARAM[kind], (self._param(params[0], where, kind),))
+                return library_gate(_NATIVE_PARAM[kind], (self._param(params[0], where, kind),))
         if d.subgate or (syntax is not None and (syntax.name in _MARKERS or syntax.name == "SQRTSWAP")):
             return None
         matrix = None
