@@ -160,3 +160,19 @@ def test_formats_and_edges_list_what_was_added() -> None:
     graph = ConversionGraph(edges)
     assert graph.formats == frozenset({"a", "b", "c"})
     assert graph.edges() == edges
+
+
+def test_routes_found_before_an_edge_is_added_are_found_again_after_it() -> None:
+    # routes are remembered; adding a translator must change the answers it changes
+    graph = ConversionGraph([exact("a", "b", cost=5.0, name="slow"), lossy("a", "c", "global_phase")])
+    assert hops(graph.route("a", "b")) == ["slow"]
+    with pytest.raises(NoRouteError):
+        graph.route("a", "c", require={"global_phase"})
+    graph.add(exact("a", "b", cost=1.0, name="fast"))
+    graph.add(exact("b", "c"))
+    assert hops(graph.route("a", "b")) == ["fast"]
+    assert hops(graph.route("a", "c", require={"global_phase"})) == ["fast", "b->c"]
+    with pytest.raises(NoRouteError):  # a refusal is remembered too, and raised afresh each time
+        graph.route("c", "a")
+    with pytest.raises(NoRouteError):
+        graph.route("c", "a")
