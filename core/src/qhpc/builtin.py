@@ -257,7 +257,7 @@ class FromCalibration(NoiseCalibrator):
 class Fit(NoiseCalibrator):
     """A model adjusted to runs measured on the device (:func:`qhpc.noise.fit.fit`); ``options``
     are that function's keywords (``holdout``, ``seed``, ``strengths``, ``over_rotation``, ``zz``,
-    ``crosstalk``, ``max_iterations``). The report (fidelity deviation per run before and after)
+    ``crosstalk``, ``max_iterations``, ``refit``). The report (fidelity deviation per run before and after)
     is in the model's ``metadata["report"]``."""
 
     name = "fit"

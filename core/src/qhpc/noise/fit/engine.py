@@ -166,7 +166,7 @@ def _channel_component(op: ChannelOp, physical: Sequence[int], describe: _Descri
                           params=tuple(dict.fromkeys(i for r in parts for i in (*r.t1_params, *r.t2_params))),
                           key=("product", parts))
     if isinstance(desc, _Rotation):
-        return _Component((), build=partial(_rotation_at, desc), params=(desc.param,), key=("rotation", desc))
+        return _Component((), build=partial(_rotation_at, desc), params=desc.params, key=("rotation", desc))
     return _Component((), const=_kraus_superop(channel.kraus()))
 
 

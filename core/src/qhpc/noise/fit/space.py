@@ -18,7 +18,8 @@ from ..model import CorrelatedReadout, GateNoise, NoiseModel, QubitRelaxation, R
 from .runs import MeasuredRun
 
 SIGMA: dict[str, float] = {
-    "scale": 1.0, "offset": 0.5, "rotation": 0.05, "zz": 2.0e5, "readout": 0.02, "crosstalk": 0.02,
+    "scale": 1.0, "offset": 0.5, "rotation": 0.05, "rotation offset": 0.02, "zz": 2.0e5, "readout": 0.02,
+    "crosstalk": 0.02,
 }
 #: Regularisation strengths tried, strongest first (the prior weighs ``strength * sum(z^2)``:
 #: ``z`` has prior standard deviation ``1/sqrt(2 strength)`` in units of :data:`SIGMA`).
@@ -111,12 +112,10 @@ class _Relax:
 @dataclass(frozen=True)
 class _Rotation:
     pauli: str
-    param: int
-    per_second: float = 0.0  # > 0: a ZZ coupling over this many seconds (angle = rate x seconds)
+    params: tuple[int, ...]  # summed: the gate type's angle and this gate's offset
 
     def angle(self, theta: np.ndarray) -> float:
-        value = float(theta[self.param])
-        return value * self.per_second if self.per_second > 0 else value
+        return float(sum(theta[i] for i in self.params))
 
 
 def _prior_model(snapshot: CalibrationSnapshot, used: list[int], base: NoiseModel | None) -> NoiseModel:
@@ -226,11 +225,15 @@ def _parameters(snapshot: CalibrationSnapshot, prior: NoiseModel, train: list[Me
         return _Depol(width, p0, p_rep, (g, *offs))
 
     exercised = {(g, qs) for g, qs in gates_used}
+    exercised_types = {g for g, _ in exercised}
     for entry in prior.gate_noise:
         specific = entry.qubits is not None
-        if specific and (entry.gate, entry.qubits) not in exercised:
-            entries.append(entry)  # kept as the prior has it
+        if specific and entry.gate not in exercised_types:
+            entries.append(entry)  # a gate type no run uses: kept as the prior has it
             continue
+        # a gate the runs do not use on these qubits (the other direction of a coupling, say) is
+        # still described: it shares the global factors, its qubits' relaxation and its pair's
+        # offset with the gates the runs do use, and keeps its own offsets at their priors
         new_channels: list[Channel] = []
         plan: list[tuple[int, Any]] = []
         n = len(entry.qubits) if entry.qubits is not None else None
@@ -270,15 +273,20 @@ def _parameters(snapshot: CalibrationSnapshot, prior: NoiseModel, train: list[Me
             plan = [(i + 1, d) for i, d in plan] + [(0, desc_d)]
             describe.by_channel[id(dep)] = desc_d
             describe.channels.append(dep)
-        if over_rotation and entry.gate in ROTATION_AXES and any(g == entry.gate for g, _ in exercised):
+        if over_rotation and entry.gate in ROTATION_AXES and entry.gate in exercised_types:
             width = len(ROTATION_AXES[entry.gate])
             duration = prior.duration(entry.gate, entry.qubits) if entry.qubits is not None else None
             if (entry.qubits is None or len(entry.qubits) == width) and (duration is None or duration > 0):
                 r = space.add(f"over-rotation {entry.gate} ({ROTATION_AXES[entry.gate]})", "rotation", "rad", 0.0,
                               -0.5, 0.5, True)
                 describe.rotations[entry.gate] = r
-                rot = CoherentRotation(ROTATION_AXES[entry.gate], 0.1)  # the template's channel; each evaluation sets its angle from r
-                desc_r = _Rotation(ROTATION_AXES[entry.gate], r)
+                rot_params: tuple[int, ...] = (r,)
+                if entry.qubits is not None:  # each qubit's (each direction's) pulse is calibrated apart
+                    label = "->".join(f"q{q}" for q in entry.qubits)
+                    rot_params = (r, space.add(f"over-rotation {entry.gate} {label}", "rotation offset", "rad", 0.0,
+                                               -0.25, 0.25, True))
+                rot = CoherentRotation(ROTATION_AXES[entry.gate], 0.1)  # the template's channel; each evaluation sets its angle
+                desc_r = _Rotation(ROTATION_AXES[entry.gate], rot_params)
                 new_channels.insert(0, rot)
                 plan = [(i + 1, d) for i, d in plan] + [(0, desc_r)]
                 describe.by_channel[id(rot)] = desc_r
