@@ -38,6 +38,7 @@ from qhpc_interop import (
     Register,
     UnitaryGate,
 )
+from qhpc_interop.ir import library_gate
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
 # -- parameters ------------------------------------------------------------------------------
@@ -187,10 +188,11 @@ class _Reader:
     def read(self, data: Any, qmap: Sequence[int] | None, cmap: Sequence[int] | None, where: str,
              condition: Condition | None = None, depth: int = 0) -> None:
         """Append ``data``'s instructions; ``qmap``/``cmap`` map a sub-circuit's bit positions outward."""
+        qubit_of, clbit_of = self.qubit_index.__getitem__, self.clbit_index.__getitem__
         for position, ci in enumerate(data):
             if qmap is None:
-                qubits = tuple(self.qubit_index[q] for q in ci.qubits)
-                clbits = tuple(self.clbit_index[c] for c in ci.clbits)
+                qubits = tuple(map(qubit_of, ci.qubits))
+                clbits = tuple(map(clbit_of, ci.clbits)) if ci.clbits else ()
             else:
                 assert self._sub_qubits is not None and self._sub_clbits is not None
                 qubits = tuple(qmap[self._sub_qubits[q]] for q in ci.qubits)
@@ -199,8 +201,10 @@ class _Reader:
             # (Qiskit builds one per access for standard gates); the operation only where needed
             name = ci.name
             if ci.is_standard_gate() and name in STANDARD_GATES:
-                params = tuple(p if type(p) is float else param_from_qiskit(p) for p in ci.params)
-                self.out.append(Instruction(Gate(name, params), qubits, (), condition))
+                params = ci.params
+                if params:
+                    params = tuple(p if type(p) is float else param_from_qiskit(p) for p in params)
+                self.out.append(Instruction(library_gate(name, params), qubits, (), condition))
                 continue
             op = ci.operation
             here = f"{where}instruction {position} ({name})"
@@ -468,6 +472,18 @@ def _gate_classes() -> dict[str, Any]:
     return _GATE_CLASSES
 
 
+def _laid_out_in_order(registers: Sequence[Register], size: int) -> bool:
+    """Whether ``registers`` hold bits ``0..size-1`` each once, register after register, in order."""
+    if not registers:
+        return size == 0
+    expected = 0
+    for reg in registers:
+        if reg.bits != tuple(range(expected, expected + len(reg.bits))):
+            return False
+        expected += len(reg.bits)
+    return expected == size
+
+
 def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None) -> Any:
     """A Qiskit ``QuantumCircuit`` for a model circuit (same bit order, registers, parameters)."""
     from qiskit.circuit import (
@@ -485,17 +501,26 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
 
     table = parameters or ParameterTable()
     classes = _gate_classes()
-    qubits = [Qubit() for _ in range(circuit.num_qubits)]
-    clbits = [Clbit() for _ in range(circuit.num_clbits)]
-    qc = QuantumCircuit(qubits, clbits, name=circuit.name, global_phase=param_to_qiskit(circuit.global_phase, table))
+    phase = param_to_qiskit(circuit.global_phase, table)
+    cregs: dict[str, Any] = {}
+    if _laid_out_in_order(circuit.qregs, circuit.num_qubits) and _laid_out_in_order(circuit.cregs, circuit.num_clbits):
+        # registers that own all the bits, one after the other (what every reader makes): Qiskit makes
+        # the bits with the registers, a quarter of the cost of adding bits and then registers over them
+        qregs = [QuantumRegister(len(reg.bits), reg.name) for reg in circuit.qregs]
+        cregs = {reg.name: ClassicalRegister(len(reg.bits), reg.name) for reg in circuit.cregs}
+        qc = QuantumCircuit(*qregs, *cregs.values(), name=circuit.name, global_phase=phase)
+        qubits, clbits = qc.qubits, qc.clbits
+    else:
+        qubits = [Qubit() for _ in range(circuit.num_qubits)]
+        clbits = [Clbit() for _ in range(circuit.num_clbits)]
+        qc = QuantumCircuit(qubits, clbits, name=circuit.name, global_phase=phase)
+        for reg in circuit.qregs:
+            qc.add_register(QuantumRegister(name=reg.name, bits=[qubits[i] for i in reg.bits]))
+        for reg in circuit.cregs:
+            cregs[reg.name] = ClassicalRegister(name=reg.name, bits=[clbits[i] for i in reg.bits])
+            qc.add_register(cregs[reg.name])
     if circuit.metadata:
         qc.metadata = dict(circuit.metadata)
-    for reg in circuit.qregs:
-        qc.add_register(QuantumRegister(name=reg.name, bits=[qubits[i] for i in reg.bits]))
-    cregs: dict[str, Any] = {}
-    for reg in circuit.cregs:
-        cregs[reg.name] = ClassicalRegister(name=reg.name, bits=[clbits[i] for i in reg.bits])
-        qc.add_register(cregs[reg.name])
     measure, reset = Measure(), Reset()
     # Standard gates go straight into Qiskit's Rust circuit data (``CircuitInstruction.from_standard``):
     # no Python gate object per instruction, which is most of what building a large circuit costs.
