@@ -241,10 +241,11 @@ class Reader(Subroutines3):
         if self.included:
             return
         names = self.scopes[0].names
-        for gate_name, library in STDGATES.items():
-            if gate_name in names:
-                self.error(f"\"stdgates.inc\" defines gate '{gate_name}', which is already declared", name)
-            names[gate_name] = library_gate(library, gate_name)
+        defs = _stdgate_defs()
+        if not names.keys().isdisjoint(defs):
+            clash = next(g for g in defs if g in names)
+            self.error(f"\"stdgates.inc\" defines gate '{clash}', which is already declared", name)
+        names.update(defs)
         self.included = True
 
     def designator(self, what: str) -> int | None:
@@ -317,3 +318,15 @@ class Reader(Subroutines3):
     def const_declaration(self) -> None:
         self.next()
         self.classical_declaration(const=True)
+
+
+_STDGATE_DEFS: dict[str, GateDef] | None = None
+
+
+def _stdgate_defs() -> dict[str, GateDef]:
+    """The gates ``stdgates.inc`` declares, made once (every program that includes it shares them:
+    a gate declaration is not changed after it is made)."""
+    global _STDGATE_DEFS
+    if _STDGATE_DEFS is None:
+        _STDGATE_DEFS = {gate_name: library_gate(library, gate_name) for gate_name, library in STDGATES.items()}
+    return _STDGATE_DEFS
