@@ -99,3 +99,16 @@ def test_a_register_order_cirq_cannot_give_back_is_announced() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConversionLossWarning)
         qhpc.convert(qc, "cirq")
+
+
+def test_barriers_are_announced_as_dropped_only_when_the_circuit_has_them() -> None:
+    from qhpc.conversion import ConversionLossWarning
+    from qhpc_interop import Circuit
+
+    plain = Circuit(2, 2).h(0).cx(0, 1).measure([0, 1], [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        qhpc.convert(plain, "cirq")
+    fenced = Circuit(2, 2).h(0).barrier(0, 1).cx(0, 1).measure([0, 1], [0, 1])
+    with pytest.warns(ConversionLossWarning, match=r"drops barriers \(instruction 1 "):
+        qhpc.convert(fenced, "cirq")

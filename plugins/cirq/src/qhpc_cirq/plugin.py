@@ -8,6 +8,7 @@ Cirq (about 2 s): that happens on first use.
 from __future__ import annotations
 
 import sys
+from operator import attrgetter
 from typing import Any
 
 from qhpc import hookimpl
@@ -70,30 +71,37 @@ class _ToCirq(Translator):
         """Barriers, if the circuit has any; classical registers, if a bit of one is never written
         by a measurement (Cirq's classical data are measurement records), or if they are not laid
         out in the order Cirq gives them back (by first measurement: Cirq keys have no order)."""
+        from qhpc_interop.ir import Barrier, Measure
+
         lost = set()
-        if any(inst.name == "barrier" for inst in program.instructions):
+        instructions = program.instructions
+        types = list(map(type, map(_operation_of, instructions)))  # C-level passes: large circuits
+        if Barrier in types:
             lost.add("barriers")
-        written = {c for inst in program.instructions if inst.name == "measure" for c in inst.clbits}
+        measures = [instructions[k] for k, t in enumerate(types) if t is Measure] if Measure in types else []
+        written = {c for inst in measures for c in inst.clbits}
         if any(set(reg.bits) - written for reg in program.cregs) or program.num_clbits > len(written | {
-                b for reg in program.cregs for b in reg.bits}) or not _layout_kept(program):
+                b for reg in program.cregs for b in reg.bits}) or not _layout_kept(program, measures):
             lost.add("registers")
         return frozenset(lost)
 
 
-def _layout_kept(program: Any) -> bool:
+_operation_of = attrgetter("operation")
+
+
+def _layout_kept(program: Any, measures: list[Any]) -> bool:
     """Whether the registers, read back from Cirq in order of first measurement, each over
-    consecutive clbits, give the circuit's own clbit order."""
+    consecutive clbits, give the circuit's own clbit order (``measures``: its measurements in order)."""
     owner: dict[int, Any] = {}
     for reg in program.cregs:
         for b in reg.bits:
             owner.setdefault(b, reg)
     first: dict[str, Any] = {}
-    for inst in program.instructions:
-        if inst.name == "measure":
-            for c in inst.clbits:
-                reg = owner.get(c)
-                if reg is not None:
-                    first.setdefault(reg.name, reg)
+    for inst in measures:
+        for c in inst.clbits:
+            reg = owner.get(c)
+            if reg is not None:
+                first.setdefault(reg.name, reg)
     layout = [b for reg in first.values() for b in reg.bits]
     return layout == list(range(len(layout)))
 
