@@ -10,7 +10,8 @@ each route is made once, outside the timing: Qiskit circuits by Qiskit, OpenQASM
 writers, Cirq and myQLM circuits by qhpc.
 
 **The floor** of a route is what any converter pays: walking the source circuit (each operation's
-name, parameters and qubit indices; for text, reading it with the fastest reader there is:
+name, parameters and qubit indices: a Qiskit instruction's ``name`` and ``params``, a Cirq gate's
+type and stored fields, a myQLM op's gate-dictionary entry and its syntax's name and parameters; for text, reading it with the fastest reader there is:
 Qiskit's Rust OpenQASM 2 reader, for OpenQASM 3 too, on the same statements written as OpenQASM 2,
 since ``qiskit.qasm3.loads_experimental`` refuses most of the corpus) plus building the target
 circuit from operations that are already made (Cirq: ``cirq.Circuit(ops)``, which places them in
@@ -93,15 +94,23 @@ def walk_qiskit(qc: QuantumCircuit) -> None:
 
 
 def walk_cirq(circuit: Any) -> None:
+    # a Cirq operation's name is its gate's type and its parameters are the gate's own fields
+    # (exponents, global shift, angles), read here as they are stored
     index = {q: i for i, q in enumerate(sorted(circuit.all_qubits()))}
     for op in circuit.all_operations():
-        (op.gate, [index[q] for q in op.qubits])
+        gate = op.gate
+        (type(gate), list(vars(gate).values()), [index[q] for q in op.qubits])
 
 
 def walk_myqlm(circ: Any) -> None:
+    # a myQLM operation names an entry of the circuit's gate dictionary; the gate's name and
+    # parameters are in that entry's syntax
     gates = circ.gateDic
     for op in circ.ops:
-        (gates.get(op.gate), op.qbits, op.type)
+        d = gates.get(op.gate)
+        syntax = d.syntax if d is not None else None
+        what = (syntax.name, [(p.double_p, p.int_p) for p in syntax.parameters or ()]) if syntax is not None else d
+        _ = (what, op.qbits, op.type)
 
 
 def build_cirq_from(made: Any) -> Callable[[], Any]:
