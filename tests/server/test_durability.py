@@ -148,3 +148,28 @@ def test_a_crashed_executor_is_replaced_and_its_jobs_run_again(site_factory: Cal
         assert [k["kind"] for k in kinds if isinstance(k, dict)].count("requeued") == 1
         assert _executor_pid(site.config) != first
         assert client.health()["executor"] == "running"
+
+
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_the_executor_runs_at_the_configured_niceness_below_the_api(site_factory: Callable[..., Site]) -> None:
+    # submissions are answered first: the executor yields the processor to the API process
+    site = site_factory(users={"bob": False}, extra={"server": {"executor_nice": 7}})
+    with site.client("bob") as client:
+        client.submit(program(3)[0], backend="aer.statevector", shots=SHOTS).result(timeout=120)
+    assert site.server.process is not None
+    api = _niceness(site.server.process.pid)
+    assert _niceness(_executor_pid(site.config)) == min(19, api + 7)
+
+
+def test_executor_niceness_outside_0_to_19_is_a_configuration_error(tmp_path: Path) -> None:
+    from qhpc.config import load_settings
+    from qhpc.errors import ConfigError
+    from qhpc.server.testing import write_config
+
+    for bad in (-1, 20, "high"):
+        config = write_config(tmp_path / "bad.toml", {"server": {"executor_nice": bad}})
+        with pytest.raises(ConfigError, match="executor_nice"):
+            load_settings(str(config))

