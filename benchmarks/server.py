@@ -16,18 +16,29 @@ when the server answered 201: it is then committed (and synced) in the store. It
 * checks: every accepted job is stored, no idempotency key made two jobs, and results fetched
   from the server (digests verified by the client) equal in-process runs with the same seeds.
 
+The Python clients (httpx) spend about 3 ms of CPU per request themselves, on the same two
+cores as the server, so they measure the clients as much as the server. Where ApacheBench (``ab``,
+Debian's ``apache2-utils``) is installed, one-job submissions are also sent by it, a C load
+generator at about 0.05 ms per request, with ``--clients`` connections kept alive, one user and no
+idempotency keys (ab sends the same body every time, and a key would make each request a replay);
+the same checks apply: each 201 a job stored, none lost.
+
 The load average is printed: the numbers are only as good as the machine is quiet.
 
     python benchmarks/server.py [--clients 4] [--seconds 10] [--batch 20] [--drain 30]
-                                [--store sqlite|postgresql|both]
+                                [--store sqlite|postgresql|both] [--no-ab]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
+import re
+import shutil
+import subprocess
 import tempfile
 import time
 import uuid
@@ -113,6 +124,54 @@ async def load(url: str, tokens: list[str], seconds: float, batch: int = 1) -> t
     await asyncio.gather(*(one_client(url, tok, t0 + seconds, 1_000_000 * (k + 1), batch, accepted, latencies,
                                       refused) for k, tok in enumerate(tokens)))
     return accepted, latencies, refused, time.perf_counter() - t0, t0_wall
+
+
+def ab_load(url: str, token: str, seconds: float, clients: int, work: Path) -> dict[str, Any]:
+    """One-job submissions by ApacheBench for ``seconds``: its counts and latency percentiles."""
+    body = work / "ab-body.json"
+    body.write_text(json.dumps({"program": CIRCUITS[0], "backend": BACKEND, "shots": SHOTS, "seed": 7}))
+    answer = subprocess.run(
+        ["ab", "-q", "-k", "-c", str(clients), "-t", f"{seconds:g}", "-n", "100000000", "-p", str(body),
+         "-T", "application/json", "-H", f"Authorization: Bearer {token}", f"{url}/v1/jobs"],
+        capture_output=True, text=True, check=True).stdout
+
+    def number(label: str) -> float:
+        match = re.search(rf"^{re.escape(label)}:\s+([0-9.]+)", answer, re.MULTILINE)
+        return float(match.group(1)) if match else 0.0
+
+    percent = dict(re.findall(r"^\s+(\d+)%\s+(\d+)", answer, re.MULTILINE))
+    complete, non_2xx = int(number("Complete requests")), int(number("Non-2xx responses"))
+    # ab's "failed" also counts answers whose length differs from the first one's (job ids and
+    # times differ): only connection, receive and exception failures are requests not answered
+    broken = re.search(r"\(Connect: (\d+), Receive: (\d+), Length: \d+, Exceptions: (\d+)\)", answer)
+    lost = sum(int(x) for x in broken.groups()) if broken else 0
+    return {"elapsed": number("Time taken for tests"), "accepted": complete - non_2xx - lost, "refused": non_2xx + lost,
+            "p50_ms": float(percent.get("50", "nan")), "p99_ms": float(percent.get("99", "nan"))}
+
+
+def measure_ab(server: ServerProcess, database: str, token: str, seconds: float, clients: int, drain: float,
+               work: Path) -> dict[str, Any]:
+    assert server.process is not None
+    api = server.process.pid
+    executor = children(api)
+    api_cpu, executor_cpu = cpu_seconds(api), sum(cpu_seconds(p) for p in executor)
+    t0 = time.time()
+    found = ab_load(server.url, token, seconds, clients, work)
+    api_cpu = cpu_seconds(api) - api_cpu
+    accepted = found["accepted"]
+    states, last = finish_times(database, t0, accepted, timeout=drain)
+    executor_cpu = sum(cpu_seconds(p) for p in executor) - executor_cpu
+    done = states.get("DONE", 0)
+    elapsed = found["elapsed"]
+    return {"batch": 1, "loader": "ab", "accepted": accepted, "seconds": elapsed,
+            "accepted_per_s": accepted / elapsed, "p50_ms": found["p50_ms"], "p99_ms": found["p99_ms"],
+            "refused": found["refused"], "completed_per_s": done / max(1e-9, last - t0) if done else 0.0,
+            "done": done, "done_in_window": done_by(database, t0, t0 + elapsed), "states": states,
+            # ab gives no job ids: every answered 201 must be a stored job; ab abandons the requests in
+            # flight when its time is up, so up to one per connection may be stored unanswered
+            "all_stored": accepted <= sum(states.values()) <= accepted + clients, "duplicates": 0,
+            "results_match": None, "stored": sum(states.values()),
+            "api_cpu_ms": 1000 * api_cpu / max(1, accepted), "executor_cpu_ms": 1000 * executor_cpu / max(1, done)}
 
 
 def finish_times(database: str, since: float, expected: int, timeout: float) -> tuple[dict[str, int], float]:
@@ -205,10 +264,10 @@ def measure(server: ServerProcess, database: str, tokens: list[str], seconds: fl
 
 
 def bench_store(kind: str, clients: int, seconds: float, batch: int, drain: float, work: Path,
-                cluster: PostgresCluster | None) -> dict[str, Any]:
-    """One mode on a fresh server and store."""
-    name = f"{kind}-{batch}"
-    database = cluster.create_database(f"qhpc_bench_{batch}") if cluster else f"sqlite:///{work / name}.db"
+                cluster: PostgresCluster | None, loader: str = "httpx") -> dict[str, Any]:
+    """One mode on a fresh server and store (``loader``: the Python clients, or ApacheBench)."""
+    name = f"{kind}-{batch}-{loader}"
+    database = cluster.create_database(f"qhpc_bench_{batch}_{loader}") if cluster else f"sqlite:///{work / name}.db"
     port = free_port()
     config = write_config(work / f"{name}.toml", {
         "plugins": {"enabled": PLUGINS},
@@ -220,7 +279,9 @@ def bench_store(kind: str, clients: int, seconds: float, batch: int, drain: floa
             http.get("/v1/backends", timeout=120)  # plugins loaded before the clock starts
         asyncio.run(load(server.url, tokens, 1.0, batch))  # warm-up: not counted
         finish_times(database, 0.0, 0, timeout=drain)
-        return {"store": kind, **measure(server, database, tokens, seconds, batch, drain)}
+        if loader == "ab":
+            return {"store": kind, **measure_ab(server, database, tokens[0], seconds, clients, drain, work)}
+        return {"store": kind, "loader": "httpx", **measure(server, database, tokens, seconds, batch, drain)}
 
 
 def main() -> None:
@@ -231,7 +292,9 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=30.0,
                         help="seconds to wait, after the submissions, for the accepted jobs to finish")
     parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--no-ab", action="store_true", help="no ApacheBench run even where ab is installed")
     args = parser.parse_args()
+    use_ab = not args.no_ab and shutil.which("ab") is not None
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at "
           f"start; {args.clients} clients, {args.seconds:g} s per run, {BACKEND}, {SHOTS} shots, 1-3 qubits")
     local = in_process(min(args.seconds, 5.0))
@@ -246,12 +309,16 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="qhpc-bench-") as work:
                 for batch in batches:
                     rows.append(bench_store(kind, args.clients, args.seconds, batch, args.drain, Path(work), cluster))
+                if use_ab:
+                    rows.append(bench_store(kind, args.clients, args.seconds, 1, args.drain, Path(work), cluster,
+                                            loader="ab"))
         finally:
             if cluster is not None:
                 cluster.stop()
     print(f"\n{'':36}{'jobs/s accepted':>16}{'p50 ms':>9}{'p99 ms':>9}{'jobs/s completed':>18}")
     for r in rows:
         label = f"server, {r['store']}, " + ("1 job/request" if r["batch"] == 1 else f"{r['batch']} jobs/request")
+        label += ", ab" if r["loader"] == "ab" else ""
         print(f"{label:<36}{r['accepted_per_s']:>16.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
               f"{r['completed_per_s']:>18.0f}")
     print(f"{'in-process Integrator.run':<36}{'':>16}{1000 * local['run_p50']:>9.1f}{1000 * local['run_p99']:>9.1f}"
@@ -260,17 +327,22 @@ def main() -> None:
           f"{local['submit_all_per_s']:>18.0f}")
     print("(p50/p99: per request, sent to answered, at the client; in-process: per Integrator.run call)")
     for r in rows:
-        print(f"\n{r['store']}, {r['batch']} job(s)/request: {r['accepted']} jobs accepted in {r['seconds']:.1f} s, "
+        print(f"\n{r['store']}, {r['batch']} job(s)/request, {r['loader']}: {r['accepted']} jobs accepted in {r['seconds']:.1f} s, "
               f"{r['refused']} requests refused; {r['done_in_window']} done when the submissions stopped, "
               f"{r['done']} within --drain; states then {r['states']}")
         print(f"  CPU per job: API process {r['api_cpu_ms']:.2f} ms while accepting (one core to itself would "
               f"accept {1000 / max(1e-9, r['api_cpu_ms']):.0f} jobs/s), executor {r['executor_cpu_ms']:.1f} ms per "
               "job run (its simulations included)")
+        if r["loader"] == "ab":
+            print(f"  {r['stored']} jobs stored (ab abandons at most one request per connection at its time limit)")
         print(f"  every accepted job stored: {r['all_stored']}; duplicated idempotency keys: {r['duplicates']}; "
-              f"results equal in-process runs (digests verified): {r['results_match']}")
+              f"results equal in-process runs (digests verified): "
+              f"{'not checked (ab)' if r['results_match'] is None else r['results_match']}")
         print(f"  ratios to in-process Integrator.run: accepted/s {r['accepted_per_s'] / local['run_per_s']:.2f}, "
               f"completed/s {r['completed_per_s'] / local['run_per_s']:.2f}, "
               f"p50 latency {r['p50_ms'] / (1000 * local['run_p50']):.2f}")
+    if not use_ab and not args.no_ab:
+        print("\nab (ApacheBench) not found: apt-get install apache2-utils for the C load generator's rows")
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end (other processes share these cores)")
 
 
