@@ -63,9 +63,9 @@ def features_used(circuit: Circuit) -> dict[str, str]:
     gates = [firsts[t] for t in present if t is Gate or t is UnitaryGate]
     if gates:
         found.append((min(gates), "unitary"))
-    for t, feature in ((Measure, "measurements"), (Reset, "resets"), (Barrier, "barriers")):
-        if t in firsts:
-            found.append((firsts[t], feature))
+    for kind, feature in ((Measure, "measurements"), (Reset, "resets"), (Barrier, "barriers")):
+        if kind in firsts:
+            found.append((firsts[kind], feature))
     if Measure in firsts:
         measured: set[int] = set()
         for k in range(firsts[Measure], len(instructions)):
