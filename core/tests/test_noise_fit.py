@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -46,14 +47,17 @@ def snapshot() -> CalibrationSnapshot:
     return CalibrationSnapshot("toy_2q", 2, qubits, gates, NATIVE, [(0, 1), (1, 0)], "2026-01-01T00:00:00Z", "test")
 
 
+def _add_measured(out: list[tuple[str, Circuit]], name: str, build) -> None:  # type: ignore[no-untyped-def]
+    """Append experiment ``name``: a 2-qubit circuit made by ``build``, both qubits then measured."""
+    c = Circuit(2, 2)
+    build(c)
+    out.append((name, c.measure(0, 0).measure(1, 1)))
+
+
 def circuits() -> list[tuple[str, Circuit]]:
     """Calibration experiments in native gates: readout, sx trains, cx trains, a ZZ Ramsey probe."""
-    out = []
-
-    def add(name: str, build) -> None:  # type: ignore[no-untyped-def]
-        c = Circuit(2, 2)
-        build(c)
-        out.append((name, c.measure(0, 0).measure(1, 1)))
+    out: list[tuple[str, Circuit]] = []
+    add = partial(_add_measured, out)
 
     add("readout 00", lambda c: None)
     add("readout 11", lambda c: c.x(0).x(1))
@@ -191,12 +195,8 @@ def coherent_model(snap: CalibrationSnapshot) -> NoiseModel:
 def coupling_circuits() -> list[tuple[str, Circuit]]:
     """Readout, sx trains and cx trains in both directions (control in |+>, target on the equator:
     the ZX over-rotation shows at first order)."""
-    out = []
-
-    def add(name: str, build) -> None:  # type: ignore[no-untyped-def]
-        c = Circuit(2, 2)
-        build(c)
-        out.append((name, c.measure(0, 0).measure(1, 1)))
+    out: list[tuple[str, Circuit]] = []
+    add = partial(_add_measured, out)
 
     add("readout 00", lambda c: None)
     add("readout 11", lambda c: c.x(0).x(1))
