@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from qhpc import QhpcError
 from qhpc.store import Completion, NewJob, Progress, Quotas, Store, SubmissionRefused
+from qhpc.store.jobs import ActiveBounds
 from qhpc.store.migrate import head, upgrade
 from sqlalchemy import text
 
@@ -73,6 +74,29 @@ def test_idempotency_keys_and_queue_quota_hold_inside_one_transaction(store: Sto
     changed, = store.jobs.submit([[new_job(store, "k1", request_hash="other")]], lambda _: UNLIMITED)
     assert isinstance(changed, SubmissionRefused) and changed.status == 409
     assert sum(store.accounting.jobs_by_state().values()) == 3
+
+
+def test_the_writers_queue_bounds_refuse_exactly_what_a_count_refuses(store: Store, url: str) -> None:
+    """The server's writer keeps upper bounds of queued jobs instead of counting each time: a bound
+    that would refuse is checked by counting (jobs finished meanwhile), and jobs another process
+    inserted are counted too."""
+    quota = Quotas(max_queued=3, qpu_seconds_per_day=None)
+    bounds = ActiveBounds()
+    made = store.jobs.submit([[new_job(store)], [new_job(store)]], lambda _: quota, bounds=bounds)
+    assert all(isinstance(m, list) for m in made)
+    user = store.users.get("alice")["id"]
+    assert bounds.counts == {user: 2}
+    # two jobs finish: the bound (2) would refuse two more, the count (0) accepts them
+    for claimed in store.runs.claim(5):
+        assert store.runs.record([], [done(claimed)]) == [True]
+    accepted = store.jobs.submit([[new_job(store), new_job(store)]], lambda _: quota, bounds=bounds)
+    assert isinstance(accepted[0], list) and bounds.counts == {user: 2}
+    # another process inserts a job: the next group counts it (3 queued: one more is refused)
+    with Store(url) as other:
+        assert isinstance(other.jobs.submit([[new_job(other)]], lambda _: quota)[0], list)
+    refused, = store.jobs.submit([[new_job(store)]], lambda _: quota, bounds=bounds)
+    assert isinstance(refused, SubmissionRefused) and refused.quota == "max_queued"
+    assert store.accounting.jobs_by_state() == {"DONE": 2, "QUEUED": 3}
 
 
 def test_qpu_seconds_are_a_daily_quota(store: Store) -> None:
@@ -166,3 +190,31 @@ def test_tokens_are_kept_as_hashes_and_can_expire_or_be_revoked(store: Store) ->
     assert store.users.authenticate(token) is None
     with pytest.raises(QhpcError, match="revoked already"):
         store.users.revoke_token(token_id)
+
+
+def test_the_group_commit_waits_for_the_sqlite_write_lock_in_short_steps(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+    import threading
+
+    from qhpc.store import db
+
+    path = tmp_path / "lock.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE t (x)")
+    waiter = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.05, lambda: holder.execute("COMMIT")).start()
+    cursor = waiter.cursor()
+    db._begin_immediate(cursor)  # returns once the other transaction has committed
+    cursor.execute("INSERT INTO t VALUES (1)")
+    waiter.commit()
+    assert waiter.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    assert waiter.execute("PRAGMA busy_timeout").fetchone() == (db.SQLITE_BUSY_SECONDS * 1000,)
+    # a lock never given back: the usual "database is locked" after SQLITE_BUSY_SECONDS
+    monkeypatch.setattr(db, "SQLITE_BUSY_SECONDS", 0.2)
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        db._begin_immediate(waiter.cursor())
+    holder.execute("ROLLBACK")

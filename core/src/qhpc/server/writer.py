@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from ..store import NewJob, Quotas, Store, SubmissionRefused
+from ..store.jobs import ActiveBounds
 
 log = logging.getLogger("qhpc.server")
 
@@ -33,6 +34,7 @@ class GroupCommitter:
         self._cond = threading.Condition()
         self._closed = False
         self.groups = 0
+        self.bounds = ActiveBounds()  # this thread is the server's only writer of new jobs
         self._thread = threading.Thread(target=self._loop, name="qhpc-group-commit", daemon=True)
         self._thread.start()
 
@@ -57,7 +59,7 @@ class GroupCommitter:
 
     def _commit(self, group: list[tuple[Sequence[NewJob], Future[Outcome]]]) -> None:
         try:
-            outcomes = self.store.jobs.submit([jobs for jobs, _ in group], self.quotas)
+            outcomes = self.store.jobs.submit([jobs for jobs, _ in group], self.quotas, bounds=self.bounds)
         except Exception as exc:  # one bad request must not fail the others: commit them one by one
             if len(group) > 1:
                 for item in group:

@@ -12,7 +12,9 @@ psycopg 3 with its own durability (``synchronous_commit``).
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,7 +102,7 @@ class Database:
             cursor = connection.cursor()
             try:
                 if self.is_sqlite:
-                    cursor.execute("BEGIN IMMEDIATE")  # psycopg begins by itself
+                    _begin_immediate(cursor)  # psycopg begins by itself
                 yield cursor
                 cursor.close()
                 connection.commit()
@@ -133,6 +135,32 @@ class Database:
 
     def __repr__(self) -> str:
         return f"<Database {redacted(str(self.url))}>"
+
+
+def _begin_immediate(cursor: Any) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock in short steps.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, ... ms between tries, so a transaction that
+    finds the lock held for 50 us (by the executor's commit) waits at least 1 ms and often 8 or
+    18: measured under load, the group commit's BEGIN waited over 18 ms in one transaction in a
+    hundred. Here the lock is tried again after 0.1 ms, doubling to at most 2 ms, up to
+    :data:`SQLITE_BUSY_SECONDS`; the transaction's own statements keep the usual busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    pause = 0.0001
+    cursor.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.002)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
 
 
 def _sqlite_setup(engine: Engine, begin: str) -> None:

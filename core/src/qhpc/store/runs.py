@@ -22,9 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import insert, select, update
 
 from .db import Database
+from .jobs import _SQL, PRIORITIES, _in
 from .models import JOB_EVENTS, JOBS, USAGE
 
 J = JOBS.c
@@ -123,51 +124,93 @@ class Runs:
     def claim(self, limit: int, busy_sessions: Iterable[str] = ()) -> list[Claimed]:
         """Take up to ``limit`` queued jobs, oldest first (session jobs before others), never two
         of one session at once nor one of a session in ``busy_sessions``."""
-        if limit <= 0:
-            return []
-        with self.db.write() as conn:
-            return self._claim(conn, limit, busy_sessions)
+        return self.cycle((), (), limit, busy_sessions)[1]
 
     def cycle(self, progress: Sequence[Progress], completions: Sequence[Completion], limit: int,
               busy_sessions: Iterable[str] = ()) -> tuple[list[bool], list[Claimed]]:
         """:meth:`record` and :meth:`claim` in one transaction (one commit, one sync, per turn of
-        the executor's loop)."""
-        with self.db.write() as conn:
-            accepted = self._record(conn, progress, completions) if progress or completions else []
-            claimed = self._claim(conn, limit, busy_sessions) if limit > 0 else []
+        the executor's loop).
+
+        SQLite has one writer at a time, and the executor's transaction keeps the server's
+        submissions waiting while it runs, so it is short: plain SQL on the driver's cursor, the
+        parameters made before it starts, no column update for a job whose completion is in the
+        same transaction (measured: these transactions held the write lock 16 ms at the median
+        under load, a quarter to 40% of the time, before)."""
+        if not progress and not completions and limit <= 0:
+            return [], []
+        now = time.time()
+        sql = _SQL[self.db.is_sqlite]
+        ending = {(c.seq, c.attempt) for c in completions}
+        updates: list[tuple[str, list[Any]]] = []
+        events: list[tuple[Any, ...]] = []
+        for item in progress:
+            events.extend(_event_row(item.seq, item.attempt, e) for e in item.events)
+            if (item.seq, item.attempt) in ending:  # the completion below sets both columns
+                continue
+            values = {k: v for k, v in (("substate", item.substate), ("backend", item.backend)) if v is not None}
+            if values:
+                updates.append((sql(f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in values)} WHERE {_MINE}"),
+                                [*values.values(), item.seq, self.owner, item.attempt]))
+        finish = sql("UPDATE jobs SET status = ?, substate = NULL, finished_at = ?, result = ?, digest = ?, error = ?, "
+                     f"backend = ?, owner = NULL WHERE {_MINE}")
+        accepted: list[bool] = []
+        usage: list[tuple[Any, ...]] = []
+        with self.db.write_cursor() as cursor:
+            for text, params in updates:
+                cursor.execute(text, params)
+            for done in completions:
+                cursor.execute(finish, [done.status, now, done.result, done.digest, done.error, done.backend,
+                                        done.seq, self.owner, done.attempt])
+                accepted.append(cursor.rowcount == 1)
+                if cursor.rowcount == 1:
+                    events.extend(_event_row(done.seq, done.attempt, e) for e in done.events)
+                else:  # an outdated run: its outcome does not count, and the log says so
+                    cursor.execute(sql("SELECT status FROM jobs WHERE seq = ?"), [done.seq])
+                    status = cursor.fetchall()[0][0]
+                    events.append((done.seq, done.attempt, now, "discarded", status, None, None,
+                                   f"attempt {done.attempt} ended {done.status}, but the job had been cancelled or "
+                                   "taken over; that outcome is not used"))
+                if done.run_seconds:  # the backend was used, whether or not the outcome still counts
+                    usage.append((done.user_id, done.seq, done.backend, done.device, done.run_seconds, now))
+            claimed = self._claim(cursor, sql, now, limit, set(busy_sessions)) if limit > 0 else []
+            events.extend((c.seq, c.attempt, now, "dispatched", "RUNNING", None, None, f"attempt {c.attempt}")
+                          for c in claimed)
+            if events:
+                cursor.executemany(sql(f"INSERT INTO job_events ({', '.join(_EVENT_COLUMNS)}) "
+                                       f"VALUES ({', '.join('?' * len(_EVENT_COLUMNS))})"), events)
+            if usage:
+                cursor.executemany(sql("INSERT INTO usage (user_id, job_seq, backend, device, seconds, at) "
+                                       "VALUES (?, ?, ?, ?, ?, ?)"), usage)
         return accepted, claimed
 
-    def _claim(self, conn: Connection, limit: int, busy_sessions: Iterable[str]) -> list[Claimed]:
-        busy = set(busy_sessions)
-        now = time.time()
-        candidates = conn.execute(select(J.seq, J.session_id).where(J.status == "QUEUED")
-                                  .order_by(J.priority.desc(), J.seq).limit(limit * 4 + len(busy))).all()
+    def _claim(self, cursor: Any, sql: Any, now: float, limit: int, busy: set[str]) -> list[Claimed]:
+        # one query per priority, each an ordered walk of ix_jobs_claim (status, priority, seq) that
+        # stops after a few rows; "ORDER BY priority DESC, seq" sorts every queued job instead
         picked: list[int] = []
-        for row in candidates:
-            if row.session_id is not None:
-                if row.session_id in busy:
-                    continue
-                busy.add(row.session_id)
-            picked.append(row.seq)
+        for priority in PRIORITIES:
+            cursor.execute(sql("SELECT seq, session_id FROM jobs WHERE status = 'QUEUED' AND priority = ? "
+                               "ORDER BY seq LIMIT ?"), [priority, limit * 4 + len(busy)])
+            for seq, session_id in cursor.fetchall():
+                if session_id is not None:
+                    if session_id in busy:
+                        continue
+                    busy.add(session_id)
+                picked.append(seq)
+                if len(picked) == limit:
+                    break
             if len(picked) == limit:
                 break
         if not picked:
             return []
-        conn.execute(update(JOBS).where(J.seq.in_(picked), J.status == "QUEUED").values(
-            status="RUNNING", substate="compiling", owner=self.owner, attempt=J.attempt + 1, started_at=now))
+        cursor.execute(sql(f"UPDATE jobs SET status = 'RUNNING', substate = 'compiling', owner = ?, "
+                           f"attempt = attempt + 1, started_at = ? WHERE seq IN {_in(len(picked))} "
+                           "AND status = 'QUEUED'"), [self.owner, now, *picked])
+        cursor.execute(sql(f"SELECT {', '.join(_CLAIM_NAMES)} FROM jobs WHERE seq IN {_in(len(picked))} "
+                           "AND owner = ? AND status = 'RUNNING'"), [*picked, self.owner])
         order = {seq: k for k, seq in enumerate(picked)}
-        rows = sorted(conn.execute(select(*_CLAIM_COLUMNS).where(
-            J.seq.in_(picked), J.owner == self.owner, J.status == "RUNNING")).all(),
-            key=lambda r: order[r.seq])
-        if rows:
-            conn.execute(insert(JOB_EVENTS), [
-                {"job_seq": r.seq, "attempt": r.attempt, "time": now, "kind": "dispatched", "status": "RUNNING",
-                 "stage": None, "seconds": None, "detail": f"attempt {r.attempt}"} for r in rows])
-        return [Claimed(seq=r.seq, id=r.id, user_id=r.user_id, attempt=r.attempt, backend=r.backend, device=r.device,
-                        location=r.location, session_id=r.session_id, program=r.program,
-                        program_format=r.program_format, shots=r.shots, seed=r.seed, memory=bool(r.memory),
-                        parameters=json.loads(r.parameters), options=json.loads(r.options),
-                        time_limit=r.time_limit) for r in rows]
+        rows = sorted((dict(zip(_CLAIM_NAMES, row)) for row in cursor.fetchall()), key=lambda r: order[r["seq"]])
+        return [Claimed(**{**r, "memory": bool(r["memory"]), "parameters": json.loads(r["parameters"]),
+                           "options": json.loads(r["options"])}) for r in rows]
 
     def stopped(self, runs: Sequence[tuple[int, int]]) -> set[int]:
         """Of the runs ``(seq, attempt)`` in flight here, those that are no longer this executor's
@@ -184,49 +227,16 @@ class Runs:
     def record(self, progress: Sequence[Progress], completions: Sequence[Completion]) -> list[bool]:
         """Write progress and completions in one transaction; for each completion, whether it was
         accepted (the run was still this executor's)."""
-        with self.db.write() as conn:
-            return self._record(conn, progress, completions)
-
-    def _record(self, conn: Connection, progress: Sequence[Progress], completions: Sequence[Completion]) -> list[bool]:
-        now = time.time()
-        accepted: list[bool] = []
-        events: list[dict[str, Any]] = []
-        usage: list[dict[str, Any]] = []
-        for item in progress:
-            events.extend({"job_seq": item.seq, "attempt": item.attempt, **_event(e)} for e in item.events)
-            values: dict[str, Any] = {}
-            if item.substate is not None:
-                values["substate"] = item.substate
-            if item.backend is not None:
-                values["backend"] = item.backend
-            if values:
-                conn.execute(update(JOBS).where(*self._mine(item.seq, item.attempt)).values(**values))
-        for done in completions:
-            changed = conn.execute(update(JOBS).where(*self._mine(done.seq, done.attempt)).values(
-                status=done.status, substate=None, finished_at=now, result=done.result, digest=done.digest,
-                error=done.error, backend=done.backend, owner=None))
-            accepted.append(changed.rowcount == 1)
-            if changed.rowcount == 1:
-                events.extend({"job_seq": done.seq, "attempt": done.attempt, **_event(e)} for e in done.events)
-            else:  # an outdated run: its outcome does not count, and the log says so
-                status = conn.execute(select(J.status).where(J.seq == done.seq)).scalar_one()
-                events.append({"job_seq": done.seq, "attempt": done.attempt, "time": now, "kind": "discarded",
-                               "status": status, "stage": None, "seconds": None,
-                               "detail": f"attempt {done.attempt} ended {done.status}, but the job had been "
-                                         "cancelled or taken over; that outcome is not used"})
-            if done.run_seconds:  # the backend was used, whether or not the outcome still counts
-                usage.append({"user_id": done.user_id, "job_seq": done.seq, "backend": done.backend,
-                              "device": done.device, "seconds": done.run_seconds, "at": now})
-        if events:
-            conn.execute(insert(JOB_EVENTS), events)
-        if usage:
-            conn.execute(insert(USAGE), usage)
-        return accepted
-
-    def _mine(self, seq: int, attempt: int) -> tuple[Any, ...]:
-        return J.seq == seq, J.status == "RUNNING", J.owner == self.owner, J.attempt == attempt
+        return self.cycle(progress, completions, 0)[0]
 
 
-def _event(event: dict[str, Any]) -> dict[str, Any]:
-    return {"time": event["time"], "kind": event["kind"], "status": event["status"], "stage": event.get("stage"),
-            "seconds": event.get("seconds"), "detail": event.get("detail")}
+#: A run is this executor's: the completion of another attempt, or of a job cancelled or taken
+#: over meanwhile, changes nothing.
+_MINE = "seq = ? AND status = 'RUNNING' AND owner = ? AND attempt = ?"
+_EVENT_COLUMNS = ("job_seq", "attempt", "time", "kind", "status", "stage", "seconds", "detail")
+_CLAIM_NAMES = [c.key for c in _CLAIM_COLUMNS]
+
+
+def _event_row(seq: int, attempt: int, event: dict[str, Any]) -> tuple[Any, ...]:
+    return (seq, attempt, event["time"], event["kind"], event["status"], event.get("stage"), event.get("seconds"),
+            event.get("detail"))
