@@ -136,6 +136,13 @@ def test_completion_is_conditional_on_the_run_being_current(store: Store, url: s
     events = [e["kind"] for e in store.jobs.events(c.id) or []]
     assert events == ["accepted", "dispatched", "requeued", "discarded", "dispatched", "done"]
     assert store.accounting.jobs_by_state() == {"DONE": 2, "CANCELLED": 1}
+    # several completions in one transaction: each counts or not on its own, in order
+    store.jobs.submit([[new_job(store)] for _ in range(3)], lambda _: UNLIMITED)
+    d, e, f = store.runs.claim(5)
+    store.jobs.cancel(e.id, e.user_id)
+    assert store.runs.cycle([Progress(f.seq, 1, substate="executing")], [done(d), done(e), done(f)], 0) == \
+        ([True, False, True], [])
+    assert [store.jobs.get(x.id)["status"] for x in (d, e, f)] == ["DONE", "CANCELLED", "DONE"]  # type: ignore[index]
 
 
 def test_recovery_fails_what_may_have_used_a_qpu_and_counts_attempts(store: Store, url: str) -> None:

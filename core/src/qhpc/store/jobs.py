@@ -9,8 +9,9 @@ Counting a user's queued and running jobs costs time in proportion to their numb
 transaction with 1,000-3,000 queued, measured: more than the inserts). The server's one writer
 therefore keeps :class:`ActiveBounds`: an upper bound per user, which only its own inserts raise
 (nothing else makes a job queued or running: the executor only moves jobs on, or back from
-running to queued). A transaction counts exactly only where the bound would refuse, and where
-someone else has inserted jobs since (the table's highest ``seq`` is not the writer's last).
+running to queued). A transaction counts exactly only where the bound would refuse. If someone
+else has inserted jobs meanwhile (the first new job's ``seq`` is not the one after the writer's
+last), the transaction is rolled back and done again, counting.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class ActiveBounds:
 
     def __init__(self) -> None:
         self.counts: dict[int, int] = {}
-        #: the highest ``seq`` in the table when the counts were right (``None``: count afresh)
+        #: the ``seq`` of the last job the writer inserted (``None``: count afresh)
         self.last_seq: int | None = None
 
     def clear(self) -> None:
@@ -120,16 +121,21 @@ class Jobs:
         answer for each is a list of (job info, replayed) or the refusal. ``bounds``: the
         caller's :class:`ActiveBounds`, if it is the only one inserting jobs (the server)."""
         now = time.time() if now is None else now
-        try:
-            with self.db.write_cursor() as cursor:
-                state = _SubmitState(cursor, self.db.is_sqlite, quotas, now, requests, bounds)
-                plans = [state.plan(jobs) for jobs in requests]
-                created = state.store()
-                answers = [state.answer(plan, created) for plan in plans]
-        except BaseException:
-            if bounds is not None:
+        while True:
+            try:
+                with self.db.write_cursor() as cursor:
+                    state = _SubmitState(cursor, self.db.is_sqlite, quotas, now, requests, bounds)
+                    plans = [state.plan(jobs) for jobs in requests]
+                    created = state.store()
+                    answers = [state.answer(plan, created) for plan in plans]
+                break
+            except _StaleBounds:  # rolled back: again, counting every user's jobs
+                assert bounds is not None
                 bounds.clear()
-            raise
+            except BaseException:
+                if bounds is not None:
+                    bounds.clear()
+                raise
         if bounds is not None:  # committed: the counts and the highest seq are now right
             bounds.counts.update(state.active)
             bounds.last_seq = state.last_seq
@@ -266,12 +272,22 @@ class _Sql:
         values = ",".join([_in(len(_JOB_COLUMNS))] * rows)
         return self(f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES {values} RETURNING id, seq")
 
+    def insert_jobs_and_events(self, rows: int) -> str:
+        values = ",".join([_in(len(_JOB_COLUMNS))] * rows)
+        return self(f"WITH made AS (INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES {values} RETURNING id, seq), "
+                    f"logged AS (INSERT INTO job_events ({', '.join(_EVENT_COLUMNS)}) "
+                    "SELECT seq, 0, ?, 'accepted', 'QUEUED' FROM made) SELECT id, seq FROM made")
+
     def insert_events(self, rows: int) -> str:
         values = ",".join(["(?,0,?,'accepted','QUEUED')"] * rows)
         return self(f"INSERT INTO job_events ({', '.join(_EVENT_COLUMNS)}) VALUES {values}")
 
 
 _SQL = {True: _Sql(qmark=True), False: _Sql(qmark=False)}
+
+
+class _StaleBounds(Exception):
+    """Jobs were inserted by someone else since the writer's :class:`ActiveBounds` were right."""
 
 
 class _SubmitState:
@@ -282,6 +298,7 @@ class _SubmitState:
     def __init__(self, cursor: Any, qmark: bool, quotas: Callable[[str], Quotas], now: float,
                  requests: Sequence[Sequence[NewJob]], bounds: ActiveBounds | None = None) -> None:
         self.sql = _SQL[qmark]
+        self.qmark = qmark
         self.cursor = cursor
         self.quotas = quotas
         self.now = now
@@ -297,17 +314,17 @@ class _SubmitState:
         users = sorted(asked)
         #: each user's queued-or-running jobs (exact, or an upper bound that is within the quota)
         self.active: dict[int, int] = {}
-        self.last_seq: int | None = None
-        if bounds is not None:
-            cursor.execute("SELECT max(seq) FROM jobs")
-            self.last_seq = cursor.fetchall()[0][0]
-            if self.last_seq != bounds.last_seq:  # jobs came (or went) through someone else
-                bounds.clear()
+        #: the seq the first new job gets if nobody else inserted jobs since the bounds were right
+        self.expected_seq: int | None = None
+        self.last_seq = bounds.last_seq if bounds is not None else None
+        if bounds is not None and bounds.last_seq is not None:
             for user_id in users:
                 limit = quotas(names[user_id]).max_queued
                 known = bounds.counts.get(user_id)
                 if known is not None and (limit is None or known + asked[user_id] <= limit):
                     self.active[user_id] = known
+            if self.active:
+                self.expected_seq = bounds.last_seq + 1
         count = [u for u in users if u not in self.active]
         if count:
             self.active.update(dict.fromkeys(count, 0))
@@ -393,10 +410,17 @@ class _SubmitState:
         seqs: dict[str, int] = {}
         for at in range(0, len(rows), _ROWS_PER_INSERT):
             chunk = rows[at:at + _ROWS_PER_INSERT]
-            cursor.execute(sql.insert_jobs(len(chunk)), [row[c] for row in chunk for c in _JOB_COLUMNS])
-            seqs.update((job_id, int(seq)) for job_id, seq in cursor.fetchall())
-            self.last_seq = max(self.last_seq or 0, *seqs.values())
-            cursor.execute(sql.insert_events(len(chunk)), [v for row in chunk for v in (seqs[row["id"]], now)])
+            if self.qmark:
+                cursor.execute(sql.insert_jobs(len(chunk)), [row[c] for row in chunk for c in _JOB_COLUMNS])
+                seqs.update((job_id, int(seq)) for job_id, seq in cursor.fetchall())
+                cursor.execute(sql.insert_events(len(chunk)), [v for row in chunk for v in (seqs[row["id"]], now)])
+            else:  # PostgreSQL: the jobs and their events in one statement (one round trip)
+                cursor.execute(sql.insert_jobs_and_events(len(chunk)),
+                               [*(row[c] for row in chunk for c in _JOB_COLUMNS), now])
+                seqs.update((job_id, int(seq)) for job_id, seq in cursor.fetchall())
+            if at == 0 and self.expected_seq is not None and min(seqs.values()) != self.expected_seq:
+                raise _StaleBounds  # someone else inserted jobs: the bounds may be too low
+            self.last_seq = max(seqs.values())
         if self.touched:
             touched = sorted(self.touched)
             cursor.execute(sql(f"UPDATE sessions SET last_used_at = ? WHERE id IN {_in(len(touched))}"),

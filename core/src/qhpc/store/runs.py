@@ -155,14 +155,21 @@ class Runs:
                      f"backend = ?, owner = NULL WHERE {_MINE}")
         accepted: list[bool] = []
         usage: list[tuple[Any, ...]] = []
+        finishing = [[done.status, now, done.result, done.digest, done.error, done.backend, done.seq, self.owner,
+                      done.attempt] for done in completions]
         with self.db.write_cursor() as cursor:
             for text, params in updates:
                 cursor.execute(text, params)
-            for done in completions:
-                cursor.execute(finish, [done.status, now, done.result, done.digest, done.error, done.backend,
-                                        done.seq, self.owner, done.attempt])
-                accepted.append(cursor.rowcount == 1)
-                if cursor.rowcount == 1:
+            if self.db.is_sqlite:  # in-process: one statement after the other costs nothing more
+                changed = []
+                for params in finishing:
+                    cursor.execute(finish, params)
+                    changed.append(cursor.rowcount == 1)
+            else:  # PostgreSQL: every completion in one round trip (a pipeline), each saying if it counted
+                changed = _returning_many(cursor, finish + " RETURNING seq", finishing)
+            for done, counted in zip(completions, changed):
+                accepted.append(counted)
+                if counted:
                     events.extend(_event_row(done.seq, done.attempt, e) for e in done.events)
                 else:  # an outdated run: its outcome does not count, and the log says so
                     cursor.execute(sql("SELECT status FROM jobs WHERE seq = ?"), [done.seq])
@@ -235,6 +242,19 @@ class Runs:
 _MINE = "seq = ? AND status = 'RUNNING' AND owner = ? AND attempt = ?"
 _EVENT_COLUMNS = ("job_seq", "attempt", "time", "kind", "status", "stage", "seconds", "detail")
 _CLAIM_NAMES = [c.key for c in _CLAIM_COLUMNS]
+
+
+def _returning_many(cursor: Any, statement: str, params: list[list[Any]]) -> list[bool]:
+    """psycopg: run ``statement`` (``... RETURNING``) for each parameter list in one pipeline;
+    whether each returned a row."""
+    if not params:
+        return []
+    cursor.executemany(statement, params, returning=True)
+    out = []
+    while True:
+        out.append(bool(cursor.fetchall()))
+        if not cursor.nextset():
+            return out
 
 
 def _event_row(seq: int, attempt: int, event: dict[str, Any]) -> tuple[Any, ...]:
