@@ -17,16 +17,22 @@ when the server answered 201: it is then committed (and synced) in the store. It
   from the server (digests verified by the client) equal in-process runs with the same seeds.
 
 The Python clients (httpx) spend about 3 ms of CPU per request themselves, on the same two
-cores as the server, so they measure the clients as much as the server. Where ApacheBench (``ab``,
-Debian's ``apache2-utils``) is installed, one-job submissions are also sent by it, a C load
-generator at about 0.05 ms per request, with ``--clients`` connections kept alive, one user and no
-idempotency keys (ab sends the same body every time, and a key would make each request a replay);
-the same checks apply: each 201 a job stored, none lost.
+cores as the server, so they measure the clients as much as the server. Where C load generators
+are installed, one-job submissions are also sent by them, with ``--clients`` connections, one user
+and no idempotency keys (they send the same body every time, and a key would make each request a
+replay); the same checks apply: each 201 a job stored, none lost:
+
+* ``wrk`` (Debian's ``wrk``): HTTP/1.1, connections kept alive, as ``qhpc.connect`` and other
+  HTTP/1.1 clients keep them;
+* ApacheBench (``ab``, Debian's ``apache2-utils``): HTTP/1.0, whose connections uvicorn closes
+  after each answer (it keeps only HTTP/1.1 ones alive, whatever ``ab -k`` asks), so each request
+  also pays a new TCP connection (measured: 1.9-2.1 ms of API CPU per request against 1.3-1.4
+  with wrk).
 
 The load average is printed: the numbers are only as good as the machine is quiet.
 
     python benchmarks/server.py [--clients 4] [--seconds 10] [--batch 20] [--drain 30]
-                                [--store sqlite|postgresql|both] [--no-ab]
+                                [--store sqlite|postgresql|both] [--no-ab] [--no-wrk]
 """
 
 from __future__ import annotations
@@ -149,26 +155,56 @@ def ab_load(url: str, token: str, seconds: float, clients: int, work: Path) -> d
             "p50_ms": float(percent.get("50", "nan")), "p99_ms": float(percent.get("99", "nan"))}
 
 
-def measure_ab(server: ServerProcess, database: str, token: str, seconds: float, clients: int, drain: float,
-               work: Path) -> dict[str, Any]:
+def _milliseconds(text: str) -> float:
+    """wrk's ``6.61ms``, ``812.00us`` or ``1.02s`` in ms."""
+    match = re.fullmatch(r"([0-9.]+)(us|ms|s)", text)
+    if match is None:
+        return float("nan")
+    return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+
+
+def wrk_load(url: str, token: str, seconds: float, clients: int, work: Path) -> dict[str, Any]:
+    """One-job submissions by wrk for ``seconds`` (HTTP/1.1, kept alive): its counts and latency percentiles."""
+    body = json.dumps({"program": CIRCUITS[0], "backend": BACKEND, "shots": SHOTS, "seed": 7})
+    script = work / "wrk-post.lua"
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n'
+                      'wrk.headers["Content-Type"] = "application/json"\n'
+                      f'wrk.headers["Authorization"] = "Bearer {token}"\n')
+    answer = subprocess.run(
+        ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{seconds:g}s", "--latency", "-s", str(script),
+         f"{url}/v1/jobs"], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"(\d+) requests in ([0-9.]+)(ms|s)", answer)
+    if found is None:
+        raise RuntimeError(f"cannot read wrk's answer:\n{answer}")
+    complete, elapsed = int(found.group(1)), float(found.group(2)) / (1000 if found.group(3) == "ms" else 1)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", answer)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", answer)
+    refused = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(int(x) for x in errors.groups()) if errors else 0)
+    percent = dict(re.findall(r"^\s+(\d+)%\s+(\S+)", answer, re.MULTILINE))
+    return {"elapsed": elapsed, "accepted": complete - (int(non_2xx.group(1)) if non_2xx else 0), "refused": refused,
+            "p50_ms": _milliseconds(percent.get("50", "")), "p99_ms": _milliseconds(percent.get("99", ""))}
+
+
+def measure_c(server: ServerProcess, database: str, token: str, seconds: float, clients: int, drain: float,
+              work: Path, tool: str) -> dict[str, Any]:
     assert server.process is not None
     api = server.process.pid
     executor = children(api)
     api_cpu, executor_cpu = cpu_seconds(api), sum(cpu_seconds(p) for p in executor)
     t0 = time.time()
-    found = ab_load(server.url, token, seconds, clients, work)
+    found = (wrk_load if tool == "wrk" else ab_load)(server.url, token, seconds, clients, work)
     api_cpu = cpu_seconds(api) - api_cpu
     accepted = found["accepted"]
     states, last = finish_times(database, t0, accepted, timeout=drain)
     executor_cpu = sum(cpu_seconds(p) for p in executor) - executor_cpu
     done = states.get("DONE", 0)
     elapsed = found["elapsed"]
-    return {"batch": 1, "loader": "ab", "accepted": accepted, "seconds": elapsed,
+    return {"batch": 1, "loader": tool, "accepted": accepted, "seconds": elapsed,
             "accepted_per_s": accepted / elapsed, "p50_ms": found["p50_ms"], "p99_ms": found["p99_ms"],
             "refused": found["refused"], "completed_per_s": done / max(1e-9, last - t0) if done else 0.0,
             "done": done, "done_in_window": done_by(database, t0, t0 + elapsed), "states": states,
-            # ab gives no job ids: every answered 201 must be a stored job; ab abandons the requests in
-            # flight when its time is up, so up to one per connection may be stored unanswered
+            # a C loader gives no job ids: every answered 201 must be a stored job; it abandons the
+            # requests in flight when its time is up, so up to one per connection may be stored unanswered
             "all_stored": accepted <= sum(states.values()) <= accepted + clients, "duplicates": 0,
             "results_match": None, "stored": sum(states.values()),
             "api_cpu_ms": 1000 * api_cpu / max(1, accepted), "executor_cpu_ms": 1000 * executor_cpu / max(1, done)}
@@ -265,7 +301,7 @@ def measure(server: ServerProcess, database: str, tokens: list[str], seconds: fl
 
 def bench_store(kind: str, clients: int, seconds: float, batch: int, drain: float, work: Path,
                 cluster: PostgresCluster | None, loader: str = "httpx") -> dict[str, Any]:
-    """One mode on a fresh server and store (``loader``: the Python clients, or ApacheBench)."""
+    """One mode on a fresh server and store (``loader``: the Python clients, ``wrk`` or ``ab``)."""
     name = f"{kind}-{batch}-{loader}"
     database = cluster.create_database(f"qhpc_bench_{batch}_{loader}") if cluster else f"sqlite:///{work / name}.db"
     port = free_port()
@@ -279,8 +315,8 @@ def bench_store(kind: str, clients: int, seconds: float, batch: int, drain: floa
             http.get("/v1/backends", timeout=120)  # plugins loaded before the clock starts
         asyncio.run(load(server.url, tokens, 1.0, batch))  # warm-up: not counted
         finish_times(database, 0.0, 0, timeout=drain)
-        if loader == "ab":
-            return {"store": kind, **measure_ab(server, database, tokens[0], seconds, clients, drain, work)}
+        if loader in ("wrk", "ab"):
+            return {"store": kind, **measure_c(server, database, tokens[0], seconds, clients, drain, work, loader)}
         return {"store": kind, "loader": "httpx", **measure(server, database, tokens, seconds, batch, drain)}
 
 
@@ -293,8 +329,11 @@ def main() -> None:
                         help="seconds to wait, after the submissions, for the accepted jobs to finish")
     parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--no-ab", action="store_true", help="no ApacheBench run even where ab is installed")
+    parser.add_argument("--no-wrk", action="store_true", help="no wrk run even where wrk is installed")
     args = parser.parse_args()
     use_ab = not args.no_ab and shutil.which("ab") is not None
+    use_wrk = not args.no_wrk and shutil.which("wrk") is not None
+    c_loaders = (["wrk"] if use_wrk else []) + (["ab"] if use_ab else [])
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at "
           f"start; {args.clients} clients, {args.seconds:g} s per run, {BACKEND}, {SHOTS} shots, 1-3 qubits")
     local = in_process(min(args.seconds, 5.0))
@@ -309,16 +348,16 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="qhpc-bench-") as work:
                 for batch in batches:
                     rows.append(bench_store(kind, args.clients, args.seconds, batch, args.drain, Path(work), cluster))
-                if use_ab:
+                for tool in c_loaders:
                     rows.append(bench_store(kind, args.clients, args.seconds, 1, args.drain, Path(work), cluster,
-                                            loader="ab"))
+                                            loader=tool))
         finally:
             if cluster is not None:
                 cluster.stop()
     print(f"\n{'':36}{'jobs/s accepted':>16}{'p50 ms':>9}{'p99 ms':>9}{'jobs/s completed':>18}")
     for r in rows:
         label = f"server, {r['store']}, " + ("1 job/request" if r["batch"] == 1 else f"{r['batch']} jobs/request")
-        label += ", ab" if r["loader"] == "ab" else ""
+        label += f", {r['loader']}" if r["loader"] != "httpx" else ""
         print(f"{label:<36}{r['accepted_per_s']:>16.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
               f"{r['completed_per_s']:>18.0f}")
     print(f"{'in-process Integrator.run':<36}{'':>16}{1000 * local['run_p50']:>9.1f}{1000 * local['run_p99']:>9.1f}"
@@ -333,14 +372,17 @@ def main() -> None:
         print(f"  CPU per job: API process {r['api_cpu_ms']:.2f} ms while accepting (one core to itself would "
               f"accept {1000 / max(1e-9, r['api_cpu_ms']):.0f} jobs/s), executor {r['executor_cpu_ms']:.1f} ms per "
               "job run (its simulations included)")
-        if r["loader"] == "ab":
-            print(f"  {r['stored']} jobs stored (ab abandons at most one request per connection at its time limit)")
+        if r["loader"] != "httpx":
+            print(f"  {r['stored']} jobs stored ({r['loader']} abandons at most one request per connection at its "
+                  "time limit)")
         print(f"  every accepted job stored: {r['all_stored']}; duplicated idempotency keys: {r['duplicates']}; "
               f"results equal in-process runs (digests verified): "
-              f"{'not checked (ab)' if r['results_match'] is None else r['results_match']}")
+              f"{'not checked (' + r['loader'] + ')' if r['results_match'] is None else r['results_match']}")
         print(f"  ratios to in-process Integrator.run: accepted/s {r['accepted_per_s'] / local['run_per_s']:.2f}, "
               f"completed/s {r['completed_per_s'] / local['run_per_s']:.2f}, "
               f"p50 latency {r['p50_ms'] / (1000 * local['run_p50']):.2f}")
+    if not use_wrk and not args.no_wrk:
+        print("\nwrk not found: apt-get install wrk for the C load generator's rows (HTTP/1.1, kept alive)")
     if not use_ab and not args.no_ab:
         print("\nab (ApacheBench) not found: apt-get install apache2-utils for the C load generator's rows")
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end (other processes share these cores)")
