@@ -136,7 +136,7 @@ class Jobs:
                 if bounds is not None:
                     bounds.clear()
                 raise
-        if bounds is not None:  # committed: the counts and the highest seq are now right
+        if bounds is not None:  # committed: the counts and the writer's last seq are now right
             bounds.counts.update(state.active)
             bounds.last_seq = state.last_seq
         return answers
