@@ -3,6 +3,7 @@ quotas, idempotency keys, conditional completion, recovery, session ordering."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,32 @@ def test_migrations_create_exactly_the_models(url: str) -> None:
             conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
         with pytest.raises(QhpcError, match="schema version 9999, which this qhpc does not know"):
             Store(url)
+
+
+def test_a_stored_job_holds_exactly_what_was_submitted(store: Store) -> None:
+    # PostgreSQL receives new jobs as one JSON document parsed by the server: every column type
+    # (64-bit seeds, floats to the last bit, booleans, NULLs, text beyond ASCII) must survive it
+    from qhpc.store.models import JOBS
+    from sqlalchemy import select
+
+    program = 'OPENQASM 3.0;\n// "quoted" \\ back-slashed, tab\t, π, 量子, \U0001F600\nqubit q;\n'
+    jobs = [new_job(store, key="k-é"), new_job(store)]
+    jobs[0].program, jobs[0].seed, jobs[0].memory, jobs[0].time_limit = program, 2**63 - 1, True, 0.1 + 0.2
+    jobs[0].parameters, jobs[0].options = {"θ": 1e-300, "b": -2.5}, {"noise": {"p": 1 / 3}}
+    jobs[1].seed, jobs[1].program_format = 0, None
+    now = 1_800_000_000.123456789
+    (first, _), (second, _) = store.jobs.submit([jobs], lambda user: UNLIMITED, now=now)[0]  # type: ignore[misc]
+    with store.db.read() as conn:
+        rows = {r.id: r for r in conn.execute(select(JOBS).where(JOBS.c.id.in_([first["id"], second["id"]])))}
+    for job in jobs:
+        row = rows[job.id]
+        assert (row.program, row.seed, row.memory, row.time_limit, row.program_format) == (
+            job.program, job.seed, job.memory, job.time_limit, job.program_format)
+        assert (json.loads(row.parameters), json.loads(row.options)) == (job.parameters, job.options)
+        assert (row.idempotency_key, row.request_hash, row.session_id) == (job.idempotency_key, job.request_hash, None)
+        assert (row.status, row.attempt, row.owner, row.result, row.digest) == ("QUEUED", 0, None, None, None)
+        assert row.created_at == now and row.started_at is None
+        assert store.jobs.events(job.id) == [{"time": now, "kind": "accepted", "status": "QUEUED", "attempt": 0}]
 
 
 def test_idempotency_keys_and_queue_quota_hold_inside_one_transaction(store: Store) -> None:

@@ -272,9 +272,13 @@ class _Sql:
         values = ",".join([_in(len(_JOB_COLUMNS))] * rows)
         return self(f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES {values} RETURNING id, seq")
 
-    def insert_jobs_and_events(self, rows: int) -> str:
-        values = ",".join([_in(len(_JOB_COLUMNS))] * rows)
-        return self(f"WITH made AS (INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES {values} RETURNING id, seq), "
+    def insert_jobs_and_events_json(self) -> str:
+        """PostgreSQL: any number of jobs (a JSON array of their rows) and their events in one
+        statement whose text does not depend on the number of rows, so psycopg converts it once
+        and the server prepares it once; the rows travel as one string, parsed by the server."""
+        columns = ", ".join(_JOB_COLUMNS)
+        return self(f"WITH made AS (INSERT INTO jobs ({columns}) SELECT {columns} FROM "
+                    "json_populate_recordset(NULL::jobs, ?::json) RETURNING id, seq), "
                     f"logged AS (INSERT INTO job_events ({', '.join(_EVENT_COLUMNS)}) "
                     "SELECT seq, 0, ?, 'accepted', 'QUEUED' FROM made) SELECT id, seq FROM made")
 
@@ -284,6 +288,7 @@ class _Sql:
 
 
 _SQL = {True: _Sql(qmark=True), False: _Sql(qmark=False)}
+_PG_INSERT = _SQL[False].insert_jobs_and_events_json()
 
 
 class _StaleBounds(Exception):
@@ -415,8 +420,7 @@ class _SubmitState:
                 seqs.update((job_id, int(seq)) for job_id, seq in cursor.fetchall())
                 cursor.execute(sql.insert_events(len(chunk)), [v for row in chunk for v in (seqs[row["id"]], now)])
             else:  # PostgreSQL: the jobs and their events in one statement (one round trip)
-                cursor.execute(sql.insert_jobs_and_events(len(chunk)),
-                               [*(row[c] for row in chunk for c in _JOB_COLUMNS), now])
+                cursor.execute(_PG_INSERT, [json.dumps(chunk), now])
                 seqs.update((job_id, int(seq)) for job_id, seq in cursor.fetchall())
             if at == 0 and self.expected_seq is not None and min(seqs.values()) != self.expected_seq:
                 raise _StaleBounds  # someone else inserted jobs: the bounds may be too low
