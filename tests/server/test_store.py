@@ -64,19 +64,27 @@ def test_migrations_create_exactly_the_models(url: str) -> None:
             Store(url)
 
 
-def test_a_stored_job_holds_exactly_what_was_submitted(store: Store) -> None:
+@pytest.mark.parametrize("keyed", [True, False], ids=["in-a-transaction", "alone"])
+def test_a_stored_job_holds_exactly_what_was_submitted(store: Store, keyed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     # PostgreSQL receives new jobs as one JSON document parsed by the server: every column type
-    # (64-bit seeds, floats to the last bit, booleans, NULLs, text beyond ASCII) must survive it
+    # (64-bit seeds, floats to the last bit, booleans, NULLs, text beyond ASCII) must survive it,
+    # in a transaction (an idempotency key is looked up first) and as one statement (the writer's
+    # bounds decide the group without reading)
     from qhpc.store.models import JOBS
     from sqlalchemy import select
 
+    bounds = ActiveBounds()
+    store.jobs.submit([[new_job(store)]], lambda user: UNLIMITED, bounds=bounds)
+    if not keyed and not store.db.is_sqlite:  # the group must not need a transaction
+        monkeypatch.setattr(store.db, "write_cursor", None)
     program = 'OPENQASM 3.0;\n// "quoted" \\ back-slashed, tab\t, π, 量子, \U0001F600\nqubit q;\n'
-    jobs = [new_job(store, key="k-é"), new_job(store)]
+    jobs = [new_job(store, key="k-é" if keyed else None), new_job(store)]
     jobs[0].program, jobs[0].seed, jobs[0].memory, jobs[0].time_limit = program, 2**63 - 1, True, 0.1 + 0.2
     jobs[0].parameters, jobs[0].options = {"θ": 1e-300, "b": -2.5}, {"noise": {"p": 1 / 3}}
     jobs[1].seed, jobs[1].program_format = 0, None
     now = 1_800_000_000.123456789
-    (first, _), (second, _) = store.jobs.submit([jobs], lambda user: UNLIMITED, now=now)[0]  # type: ignore[misc]
+    (first, _), (second, _) = store.jobs.submit([jobs], lambda user: UNLIMITED, now=now, bounds=bounds)[0]  # type: ignore[misc]
+    assert bounds.counts == {jobs[0].user_id: 3} and bounds.last_seq == 3
     with store.db.read() as conn:
         rows = {r.id: r for r in conn.execute(select(JOBS).where(JOBS.c.id.in_([first["id"], second["id"]])))}
     for job in jobs:

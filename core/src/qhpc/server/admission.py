@@ -151,7 +151,8 @@ class Admission:
             user_id=principal.user_id, user_name=principal.name, backend=backend, requested_backend=request.backend,
             device=device, location=location, program=request.program, program_format=fmt, num_qubits=size,
             shots=request.shots, seed=request.seed, memory=request.memory, parameters=dict(request.parameters),
-            options=dict(request.options), time_limit=request.time_limit, request_hash=request_hash(request),
+            options=dict(request.options), time_limit=request.time_limit,
+            request_hash=request_hash(request) if request.idempotency_key is not None else "",
             idempotency_key=request.idempotency_key, session_id=request.session,
         )
 
@@ -170,6 +171,7 @@ class Admission:
 
 
 def request_hash(request: JobRequest) -> str:
-    """What identifies a request for its idempotency key: everything but the key."""
+    """What identifies a request for its idempotency key: everything but the key. Computed only
+    for requests that give a key: nothing else reads it."""
     doc = request.model_dump(exclude={"idempotency_key"})
     return hashlib.sha256(canonical(doc).encode("utf-8")).hexdigest()

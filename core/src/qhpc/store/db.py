@@ -115,6 +115,29 @@ class Database:
                     held.invalidate()
                 raise
 
+    def write_alone(self, statement: str, params: Any) -> list[tuple[Any, ...]]:
+        """PostgreSQL: one statement as a transaction of its own (the driver's autocommit), on
+        the connection :meth:`write_cursor` keeps: one round trip to the server where a
+        transaction takes three (BEGIN, the statement, COMMIT), committed (and synced, as
+        ``synchronous_commit`` says) when it returns. Its rows."""
+        assert not self.is_sqlite, "write_alone is for PostgreSQL"
+        with self._held_lock:
+            if self._held is None:
+                self._held = self.writer.raw_connection()
+            connection = self._held.dbapi_connection
+            try:
+                connection.autocommit = True
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute(statement, params)
+                        return cursor.fetchall()  # type: ignore[no-any-return]
+                finally:
+                    connection.autocommit = False
+            except BaseException:
+                held, self._held = self._held, None
+                held.invalidate()
+                raise
+
     def _give_back_held(self) -> None:
         with self._held_lock:
             if self._held is not None:

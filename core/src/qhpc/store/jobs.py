@@ -123,13 +123,21 @@ class Jobs:
         now = time.time() if now is None else now
         while True:
             try:
-                with self.db.write_cursor() as cursor:
-                    state = _SubmitState(cursor, self.db.is_sqlite, quotas, now, requests, bounds)
+                if not self.db.is_sqlite and _needs_no_reads(requests, quotas, bounds):
+                    # PostgreSQL, and the group is decided from memory: one statement, its own
+                    # transaction (the writer's bounds and last seq checked inside it)
+                    state = _SubmitState(None, False, quotas, now, requests, bounds)
                     plans = [state.plan(jobs) for jobs in requests]
-                    created = state.store()
+                    created = state.store(alone=self.db.write_alone)
                     answers = [state.answer(plan, created) for plan in plans]
+                else:
+                    with self.db.write_cursor() as cursor:
+                        state = _SubmitState(cursor, self.db.is_sqlite, quotas, now, requests, bounds)
+                        plans = [state.plan(jobs) for jobs in requests]
+                        created = state.store()
+                        answers = [state.answer(plan, created) for plan in plans]
                 break
-            except _StaleBounds:  # rolled back: again, counting every user's jobs
+            except _StaleBounds:  # nothing stored: again, counting every user's jobs
                 assert bounds is not None
                 bounds.clear()
             except BaseException:
@@ -137,8 +145,11 @@ class Jobs:
                     bounds.clear()
                 raise
         if bounds is not None:  # committed: the counts and the writer's last seq are now right
-            bounds.counts.update(state.active)
-            bounds.last_seq = state.last_seq
+            if state.raced:
+                bounds.clear()
+            else:
+                bounds.counts.update(state.active)
+                bounds.last_seq = state.last_seq
         return answers
 
     # -- reading --------------------------------------------------------------------------------
@@ -272,15 +283,23 @@ class _Sql:
         values = ",".join([_in(len(_JOB_COLUMNS))] * rows)
         return self(f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES {values} RETURNING id, seq")
 
-    def insert_jobs_and_events_json(self) -> str:
+    def insert_jobs_and_events_json(self, guard: str = "") -> str:
         """PostgreSQL: any number of jobs (a JSON array of their rows) and their events in one
         statement whose text does not depend on the number of rows, so psycopg converts it once
-        and the server prepares it once; the rows travel as one string, parsed by the server."""
+        and the server prepares it once; the rows travel as one string, parsed by the server.
+        ``guard``: a condition the rows are inserted under."""
         columns = ", ".join(_JOB_COLUMNS)
         return self(f"WITH made AS (INSERT INTO jobs ({columns}) SELECT {columns} FROM "
-                    "json_populate_recordset(NULL::jobs, ?::json) RETURNING id, seq), "
+                    f"json_populate_recordset(NULL::jobs, ?::json){guard} RETURNING id, seq), "
                     f"logged AS (INSERT INTO job_events ({', '.join(_EVENT_COLUMNS)}) "
                     "SELECT seq, 0, ?, 'accepted', 'QUEUED' FROM made) SELECT id, seq FROM made")
+
+    def insert_jobs_and_events_alone(self) -> str:
+        """:meth:`insert_jobs_and_events_json` as a transaction of its own: it inserts only if the
+        jobs sequence last gave out the writer's last seq (an uncorrelated sub-select, evaluated
+        once, before the first new seq is taken), and else inserts nothing."""
+        return self.insert_jobs_and_events_json(
+            " WHERE (SELECT pg_sequence_last_value(pg_get_serial_sequence('jobs', 'seq')::regclass)) = ?")
 
     def insert_events(self, rows: int) -> str:
         values = ",".join(["(?,0,?,'accepted','QUEUED')"] * rows)
@@ -289,10 +308,39 @@ class _Sql:
 
 _SQL = {True: _Sql(qmark=True), False: _Sql(qmark=False)}
 _PG_INSERT = _SQL[False].insert_jobs_and_events_json()
+_PG_INSERT_ALONE = _SQL[False].insert_jobs_and_events_alone()
 
 
 class _StaleBounds(Exception):
     """Jobs were inserted by someone else since the writer's :class:`ActiveBounds` were right."""
+
+
+def _needs_no_reads(requests: Sequence[Sequence[NewJob]], quotas: Callable[[str], Quotas],
+                    bounds: ActiveBounds | None) -> bool:
+    """Whether a group can be decided without reading the store: the writer's bounds hold every
+    user and keep each within their queue quota, and no job names an idempotency key, a session,
+    or a QPU under a daily QPU-seconds quota."""
+    if bounds is None or bounds.last_seq is None:
+        return False
+    asked: dict[int, int] = {}
+    total = 0
+    for jobs in requests:
+        for j in jobs:
+            if j.idempotency_key is not None or j.session_id is not None:
+                return False
+            if j.device == "qpu" and quotas(j.user_name).qpu_seconds_per_day is not None:
+                return False
+            asked[j.user_id] = asked.get(j.user_id, 0) + 1
+            total += 1
+    if total > _ROWS_PER_INSERT:
+        return False
+    names = {j.user_id: j.user_name for jobs in requests for j in jobs}
+    for user_id, n in asked.items():
+        known = bounds.counts.get(user_id)
+        limit = quotas(names[user_id]).max_queued
+        if known is None or (limit is not None and known + n > limit):
+            return False
+    return True
 
 
 class _SubmitState:
@@ -347,6 +395,8 @@ class _SubmitState:
                     self.keys[(user_id, row["idempotency_key"])] = _Replay(row=row)
         self.fresh: list[NewJob] = []
         self.touched: set[str] = set()
+        #: jobs were inserted by someone else while this group's jobs were (they are stored)
+        self.raced = False
 
     def _qpu_seconds(self, user_id: int) -> float:
         if user_id not in self.qpu_seconds:
@@ -406,13 +456,28 @@ class _SubmitState:
         self.fresh.extend(fresh)
         return planned
 
-    def store(self) -> dict[str, dict[str, Any]]:
-        """Insert every new job of the group (and its ``accepted`` event); their infos by id."""
+    def store(self, alone: Callable[[str, Any], list[tuple[Any, ...]]] | None = None) -> dict[str, dict[str, Any]]:
+        """Insert every new job of the group (and its ``accepted`` event); their infos by id.
+        ``alone``: run the insert as one statement in a transaction of its own with this
+        (PostgreSQL, a group decided without reads: see :func:`_needs_no_reads`)."""
         if not self.fresh:
             return {}
         cursor, sql, now = self.cursor, self.sql, self.now
         rows = [_row(j, now) for j in self.fresh]
         seqs: dict[str, int] = {}
+        if alone is not None:
+            assert self.expected_seq is not None and len(rows) <= _ROWS_PER_INSERT and not self.touched
+            made = alone(_PG_INSERT_ALONE, [json.dumps(rows), self.expected_seq - 1, now])
+            if not made:
+                raise _StaleBounds  # the sequence moved on since the writer's last insert: nothing stored
+            seqs.update((job_id, int(seq)) for job_id, seq in made)
+            # another inserter took a seq between the check and this group's first: the jobs are
+            # stored (a window of one statement, as with two transactions counting at once under
+            # PostgreSQL's READ COMMITTED); the next group counts afresh
+            self.raced = min(seqs.values()) != self.expected_seq
+            self.last_seq = max(seqs.values())
+            return {r["id"]: {**{k: r[k] for k in _INFO_KEYS}, "memory": bool(r["memory"]), "has_result": False}
+                    for r in rows}
         for at in range(0, len(rows), _ROWS_PER_INSERT):
             chunk = rows[at:at + _ROWS_PER_INSERT]
             if self.qmark:
