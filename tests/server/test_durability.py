@@ -155,18 +155,30 @@ def _niceness(pid: int, tid: int | None = None) -> int:
     return int(path.read_text().rsplit(")", 1)[1].split()[16])
 
 
-def test_the_executor_runs_at_the_configured_niceness_below_the_api(site_factory: Callable[..., Site]) -> None:
+def _policy(pid: int, tid: int) -> int:
+    """A thread's scheduling policy (0: SCHED_OTHER, 5: SCHED_IDLE), from /proc."""
+    return int(Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[38])
+
+
+@pytest.mark.parametrize("idle", [True, False], ids=["sched-idle", "niceness-only"])
+def test_the_executor_runs_at_the_configured_niceness_below_the_api(site_factory: Callable[..., Site],
+                                                                     idle: bool) -> None:
     # submissions are answered first: the executor yields the processor to the API process
-    site = site_factory(users={"bob": False}, extra={"server": {"executor_nice": 7}})
+    site = site_factory(users={"bob": False}, extra={"server": {"executor_nice": 7, "executor_idle": idle}})
     with site.client("bob") as client:
         client.submit(program(3)[0], backend="aer.statevector", shots=SHOTS).result(timeout=120)
     assert site.server.process is not None
     api = _niceness(site.server.process.pid)
+    assert _policy(site.server.process.pid, site.server.process.pid) == 0
     executor = _executor_pid(site.config)
     assert _niceness(executor) == min(19, api + 7)  # its main thread, and the worker threads it started
-    threads = {int(t.name): _niceness(executor, int(t.name)) for t in Path(f"/proc/{executor}/task").iterdir()}
+    tids = [int(t.name) for t in Path(f"/proc/{executor}/task").iterdir()]
+    threads = {tid: (_niceness(executor, tid), _policy(executor, tid)) for tid in tids}
     # ...except the one thread that runs its store transactions (they hold SQLite's write lock)
-    assert sorted(threads.values()).count(api) == 1 and len(threads) > 2
+    normal = [tid for tid, (nice, _) in threads.items() if nice == api]
+    assert len(normal) == 1 and len(threads) > 2
+    assert threads[normal[0]][1] == 0
+    assert {policy for tid, (_, policy) in threads.items() if tid != normal[0]} == {os.SCHED_IDLE if idle else 0}
 
 
 def test_executor_niceness_outside_0_to_19_is_a_configuration_error(tmp_path: Path) -> None:

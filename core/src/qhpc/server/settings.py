@@ -20,6 +20,7 @@ naming the file and the key. Importing this module imports nothing beyond the st
     result_wait_max = 30.0                       # longest wait of GET /v1/jobs/ID/result?wait=
     warm_up = true                               # read every backend's capabilities at start
     executor_nice = 19                           # the executor's niceness: submissions answered first
+    executor_idle = true                         # and Linux's SCHED_IDLE policy for it (but its store thread)
 
     [quotas]                                     # per user; users.NAME overrides any of them
     max_queued = 1000                            # queued and running jobs at once
@@ -63,7 +64,7 @@ from ..errors import ConfigError
 SECTIONS: dict[str, set[str]] = {
     "server": {"database", "host", "port", "tls_cert", "tls_key", "max_body_bytes", "max_batch", "max_attempts",
                "auth_failures", "auth_cache_seconds", "metrics_public", "access_log", "result_wait_max",
-               "warm_up", "executor_nice"},
+               "warm_up", "executor_nice", "executor_idle"},
     "quotas": {"max_queued", "max_qubits", "max_shots", "qpu_seconds_per_day", "users"},
     "sessions": {"idle_timeout", "max_lifetime"},
     "peers": set(),  # any peer name, each a table of PEER_KEYS
@@ -92,6 +93,7 @@ class ServerSettings:
     result_wait_max: float = 30.0
     warm_up: bool = True
     executor_nice: int = 19
+    executor_idle: bool = True
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,7 @@ def parse_sections(data: Mapping[str, Any], source: str, base: ServiceSettings) 
             "max_attempts": lambda k, v: check.whole(k, v, 1, 100),
             "auth_failures": lambda k, v: check.whole(k, v, 1),
             "auth_cache_seconds": lambda k, v: check.seconds(k, v, allow_zero=True),
-            "metrics_public": check.flag, "access_log": check.flag, "warm_up": check.flag,
+            "metrics_public": check.flag, "access_log": check.flag, "warm_up": check.flag, "executor_idle": check.flag,
             "result_wait_max": lambda k, v: check.seconds(k, v),
             "executor_nice": lambda k, v: check.whole(k, v, 0, 19),
         }
