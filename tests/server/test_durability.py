@@ -190,3 +190,7 @@ def test_executor_niceness_outside_0_to_19_is_a_configuration_error(tmp_path: Pa
         config = write_config(tmp_path / "bad.toml", {"server": {"executor_nice": bad}})
         with pytest.raises(ConfigError, match="executor_nice"):
             load_settings(str(config))
+    for bad in ("yes", 1):
+        config = write_config(tmp_path / "bad.toml", {"server": {"executor_idle": bad}})
+        with pytest.raises(ConfigError, match="executor_idle"):
+            load_settings(str(config))
