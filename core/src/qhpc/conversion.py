@@ -118,6 +118,16 @@ class Converter:
     def convert(self, program: object, to: str, *, source: str | None = None,
                 allow_loss: Iterable[str] = ()) -> tuple[Any, Route]:
         """``program`` in format ``to``, and the whole route it took (see the module docstring)."""
+        # The cyclic collector waits for the whole conversion, not just each step: the program
+        # model in the middle is freed (by reference counting) before the collector comes back, so
+        # its next pass walks only what the conversion returns, not the model too (a 55,000-gate
+        # circuit's model is several hundred thousand objects, and a pass over them cost as much
+        # as writing the target).
+        with gc_paused():
+            return self._convert(program, to, source=source, allow_loss=allow_loss)
+
+    def _convert(self, program: object, to: str, *, source: str | None,
+                 allow_loss: Iterable[str]) -> tuple[Any, Route]:
         allowed = frozenset(allow_loss)
         unknown = allowed - PROPERTIES
         if unknown:
