@@ -12,7 +12,7 @@ from qhpc_interop.params import Expr, ParamValue
 
 from ._qat import _bulk, _matrix_from_thrift, _optype, big_to_little, load_qat
 from .expressions import _number, expr_from_myqlm
-from .modifiers import _conjugate, _control, _local, _sqrtswap
+from .modifiers import _ROTATION_CTRL, _conjugate, _control, _local, _sqrtswap
 
 _NATIVE_FIXED = {
     "I": "id", "X": "x", "Y": "y", "Z": "z", "H": "h", "S": "s", "T": "t",
@@ -53,6 +53,9 @@ class _Reader:
         """How to apply gate ``name``: cached, and without a recipe circuit for a single operation."""
         found = self.plans.get(name)
         if found is None:
+            found = self._native_rotation(name) or self._controlled_rotation(name)
+            if found is not None:
+                return found
             single = self._single(name, where)
             if single is not None:
                 found = (single.num_qubits, 0.0, [(single, tuple(range(single.num_qubits)))], True)
@@ -62,6 +65,44 @@ class _Reader:
                 whole = len(items) == 1 and items[0][1] == tuple(range(recipe.num_qubits))
                 found = (recipe.num_qubits, recipe.global_phase, items, whole)
             self.plans[name] = found
+        return found
+
+    def _native_rotation(self, name: str) -> Plan | None:
+        """The plan of a myQLM rotation or phase (RX RY RZ PH) at a number, which is most of the
+        definitions a large circuit has (one per distinct angle); ``None`` for anything else."""
+        d = self.gate_dic.get(name)
+        syntax = d.syntax if d is not None else None
+        if syntax is None:
+            return None
+        native = _NATIVE_PARAM.get(syntax.name)
+        params = syntax.parameters
+        if native is None or params is None or len(params) != 1:
+            return None
+        p = params[0]
+        value = p.double_p
+        if p.is_abstract or value is None:
+            return None
+        found: Plan = (1, 0.0, [(library_gate(native, (float(value),)), (0,))], True)
+        self.plans[name] = found
+        return found
+
+    def _controlled_rotation(self, name: str) -> Plan | None:
+        """The plan of a rotation or phase at a number under one control (``RX(a).ctrl()``...: one
+        definition per distinct angle too), as the model's controlled rotation; ``None`` otherwise."""
+        d = self.gate_dic.get(name)
+        if d is None or not d.subgate or d.is_dag or d.is_conj or d.is_trans:
+            return None
+        if not (d.is_ctrl or d.nbctrls) or (d.nbctrls or 1) != 1:
+            return None
+        inner = self.plans.get(d.subgate) or self._native_rotation(d.subgate)
+        if inner is None:
+            return None
+        op = inner[2][0][0]
+        controlled = _ROTATION_CTRL.get(op.name) if isinstance(op, Gate) and len(inner[2]) == 1 else None
+        if controlled is None or inner[1] != 0.0:
+            return None
+        found: Plan = (2, 0.0, [(library_gate(controlled, op.params), (0, 1))], True)
+        self.plans[name] = found
         return found
 
     def recipe(self, name: str, where: object, depth: int = 0) -> Circuit:
@@ -252,7 +293,12 @@ def _read(circ: Any) -> Circuit:
     read_by_formula: dict[int, int] = {}
 
     plans = reader.plans
-    for index, op in enumerate(circ):
+    # Iterating a myQLM circuit inlines the gates that have a circuit implementation (boxed routines);
+    # without any, it yields ``circ.ops`` as they are, at fifteen times the cost of walking the list.
+    ops: Any = circ.ops or ()
+    if any(d.circuit_implementation is not None for d in (circ.gateDic or {}).values()):
+        ops = circ
+    for index, op in enumerate(ops):
         kind = op.type
         if kind == gate_t or kind == ctrl_t:
             plan = plans.get(op.gate)
