@@ -145,6 +145,29 @@ def test_registers_names_and_loose_bits_survive() -> None:
     assert measurement_probabilities(model) == {"100": 1.0}
 
 
+def test_circuits_written_with_one_layout_are_independent() -> None:
+    # circuit_to_qiskit copies a kept empty circuit per bit and register layout: each result must
+    # still be its own circuit, with its own name, phase and instructions
+    first = QuantumCircuit(QuantumRegister(2, "q"), ClassicalRegister(2, "c"), name="first", global_phase=0.5)
+    first.h(0)
+    second = QuantumCircuit(QuantumRegister(2, "q"), ClassicalRegister(2, "c"), name="second")
+    second.cx(0, 1)
+    a, b = circuit_to_qiskit(circuit_from_qiskit(first)), circuit_to_qiskit(circuit_from_qiskit(second))
+    a.x(1)
+    a.metadata["touched"] = True
+    again = circuit_to_qiskit(circuit_from_qiskit(second))
+    assert (a.name, b.name, again.name) == ("first", "second", "second")
+    assert math.isclose(a.global_phase, 0.5) and b.global_phase == 0 and again.global_phase == 0
+    assert [i.operation.name for i in a.data] == ["h", "x"]
+    assert [i.operation.name for i in b.data] == ["cx"] == [i.operation.name for i in again.data]
+    assert not b.metadata and not again.metadata
+    loose = QuantumCircuit(3)  # bits without registers take the other way to an empty circuit
+    loose.ccx(0, 1, 2)
+    one, two = circuit_to_qiskit(circuit_from_qiskit(loose)), circuit_to_qiskit(circuit_from_qiskit(loose))
+    one.h(0)
+    assert len(two.data) == 1 and np.allclose(op(two), op(loose))
+
+
 def test_conditionals_both_ways() -> None:
     qr, cr = QuantumRegister(2, "q"), ClassicalRegister(2, "c")
     qc = QuantumCircuit(qr, cr)

@@ -484,17 +484,34 @@ def _laid_out_in_order(registers: Sequence[Register], size: int) -> bool:
     return expected == size
 
 
+#: Empty Qiskit circuits by bit and register layout (see :func:`circuit_to_qiskit`); at most this many.
+_EMPTY_CIRCUITS: dict[tuple[Any, ...], Any] = {}
+_EMPTY_CIRCUITS_KEPT = 64
+
+
+def _empty_circuit(circuit: Circuit) -> Any:
+    """A Qiskit circuit with ``circuit``'s bits and registers and nothing else."""
+    from qiskit.circuit import ClassicalRegister, Clbit, QuantumCircuit, QuantumRegister, Qubit
+
+    if _laid_out_in_order(circuit.qregs, circuit.num_qubits) and _laid_out_in_order(circuit.cregs, circuit.num_clbits):
+        # registers that own all the bits, one after the other (what every reader makes): Qiskit makes
+        # the bits with the registers, a quarter of the cost of adding bits and then registers over them
+        qregs = [QuantumRegister(len(reg.bits), reg.name) for reg in circuit.qregs]
+        cregs = [ClassicalRegister(len(reg.bits), reg.name) for reg in circuit.cregs]
+        return QuantumCircuit(*qregs, *cregs)
+    qubits = [Qubit() for _ in range(circuit.num_qubits)]
+    clbits = [Clbit() for _ in range(circuit.num_clbits)]
+    qc = QuantumCircuit(qubits, clbits)
+    for reg in circuit.qregs:
+        qc.add_register(QuantumRegister(name=reg.name, bits=[qubits[i] for i in reg.bits]))
+    for reg in circuit.cregs:
+        qc.add_register(ClassicalRegister(name=reg.name, bits=[clbits[i] for i in reg.bits]))
+    return qc
+
+
 def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None) -> Any:
     """A Qiskit ``QuantumCircuit`` for a model circuit (same bit order, registers, parameters)."""
-    from qiskit.circuit import (
-        CircuitInstruction,
-        ClassicalRegister,
-        Clbit,
-        IfElseOp,
-        QuantumCircuit,
-        QuantumRegister,
-        Qubit,
-    )
+    from qiskit.circuit import CircuitInstruction, ClassicalRegister, IfElseOp, QuantumCircuit
     from qiskit.circuit.classical import expr
     from qiskit.circuit.library import Barrier, Measure, Reset
     from qiskit.circuit.library import UnitaryGate as QUnitaryGate
@@ -502,23 +519,22 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
     table = parameters or ParameterTable()
     classes = _gate_classes()
     phase = param_to_qiskit(circuit.global_phase, table)
-    cregs: dict[str, Any] = {}
-    if _laid_out_in_order(circuit.qregs, circuit.num_qubits) and _laid_out_in_order(circuit.cregs, circuit.num_clbits):
-        # registers that own all the bits, one after the other (what every reader makes): Qiskit makes
-        # the bits with the registers, a quarter of the cost of adding bits and then registers over them
-        qregs = [QuantumRegister(len(reg.bits), reg.name) for reg in circuit.qregs]
-        cregs = {reg.name: ClassicalRegister(len(reg.bits), reg.name) for reg in circuit.cregs}
-        qc = QuantumCircuit(*qregs, *cregs.values(), name=circuit.name, global_phase=phase)
-        qubits, clbits = qc.qubits, qc.clbits
-    else:
-        qubits = [Qubit() for _ in range(circuit.num_qubits)]
-        clbits = [Clbit() for _ in range(circuit.num_clbits)]
-        qc = QuantumCircuit(qubits, clbits, name=circuit.name, global_phase=phase)
-        for reg in circuit.qregs:
-            qc.add_register(QuantumRegister(name=reg.name, bits=[qubits[i] for i in reg.bits]))
-        for reg in circuit.cregs:
-            cregs[reg.name] = ClassicalRegister(name=reg.name, bits=[clbits[i] for i in reg.bits])
-            qc.add_register(cregs[reg.name])
+    # An empty circuit with the same bits and registers is copied (``copy_empty_like``), which costs
+    # a third to a half of making one: a fixed cost that mattered on small circuits. Registers are
+    # values and bits may be shared between circuits in Qiskit, so sharing them across results is
+    # what ``QuantumCircuit.copy`` does too.
+    layout = (circuit.num_qubits, circuit.num_clbits, tuple((r.name, r.bits) for r in circuit.qregs),
+              tuple((r.name, r.bits) for r in circuit.cregs))
+    template = _EMPTY_CIRCUITS.get(layout)
+    if template is None:
+        template = _empty_circuit(circuit)
+        if len(_EMPTY_CIRCUITS) >= _EMPTY_CIRCUITS_KEPT:
+            _EMPTY_CIRCUITS.clear()
+        _EMPTY_CIRCUITS[layout] = template
+    qc = template.copy_empty_like(circuit.name)
+    qc.global_phase = phase
+    qubits, clbits = qc.qubits, qc.clbits
+    cregs: dict[str, Any] = {reg.name: reg for reg in qc.cregs}
     if circuit.metadata:
         qc.metadata = dict(circuit.metadata)
     measure, reset = Measure(), Reset()
@@ -530,8 +546,10 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
         op = inst.operation
         if type(op) is Gate and inst.condition is None:
             params = op.params
-            if params and any(isinstance(p, Expr) for p in params):
-                params = tuple(param_to_qiskit(p, table) for p in params)
+            for p in params:  # (a loop, not any(): this runs once per instruction)
+                if type(p) is not float:
+                    params = tuple(param_to_qiskit(p, table) for p in params)
+                    break
             data.append(from_standard(classes[op.name], [qubits[q] for q in inst.qubits], params))
             continue
         if isinstance(op, Gate):
