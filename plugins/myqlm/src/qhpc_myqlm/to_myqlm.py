@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import cmath
 import math
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,38 @@ class _Template:
         self.matrices = {k: _matrix_from_thrift(v.matrix) for k, v in self.natives.items() if v.matrix is not None}
         self.gate_set = circ._gate_set
         self.serialized_gate_set = circ._serialized_gate_set
+        from qat.comm.datamodel.ttypes import ComplexNumber, GateDefinition, GSyntax, Matrix, Op, Param
+
+        # Matrix entries 0 and 1 are shared, as the native definitions' matrices are shared by every
+        # exported circuit: myQLM reads and serializes them by value.
+        self.zero, self.one = ComplexNumber(re=0.0, im=0.0), ComplexNumber(re=1.0, im=0.0)
+        # Thrift's generated constructors take positional arguments at half the cost of keywords;
+        # they are used where this myQLM's field order is the one checked here.
+        probe = GateDefinition("g", 1, None, False, None, None, None, None, GSyntax("RX", [Param(False, 1, None, 0.5)]))
+        positional = (ComplexNumber(0.25, 0.5).im == 0.5 and Matrix(2, 3, []).nCols == 3
+                      and Op("g", [0], 7).type == 7 and probe.arity == 1 and probe.is_ctrl is False
+                      and probe.syntax.name == "RX" and probe.syntax.parameters[0].double_p == 0.5
+                      and probe.syntax.parameters[0].type == 1 and probe.syntax.parameters[0].is_abstract is False)
+        self.complex_number: Callable[[float, float], Any]
+        self.matrix: Callable[[int, int, list[Any]], Any]
+        self.op: Callable[[str, list[int], int], Any]
+        self.rotation: Callable[[str, str, float, Any], Any]
+        if positional:
+            self.complex_number, self.matrix, self.op = ComplexNumber, Matrix, Op
+
+            def rotation(name: str, kind: str, theta: float, matrix: Any) -> Any:
+                return GateDefinition(name, 1, matrix, False, None, None, None, None,
+                                      GSyntax(kind, [Param(False, 1, None, theta)]))
+        else:  # pragma: no cover - a myQLM whose data model has another field order
+            self.complex_number = lambda re, im: ComplexNumber(re=re, im=im)
+            self.matrix = lambda rows, cols, data: Matrix(nRows=rows, nCols=cols, data=data)
+            self.op = lambda gate, qbits, kind: Op(gate=gate, qbits=qbits, type=kind)
+
+            def rotation(name: str, kind: str, theta: float, matrix: Any) -> Any:
+                return GateDefinition(name=name, arity=1, matrix=matrix, is_ctrl=False, syntax=GSyntax(
+                    name=kind, parameters=[Param(is_abstract=False, type=1, double_p=theta)]))
+        #: A definition of myQLM's RX RY RZ PH at a number: ``rotation(name, kind, theta, matrix)``.
+        self.rotation = rotation
 
 
 _TEMPLATE: _Template | None = None
@@ -109,16 +141,23 @@ def _template() -> _Template:
         return _TEMPLATE
 
 
-def _param_entries(kind: str, theta: float) -> tuple[complex, complex, complex, complex]:
-    """The (row-major) matrix of myQLM's RX RY RZ PH at ``theta``, as myQLM defines them."""
+def _param_matrix(tmpl: _Template, kind: str, theta: float) -> Any:
+    """The thrift matrix (row-major) of myQLM's RX RY RZ PH at ``theta``, as myQLM defines them;
+    an entry that appears twice is one object, and 0 and 1 are the template's."""
+    cn, zero = tmpl.complex_number, tmpl.zero
     if kind == "PH":
-        return (1.0, 0.0, 0.0, cmath.exp(1j * theta))
-    if kind == "RZ":
-        return (cmath.exp(-0.5j * theta), 0.0, 0.0, cmath.exp(0.5j * theta))
-    c, s = math.cos(theta / 2), math.sin(theta / 2)
-    if kind == "RX":
-        return (c, -1j * s, -1j * s, c)
-    return (c, -s, s, c)  # RY
+        data = [tmpl.one, zero, zero, cn(math.cos(theta), math.sin(theta))]
+    else:
+        c, s = math.cos(theta / 2), math.sin(theta / 2)
+        if kind == "RZ":
+            data = [cn(c, -s), zero, zero, cn(c, s)]
+        elif kind == "RX":
+            diagonal, off = cn(c, 0.0), cn(0.0, -s)
+            data = [diagonal, off, off, diagonal]
+        else:  # RY
+            diagonal = cn(c, 0.0)
+            data = [diagonal, cn(-s, 0.0), cn(s, 0.0), diagonal]
+    return tmpl.matrix(2, 2, data)
 
 
 def _shallow_copy(obj: Any) -> Any:
@@ -138,14 +177,13 @@ class _Writer:
     """
 
     def __init__(self) -> None:
-        from qat.comm.datamodel.ttypes import ComplexNumber, GateDefinition, GSyntax, Matrix, Op, Param
+        from qat.comm.datamodel.ttypes import GateDefinition, GSyntax, Param
 
-        self._GateDefinition, self._GSyntax, self._Op, self._Param = GateDefinition, GSyntax, Op, Param
-        self._ComplexNumber, self._Matrix = ComplexNumber, Matrix
+        self._GateDefinition, self._GSyntax, self._Param = GateDefinition, GSyntax, Param
         tmpl = _template()
         self.template = tmpl
         self.gate_dic: dict[str, Any] = {k: _shallow_copy(v) for k, v in tmpl.natives.items()}
-        self.matrices: dict[str, Any] = dict(tmpl.matrices)  # numpy (big-endian) or row-major 2x2 entries
+        self.matrices: dict[str, Any] = dict(tmpl.matrices)  # numpy, big-endian
         self.names: dict[Any, str] = {}
         self.variables: dict[str, Any] = {}
         self.count = 0
@@ -157,9 +195,11 @@ class _Writer:
 
     def _matrix(self, name: str) -> np.ndarray | None:
         found = self.matrices.get(name)
-        if found is None or isinstance(found, np.ndarray):
-            return found
-        return np.array(found, dtype=complex).reshape(2, 2)
+        if found is None:
+            d = self.gate_dic.get(name)
+            if d is not None and d.matrix is not None:  # a rotation's, read back when first needed
+                found = self.matrices[name] = _matrix_from_thrift(d.matrix)
+        return found
 
     def _param(self, value: ParamValue) -> Any:
         if isinstance(value, Expr):
@@ -192,13 +232,12 @@ class _Writer:
         else:
             value = struct[1]
             name = self._new_name()
-            d = self._GateDefinition(name=name, arity=1, is_ctrl=False,
-                                     syntax=self._GSyntax(name=head, parameters=[self._param(value)]))
-            if not isinstance(value, Expr):
-                entries = _param_entries(head, float(value))
-                cn = self._ComplexNumber
-                d.matrix = self._Matrix(nRows=2, nCols=2, data=[cn(re=z.real, im=z.imag) for z in entries])
-                self.matrices[name] = entries
+            if isinstance(value, Expr):
+                d = self._GateDefinition(name=name, arity=1, is_ctrl=False,
+                                         syntax=self._GSyntax(name=head, parameters=[self._param(value)]))
+            else:
+                theta = float(value)
+                d = self.template.rotation(name, head, theta, _param_matrix(self.template, head, theta))
         self.gate_dic[name] = d
         self.names[struct] = name
         return name
@@ -238,14 +277,14 @@ def circuit_to_myqlm(circuit: Circuit, *, absorb_global_phase: bool = True) -> A
 
 
 def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
-    from qat.comm.datamodel.ttypes import QRegister
+    from qat.comm.datamodel.ttypes import Op, QRegister
     from qat.comm.datamodel.ttypes import Variable as TVariable
     from qat.core import Circuit as QCircuit
 
     t = _optype()
     gate_t, measure_t, reset_t, classic_t, ctrl_t = t["GATETYPE"], t["MEASURE"], t["RESET"], t["CLASSIC"], t["CLASSICCTRL"]
     w = _Writer()
-    Op = w._Op
+    gate_op = w.template.op  # (gate, qbits, type), positional where it can be
     ops: list[Any] = []
     scratch = circuit.num_clbits
     used_scratch = False
@@ -286,7 +325,7 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
         qubits = inst.qubits
         if cond is None:
             for name, local in parts:
-                ops.append(Op(gate=name, qbits=[qubits[q] for q in local], type=gate_t))
+                ops.append(gate_op(name, [qubits[q] for q in local], gate_t))
             continue
         if len(cond.clbits) == 1 and cond.value == 1:
             cbits = [cond.clbits[0]]
