@@ -38,6 +38,7 @@ from qhpc_interop import (
     Register,
     UnitaryGate,
 )
+from qhpc_interop.ir import Measure as ModelMeasure
 from qhpc_interop.ir import library_gate
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
@@ -509,13 +510,28 @@ def _empty_circuit(circuit: Circuit) -> Any:
     return qc
 
 
+_WRITER_NAMES: tuple[Any, ...] | None = None
+
+
+def _writer_names() -> tuple[Any, ...]:
+    """The Qiskit names :func:`circuit_to_qiskit` uses, imported once (an import statement in the
+    function cost a few microseconds per small circuit)."""
+    global _WRITER_NAMES
+    if _WRITER_NAMES is None:
+        from qiskit.circuit import CircuitInstruction, ClassicalRegister, IfElseOp, QuantumCircuit
+        from qiskit.circuit.classical import expr
+        from qiskit.circuit.library import Barrier, Measure, Reset
+        from qiskit.circuit.library import UnitaryGate as QUnitaryGate
+
+        _WRITER_NAMES = (CircuitInstruction, ClassicalRegister, IfElseOp, QuantumCircuit, expr, Barrier, Measure,
+                         Reset, QUnitaryGate)
+    return _WRITER_NAMES
+
+
 def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None) -> Any:
     """A Qiskit ``QuantumCircuit`` for a model circuit (same bit order, registers, parameters)."""
-    from qiskit.circuit import CircuitInstruction, ClassicalRegister, IfElseOp, QuantumCircuit
-    from qiskit.circuit.classical import expr
-    from qiskit.circuit.library import Barrier, Measure, Reset
-    from qiskit.circuit.library import UnitaryGate as QUnitaryGate
-
+    (CircuitInstruction, ClassicalRegister, IfElseOp, QuantumCircuit, expr, Barrier, Measure, Reset,
+     QUnitaryGate) = _writer_names()
     table = parameters or ParameterTable()
     classes = _gate_classes()
     phase = param_to_qiskit(circuit.global_phase, table)
@@ -551,6 +567,9 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
                     params = tuple(param_to_qiskit(p, table) for p in params)
                     break
             data.append(from_standard(classes[op.name], [qubits[q] for q in inst.qubits], params))
+            continue
+        if type(op) is ModelMeasure and inst.condition is None:  # no parameters: into the data directly
+            data.append(CircuitInstruction(measure, [qubits[q] for q in inst.qubits], [clbits[c] for c in inst.clbits]))
             continue
         if isinstance(op, Gate):
             standard = classes[op.name]
