@@ -157,6 +157,9 @@ def test_circuits_written_with_one_layout_are_independent() -> None:
     a.metadata["touched"] = True
     again = circuit_to_qiskit(circuit_from_qiskit(second))
     assert (a.name, b.name, again.name) == ("first", "second", "second")
+    unnamed = circuit_from_qiskit(first)
+    unnamed.name = ""
+    assert circuit_to_qiskit(unnamed).name == ""
     assert math.isclose(a.global_phase, 0.5) and b.global_phase == 0 and again.global_phase == 0
     assert [i.operation.name for i in a.data] == ["h", "x"]
     assert [i.operation.name for i in b.data] == ["cx"] == [i.operation.name for i in again.data]

@@ -547,7 +547,9 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
         if len(_EMPTY_CIRCUITS) >= _EMPTY_CIRCUITS_KEPT:
             _EMPTY_CIRCUITS.clear()
         _EMPTY_CIRCUITS[layout] = template
-    qc = template.copy_empty_like(circuit.name)
+    qc = template.copy_empty_like()
+    if circuit.name is not None:  # (copy_empty_like keeps the template's name for an empty one)
+        qc.name = circuit.name
     qc.global_phase = phase
     qubits, clbits = qc.qubits, qc.clbits
     cregs: dict[str, Any] = {reg.name: reg for reg in qc.cregs}
