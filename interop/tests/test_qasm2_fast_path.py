@@ -114,3 +114,11 @@ def test_a_million_gate_file_reads_in_linear_time_and_lean_memory(tmp_path) -> N
     assert count == 1_000_020
     assert added < 600 * 1_000_000  # bytes: well under 1 KB per gate (the issue saw 2.1 GB)
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > 0
+
+
+@pytest.mark.parametrize("second", ["h q[0], q[1];", "ccx q[0], q[1];", "h q;", "cx q[0], q[1];"])
+def test_operands_read_once_are_checked_against_each_gate(second: str) -> None:
+    # the fast path remembers what an operand text means; a gate of another arity on the same text
+    # still gets the token reader's error, or its broadcast
+    fast, slow = read_both(HEADER + f"qreg q[2];\ncx q[0], q[1];\nh q;\n{second}\n")
+    assert fast == slow

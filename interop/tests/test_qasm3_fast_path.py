@@ -87,3 +87,41 @@ def test_a_name_running_into_its_operand_is_not_split() -> None:
     # 'hq[0]' is a call of the gate hq, not h on q[0]
     with pytest.raises(InteropError, match="unknown gate 'hq'"):
         qasm3.loads(HEADER + "qubit[1] q;\nhq[0];\n")
+
+
+HEADERS = st.sampled_from(["OPENQASM 3.0;\n", "OPENQASM 3;", "OPENQASM 3.1;\n", "// c\nOPENQASM 3.0;\n", "OPENQASM 2.0;\n",
+                           "OPENQASM 3.;\n", "/* b */ OPENQASM 3.0;\n", "", "OPENQASM 3.0\n", " OPENQASM\t3.0 ;",
+                           "OPENQASM 3.0.1;\n", "OPENQASM 31;\n", "pragma p\nOPENQASM 3.0;\n"])
+DECLARATIONS = st.sampled_from([
+    'include "stdgates.inc";', 'include "stdgates.inc" ;', "include 'stdgates.inc';", 'include "other.inc";',
+    "qubit[3] a;", "qubit b;", "qubit[ 2 ]c;", "bit[2] d;", "bit e;", "qreg f[2];", "creg g[3];", "creg g1;",
+    "qreg f1;", "qubit[0] z;", "qubit[012] z2;", "bit[2] for;", "qubit[2] h;", "qubit[2] U;", "bit[1] pi;",
+    "qubit[99999999] big;", "qubit[2]\nnl;", "qubit[2] θ;", "bit[2] d2 = 0;", "x $0;", "qubit[1+1] e2;",
+    "gate h a { U(0, 0, 0) a; }", "h a[1];", "cx a[0], b;", "x f;", "cx c[0], c[1];", "d = measure c;",
+    "qubit[2] a;", "bit e;", "qubit[1_0] u;", "input float t;", "qubitx;", "bits[2] y;",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(HEADERS, st.lists(DECLARATIONS, max_size=12))
+def test_fast_and_token_readers_agree_on_headers_and_declarations(header: str, statements: list[str]) -> None:
+    fast, slow = read_both(header + "\n".join(statements) + "\n")
+    assert fast == slow
+
+
+def test_fast_declarations_keep_positions_for_later_errors() -> None:
+    # a register declared on the fast path is named, with its line, when it is declared again
+    text = 'OPENQASM 3.0;\ninclude "stdgates.inc";\n\nqubit[2] q;\nbit[2] c;\nh q[0];\nqubit r;\n  bit[1] q;\n'
+    with pytest.raises(InteropError) as err:
+        qasm3.loads(text)
+    assert "'q' is already declared (line 4)" in str(err.value) and err.value.line == 8 and err.value.column == 10
+    circuit = qasm3.loads(text.replace("  bit[1] q;", "c = measure q;"))
+    assert (circuit.num_qubits, circuit.num_clbits, [r.name for r in circuit.qregs]) == (3, 2, ["q", "r"])
+
+
+@pytest.mark.parametrize("second", ["h q[0], q[1];", "ccx q[0], q[1];", "h q;", "cx q[0], q[1];"])
+def test_operands_read_once_are_checked_against_each_gate(second: str) -> None:
+    # the fast path remembers what an operand text means; a gate of another arity on the same text
+    # still gets the token reader's error, or its broadcast
+    fast, slow = read_both(HEADER + f"qubit[2] q;\ncx q[0], q[1];\nh q;\n{second}\n")
+    assert fast == slow

@@ -40,6 +40,19 @@ CALL3 = re.compile(
     rf"{_SKIP}(?:({_NAME})[ \t]*(?:\(([^()]*)\))?[ \t]*{_OPERANDS}[ \t]*;"
     rf"|({_OPERAND})[ \t]*=[ \t]*measure(?![A-Za-z0-9_])[ \t]*({_OPERAND})[ \t]*;)"
 )
+#: A register size as the fast paths take it: decimal, positive, no leading zero or separator.
+_SIZE = r"[ \t]*\[[ \t]*([1-9][0-9]{0,8})[ \t]*\]"
+#: The OpenQASM 3 header as the fast path takes it (after blank space and line comments): the
+#: version (group 1) is 3 or 3.n; ``end()`` is just after its ';'.
+HEADER3 = re.compile(rf"{_SKIP}OPENQASM[ \t]+(3(?:\.[0-9]+)?)[ \t]*;")
+#: The OpenQASM 3 declarations read fast: ``qubit[n] name;`` / ``bit name;`` (kind, size, name:
+#: groups 1-3), ``qreg name[n];`` / ``creg name;`` (groups 4-6) and ``include "stdgates.inc";``
+#: (none of them). A declaration with an initialiser, an expression for a size, or anything
+#: else ends the run.
+DECL3 = re.compile(
+    rf"{_SKIP}(?:(qubit|bit)(?:{_SIZE}[ \t]*|[ \t]+)({_NAME})|(qreg|creg)[ \t]+({_NAME})(?:{_SIZE})?"
+    r'|include[ \t]*"stdgates\.inc")[ \t]*;'
+)
 _ATOM = rf"({_NUMBER}|pi|π|tau|τ|euler|ℇ)"
 _ARG = re.compile(rf"[ \t]*(-?)[ \t]*{_ATOM}[ \t]*(?:([*/])[ \t]*{_ATOM}[ \t]*)?(?:([*/])[ \t]*{_ATOM}[ \t]*)?")
 #: one real literal (with a '.' or an exponent), optionally negated: the same value however read
@@ -146,6 +159,37 @@ def operands3(text: str, names: Mapping[str, object], quantum: bool) -> list[tup
             return None
         out.append(((reg.bits[k],), True))
     return out
+
+
+def targets(text: str, registers: Mapping[str, Any], num_qubits: int, version: int) -> list[tuple[int, ...]] | None:
+    """The qubit tuples of a call to a ``num_qubits``-qubit gate on the operands ``text`` matched,
+    or ``None`` where the token reader would refuse them (or read them otherwise). ``registers`` are
+    the OpenQASM 2 quantum registers or the OpenQASM 3 names in scope.
+
+    The common case, every operand one indexed qubit, is read here by splitting the text (the
+    pattern that matched it allows nothing else); whole registers go through :func:`operands2` or
+    :func:`operands3` and :func:`broadcast`.
+    """
+    qubits = []
+    for part in text.split(","):
+        name, bracket, index = part.partition("[")
+        if not bracket:
+            bits = operands2(text, registers) if version == 2 else operands3(text, registers, True)
+            return broadcast(bits) if bits is not None and len(bits) == num_qubits else None
+        reg = registers.get(name.strip())
+        if version == 2:
+            if reg is None:
+                return None
+        elif not isinstance(reg, Register3) or not reg.quantum or not reg.writable or reg.scalar:
+            return None
+        k = int(index.rstrip()[:-1])
+        if k >= len(reg.bits):
+            return None
+        qubits.append(reg.bits[k])
+    if len(qubits) != num_qubits:
+        return None
+    call = tuple(qubits)
+    return [call] if num_qubits == 1 or len(set(call)) == num_qubits else None
 
 
 def broadcast(operand_bits: Sequence[tuple[tuple[int, ...], bool]]) -> list[tuple[int, ...]] | None:

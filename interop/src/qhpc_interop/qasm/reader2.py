@@ -65,6 +65,8 @@ class Reader(ReaderBase):
         # inside a gate body: parameter and qubit names -> their indices
         self.params: dict[str, int] | None = None
         self.body_qubits: dict[str, int] = {}
+        #: operand text -> its qubit tuples, as the fast path read them (registers never change)
+        self.fast_targets: dict[str, list[tuple[int, ...]] | None] = {}
 
     def read(self) -> Circuit:
         self.header()
@@ -90,6 +92,7 @@ class Reader(ReaderBase):
         start = pos
         match = fast.CALL2.match
         gates, qregs = self.gates, self.qregs
+        known = self.fast_targets
         while True:
             m = match(text, pos)
             if m is None:
@@ -101,10 +104,9 @@ class Reader(ReaderBase):
             args = fast.numbers(arg_text, 2) if arg_text is not None else ()
             if args is None or len(args) != gate.num_params:
                 break
-            bits = fast.operands2(operand_text, qregs)
-            if bits is None or len(bits) != gate.num_qubits:
-                break
-            targets = fast.broadcast(bits)
+            targets = known.get(operand_text)
+            if targets is None or len(targets[0]) != gate.num_qubits:
+                targets = known[operand_text] = fast.targets(operand_text, qregs, gate.num_qubits, 2)
             if targets is None:
                 break
             fast.emit_call(self, gate, args, targets)

@@ -8,6 +8,7 @@ delay), :mod:`.gates3` (gates), :mod:`.classical3` (classical variables, arrays,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ..ir import Circuit
@@ -60,36 +61,13 @@ class Reader(Subroutines3):
         self.loops: list[int] = []
         self.calls: list[tuple[int, list[int]]] = []
         self.iterations = 0
-        self._handlers: dict[str, Callable[[], None]] = {
-            "include": self.include,
-            "qubit": self.qubit_declaration,
-            "qreg": self.qubit_declaration,
-            "bit": self.bit_declaration,
-            "creg": self.bit_declaration,
-            "input": self.input_declaration,
-            "const": self.const_declaration,
-            "gate": self.gate_definition,
-            "def": self.subroutine_definition,
-            "measure": self.measure_statement,
-            "reset": self.reset,
-            "barrier": self.barrier,
-            "delay": self.delay_statement,
-            "nop": self.nop_statement,
-            "if": self.if_statement,
-            "for": self.for_statement,
-            "while": self.while_statement,
-            "switch": self.switch_statement,
-            "box": self.box_statement,
-            "let": self.alias_statement,
-            "return": self.return_statement,
-            "break": self.jump,
-            "continue": self.jump,
-            "array": self.classical_declaration,
-            **{word: self.classical_declaration for word in SCALAR_TYPES},
-        }
+        #: operand text -> its qubit tuples, as the fast path read them (top-level names never change)
+        self.fast_targets: dict[str, list[tuple[int, ...]] | None] = {}
 
     def read(self) -> Circuit:
-        if self.at("OPENQASM"):
+        if self.fast and (m := fast.HEADER3.match(self.text)) is not None:
+            self.fast_header(m.end())
+        elif self.at("OPENQASM"):
             self.header()
         while True:
             if self.fast and not self._buffer and self.previous is not None:
@@ -106,10 +84,15 @@ class Reader(Subroutines3):
         start = pos
         match = fast.CALL3.match
         names = self.scopes[0].names
+        known = self.fast_targets
         while True:
             m = match(text, pos)
             if m is None:
-                break
+                m = fast.DECL3.match(text, pos)
+                if m is None or not self.fast_declaration(m, line + text.count("\n", start, m.start())):
+                    break
+                pos = m.end()
+                continue
             name = m.group(1)
             if name is not None:
                 gate = names.get(name)
@@ -119,10 +102,9 @@ class Reader(Subroutines3):
                 args = fast.numbers(arg_text, 3) if arg_text is not None else ()
                 if args is None or len(args) != gate.num_params:
                     break
-                bits = fast.operands3(operand_text, names, True)
-                if bits is None or len(bits) != gate.num_qubits:
-                    break
-                targets = fast.broadcast(bits)
+                targets = known.get(operand_text)
+                if targets is None or len(targets[0]) != gate.num_qubits:
+                    targets = known[operand_text] = fast.targets(operand_text, names, gate.num_qubits, 3)
                 if targets is None:
                     break
                 fast.emit_call(self, gate, args, targets)
@@ -134,6 +116,52 @@ class Reader(Subroutines3):
             pos = m.end()
         if pos != start:
             self.resume_at(pos, line + text.count("\n", start, pos))
+
+    def fast_header(self, end: int) -> None:
+        """Take the header :data:`fast.HEADER3` matched, ending at offset ``end`` (just after its ';')."""
+        line = self.text.count("\n", 0, end) + 1
+        col = end - self.text.rfind("\n", 0, end) - 1
+        self.previous = Token("op", ";", line, col, col + 1, end)
+        self.resume_at(end, line)
+
+    def fast_declaration(self, m: re.Match[str], line: int) -> bool:
+        """Take the declaration or include :data:`fast.DECL3` matched (its match starting on
+        ``line``) if the token reader would take it without error; ``False`` leaves it to that reader."""
+        kind, name = m.group(1) or m.group(4), m.group(3) or m.group(5)
+        names = self.scopes[0].names
+        if kind is None:  # include "stdgates.inc";
+            if not self.included:
+                defs = _stdgate_defs()
+                if not names.keys().isdisjoint(defs):
+                    return False
+                names.update(defs)
+                self.included = True
+            return True
+        size_text = m.group(2) if m.group(1) else m.group(6)
+        size = int(size_text) if size_text is not None else None
+        quantum = kind in ("qubit", "qreg")
+        if name in QASM3_KEYWORDS or names.get(name) is not None or (quantum and self.addressing == "physical"):
+            return False
+        circuit = self.circuit
+        if check_register_size(size or 1, circuit.num_qubits if quantum else circuit.num_clbits,
+                               "qubits" if quantum else "classical bits"):
+            return False
+        at = m.start(3) if m.group(1) else m.start(5)
+        line += self.text.count("\n", m.start(), at)
+        col = at - self.text.rfind("\n", 0, at)
+        self.add_register(Token("id", name, line, col, col + len(name), at + len(name)), size, quantum)
+        return True
+
+    def add_register(self, name: Token, size: int | None, quantum: bool) -> Register3:
+        """Declare qubits or bits ``name`` (``size`` of them; ``None``: one, a scalar)."""
+        if quantum:
+            self.addressing = "virtual"
+            reg = self.circuit.add_qreg(name.text, size or 1)
+        else:
+            reg = self.circuit.add_creg(name.text, size or 1)
+        symbol = Register3(name.text, reg.bits, size is None, quantum, name)
+        self.bind(name.text, symbol)
+        return symbol
 
     def bind(self, name: str, symbol: Symbol3) -> None:  # type: ignore[override]
         """Declare ``name`` as ``symbol`` in the current scope."""
@@ -172,9 +200,9 @@ class Reader(Subroutines3):
             if word in ("bit", "creg"):
                 self.unsupported("bits declared inside a block or subroutine need classical bits of their own at "
                                  "each pass, which the circuit cannot gain: declare them at the top level", tok)
-        handler = self._handlers.get(word)
+        handler = _HANDLERS.get(word)
         if handler is not None:
-            handler()
+            handler(self)
         elif word == "else":
             self.error("'else' without a preceding if", tok)
         elif word in _MODIFIERS or word in ("gphase", "U"):
@@ -269,12 +297,10 @@ class Reader(Subroutines3):
         self.end_statement(f"the {kind.text} declaration")
         if self.addressing == "physical":
             self.unsupported("declared qubits cannot be mixed with physical qubits ($n)", kind)
-        self.addressing = "virtual"
         too_big = check_register_size(size or 1, self.circuit.num_qubits, "qubits")
         if too_big:
             self.unsupported(too_big, name)
-        reg = self.circuit.add_qreg(name.text, size or 1)
-        self.bind(name.text, Register3(name.text, reg.bits, size is None, True, name))
+        self.add_register(name, size, True)
 
     def bit_declaration(self) -> None:
         kind = self.next()
@@ -286,9 +312,7 @@ class Reader(Subroutines3):
         too_big = check_register_size(size or 1, self.circuit.num_clbits, "classical bits")
         if too_big:
             self.unsupported(too_big, name)
-        reg = self.circuit.add_creg(name.text, size or 1)
-        symbol = Register3(name.text, reg.bits, size is None, False, name)
-        self.bind(name.text, symbol)
+        symbol = self.add_register(name, size, False)
         if kind.text == "bit" and self.at("="):
             self.next()
             vtok = self.peek()
@@ -318,6 +342,36 @@ class Reader(Subroutines3):
     def const_declaration(self) -> None:
         self.next()
         self.classical_declaration(const=True)
+
+
+#: statement keyword -> the Reader method that reads the statement
+_HANDLERS: dict[str, Callable[[Reader], None]] = {
+    "include": Reader.include,
+    "qubit": Reader.qubit_declaration,
+    "qreg": Reader.qubit_declaration,
+    "bit": Reader.bit_declaration,
+    "creg": Reader.bit_declaration,
+    "input": Reader.input_declaration,
+    "const": Reader.const_declaration,
+    "gate": Reader.gate_definition,
+    "def": Reader.subroutine_definition,
+    "measure": Reader.measure_statement,
+    "reset": Reader.reset,
+    "barrier": Reader.barrier,
+    "delay": Reader.delay_statement,
+    "nop": Reader.nop_statement,
+    "if": Reader.if_statement,
+    "for": Reader.for_statement,
+    "while": Reader.while_statement,
+    "switch": Reader.switch_statement,
+    "box": Reader.box_statement,
+    "let": Reader.alias_statement,
+    "return": Reader.return_statement,
+    "break": Reader.jump,
+    "continue": Reader.jump,
+    "array": Reader.classical_declaration,
+    **{word: Reader.classical_declaration for word in SCALAR_TYPES},
+}
 
 
 _STDGATE_DEFS: dict[str, GateDef] | None = None
