@@ -9,23 +9,25 @@ make no reference cycles worth collecting mid-way, so the collector waits until 
 
 from __future__ import annotations
 
-import contextlib
 import gc
-from collections.abc import Iterator
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
+class gc_paused:  # a lower-case name: used like a function, ``with gc_paused():``
     """Run the block with the cyclic collector off, and turn it back on after (if it was on).
 
     Nested or concurrent uses are safe: only the outermost one that found the collector on turns it
-    back on; reference counting frees memory as usual meanwhile.
+    back on; reference counting frees memory as usual meanwhile. (A class, not a generator-based
+    context manager: a conversion enters three of these, and the generator's machinery cost more
+    than the rest of a small conversion's bookkeeping.)
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+
+    __slots__ = ("_resume",)
+
+    def __enter__(self) -> None:
+        self._resume = gc.isenabled()
+        if self._resume:
+            gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._resume:
+            gc.enable()
