@@ -43,6 +43,10 @@ STATEMENTS = st.one_of(
     st.builds(lambda g, x, a: f"{g}({x}) q[{a}];", st.sampled_from(["rz", "rx", "u1", "U", "p", "h"]), ARGS,
               st.integers(0, 3)),
     st.builds(lambda x, y, z: f"u3({x},{y},{z}) r;", ARGS, ARGS, ARGS),
+    st.builds(lambda a, b: f"measure q[{a}] -> c[{b}];", st.integers(0, 4), st.integers(0, 4)),
+    st.sampled_from(["measure r -> c;", "measure q[0] -> c;", "measure c[0] -> q[0];", "measure q[1]->c[1];",
+                     "measure  q [ 2 ] -> c[ 3 ] ;", "measure r[2] -> q[2];", "measure q -> r;", "measure q[0] c[0];",
+                     "measure q[0] -> d;", "measure q -> d;", "measure r[1] -> d[0];"]),
     st.sampled_from(["h q;", "cx q, r[1];", "cx q[0] , q[0];", "x q[1] // a comment\n;", "g(0.25) q[2], q[3];",
                      "barrier q, r;", "measure q -> c;", "reset r[0];", "if (c == 3) x q[0];", "cx q, r;",
                      "// only a comment", "   \n\t", "id q[0];", "mygate q[1];", "u(1,2,3) q[0];", "hq[0];",
@@ -54,7 +58,7 @@ STATEMENTS = st.one_of(
 @given(st.lists(STATEMENTS, max_size=25), st.booleans())
 def test_fast_and_token_readers_agree(statements: list[str], define: bool) -> None:
     body = "gate g(t) a, b { cx a, b; rz(t/2) b; }\n" if define else ""
-    text = HEADER + "qreg q[4];\nqreg r[3];\ncreg c[4];\n" + body + "\n".join(statements) + "\n"
+    text = HEADER + "qreg q[4];\nqreg r[3];\ncreg c[4];\ncreg d[1];\n" + body + "\n".join(statements) + "\n"
     fast, slow = read_both(text)
     assert fast == slow
 
@@ -122,3 +126,31 @@ def test_operands_read_once_are_checked_against_each_gate(second: str) -> None:
     # still gets the token reader's error, or its broadcast
     fast, slow = read_both(HEADER + f"qreg q[2];\ncx q[0], q[1];\nh q;\n{second}\n")
     assert fast == slow
+
+
+HEADERS = st.sampled_from(["OPENQASM 2.0;\n", "OPENQASM 2;", "OPENQASM 2.;\n", "// c\nOPENQASM 2.0;\n", "OPENQASM 3.0;\n",
+                           "OPENQASM 2.00 ;\n", "/* b */ OPENQASM 2.0;\n", "", "OPENQASM 2.0\n", " OPENQASM\t2.0 ;",
+                           "OPENQASM 2.1;\n", "OPENQASM 20;\n", "OPENQASM 2.0e0;\n"])
+DECLARATIONS = st.sampled_from([
+    'include "qelib1.inc";', 'include "qelib1.inc" ;', 'include "other.inc";', "qreg a[3];", "qreg b [ 1 ] ;",
+    "creg c[2];", "creg d[3];", "qreg z[0];", "qreg z2[012];", "qreg if[2];", "qreg h[2];", "qreg U[1];",
+    "qreg cu1[1];", "qreg big[99999999];", "qreg nl\n[2];", "creg e;", "qreg a[2];", "creg a[1];",
+    "gate h x { U(0, 0, 0) x; }", "gate g x { U(0, 0, 0) x; }", "qreg g[1];", "h a[1];", "cx a[0], b[0];",
+    "x a;", "measure a -> d;", "measure a[0] -> c[1];", "qreg q[1_0];", "qregx[2];", "opaque o a;", "qreg o[1];",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(HEADERS, st.lists(DECLARATIONS, max_size=12))
+def test_fast_and_token_readers_agree_on_headers_and_declarations(header: str, statements: list[str]) -> None:
+    fast, slow = read_both(header + "\n".join(statements) + "\n")
+    assert fast == slow
+
+
+def test_fast_declarations_keep_positions_for_later_errors() -> None:
+    text = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n\nqreg q[2];\ncreg c[2];\nh q[0];\nqreg r[1];\n  creg q[1];\n'
+    with pytest.raises(InteropError) as err:
+        qasm2.loads(text)
+    assert "'q' is already declared (line 4)" in str(err.value) and err.value.line == 8 and err.value.column == 8
+    circuit = qasm2.loads(text.replace("  creg q[1];", "measure q -> c;"))
+    assert (circuit.num_qubits, circuit.num_clbits, [r.name for r in circuit.qregs]) == (3, 2, ["q", "r"])

@@ -32,8 +32,10 @@ _OPERAND = rf"{_ID}[ \t]*(?:\[[ \t]*[0-9]{{1,9}}[ \t]*\])?"
 _SKIP = r"(?:[ \t\r\n]+|//[^\n]*)*"
 _OPERANDS = rf"({_OPERAND}(?:[ \t]*,[ \t]*{_OPERAND})*)"
 
-#: An OpenQASM 2 gate call after blank space and line comments: name, argument text, operands.
-CALL2 = re.compile(rf"{_SKIP}({_NAME})[ \t]*(?:\(([^()]*)\))?[ \t]*{_OPERANDS}[ \t]*;")
+#: The OpenQASM 2 statements read fast, after blank space and line comments: a gate call (name,
+#: argument text, operands: groups 1-3) or ``measure qubits -> bits;`` (groups 4-5).
+CALL2 = re.compile(rf"{_SKIP}(?:({_NAME})[ \t]*(?:\(([^()]*)\))?[ \t]*{_OPERANDS}[ \t]*;"
+                   rf"|measure[ \t]+({_OPERAND})[ \t]*->[ \t]*({_OPERAND})[ \t]*;)")
 #: The OpenQASM 3 statements read fast: a gate call (groups 1-3) or ``bits = measure qubits;``
 #: (groups 4-5). OpenQASM 3 identifiers may be any letters: a name with others ends the run.
 CALL3 = re.compile(
@@ -42,6 +44,16 @@ CALL3 = re.compile(
 )
 #: A register size as the fast paths take it: decimal, positive, no leading zero or separator.
 _SIZE = r"[ \t]*\[[ \t]*([1-9][0-9]{0,8})[ \t]*\]"
+#: The OpenQASM 2 header as the fast path takes it (after blank space and line comments): version
+#: 2, 2. or 2.0; ``end()`` is just after its ';'.
+HEADER2 = re.compile(rf"{_SKIP}OPENQASM[ \t]+2(?:\.0*)?[ \t]*;")
+#: The OpenQASM 2 declarations read fast: ``qreg name[n];`` / ``creg name[n];`` (kind, name, size:
+#: groups 1-3) and ``include "qelib1.inc";`` (none of them).
+DECL2 = re.compile(rf'{_SKIP}(?:(qreg|creg)[ \t]+({_NAME}){_SIZE}|include[ \t]*"qelib1\.inc")[ \t]*;')
+#: Words a gate call's pattern also matches that start a declaration instead (``qreg q[2];``,
+#: ``bit c;``): no gate can be named so.
+DECLARATION_WORDS2 = frozenset({"qreg", "creg", "include"})
+DECLARATION_WORDS3 = frozenset({"qubit", "bit", "qreg", "creg", "include"})
 #: The OpenQASM 3 header as the fast path takes it (after blank space and line comments): the
 #: version (group 1) is 3 or 3.n; ``end()`` is just after its ';'.
 HEADER3 = re.compile(rf"{_SKIP}OPENQASM[ \t]+(3(?:\.[0-9]+)?)[ \t]*;")

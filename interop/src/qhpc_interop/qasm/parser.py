@@ -112,6 +112,14 @@ class Parser:
         self._tokens = tokenize(self.text, source=self.source, version=self.version, start=pos, line=line,
                                 line_start=line_start)
 
+    def fast_header(self, end: int) -> None:
+        """Go on after a header a reader's fast path matched, ending at offset ``end`` (just after
+        its ';'): as if its tokens had been read, the ';' the last."""
+        line = self.text.count("\n", 0, end) + 1
+        col = end - self.text.rfind("\n", 0, end) - 1
+        self.previous = Token("op", ";", line, col, col + 1, end)
+        self.resume_at(end, line)
+
     # -- token stream ------------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:
         """The ``k``-th token ahead (``eof`` repeats at the end)."""

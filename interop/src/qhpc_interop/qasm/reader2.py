@@ -7,6 +7,7 @@ expression per statement; everything else, errors included, by the token reader.
 from __future__ import annotations
 
 import functools
+import re
 
 from ..gates import PI, Definition
 from ..ir import Circuit, Register
@@ -69,7 +70,10 @@ class Reader(ReaderBase):
         self.fast_targets: dict[str, list[tuple[int, ...]] | None] = {}
 
     def read(self) -> Circuit:
-        self.header()
+        if self.fast and (m := fast.HEADER2.match(self.text)) is not None:
+            self.fast_header(m.end())
+        else:
+            self.header()
         while True:
             if self.fast and not self._buffer and self.previous is not None:
                 self.fast_statements()
@@ -95,9 +99,20 @@ class Reader(ReaderBase):
         known = self.fast_targets
         while True:
             m = match(text, pos)
-            if m is None:
-                break
+            if m is None or m.group(1) in fast.DECLARATION_WORDS2:
+                m = fast.DECL2.match(text, pos)
+                if m is None or not self.fast_declaration(m, line + text.count("\n", start, m.start())):
+                    break
+                pos = m.end()
+                continue
             name, arg_text, operand_text = m.group(1, 2, 3)
+            if name is None:  # measure qubits -> bits;
+                qubits = fast.operands2(m.group(4), qregs)
+                clbits = fast.operands2(m.group(5), self.cregs)
+                if qubits is None or clbits is None or not fast.emit_measurements(self, qubits[0], clbits[0]):
+                    break
+                pos = m.end()
+                continue
             gate = gates.get(name)
             if gate is None or gate.unsupported or gate.opaque:
                 break
@@ -113,6 +128,35 @@ class Reader(ReaderBase):
             pos = m.end()
         if pos != start:
             self.resume_at(pos, line + text.count("\n", start, pos))
+
+    def fast_declaration(self, m: re.Match[str], line: int) -> bool:
+        """Take the register declaration or include :data:`fast.DECL2` matched (its match starting
+        on ``line``) if the token reader would take it without error; ``False`` leaves it to that reader."""
+        kind, name = m.group(1, 2)
+        if kind is None:  # include "qelib1.inc";
+            if not self.included:
+                if any(gate_name in self.gates for gate_name in QELIB1_GATES):
+                    return False
+                self.gates.update(_qelib1_gates())
+                self.included = True
+            return True
+        gates = self.gates
+        if (name in QASM2_KEYWORDS or name in self.declared
+                or (name in gates and (name in QELIB1_PAPER_GATES or name not in QELIB1_GATES))):
+            return False
+        size, quantum, circuit = int(m.group(3)), kind == "qreg", self.circuit
+        if check_register_size(size, circuit.num_qubits if quantum else circuit.num_clbits,
+                               "qubits" if quantum else "classical bits"):
+            return False
+        at = m.start(2)
+        line += self.text.count("\n", m.start(), at)
+        col = at - self.text.rfind("\n", 0, at)
+        self.declared[name] = Token("id", name, line, col, col + len(name), at + len(name))
+        if quantum:
+            self.qregs[name] = circuit.add_qreg(name, size)
+        else:
+            self.cregs[name] = circuit.add_creg(name, size)
+        return True
 
     def header(self) -> None:
         tok = self.peek()

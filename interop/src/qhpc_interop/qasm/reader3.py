@@ -87,7 +87,7 @@ class Reader(Subroutines3):
         known = self.fast_targets
         while True:
             m = match(text, pos)
-            if m is None:
+            if m is None or m.group(1) in fast.DECLARATION_WORDS3:
                 m = fast.DECL3.match(text, pos)
                 if m is None or not self.fast_declaration(m, line + text.count("\n", start, m.start())):
                     break
@@ -116,13 +116,6 @@ class Reader(Subroutines3):
             pos = m.end()
         if pos != start:
             self.resume_at(pos, line + text.count("\n", start, pos))
-
-    def fast_header(self, end: int) -> None:
-        """Take the header :data:`fast.HEADER3` matched, ending at offset ``end`` (just after its ';')."""
-        line = self.text.count("\n", 0, end) + 1
-        col = end - self.text.rfind("\n", 0, end) - 1
-        self.previous = Token("op", ";", line, col, col + 1, end)
-        self.resume_at(end, line)
 
     def fast_declaration(self, m: re.Match[str], line: int) -> bool:
         """Take the declaration or include :data:`fast.DECL3` matched (its match starting on
