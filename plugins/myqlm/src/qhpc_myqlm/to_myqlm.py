@@ -289,20 +289,34 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
     scratch = circuit.num_clbits
     used_scratch = False
     last_formula: str | None = None
-    steps_cache: dict[tuple[str, tuple[ParamValue, ...]], tuple[list[tuple[str, tuple[int, ...]]], ParamValue]] = {}
+    # (name, params) -> the myQLM gates of a model gate, each with the positions of its qubits among
+    # the gate's (None: all of them, in order), and the phase they leave out (None: none)
+    Parts = list[tuple[str, tuple[int, ...] | None]]
+    steps_cache: dict[tuple[str, tuple[ParamValue, ...]], tuple[Parts, ParamValue | None]] = {}
     phase: ParamValue = circuit.global_phase
 
-    def gate_ops(op: Gate) -> tuple[list[tuple[str, tuple[int, ...]]], ParamValue]:
+    def gate_ops(op: Gate) -> tuple[Parts, ParamValue | None]:
         key = (op.name, op.params)
         found = steps_cache.get(key)
         if found is None:
             steps, step_phase = _gate_steps(op.name, op.params)
-            found = steps_cache[key] = ([(w.define(s), q) for s, q in steps], step_phase)
+            every = tuple(range(op.num_qubits))
+            found = steps_cache[key] = ([(w.define(s), None if q == every else q) for s, q in steps],
+                                        step_phase if isinstance(step_phase, Expr) or step_phase != 0.0 else None)
         return found
 
+    plain_gate = Gate
     for index, inst in enumerate(circuit.instructions):
         op = inst.operation
         cond = inst.condition
+        if type(op) is plain_gate and cond is None:  # most of a circuit: the loop below, shortened
+            parts, step_phase = steps_cache.get((op.name, op.params)) or gate_ops(op)
+            if step_phase is not None:
+                phase = phase + step_phase
+            qubits = inst.qubits
+            for name, local in parts:
+                ops.append(gate_op(name, list(qubits) if local is None else [qubits[q] for q in local], gate_t))
+            continue
         if isinstance(op, Barrier):
             continue
         if cond is not None and not isinstance(op, (Gate, UnitaryGate)):
@@ -316,16 +330,16 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
             ops.append(Op(gate=None, qbits=list(inst.qubits), type=reset_t, cbits=[]))
             continue
         if isinstance(op, UnitaryGate):
-            parts = [(w.define_unitary(op), tuple(range(op.num_qubits)))]
+            parts = [(w.define_unitary(op), None)]
         else:
             assert isinstance(op, Gate)
             parts, step_phase = gate_ops(op)
-            if cond is None and (isinstance(step_phase, Expr) or step_phase != 0.0):
+            if cond is None and step_phase is not None:
                 phase = phase + step_phase
         qubits = inst.qubits
         if cond is None:
             for name, local in parts:
-                ops.append(gate_op(name, [qubits[q] for q in local], gate_t))
+                ops.append(gate_op(name, list(qubits) if local is None else [qubits[q] for q in local], gate_t))
             continue
         if len(cond.clbits) == 1 and cond.value == 1:
             cbits = [cond.clbits[0]]
@@ -337,7 +351,8 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
             used_scratch = True
             cbits = [scratch]
         for name, local in parts:
-            ops.append(Op(gate=name, qbits=[qubits[q] for q in local], type=ctrl_t, cbits=list(cbits)))
+            ops.append(Op(gate=name, qbits=list(qubits) if local is None else [qubits[q] for q in local], type=ctrl_t,
+                          cbits=list(cbits)))
     if absorb_global_phase and (isinstance(phase, Expr) or phase != 0.0):
         if not circuit.num_qubits:
             raise TranslationError(f"a circuit without qubits cannot carry its global phase {phase} in myQLM "
