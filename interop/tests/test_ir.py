@@ -483,3 +483,19 @@ def test_circuit_unitary_of_a_random_circuit_matches_qiskit() -> None:
     for seed in range(5):
         ours, theirs = build_both(4, 30, 100 + seed)
         np.testing.assert_allclose(circuit_unitary(ours), Operator(theirs).data, rtol=0, atol=ATOL)
+
+
+def test_new_instruction_makes_the_same_frozen_instruction() -> None:
+    import dataclasses
+
+    from qhpc_interop.ir import MEASURE, Condition, Instruction, library_gate, new_instruction
+
+    cases = [(library_gate("cx"), (0, 1)), (MEASURE, (2,), (1,)),
+             (library_gate("rz", (0.5,)), (3,), (), Condition((0, 1), 2))]
+    for args in cases:
+        made, reference = new_instruction(*args), Instruction(*args)
+        assert type(made) is Instruction and made == reference and hash(made) == hash(reference)
+        assert (made.operation, made.qubits, made.clbits, made.condition) == (
+            reference.operation, reference.qubits, reference.clbits, reference.condition)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.qubits = (5,)  # type: ignore[misc]

@@ -13,7 +13,7 @@ bitstring is written with the highest classical bit first (clbit 0 is the rightm
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -246,6 +246,33 @@ class Instruction:
         if self.condition is not None:
             text = f"if {self.condition.register or 'c' + str(list(self.condition.clbits))}=={self.condition.value}: {text}"
         return text
+
+
+def _instruction_factory() -> Callable[..., Instruction]:
+    """``Instruction(operation, qubits, clbits=(), condition=None)`` with its four slots set directly
+    (half the cost of the frozen dataclass's ``__init__``: readers make one per gate they read).
+    Falls back to the class should its fields ever change."""
+    fields = tuple(getattr(Instruction, "__dataclass_fields__", {}))
+    if fields != ("operation", "qubits", "clbits", "condition") or hasattr(Instruction, "__post_init__"):
+        return Instruction  # pragma: no cover
+    new = object.__new__
+    set_operation, set_qubits, set_clbits, set_condition = (getattr(Instruction, f).__set__ for f in fields)
+
+    def make(operation: Operation, qubits: tuple[int, ...], clbits: tuple[int, ...] = (),
+             condition: Condition | None = None) -> Instruction:
+        inst = new(Instruction)
+        set_operation(inst, operation)
+        set_qubits(inst, qubits)
+        set_clbits(inst, clbits)
+        set_condition(inst, condition)
+        return inst
+
+    return make
+
+
+#: :class:`Instruction` for a hot path: the same object, made faster (arguments are not checked,
+#: as the dataclass does not check them either).
+new_instruction = _instruction_factory()
 
 
 # -- the circuit ---------------------------------------------------------------------------

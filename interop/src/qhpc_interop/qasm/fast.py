@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..ir import MEASURE, Instruction, Register
+from ..ir import MEASURE, Register, new_instruction
 from ..ir import library_gate as library_gate_instance
 from .gatedefs import PI
 from .lexer import MAX_LITERAL_LENGTH
@@ -225,7 +225,7 @@ def emit_call(reader: Any, gate: Any, args: tuple[float, ...], targets: list[tup
         append = reader.circuit.instructions.append
         operation = library_gate_instance(gate.library, args)
         for qubits in targets:
-            append(Instruction(operation, qubits))
+            append(new_instruction(operation, qubits))
         return
     definition = gate.instantiate(args)
     for qubits in targets:
@@ -240,6 +240,6 @@ def emit_measurements(reader: Any, qubits: tuple[tuple[int, ...], bool], clbits:
     append = reader.circuit.instructions.append
     writes = reader.writes
     for q, c in zip(qbits, cbits):
-        append(Instruction(MEASURE, (q,), (c,)))
+        append(new_instruction(MEASURE, (q,), (c,)))
         writes[c] = writes.get(c, 0) + 1
     return True

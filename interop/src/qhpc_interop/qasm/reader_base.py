@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import QasmSyntaxError, QasmUnsupportedError
 from ..gates import Definition
-from ..ir import BARRIER, MEASURE, RESET, Circuit, Condition, Instruction, Operation
+from ..ir import BARRIER, MEASURE, RESET, Circuit, Condition, Instruction, Operation, new_instruction
 from ..ir import library_gate as library_gate_instance
 from .conditions import ALWAYS, Terms, TooManyTerms, conjoin
 from .gatedefs import ExpansionError, GateDef, _add, _is_zero
@@ -169,7 +169,7 @@ class ReaderBase(Parser):
         if self._frames:
             self._check_frames()
         if conditions is None:
-            append(Instruction(operation, qubits, clbits))
+            append(new_instruction(operation, qubits, clbits))
         else:
             for condition in conditions:
                 append(Instruction(operation, qubits, clbits, condition))

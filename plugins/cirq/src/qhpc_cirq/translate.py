@@ -79,7 +79,7 @@ from qhpc_interop import (
     UnitaryGate,
 )
 from qhpc_interop.gates import controlled
-from qhpc_interop.ir import Barrier, Measure, Reset, expand_gate
+from qhpc_interop.ir import Barrier, Measure, Reset, expand_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
 PI = math.pi
@@ -252,7 +252,7 @@ def _gate_factory() -> Callable[[str, tuple[ParamValue, ...]], Gate]:
 
 _G = _gate_factory()
 _FIXED = {name: Gate(name) for name, spec in STANDARD_GATES.items() if not spec.param_names}
-_I = Instruction
+_I = new_instruction
 
 
 def _exponent_phase(r: _Reader, t: ParamValue, factor: float) -> None:

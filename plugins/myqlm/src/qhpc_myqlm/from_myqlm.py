@@ -7,7 +7,7 @@ from typing import Any
 
 from qhpc.errors import TranslationError
 from qhpc_interop import MEASURE, RESET, Circuit, Condition, Gate, Instruction, UnitaryGate
-from qhpc_interop.ir import library_gate
+from qhpc_interop.ir import library_gate, new_instruction
 from qhpc_interop.params import Expr, ParamValue
 
 from ._qat import _bulk, _matrix_from_thrift, _optype, big_to_little, load_qat
@@ -323,16 +323,16 @@ def _read(circ: Any) -> Circuit:
                 else:
                     phase_num += phase
             if whole:
-                out.append(Instruction(items[0][0], tuple(qubits), (), condition))
+                out.append(new_instruction(items[0][0], tuple(qubits), (), condition))
             else:
                 for operation, local in items:
-                    out.append(Instruction(operation, tuple([qubits[q] for q in local]), (), condition))
+                    out.append(new_instruction(operation, tuple([qubits[q] for q in local]), (), condition))
         elif kind == measure_t:
             cbits = op.cbits if op.cbits else op.qbits
             if len(cbits) != len(op.qbits):
                 raise TranslationError(f"operation {index} (MEASURE): {len(op.qbits)} qubits into {len(cbits)} cbits")
             for q, c in zip(op.qbits, cbits):
-                out.append(Instruction(MEASURE, (int(q),), (int(c),)))
+                out.append(new_instruction(MEASURE, (int(q),), (int(c),)))
                 measured.setdefault(int(c), index)
                 for bit, (literals, _) in list(computed.items()):
                     if literals is not None and any(b == c for b, _ in literals):

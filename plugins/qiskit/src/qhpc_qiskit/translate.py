@@ -39,7 +39,7 @@ from qhpc_interop import (
     UnitaryGate,
 )
 from qhpc_interop.ir import Measure as ModelMeasure
-from qhpc_interop.ir import library_gate
+from qhpc_interop.ir import library_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
 # -- parameters ------------------------------------------------------------------------------
@@ -205,12 +205,12 @@ class _Reader:
                 params = ci.params
                 if params:
                     params = tuple(p if type(p) is float else param_from_qiskit(p) for p in params)
-                self.out.append(Instruction(library_gate(name, params), qubits, (), condition))
+                self.out.append(new_instruction(library_gate(name, params), qubits, (), condition))
                 continue
             op = ci.operation
             here = f"{where}instruction {position} ({name})"
             if name == "measure":
-                self.out.append(Instruction(MEASURE, qubits, clbits, condition))
+                self.out.append(new_instruction(MEASURE, qubits, clbits, condition))
             elif name == "reset":
                 self.out.append(Instruction(RESET, qubits, (), condition))
             elif name == "barrier":
