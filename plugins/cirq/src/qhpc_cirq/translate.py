@@ -629,16 +629,20 @@ class _Reader:
     def moments(self, moments: Iterable[Any]) -> None:
         handlers = _GATE_HANDLERS
         qi = self.qi
-        gate_operation = cirq.GateOperation
+        gate_operation, controlled_operation = cirq.GateOperation, cirq.ControlledOperation
         for m, moment in enumerate(moments):
             for op in moment.operations:
                 try:
-                    if type(op) is gate_operation:
+                    kind = type(op)
+                    if kind is gate_operation:
                         gate = op.gate
                         handler = handlers.get(type(gate))
                         if handler is not None:
                             handler(self, gate, tuple([qi[q] for q in op.qubits]))
                             continue
+                    elif kind is controlled_operation:
+                        self._controlled(op)
+                        continue
                     self.operation(op)
                 except _Refused as exc:
                     raise _Refused(f"moment {m} ({_describe(op)}): {exc}") from None
@@ -732,7 +736,12 @@ class _Reader:
         assignments = _control_assignments(op.control_values, len(controls))
         start, phase = len(self.out), self.phase
         self.phase = 0.0
-        self.operation(op.sub_operation)
+        sub = op.sub_operation
+        handler = _GATE_HANDLERS.get(type(sub.gate)) if type(sub) is cirq.GateOperation else None
+        if handler is not None:
+            handler(self, sub.gate, tuple([self.qi[q] for q in sub.qubits]))
+        else:
+            self.operation(sub)
         body, sub_phase = self.out[start:], self.phase
         del self.out[start:]
         self.phase = phase
@@ -793,7 +802,8 @@ class _Reader:
             return
         entry = _CONTROLLED1.get(op.name)
         if entry is not None:
-            self.out.append(_I(Gate(entry[0], entry[1](op.params)), (c, *inst.qubits)))
+            # the parameters are the model gate's own, already checked: the unchecked constructor
+            self.out.append(_I(_G(entry[0], entry[1](op.params)), (c, *inst.qubits)))
             return
         steps, phase = expand_gate(op, inst.qubits)  # definitions bottom out in u, cx and p
         for step in steps:
