@@ -128,7 +128,8 @@ def test_operands_read_once_are_checked_against_each_gate(second: str) -> None:
     assert fast == slow
 
 
-HEADERS = st.sampled_from(["OPENQASM 2.0;\n", "OPENQASM 2;", "OPENQASM 2.;\n", "// c\nOPENQASM 2.0;\n", "OPENQASM 3.0;\n",
+HEADERS = st.sampled_from(["OPENQASM 2." + "0" * 1200 + ";\n", "\n" * 30 + "OPENQASM 2.0;\n",
+                           "OPENQASM 2.0;\n", "OPENQASM 2;", "OPENQASM 2.;\n", "// c\nOPENQASM 2.0;\n", "OPENQASM 3.0;\n",
                            "OPENQASM 2.00 ;\n", "/* b */ OPENQASM 2.0;\n", "", "OPENQASM 2.0\n", " OPENQASM\t2.0 ;",
                            "OPENQASM 2.1;\n", "OPENQASM 20;\n", "OPENQASM 2.0e0;\n"])
 DECLARATIONS = st.sampled_from([

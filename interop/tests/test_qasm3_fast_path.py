@@ -89,7 +89,8 @@ def test_a_name_running_into_its_operand_is_not_split() -> None:
         qasm3.loads(HEADER + "qubit[1] q;\nhq[0];\n")
 
 
-HEADERS = st.sampled_from(["OPENQASM 3.0;\n", "OPENQASM 3;", "OPENQASM 3.1;\n", "// c\nOPENQASM 3.0;\n", "OPENQASM 2.0;\n",
+HEADERS = st.sampled_from(["OPENQASM 3." + "0" * 1200 + ";\n", "\n" * 30 + "OPENQASM 3.0;\n",
+                           "OPENQASM 3.0;\n", "OPENQASM 3;", "OPENQASM 3.1;\n", "// c\nOPENQASM 3.0;\n", "OPENQASM 2.0;\n",
                            "OPENQASM 3.;\n", "/* b */ OPENQASM 3.0;\n", "", "OPENQASM 3.0\n", " OPENQASM\t3.0 ;",
                            "OPENQASM 3.0.1;\n", "OPENQASM 31;\n", "pragma p\nOPENQASM 3.0;\n"])
 DECLARATIONS = st.sampled_from([

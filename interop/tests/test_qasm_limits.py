@@ -70,3 +70,21 @@ def test_a_huge_numeric_literal_is_a_positioned_error(module, header, line, lite
     assert (err.value.line, err.value.column) == (4, 4)
     with pytest.raises(QasmSyntaxError, match="too long") as err:
         module.loads(header.replace("[1]", f"[{literal}]").replace("qubit q", f"qubit[{literal}] q"))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("filler", ["\n" * 200, "/" * 200 + "\n", "// note\n\n" * 100, " \t\n" * 200])
+def test_long_blank_runs_and_comment_banners_read_in_linear_time(filler: str) -> None:
+    # the fast paths' patterns skip blank space and line comments before a statement; a statement
+    # they do not take after a long run of either must not make them backtrack exponentially
+    # (200 blank lines took longer than the age of the universe before the skip became possessive)
+    assert qasm3.loads(filler + "qubit q;\n" + filler + "int x = 1;\n" + filler + "U(0, 0, 0) q;\n").num_qubits == 1
+    assert qasm3.loads(HEADER3 + filler + "qubit q;\n" + filler + "h q;\n").num_qubits == 1
+    assert qasm2.loads(HEADER2 + filler + "qreg q[1];\n" + filler + "gate g a { h a; }\n" + filler + "g q;\n").num_qubits == 1
+
+
+@pytest.mark.parametrize("module, version, declaration", [(qasm2, "2.", "qreg q[1];"), (qasm3, "3.", "qubit q;")])
+def test_an_overlong_version_number_is_the_lexers_error(module, version, declaration) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(QasmSyntaxError, match="numeric literal of 1202 characters is too long") as err:
+        module.loads(f"OPENQASM {version}{'0' * 1200};\n{declaration}\n")
+    assert (err.value.line, err.value.column) == (1, 10)

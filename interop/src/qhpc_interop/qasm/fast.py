@@ -29,7 +29,10 @@ _ID = r"[A-Za-z_][A-Za-z0-9_]*"
 #: a name ends where no identifier character follows (``hq[0]`` is the name ``hq``, not ``h q[0]``)
 _NAME = rf"{_ID}(?![A-Za-z0-9_])"
 _OPERAND = rf"{_ID}[ \t]*(?:\[[ \t]*[0-9]{{1,9}}[ \t]*\])?"
-_SKIP = r"(?:[ \t\r\n]+|//[^\n]*)*"
+#: blank space and line comments, possessive: nothing a pattern matches after it starts with a blank
+#: or '/', and backtracking into nested repeats took exponential time on a long blank run or a
+#: '////' banner before a statement the pattern does not take
+_SKIP = r"(?:[ \t\r\n]++|//[^\n]*+)*+"
 _OPERANDS = rf"({_OPERAND}(?:[ \t]*,[ \t]*{_OPERAND})*)"
 
 #: The OpenQASM 2 statements read fast, after blank space and line comments: a gate call (name,
@@ -45,8 +48,9 @@ CALL3 = re.compile(
 #: A register size as the fast paths take it: decimal, positive, no leading zero or separator.
 _SIZE = r"[ \t]*\[[ \t]*([1-9][0-9]{0,8})[ \t]*\]"
 #: The OpenQASM 2 header as the fast path takes it (after blank space and line comments): version
-#: 2, 2. or 2.0; ``end()`` is just after its ';'.
-HEADER2 = re.compile(rf"{_SKIP}OPENQASM[ \t]+2(?:\.0*)?[ \t]*;")
+#: 2, 2. or 2.0 (a version the lexer would find too long is left to it); ``end()`` is just after
+#: its ';'.
+HEADER2 = re.compile(rf"{_SKIP}OPENQASM[ \t]+2(?:\.0{{0,990}})?[ \t]*;")
 #: The OpenQASM 2 declarations read fast: ``qreg name[n];`` / ``creg name[n];`` (kind, name, size:
 #: groups 1-3) and ``include "qelib1.inc";`` (none of them).
 DECL2 = re.compile(rf'{_SKIP}(?:(qreg|creg)[ \t]+({_NAME}){_SIZE}|include[ \t]*"qelib1\.inc")[ \t]*;')
@@ -55,8 +59,9 @@ DECL2 = re.compile(rf'{_SKIP}(?:(qreg|creg)[ \t]+({_NAME}){_SIZE}|include[ \t]*"
 DECLARATION_WORDS2 = frozenset({"qreg", "creg", "include"})
 DECLARATION_WORDS3 = frozenset({"qubit", "bit", "qreg", "creg", "include"})
 #: The OpenQASM 3 header as the fast path takes it (after blank space and line comments): the
-#: version (group 1) is 3 or 3.n; ``end()`` is just after its ';'.
-HEADER3 = re.compile(rf"{_SKIP}OPENQASM[ \t]+(3(?:\.[0-9]+)?)[ \t]*;")
+#: version (group 1) is 3 or 3.n (one the lexer would find too long is left to it); ``end()`` is
+#: just after its ';'.
+HEADER3 = re.compile(rf"{_SKIP}OPENQASM[ \t]+(3(?:\.[0-9]{{1,990}})?)[ \t]*;")
 #: The OpenQASM 3 declarations read fast: ``qubit[n] name;`` / ``bit name;`` (kind, size, name:
 #: groups 1-3), ``qreg name[n];`` / ``creg name;`` (groups 4-6) and ``include "stdgates.inc";``
 #: (none of them). A declaration with an initialiser, an expression for a size, or anything
