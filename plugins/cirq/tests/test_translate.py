@@ -495,3 +495,17 @@ def test_library_gates_written_as_matrix_gates_read_back_as_those_gates() -> Non
     near = STANDARD_GATES["ecr"].matrix() @ np.diag(np.exp(1j * np.array([0, 1e-7, 0, 0])))
     c = Circuit(2).unitary(near, [0, 1])
     assert isinstance(circuit_from_cirq(circuit_to_cirq(c)).instructions[0].operation, UnitaryGate)
+
+
+@pytest.mark.parametrize("make", [
+    lambda a, b: cirq.rx(math.inf)(b),
+    lambda a, b: cirq.rx(math.inf)(b).controlled_by(a),
+    lambda a, b: cirq.X(a) ** math.nan,
+    lambda a, b: cirq.rz(np.float64("-inf"))(a),
+    lambda a, b: cirq.PhasedXZGate(x_exponent=math.inf, z_exponent=0, axis_phase_exponent=0)(a),
+    lambda a, b: cirq.CZ(a, b) ** math.inf,
+])
+def test_a_gate_argument_that_is_not_finite_is_refused(make: Callable[[Any, Any], Any]) -> None:
+    a, b = cirq.LineQubit.range(2)
+    with pytest.raises(TranslationError, match=r"moment 0 .*gate argument -?(inf|nan) is not a finite number"):
+        circuit_from_cirq(cirq.Circuit(make(a, b)))

@@ -190,7 +190,10 @@ def _real(z: Any, shown: Any = None) -> float:
         return float(z.real)
     if isinstance(z, bool) or not isinstance(z, numbers.Real):
         raise _Refused(f"gate argument {z!r} is not a real number or a sympy expression")
-    return float(z)
+    out = float(z)
+    if out - out != 0.0:
+        raise _Refused(f"gate argument {shown if shown is not None else z} is not a finite number")
+    return out
 
 
 def _fold(op: str, args: list[ParamValue]) -> ParamValue:
@@ -615,7 +618,9 @@ class _Reader:
     def value(self, v: Any) -> ParamValue:
         t = type(v)
         if t is float:
-            return v  # type: ignore[no-any-return]
+            if v - v == 0.0:  # finite (inf - inf and nan - nan are nan)
+                return v  # type: ignore[no-any-return]
+            raise _Refused(f"gate argument {v} is not a finite number")
         if t is int:
             return float(v)
         if isinstance(v, sympy.Basic):
