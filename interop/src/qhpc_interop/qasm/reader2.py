@@ -93,7 +93,8 @@ class Reader(ReaderBase):
         """
         assert self.previous is not None
         text, pos, line = self.text, self.previous.end, self.previous.line
-        start = pos
+        start = seen = pos
+        seen_line = line
         match = fast.CALL2.match
         gates, qregs = self.gates, self.qregs
         known = self.fast_targets
@@ -101,7 +102,12 @@ class Reader(ReaderBase):
             m = match(text, pos)
             if m is None or m.group(1) in fast.DECLARATION_WORDS2:
                 m = fast.DECL2.match(text, pos)
-                if m is None or not self.fast_declaration(m, line + text.count("\n", start, m.start())):
+                if m is None:
+                    break
+                # lines counted on from the last declaration, not the run's start: linear in a long run
+                seen_line += text.count("\n", seen, m.start())
+                seen = m.start()
+                if not self.fast_declaration(m, seen_line):
                     break
                 pos = m.end()
                 continue

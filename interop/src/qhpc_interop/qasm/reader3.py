@@ -81,7 +81,8 @@ class Reader(Subroutines3):
         :mod:`.fast`; only between top-level statements, where no scope, loop or condition is open)."""
         assert self.previous is not None
         text, pos, line = self.text, self.previous.end, self.previous.line
-        start = pos
+        start = seen = pos
+        seen_line = line
         match = fast.CALL3.match
         names = self.scopes[0].names
         known = self.fast_targets
@@ -89,7 +90,12 @@ class Reader(Subroutines3):
             m = match(text, pos)
             if m is None or m.group(1) in fast.DECLARATION_WORDS3:
                 m = fast.DECL3.match(text, pos)
-                if m is None or not self.fast_declaration(m, line + text.count("\n", start, m.start())):
+                if m is None:
+                    break
+                # lines counted on from the last declaration, not the run's start: linear in a long run
+                seen_line += text.count("\n", seen, m.start())
+                seen = m.start()
+                if not self.fast_declaration(m, seen_line):
                     break
                 pos = m.end()
                 continue
