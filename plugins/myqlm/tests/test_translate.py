@@ -467,3 +467,41 @@ def test_a_program_reads_through_to_circ(myqlm_unitary) -> None:  # type: ignore
     prog.apply(CNOT, reg)
     model = circuit_from_myqlm(prog)
     assert np.allclose(circuit_unitary(model), myqlm_unitary(prog.to_circ()))
+
+
+def test_rotations_at_numbers_are_defined_as_myqlm_defines_them_and_survive_its_serialization(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the writer makes these definitions field by field (the fast path for large circuits); the
+    # oracle is myQLM's own Program.to_circ for the same gates, and myQLM's dump/load and PyLinalg
+    rng = random.Random(11)
+    angles = [rng.uniform(-7, 7) for _ in range(6)] + [0.0, -0.0, math.pi]
+    model = Circuit(2)
+    prog = Program()
+    reg = prog.qalloc(2)
+    for k, theta in enumerate(angles):
+        q = k % 2
+        model.rx(theta, q).ry(theta, q).rz(theta, q).p(theta, q)
+        for gate in (RX, RY, RZ, PH):
+            prog.apply(gate(theta), reg[q])
+        model.cx(0, 1)
+        prog.apply(CNOT, reg)
+    ours, theirs = circuit_to_myqlm(model), prog.to_circ()
+    assert len(ours.ops) == len(theirs.ops)
+    for a, b in zip(ours.ops, theirs.ops, strict=True):
+        assert (a.qbits, a.type) == (b.qbits, b.type)
+        da, db = ours.gateDic[a.gate], theirs.gateDic[b.gate]
+        assert (da.arity, da.syntax.name) == (db.arity, db.syntax.name)
+        assert [p.double_p for p in da.syntax.parameters or ()] == [p.double_p for p in db.syntax.parameters or ()]
+        ma = [complex(z.re, z.im) for z in da.matrix.data]
+        mb = [complex(z.re, z.im) for z in db.matrix.data]
+        assert np.allclose(ma, mb, atol=1e-15)
+    # one definition per distinct (gate, angle): 0.0 and -0.0 are one angle
+    assert sum(1 for name in ours.gateDic if name.startswith("_")) == 4 * (len(angles) - 1)
+    path = tmp_path / "rotations.circ"
+    ours.dump(str(path))
+    loaded = QCircuit.load(str(path))
+    # (Circuit == Circuit compares gate sets, which myQLM 1.14's own dump and load do not keep equal)
+    assert loaded.ops == ours.ops and loaded.gateDic == ours.gateDic
+    probabilities = {s.state.int: s.probability for s in PyLinalg().submit(loaded.to_job())}
+    expected = {s.state.int: s.probability for s in PyLinalg().submit(theirs.to_job())}
+    assert probabilities.keys() == expected.keys()
+    assert np.allclose([probabilities[k] for k in expected], list(expected.values()), atol=1e-12)

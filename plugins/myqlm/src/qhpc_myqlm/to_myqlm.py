@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from qhpc.errors import TranslationError
@@ -20,6 +22,12 @@ _MODEL_TO_FIXED = {"id": "I", "x": "X", "y": "Y", "z": "Z", "h": "H", "s": "S", 
                    "cx": "CNOT", "cz": "CSIGN", "swap": "SWAP", "iswap": "ISWAP", "ccx": "CCNOT"}
 _MODEL_TO_PARAM = {"rx": "RX", "ry": "RY", "rz": "RZ", "p": "PH", "u1": "PH"}
 _MODEL_TO_CTRL_PARAM = {"crx": "RX", "cry": "RY", "crz": "RZ", "cp": "PH", "cu1": "PH"}
+
+#: The model's one-qubit rotations written as myQLM rotations at one of their parameters each,
+#: in time order: (myQLM gate, index of the model gate's parameter); ``u`` is ``PH RY PH``, as in
+#: :func:`_u_steps` (which the other gates take)
+_ROTATION_ORDER = {"rx": (("RX", 0),), "ry": (("RY", 0),), "rz": (("RZ", 0),), "p": (("PH", 0),),
+                   "u1": (("PH", 0),), "u": (("PH", 2), ("RY", 0), ("PH", 1)), "u3": (("PH", 2), ("RY", 0), ("PH", 1))}
 
 #: A myQLM gate structure: a native name, (param native, value), ("D", inner) or ("C", k, inner).
 Struct = Any
@@ -100,33 +108,123 @@ class _Template:
         # Matrix entries 0 and 1 are shared, as the native definitions' matrices are shared by every
         # exported circuit: myQLM reads and serializes them by value.
         self.zero, self.one = ComplexNumber(re=0.0, im=0.0), ComplexNumber(re=1.0, im=0.0)
-        # Thrift's generated constructors take positional arguments at half the cost of keywords;
-        # they are used where this myQLM's field order is the one checked here.
-        probe = GateDefinition("g", 1, None, False, None, None, None, None, GSyntax("RX", [Param(False, 1, None, 0.5)]))
-        positional = (ComplexNumber(0.25, 0.5).im == 0.5 and Matrix(2, 3, []).nCols == 3
-                      and Op("g", [0], 7).type == 7 and probe.arity == 1 and probe.is_ctrl is False
-                      and probe.syntax.name == "RX" and probe.syntax.parameters[0].double_p == 0.5
-                      and probe.syntax.parameters[0].type == 1 and probe.syntax.parameters[0].is_abstract is False)
-        self.complex_number: Callable[[float, float], Any]
-        self.matrix: Callable[[int, int, list[Any]], Any]
+        #: ``op(gate, qbits, type)``: a gate op; ``rotation(name, kind, theta)``: the definition of
+        #: myQLM's RX RY RZ PH at a number, with its matrix as myQLM defines it.
         self.op: Callable[[str, list[int], int], Any]
-        self.rotation: Callable[[str, str, float, Any], Any]
-        if positional:
-            self.complex_number, self.matrix, self.op = ComplexNumber, Matrix, Op
+        self.rotation: Callable[[str, str, float], Any]
+        #: ``rotations[kind](name, theta)``: ``rotation(name, kind, theta)`` for one kind
+        self.rotations: dict[str, Callable[[str, float], Any]]
+        # Thrift's generated constructors cost twice what setting the same fields on a new object
+        # does, and a large circuit makes ~7 objects per rotation. The objects are set field by
+        # field where this myQLM's constructors are checked here to make exactly those fields.
+        new = object.__new__
+        zero, one = self.zero, self.one
+        cos, sin = math.cos, math.sin
+        CN, MA, PA, GS, GD = ComplexNumber, Matrix, Param, GSyntax, GateDefinition
 
-            def rotation(name: str, kind: str, theta: float, matrix: Any) -> Any:
-                return GateDefinition(name, 1, matrix, False, None, None, None, None,
-                                      GSyntax(kind, [Param(False, 1, None, theta)]))
-        else:  # pragma: no cover - a myQLM whose data model has another field order
-            self.complex_number = lambda re, im: ComplexNumber(re=re, im=im)
-            self.matrix = lambda rows, cols, data: Matrix(nRows=rows, nCols=cols, data=data)
+        def fast_op(gate: str, qbits: list[int], kind: int) -> Any:
+            o = new(Op)
+            o.gate = gate
+            o.qbits = qbits
+            o.type = kind
+            o.cbits = o.formula = o.remap = None
+            return o
+
+        def definition(name: str, kind: str, theta: float, data: list[Any]) -> Any:
+            m = new(MA)
+            m.nRows = 2
+            m.nCols = 2
+            m.data = data
+            p = new(PA)
+            p.is_abstract = False
+            p.type = 1
+            p.int_p = None
+            p.double_p = theta
+            p.string_p = p.matrix_p = p.serialized_p = p.complex_p = None
+            syntax = new(GS)
+            syntax.name = kind
+            syntax.parameters = [p]
+            d = new(GD)
+            d.name = name
+            d.arity = 1
+            d.matrix = m
+            d.is_ctrl = False
+            d.is_dag = d.is_trans = d.is_conj = d.subgate = None
+            d.syntax = syntax
+            d.nbctrls = d.circuit_implementation = None
+            return d
+
+        # each rotation's matrix as myQLM defines it, row-major; an entry that appears twice is one object
+        def ph(name: str, theta: float) -> Any:
+            z = new(CN)
+            z.re = cos(theta)
+            z.im = sin(theta)
+            return definition(name, "PH", theta, [one, zero, zero, z])
+
+        def rz(name: str, theta: float) -> Any:
+            c, s = cos(theta / 2), sin(theta / 2)
+            a = new(CN)
+            a.re = c
+            a.im = -s
+            b = new(CN)
+            b.re = c
+            b.im = s
+            return definition(name, "RZ", theta, [a, zero, zero, b])
+
+        def rx(name: str, theta: float) -> Any:
+            c, s = cos(theta / 2), sin(theta / 2)
+            diagonal = new(CN)
+            diagonal.re = c
+            diagonal.im = 0.0
+            off = new(CN)
+            off.re = 0.0
+            off.im = -s
+            return definition(name, "RX", theta, [diagonal, off, off, diagonal])
+
+        def ry(name: str, theta: float) -> Any:
+            c, s = cos(theta / 2), sin(theta / 2)
+            diagonal = new(CN)
+            diagonal.re = c
+            diagonal.im = 0.0
+            low = new(CN)
+            low.re = -s
+            low.im = 0.0
+            high = new(CN)
+            high.re = s
+            high.im = 0.0
+            return definition(name, "RY", theta, [diagonal, low, high, diagonal])
+
+        fast: dict[str, Callable[[str, float], Any]] = {"PH": ph, "RZ": rz, "RX": rx, "RY": ry}
+
+        def fast_rotation(name: str, kind: str, theta: float) -> Any:
+            return fast[kind](name, theta)
+
+        def made_rotation(name: str, kind: str, theta: float) -> Any:
+            return GateDefinition(name=name, arity=1, matrix=_param_matrix(self, kind, theta), is_ctrl=False,
+                                  syntax=GSyntax(name=kind, parameters=[Param(is_abstract=False, type=1,
+                                                                              double_p=theta)]))
+
+        def fields(obj: Any) -> Any:
+            """An object's fields, nested, with their types (so 1 and 1.0 or a list and a tuple differ)."""
+            if isinstance(obj, list):
+                return [fields(x) for x in obj]
+            if hasattr(obj, "__dict__"):
+                return (type(obj), {k: fields(v) for k, v in vars(obj).items()})
+            return (type(obj), obj)
+
+        self.complex_number = lambda re, im: ComplexNumber(re=re, im=im)
+        self.matrix = lambda rows, cols, data: Matrix(nRows=rows, nCols=cols, data=data)
+        same = fields(fast_op("g", [0], 7)) == fields(Op(gate="g", qbits=[0], type=7)) and all(
+            fields(fast_rotation("g", kind, 0.5)) == fields(made_rotation("g", kind, 0.5))
+            for kind in ("PH", "RX", "RY", "RZ"))
+        if same:
+            self.op, self.rotation = fast_op, fast_rotation
+            self.rotations = fast
+        else:  # pragma: no cover - a myQLM whose data model has other fields
             self.op = lambda gate, qbits, kind: Op(gate=gate, qbits=qbits, type=kind)
-
-            def rotation(name: str, kind: str, theta: float, matrix: Any) -> Any:
-                return GateDefinition(name=name, arity=1, matrix=matrix, is_ctrl=False, syntax=GSyntax(
-                    name=kind, parameters=[Param(is_abstract=False, type=1, double_p=theta)]))
-        #: A definition of myQLM's RX RY RZ PH at a number: ``rotation(name, kind, theta, matrix)``.
-        self.rotation = rotation
+            self.rotation = made_rotation
+            self.rotations = {kind: functools.partial(lambda kind, name, theta: made_rotation(name, kind, theta), kind)
+                              for kind in ("PH", "RX", "RY", "RZ")}
 
 
 _TEMPLATE: _Template | None = None
@@ -186,11 +284,20 @@ class _Writer:
         self.matrices: dict[str, Any] = dict(tmpl.matrices)  # numpy, big-endian
         self.names: dict[Any, str] = {}
         self.variables: dict[str, Any] = {}
-        self.count = 0
+        #: myQLM's RX RY RZ PH at numbers: kind -> angle -> gate dictionary name
+        self.by_kind: dict[str, dict[float, str]] = {kind: {} for kind in tmpl.rotations}
+        self.counter = itertools.count()
 
     def _new_name(self) -> str:
-        name = f"_{self.count}"
-        self.count += 1
+        return f"_{next(self.counter)}"
+
+    def rotation_at(self, kind: str, theta: float) -> str:
+        """The gate dictionary name of myQLM's ``kind`` (RX RY RZ PH) at ``theta``, defined on first use."""
+        table = self.by_kind[kind]
+        name = table.get(theta)
+        if name is None:
+            name = table[theta] = self._new_name()
+            self.gate_dic[name] = self.template.rotations[kind](name, theta)
         return name
 
     def _matrix(self, name: str) -> np.ndarray | None:
@@ -231,13 +338,11 @@ class _Writer:
                                      nbctrls=struct[1])
         else:
             value = struct[1]
+            if not isinstance(value, Expr):
+                return self.rotation_at(head, float(value))
             name = self._new_name()
-            if isinstance(value, Expr):
-                d = self._GateDefinition(name=name, arity=1, is_ctrl=False,
-                                         syntax=self._GSyntax(name=head, parameters=[self._param(value)]))
-            else:
-                theta = float(value)
-                d = self.template.rotation(name, head, theta, _param_matrix(self.template, head, theta))
+            d = self._GateDefinition(name=name, arity=1, is_ctrl=False,
+                                     syntax=self._GSyntax(name=head, parameters=[self._param(value)]))
         self.gate_dic[name] = d
         self.names[struct] = name
         return name
@@ -306,10 +411,32 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
         return found
 
     plain_gate = Gate
+    counter, gate_dic, append = w.counter, w.gate_dic, ops.append
+    # model gate -> (angle table, definition maker, index of its parameter) per myQLM rotation
+    rotation_order = {name: tuple((w.by_kind[kind], w.template.rotations[kind], k) for kind, k in order)
+                      for name, order in _ROTATION_ORDER.items()}
     for index, inst in enumerate(circuit.instructions):
         op = inst.operation
         cond = inst.condition
         if type(op) is plain_gate and cond is None:  # most of a circuit: the loop below, shortened
+            order = rotation_order.get(op.name)
+            if order is not None:
+                # a rotation or u at numbers: one definition per distinct (kind, angle), which on
+                # a random circuit is one per gate, so the steps' cache is passed by
+                params = op.params
+                for v in params:
+                    if type(v) is not float:
+                        break
+                else:
+                    qubit = inst.qubits[0]
+                    for table, make, k in order:
+                        theta = cast(float, params[k])  # checked above
+                        gate = table.get(theta)
+                        if gate is None:
+                            gate = table[theta] = f"_{next(counter)}"
+                            gate_dic[gate] = make(gate, theta)
+                        append(gate_op(gate, [qubit], gate_t))
+                    continue
             parts, step_phase = steps_cache.get((op.name, op.params)) or gate_ops(op)
             if step_phase is not None:
                 phase = phase + step_phase
