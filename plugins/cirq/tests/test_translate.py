@@ -503,6 +503,8 @@ def test_library_gates_written_as_matrix_gates_read_back_as_those_gates() -> Non
     lambda a, b: cirq.X(a) ** math.nan,
     lambda a, b: cirq.rz(np.float64("-inf"))(a),
     lambda a, b: cirq.PhasedXZGate(x_exponent=math.inf, z_exponent=0, axis_phase_exponent=0)(a),
+    lambda a, b: cirq.PhasedXZGate(x_exponent=0.5, z_exponent=math.nan, axis_phase_exponent=0.25)(a),
+    lambda a, b: cirq.PhasedXZGate(x_exponent=0.5, z_exponent=0.25, axis_phase_exponent=-math.inf)(a),
     lambda a, b: cirq.CZ(a, b) ** math.inf,
 ])
 def test_a_gate_argument_that_is_not_finite_is_refused(make: Callable[[Any, Any], Any]) -> None:

@@ -456,9 +456,13 @@ def _phasedx(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
 def _phasedxz(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     # Z^z Z^a X^x Z^-a = e^{i pi x/2} p(pi z) r(pi x, pi a), and p(l) u(t, f, m) = u(t, f + l, m),
     # r(t, f) = u(t, f - pi/2, pi/2 - f): one u (one gate in the target, not two)
-    x, z, a = r.value(g.x_exponent), r.value(g.z_exponent), r.value(g.axis_phase_exponent)
+    x, z, a = g.x_exponent, g.z_exponent, g.axis_phase_exponent
+    total = x + z + a
+    if not (type(x) is float and type(z) is float and type(a) is float and total - total == 0.0):
+        # (a sum of three floats is finite only when they are; the random circuits' case is this one)
+        x, z, a = r.value(x), r.value(z), r.value(a)
     r.out.append(_I(_G("u", (PI * x, PI * a - PI / 2 + PI * z, PI / 2 - PI * a)), qs))
-    _exponent_phase(r, x, 0.5)
+    r.phase = r.phase + PI * 0.5 * x
 
 
 def _phasediswap(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
@@ -643,7 +647,14 @@ class _Reader:
                         gate = op.gate
                         handler = handlers.get(type(gate))
                         if handler is not None:
-                            handler(self, gate, tuple([qi[q] for q in op.qubits]))
+                            qubits = op.qubits
+                            n = len(qubits)
+                            if n == 1:
+                                handler(self, gate, (qi[qubits[0]],))
+                            elif n == 2:
+                                handler(self, gate, (qi[qubits[0]], qi[qubits[1]]))
+                            else:
+                                handler(self, gate, tuple([qi[q] for q in qubits]))
                             continue
                     elif kind is controlled_operation:
                         self._controlled(op)
