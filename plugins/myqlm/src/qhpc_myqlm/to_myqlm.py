@@ -114,6 +114,8 @@ class _Template:
         self.rotation: Callable[[str, str, float], Any]
         #: ``rotations[kind](name, theta)``: ``rotation(name, kind, theta)`` for one kind
         self.rotations: dict[str, Callable[[str, float], Any]]
+        #: model gate -> (myQLM rotation, its maker, index of the model gate's parameter), in time order
+        self.rotation_order: dict[str, tuple[tuple[str, Callable[[str, float], Any], int], ...]]
         # Thrift's generated constructors cost twice what setting the same fields on a new object
         # does, and a large circuit makes ~7 objects per rotation. The objects are set field by
         # field where this myQLM's constructors are checked here to make exactly those fields.
@@ -225,6 +227,8 @@ class _Template:
             self.rotation = made_rotation
             self.rotations = {kind: functools.partial(lambda kind, name, theta: made_rotation(name, kind, theta), kind)
                               for kind in ("PH", "RX", "RY", "RZ")}
+        self.rotation_order = {name: tuple((kind, self.rotations[kind], k) for kind, k in order)
+                               for name, order in _ROTATION_ORDER.items()}
 
 
 _TEMPLATE: _Template | None = None
@@ -412,9 +416,7 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
 
     plain_gate = Gate
     counter, gate_dic, append = w.counter, w.gate_dic, ops.append
-    # model gate -> (angle table, definition maker, index of its parameter) per myQLM rotation
-    rotation_order = {name: tuple((w.by_kind[kind], w.template.rotations[kind], k) for kind, k in order)
-                      for name, order in _ROTATION_ORDER.items()}
+    tables, rotation_order = w.by_kind, w.template.rotation_order
     for index, inst in enumerate(circuit.instructions):
         op = inst.operation
         cond = inst.condition
@@ -429,8 +431,9 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
                         break
                 else:
                     qubit = inst.qubits[0]
-                    for table, make, k in order:
+                    for kind, make, k in order:
                         theta = cast(float, params[k])  # checked above
+                        table = tables[kind]
                         gate = table.get(theta)
                         if gate is None:
                             gate = table[theta] = f"_{next(counter)}"
@@ -442,7 +445,7 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
                 phase = phase + step_phase
             qubits = inst.qubits
             for name, local in parts:
-                ops.append(gate_op(name, list(qubits) if local is None else [qubits[q] for q in local], gate_t))
+                append(gate_op(name, list(qubits) if local is None else [qubits[q] for q in local], gate_t))
             continue
         if isinstance(op, Barrier):
             continue
