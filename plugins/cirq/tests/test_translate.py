@@ -312,6 +312,14 @@ def test_controlled_gates_with_control_values() -> None:
                                                  cirq.GlobalPhaseGate(1j).on())).controlled_by(q2),
         cirq.ControlledGate(cirq.MatrixGate(cirq.testing.random_unitary(2, random_state=6)), num_controls=3,
                             control_values=cirq.SumOfProducts([(1, 1, 0), (0, 0, 1)])).on(q0, q1, q2, q3),
+        # one control on 1: one model gate with no phase takes its controlled form directly; a gate
+        # that reads with a phase or as several gates goes the general way
+        *(g.on(q3).controlled_by(q1) for g in (cirq.rz(0.4), cirq.ry(-1.1), cirq.rx(2.2), cirq.Z ** 0.3, cirq.H,
+                                                cirq.Y, cirq.S, cirq.X ** 0.5, cirq.H ** 0.3,
+                                                cirq.ZPowGate(exponent=0.3, global_shift=0.2),
+                                                cirq.PhasedXZGate(x_exponent=0.3, z_exponent=0.2, axis_phase_exponent=0.6))),
+        cirq.SWAP.on(q0, q2).controlled_by(q3),
+        cirq.CZ.on(q0, q2).controlled_by(q1),
     ]
     for op in cases:
         c = cirq.Circuit(cirq.IdentityGate(4).on(*Q), op)
