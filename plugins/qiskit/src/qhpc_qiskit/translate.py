@@ -568,7 +568,10 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
                 if type(p) is not float:
                     params = tuple(param_to_qiskit(p, table) for p in params)
                     break
-            data.append(from_standard(classes[op.name], [qubits[q] for q in inst.qubits], params))
+            qs = inst.qubits
+            n = len(qs)  # (one and two qubits indexed directly: a comprehension costs twice as much)
+            qargs = (qubits[qs[0]],) if n == 1 else (qubits[qs[0]], qubits[qs[1]]) if n == 2 else [qubits[q] for q in qs]
+            data.append(from_standard(classes[op.name], qargs, params))
             continue
         if type(op) is ModelMeasure and inst.condition is None:  # no parameters: into the data directly
             data.append(CircuitInstruction(measure, [qubits[q] for q in inst.qubits], [clbits[c] for c in inst.clbits]))
