@@ -204,7 +204,12 @@ class _Reader:
             if ci.is_standard_gate() and name in STANDARD_GATES:
                 params = ci.params
                 if params:
-                    params = tuple(p if type(p) is float else param_from_qiskit(p) for p in params)
+                    for p in params:  # (a loop first: a generator per gate costs more than the check)
+                        if type(p) is not float:
+                            params = tuple(p if type(p) is float else param_from_qiskit(p) for p in params)
+                            break
+                    else:
+                        params = tuple(params)
                 self.out.append(new_instruction(library_gate(name, params), qubits, (), condition))
                 continue
             op = ci.operation
