@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -519,3 +520,17 @@ def test_a_gate_argument_that_is_not_finite_is_refused(make: Callable[[Any, Any]
     a, b = cirq.LineQubit.range(2)
     with pytest.raises(TranslationError, match=r"moment 0 .*gate argument -?(inf|nan) is not a finite number"):
         circuit_from_cirq(cirq.Circuit(make(a, b)))
+
+
+def test_phased_xz_arguments_of_mixed_kinds_are_checked_one_by_one() -> None:
+    # a symbol beside a bool is refused by name (not a TypeError from adding them), and big finite
+    # numpy and Python floats read without a numpy overflow warning (an error under -W error)
+    q = cirq.LineQubit(0)
+    bad = cirq.PhasedXZGate(x_exponent=0.3, z_exponent=sympy.Symbol("t"), axis_phase_exponent=True).on(q)
+    with pytest.raises(TranslationError, match=r"moment 0 .*gate argument True is not a real number"):
+        circuit_from_cirq(cirq.Circuit(bad))
+    big = cirq.PhasedXZGate(x_exponent=np.float64(0.2), z_exponent=1e300, axis_phase_exponent=1e300).on(q)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = circuit_from_cirq(cirq.Circuit(big))
+    assert [i.name for i in model.instructions] == ["u"]

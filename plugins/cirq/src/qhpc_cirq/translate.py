@@ -457,9 +457,9 @@ def _phasedxz(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     # Z^z Z^a X^x Z^-a = e^{i pi x/2} p(pi z) r(pi x, pi a), and p(l) u(t, f, m) = u(t, f + l, m),
     # r(t, f) = u(t, f - pi/2, pi/2 - f): one u (one gate in the target, not two)
     x, z, a = g.x_exponent, g.z_exponent, g.axis_phase_exponent
-    total = x + z + a
-    if not (type(x) is float and type(z) is float and type(a) is float and total - total == 0.0):
-        # (a sum of three floats is finite only when they are; the random circuits' case is this one)
+    # three finite floats (the random circuits' case) skip the checks: arithmetic only once all
+    # three are known to be floats, and each tested on its own (a sum of big ones could overflow)
+    if not (type(x) is float and type(z) is float and type(a) is float and (x - x) + (z - z) + (a - a) == 0.0):
         x, z, a = r.value(x), r.value(z), r.value(a)
     r.out.append(_I(_G("u", (PI * x, PI * a - PI / 2 + PI * z, PI / 2 - PI * a)), qs))
     r.phase = r.phase + PI * 0.5 * x

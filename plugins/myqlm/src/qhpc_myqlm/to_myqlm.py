@@ -108,11 +108,9 @@ class _Template:
         # Matrix entries 0 and 1 are shared, as the native definitions' matrices are shared by every
         # exported circuit: myQLM reads and serializes them by value.
         self.zero, self.one = ComplexNumber(re=0.0, im=0.0), ComplexNumber(re=1.0, im=0.0)
-        #: ``op(gate, qbits, type)``: a gate op; ``rotation(name, kind, theta)``: the definition of
-        #: myQLM's RX RY RZ PH at a number, with its matrix as myQLM defines it.
+        #: ``op(gate, qbits, type)``: a gate op; ``rotations[kind](name, theta)``: the definition of
+        #: myQLM's ``kind`` (RX RY RZ PH) at a number, with its matrix as myQLM defines it.
         self.op: Callable[[str, list[int], int], Any]
-        self.rotation: Callable[[str, str, float], Any]
-        #: ``rotations[kind](name, theta)``: ``rotation(name, kind, theta)`` for one kind
         self.rotations: dict[str, Callable[[str, float], Any]]
         #: model gate -> (myQLM rotation, its maker, index of the model gate's parameter), in time order
         self.rotation_order: dict[str, tuple[tuple[str, Callable[[str, float], Any], int], ...]]
@@ -198,9 +196,6 @@ class _Template:
 
         fast: dict[str, Callable[[str, float], Any]] = {"PH": ph, "RZ": rz, "RX": rx, "RY": ry}
 
-        def fast_rotation(name: str, kind: str, theta: float) -> Any:
-            return fast[kind](name, theta)
-
         def made_rotation(name: str, kind: str, theta: float) -> Any:
             return GateDefinition(name=name, arity=1, matrix=_param_matrix(self, kind, theta), is_ctrl=False,
                                   syntax=GSyntax(name=kind, parameters=[Param(is_abstract=False, type=1,
@@ -217,14 +212,12 @@ class _Template:
         self.complex_number = lambda re, im: ComplexNumber(re=re, im=im)
         self.matrix = lambda rows, cols, data: Matrix(nRows=rows, nCols=cols, data=data)
         same = fields(fast_op("g", [0], 7)) == fields(Op(gate="g", qbits=[0], type=7)) and all(
-            fields(fast_rotation("g", kind, 0.5)) == fields(made_rotation("g", kind, 0.5))
+            fields(fast[kind]("g", 0.5)) == fields(made_rotation("g", kind, 0.5))
             for kind in ("PH", "RX", "RY", "RZ"))
         if same:
-            self.op, self.rotation = fast_op, fast_rotation
-            self.rotations = fast
+            self.op, self.rotations = fast_op, fast
         else:  # pragma: no cover - a myQLM whose data model has other fields
             self.op = lambda gate, qbits, kind: Op(gate=gate, qbits=qbits, type=kind)
-            self.rotation = made_rotation
             self.rotations = {kind: functools.partial(lambda kind, name, theta: made_rotation(name, kind, theta), kind)
                               for kind in ("PH", "RX", "RY", "RZ")}
         self.rotation_order = {name: tuple((kind, self.rotations[kind], k) for kind, k in order)
@@ -393,7 +386,7 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
     t = _optype()
     gate_t, measure_t, reset_t, classic_t, ctrl_t = t["GATETYPE"], t["MEASURE"], t["RESET"], t["CLASSIC"], t["CLASSICCTRL"]
     w = _Writer()
-    gate_op = w.template.op  # (gate, qbits, type), positional where it can be
+    gate_op = w.template.op  # (gate, qbits, type), field by field where it can be
     ops: list[Any] = []
     scratch = circuit.num_clbits
     used_scratch = False
