@@ -522,6 +522,22 @@ def test_a_gate_argument_that_is_not_finite_is_refused(make: Callable[[Any, Any]
         circuit_from_cirq(cirq.Circuit(make(a, b)))
 
 
+@pytest.mark.parametrize("make", [
+    lambda a, b: cirq.Z(a) ** 1e308,
+    lambda a, b: cirq.rx(-1e301)(a),
+    lambda a, b: cirq.XPowGate(exponent=10**400)(a),
+    lambda a, b: cirq.XPowGate(exponent=10**305)(a),
+    lambda a, b: cirq.PhasedXZGate(x_exponent=0.5, z_exponent=1e308, axis_phase_exponent=-1e308)(a),
+    lambda a, b: (cirq.CZ(a, b) ** np.float64(2e300)),
+    lambda a, b: cirq.rz(1e308)(b).controlled_by(a),
+])
+def test_a_gate_argument_too_large_to_be_an_angle_is_refused(make: Callable[[Any, Any], Any]) -> None:
+    # pi times such an exponent is not a finite float (it read as p(inf) before): refused by name
+    a, b = cirq.LineQubit.range(2)
+    with pytest.raises(TranslationError, match=r"moment 0 .*gate argument .* is too large to be an angle"):
+        circuit_from_cirq(cirq.Circuit(make(a, b)))
+
+
 def test_phased_xz_arguments_of_mixed_kinds_are_checked_one_by_one() -> None:
     # a symbol beside a bool is refused by name (not a TypeError from adding them), and big finite
     # numpy and Python floats read without a numpy overflow warning (an error under -W error)

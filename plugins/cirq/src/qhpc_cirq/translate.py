@@ -183,16 +183,29 @@ def param_from_sympy(e: Any) -> ParamValue:
     raise _Refused(f"parameter expression {e} uses {name}, which the model does not hold")
 
 
+#: The largest gate argument (exponent or angle) read. Beyond it an angle (pi times an exponent)
+#: may not be a finite float, and none has a meaning: a float's spacing there is far above a period.
+LARGEST_ARGUMENT = 1e300
+
+
 def _real(z: Any, shown: Any = None) -> float:
     if isinstance(z, complex):
         if abs(z.imag) > 1e-12:
             raise _Refused(f"gate argument {shown if shown is not None else z} is complex; the model holds real ones")
-        return float(z.real)
+        z = z.real
     if isinstance(z, bool) or not isinstance(z, numbers.Real):
         raise _Refused(f"gate argument {z!r} is not a real number or a sympy expression")
-    out = float(z)
+    try:
+        out = float(z)
+    except OverflowError:  # an integer or fraction beyond any float
+        out = math.inf
     if out - out != 0.0:
+        if isinstance(z, numbers.Rational) or isinstance(z, np.integer):
+            raise _Refused(f"gate argument {shown if shown is not None else z} is too large to be an angle")
         raise _Refused(f"gate argument {shown if shown is not None else z} is not a finite number")
+    if not -LARGEST_ARGUMENT <= out <= LARGEST_ARGUMENT:
+        raise _Refused(f"gate argument {shown if shown is not None else z} is too large to be an angle "
+                       f"(over {LARGEST_ARGUMENT:g})")
     return out
 
 
@@ -457,9 +470,10 @@ def _phasedxz(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     # Z^z Z^a X^x Z^-a = e^{i pi x/2} p(pi z) r(pi x, pi a), and p(l) u(t, f, m) = u(t, f + l, m),
     # r(t, f) = u(t, f - pi/2, pi/2 - f): one u (one gate in the target, not two)
     x, z, a = g.x_exponent, g.z_exponent, g.axis_phase_exponent
-    # three finite floats (the random circuits' case) skip the checks: arithmetic only once all
-    # three are known to be floats, and each tested on its own (a sum of big ones could overflow)
-    if not (type(x) is float and type(z) is float and type(a) is float and (x - x) + (z - z) + (a - a) == 0.0):
+    # three floats in range (the random circuits' case) skip the checks (compared only once all
+    # three are known to be floats; nan is out of range)
+    if not (type(x) is float and type(z) is float and type(a) is float and -LARGEST_ARGUMENT <= x <= LARGEST_ARGUMENT
+            and -LARGEST_ARGUMENT <= z <= LARGEST_ARGUMENT and -LARGEST_ARGUMENT <= a <= LARGEST_ARGUMENT):
         x, z, a = r.value(x), r.value(z), r.value(a)
     r.out.append(_I(_G("u", (PI * x, PI * a - PI / 2 + PI * z, PI / 2 - PI * a)), qs))
     r.phase = r.phase + PI * 0.5 * x
@@ -621,12 +635,10 @@ class _Reader:
 
     def value(self, v: Any) -> ParamValue:
         t = type(v)
-        if t is float:
-            if v - v == 0.0:  # finite (inf - inf and nan - nan are nan)
-                return v  # type: ignore[no-any-return]
-            raise _Refused(f"gate argument {v} is not a finite number")
-        if t is int:
-            return float(v)
+        if t is float or t is int:
+            if -LARGEST_ARGUMENT <= v <= LARGEST_ARGUMENT:  # (false for nan too)
+                return float(v)
+            return _real(v)  # refused by name: not finite, or too large
         if isinstance(v, sympy.Basic):
             out = self._sympy.get(v)
             if out is None:
