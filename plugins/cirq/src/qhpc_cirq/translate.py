@@ -760,10 +760,11 @@ class _Reader:
         self.out[start:] = conditioned
 
     def _controlled(self, op: Any) -> None:
-        if self._controlled1(op):
-            return
         controls = [self.qi[q] for q in op.controls]
-        assignments = _control_assignments(op.control_values, len(controls))
+        values = op.control_values
+        # one control on 1 (how Cirq holds Qiskit's cp, crz, cry, ch): no assignments to expand
+        single = len(controls) == 1 and type(values) is cirq.ProductOfSums and tuple(values) == ((1,),)
+        assignments = [(1,)] if single else _control_assignments(values, len(controls))
         start, phase = len(self.out), self.phase
         self.phase = 0.0
         sub = op.sub_operation
@@ -773,8 +774,17 @@ class _Reader:
         else:
             self.operation(sub)
         body, sub_phase = self.out[start:], self.phase
-        del self.out[start:]
         self.phase = phase
+        if single and len(body) == 1 and type(sub_phase) is float and sub_phase == 0.0:
+            # one phase-free library gate with a singly controlled form: that form, directly
+            inst = body[0]
+            gate = inst.operation
+            if type(gate) is Gate and inst.condition is None:
+                entry = _CONTROLLED1.get(gate.name)
+                if entry is not None:
+                    self.out[start] = _I(_G(entry[0], entry[1](gate.params)), (controls[0], *inst.qubits))
+                    return
+        del self.out[start:]
         for inst in body:
             if not isinstance(inst.operation, (Gate, UnitaryGate)) or inst.condition is not None:
                 raise _Refused(f"a controlled {inst.name} cannot be held by the model")
@@ -786,35 +796,6 @@ class _Reader:
             self._emit_controlled(body, sub_phase, active, op)
             for c in flips:
                 self.out.append(_I(_FIXED["x"], (c,)))
-
-    def _controlled1(self, op: Any) -> bool:
-        """The common controlled operation, fast: one control on 1 over a library gate that reads
-        as one model gate with a singly controlled library form and no phase (Qiskit's ``cp``,
-        ``crz``, ``cry``, ``ch`` as Cirq holds them). False, with nothing written, for any other."""
-        sub, controls = op.sub_operation, op.controls
-        if type(sub) is not cirq.GateOperation or len(controls) != 1:
-            return False
-        values = op.control_values
-        if type(values) is not cirq.ProductOfSums or tuple(values) != ((1,),):
-            return False
-        handler = _GATE_HANDLERS.get(type(sub.gate))
-        if handler is None:
-            return False
-        out, phase, start = self.out, self.phase, len(self.out)
-        self.phase = 0.0
-        qi = self.qi
-        handler(self, sub.gate, tuple([qi[q] for q in sub.qubits]))
-        added, self.phase = self.phase, phase
-        if len(out) == start + 1 and type(added) is float and added == 0.0:
-            inst = out[start]
-            gate = inst.operation
-            if type(gate) is Gate and inst.condition is None:
-                entry = _CONTROLLED1.get(gate.name)
-                if entry is not None:
-                    out[start] = _I(_G(entry[0], entry[1](gate.params)), (qi[controls[0]], *inst.qubits))
-                    return True
-        del out[start:]  # another form: the general path reads it again
-        return False
 
     def _emit_controlled(self, body: list[Instruction], phase: ParamValue, controls: list[int], op: Any) -> None:
         """``body`` times ``e^{i phase}``, controlled on every qubit of ``controls`` being 1, exactly."""
