@@ -412,6 +412,35 @@ def test_refused_myqlm_operations_are_named_with_their_position() -> None:
         circuit_from_myqlm(remapped)
 
 
+@pytest.mark.parametrize("gate, qubits, arity", [
+    ("RZ", [0, 1], 1),  # a rotation at a number: the reader's shortened path
+    ("CNOT", [0], 2),  # a library gate
+    ("SQRTSWAP", [1], 2),  # a gate read as several model gates
+    ("D-RZ", [0], 1),  # a dagger, planned through its recipe
+])
+def test_an_operation_on_a_number_of_qubits_its_definition_does_not_have_is_refused(gate: str, qubits: list[int],
+                                                                                      arity: int) -> None:
+    prog = Program()
+    reg = prog.qalloc(2)
+    prog.apply(RZ(0.3), reg[0])
+    prog.apply(CNOT, reg[0], reg[1])
+    prog.apply(SQRTSWAP, reg[0], reg[1])
+    circ = prog.to_circ()
+    name = {d.syntax.name: k for k, d in circ.gateDic.items() if d.syntax is not None}.get(gate, gate)
+    if gate == "D-RZ":  # read through its recipe, as RZ(-0.3)
+        rz = next(k for k, d in circ.gateDic.items() if d.syntax is not None and d.syntax.name == "RZ")
+        circ.gateDic[name] = GateDefinition(name=name, arity=1, is_dag=True, subgate=rz)
+        qubits, arity = [0, 1], 1
+    circ.ops.append(Op(gate=name, qbits=qubits, type=0))
+    index = len(circ.ops) - 1
+    with pytest.raises(TranslationError, match=rf"operation {index} \(.*\): acts on {len(qubits)} qubits?, "
+                                               rf"its definition on {arity}"):
+        circuit_from_myqlm(circ)
+    circ.ops[-1] = Op(gate="NOWHERE", qbits=[0], type=0)
+    with pytest.raises(TranslationError, match=rf"operation {index} .*'NOWHERE' is not in the circuit's gate"):
+        circuit_from_myqlm(circ)
+
+
 def test_model_operations_myqlm_cannot_hold_are_refused_by_name() -> None:
     c = Circuit(2, 2).h(0).measure(0, 0)
     c.append("measure", [1], [1], condition=Condition((0,), 1))

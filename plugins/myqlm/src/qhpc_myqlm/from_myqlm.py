@@ -20,6 +20,7 @@ _NATIVE_FIXED = {
 }
 _NATIVE_PARAM = {"RX": "rx", "RY": "ry", "RZ": "rz", "PH": "p"}
 _MARKERS = frozenset({"LOCK", "RELEASE"})
+_UNSEEN: Any = object()
 
 
 class _Where:
@@ -46,6 +47,9 @@ class _Reader:
         self.gate_dic = circ.gateDic
         self.recipes: dict[str, Circuit] = {}
         self.plans: dict[str, Plan] = {}
+        #: gate name -> (the one model gate it is, its qubit count), or ``None`` where it is not one
+        #: gate with no phase left out: what most operations of a circuit are
+        self.singles: dict[str, tuple[Any, int] | None] = {}
         self.exprs: dict[str, ParamValue] = {}
 
     # -- gate definitions ------------------------------------------------------------------
@@ -65,6 +69,27 @@ class _Reader:
                 whole = len(items) == 1 and items[0][1] == tuple(range(recipe.num_qubits))
                 found = (recipe.num_qubits, recipe.global_phase, items, whole)
             self.plans[name] = found
+        return found
+
+    def single(self, name: str, index: int) -> tuple[Any, int] | None:
+        """(operation, qubits) where gate ``name`` is one model operation on all its qubits in order
+        with no phase left out, else ``None``; cached. A myQLM rotation or phase at a number (one
+        definition per distinct angle, most of a large circuit's) is recognised here directly."""
+        d = self.gate_dic.get(name)
+        syntax = d.syntax if d is not None else None
+        if syntax is not None:
+            native = _NATIVE_PARAM.get(syntax.name)
+            params = syntax.parameters
+            if native is not None and params is not None and len(params) == 1:
+                p = params[0]
+                value = p.double_p
+                if type(value) is float and not p.is_abstract:
+                    found: tuple[Any, int] | None = (library_gate(native, (value,)), 1)
+                    self.singles[name] = found
+                    return found
+        size, phase, items, whole = self.plan(name, _Where(self.gate_dic, index, name))
+        found = (items[0][0], size) if whole and not isinstance(phase, Expr) and phase == 0.0 else None
+        self.singles[name] = found
         return found
 
     def _native_rotation(self, name: str) -> Plan | None:
@@ -292,7 +317,7 @@ def _read(circ: Any) -> Circuit:
     read_plain: dict[int, int] = {}
     read_by_formula: dict[int, int] = {}
 
-    plans = reader.plans
+    plans, singles = reader.plans, reader.singles
     # Iterating a myQLM circuit inlines the gates that have a circuit implementation (boxed routines);
     # without any, it yields ``circ.ops`` as they are, at fifteen times the cost of walking the list.
     ops: Any = circ.ops or ()
@@ -300,6 +325,18 @@ def _read(circ: Any) -> Circuit:
         ops = circ
     for index, op in enumerate(ops):
         kind = op.type
+        if kind == gate_t:  # most of a circuit: one model gate per operation, shortened
+            name = op.gate
+            single = singles.get(name, _UNSEEN)
+            if single is _UNSEEN:
+                single = reader.single(name, index)
+            if single is not None:
+                qubits = op.qbits
+                if len(qubits) != single[1]:
+                    raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, name)}): acts on "
+                                           f"{len(qubits)} qubits, its definition on {single[1]}")
+                out.append(new_instruction(single[0], tuple(qubits)))
+                continue
         if kind == gate_t or kind == ctrl_t:
             plan = plans.get(op.gate)
             if plan is None:
