@@ -249,15 +249,18 @@ class Instruction:
         return text
 
 
+#: The setters of :class:`Instruction`'s four slots, in field order, for the readers' hot paths:
+#: ``object.__new__(Instruction)`` with these four set is the instruction its ``__init__`` makes,
+#: at half the cost (nothing is checked there either). Their order is checked here, once.
+INSTRUCTION_SETTERS: tuple[Callable[[Instruction, Any], None], ...] = tuple(
+    getattr(Instruction, f).__set__ for f in ("operation", "qubits", "clbits", "condition"))
+if tuple(Instruction.__dataclass_fields__) != ("operation", "qubits", "clbits", "condition"):  # pragma: no cover
+    raise ImportError("qhpc_interop.ir: Instruction's fields changed; update INSTRUCTION_SETTERS")
+
+
 def _instruction_factory() -> Callable[..., Instruction]:
-    """``Instruction(operation, qubits, clbits=(), condition=None)`` with its four slots set directly
-    (half the cost of the frozen dataclass's ``__init__``: readers make one per gate they read).
-    Falls back to the class should its fields ever change."""
-    fields = tuple(getattr(Instruction, "__dataclass_fields__", {}))
-    if fields != ("operation", "qubits", "clbits", "condition") or hasattr(Instruction, "__post_init__"):
-        return Instruction  # pragma: no cover
     new = object.__new__
-    set_operation, set_qubits, set_clbits, set_condition = (getattr(Instruction, f).__set__ for f in fields)
+    set_operation, set_qubits, set_clbits, set_condition = INSTRUCTION_SETTERS
 
     def make(operation: Operation, qubits: tuple[int, ...], clbits: tuple[int, ...] = (),
              condition: Condition | None = None) -> Instruction:
@@ -271,8 +274,9 @@ def _instruction_factory() -> Callable[..., Instruction]:
     return make
 
 
-#: :class:`Instruction` for a hot path: the same object, made faster (arguments are not checked,
-#: as the dataclass does not check them either).
+#: ``Instruction(operation, qubits, clbits=(), condition=None)`` for a hot path: the same object,
+#: made with its slots set directly (half the cost of the frozen dataclass's ``__init__``; arguments
+#: are not checked, as the dataclass does not check them either).
 new_instruction = _instruction_factory()
 
 

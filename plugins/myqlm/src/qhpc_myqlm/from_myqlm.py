@@ -7,7 +7,7 @@ from typing import Any
 
 from qhpc.errors import TranslationError
 from qhpc_interop import MEASURE, RESET, Circuit, Condition, Gate, Instruction, UnitaryGate
-from qhpc_interop.ir import library_gate, new_instruction
+from qhpc_interop.ir import INSTRUCTION_SETTERS, library_gate, new_instruction
 from qhpc_interop.params import Expr, ParamValue
 
 from ._qat import _bulk, _matrix_from_thrift, _optype, big_to_little, load_qat
@@ -318,6 +318,8 @@ def _read(circ: Any) -> Circuit:
     read_by_formula: dict[int, int] = {}
 
     plans, singles = reader.plans, reader.singles
+    new = object.__new__
+    set_operation, set_qubits, set_clbits, set_condition = INSTRUCTION_SETTERS
     # Iterating a myQLM circuit inlines the gates that have a circuit implementation (boxed routines);
     # without any, it yields ``circ.ops`` as they are, at fifteen times the cost of walking the list.
     ops: Any = circ.ops or ()
@@ -335,7 +337,12 @@ def _read(circ: Any) -> Circuit:
                 if len(qubits) != single[1]:
                     raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, name)}): acts on "
                                            f"{len(qubits)} qubits, its definition on {single[1]}")
-                out.append(new_instruction(single[0], tuple(qubits)))
+                inst = new(Instruction)  # new_instruction's body, without the call
+                set_operation(inst, single[0])
+                set_qubits(inst, tuple(qubits))
+                set_clbits(inst, ())
+                set_condition(inst, None)
+                out.append(inst)
                 continue
         if kind == gate_t or kind == ctrl_t:
             plan = plans.get(op.gate)
