@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from qhpc_interop import Circuit, Condition, Parameter
 from qhpc_interop.features import features_used
+from qhpc_interop.graph import PROPERTIES
 from qhpc_interop.ir import Barrier, Gate, Measure, Reset, UnitaryGate
 from qhpc_interop.params import Expr
 
@@ -44,6 +45,8 @@ def test_each_feature_is_found_at_its_first_use() -> None:
     assert used["parameters"] == "free parameter(s) theta"
     assert "flags" in used["registers"]
     assert "GridQubit(0, 0)" in used["qubit_identity"]
+    for only in ({"global_phase", "registers"}, {"parameters", "qubit_identity", "barriers"}, set(), PROPERTIES):
+        assert features_used(c, only=only) == {f: text for f, text in used.items() if f in only}
 
 
 def test_a_barrier_or_a_second_measurement_after_a_measurement_is_not_mid_circuit() -> None:
@@ -112,9 +115,11 @@ def circuits(draw: st.DrawFn) -> Circuit:
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
-@given(circuits())
-def test_features_agree_with_an_instruction_by_instruction_reading(circuit: Circuit) -> None:
+@given(circuits(), st.sets(st.sampled_from(sorted(PROPERTIES))))
+def test_features_agree_with_an_instruction_by_instruction_reading(circuit: Circuit, only: set[str]) -> None:
     used = features_used(circuit)
     expected = _reference(circuit)
     found = {f: (int(text.split()[1]) if text.startswith("instruction") else -1) for f, text in used.items()}
     assert found == expected
+    # asked about some features only (what a conversion's route could lose), the same answers for those
+    assert features_used(circuit, only=only) == {f: text for f, text in used.items() if f in only}

@@ -148,12 +148,21 @@ class Converter:
         circuit, inbound = self.to_circuit(program, source=source)
         if to == MODEL_FORMAT:
             return circuit, inbound
-        used = features_used(circuit)
-        keep = set(used) - allowed
+        # The scan for what the program uses asks first only about what the cheapest route to the
+        # target could lose (nothing, into Qiskit or the wire format); only where the program uses
+        # one of those does the whole scan choose the route.
         try:
-            outbound = self.graph.route(MODEL_FORMAT, to, require=keep)
-        except InteropError:
-            outbound = self._best_effort(to, used, keep)
+            outbound = self.graph.route(MODEL_FORMAT, to)
+        except InteropError as exc:
+            raise TranslationError(str(exc)) from None
+        used = features_used(circuit, only=PROPERTIES - outbound.preserves)
+        if set(used) - allowed:
+            used = features_used(circuit)
+            keep = set(used) - allowed
+            try:
+                outbound = self.graph.route(MODEL_FORMAT, to, require=keep)
+            except InteropError:
+                outbound = self._best_effort(to, used, keep)
         losses: set[str] = set()
         result = self.follow(circuit, outbound, losses)
         dropped = sorted(set(used) & losses)

@@ -23,59 +23,67 @@ feature                    used when
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from itertools import chain
 from operator import attrgetter
 
+from .graph import PROPERTIES
 from .ir import Barrier, Circuit, Gate, Measure, Reset, UnitaryGate
 from .params import Expr
 
 
-def features_used(circuit: Circuit) -> dict[str, str]:
-    """Each feature the circuit uses -> where it is first used (one line, for messages).
+def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict[str, str]:
+    """Each feature the circuit uses -> where it is first used (one line, for messages); with
+    ``only``, just those of the features named there (a conversion whose route keeps the rest
+    asks only about what it could lose).
 
     Every conversion pays for this scan, so it runs over the instruction list with C-level
     passes (``map``, ``list.index``) and walks instructions in Python only from the first
     measurement on (to find a gate or reset on a measured qubit).
     """
+    wanted = _ALL if only is None else frozenset(only)
     used: dict[str, str] = {}
     phase = circuit.global_phase
-    if isinstance(phase, Expr) or float(phase) != 0.0:
+    if "global_phase" in wanted and (isinstance(phase, Expr) or float(phase) != 0.0):
         used["global_phase"] = f"the circuit's global phase is {phase}"
     instructions = circuit.instructions
-    kinds = set(map(type, chain.from_iterable(map(_params_of, instructions))))
-    if not kinds <= _NUMBER_TYPES or isinstance(phase, Expr):
-        free = circuit.parameters
-        if free:
-            used["parameters"] = f"free parameter(s) {', '.join(p.name for p in free)}"
-    if circuit.cregs:
+    if "parameters" in wanted:
+        kinds = set(map(type, chain.from_iterable(map(_params_of, instructions))))
+        if not kinds <= _NUMBER_TYPES or isinstance(phase, Expr):
+            free = circuit.parameters
+            if free:
+                used["parameters"] = f"free parameter(s) {', '.join(p.name for p in free)}"
+    if "registers" in wanted and circuit.cregs:
         named = [r.name for r in circuit.cregs]
         used["registers"] = f"classical register(s) {', '.join(named[:5])}{', ...' if len(named) > 5 else ''}"
-    identities = circuit.metadata.get("qubits")
+    identities = circuit.metadata.get("qubits") if "qubit_identity" in wanted else None
     if identities:
         used["qubit_identity"] = f"qubit identities such as {identities[0]}"
     found: list[tuple[int, str]] = []  # (first index, feature), put in order of first use below
-    conditions = list(map(_condition_of, instructions))
-    if conditions.count(None) != len(conditions):
-        found.append((next(k for k, c in enumerate(conditions) if c is not None), "conditionals"))
-    types = list(map(type, map(_operation_of, instructions)))
-    present = set(types)
-    firsts = {t: types.index(t) for t in present}
-    gates = [firsts[t] for t in present if t is Gate or t is UnitaryGate]
-    if gates:
-        found.append((min(gates), "unitary"))
-    for kind, feature in ((Measure, "measurements"), (Reset, "resets"), (Barrier, "barriers")):
-        if kind in firsts:
-            found.append((firsts[kind], feature))
-    if Measure in firsts:
-        measured: set[int] = set()
-        for k in range(firsts[Measure], len(instructions)):
-            inst = instructions[k]
-            t = types[k]
-            if t is Measure:
-                measured.update(inst.qubits)
-            elif t is not Barrier and not measured.isdisjoint(inst.qubits):
-                found.append((k, "mid_circuit_measurement"))
-                break
+    if "conditionals" in wanted:
+        conditions = list(map(_condition_of, instructions))
+        if conditions.count(None) != len(conditions):
+            found.append((next(k for k, c in enumerate(conditions) if c is not None), "conditionals"))
+    if wanted & _BY_OPERATION:
+        types = list(map(type, map(_operation_of, instructions)))
+        present = set(types)
+        firsts = {t: types.index(t) for t in present}
+        gates = [firsts[t] for t in present if t is Gate or t is UnitaryGate]
+        if gates and "unitary" in wanted:
+            found.append((min(gates), "unitary"))
+        for kind, feature in ((Measure, "measurements"), (Reset, "resets"), (Barrier, "barriers")):
+            if kind in firsts and feature in wanted:
+                found.append((firsts[kind], feature))
+        if Measure in firsts and "mid_circuit_measurement" in wanted:
+            measured: set[int] = set()
+            for k in range(firsts[Measure], len(instructions)):
+                inst = instructions[k]
+                t = types[k]
+                if t is Measure:
+                    measured.update(inst.qubits)
+                elif t is not Barrier and not measured.isdisjoint(inst.qubits):
+                    found.append((k, "mid_circuit_measurement"))
+                    break
     for k, feature in sorted(found):
         used[feature] = _where(k, instructions[k])
     return used
@@ -85,6 +93,9 @@ _params_of = attrgetter("operation.params")
 _condition_of = attrgetter("condition")
 _operation_of = attrgetter("operation")
 _NUMBER_TYPES = frozenset({float, int})
+_ALL = PROPERTIES
+#: the features found from the instructions' operation types
+_BY_OPERATION = frozenset({"unitary", "measurements", "mid_circuit_measurement", "resets", "barriers"})
 
 
 def _where(k: int, inst: object) -> str:
