@@ -251,12 +251,13 @@ def _gate_factory() -> Callable[[str, tuple[ParamValue, ...]], Gate]:
     to the checked constructor should the model's Gate ever hold more than these two fields."""
     if set(getattr(Gate, "__dataclass_fields__", {})) != {"name", "params"}:  # pragma: no cover
         return Gate
-    new, set_ = Gate.__new__, object.__setattr__
+    new = Gate.__new__
+    set_name, set_params = (getattr(Gate, f).__set__ for f in ("name", "params"))  # the slots' own setters
 
     def make(name: str, params: tuple[ParamValue, ...]) -> Gate:
         g = new(Gate)
-        set_(g, "name", name)
-        set_(g, "params", params)
+        set_name(g, name)
+        set_params(g, params)
         return g
 
     try:
