@@ -6,8 +6,6 @@ energy function, and for greedy descent the definition of a local minimum (no si
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from qhpc import BackendCapabilities, CancelToken, JobRejectedError
@@ -145,17 +143,26 @@ def test_the_exact_solvers_limit_is_its_memory(integrator) -> None:  # type: ign
         integrator.submit(bqm, backend="dwave.exact", shots=1)
 
 
-def test_estimates_follow_measured_time(integrator) -> None:  # type: ignore[no-untyped-def]
-    """Within a factor of 6 either way (a shared machine): the estimate drives `auto` and the warning."""
-    cases = [("dwave.sa", 60, 200), ("dwave.steepest", 200, 200), ("dwave.exact", 14, 1)]
-    for name, n, reads in cases:
-        model = from_dimod(maxcut_dimod(n, regular_graph(3, n, seed=1)))
+def test_estimates_grow_as_each_algorithm_s_work_does(integrator) -> None:  # type: ignore[no-untyped-def]
+    """The estimate drives ``auto`` and the long-job warning. How it compares with measured time
+    is a measurement (``python benchmarks/annealing.py --estimates``), not a test: timings on a
+    shared machine move by several times. What is checked here is the law each estimate follows,
+    known from the algorithms: enumeration doubles with each variable (n even: 3-regular graphs) and does not depend on the
+    reads; a sampler's work is proportional to its reads and grows with the problem."""
+    def work(name: str, n: int, reads: int) -> float:
         backend = integrator.backend(name)
-        start = time.perf_counter()
-        backend.run(model, shots=reads, seed=1, memory=False, options={}, cancel=CancelToken())
-        measured = time.perf_counter() - start
-        estimate = backend.estimate_seconds(model, reads)
-        assert measured / 6 < estimate < measured * 6, (name, estimate, measured)
+        model = from_dimod(maxcut_dimod(n, regular_graph(3, n, seed=1)))
+        return backend.estimate_seconds(model, reads) - backend.fixed_seconds
+
+    assert work("dwave.exact", 16, 1) == pytest.approx(4 * work("dwave.exact", 14, 1))
+    assert work("dwave.exact", 14, 100) == pytest.approx(work("dwave.exact", 14, 1))
+    for name in ("dwave.sa", "dwave.steepest"):
+        assert work(name, 60, 400) == pytest.approx(2 * work(name, 60, 200))
+        assert work(name, 120, 200) > 1.9 * work(name, 60, 200) > 0
+    for name in ("dwave.sa", "dwave.steepest", "dwave.exact"):
+        backend = integrator.backend(name)
+        tiny = from_dimod(maxcut_dimod(4, regular_graph(3, 4, seed=1)))
+        assert 0 < backend.estimate_seconds(tiny, 1) < 1  # a toy problem is never estimated as a long job
 
 
 def test_a_cancelled_job_does_not_start() -> None:
