@@ -499,3 +499,18 @@ def test_new_instruction_makes_the_same_frozen_instruction() -> None:
             reference.operation, reference.qubits, reference.clbits, reference.condition)
         with pytest.raises(dataclasses.FrozenInstanceError):
             made.qubits = (5,)  # type: ignore[misc]
+
+
+def test_new_gate_and_library_gate_make_the_same_frozen_gate() -> None:
+    import dataclasses
+
+    from qhpc_interop.ir import library_gate, new_gate
+    from qhpc_interop.params import Parameter as P
+
+    for name, params in [("rz", (0.5,)), ("u", (0.1, -0.2, 0.3)), ("rx", (P("a") * 2,)), ("x", ())]:
+        reference = Gate(name, params)
+        for made in (new_gate(name, params), library_gate(name, params)):
+            assert type(made) is Gate and made == reference and hash(made) == hash(reference)
+            assert (made.name, made.params) == (reference.name, reference.params)
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                made.name = "y"  # type: ignore[misc]

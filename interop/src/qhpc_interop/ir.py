@@ -63,6 +63,17 @@ class Gate:
 _PLAIN_GATES: dict[str, Gate] = {}
 # the slots' own setters: a third cheaper than object.__setattr__, which looks the slot up by name
 _set_name, _set_params = (getattr(Gate, f).__set__ for f in ("name", "params"))
+if tuple(Gate.__dataclass_fields__) != ("name", "params"):  # pragma: no cover
+    raise ImportError("qhpc_interop.ir: Gate's fields changed; update new_gate")
+
+
+def new_gate(name: str, params: tuple[ParamValue, ...]) -> Gate:
+    """``Gate(name, params)`` with nothing checked, for a reader's hot path whose arguments are
+    already a library gate's name and a tuple of its arity of floats or expressions."""
+    gate = object.__new__(Gate)
+    _set_name(gate, name)
+    _set_params(gate, params)
+    return gate
 
 
 def library_gate(name: str, params: tuple[ParamValue, ...] = ()) -> Gate:
@@ -80,10 +91,7 @@ def library_gate(name: str, params: tuple[ParamValue, ...] = ()) -> Gate:
     for p in params:
         if type(p) is not float or p - p != 0.0:  # not a finite float: full checks
             return Gate(name, params)
-    gate = object.__new__(Gate)
-    _set_name(gate, name)
-    _set_params(gate, params)
-    return gate
+    return new_gate(name, params)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
