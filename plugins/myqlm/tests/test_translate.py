@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -534,3 +535,69 @@ def test_rotations_at_numbers_are_defined_as_myqlm_defines_them_and_survive_its_
     expected = {s.state.int: s.probability for s in PyLinalg().submit(theirs.to_job())}
     assert probabilities.keys() == expected.keys()
     assert np.allclose([probabilities[k] for k in expected], list(expected.values()), atol=1e-12)
+
+
+# -- definitions with a syntax and modifiers too --------------------------------------------------
+
+
+def _with_extra_definition(name: str, definition: Any) -> Any:
+    """RY(0.3) on qubit 0, then the definition ``name`` on its qubits, in a circuit myQLM made."""
+    prog = Program()
+    reg = prog.qalloc(2)
+    prog.apply(RY(0.3), reg[0])
+    prog.apply(CNOT, reg[0], reg[1])
+    circ = prog.to_circ()
+    circ.gateDic[name] = definition
+    circ.ops.append(Op(gate=name, qbits=list(range(definition.arity)), type=0))
+    return circ
+
+
+def _syntax(kind: str, *values: float) -> Any:
+    from qat.comm.datamodel.ttypes import GSyntax, Param
+
+    return GSyntax(name=kind, parameters=[Param(is_abstract=False, type=1, double_p=v) for v in values])
+
+
+def _ry_thrift(theta: float) -> Any:
+    from qhpc_myqlm._qat import _matrix_to_thrift
+
+    return _matrix_to_thrift(STANDARD_GATES["ry"].matrix([theta]))
+
+
+def test_a_definition_whose_syntax_and_modifiers_agree_is_read_as_myqlm_runs_it(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    # myQLM's own CNOT is CTRL(X) with the syntax CNOT; these hand-made ones say the same gate twice
+    ry = next(k for k, d in _with_extra_definition("G", GateDefinition(name="G", arity=1)).gateDic.items()
+              if d.syntax is not None and d.syntax.name == "RY")
+    cases = {
+        "dagger of RY(0.3), said as RY(-0.3)": GateDefinition(
+            name="G", arity=1, syntax=_syntax("RY", -0.3), is_dag=True, subgate=ry, matrix=_ry_thrift(-0.3)),
+        "a flag, no subgate, its matrix RY(0.7)": GateDefinition(
+            name="G", arity=1, syntax=_syntax("RY", 0.7), is_dag=True, matrix=_ry_thrift(0.7)),
+        "CSIGN as control of Z": GateDefinition(name="G", arity=2, syntax=_syntax("CSIGN"), nbctrls=1, subgate="Z"),
+    }
+    for what, definition in cases.items():
+        circ = _with_extra_definition("G", definition)
+        read = circuit_from_myqlm(circ)
+        assert np.allclose(myqlm_unitary(circ), circuit_unitary(read), atol=1e-12), what
+
+
+@pytest.mark.parametrize("definition, message", [
+    # the case an outside reader met: a rotation's syntax on a dagger, read as the rotation itself
+    (lambda ry: GateDefinition(name="G", arity=1, syntax=_syntax("RY", 0.3), is_dag=True, subgate=ry),
+     r"'G' is RY\(0.3\) by its syntax but another gate by its modifiers of '_\d+'"),
+    (lambda ry: GateDefinition(name="G", arity=1, syntax=_syntax("RY", 0.3), is_dag=True, matrix=_ry_thrift(-0.3)),
+     r"'G' is RY\(0.3\) by its syntax but another gate by its matrix"),
+    (lambda ry: GateDefinition(name="G", arity=2, syntax=_syntax("CNOT"), nbctrls=1, subgate="Z"),
+     r"'G' is CNOT by its syntax but another gate by its modifiers of 'Z'"),
+    (lambda ry: GateDefinition(name="G", arity=2, syntax=_syntax("RX", 0.5), nbctrls=1, subgate=ry),
+     r"'G' is RX\(0.5\) by its syntax, on 1 qubits, and by its modifiers of '_\d+' a gate on 2"),
+    (lambda ry: GateDefinition(name="G", arity=1, syntax=_syntax("RZ", 0.2), is_conj=True),
+     r"'G' is RZ\(0.2\) by its syntax and has modifier flags but no subgate or matrix"),
+])
+def test_a_definition_whose_syntax_and_modifiers_differ_is_refused_naming_both(definition, message) -> None:  # type: ignore[no-untyped-def]
+    circ = _with_extra_definition("G", GateDefinition(name="G", arity=1))
+    ry = next(k for k, d in circ.gateDic.items() if d.syntax is not None and d.syntax.name == "RY")
+    made = definition(ry)
+    circ = _with_extra_definition("G", made)
+    with pytest.raises(TranslationError, match=rf"operation 2 \(.*\): gate {message}"):
+        circuit_from_myqlm(circ)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 from qhpc.errors import TranslationError
 from qhpc_interop import MEASURE, RESET, Circuit, Condition, Gate, Instruction, UnitaryGate
 from qhpc_interop.ir import INSTRUCTION_SETTERS, library_gate, new_instruction
 from qhpc_interop.params import Expr, ParamValue
+from qhpc_interop.testing import circuit_unitary
 
 from ._qat import _bulk, _matrix_from_thrift, _optype, big_to_little, load_qat
 from .expressions import _number, expr_from_myqlm
 from .modifiers import _ROTATION_CTRL, _conjugate, _control, _local, _sqrtswap
+from .to_myqlm import _template
 
 _NATIVE_FIXED = {
     "I": "id", "X": "x", "Y": "y", "Z": "z", "H": "h", "S": "s", "T": "t",
@@ -51,13 +55,15 @@ class _Reader:
         #: gate with no phase left out: what most operations of a circuit are
         self.singles: dict[str, tuple[Any, int] | None] = {}
         self.exprs: dict[str, ParamValue] = {}
+        #: definitions with a syntax and modifiers -> whether the syntax may be read (see :meth:`syntax_holds`)
+        self.agreed: dict[str, bool] = {}
 
     # -- gate definitions ------------------------------------------------------------------
     def plan(self, name: str, where: object) -> Plan:
         """How to apply gate ``name``: cached, and without a recipe circuit for a single operation."""
         found = self.plans.get(name)
         if found is None:
-            found = self._native_rotation(name) or self._controlled_rotation(name)
+            found = self._native_rotation(name, where) or self._controlled_rotation(name, where)
             if found is not None:
                 return found
             single = self._single(name, where)
@@ -83,7 +89,9 @@ class _Reader:
             if native is not None and params is not None and len(params) == 1:
                 p = params[0]
                 value = p.double_p
-                if type(value) is float and not p.is_abstract:
+                if type(value) is float and not p.is_abstract and (
+                        not (d.subgate or d.is_dag or d.is_ctrl or d.nbctrls or d.is_conj or d.is_trans)
+                        or self.syntax_holds(d, name, _Where(self.gate_dic, index, name))):
                     found: tuple[Any, int] | None = (library_gate(native, (value,)), 1)
                     self.singles[name] = found
                     return found
@@ -92,7 +100,56 @@ class _Reader:
         self.singles[name] = found
         return found
 
-    def _native_rotation(self, name: str) -> Plan | None:
+    def syntax_holds(self, d: Any, name: str, where: object) -> bool:
+        """Whether definition ``d`` may be read by its syntax (the library gate it names).
+
+        A definition with no modifiers may. One that also has modifiers (myQLM's own ``CNOT`` is
+        ``CTRL(X)`` too) may where they are the same gate: myQLM's simulators apply a definition's
+        matrix or its modifiers and ``iterate_simple`` reports its syntax, so a definition whose
+        syntax says one gate and whose matrix or modifiers say another is refused, naming both.
+        """
+        if not (d.subgate or d.is_dag or d.is_conj or d.is_trans or d.is_ctrl or d.nbctrls):
+            return True
+        found = self.agreed.get(name)
+        if found is None:
+            found = self.agreed[name] = (_native_agrees(name) if _is_myqlm_native(self.gate_dic, name)
+                                         else self._syntax_agrees(d, name, where))
+        return found
+
+    def _syntax_agrees(self, d: Any, name: str, where: object) -> bool:
+        syntax = d.syntax
+        kind, params = syntax.name, list(syntax.parameters or [])
+        if kind in _NATIVE_FIXED and not params:
+            said = library_gate(_NATIVE_FIXED[kind])
+        elif kind in _NATIVE_PARAM and len(params) == 1:
+            said = library_gate(_NATIVE_PARAM[kind], (self._param(params[0], where, kind),))
+        else:
+            return False  # not a library gate: read by its modifiers or matrix, as before
+        shown = f"{kind}({', '.join(str(p) for p in said.params)})" if said.params else kind
+        modifiers = "modifiers of " + repr(d.subgate) if d.subgate else "modifier flags"
+        if said.is_parameterized:
+            raise TranslationError(f"{where}: gate {name!r} is {shown} by its syntax and also has {modifiers}; "
+                                   "with symbolic parameters the two cannot be compared: bind them first")
+        expected = said.matrix()
+        evidence: list[tuple[str, np.ndarray]] = []
+        if d.matrix is not None and d.matrix.nRows == expected.shape[0]:
+            evidence.append(("matrix", big_to_little(_matrix_from_thrift(d.matrix))))
+        if d.subgate:
+            built = self._build(name, where, 0)
+            if built.num_qubits != said.num_qubits:
+                raise TranslationError(f"{where}: gate {name!r} is {shown} by its syntax, on {said.num_qubits} "
+                                       f"qubits, and by its {modifiers} a gate on {built.num_qubits}")
+            evidence.append((modifiers, circuit_unitary(built)))
+        if not evidence:
+            raise TranslationError(f"{where}: gate {name!r} is {shown} by its syntax and has modifier flags "
+                                   "but no subgate or matrix they apply to; qhpc cannot tell which gate it is")
+        for what, matrix in evidence:
+            if matrix.shape != expected.shape or not np.allclose(matrix, expected, rtol=0.0, atol=1e-9):
+                raise TranslationError(f"{where}: gate {name!r} is {shown} by its syntax but another gate by its "
+                                       f"{what}; myQLM's simulators apply the {what}, so qhpc reads neither")
+        return True
+
+    def _native_rotation(self, name: str, where: object) -> Plan | None:
         """The plan of a myQLM rotation or phase (RX RY RZ PH) at a number, which is most of the
         definitions a large circuit has (one per distinct angle); ``None`` for anything else."""
         d = self.gate_dic.get(name)
@@ -105,13 +162,13 @@ class _Reader:
             return None
         p = params[0]
         value = p.double_p
-        if p.is_abstract or value is None:
+        if p.is_abstract or value is None or not self.syntax_holds(d, name, where):
             return None
         found: Plan = (1, 0.0, [(library_gate(native, (float(value),)), (0,))], True)
         self.plans[name] = found
         return found
 
-    def _controlled_rotation(self, name: str) -> Plan | None:
+    def _controlled_rotation(self, name: str, where: object) -> Plan | None:
         """The plan of a rotation or phase at a number under one control (``RX(a).ctrl()``...: one
         definition per distinct angle too), as the model's controlled rotation; ``None`` otherwise."""
         d = self.gate_dic.get(name)
@@ -119,7 +176,7 @@ class _Reader:
             return None
         if not (d.is_ctrl or d.nbctrls) or (d.nbctrls or 1) != 1:
             return None
-        inner = self.plans.get(d.subgate) or self._native_rotation(d.subgate)
+        inner = self.plans.get(d.subgate) or self._native_rotation(d.subgate, where)
         if inner is None:
             return None
         op = inner[2][0][0]
@@ -167,7 +224,7 @@ class _Reader:
         if d is None:
             raise TranslationError(f"{where}: gate {name!r} is not in the circuit's gate dictionary")
         syntax = d.syntax
-        if syntax is not None:
+        if syntax is not None and self.syntax_holds(d, name, where):
             params = syntax.parameters
             kind = syntax.name
             if kind in _NATIVE_FIXED and not params:
@@ -239,6 +296,32 @@ class _Reader:
             out.instructions.extend(Instruction(i.operation, tuple(op.qbits[q] for q in i.qubits))
                                     for i in sub.instructions)
         return out
+
+
+#: myQLM's own library definitions with a syntax and modifiers (CNOT, CSIGN, CCNOT) -> whether they agree
+_NATIVE_VERDICTS: dict[str, bool] = {}
+
+
+def _is_myqlm_native(gate_dic: Any, name: str | None) -> bool:
+    """Whether definition ``name``, and each it is built from, is myQLM's own library definition unchanged."""
+    natives = _template().natives
+    while name:
+        native = natives.get(name)
+        d = gate_dic.get(name)
+        if native is None or d != native:
+            return False
+        name = d.subgate
+    return True
+
+
+def _native_agrees(name: str) -> bool:
+    """:meth:`_Reader.syntax_holds` for myQLM's own definition ``name``, worked out once per process."""
+    found = _NATIVE_VERDICTS.get(name)
+    if found is None:
+        natives = _template().natives
+        reader = _Reader(SimpleNamespace(gateDic=natives))
+        found = _NATIVE_VERDICTS[name] = reader._syntax_agrees(natives[name], name, f"myQLM's {name}")
+    return found
 
 
 def display_name(gate_dic: Any, name: str, depth: int = 0) -> str:
