@@ -7,7 +7,7 @@ import itertools
 import math
 import threading
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from qhpc.errors import TranslationError
@@ -410,14 +410,37 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
     plain_gate = Gate
     counter, gate_dic, append = w.counter, w.gate_dic, ops.append
     tables, rotation_order = w.by_kind, w.template.rotation_order
+    ph_table, ry_table = tables["PH"], tables["RY"]
+    make_ph, make_ry = w.template.rotations["PH"], w.template.rotations["RY"]
     for index, inst in enumerate(circuit.instructions):
         op = inst.operation
         cond = inst.condition
         if type(op) is plain_gate and cond is None:  # most of a circuit: the loop below, shortened
-            order = rotation_order.get(op.name)
+            name = op.name
+            if name == "u" or name == "u3":  # most of a transpiled circuit: PH(lam) RY(theta) PH(phi)
+                theta, phi, lam = op.params
+                if type(theta) is float and type(phi) is float and type(lam) is float:
+                    qubit = inst.qubits[0]
+                    gate = ph_table.get(lam)
+                    if gate is None:
+                        gate = ph_table[lam] = f"_{next(counter)}"
+                        gate_dic[gate] = make_ph(gate, lam)
+                    append(gate_op(gate, [qubit], gate_t))
+                    gate = ry_table.get(theta)
+                    if gate is None:
+                        gate = ry_table[theta] = f"_{next(counter)}"
+                        gate_dic[gate] = make_ry(gate, theta)
+                    append(gate_op(gate, [qubit], gate_t))
+                    gate = ph_table.get(phi)
+                    if gate is None:
+                        gate = ph_table[phi] = f"_{next(counter)}"
+                        gate_dic[gate] = make_ph(gate, phi)
+                    append(gate_op(gate, [qubit], gate_t))
+                    continue
+            order = rotation_order.get(name)
             if order is not None:
-                # a rotation or u at numbers: one definition per distinct (kind, angle), which on
-                # a random circuit is one per gate, so the steps' cache is passed by
+                # a rotation at numbers: one definition per distinct (kind, angle), which on a
+                # random circuit is one per gate, so the steps' cache is passed by
                 params = op.params
                 for v in params:
                     if type(v) is not float:
@@ -425,12 +448,12 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
                 else:
                     qubit = inst.qubits[0]
                     for kind, make, k in order:
-                        theta = cast(float, params[k])  # checked above
+                        angle: Any = params[k]  # a float, checked above (typing.cast would be a call per step)
                         table = tables[kind]
-                        gate = table.get(theta)
+                        gate = table.get(angle)
                         if gate is None:
-                            gate = table[theta] = f"_{next(counter)}"
-                            gate_dic[gate] = make(gate, theta)
+                            gate = table[angle] = f"_{next(counter)}"
+                            gate_dic[gate] = make(gate, angle)
                         append(gate_op(gate, [qubit], gate_t))
                     continue
             parts, step_phase = steps_cache.get((op.name, op.params)) or gate_ops(op)
