@@ -264,12 +264,14 @@ def test_bits_measured_one_at_a_time_read_back_as_one_register() -> None:
 
 def test_invert_mask_is_exact() -> None:
     a, b, _, _ = Q
-    # not used again: the X restoring the qubit is left out
+    # not used again: the X restoring the qubit is kept all the same (a final state sees it)
     c = cirq.Circuit(cirq.X(a), cirq.measure(a, b, key="m", invert_mask=(True, False)))
     model = circuit_from_cirq(c)
-    assert [i.name for i in model] == ["x", "x", "measure", "measure"]
+    assert [(i.name, i.qubits) for i in model] == [("x", (0,)), ("x", (0,)), ("measure", (0,)), ("measure", (1,)),
+                                                    ("x", (0,))]
     record = cirq.Simulator().run(c).measurements["m"][0]  # Cirq: a inverted reads 0, b reads 0
-    assert measurement_probabilities(model) == {f"{record[1]}{record[0]}": 1.0} == {"00": 1.0}
+    assert measurement_probabilities(Circuit(model.num_qubits, model.num_clbits, instructions=model.instructions[:-1])
+                                     ) == {f"{record[1]}{record[0]}": 1.0} == {"00": 1.0}
     # used again: measure, restore, and the later measurement sees the undisturbed qubit
     c = cirq.Circuit(cirq.X(a), cirq.measure(a, key="m", invert_mask=(True,)), cirq.CNOT(a, b),
                      cirq.measure(a, b, key="n"))
@@ -285,6 +287,25 @@ def test_invert_mask_is_exact() -> None:
     assert aer.run(model, shots=20, seed=1, memory=False, options={}, cancel=CancelToken()).counts == {expected: 20}
     cirq_run = CirqBackend("simulator").run(model, shots=20, seed=1, memory=False, options={}, cancel=CancelToken())
     assert cirq_run.counts == {expected: 20}
+
+
+@pytest.mark.parametrize("via", ["qhpc.json", "qiskit", "qasm3"])
+def test_an_inverted_measurement_keeps_its_key_and_the_state_after_it(via: str) -> None:
+    # an outside audit found the key split into m[0], m[1] and the qubit left flipped at the end
+    import qhpc
+
+    a, b, c_, _ = Q
+    for mask in [(False, True), (True, True), (True,)]:
+        c = cirq.Circuit(cirq.X(a), cirq.H(c_), cirq.measure(a, b, key="m", invert_mask=mask))
+        back = qhpc.convert(qhpc.convert(c, via), "cirq")
+        assert sorted(cirq.Simulator().run(back).measurements) == ["m"], (mask, via)
+        original, again = (cirq.Simulator(seed=5).run(x, repetitions=8).measurements["m"] for x in (c, back))
+        assert np.array_equal(original, again)
+        # the state after the measurement, by Cirq's own simulator on both (deterministic: a, b are basis states)
+        order = [a, b, c_]
+        before = cirq.Simulator(seed=1).simulate(c, qubit_order=order).final_state_vector
+        after = cirq.Simulator(seed=1).simulate(back, qubit_order=order).final_state_vector
+        assert np.allclose(before, after, atol=1e-7), (mask, via)
 
 
 def test_confusion_maps_and_repeated_keys_are_refused_by_name() -> None:

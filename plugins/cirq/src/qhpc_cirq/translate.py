@@ -24,8 +24,9 @@ Conventions (stable; the tests hold the code to them):
   gets the key ``register[index]`` (clbits in no register belong to a register ``c``). A clbit
   written twice reuses its key (Cirq's repeated keys; conditions read the latest value). Reading
   a repeated key back is refused: the model keeps one value per clbit, Cirq every record.
-* **invert_mask** is read exactly as ``X; measure; X`` (the same record and the same state after
-  it); the second ``X`` is left out where the qubit is not used again (nothing can observe it).
+* **invert_mask** is read exactly as ``X`` on the inverted qubits, the measurement, and ``X`` on
+  them again: the same record, the same state after it (a final state vector or density matrix
+  sees it), and the key measured at once, so it is written back as one key.
   Confusion maps (noisy readout) are refused.
 * **Conditions.** ``KeyCondition`` on a one-qubit key, ``BitMaskKeyCondition`` with ``==`` (or
   ``!=`` on one bit) and ``SympyCondition`` of the forms ``Eq(key, value)`` / ``Ne(key, 0)`` on a
@@ -543,16 +544,12 @@ def _measure(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     bits = tuple(range(start, start + len(qs)))
     r.num_clbits += len(qs)
     r.key_bits[key] = bits
-    invert = g.invert_mask
-    for i, (q, c) in enumerate(zip(qs, bits)):
-        if i < len(invert) and invert[i]:
-            r.out.append(_I(_FIXED["x"], (q,)))
-            r.out.append(_I(MEASURE, (q,), (c,)))
-            undo = _I(_FIXED["x"], (q,))
-            r.undo_x.append(undo)
-            r.out.append(undo)
-        else:
-            r.out.append(_I(MEASURE, (q,), (c,)))
+    # inverted qubits are flipped before the measurement and back after it, the measurement itself
+    # kept whole (the export writes a key measured at once as one measurement, so it keeps its key)
+    flipped = [q for i, q in enumerate(qs) if i < len(g.invert_mask) and g.invert_mask[i]]
+    r.out.extend(_I(_FIXED["x"], (q,)) for q in flipped)
+    r.out.extend(_I(MEASURE, (q,), (c,)) for q, c in zip(qs, bits))
+    r.out.extend(_I(_FIXED["x"], (q,)) for q in flipped)
 
 
 _GATE_HANDLERS: dict[type, Callable[[_Reader, Any, tuple[int, ...]], None]] = {}
@@ -610,8 +607,6 @@ class _Reader:
         self.phase: ParamValue = 0.0
         self.key_bits: dict[str, tuple[int, ...]] = {}
         self.num_clbits = 0
-        # the X that undoes an invert mask after a measurement (the objects: held, so their ids stay theirs)
-        self.undo_x: list[Instruction] = []
         self._sympy: dict[Any, ParamValue] = {}
 
     def value(self, v: Any) -> ParamValue:
@@ -1016,19 +1011,7 @@ def circuit_from_cirq(program: Any) -> Circuit:
         reader.moments(program.moments)
     except _Refused as exc:
         raise TranslationError(str(exc)) from None
-    out = reader.out
-    if reader.undo_x:
-        # an X that restores the qubit after an inverted measurement is left out where nothing uses the qubit again
-        later: set[int] = set()
-        drop: set[int] = set()
-        pending = {id(inst) for inst in reader.undo_x}
-        for k in range(len(out) - 1, -1, -1):
-            inst = out[k]
-            if id(inst) in pending and inst.qubits[0] not in later:
-                drop.add(k)
-            later.update(inst.qubits)
-        out = [inst for k, inst in enumerate(out) if k not in drop]
-    registers, num_clbits, out = _registers(reader, out)
+    registers, num_clbits, out = _registers(reader, reader.out)
     circuit = Circuit(num_qubits=len(qubits), num_clbits=num_clbits, global_phase=reader.phase,
                       cregs=registers, metadata={"qubits": meta})
     circuit.instructions = out
