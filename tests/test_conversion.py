@@ -87,6 +87,43 @@ def test_qubit_identities_survive_where_formats_hold_them_and_their_loss_is_anno
         integrator.convert(circuit, "qasm3")
 
 
+def test_a_name_openqasm_cannot_hold_is_written_under_another_with_a_warning(integrator: Integrator) -> None:
+    # an outside-style audit found Cirq keys renamed on the way through OpenQASM 3 with no word
+    from qiskit.circuit import ClassicalRegister, QuantumRegister
+
+    a, b = cirq.LineQubit.range(2)
+    keys = cirq.Circuit(cirq.X(a), cirq.measure(a, key="z"), cirq.measure(b, key=cirq.MeasurementKey("m", ("p",))))
+    with pytest.warns(ConversionLossWarning, match=r"converting to qasm3 writes classical register 'p:m' as 'p_m'; "
+                                                   r"classical register 'z' as 'z_1': results and bindings use"):
+        text, _ = integrator.convert(keys, "qasm3")
+    assert sorted(r.name for r in qasm3.loads(text).cregs) == ["p_m", "z_1"]  # Qiskit's own reader says so
+    # OpenQASM 2: a register named like a qelib1 gate; and registers whose bits are not in order
+    qc = QuantumCircuit(QuantumRegister(2, "q"), ClassicalRegister(1, "x"), ClassicalRegister(1, "meas"))
+    qc.measure([0, 1], [0, 1])
+    with pytest.warns(ConversionLossWarning, match=r"converting to qasm2 writes classical register 'x' as 'x_1'"):
+        text, _ = integrator.convert(qc, "qasm2")
+    assert [r.name for r in qasm2.loads(text).cregs] == ["x_1", "meas"]
+    model = integrator.convert(qc, "qhpc.circuit")[0]
+    model.cregs = list(reversed(model.cregs))  # bit 1's register first: not the order OpenQASM numbers them
+    with pytest.warns(ConversionLossWarning, match=r"classical registers 'meas', 'x' as one register \(their bits"):
+        integrator.convert(model, "qasm3")
+    # a parameter OpenQASM 3 cannot name as it is
+    theta = Parameter("a b")
+    bound = QuantumCircuit(1)
+    bound.rx(theta, 0)
+    with pytest.warns(ConversionLossWarning, match=r"parameter 'a b' as 'a_b'"):
+        text, _ = integrator.convert(bound, "qasm3")
+    assert [p.name for p in qasm3.loads(text).parameters] == ["a_b"]
+    # names both formats hold: no warning
+    fine = QuantumCircuit(QuantumRegister(2, "q"), ClassicalRegister(2, "meas"))
+    fine.rx(Parameter("theta"), 0)
+    fine.measure([0, 1], [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        integrator.convert(fine, "qasm3")
+        integrator.convert(fine.assign_parameters([0.3]), "qasm2")
+
+
 def test_every_error_is_a_qhpc_error() -> None:
     from qhpc.noise import NoiseModelError
     from qhpc_interop import InteropError, QasmSyntaxError

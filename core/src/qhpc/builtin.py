@@ -205,6 +205,30 @@ class _Translator(Translator):
         return self._fn(program)
 
 
+class _QasmExport(_Translator):
+    """The model as OpenQASM text; a register or parameter written under another name (not an
+    identifier there, or taken by a keyword or gate) is announced with a ConversionLossWarning, so
+    results keyed by register and bindings by name are not silently renamed."""
+
+    def __init__(self, name: str, target: str, preserves: frozenset[str], module: str) -> None:
+        super().__init__(name, MODEL_FORMAT, target, preserves, None)
+        self._module = module
+
+    def convert(self, program: Any) -> Any:
+        import importlib
+        import warnings
+
+        from .conversion import ConversionLossWarning
+
+        changes: list[str] = []
+        text = importlib.import_module(f"qhpc_interop.{self._module}").dumps(program, changes=changes)
+        if changes:
+            warnings.warn(ConversionLossWarning(
+                f"converting to {self.target} writes {'; '.join(changes)}: results and bindings use the names "
+                "written"), stacklevel=2)
+        return text
+
+
 #: OpenQASM holds no global phase in version 2, no free parameters in version 2, and no framework
 #: qubit identities (Cirq's GridQubit) in either.
 _QASM2_KEEPS = PROPERTIES - {"global_phase", "parameters", "qubit_identity"}
@@ -232,9 +256,9 @@ def qhpc_program_formats() -> list[ProgramFormat]:
 def qhpc_translators() -> list[Translator]:
     return [
         _Translator("qasm2-import", "qasm2", MODEL_FORMAT, PROPERTIES, _lazy("qasm2", "loads", reader=True)),
-        _Translator("qasm2-export", MODEL_FORMAT, "qasm2", _QASM2_KEEPS, _lazy("qasm2", "dumps")),
+        _QasmExport("qasm2-export", "qasm2", _QASM2_KEEPS, "qasm2"),
         _Translator("qasm3-import", "qasm3", MODEL_FORMAT, PROPERTIES, _lazy("qasm3", "loads", reader=True)),
-        _Translator("qasm3-export", MODEL_FORMAT, "qasm3", _QASM3_KEEPS, _lazy("qasm3", "dumps")),
+        _QasmExport("qasm3-export", "qasm3", _QASM3_KEEPS, "qasm3"),
         _Translator("json-import", "qhpc.json", MODEL_FORMAT, PROPERTIES, _lazy("wire", "loads", reader=True)),
         _Translator("json-export", MODEL_FORMAT, "qhpc.json", PROPERTIES, lambda c: wire.dumps(c, indent=1)),
     ]

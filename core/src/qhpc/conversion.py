@@ -32,7 +32,7 @@ from .interfaces import MODEL_FORMAT, ProgramFormat, Translator
 
 class ConversionLossWarning(UserWarning):
     """A conversion dropped an annotation (barriers, register names, qubit identities) that no
-    route to the target format keeps."""
+    route to the target format keeps, or wrote a name the target cannot hold under another."""
 
 
 class Converter:

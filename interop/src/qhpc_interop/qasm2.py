@@ -81,9 +81,13 @@ def load(path: str | PathLike[str]) -> Circuit:
     return loads(Path(path).read_text(encoding="utf-8"), source=str(path))
 
 
-def dumps(circuit: Circuit) -> str:
-    """The circuit as an OpenQASM 2 program (equal to it up to global phase; see the module docstring)."""
-    return writer2.dumps(circuit)
+def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:
+    """The circuit as an OpenQASM 2 program (equal to it up to global phase; see the module docstring).
+
+    ``changes``, if given, gets what is written under another name (a register or parameter name
+    that is not an identifier or is taken: ``classical register 'z' as 'z_1'``).
+    """
+    return writer2.dumps(circuit, changes=changes)
 
 
 def dump(circuit: Circuit, path: str | PathLike[str]) -> None:

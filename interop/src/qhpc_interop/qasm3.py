@@ -139,9 +139,13 @@ def load(path: str | PathLike[str]) -> Circuit:
     return loads(Path(path).read_text(encoding="utf-8"), source=str(path))
 
 
-def dumps(circuit: Circuit) -> str:
-    """The circuit as an OpenQASM 3 program, exactly (global phase included; see the module docstring)."""
-    return writer3.dumps(circuit)
+def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:
+    """The circuit as an OpenQASM 3 program, exactly (global phase included; see the module docstring).
+
+    ``changes``, if given, gets what is written under another name (a register or parameter name
+    that is not an identifier or is taken: ``classical register 'z' as 'z_1'``).
+    """
+    return writer3.dumps(circuit, changes=changes)
 
 
 def dump(circuit: Circuit, path: str | PathLike[str]) -> None:

@@ -27,8 +27,12 @@ _WRITER_OVERRIDES: dict[str, Callable[..., Definition]] = {
 }
 
 
-def dumps(circuit: Circuit) -> str:
-    """The circuit as an OpenQASM 2 program (equal to it up to global phase; see the module docstring)."""
+def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:
+    """The circuit as an OpenQASM 2 program (equal to it up to global phase; see the module docstring).
+
+    ``changes``, if given, gets what is written under another name (a classical register whose name
+    is not an OpenQASM 2 identifier or is taken by a keyword or gate: ``classical register 'z' as 'z_1'``).
+    """
     free = circuit.parameters
     if free:
         shown = ", ".join(p.name for p in free)
@@ -47,7 +51,9 @@ def dumps(circuit: Circuit) -> str:
     reserved = QASM2_KEYWORDS | set(QELIB1_GATES) | set(declared)
     names = NameAllocator(reserved, lambda s: bool(QASM2_IDENTIFIER.fullmatch(s)), _sanitize)
     qplan = plan_registers(circuit.qregs, circuit.num_qubits, "q", names)
-    cplan = plan_registers(circuit.cregs, circuit.num_clbits, "c", names)
+    cplan = plan_registers(circuit.cregs, circuit.num_clbits, "c", names, "classical register")
+    if changes is not None:
+        changes.extend(names.changes)
     lines = ["OPENQASM 2.0;", 'include "qelib1.inc";']
     lines.extend(_gate_declaration(name) for name in declared)
     lines.extend(f"qreg {name}[{size}];" for name, size in qplan.declarations)

@@ -51,10 +51,13 @@ class _Writer:
         # valid, free names first, so that a valid name is never renamed to make room for an escaped one
         params = [p.name for p in circuit.parameters]
         keep = [n for n in params if _valid_identifier(n) and n not in reserved]
-        self.param_names = {n: names.take(n) for n in keep}
-        self.param_names.update({n: names.take(n) for n in params if n not in self.param_names})
+        self.param_names = {n: names.take(n, "parameter") for n in keep}
+        self.param_names.update({n: names.take(n, "parameter") for n in params if n not in self.param_names})
         self.qplan: RegisterPlan = plan_registers(circuit.qregs, circuit.num_qubits, "q", names)
-        self.cplan: RegisterPlan = plan_registers(circuit.cregs, circuit.num_clbits, "c", names)
+        self.cplan: RegisterPlan = plan_registers(circuit.cregs, circuit.num_clbits, "c", names,
+                                                  "classical register")
+        #: what is written under another name than the circuit's
+        self.changes = names.changes
         self.phase: ParamValue = circuit.global_phase
 
     def _check(self) -> None:
@@ -145,6 +148,15 @@ class _Writer:
         return "\n".join(lines + body) + "\n"
 
 
-def dumps(circuit: Circuit) -> str:
-    """The circuit as an OpenQASM 3 program, exactly (global phase included; see the module docstring)."""
-    return _Writer(circuit).text()
+def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:
+    """The circuit as an OpenQASM 3 program, exactly (global phase included; see the module docstring).
+
+    ``changes``, if given, gets what is written under another name: a classical register or an
+    input parameter whose name is not an OpenQASM 3 identifier or is taken by a keyword or a gate
+    (``classical register 'z' as 'z_1'``, ``parameter 'pi' as 'pi_1'``).
+    """
+    writer = _Writer(circuit)
+    text = writer.text()
+    if changes is not None:
+        changes.extend(writer.changes)
+    return text

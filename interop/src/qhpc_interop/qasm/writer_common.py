@@ -27,14 +27,19 @@ class NameAllocator:
         self.taken = set(reserved)
         self.valid = valid
         self.sanitize = sanitize
+        #: what was written under another name than the circuit's (``classical register 'z' as 'z_1'``)
+        self.changes: list[str] = []
 
-    def take(self, name: str) -> str:
+    def take(self, name: str, what: str | None = None) -> str:
+        """A free identifier for ``name``; where it differs and ``what`` names the thing, the change is noted."""
         base = name if self.valid(name) else self.sanitize(name)
         candidate, k = base, 0
         while candidate in self.taken:
             k += 1
             candidate = f"{base}_{k}"
         self.taken.add(candidate)
+        if what is not None and candidate != name:
+            self.changes.append(f"{what} {name!r} as {candidate!r}")
         return candidate
 
 
@@ -49,21 +54,28 @@ class RegisterPlan:
     by_bits: dict[tuple[int, ...], str] = field(default_factory=dict)
 
 
-def plan_registers(registers: Sequence[Register], count: int, default: str, names: NameAllocator) -> RegisterPlan:
+def plan_registers(registers: Sequence[Register], count: int, default: str, names: NameAllocator,
+                   what: str | None = None) -> RegisterPlan:
     """Declare ``registers`` if they lay the ``count`` bits out in order, else one register.
 
     The registers are used when, empty ones left out, their bits concatenated are ``0..count-1``
     (so reading the text back numbers the bits as they are numbered now); otherwise the bits are
-    written as one register called ``default`` (or a free variant of it).
+    written as one register called ``default`` (or a free variant of it). Where ``what`` names the
+    registers (``classical register``), a register written under another name is noted in
+    ``names.changes``.
     """
     plan = RegisterPlan()
     if count == 0:
         return plan
     regs = [r for r in registers if r.size]
-    if [b for r in regs for b in r.bits] != list(range(count)):
+    kept = [b for r in regs for b in r.bits] == list(range(count))
+    if not kept:
+        if what is not None and regs:
+            shown = ", ".join(repr(r.name) for r in regs)
+            names.changes.append(f"{what}s {shown} as one register (their bits are not in order)")
         regs = [Register(default, tuple(range(count)))]
     for reg in regs:
-        name = names.take(reg.name)
+        name = names.take(reg.name, what if kept else None)
         plan.declarations.append((name, reg.size))
         plan.refs.extend(f"{name}[{k}]" for k in range(reg.size))
         plan.by_bits[reg.bits] = name
