@@ -289,6 +289,7 @@ def test_invert_mask_is_exact() -> None:
     assert cirq_run.counts == {expected: 20}
 
 
+@pytest.mark.filterwarnings("ignore:converting to qasm3 drops qubit_identity")
 @pytest.mark.parametrize("via", ["qhpc.json", "qiskit", "qasm3"])
 def test_an_inverted_measurement_keeps_its_key_and_the_state_after_it(via: str) -> None:
     # an outside audit found the key split into m[0], m[1] and the qubit left flipped at the end
