@@ -349,14 +349,17 @@ def test_controlled_gates_with_control_values() -> None:
         model = circuit_from_cirq(c)
         assert same(model, c) <= ATOL, op
         assert np.max(np.abs(native_unitary(circuit_to_cirq(model)) - native_unitary(c))) <= ATOL
-    # a singly controlled symbolic gate is kept symbolic; two controls on one are refused
+    # a controlled symbolic gate is kept symbolic, under one control or several (exact forms from library gates)
     t = sympy.Symbol("t")
-    c = cirq.Circuit(cirq.ControlledGate(cirq.HPowGate(exponent=t), control_values=[0]).on(q0, q1))
-    model = circuit_from_cirq(c)
-    assert np.allclose(circuit_unitary(model.bind({"t": 0.37})), native_unitary(cirq.resolve_parameters(c, {"t": 0.37})),
-                       atol=ATOL)
-    with pytest.raises(TranslationError, match=r"moment 0 .*symbolic gate under 2 controls"):
-        circuit_from_cirq(cirq.Circuit(cirq.ControlledGate(cirq.rx(t), num_controls=2).on(q0, q1, q2)))
+    for c in (cirq.Circuit(cirq.ControlledGate(cirq.HPowGate(exponent=t), control_values=[0]).on(q0, q1)),
+              cirq.Circuit(cirq.ControlledGate(cirq.rx(t), num_controls=2).on(q0, q1, q2)),
+              cirq.Circuit(cirq.ControlledGate(cirq.ISWAP ** t, control_values=[1, 0]).on(q3, q0, q1, q2)),
+              cirq.Circuit(cirq.ControlledGate(cirq.PhasedXPowGate(phase_exponent=0.3, exponent=t, global_shift=0.1),
+                                               num_controls=3).on(q2, q0, q3, q1))):
+        model = circuit_from_cirq(c)
+        assert model.parameters, c
+        assert np.allclose(circuit_unitary(model.bind({"t": 0.37})),
+                           native_unitary(cirq.resolve_parameters(c, {"t": 0.37})), atol=ATOL), c
 
 
 def test_circuit_operations_are_flattened_exactly() -> None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..controls import ControlError
+from ..controls import control as _control
 from ..errors import InteropError
 from ..gates import STANDARD_GATES, Definition, DefinitionStep, definition_matrix
 from ..params import Expr, Parameter, ParamValue, bind_value
@@ -204,73 +206,58 @@ def power(definition: Definition, exponent: int) -> Definition:
     return list(steps) * exponent, total
 
 
-def _cu_from_u(t: ParamValue, ph: ParamValue, lam: ParamValue) -> tuple[ParamValue, ...]:
-    return (t, ph, lam, 0.0)
-
-
-#: library gate -> (its singly-controlled library form, how the parameters carry over)
-CONTROLLED_FORMS: dict[str, tuple[str, Callable[..., tuple[ParamValue, ...]]]] = {
-    "x": ("cx", lambda: ()),
-    "cx": ("ccx", lambda: ()),
-    "y": ("cy", lambda: ()),
-    "z": ("cz", lambda: ()),
-    "cz": ("ccz", lambda: ()),
-    "h": ("ch", lambda: ()),
-    "swap": ("cswap", lambda: ()),
-    "rx": ("crx", lambda t: (t,)),
-    "ry": ("cry", lambda t: (t,)),
-    "rz": ("crz", lambda t: (t,)),
-    "p": ("cp", lambda lam: (lam,)),
-    "u1": ("cp", lambda lam: (lam,)),
-    "t": ("cp", lambda: (PI / 4,)),
-    "tdg": ("cp", lambda: (-PI / 4,)),
-    "sx": ("csx", lambda: ()),
-    "s": ("cs", lambda: ()),
-    "sdg": ("csdg", lambda: ()),
-    "u": ("cu", _cu_from_u),
-    "u2": ("cu", lambda ph, lam: (PI / 2, ph, lam, 0.0)),
-    "u3": ("cu3", lambda t, ph, lam: (t, ph, lam)),
+#: library controlled gates of a one-qubit gate: (the gate, its controls, parameters -> (its
+#: parameters..., the phase of the controlled one-qubit matrix))
+_CONTROLLED_ONE_QUBIT: dict[str, tuple[str, int, Callable[..., tuple[ParamValue, ...]]]] = {
+    "cx": ("x", 1, lambda: (0.0,)), "ccx": ("x", 2, lambda: (0.0,)), "cy": ("y", 1, lambda: (0.0,)),
+    "cz": ("z", 1, lambda: (0.0,)), "ccz": ("z", 2, lambda: (0.0,)), "ch": ("h", 1, lambda: (0.0,)),
+    "cs": ("s", 1, lambda: (0.0,)), "csdg": ("sdg", 1, lambda: (0.0,)), "csx": ("sx", 1, lambda: (0.0,)),
+    "crx": ("rx", 1, lambda t: (t, 0.0)), "cry": ("ry", 1, lambda t: (t, 0.0)), "crz": ("rz", 1, lambda t: (t, 0.0)),
+    "cp": ("p", 1, lambda lam: (lam, 0.0)), "cu1": ("p", 1, lambda lam: (lam, 0.0)),
+    "cu3": ("u", 1, lambda t, ph, lam: (t, ph, lam, 0.0)), "cu": ("u", 1, lambda t, ph, lam, g: (t, ph, lam, g)),
 }
 
 
-def control(definition: Definition, count: int = 1, negated: bool = False) -> Definition:
-    """``definition`` controlled on ``count`` new qubits, which become qubits ``0..count-1``.
-
-    The qubits of ``definition`` shift up by ``count``. Each step is replaced by its controlled
-    library form (:data:`CONTROLLED_FORMS`, applied ``count`` times; a controlled ``id`` stays
-    ``id``; a one-qubit gate without such a form, e.g. ``sxdg``, is controlled through its
-    definition) and the global phase becomes a ``p`` on the first control (controlled further by
-    the others). ``negated`` controls on |0>: an ``x`` on each control before and after. Raises
-    :class:`ModifierError` for a step with no controlled form in the library.
-    """
-    for _ in range(count):
-        definition = _control_once(definition)
-    if not negated:
-        return definition
-    flips: list[DefinitionStep] = [("x", (), (k,)) for k in range(count)]
-    return [*flips, *definition[0], *flips], definition[1]
-
-
-def _control_once(definition: Definition) -> Definition:
+def fractional_power(definition: Definition, exponent: float, num_qubits: int) -> Definition:
+    """``definition`` raised to a non-integer ``exponent``: the principal power (eigenphases in
+    ``(-pi, pi]``, an eigenvalue -1 taken as ``e^{i pi}``, as the specification and Qiskit do),
+    for a one-qubit gate with numeric parameters, as one ``u`` and a global phase, and for a library
+    controlled gate of one (``cx``, ``ccz``, ``crx``, ``cu``...) as the controlled power.
+    Raises :class:`ModifierError` for anything else."""
     steps, phase = definition
-    out: list[DefinitionStep] = []
-    if not _is_zero(phase):
-        out.append(("p", (phase,), (0,)))
-    for name, params, qubits in steps:
-        shifted = tuple(q + 1 for q in qubits)
-        if name == "id":
-            out.append((name, params, shifted))
-            continue
-        form = CONTROLLED_FORMS.get(name)
-        if form is not None:
-            out.append((form[0], form[1](*params), (0, *shifted)))
-            continue
-        spec = STANDARD_GATES[name]
-        sub = spec.definition(params)
-        if spec.num_qubits == 1 and sub is not None:
-            # every controlled one-qubit gate is a cu: control the gate's (one-qubit) definition
-            sub_steps, _ = _control_once(_remap(sub, qubits))
-            out.extend(sub_steps)
-            continue
-        raise ModifierError(f"ctrl @ {name} needs a {spec.num_qubits + 1}-qubit gate the model does not have")
-    return out, 0.0
+    if num_qubits > 1 and len(steps) == 1 and steps[0][0] in _CONTROLLED_ONE_QUBIT and _is_zero(phase):
+        name, params, qubits = steps[0]
+        base, count, carry = _CONTROLLED_ONE_QUBIT[name]
+        if qubits == tuple(range(num_qubits)) and count == num_qubits - 1:
+            base_steps, base_phase = [(base, carry(*params)[:-1], (0,))], carry(*params)[-1]
+            powered = fractional_power((base_steps, base_phase), exponent, 1)  # type: ignore[arg-type]
+            return control(powered, count)
+    if num_qubits != 1:
+        raise ModifierError(f"a non-integer power of a {num_qubits}-qubit gate needs a {num_qubits}-qubit matrix "
+                            "gate, which a gate body cannot hold; only one-qubit gates take non-integer powers")
+    if isinstance(phase, Expr) or any(isinstance(p, Expr) for _, params, _ in steps for p in params):
+        raise ModifierError("a non-integer power of a gate with symbolic parameters is not supported (its principal "
+                            "branch depends on the parameter values)")
+    import scipy.linalg
+
+    from ..gates import zyz_angles
+
+    matrix = definition_matrix(1, definition)
+    # rotate the branch cut off -1 (a common eigenvalue), take principal phases, rotate back
+    tilt = math.pi * 1e-12
+    triangular, vectors = scipy.linalg.schur(np.exp(-1j * tilt) * matrix, output="complex")
+    phases = (np.angle(np.diag(triangular)) + tilt) * exponent
+    power_matrix = vectors @ np.diag(np.exp(1j * phases)) @ vectors.conj().T
+    theta, phi, lam, gamma = zyz_angles(power_matrix)
+    return [("u", (theta, phi, lam), (0,))], gamma
+
+
+def control(definition: Definition, count: int = 1, negated: Sequence[bool] | bool = False) -> Definition:
+    """``definition`` controlled on ``count`` new qubits, which become qubits ``0..count-1``, exactly
+    and from library gates only (:func:`qhpc_interop.controls.control`: any gate, any number of
+    controls). ``negated`` controls on |0>. Raises :class:`ModifierError` past
+    :data:`MAX_GATE_EXPANSION` gates."""
+    try:
+        return _control(definition, count, negated, limit=MAX_GATE_EXPANSION)
+    except ControlError as exc:
+        raise ModifierError(str(exc)) from None

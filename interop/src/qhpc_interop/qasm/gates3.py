@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..gates import Definition
 from ..params import Expr
-from .gatedefs import BodyBuilder, GateDef, ModifierError, control, defined_gate, invert, power
+from .gatedefs import BodyBuilder, GateDef, ModifierError, control, defined_gate, fractional_power, invert, power
 from .lexer import Token
 from .operands3 import Operands3
 from .parser import Special, Value
@@ -29,7 +30,8 @@ _NOT_IN_GATES = frozenset({
 @dataclass
 class _Modifier:
     kind: str
-    count: int
+    #: controls, or the exponent of ``pow`` (a float only when it is not an integer)
+    count: int | float
     token: Token
 
 
@@ -129,7 +131,7 @@ class Gates3(Operands3):
         mods: list[_Modifier] = []
         while self.peek().kind == "id" and self.peek().text in _MODIFIERS:
             tok = self.next()
-            count = 1
+            count: int | float = 1
             if tok.text == "pow":
                 self.expect("(", "after pow")
                 value_tok = self.peek()
@@ -145,15 +147,16 @@ class Gates3(Operands3):
             mods.append(_Modifier(tok.text, count, tok))
         return mods
 
-    def exponent(self, value: Value, tok: Token) -> int:
+    def exponent(self, value: Value, tok: Token) -> int | float:
         if isinstance(value, Special):
             self.unsupported(f"pow({value.what}) @ is not supported", tok)
         if isinstance(value, Expr):
             self.unsupported("pow(...) @ with an exponent that depends on parameters is not supported", tok)
         if isinstance(value, float):
+            if not math.isfinite(value):
+                self.error(f"pow({value!r}) @: the exponent must be finite", tok)
             if not value.is_integer():
-                self.unsupported(f"pow({value!r}) @: non-integer powers of gates are not supported by the program "
-                                 "model", tok)
+                return value
             value = int(value)
         if abs(value) > _MAX_POWER:
             self.unsupported(f"pow({value}) @: the model would hold the gate repeated {abs(value)} times; "
@@ -168,7 +171,7 @@ class Gates3(Operands3):
         args = self.arguments()
         if self.at("["):
             self.unsupported("gate durations (name[duration] ...) are not supported", self.peek())
-        controls = sum(m.count for m in mods if m.kind in ("ctrl", "negctrl"))
+        controls = sum(int(m.count) for m in mods if m.kind in ("ctrl", "negctrl"))
         if body is not None:
             local = [] if self.at(";") else self.body_operands()
             operands: list[Operand] = []
@@ -187,7 +190,7 @@ class Gates3(Operands3):
         else:
             self.check_call(gate, len(args), count, name, extra_qubits=controls)
             definition = gate.instantiate(params)
-        definition = self.apply_modifiers(mods, definition, name)
+        definition = self.apply_modifiers(mods, definition, name, 0 if gate is None else gate.num_qubits)
         if body is not None:
             if len(set(local)) != len(local):
                 self.error(f"the same qubit is used twice in the call of '{name.text}'", name)
@@ -198,19 +201,40 @@ class Gates3(Operands3):
             for qubits in self.broadcast(operands, name):
                 self.emit_definition(definition, qubits)
 
-    def apply_modifiers(self, mods: Sequence[_Modifier], definition: Definition, name: Token) -> Definition:
-        for mod in reversed(mods):
+    def apply_modifiers(self, mods: Sequence[_Modifier], definition: Definition, name: Token,
+                        width: int) -> Definition:
+        """The modifiers applied innermost first to ``definition`` (on ``width`` qubits); adjacent
+        ``ctrl``/``negctrl`` are one control (their control qubits in the order written), built
+        exactly from library gates. A non-integer power of a controlled gate is the controlled power
+        (the principal power of the identity block is the identity): it is taken inside the controls."""
+        mods = list(mods)
+        for i in range(len(mods) - 2, -1, -1):
+            j = i
+            while (j + 1 < len(mods) and mods[j].kind == "pow" and isinstance(mods[j].count, float)
+                   and mods[j + 1].kind in ("ctrl", "negctrl")):
+                mods[j], mods[j + 1] = mods[j + 1], mods[j]
+                j += 1
+        k = len(mods)
+        while k:
+            mod = mods[k - 1]
             if mod.kind == "inv":
-                definition = invert(definition)
-            elif mod.kind == "pow":
-                definition = power(definition, mod.count)
-            else:
+                definition, k = invert(definition), k - 1
+            elif mod.kind == "pow" and isinstance(mod.count, float):
                 try:
-                    definition = control(definition, mod.count, negated=mod.kind == "negctrl")
+                    definition = fractional_power(definition, mod.count, width)
                 except ModifierError as exc:
-                    gate = self.lookup(name.text)
-                    if isinstance(gate, GateDef) and gate.library is not None:
-                        self.unsupported(str(exc), mod.token)
-                    self.unsupported(f"{mod.kind} @ {name.text}: {exc} (a controlled gate is built gate by gate "
-                                     "from the controlled forms of library gates)", mod.token)
+                    self.unsupported(f"pow({mod.count!r}) @ {name.text}: {exc}", mod.token)
+                k -= 1
+            elif mod.kind == "pow":
+                definition, k = power(definition, int(mod.count)), k - 1
+            else:
+                first = k - 1
+                while first and mods[first - 1].kind in ("ctrl", "negctrl"):
+                    first -= 1
+                flags = [m.kind == "negctrl" for m in mods[first:k] for _ in range(int(m.count))]
+                try:
+                    definition = control(definition, len(flags), flags)
+                except ModifierError as exc:
+                    self.unsupported(f"{mod.kind} @ {name.text}: {exc}", mods[first].token)
+                k, width = first, width + len(flags)
         return definition

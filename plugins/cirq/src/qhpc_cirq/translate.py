@@ -79,6 +79,7 @@ from qhpc_interop import (
     Register,
     UnitaryGate,
 )
+from qhpc_interop.controls import control as control_definition
 from qhpc_interop.gates import controlled
 from qhpc_interop.ir import Barrier, Measure, Reset, expand_gate, new_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
@@ -795,7 +796,16 @@ class _Reader:
                 self.out.append(_I(Gate("cp", (phase,)), tuple(controls)))
             return
         if isinstance(phase, Expr) or any(i.operation.is_parameterized for i in body):
-            raise _Refused(f"a symbolic gate under {k} controls has no exact form in the model")
+            # symbolic: the exact multi-controlled forms of the library gates, parameters kept
+            targets = sorted({q for inst in body for q in inst.qubits})
+            local = {q: i for i, q in enumerate(targets)}
+            steps = [(i.name, i.params, tuple(local[q] for q in i.qubits)) for i in body]
+            if any(isinstance(i.operation, UnitaryGate) for i in body):
+                raise _Refused(f"a matrix gate beside symbolic gates under {k} controls has no exact form in the model")
+            wires = (*controls, *targets)
+            for name, params, qubits in control_definition((steps, phase), k)[0]:
+                self.out.append(_I(Gate(name, params), tuple(wires[q] for q in qubits)))
+            return
         targets = sorted({q for inst in body for q in inst.qubits})
         if k + len(targets) > MAX_UNITARY_QUBITS:
             raise _Refused(f"{k} controls on a gate with no controlled library form span {k + len(targets)} qubits "
