@@ -8,7 +8,7 @@ Reading (:func:`loads`, :func:`load`)
       ``LEGACY_CUSTOM_INSTRUCTIONS``). They read as the library gates of the same name, except
       ``u0`` (an identity: it reads as nothing), ``c3x c3sqrtx c4x``, which the library does not
       have and which are inlined from multi-controlled phases built here (exact, phase included),
-      and ``rc3x`` (a relative-phase gate of Qiskit's), which is refused by name.
+      and ``rc3x``, inlined from qelib1's own body (Qiskit's ``RC3XGate``, relative phases and all).
       Without the include only the builtins ``U`` (library ``u``) and ``CX`` (``cx``) exist. No
       other file can be included.
     * ``qreg``/``creg`` become registers, bits numbered in declaration order.

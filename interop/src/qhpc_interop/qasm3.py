@@ -16,9 +16,16 @@ Reading (:func:`loads`, :func:`load`)
       ``const`` and variables of type ``int[n] uint[n] float[n] angle[n] bool duration stretch``
       (declared with or without a value, assigned with ``= += -= *= /= %= **= &= |= ^= <<= >>=``,
       used in indices, angles, loop bounds, register sizes); integers wrap to their width (two's
-      complement), ``float[32]`` and ``angle[n]`` hold full doubles (no rounding to the width);
+      complement), ``float[32]`` holds a full double; ``angle[n]`` is the specification's fixed-point
+      angle: a float becomes ``k * 2π / 2^n`` (modulo 2π, the nearest step, ties to even), and
+      ``+ -`` of angles, ``* /`` by integers, ``/`` of two angles (an integer), unary minus
+      (``2π - a``), ``& | ^ << >> ~`` and bit access act on ``k`` as on a ``uint[n]``, wrapping; an
+      unsized ``angle`` is a double modulo 2π; a number beside an angle is cast to its type
+      (``input angle`` parameters stay symbolic: their value, and its wrapping, is the caller's);
       ``array[type, n, m]`` with literal contents, element reads and writes (``a[i][j]``,
-      ``a[i, j]``), slices, ``sizeof``; casts; bits of an integer (``a_in[i]``);
+      ``a[i, j]``), slices of any dimensions (``m[1, 0:1]``, ``m[0:1, 2]``), ``sizeof``; subroutine
+      array parameters of any size (``readonly array[int[8], #dim = 1] a``); casts; bits of an
+      integer (``a_in[i]``);
     * ``for`` over ``[a:b]``, ``[a:c:b]`` (inclusive, any step), ``{v, w}`` or an array, ``while`` on
       a condition known when reading, ``break``, ``continue``: unrolled (at most 1,000,000
       iterations in all, and 10,000,000 instructions from loops and calls);
@@ -44,16 +51,21 @@ Reading (:func:`loads`, :func:`load`)
       and ``gphase``; barriers in bodies are dropped; a parameter named like a built-in constant
       (``gate g(pi) a``) stands for the parameter in the body, as the specification's scoping says;
     * modifiers ``inv @`` (library inverse, else the definition reversed and inverted), ``pow(k) @``
-      for integer ``k`` (repetition; negative: of the inverse), ``ctrl @``, ``ctrl(n) @``,
-      ``negctrl @`` (the library's controlled gate, e.g. ``x``→``cx``→``ccx``, ``u``→``cu``,
-      ``gphase(γ)``→``p(γ)`` on the control; a one-qubit gate without a controlled library gate,
-      e.g. ``sxdg``, is controlled through its definition; ``negctrl`` adds ``x`` on the control
-      before and after; a defined gate is controlled gate by gate, which needs a controlled form of
-      every gate of its body: ``ctrl @`` of a body holding ``ccx`` needs a 4-qubit gate the model
-      does not have);
+      for integer ``k`` (repetition; negative: of the inverse) and for non-integer ``k`` on a
+      one-qubit gate, a library controlled one-qubit gate (``cx``, ``cu``, ``ccz``...) or a
+      controlled gate (the principal power, eigenphases in (-π, π], as Qiskit's ``Operator.power``:
+      one ``u`` and a phase, controlled as written; a power taken inside the controls, since the
+      identity block's power is the identity); ``ctrl @``, ``ctrl(n) @``, ``negctrl @`` on any gate
+      with any number of controls, exactly and from library gates only
+      (:mod:`qhpc_interop.controls`): one control gives the library's controlled gate where there is
+      one (``x``→``cx``→``ccx``, ``u``→``cu``, ``gphase(γ)``→``p(γ)`` on the control), more a
+      multi-controlled X or rotation by Barenco et al.'s lemma 7.9, a defined gate is controlled
+      gate by gate; adjacent ``ctrl``/``negctrl`` are one multi-control (``negctrl`` adds ``x`` on
+      its controls before and after);
     * ``measure q -> c;``, ``c = measure q;``, ``c[0] = measure q[1];`` with broadcasting; ``reset``;
       ``barrier`` (no operands: all qubits);
-    * operands ``q``, ``q[i]`` (negative ``i`` counts from the end), ``q[{0, 2}]``, and ranges
+    * operands ``q``, ``q[i]`` (negative ``i`` counts from the end), ``q[{0, 2}]``, an index of a
+      selection (``q[1:3][0]``, ``q[{3, 1, 4}][2]``), and ranges
       ``q[a:b]``, ``q[a:c:b]`` with the specification's meaning: ``a, a+c, ...`` up to ``b``
       inclusive, any non-zero step (``q[3:-1:0]`` is q[3], q[2], q[1], q[0]); negative bounds
       count from the end; ``b`` may lie past the end of the register, where the range stops;
@@ -70,7 +82,10 @@ Reading (:func:`loads`, :func:`load`)
       (at most one copy runs in any shot; at most 64 copies). The condition is tested once, when
       the ``if`` is reached: a measurement in the branch that writes a bit the condition reads is
       emitted after the statement's other measurements, and any other instruction following such
-      a write inside the ``if`` is refused (the model tests conditions at every instruction). A
+      a write inside the ``if`` is refused (the model tests conditions at every instruction); an
+      ``else`` after an ``if`` block that ends with such a write is emitted before that block (the
+      branches exclude each other), and refused if it writes those bits too. ``~b`` of one measured
+      bit is ``!b``. A
       ``gphase`` or barrier inside a conditional branch is dropped: a phase in one classical branch
       is unobservable;
     * expressions ``+ - * / % **``, unary minus, parentheses, ``pi π tau τ euler ℇ``, integer
@@ -89,8 +104,9 @@ Reading (:func:`loads`, :func:`load`)
     bit parameter, a ``measure`` result a call discards, ``extern``, ``defcal``, ``cal``,
     ``defcalgrammar``, ``durationof``, ``end``, ``output``, ``complex``, ``input`` of types other
     than float and angle, an ``if`` that writes a bit its condition reads before another of its
-    instructions, non-integer ``pow``, a controlled gate the library cannot express (``ctrl @ ccx``),
-    includes other than ``stdgates.inc``, loops and calls past the limits above.
+    instructions (or in both branches), a non-integer ``pow`` of a gate on several qubits that is not
+    a controlled one-qubit gate or of a symbolic gate, assigning to an array slice, includes other
+    than ``stdgates.inc``, loops and calls past the limits above.
     Malformed text raises :class:`~qhpc_interop.errors.QasmSyntaxError`.
 
 Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included

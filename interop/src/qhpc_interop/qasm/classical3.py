@@ -18,7 +18,21 @@ from .conditions import compare
 from .gates3 import Gates3
 from .lexer import Token
 from .parser import Special, Value
-from .values3 import Array, Bits, Cond, CType, Duration, Measured, Register3, Scope, Snapshot, Variable
+from .values3 import (
+    Angle,
+    Array,
+    Bits,
+    Cond,
+    CType,
+    Duration,
+    Measured,
+    Register3,
+    Scope,
+    Snapshot,
+    Variable,
+    angle_of_steps,
+    make_angle,
+)
 
 #: the scalar classical types (``bit`` is a register type: declared apart)
 SCALAR_TYPES = frozenset({"int", "uint", "float", "angle", "bool", "complex", "duration", "stretch"})
@@ -47,7 +61,14 @@ class Classical3(Gates3):
             while self.accept(","):
                 dtok = self.peek()
                 if self.accept("#dim"):
-                    self.unsupported("arrays of unknown size (#dim) are not supported", dtok)
+                    # a subroutine's array parameter of any size: 0 stands for each unknown dimension
+                    self.expect("=", "after #dim")
+                    ntok = self.peek()
+                    count = self.integer(self.expression(), ntok, "the number of dimensions")
+                    if not 1 <= count <= 7 or dims:
+                        self.error(f"#dim = {count}: an array has 1 to 7 dimensions, given by #dim alone", ntok)
+                    dims.extend([0] * count)
+                    break
                 size = self.integer(self.expression(), dtok, "an array dimension")
                 if size <= 0:
                     self.error(f"an array dimension must be positive, not {size}", dtok)
@@ -74,9 +95,12 @@ class Classical3(Gates3):
     def zero(self, ctype: CType) -> Value:
         if ctype.dims:
             def build(dims: tuple[int, ...]) -> list[Any]:
-                return [build(dims[1:]) if len(dims) > 1 else _ZERO.get(ctype.kind, 0) for _ in range(dims[0])]
+                return [build(dims[1:]) if len(dims) > 1 else self.zero_of(ctype) for _ in range(dims[0])]
             return Array(ctype, build(ctype.dims))
         return _ZERO.get(ctype.kind, 0)
+
+    def zero_of(self, ctype: CType) -> Any:
+        return make_angle(0.0, ctype.width) if ctype.kind == "angle" else _ZERO.get(ctype.kind, 0)
 
     # -- casts and conversions -----------------------------------------------------------------
     def cast(self, tok: Token) -> Value:
@@ -118,11 +142,23 @@ class Classical3(Gates3):
                 self.unsupported(f"a condition on the input parameter(s) of '{value}' cannot be decided when the "
                                  "program is read", tok)
             return bool(value)
-        if kind in ("float", "angle"):
+        if kind == "angle":
+            if isinstance(value, Expr):
+                return value  # an input parameter: its value, and so its wrapping, is known only when bound
+            if isinstance(value, Angle) and value.k is not None and width is not None and value.width is not None \
+                    and width >= value.width:
+                return angle_of_steps(value.k << (width - value.width), width)  # padded with zero bits: exact
+            return make_angle(float(value), width)
+        if kind == "float":
             return value if isinstance(value, Expr) else float(value)
         if kind == "complex":
             self.unsupported("complex numbers are not supported", tok)
         # int, uint, bit[n]
+        if isinstance(value, Angle):
+            if kind == "bit" and value.k is not None and width == value.width:
+                return value.k  # the bit pattern, as the specification's cast from angle[n] to bit[n]
+            self.error(f"an {'angle' if value.width is None else f'angle[{value.width}]'} cannot become a {ctype} "
+                       "(only a bit[n] of its own width, or a bool)", tok)
         if isinstance(value, Expr):
             self.unsupported(f"'{value}' depends on input parameters: it cannot become a {ctype}", tok)
         if isinstance(value, float):
@@ -165,6 +201,8 @@ class Classical3(Gates3):
         ctype = self.parse_type()
         if ctype.kind == "bit" and not ctype.dims:
             self.error("internal: bit declarations are read apart", first)
+        if 0 in ctype.dims:
+            self.error("#dim (an array of any size) only types a subroutine's array parameter", first)
         name = self.expect_id("a variable name")
         self.declare(name)
         value: Value | None = None
@@ -280,62 +318,68 @@ class Classical3(Gates3):
     def element_path(self, array: Array) -> list[int]:
         """``[i]``, ``[i, j]`` or ``[i][j]`` after an array name: the element's indices."""
         path: list[int] = []
+        dims = array.ctype.dims
         while self.at("["):
-            kind, indices = self._array_brackets(array, len(path))
-            if kind == "slice":
-                self.unsupported("assigning to a slice of an array is not supported", self.previous or self.peek())
-            path.extend(indices)
+            open_tok = self.peek()
+            selectors = self._array_selectors(dims[len(path):])
+            if any(kind == "slice" for kind, _ in selectors):
+                self.unsupported("assigning to a slice of an array is not supported", open_tok)
+            path.extend(index for _, index in selectors)  # type: ignore[misc]
         return path
 
-    def _array_brackets(self, array: Array, depth: int) -> tuple[str, list[int]]:
-        """One ``[...]`` after an array at dimension ``depth``: a slice (``a:b``, ``a:c:b``) of that
-        dimension, or the indices of one or more dimensions."""
-        dims = array.ctype.dims
+    def _array_selectors(self, dims: tuple[int, ...]) -> list[tuple[str, int | list[int]]]:
+        """One ``[...]`` over the dimensions ``dims``: for each comma-separated item, an index
+        (``("index", i)``, the dimension dropped) or a range (``("slice", [i, ...])``, kept)."""
         open_tok = self.expect("[")
-        if depth >= len(dims):
-            self.error(f"too many indices for an array of {len(dims)} dimension(s)", open_tok)
-        size = dims[depth]
-        tok = self.peek()
-        first = None if self.at(":") else self.integer(self.expression(), tok, "an array index")
-        if self.accept(":"):
-            parts: list[int | None] = [first]
-            for _ in range(2):
-                parts.append(None if self.at(":") or self.at("]") else self._integer_expression("a range bound"))
-                if not self.accept(":"):
-                    break
-            self.expect("]", "to close the range")
-            step: int | None = 1
-            if len(parts) == 3:
-                step, parts = parts[1], [parts[0], parts[2]]
-            return "slice", self.range_indices(size, "the array dimension", parts[0], parts[1], 1 if step is None else step,
-                                               tok)
-        assert first is not None
-        path = [self._in_range(first, size, "the array dimension", tok)]
-        while self.accept(","):
+        selectors: list[tuple[str, int | list[int]]] = []
+        while True:
             tok = self.peek()
-            if depth + len(path) >= len(dims):
-                self.error(f"too many indices for an array of {len(dims)} dimension(s)", tok)
-            index = self.integer(self.expression(), tok, "an array index")
-            path.append(self._in_range(index, dims[depth + len(path)], "the array dimension", tok))
+            if len(selectors) >= len(dims):
+                self.error(f"too many indices for an array of {len(selectors) or len(dims)} dimension(s)"
+                           if selectors else "too many indices for the array", tok if selectors else open_tok)
+            size = dims[len(selectors)]
+            first = None if self.at(":") else self.integer(self.expression(), tok, "an array index")
+            if self.accept(":"):
+                parts: list[int | None] = [first]
+                for _ in range(2):
+                    parts.append(None if self.at(":") or self.at("]") or self.at(",")
+                                 else self._integer_expression("a range bound"))
+                    if not self.accept(":"):
+                        break
+                step: int | None = 1
+                if len(parts) == 3:
+                    step, parts = parts[1], [parts[0], parts[2]]
+                indices = self.range_indices(size, "the array dimension", parts[0], parts[1],
+                                             1 if step is None else step, tok)
+                selectors.append(("slice", indices))
+            else:
+                assert first is not None
+                selectors.append(("index", self._in_range(first, size, "the array dimension", tok)))
+            if not self.accept(","):
+                break
         self.expect("]", "to close the array index")
-        return "path", path
+        return selectors
 
     def array_index(self, value: Array, tok: Token) -> Value:
-        """``a[i]``, ``a[i, j]``, ``a[i][j]``, ``a[a:b]`` in an expression (elements are copies)."""
-        element: Any = value.data
-        depth = 0
+        """One ``[...]`` after an array in an expression: ``a[i]``, ``a[i, j]``, ``a[1:2]``,
+        ``a[0, 0:1]``; the element, or a new array of what the ranges select (copies)."""
         dims = value.ctype.dims
-        while self.at("[") and depth < len(dims):
-            kind, indices = self._array_brackets(Array(value.ctype, []), depth)
-            if kind == "slice":
-                data = [_copy(element[i], lambda v: v) for i in indices]
-                return Array(CType(value.ctype.kind, value.ctype.width, (len(indices), *dims[depth + 1:])), data)
-            for index in indices:
-                element = element[index]
-            depth += len(indices)
-        if isinstance(element, list):
-            return Array(CType(value.ctype.kind, value.ctype.width, dims[depth:]), _copy(element, lambda v: v))
-        return element  # type: ignore[no-any-return]
+        selectors = self._array_selectors(dims)
+
+        def pick(data: Any, rest: list[tuple[str, int | list[int]]]) -> Any:
+            if not rest:
+                return _copy(data, lambda v: v) if isinstance(data, list) else data
+            kind, which = rest[0]
+            if kind == "index":
+                return pick(data[which], rest[1:])
+            return [pick(data[i], rest[1:]) for i in which]  # type: ignore[union-attr]
+
+        kept = [len(which) for kind, which in selectors if kind == "slice"]  # type: ignore[arg-type]
+        shape = (*kept, *dims[len(selectors):])
+        result = pick(value.data, selectors)
+        if not shape:
+            return result  # type: ignore[no-any-return]
+        return Array(CType(value.ctype.kind, value.ctype.width, shape), result)
 
     # -- aliases -------------------------------------------------------------------------------
     def alias_statement(self) -> None:

@@ -168,12 +168,33 @@ class Control3(Classical3):
                 if self.accept("else"):
                     self.block("else block")
             return
-        with self.guard(bits_read(truth)):
+        read = bits_read(truth)
+        instructions = self.circuit.instructions
+        start = len(instructions)
+        with self.guard(read):
             with self.conditional(truth):
                 self.block("if block")
-            if self.accept("else"):
+            frame = self._frames[-1]
+            if not self.at("else"):
+                return
+            if not read & frame.written:
+                self.next()
                 with self.conditional(negate(truth)):
                     self.block("else block")
+                return
+        # The if block ends by writing bits its condition reads (``if (c[0]) { c[0] = measure q; }``):
+        # emitted after it, the else block would test the new value. The branches exclude each other,
+        # so the else block goes first, unless it too writes those bits.
+        else_tok = self.next()
+        middle = len(instructions)
+        with self.guard(read):
+            with self.conditional(negate(truth)):
+                self.block("else block")
+            if read & self._frames[-1].written:
+                self.unsupported("both branches of this if write bits its condition reads: the program model tests a "
+                                 "condition at every instruction, so one branch would see the other's writes",
+                                 else_tok)
+        instructions[start:] = instructions[middle:] + instructions[start:middle]
 
     # -- replaying captured code -----------------------------------------------------------------
     @staticmethod

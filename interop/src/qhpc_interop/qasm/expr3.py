@@ -21,6 +21,7 @@ from .lexer import Token
 from .parser import QASM3_DIALECT, Special, Value
 from .reader_base import Operand, ReaderBase
 from .values3 import (
+    Angle,
     Array,
     Bits,
     Cond,
@@ -33,6 +34,8 @@ from .values3 import (
     Subroutine,
     Symbol3,
     Variable,
+    angle_of_steps,
+    make_angle,
 )
 
 _COMPARISONS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -297,6 +300,10 @@ class Expressions3(ReaderBase):
             return Bits(bits, single, f"{value.name}[{shown}]")
         if isinstance(value, Array):
             return self.array_index(value, tok)
+        if isinstance(value, Angle) and value.k is not None and value.width is not None:
+            indices, single = self.index_set(value.width, tok.text)
+            digits = [value.k >> i & 1 for i in indices]
+            return bool(digits[0]) if single else sum(b << k for k, b in enumerate(digits))
         if isinstance(value, int) and not isinstance(value, bool):
             indices, single = self.index_set(4096, tok.text)
             digits = [value >> i & 1 for i in indices]
@@ -312,6 +319,12 @@ class Expressions3(ReaderBase):
             return self._runtime(tok, op, a, b)
         if isinstance(a, Duration) or isinstance(b, Duration):
             return self._duration(tok, op, a, b)
+        if isinstance(a, Angle) or isinstance(b, Angle):
+            if not isinstance(a, (Expr, Special)) and not isinstance(b, (Expr, Special)) and op not in ("&&", "||"):
+                angle = self._angle(tok, op, a, b)
+                if angle is not None:
+                    return angle
+            a, b = _plain(a), _plain(b)
         if op in ("&&", "||"):
             left, right = self.truth(a, tok), self.truth(b, tok)
             assert isinstance(left, bool) and isinstance(right, bool)
@@ -341,9 +354,19 @@ class Expressions3(ReaderBase):
         if op == "not":
             truth = self.truth(a, tok)
             return (not truth) if isinstance(truth, bool) else Cond(negate(truth))
+        if op == "bitnot" and isinstance(a, Bits) and a.scalar:
+            return Cond(equals(a.bits, 0))  # ~ of one bit is its negation
         if isinstance(a, (Bits, Cond)):
             self.unsupported(f"'{tok.text}' on {a.what}: real-time classical computation on measured values is not "
                              "supported", tok)
+        if isinstance(a, Angle):
+            if op == "neg":  # 0 - a: the specification's negation on the ring
+                return angle_of_steps(-a.k, a.width) if a.k is not None and a.width else make_angle(-float(a), a.width)
+            if op == "bitnot":
+                if a.k is None or a.width is None:
+                    self.error("'~' needs an angle of known width (angle[n])", tok)
+                return angle_of_steps(~a.k, a.width)
+            a = float(a)
         if op == "bitnot":
             return ~self.integer(a, tok, "the operand of '~'")
         if isinstance(a, Duration) and op == "neg":
@@ -401,6 +424,62 @@ class Expressions3(ReaderBase):
             self.error(f"the bit '{bits.name}' compared with {value}: a bit is 0 or 1 (true or false)", tok)
         return Cond(compare(bits.bits, op, int(value), signed=bits.signed, register=bits.register))
 
+    def _angle(self, tok: Token, op: str, a: Value, b: Value) -> Value | None:
+        """``a op b`` where one side is an angle, both known now: the specification's angle
+        arithmetic, that of ``uint[n]`` on the bit patterns (wrapping modulo 2 pi). A plain number
+        beside an angle is cast to the angle's type (``+ - == <``...) or, multiplying or dividing it,
+        taken as the integer or factor it is. ``None``: a float operation (``**``, ``%``)."""
+        x = a if isinstance(a, Angle) else b
+        assert isinstance(x, Angle)
+        both = isinstance(a, Angle) and isinstance(b, Angle)
+        width = _common_width(a, b) if both else x.width
+        if op in ("+", "-", "&", "|", "^") or op in _COMPARISONS or (op == "/" and both):
+            left, right = self._as_angle(a, width, tok), self._as_angle(b, width, tok)
+            exact = left.k is not None and right.k is not None and width is not None
+            if op in _COMPARISONS:
+                return self.combine(tok, op, float(left), float(right))
+            if op == "/":
+                if float(right) == 0.0:
+                    self.error("division by a zero angle", tok)
+                return left.k // right.k if exact else int(float(left) / float(right))  # type: ignore[operator]
+            if op in ("+", "-"):
+                if exact:
+                    return angle_of_steps(left.k + right.k if op == "+" else left.k - right.k, width)  # type: ignore
+                return make_angle(float(left) + float(right) if op == "+" else float(left) - float(right), width)
+            if not exact:
+                self.error(f"'{op}' needs angles of known width (angle[n])", tok)
+            bits = {"&": left.k & right.k, "|": left.k | right.k, "^": left.k ^ right.k}[op]  # type: ignore
+            return angle_of_steps(bits, width)  # type: ignore[arg-type]
+        if both and op == "*":
+            self.error("two angles cannot be multiplied (multiply an angle by an unsigned integer)", tok)
+        if op == "/" and x is b:
+            self.error("a number cannot be divided by an angle", tok)
+        if op in ("*", "/", "<<", ">>"):
+            factor = b if x is a else a
+            if isinstance(factor, bool):
+                factor = int(factor)
+            if op in ("<<", ">>"):
+                if x is not a or x.k is None or x.width is None:
+                    self.error(f"'{op}' shifts an angle of known width (angle[n]) by an integer", tok)
+                shift = self.integer(factor, tok, f"the right side of '{op}'")
+                return angle_of_steps(x.k << shift if op == "<<" else x.k >> shift, x.width)
+            if isinstance(factor, int) and x.k is not None and x.width is not None:
+                if op == "*":
+                    return angle_of_steps(x.k * factor, x.width)
+                if factor <= 0:
+                    self.error(f"an angle divided by {factor}: the divisor must be a positive integer", tok)
+                return angle_of_steps(x.k // factor, x.width)
+            assert isinstance(factor, (int, float))
+            if op == "/" and float(factor) == 0.0:
+                self.error("division by zero", tok)
+            return make_angle(float(x) * factor if op == "*" else float(x) / factor, x.width)
+        return None
+
+    def _as_angle(self, value: Value, width: int | None, tok: Token) -> Angle:
+        converted = self.convert(value, CType("angle", width), tok)
+        assert isinstance(converted, Angle)
+        return converted
+
     def _duration(self, tok: Token, op: str, a: Value, b: Value) -> Value:
         if isinstance(a, Duration) and isinstance(b, Duration) and op in ("+", "-"):
             sign = 1 if op == "+" else -1
@@ -426,12 +505,22 @@ class Expressions3(ReaderBase):
         if isinstance(value, Duration):
             shown = f"the timing literal {tok.text}" if tok.kind == "timing" else "a duration"
             self.unsupported(f"{shown} used as a number: durations only time delays and boxes", tok)
-        if isinstance(value, bool):
+        if isinstance(value, (bool, Angle)):
             return float(value)
         return super().to_param(value, tok)
 
 
 _EXTRA_FUNCTIONS = frozenset({"mod", "floor", "ceiling", "sizeof", "popcount", "rotl", "rotr"})
+
+
+def _plain(value: Value) -> Value:
+    return float(value) if isinstance(value, Angle) else value
+
+
+def _common_width(a: Value, b: Value) -> int | None:
+    """The width two angles are combined at: the wider (an unsized one makes both unsized)."""
+    wa, wb = getattr(a, "width", None), getattr(b, "width", None)
+    return None if wa is None or wb is None else max(wa, wb)
 
 
 def _owner(name: str) -> str:

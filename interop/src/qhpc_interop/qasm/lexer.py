@@ -73,7 +73,7 @@ _MASTER2 = re.compile(
 _MASTER3 = re.compile(
     rf"(?P<ws>[ \t\r\f\v]+)|(?P<nl>\n)|(?P<lc>//[^\n]*)|(?P<bc>/\*)|(?P<id>[^\W\d]\w*)"
     rf"|(?P<num>{_NUMBER3})(?:(?P<unit>dt|ns|us|µs|ms|s)(?!\w)|(?P<imag>im)(?!\w))?"
-    rf"|(?P<str>[\"'])|(?P<hw>\$[0-9]*)|(?P<op>{_OPERATOR_PATTERN})"
+    rf"|(?P<str>[\"'])|(?P<hw>\$[0-9]*)|(?P<op>#dim(?!\w)|{_OPERATOR_PATTERN})"
 )
 #: Longest numeric literal read (a longer one is a mistake; Python refuses to convert integers of
 #: more than 4300 digits anyway).

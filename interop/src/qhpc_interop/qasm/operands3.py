@@ -51,8 +51,14 @@ class Operands3(Expressions3):
             self.error(f"'{tok.text}' is a single {'qubit' if quantum else 'bit'} and cannot be indexed", self.peek())
         indices, single = self.index_set(len(sym.bits), sym.name)
         bits = tuple(sym.bits[i] for i in indices)
-        if self.at("["):
-            self.unsupported("multi-dimensional indexing is not supported", self.peek())
+        shown = tok.text
+        while self.at("["):  # q[1:3][0]: an index of what the last index selected
+            if single:
+                self.error(f"'{shown}[...]' is a single {'qubit' if quantum else 'bit'} and cannot be indexed",
+                           self.peek())
+            shown = f"the selection {shown}[...]"
+            indices, single = self.index_set(len(bits), shown)
+            bits = tuple(bits[i] for i in indices)
         return Operand(bits, single, tok)
 
     def physical_qubit(self, tok: Token) -> Operand:

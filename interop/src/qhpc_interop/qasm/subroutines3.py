@@ -123,9 +123,11 @@ class Subroutines3(Control3):
                            atok)
             return Register3(ptok.text, value.bits, ptype.width is None, False, ptok, alias=True, writable=False)
         if isinstance(value, Array) and ptype.dims:
-            if value.ctype.dims != ptype.dims:
+            any_size = 0 in ptype.dims  # #dim = n: any n-dimensional array of the element type
+            if (len(value.ctype.dims) != len(ptype.dims) if any_size else value.ctype.dims != ptype.dims) \
+                    or value.ctype.element != ptype.element:
                 self.error(f"'{ptok.text}' of '{sub.name}' is a {ptype}, not a {value.ctype}", atok)
-            return Variable(ptok.text, ptype, value, "variable", ptok)  # arrays are passed by reference
+            return Variable(ptok.text, value.ctype, value, "variable", ptok)  # arrays are passed by reference
         return Variable(ptok.text, ptype, self.assigned(ptype, value, atok, ptok.text), "variable", ptok)
 
     def return_statement(self) -> None:

@@ -10,6 +10,7 @@ them (``if`` and ``switch`` conditions).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,8 @@ class CType:
 
     def __str__(self) -> str:
         base = self.kind if self.width is None else f"{self.kind}[{self.width}]"
+        if 0 in self.dims:
+            return f"array[{base}, #dim = {len(self.dims)}]"
         return base if not self.dims else f"array[{base}, {', '.join(map(str, self.dims))}]"
 
     @property
@@ -169,3 +172,47 @@ class Measured(Special):
     token: Token
 
     what = "a measurement result"
+
+
+# -- angles --------------------------------------------------------------------------------------
+
+TWO_PI = 2.0 * math.pi
+#: beyond this many bits an angle's steps are finer than a float resolves: it is kept as a float mod 2 pi
+_EXACT_ANGLE_BITS = 60
+
+
+class Angle(float):
+    """A value of type ``angle[n]`` (``width`` n) or ``angle`` (``width`` None): a float in ``[0, 2 pi)``.
+
+    An ``angle[n]`` is ``k * 2 pi / 2^n`` for the unsigned n-bit integer ``k``: the specification's
+    fixed-point angle, whose arithmetic is that of ``uint[n]`` on ``k`` (wrapping). Build one with
+    :func:`make_angle`.
+    """
+
+    __slots__ = ("k", "width")
+    width: int | None
+    #: the n-bit integer (None: unsized, or too wide to be exact)
+    k: int | None
+
+
+def make_angle(value: float, width: int | None) -> Angle:
+    """``value`` as an ``angle[width]``: modulo 2 pi, then the nearest step, ties to even (the
+    specification's cast from float); an unsized angle is the float modulo 2 pi."""
+    if width is None or width > _EXACT_ANGLE_BITS:
+        wrapped = math.fmod(value, TWO_PI)
+        if wrapped < 0.0:
+            wrapped += TWO_PI
+        if wrapped >= TWO_PI:
+            wrapped = 0.0
+        angle = Angle(wrapped)
+        angle.width, angle.k = width, None
+        return angle
+    return angle_of_steps(round(math.ldexp(value / TWO_PI, width)), width)
+
+
+def angle_of_steps(k: int, width: int) -> Angle:
+    """The ``angle[width]`` whose bit pattern is ``k`` (taken modulo ``2^width``)."""
+    k %= 1 << width
+    angle = Angle(math.ldexp(k, -width) * TWO_PI)
+    angle.width, angle.k = width, k
+    return angle
