@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from qhpc_interop import QasmSyntaxError, QasmUnsupportedError, qasm3
 from qhpc_interop.testing import circuit_unitary
-from qiskit import QuantumCircuit
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Gate as QiskitGate
+from qiskit.circuit.classical import expr
 from qiskit.circuit.library import (
     CCXGate,
     CHGate,
@@ -41,6 +42,8 @@ from qiskit.circuit.library import (
     ZGate,
 )
 from qiskit.quantum_info import Operator
+
+from ._qasm_helpers import aer_counts, assert_same_distribution, to_qiskit
 
 H = 'OPENQASM 3.0;\ninclude "stdgates.inc";\n'
 PI = math.pi
@@ -228,5 +231,27 @@ def test_bitwise_not_of_one_measured_bit_is_its_negation() -> None:
     circuit = qasm3.loads(H + "qubit[2] q;\nbit b;\nb = measure q[0];\nif (~b) x q[1];\n")
     last = circuit.instructions[-1]
     assert last.name == "x" and last.condition is not None and last.condition.value == 0
-    with pytest.raises(QasmUnsupportedError, match="'~' on the measured bits 'c'"):
-        qasm3.loads(H + "qubit[2] q;\nbit[2] c;\nc = measure q;\nif (~c == 1) x q[1];\n")
+
+
+@pytest.mark.parametrize(("condition", "reference"), [
+    ("~c == 1", lambda c: expr.equal(expr.bit_not(c), 1)),
+    ("~c < 2", lambda c: expr.less(expr.bit_not(c), 2)),
+    ("1 <= ~c", lambda c: expr.less_equal(1, expr.bit_not(c))),
+    ("~c != 3", lambda c: expr.not_equal(expr.bit_not(c), 3)),
+    ("~~c == 1", lambda c: expr.equal(c, 1)),
+    ("~c > 5", lambda c: expr.lift(False)),
+])
+def test_a_comparison_of_complemented_measured_bits_is_one_of_the_bits(
+        condition: str, reference: Callable[[ClassicalRegister], expr.Expr]) -> None:
+    text = H + f"qubit[3] q;\nbit[2] c;\nbit[1] d;\nh q[0];\nh q[1];\nc = measure q[0:1];\nif ({condition}) x q[2];\n" \
+        "d[0] = measure q[2];\n"
+    c, d = ClassicalRegister(2, "c"), ClassicalRegister(1, "d")
+    qc = QuantumCircuit(QuantumRegister(3), c, d)
+    qc.h([0, 1])
+    qc.measure([0, 1], c)
+    with qc.if_test(reference(c)):
+        qc.x(2)
+    qc.measure(2, d[0])
+    assert_same_distribution(aer_counts(to_qiskit(qasm3.loads(text)), shots=4000), aer_counts(qc, shots=4000))
+    with pytest.raises(QasmUnsupportedError, match="'~c'"):
+        qasm3.loads(H + "qubit[2] q;\nbit[2] c;\nc = measure q;\nif (~c) x q[1];\n")

@@ -85,7 +85,7 @@ Reading (:func:`loads`, :func:`load`)
       a write inside the ``if`` is refused (the model tests conditions at every instruction); an
       ``else`` after an ``if`` block that ends with such a write is emitted before that block (the
       branches exclude each other), and refused if it writes those bits too. ``~b`` of one measured
-      bit is ``!b``. A
+      bit is ``!b``; ``~c`` of several is compared as ``c`` itself (``~c == v`` is ``c == ~v``). A
       ``gphase`` or barrier inside a conditional branch is dropped: a phase in one classical branch
       is unobservable;
     * expressions ``+ - * / % **``, unary minus, parentheses, ``pi π tau τ euler ℇ``, integer

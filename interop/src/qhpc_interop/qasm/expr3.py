@@ -24,6 +24,7 @@ from .values3 import (
     Angle,
     Array,
     Bits,
+    Complement,
     Cond,
     CType,
     Duration,
@@ -315,6 +316,19 @@ class Expressions3(ReaderBase):
 
     # -- operators -----------------------------------------------------------------------------
     def combine(self, tok: Token, op: str, a: Value, b: Value) -> Value:
+        if (isinstance(a, Complement) or isinstance(b, Complement)) and op in _COMPARISONS:
+            complement, value, op = (a, b, op) if isinstance(a, Complement) else (b, a, _FLIPPED[op])
+            assert isinstance(complement, Complement)
+            bits = complement.of
+            if not isinstance(value, (int, float)) or isinstance(value, Special):
+                self.unsupported(f"'{op}' between '~{bits.name}' and {self._shown_value(value)}: real-time classical "
+                                 "computation on measured values is not supported", tok)
+            number = int(value) if isinstance(value, bool) or float(value).is_integer() else value
+            if not isinstance(number, int):
+                self.error(f"measured bits compared with the non-integer {value!r}", tok)
+            # ~x is 2^n - 1 - x (unsigned) or -x - 1 (signed): x compared the other way with the mirror value
+            mirror = -number - 1 if bits.signed else (1 << len(bits.bits)) - 1 - number
+            return self._compare(tok, bits, _FLIPPED[op] if op not in ("==", "!=") else op, mirror)
         if isinstance(a, (Bits, Cond)) or isinstance(b, (Bits, Cond)):
             return self._runtime(tok, op, a, b)
         if isinstance(a, Duration) or isinstance(b, Duration):
@@ -354,8 +368,11 @@ class Expressions3(ReaderBase):
         if op == "not":
             truth = self.truth(a, tok)
             return (not truth) if isinstance(truth, bool) else Cond(negate(truth))
-        if op == "bitnot" and isinstance(a, Bits) and a.scalar:
-            return Cond(equals(a.bits, 0))  # ~ of one bit is its negation
+        if op == "bitnot" and isinstance(a, Bits):
+            # ~ of one bit is its negation; of several, a value only a comparison can use
+            return Cond(equals(a.bits, 0)) if a.scalar else Complement(a)
+        if isinstance(a, Complement) and op == "bitnot":
+            return a.of
         if isinstance(a, (Bits, Cond)):
             self.unsupported(f"'{tok.text}' on {a.what}: real-time classical computation on measured values is not "
                              "supported", tok)
@@ -384,6 +401,9 @@ class Expressions3(ReaderBase):
                 self.unsupported(f"a condition on the whole register '{value.name}' without a comparison: compare "
                                  "it with an integer (c == n)", tok)
             return equals(value.bits, 1)
+        if isinstance(value, Complement):
+            self.unsupported(f"a condition on {value.what} without a comparison: compare it with an integer "
+                             f"(~{value.of.name} == n)", tok)
         if isinstance(value, Expr):
             self.unsupported(f"a condition on the input parameter(s) of '{value}' cannot be decided when the program "
                              "is read", tok)
@@ -423,6 +443,10 @@ class Expressions3(ReaderBase):
         if bits.scalar and value not in (0, 1):
             self.error(f"the bit '{bits.name}' compared with {value}: a bit is 0 or 1 (true or false)", tok)
         return Cond(compare(bits.bits, op, int(value), signed=bits.signed, register=bits.register))
+
+    @staticmethod
+    def _shown_value(value: Value) -> str:
+        return value.what if isinstance(value, Special) else f"'{value}'"
 
     def _angle(self, tok: Token, op: str, a: Value, b: Value) -> Value | None:
         """``a op b`` where one side is an angle, both known now: the specification's angle

@@ -135,6 +135,18 @@ class Snapshot(Bits):
 
 
 @dataclass(frozen=True, eq=False)
+class Complement(Special):
+    """``~c`` of measured bits (several): only compared with a number, where it is read as a
+    comparison of ``c`` itself (``~c == v`` is ``c == ~v``)."""
+
+    of: Bits
+
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        return f"'~{self.of.name}'"
+
+
+@dataclass(frozen=True, eq=False)
 class Cond(Special):
     """A condition on measured bits (true or false only when the circuit runs)."""
 
