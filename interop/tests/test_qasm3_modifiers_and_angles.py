@@ -255,3 +255,62 @@ def test_a_comparison_of_complemented_measured_bits_is_one_of_the_bits(
     assert_same_distribution(aer_counts(to_qiskit(qasm3.loads(text)), shots=4000), aer_counts(qc, shots=4000))
     with pytest.raises(QasmUnsupportedError, match="'~c'"):
         qasm3.loads(H + "qubit[2] q;\nbit[2] c;\nc = measure q;\nif (~c) x q[1];\n")
+
+
+# -- a second audit: sized integers, bit patterns, phases, unreachable calls -------------------------
+
+@pytest.mark.parametrize(("program", "expected"), [
+    # bit[n] -> angle[n] is a per-bit copy (types.rst), not radians
+    ("uint[4] k = 8;\nangle[4] a = angle[4](bit[4](k));\nrz(a) q;", [PI]),
+    ("angle[4] a = pi;\nangle[4] b = angle[4](bit[4](a));\nrz(b) q;", [PI]),
+    ('angle[4] a = angle[4]("1000");\nrz(a) q;', [PI]),
+    # bit access, ~, shifts, popcount and rotations act on the n-bit representation
+    ("uint[8] v = 200;\nrz(v[-1]) q;\nrz(v[-4:-1]) q;", [1.0, 12.0]),
+    ("uint[4] v = 9;\nrz(v >> 1 | v << 3) q;", [12.0]),
+    ("uint[4] v = 15;\nrz(~v) q;", [0.0]),
+    ("int[8] v = -1;\nrz(popcount(v)) q;", [8.0]),
+    ("int[4] v = -3;\nrz(v[3]) q;\nrz(v >> 1) q;\nrz(~v) q;", [1.0, -2.0, 2.0]),
+    ("uint[6] b = 37;\nrz(rotl(b, 3)) q;\nrz(rotr(b, 1)) q;", [44.0, 50.0]),
+    # unsigned values wrap when stored (C99's unsigned arithmetic)
+    ("uint[8] v = 255;\nv += 1;\nrz(v) q;", [0.0]),
+    ("uint[8] v = 255;\nuint[4] w = v << 2;\nrz(w) q;", [12.0]),
+    # index sets on arrays
+    ("array[int[8], 4] arr = {1, 2, 3, 4};\narray[int[8], 2] b = arr[{3, 0}];\nrz(b[0]) q;\nrz(b[1]) q;", [4.0, 1.0]),
+])
+def test_sized_values_act_on_their_bits(program: str, expected: list[float]) -> None:
+    assert _angles(program) == pytest.approx(expected, abs=1e-12)
+
+
+def test_signed_overflow_and_negative_shifts_are_named_errors() -> None:
+    with pytest.raises(QasmSyntaxError, match=r"128 does not fit in int\[8\]"):
+        qasm3.loads(H + "qubit q;\nint[8] v = 127;\nv += 1;\n")
+    with pytest.raises(QasmSyntaxError, match="cannot shift by -1"):
+        qasm3.loads(H + "qubit q;\nangle[4] a = pi;\nrz(a << -1) q;\n")
+
+
+def test_a_power_of_a_global_phase_is_the_principal_power() -> None:
+    _assert_unitary(H + "qubit q;\npow(0.5) @ ctrl @ gphase(pi) q;\n", _on(1, SGate(), [0]))
+    circuit = qasm3.loads(H + "pow(0.5) @ gphase(pi);\n")
+    assert float(circuit.global_phase) == pytest.approx(PI / 2)
+
+
+def test_controls_commute_with_inv_and_pow_whatever_their_order() -> None:
+    # (negctrl-Y inverted) to the power 1.5, principal branch: inverting first matters at eigenvalue -1
+    inverted = Operator(_on(2, YGate().control(1, ctrl_state=0, annotated=False), [0, 1])).power(-1)
+    reference = inverted.power(1.5).data
+    _assert_unitary(H + "qubit[2] q;\npow(1.5) @ inv @ negctrl @ y q[0], q[1];\n", reference)
+
+
+def test_a_let_alias_takes_an_index_of_a_selection() -> None:
+    circuit = qasm3.loads(H + "qubit[6] q;\nlet a = q[1:4][1:2];\nx a[1];\n")
+    assert [i.qubits for i in circuit.instructions] == [(3,)]
+
+
+@pytest.mark.parametrize("body", [
+    "def g(int k) -> int { return k + 1; }\nif (c == 1) { if (c == 2) { x q[g(0)]; } }",
+    "def f(qubit a) -> bit { return measure a; }\nif (c == 1) { if (c == 2) { c[0] = f(q[1]); } }",
+    "if (c[0]) { if (!c[0]) { while (true) { x q[1]; break; } } }",
+])
+def test_calls_and_loops_inside_an_if_that_never_holds_end_as_they_do_anywhere(body: str) -> None:
+    circuit = qasm3.loads(H + f"qubit[2] q;\nbit[2] c;\nc = measure q;\n{body}\n")
+    assert [i.name for i in circuit.instructions] == ["measure", "measure"]

@@ -28,10 +28,12 @@ from .values3 import (
     Measured,
     Register3,
     Scope,
+    Sized,
     Snapshot,
     Variable,
     angle_of_steps,
     make_angle,
+    make_sized,
 )
 
 #: the scalar classical types (``bit`` is a register type: declared apart)
@@ -143,6 +145,10 @@ class Classical3(Gates3):
                                  "program is read", tok)
             return bool(value)
         if kind == "angle":
+            if isinstance(value, Sized) and value.kind == "bit":
+                if width is not None and width != value.width:
+                    self.error(f"a bit[{value.width}] can become an angle of its own width only, not {ctype}", tok)
+                return angle_of_steps(value.pattern, value.width)  # the specification's per-bit copy
             if isinstance(value, Expr):
                 return value  # an input parameter: its value, and so its wrapping, is known only when bound
             if isinstance(value, Angle) and value.k is not None and width is not None and value.width is not None \
@@ -155,8 +161,8 @@ class Classical3(Gates3):
             self.unsupported("complex numbers are not supported", tok)
         # int, uint, bit[n]
         if isinstance(value, Angle):
-            if kind == "bit" and value.k is not None and width == value.width:
-                return value.k  # the bit pattern, as the specification's cast from angle[n] to bit[n]
+            if kind == "bit" and value.k is not None and width is not None and width == value.width:
+                return make_sized(value.k, "bit", width)  # the specification's cast from angle[n] to bit[n]
             self.error(f"an {'angle' if value.width is None else f'angle[{value.width}]'} cannot become a {ctype} "
                        "(only a bit[n] of its own width, or a bool)", tok)
         if isinstance(value, Expr):
@@ -170,14 +176,10 @@ class Classical3(Gates3):
         integer = int(value)
         if width is None:
             return integer
-        if kind in ("uint", "bit"):
-            if not explicit and not 0 <= integer < 1 << width:
-                self.error(f"the value {integer} does not fit in {ctype}", tok)
-            return integer & ((1 << width) - 1)
-        if not explicit and not -(1 << (width - 1)) <= integer < 1 << (width - 1):
+        if kind == "int" and not explicit and not -(1 << (width - 1)) <= integer < 1 << (width - 1):
+            # signed overflow is the implementation's to define (C99): refused, not wrapped
             self.error(f"the value {integer} does not fit in {ctype}", tok)
-        integer &= (1 << width) - 1
-        return integer - (1 << width) if integer >> (width - 1) else integer
+        return make_sized(integer, kind, width)  # uint[n] and bit[n] wrap modulo 2^n, as C99's unsigned
 
     def _convert_bits(self, value: Bits, ctype: CType, tok: Token) -> Value:
         kind, width = ctype.kind, ctype.width
@@ -338,6 +340,15 @@ class Classical3(Gates3):
                 self.error(f"too many indices for an array of {len(selectors) or len(dims)} dimension(s)"
                            if selectors else "too many indices for the array", tok if selectors else open_tok)
             size = dims[len(selectors)]
+            if self.accept("{"):  # an index set: the elements it lists, in its order
+                chosen = [self._one_index(size, "the array dimension")]
+                while self.accept(","):
+                    chosen.append(self._one_index(size, "the array dimension"))
+                self.expect("}", "to close the index set")
+                selectors.append(("slice", chosen))
+                if not self.accept(","):
+                    break
+                continue
             first = None if self.at(":") else self.integer(self.expression(), tok, "an array index")
             if self.accept(":"):
                 parts: list[int | None] = [first]
@@ -422,7 +433,16 @@ class Classical3(Gates3):
             self.error(f"'{tok.text}' is a single {'qubit' if sym.quantum else 'bit'} and cannot be indexed",
                        self.peek())
         indices, single = self.index_set(len(sym.bits), sym.name)
-        return Register3(tok.text, tuple(sym.bits[i] for i in indices), single, sym.quantum, tok, alias=True)
+        bits = tuple(sym.bits[i] for i in indices)
+        shown = tok.text
+        while self.at("["):  # let a = q[1:4][1:2]: an index of what the last index selected
+            if single:
+                self.error(f"'{shown}[...]' is a single {'qubit' if sym.quantum else 'bit'} and cannot be indexed",
+                           self.peek())
+            shown = f"the selection {shown}[...]"
+            indices, single = self.index_set(len(bits), shown)
+            bits = tuple(bits[i] for i in indices)
+        return Register3(tok.text, bits, single, sym.quantum, tok, alias=True)
 
 
 def _copy(data: Any, leaf: Any) -> Any:

@@ -318,8 +318,8 @@ class Control3(Classical3):
         if self.runtime_depth > self.loops[-1]:
             self.unsupported(f"'{tok.text}' inside an if on measured bits is real-time control flow, which the "
                              "program model cannot hold", tok)
-        if not self.never:
-            raise _Break() if tok.text == "break" else _Continue()
+        # also inside an if that never holds: the loop, known when reading, still ends
+        raise _Break() if tok.text == "break" else _Continue()
 
     # -- switch ----------------------------------------------------------------------------------
     def switch_statement(self) -> None:

@@ -31,12 +31,14 @@ from .values3 import (
     Measured,
     Register3,
     Scope,
+    Sized,
     Snapshot,
     Subroutine,
     Symbol3,
     Variable,
     angle_of_steps,
     make_angle,
+    make_sized,
 )
 
 _COMPARISONS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -157,7 +159,7 @@ class Expressions3(ReaderBase):
             digits = tok.text.replace("_", "")
             if not digits or set(digits) - {"0", "1"}:
                 self.error(f"expected a bit string of 0s and 1s, found {tok.describe()}", tok)
-            return int(digits, 2)
+            return make_sized(int(digits, 2), "bit", len(digits))
         if tok.kind == "timing":
             return self.duration_literal(tok)
         if tok.kind == "op" and tok.text == "{":
@@ -208,9 +210,16 @@ class Expressions3(ReaderBase):
             assert isinstance(number, (int, float))
             return float(math.floor(number) if name == "floor" else math.ceil(number))
         integers = [self.integer(v, t, f"the argument of {name}") for v, t in args]
+        first = integers[0]
         if name == "popcount":
-            return bin(integers[0] & ((1 << 4096) - 1)).count("1")
-        self.unsupported(f"{name}() needs the width of its argument's type, which this reader does not track", tok)
+            return bin(first.pattern if isinstance(first, Sized) else first & ((1 << 4096) - 1)).count("1")
+        if not isinstance(first, Sized):
+            self.unsupported(f"{name}() needs a value of a sized type (uint[n], bit[n]...): it rotates n bits", tok)
+        n, shift = first.width, integers[1] % first.width
+        if name == "rotr":
+            shift = (n - shift) % n
+        pattern = first.pattern
+        return make_sized((pattern << shift | pattern >> (n - shift)) if shift else pattern, first.kind, n)
 
     def _sizeof(self, args: list[tuple[Value, Token]], tok: Token) -> int:
         value, vtok = args[0]
@@ -305,6 +314,10 @@ class Expressions3(ReaderBase):
             indices, single = self.index_set(value.width, tok.text)
             digits = [value.k >> i & 1 for i in indices]
             return bool(digits[0]) if single else sum(b << k for k, b in enumerate(digits))
+        if isinstance(value, Sized):  # bits of an int[n]/uint[n]: of its n-bit pattern, -1 the highest
+            indices, single = self.index_set(value.width, tok.text)
+            digits = [value.pattern >> i & 1 for i in indices]
+            return bool(digits[0]) if single else sum(b << k for k, b in enumerate(digits))
         if isinstance(value, int) and not isinstance(value, bool):
             indices, single = self.index_set(4096, tok.text)
             digits = [value >> i & 1 for i in indices]
@@ -356,8 +369,11 @@ class Expressions3(ReaderBase):
             y = self.integer(b, tok, f"the right side of '{op}'")
             if op in ("<<", ">>") and not 0 <= y <= 4096:
                 self.error(f"cannot shift by {y}", tok)
-            return {"&": x & y, "|": x | y, "^": x ^ y, "<<": x << y if op == "<<" else 0,
-                    ">>": x >> y if op == ">>" else 0}[op]
+            result = {"&": x & y, "|": x | y, "^": x ^ y, "<<": x << y if op == "<<" else 0,
+                      ">>": x >> y if op == ">>" else 0}[op]
+            # on a sized integer these act on its n-bit representation: bits shifted off the end are lost
+            sized = x if isinstance(x, Sized) else y if isinstance(y, Sized) and op in ("&", "|", "^") else None
+            return result if sized is None else make_sized(result, sized.kind, sized.width)
         if isinstance(a, bool):
             a = int(a)
         if isinstance(b, bool):
@@ -385,7 +401,8 @@ class Expressions3(ReaderBase):
                 return angle_of_steps(~a.k, a.width)
             a = float(a)
         if op == "bitnot":
-            return ~self.integer(a, tok, "the operand of '~'")
+            value = self.integer(a, tok, "the operand of '~'")
+            return make_sized(~value, value.kind, value.width) if isinstance(value, Sized) else ~value
         if isinstance(a, Duration) and op == "neg":
             return Duration(-a.seconds, -a.dt)
         if isinstance(a, bool):
@@ -486,6 +503,8 @@ class Expressions3(ReaderBase):
                 if x is not a or x.k is None or x.width is None:
                     self.error(f"'{op}' shifts an angle of known width (angle[n]) by an integer", tok)
                 shift = self.integer(factor, tok, f"the right side of '{op}'")
+                if not 0 <= shift <= 4096:
+                    self.error(f"cannot shift by {shift}", tok)
                 return angle_of_steps(x.k << shift if op == "<<" else x.k >> shift, x.width)
             if isinstance(factor, int) and x.k is not None and x.width is not None:
                 if op == "*":

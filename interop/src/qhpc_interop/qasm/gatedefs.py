@@ -225,6 +225,10 @@ def fractional_power(definition: Definition, exponent: float, num_qubits: int) -
     controlled gate of one (``cx``, ``ccz``, ``crx``, ``cu``...) as the controlled power.
     Raises :class:`ModifierError` for anything else."""
     steps, phase = definition
+    if num_qubits == 0 and not steps and not isinstance(phase, Expr):
+        # gphase: e^{i gamma} to the power r, gamma taken in (-pi, pi] first
+        principal = math.remainder(float(phase), 2 * math.pi)
+        return [], exponent * (math.pi if principal == -math.pi else principal)
     if num_qubits > 1 and len(steps) == 1 and steps[0][0] in _CONTROLLED_ONE_QUBIT and _is_zero(phase):
         name, params, qubits = steps[0]
         base, count, carry = _CONTROLLED_ONE_QUBIT[name]

@@ -205,15 +205,11 @@ class Gates3(Operands3):
                         width: int) -> Definition:
         """The modifiers applied innermost first to ``definition`` (on ``width`` qubits); adjacent
         ``ctrl``/``negctrl`` are one control (their control qubits in the order written), built
-        exactly from library gates. A non-integer power of a controlled gate is the controlled power
-        (the principal power of the identity block is the identity): it is taken inside the controls."""
-        mods = list(mods)
-        for i in range(len(mods) - 2, -1, -1):
-            j = i
-            while (j + 1 < len(mods) and mods[j].kind == "pow" and isinstance(mods[j].count, float)
-                   and mods[j + 1].kind in ("ctrl", "negctrl")):
-                mods[j], mods[j + 1] = mods[j + 1], mods[j]
-                j += 1
+        exactly from library gates. The controls are taken outermost, in their written order: ``inv``
+        and ``pow`` of a controlled gate are the controlled ``inv`` and ``pow`` (the identity block
+        stays the identity, a non-integer power's principal branch included), and the control
+        qubits are the first operands whatever the order of the modifiers."""
+        mods = [m for m in mods if m.kind in ("ctrl", "negctrl")] + [m for m in mods if m.kind not in ("ctrl", "negctrl")]
         k = len(mods)
         while k:
             mod = mods[k - 1]

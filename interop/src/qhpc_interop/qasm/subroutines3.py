@@ -139,8 +139,9 @@ class Subroutines3(Control3):
                              "model cannot hold", tok)
         value = None if self.at(";") else self.expression()
         self.end_statement("the return statement")
-        if not self.never:
-            raise _Return(value, tok)
+        # also where nothing emitted can run (a call inside an if that never holds): the call's
+        # classical value is still computed when reading
+        raise _Return(value, tok)
 
     def call_statement(self, sub: Subroutine) -> None:
         tok = self.next()

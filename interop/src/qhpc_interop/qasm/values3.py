@@ -228,3 +228,31 @@ def angle_of_steps(k: int, width: int) -> Angle:
     angle = Angle(math.ldexp(k, -width) * TWO_PI)
     angle.width, angle.k = width, k
     return angle
+
+
+# -- sized integers ------------------------------------------------------------------------------
+
+
+class Sized(int):
+    """A value of type ``int[n]``, ``uint[n]`` or ``bit[n]`` (``kind``, ``width``): an int that
+    keeps its width, so that bit access, ``~``, shifts and ``popcount`` act on its n-bit
+    representation (two's complement for ``int[n]``), as the specification defines them. Arithmetic
+    (``+ - * /``) gives plain integers; storing one in a variable wraps it to the variable's type."""
+
+    kind: str
+    width: int
+
+    @property
+    def pattern(self) -> int:
+        """The n-bit pattern, as an unsigned integer."""
+        return int(self) & ((1 << self.width) - 1)
+
+
+def make_sized(value: int, kind: str, width: int) -> Sized:
+    """``value`` wrapped to ``kind[width]`` (``uint`` and ``bit`` modulo ``2^n``, ``int`` two's complement)."""
+    value &= (1 << width) - 1
+    if kind == "int" and value >> (width - 1):
+        value -= 1 << width
+    sized = Sized(value)
+    sized.kind, sized.width = kind, width
+    return sized
