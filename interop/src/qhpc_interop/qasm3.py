@@ -15,15 +15,19 @@ Reading (:func:`loads`, :func:`load`)
     * everything known when the program is read is computed then, as pyqasm's unrolling does:
       ``const`` and variables of type ``int[n] uint[n] float[n] angle[n] bool duration stretch``
       (declared with or without a value, assigned with ``= += -= *= /= %= **= &= |= ^= <<= >>=``,
-      used in indices, angles, loop bounds, register sizes); integers wrap to their width (two's
-      complement), ``float[32]`` holds a full double; ``angle[n]`` is the specification's fixed-point
+      used in indices, angles, loop bounds, register sizes); a ``uint[n]`` or ``bit[n]`` value wraps
+      modulo ``2^n`` when stored, an ``int[n]`` that does not fit is refused (C99 leaves signed
+      overflow to the implementation), and bit access (``v[-1]`` the highest), ``~``, shifts (bits
+      shifted off the end are lost), ``popcount``, ``rotl`` and ``rotr`` act on the n-bit
+      representation (two's complement for ``int[n]``); ``float[32]`` holds a full double; ``angle[n]`` is the specification's fixed-point
       angle: a float becomes ``k * 2π / 2^n`` (modulo 2π, the nearest step, ties to even), and
       ``+ -`` of angles, ``* /`` by integers, ``/`` of two angles (an integer), unary minus
-      (``2π - a``), ``& | ^ << >> ~`` and bit access act on ``k`` as on a ``uint[n]``, wrapping; an
+      (``2π - a``), ``& | ^ << >> ~`` and bit access act on ``k`` as on a ``uint[n]``, wrapping; a
+      ``bit[n]`` value (``bit[4](k)``, ``"1000"``) becomes the angle[n] of that bit pattern; an
       unsized ``angle`` is a double modulo 2π; a number beside an angle is cast to its type
       (``input angle`` parameters stay symbolic: their value, and its wrapping, is the caller's);
       ``array[type, n, m]`` with literal contents, element reads and writes (``a[i][j]``,
-      ``a[i, j]``), slices of any dimensions (``m[1, 0:1]``, ``m[0:1, 2]``), ``sizeof``; subroutine
+      ``a[i, j]``), slices and index sets of any dimensions (``m[1, 0:1]``, ``m[{1, 0}, 2]``), ``sizeof``; subroutine
       array parameters of any size (``readonly array[int[8], #dim = 1] a``); casts; bits of an
       integer (``a_in[i]``);
     * ``for`` over ``[a:b]``, ``[a:c:b]`` (inclusive, any step), ``{v, w}`` or an array, ``while`` on
@@ -54,8 +58,10 @@ Reading (:func:`loads`, :func:`load`)
       for integer ``k`` (repetition; negative: of the inverse) and for non-integer ``k`` on a
       one-qubit gate, a library controlled one-qubit gate (``cx``, ``cu``, ``ccz``...) or a
       controlled gate (the principal power, eigenphases in (-π, π], as Qiskit's ``Operator.power``:
-      one ``u`` and a phase, controlled as written; a power taken inside the controls, since the
-      identity block's power is the identity); ``ctrl @``, ``ctrl(n) @``, ``negctrl @`` on any gate
+      one ``u`` and a phase; of ``gphase(γ)``, ``γ`` taken in (-π, π] times the power); the
+      controls are applied outermost whatever the order of the modifiers (``inv`` and ``pow`` of a
+      controlled gate are the controlled ``inv`` and ``pow``: the identity block stays the
+      identity); ``ctrl @``, ``ctrl(n) @``, ``negctrl @`` on any gate
       with any number of controls, exactly and from library gates only
       (:mod:`qhpc_interop.controls`): one control gives the library's controlled gate where there is
       one (``x``→``cx``→``ccx``, ``u``→``cu``, ``gphase(γ)``→``p(γ)`` on the control), more a
@@ -91,7 +97,7 @@ Reading (:func:`loads`, :func:`load`)
     * expressions ``+ - * / % **``, unary minus, parentheses, ``pi π tau τ euler ℇ``, integer
       (``1_000``, ``0x1f``) and real literals, ``true``/``false``, the functions ``sin cos tan arcsin
       arccos arctan exp log sqrt``; on values known when reading also comparisons, ``! && ||``,
-      ``~ & | ^ << >>``, casts and ``mod floor ceiling popcount``. ``int / int`` is an integer (floor)
+      ``~ & | ^ << >>``, casts and ``mod floor ceiling popcount rotl rotr``. ``int / int`` is an integer (floor)
       division, as in Qiskit's reader.
     * ``pragma`` lines and ``@annotation`` lines are ignored.
 
