@@ -161,6 +161,9 @@ def _angles(text: str) -> list[float]:
     # the cast from float: modulo 2 pi, then the nearest step of 2 pi / 2^n
     ("angle[4] a = pi / 3;\nrz(a) q;", [3 * PI / 8]),
     ("angle[4] a = -pi / 4;\nrz(a) q;", [7 * PI / 4]),
+    # ties go to the even step; a huge value is taken modulo 2 pi first (no overflow)
+    ("angle[3] a = 2 * pi * (1.5 / 8);\nangle[3] b = 2 * pi * (2.5 / 8);\nrz(a) q;\nrz(b) q;", [PI / 2, PI / 2]),
+    ("angle[60] a = 1e300;\nrz(a) q;", [math.fmod(1e300, 2 * PI)]),
     ("angle[8] a = 2 * pi;\nrz(a) q;", [0.0]),
     ("angle a = -pi / 2;\nrz(a) q;", [3 * PI / 2]),
     # the specification's own examples (classical.rst, "Angles")

@@ -151,6 +151,8 @@ class Classical3(Gates3):
                 return angle_of_steps(value.pattern, value.width)  # the specification's per-bit copy
             if isinstance(value, Expr):
                 return value  # an input parameter: its value, and so its wrapping, is known only when bound
+            if not math.isfinite(float(value)):
+                self.error(f"the value {float(value)!r} cannot become a {ctype}", tok)
             if isinstance(value, Angle) and value.k is not None and width is not None and value.width is not None \
                     and width >= value.width:
                 return angle_of_steps(value.k << (width - value.width), width)  # padded with zero bits: exact

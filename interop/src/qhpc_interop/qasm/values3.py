@@ -210,16 +210,14 @@ class Angle(float):
 def make_angle(value: float, width: int | None) -> Angle:
     """``value`` as an ``angle[width]``: modulo 2 pi, then the nearest step, ties to even (the
     specification's cast from float); an unsized angle is the float modulo 2 pi."""
+    wrapped = math.fmod(value, TWO_PI)  # the value must be finite (the reader checks)
+    if wrapped < 0.0:
+        wrapped += TWO_PI
     if width is None or width > _EXACT_ANGLE_BITS:
-        wrapped = math.fmod(value, TWO_PI)
-        if wrapped < 0.0:
-            wrapped += TWO_PI
-        if wrapped >= TWO_PI:
-            wrapped = 0.0
-        angle = Angle(wrapped)
+        angle = Angle(0.0 if wrapped >= TWO_PI else wrapped)
         angle.width, angle.k = width, None
         return angle
-    return angle_of_steps(round(math.ldexp(value / TWO_PI, width)), width)
+    return angle_of_steps(round(math.ldexp(wrapped / TWO_PI, width)), width)
 
 
 def angle_of_steps(k: int, width: int) -> Angle:
