@@ -277,11 +277,24 @@ def test_a_comparison_of_complemented_measured_bits_is_one_of_the_bits(
     # unsigned values wrap when stored (C99's unsigned arithmetic)
     ("uint[8] v = 255;\nv += 1;\nrz(v) q;", [0.0]),
     ("uint[8] v = 255;\nuint[4] w = v << 2;\nrz(w) q;", [12.0]),
+    # | and ^ of two widths take the wider (and do not depend on the order)
+    ("uint[4] a = 1;\nuint[8] b = 240;\nrz(a | b) q;\nrz(b | a) q;\nrz(a ^ b) q;\nuint[8] d = a | b;\nrz(d) q;",
+     [241.0, 241.0, 241.0, 241.0]),
+    ('uint[8] b = 240;\nrz("0001" | b) q;', [241.0]),
     # index sets on arrays
     ("array[int[8], 4] arr = {1, 2, 3, 4};\narray[int[8], 2] b = arr[{3, 0}];\nrz(b[0]) q;\nrz(b[1]) q;", [4.0, 1.0]),
 ])
 def test_sized_values_act_on_their_bits(program: str, expected: list[float]) -> None:
     assert _angles(program) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("program", [
+    "angle[8] a = pi;\nrz(a + (1 << 2000)) q;", "angle a = pi;\nrz(a * (1 << 2000)) q;",
+    "angle[8] a = pi;\nif (a < (1 << 2000)) x q;", "angle a = 1 << 2000;", "float f = 1 << 2000;",
+])
+def test_integers_too_large_for_a_float_are_named_errors(program: str) -> None:
+    with pytest.raises(QasmSyntaxError, match="too large"):
+        qasm3.loads(H + "qubit q;\n" + program + "\n")
 
 
 def test_signed_overflow_and_negative_shifts_are_named_errors() -> None:

@@ -168,13 +168,13 @@ class _Builder:
 
 
 def control(definition: Definition, count: int = 1, negated: Sequence[bool] | bool = False,
-            *, limit: int = MAX_CONTROLLED_STEPS) -> Definition:
+            *, limit: int | None = None) -> Definition:
     """``definition`` controlled on ``count`` new qubits, which become qubits ``0..count-1``.
 
     The qubits of ``definition`` shift up by ``count``; the result has no global phase (the
     definition's becomes a phase on the controls). ``negated`` (one flag, or one per control)
     controls on |0>: an ``x`` on that control before and after. Raises :class:`ControlError` past
-    ``limit`` gates.
+    ``limit`` gates (default :data:`MAX_CONTROLLED_STEPS`).
     """
     if count < 1:
         raise ValueError(f"a controlled gate needs at least one control, got {count}")
@@ -183,7 +183,7 @@ def control(definition: Definition, count: int = 1, negated: Sequence[bool] | bo
         raise ValueError(f"{len(flags)} negation flags for {count} controls")
     steps, phase = definition
     ctrls = tuple(range(count))
-    builder = _Builder(limit)
+    builder = _Builder(MAX_CONTROLLED_STEPS if limit is None else limit)
     for name, params, qubits in steps:
         builder.gate(name, params, tuple(q + count for q in qubits), ctrls)
     builder.phase(phase, ctrls)

@@ -318,7 +318,7 @@ def test_confusion_maps_and_repeated_keys_are_refused_by_name() -> None:
         circuit_from_cirq(cirq.Circuit(cirq.measure(a, key="m"), cirq.X(a), cirq.measure(a, key="m")))
 
 
-def test_controlled_gates_with_control_values() -> None:
+def test_controlled_gates_with_control_values(monkeypatch: pytest.MonkeyPatch) -> None:
     q0, q1, q2, q3 = Q
     cases = [
         cirq.ControlledGate(cirq.H, control_values=[0]).on(q2, q0),
@@ -360,6 +360,14 @@ def test_controlled_gates_with_control_values() -> None:
         assert model.parameters, c
         assert np.allclose(circuit_unitary(model.bind({"t": 0.37})),
                            native_unitary(cirq.resolve_parameters(c, {"t": 0.37})), atol=ATOL), c
+    # past the size bound of the exact construction: a named error, not the construction's own
+    import qhpc_interop.controls
+
+    many = cirq.Circuit(cirq.ControlledGate(cirq.rx(t), num_controls=3).on(q0, q1, q2, q3))
+    with monkeypatch.context() as patch:
+        patch.setattr(qhpc_interop.controls, "MAX_CONTROLLED_STEPS", 5)
+        with pytest.raises(TranslationError, match=r"3 controls on a symbolic gate: .*more than 5 gates"):
+            circuit_from_cirq(many)
 
 
 def test_circuit_operations_are_flattened_exactly() -> None:

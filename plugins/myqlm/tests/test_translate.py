@@ -601,3 +601,21 @@ def test_a_definition_whose_syntax_and_modifiers_differ_is_refused_naming_both(d
     circ = _with_extra_definition("G", made)
     with pytest.raises(TranslationError, match=rf"operation 2 \(.*\): gate {message}"):
         circuit_from_myqlm(circ)
+
+
+def test_a_control_past_the_size_bound_is_a_named_error(monkeypatch: pytest.MonkeyPatch,
+                                                         myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    # ctrl() goes through qhpc_interop.controls; past its bound the reader says so as a TranslationError
+    import qhpc_interop.controls
+
+    prog = Program()
+    reg = prog.qalloc(4)
+    prog.apply(RX(0.3).ctrl().ctrl().ctrl(), *reg)
+    circ = prog.to_circ()
+    assert np.allclose(circuit_unitary(circuit_from_myqlm(circ)), myqlm_unitary(circ), atol=1e-9)
+    monkeypatch.setattr(qhpc_interop.controls, "MAX_CONTROLLED_STEPS", 5)
+    prog = Program()
+    reg = prog.qalloc(4)
+    prog.apply(RX(0.4).ctrl().ctrl().ctrl(), *reg)  # another angle: not a definition read before
+    with pytest.raises(TranslationError, match="more than 5 gates"):
+        circuit_from_myqlm(prog.to_circ())

@@ -151,14 +151,23 @@ class Classical3(Gates3):
                 return angle_of_steps(value.pattern, value.width)  # the specification's per-bit copy
             if isinstance(value, Expr):
                 return value  # an input parameter: its value, and so its wrapping, is known only when bound
-            if not math.isfinite(float(value)):
-                self.error(f"the value {float(value)!r} cannot become a {ctype}", tok)
+            try:
+                number = float(value)
+            except OverflowError:
+                self.error(f"a {int(value).bit_length()}-bit integer is too large to become a {ctype}", tok)
+            if not math.isfinite(number):
+                self.error(f"the value {number!r} cannot become a {ctype}", tok)
             if isinstance(value, Angle) and value.k is not None and width is not None and value.width is not None \
                     and width >= value.width:
                 return angle_of_steps(value.k << (width - value.width), width)  # padded with zero bits: exact
-            return make_angle(float(value), width)
+            return make_angle(number, width)
         if kind == "float":
-            return value if isinstance(value, Expr) else float(value)
+            if isinstance(value, Expr):
+                return value
+            try:
+                return float(value)
+            except OverflowError:
+                self.error(f"a {int(value).bit_length()}-bit integer is too large to become a {ctype}", tok)
         if kind == "complex":
             self.unsupported("complex numbers are not supported", tok)
         # int, uint, bit[n]

@@ -336,9 +336,9 @@ class Expressions3(ReaderBase):
             if not isinstance(value, (int, float)) or isinstance(value, Special):
                 self.unsupported(f"'{op}' between '~{bits.name}' and {self._shown_value(value)}: real-time classical "
                                  "computation on measured values is not supported", tok)
-            number = int(value) if isinstance(value, bool) or float(value).is_integer() else value
-            if not isinstance(number, int):
+            if isinstance(value, float) and not value.is_integer():
                 self.error(f"measured bits compared with the non-integer {value!r}", tok)
+            number = int(value)
             # ~x is 2^n - 1 - x (unsigned) or -x - 1 (signed): x compared the other way with the mirror value
             mirror = -number - 1 if bits.signed else (1 << len(bits.bits)) - 1 - number
             return self._compare(tok, bits, _FLIPPED[op] if op not in ("==", "!=") else op, mirror)
@@ -348,7 +348,10 @@ class Expressions3(ReaderBase):
             return self._duration(tok, op, a, b)
         if isinstance(a, Angle) or isinstance(b, Angle):
             if not isinstance(a, (Expr, Special)) and not isinstance(b, (Expr, Special)) and op not in ("&&", "||"):
-                angle = self._angle(tok, op, a, b)
+                try:
+                    angle = self._angle(tok, op, a, b)
+                except OverflowError:
+                    self.error("number too large", tok)
                 if angle is not None:
                     return angle
             a, b = _plain(a), _plain(b)
@@ -372,7 +375,11 @@ class Expressions3(ReaderBase):
             result = {"&": x & y, "|": x | y, "^": x ^ y, "<<": x << y if op == "<<" else 0,
                       ">>": x >> y if op == ">>" else 0}[op]
             # on a sized integer these act on its n-bit representation: bits shifted off the end are lost
-            sized = x if isinstance(x, Sized) else y if isinstance(y, Sized) and op in ("&", "|", "^") else None
+            if op in ("<<", ">>"):  # the type of the shifted value
+                sized = x if isinstance(x, Sized) else None
+            else:  # the wider of the two (promotion), whichever side it is on
+                sides = [v for v in (x, y) if isinstance(v, Sized)]
+                sized = max(sides, key=lambda v: v.width) if sides else None
             return result if sized is None else make_sized(result, sized.kind, sized.width)
         if isinstance(a, bool):
             a = int(a)

@@ -79,6 +79,7 @@ from qhpc_interop import (
     Register,
     UnitaryGate,
 )
+from qhpc_interop.controls import ControlError
 from qhpc_interop.controls import control as control_definition
 from qhpc_interop.gates import controlled
 from qhpc_interop.ir import Barrier, Measure, Reset, expand_gate, new_gate, new_instruction
@@ -803,7 +804,11 @@ class _Reader:
             if any(isinstance(i.operation, UnitaryGate) for i in body):
                 raise _Refused(f"a matrix gate beside symbolic gates under {k} controls has no exact form in the model")
             wires = (*controls, *targets)
-            for name, params, qubits in control_definition((steps, phase), k)[0]:
+            try:
+                controlled_steps = control_definition((steps, phase), k)[0]
+            except ControlError as exc:
+                raise _Refused(f"{k} controls on a symbolic gate: {exc}") from None
+            for name, params, qubits in controlled_steps:
                 self.out.append(_I(Gate(name, params), tuple(wires[q] for q in qubits)))
             return
         targets = sorted({q for inst in body for q in inst.qubits})

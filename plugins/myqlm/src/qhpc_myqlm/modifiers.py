@@ -8,6 +8,7 @@ from typing import Any
 
 from qhpc.errors import TranslationError
 from qhpc_interop import STANDARD_GATES, Circuit, Gate, Instruction, UnitaryGate
+from qhpc_interop.controls import ControlError
 from qhpc_interop.controls import control as control_definition
 from qhpc_interop.gates import Definition, controlled, zyz_angles
 from qhpc_interop.params import ParamValue
@@ -24,6 +25,13 @@ def _local(num_qubits: int, steps: Sequence[tuple[Any, Sequence[int]]], phase: P
     return out
 
 
+def _controlled_definition(definition: Definition, k: int) -> Definition:
+    try:
+        return control_definition(definition, k)
+    except ControlError as exc:
+        raise TranslationError(f"a gate under {k} controls: {exc}") from None
+
+
 def _emit(definition: Definition, wires: Sequence[int], out: list[Instruction]) -> None:
     out.extend(Instruction(Gate(name, params), tuple(wires[q] for q in qubits)) for name, params, qubits in definition[0])
 
@@ -38,14 +46,14 @@ def _controlled_op(op: Gate | UnitaryGate, ctrls: Sequence[int], targets: Sequen
         m = op.num_qubits
         if m == 1:
             theta, phi, lam, gamma = zyz_angles(op.matrix_data)
-            _emit(control_definition(([("u", (theta, phi, lam), (0,))], gamma), k), wires, out)
+            _emit(_controlled_definition(([("u", (theta, phi, lam), (0,))], gamma), k), wires, out)
             return
         if k + m > MAX_CONTROLLED_UNITARY_QUBITS:
             raise TranslationError(f"a {m}-qubit custom gate under {k} control(s) needs a {k + m}-qubit matrix; "
                                    f"the model writes at most {MAX_CONTROLLED_UNITARY_QUBITS}")
         out.append(Instruction(UnitaryGate(controlled(op.matrix_data, k), op.label), tuple(wires)))
         return
-    _emit(control_definition(([(op.name, op.params, tuple(range(op.num_qubits)))], 0.0), k), wires, out)
+    _emit(_controlled_definition(([(op.name, op.params, tuple(range(op.num_qubits)))], 0.0), k), wires, out)
 
 
 def _control(recipe: Circuit, k: int) -> Circuit:
@@ -56,7 +64,7 @@ def _control(recipe: Circuit, k: int) -> Circuit:
         op = inst.operation
         assert isinstance(op, (Gate, UnitaryGate))
         _controlled_op(op, ctrls, [k + q for q in inst.qubits], out)
-    _emit(control_definition(([], recipe.global_phase), k), ctrls, out)
+    _emit(_controlled_definition(([], recipe.global_phase), k), ctrls, out)
     result = Circuit(num_qubits=recipe.num_qubits + k)
     result.instructions = out
     return result
