@@ -330,3 +330,16 @@ def test_a_let_alias_takes_an_index_of_a_selection() -> None:
 def test_calls_and_loops_inside_an_if_that_never_holds_end_as_they_do_anywhere(body: str) -> None:
     circuit = qasm3.loads(H + f"qubit[2] q;\nbit[2] c;\nc = measure q;\n{body}\n")
     assert [i.name for i in circuit.instructions] == ["measure", "measure"]
+
+
+def test_the_principal_power_agrees_with_qiskits_on_random_and_degenerate_unitaries() -> None:
+    from qhpc_interop.qasm.gatedefs import _principal_power
+    from qiskit.quantum_info import random_unitary
+
+    # degenerate spectra (I, -I, iI) and eigenvalues on the branch cut (Z, X) included
+    unitaries = [random_unitary(2, seed=s).data for s in range(50)]
+    unitaries += [np.eye(2), -np.eye(2), 1j * np.eye(2), np.diag([1.0, -1.0]), np.array([[0.0, 1.0], [1.0, 0.0]])]
+    for unitary in unitaries:
+        for exponent in (0.5, -0.25, 1.5, 1 / 3, 2.7):
+            ours = _principal_power(np.array(unitary, dtype=complex), exponent)
+            assert float(np.max(np.abs(ours - Operator(unitary).power(exponent).data))) <= 1e-12

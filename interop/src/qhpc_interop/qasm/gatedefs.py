@@ -242,18 +242,24 @@ def fractional_power(definition: Definition, exponent: float, num_qubits: int) -
     if isinstance(phase, Expr) or any(isinstance(p, Expr) for _, params, _ in steps for p in params):
         raise ModifierError("a non-integer power of a gate with symbolic parameters is not supported (its principal "
                             "branch depends on the parameter values)")
-    import scipy.linalg
-
     from ..gates import zyz_angles
 
-    matrix = definition_matrix(1, definition)
-    # rotate the branch cut off -1 (a common eigenvalue), take principal phases, rotate back
-    tilt = math.pi * 1e-12
-    triangular, vectors = scipy.linalg.schur(np.exp(-1j * tilt) * matrix, output="complex")
-    phases = (np.angle(np.diag(triangular)) + tilt) * exponent
-    power_matrix = vectors @ np.diag(np.exp(1j * phases)) @ vectors.conj().T
-    theta, phi, lam, gamma = zyz_angles(power_matrix)
+    theta, phi, lam, gamma = zyz_angles(_principal_power(definition_matrix(1, definition), exponent))
     return [("u", (theta, phi, lam), (0,))], gamma
+
+
+def _principal_power(unitary: np.ndarray, exponent: float) -> np.ndarray:
+    """``unitary`` to the power ``exponent``, each eigenphase taken in (-pi, pi] (an eigenvalue -1 as
+    ``e^{i pi}``: the branch cut is turned a hair clockwise first, as Qiskit's ``Operator.power``)."""
+    tilt = math.pi * 1e-12
+    rotated = np.exp(-1j * tilt) * unitary
+    # a unitary is H + iK with commuting Hermitian H and K: a generic real mix of the two has its
+    # eigenvectors, orthonormal (numpy's eigh), even where two eigenvalues are equal or close
+    hermitian = (rotated + rotated.conj().T) / 2
+    skew = (rotated - rotated.conj().T) / 2j
+    _, vectors = np.linalg.eigh(hermitian + 0.6180339887498949 * skew)
+    phases = (np.angle(np.diag(vectors.conj().T @ rotated @ vectors)) + tilt) * exponent
+    return (vectors * np.exp(1j * phases)) @ vectors.conj().T
 
 
 def control(definition: Definition, count: int = 1, negated: Sequence[bool] | bool = False) -> Definition:
