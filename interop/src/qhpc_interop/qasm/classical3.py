@@ -443,16 +443,7 @@ class Classical3(Gates3):
         if sym.scalar:
             self.error(f"'{tok.text}' is a single {'qubit' if sym.quantum else 'bit'} and cannot be indexed",
                        self.peek())
-        indices, single = self.index_set(len(sym.bits), sym.name)
-        bits = tuple(sym.bits[i] for i in indices)
-        shown = tok.text
-        while self.at("["):  # let a = q[1:4][1:2]: an index of what the last index selected
-            if single:
-                self.error(f"'{shown}[...]' is a single {'qubit' if sym.quantum else 'bit'} and cannot be indexed",
-                           self.peek())
-            shown = f"the selection {shown}[...]"
-            indices, single = self.index_set(len(bits), shown)
-            bits = tuple(bits[i] for i in indices)
+        bits, single = self.selection(sym, tok)  # let a = q[1:4][1:2] too
         return Register3(tok.text, bits, single, sym.quantum, tok, alias=True)
 
 

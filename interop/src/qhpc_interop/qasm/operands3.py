@@ -49,17 +49,23 @@ class Operands3(Expressions3):
             return Operand(sym.bits, sym.scalar, tok)
         if sym.scalar:
             self.error(f"'{tok.text}' is a single {'qubit' if quantum else 'bit'} and cannot be indexed", self.peek())
+        bits, single = self.selection(sym, tok)
+        return Operand(bits, single, tok)
+
+    def selection(self, sym: Register3, tok: Token) -> tuple[tuple[int, ...], bool]:
+        """``[...]`` after the register ``sym`` (named by ``tok``), and any index of what it selected
+        (``q[1:3][0]``): the bits selected and whether it is one."""
         indices, single = self.index_set(len(sym.bits), sym.name)
         bits = tuple(sym.bits[i] for i in indices)
         shown = tok.text
-        while self.at("["):  # q[1:3][0]: an index of what the last index selected
+        while self.at("["):
             if single:
-                self.error(f"'{shown}[...]' is a single {'qubit' if quantum else 'bit'} and cannot be indexed",
+                self.error(f"'{shown}[...]' is a single {'qubit' if sym.quantum else 'bit'} and cannot be indexed",
                            self.peek())
             shown = f"the selection {shown}[...]"
             indices, single = self.index_set(len(bits), shown)
             bits = tuple(bits[i] for i in indices)
-        return Operand(bits, single, tok)
+        return bits, single
 
     def physical_qubit(self, tok: Token) -> Operand:
         if self.addressing == "virtual":
