@@ -9,8 +9,9 @@ The public entry points are :mod:`qhpc_interop.qasm2` and :mod:`qhpc_interop.qas
   as the model holds them), :mod:`.reader_base` (limits, operands, broadcasting, emitting
   instructions), :mod:`.stdlib` (include files, keywords);
 * :mod:`.reader2` (OpenQASM 2); :mod:`.reader3` with its bases :mod:`.subroutines3`,
-  :mod:`.control3`, :mod:`.classical3`, :mod:`.gates3`, :mod:`.operands3`, :mod:`.expr3` and the
-  values of :mod:`.values3` (OpenQASM 3); :mod:`.fast` (both readers' statement-level fast paths);
+  :mod:`.control3`, :mod:`.classical3`, :mod:`.gates3`, :mod:`.operands3`, :mod:`.expr3`,
+  :mod:`.indexing3` and the values of :mod:`.values3` (OpenQASM 3); :mod:`.fast` (both readers'
+  statement-level fast paths);
 * :mod:`.writer_common` (names, registers, definitions), :mod:`.writer2`, :mod:`.writer3`.
 
 The version comes from the ``OPENQASM x;`` header, the first statement (comments and blank lines
