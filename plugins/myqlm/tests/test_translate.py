@@ -603,6 +603,42 @@ def test_a_definition_whose_syntax_and_modifiers_differ_is_refused_naming_both(d
         circuit_from_myqlm(circ)
 
 
+@pytest.mark.parametrize("kind, values, arity, wrong", [
+    # no modifiers, only a matrix that is another gate: myQLM's simulators apply the matrix
+    ("RX", (0.5,), 1, STANDARD_GATES["x"].matrix([])),
+    ("RY", (0.3,), 1, STANDARD_GATES["ry"].matrix([-0.3])),
+    ("RZ", (0.2,), 1, STANDARD_GATES["rz"].matrix([0.2]).conj()),
+    ("PH", (0.4,), 1, STANDARD_GATES["rz"].matrix([0.4])),  # PH(0.4) up to a global phase only
+    ("H", (), 1, STANDARD_GATES["x"].matrix([])),
+    ("SQRTSWAP", (), 2, np.eye(4)),
+    ("CNOT", (), 2, np.eye(4)),
+    ("RX", (0.5,), 1, np.eye(4)),  # a matrix of another size
+])
+def test_a_definition_whose_matrix_is_another_gate_than_its_syntax_is_refused(kind, values, arity, wrong,
+                                                                               myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    from qhpc_myqlm._qat import _matrix_to_thrift
+
+    circ = _with_extra_definition("G", GateDefinition(name="G", arity=arity, syntax=_syntax(kind, *values),
+                                                      matrix=_matrix_to_thrift(wrong)))
+    with pytest.raises(TranslationError, match=rf"operation 2 \(.*\): gate 'G' is {kind}.* by its syntax but "
+                                               "another gate by its matrix"):
+        circuit_from_myqlm(circ)
+
+
+def test_a_definition_whose_matrix_is_its_syntax_is_read_as_myqlm_runs_it(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    from qhpc_myqlm._qat import _matrix_to_thrift
+
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    for kind, values, arity, matrix in [("RX", (0.5,), 1, STANDARD_GATES["rx"].matrix([0.5])),
+                                        ("RY", (0.5,), 1, STANDARD_GATES["ry"].matrix([0.5]) + 1e-12),
+                                        ("RZ", (1.5,), 1, STANDARD_GATES["rz"].matrix([1.5]) - 1e-12j),
+                                        ("PH", (-2.0,), 1, STANDARD_GATES["p"].matrix([-2.0])),
+                                        ("H", (), 1, h)]:
+        circ = _with_extra_definition("G", GateDefinition(name="G", arity=arity, syntax=_syntax(kind, *values),
+                                                          matrix=_matrix_to_thrift(matrix)))
+        assert np.allclose(myqlm_unitary(circ), circuit_unitary(circuit_from_myqlm(circ)), atol=1e-12), kind
+
+
 def test_a_control_past_the_size_bound_is_a_named_error(monkeypatch: pytest.MonkeyPatch,
                                                          myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
     # ctrl() goes through qhpc_interop.controls; past its bound the reader says so as a TranslationError

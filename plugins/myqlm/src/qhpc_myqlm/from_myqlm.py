@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -90,7 +91,8 @@ class _Reader:
                 p = params[0]
                 value = p.double_p
                 if type(value) is float and not p.is_abstract and (
-                        not (d.subgate or d.is_dag or d.is_ctrl or d.nbctrls or d.is_conj or d.is_trans)
+                        (not (d.subgate or d.is_dag or d.is_ctrl or d.nbctrls or d.is_conj or d.is_trans)
+                         and (d.matrix is None or _rotation_agrees(syntax.name, value, d.matrix)))
                         or self.syntax_holds(d, name, _Where(self.gate_dic, index, name))):
                     found: tuple[Any, int] | None = (library_gate(native, (value,)), 1)
                     self.singles[name] = found
@@ -103,13 +105,21 @@ class _Reader:
     def syntax_holds(self, d: Any, name: str, where: object) -> bool:
         """Whether definition ``d`` may be read by its syntax (the library gate it names).
 
-        A definition with no modifiers may. One that also has modifiers (myQLM's own ``CNOT`` is
-        ``CTRL(X)`` too) may where they are the same gate: myQLM's simulators apply a definition's
+        It may where its matrix and its modifiers, if it has them (myQLM's own ``CNOT`` is
+        ``CTRL(X)`` too), are the gate its syntax names: myQLM's simulators apply a definition's
         matrix or its modifiers and ``iterate_simple`` reports its syntax, so a definition whose
         syntax says one gate and whose matrix or modifiers say another is refused, naming both.
+        A rotation's matrix is compared number by number (one definition per distinct angle).
         """
         if not (d.subgate or d.is_dag or d.is_conj or d.is_trans or d.is_ctrl or d.nbctrls):
-            return True
+            matrix = d.matrix
+            if matrix is None:
+                return True
+            params = d.syntax.parameters
+            if params and any(p.is_abstract for p in params):
+                return True  # no number to compare the matrix with
+            if params and len(params) == 1 and _rotation_agrees(d.syntax.name, params[0].double_p, matrix):
+                return True
         found = self.agreed.get(name)
         if found is None:
             found = self.agreed[name] = (_native_agrees(name) if _is_myqlm_native(self.gate_dic, name)
@@ -123,21 +133,32 @@ class _Reader:
             said = library_gate(_NATIVE_FIXED[kind])
         elif kind in _NATIVE_PARAM and len(params) == 1:
             said = library_gate(_NATIVE_PARAM[kind], (self._param(params[0], where, kind),))
+        elif kind == "SQRTSWAP" and not params:
+            said = None
         else:
             return False  # not a library gate: read by its modifiers or matrix, as before
-        shown = f"{kind}({', '.join(str(p) for p in said.params)})" if said.params else kind
+        shown = (kind if said is None or not said.params
+                 else f"{kind}({', '.join(str(p) for p in said.params)})")
         modifiers = "modifiers of " + repr(d.subgate) if d.subgate else "modifier flags"
-        if said.is_parameterized:
+        if said is not None and said.is_parameterized:
             raise TranslationError(f"{where}: gate {name!r} is {shown} by its syntax and also has {modifiers}; "
                                    "with symbolic parameters the two cannot be compared: bind them first")
-        expected = said.matrix()
+        expected = circuit_unitary(_sqrtswap()) if said is None else said.matrix()
+        said_qubits = 2 if said is None else said.num_qubits
         evidence: list[tuple[str, np.ndarray]] = []
-        if d.matrix is not None and d.matrix.nRows == expected.shape[0]:
-            evidence.append(("matrix", big_to_little(_matrix_from_thrift(d.matrix))))
+        modified = d.subgate or d.is_dag or d.is_conj or d.is_trans or d.is_ctrl or d.nbctrls
+        # a controlled definition may carry its base gate's matrix (myQLM's submatrices_only)
+        if d.matrix is not None and (d.matrix.nRows == expected.shape[0] or not modified):
+            try:
+                evidence.append(("matrix", big_to_little(_matrix_from_thrift(d.matrix))))
+            except (ValueError, TypeError, AttributeError):
+                raise TranslationError(f"{where}: gate {name!r} is {shown} by its syntax and has a malformed "
+                                       f"matrix ({d.matrix.nRows}x{d.matrix.nCols}, "
+                                       f"{len(d.matrix.data or ())} entries)") from None
         if d.subgate:
             built = self._build(name, where, 0)
-            if built.num_qubits != said.num_qubits:
-                raise TranslationError(f"{where}: gate {name!r} is {shown} by its syntax, on {said.num_qubits} "
+            if built.num_qubits != said_qubits:
+                raise TranslationError(f"{where}: gate {name!r} is {shown} by its syntax, on {said_qubits} "
                                        f"qubits, and by its {modifiers} a gate on {built.num_qubits}")
             evidence.append((modifiers, circuit_unitary(built)))
         if not evidence:
@@ -296,6 +317,60 @@ class _Reader:
             out.instructions.extend(Instruction(i.operation, tuple(op.qbits[q] for q in i.qubits))
                                     for i in sub.instructions)
         return out
+
+
+def _rotation_agrees(kind: str, theta: Any, matrix: Any) -> bool:
+    """Whether ``matrix`` (myQLM's thrift matrix) is myQLM's ``kind`` (RX RY RZ PH) at the number
+    ``theta``, entry by entry to 1e-9; ``False`` for anything else (then compared in full). Run once
+    per rotation definition, which a large circuit has one of per gate: written out, not looped."""
+    data = matrix.data
+    if type(theta) is not float or matrix.nRows != 2 or matrix.nCols != 2 or data is None or len(data) != 4:
+        return False
+    a, b, c, d = data
+    # myQLM's own matrices (and qhpc's) are these formulas to the last bit: equality first
+    if kind == "PH":
+        z = a.im == b.re == b.im == c.re == c.im == 0.0
+        if z and a.re == 1.0 and d.re == _cos(theta) and d.im == _sin(theta):
+            return True
+    else:
+        half = theta / 2
+        if kind == "RY":
+            co = _cos(half)
+            if a.im == b.im == c.im == d.im == 0.0 and a.re == co == d.re and c.re == _sin(half) == -b.re:
+                return True
+        elif kind == "RZ":
+            co = _cos(half)
+            if b.re == b.im == c.re == c.im == 0.0 and a.re == co == d.re and d.im == _sin(half) == -a.im:
+                return True
+        elif kind == "RX":
+            co = _cos(half)
+            if a.im == b.re == c.re == d.im == 0.0 and a.re == co == d.re and -b.im == _sin(half) == -c.im:
+                return True
+    try:
+        if kind == "PH":
+            return (-_TOL <= a.re - 1.0 <= _TOL and -_TOL <= a.im <= _TOL and -_TOL <= b.re <= _TOL
+                    and -_TOL <= b.im <= _TOL and -_TOL <= c.re <= _TOL and -_TOL <= c.im <= _TOL
+                    and -_TOL <= d.re - _cos(theta) <= _TOL and -_TOL <= d.im - _sin(theta) <= _TOL)
+        co, si = _cos(theta / 2), _sin(theta / 2)
+        if kind == "RY":
+            return (-_TOL <= a.re - co <= _TOL and -_TOL <= a.im <= _TOL and -_TOL <= b.re + si <= _TOL
+                    and -_TOL <= b.im <= _TOL and -_TOL <= c.re - si <= _TOL and -_TOL <= c.im <= _TOL
+                    and -_TOL <= d.re - co <= _TOL and -_TOL <= d.im <= _TOL)
+        if kind == "RZ":
+            return (-_TOL <= a.re - co <= _TOL and -_TOL <= a.im + si <= _TOL and -_TOL <= b.re <= _TOL
+                    and -_TOL <= b.im <= _TOL and -_TOL <= c.re <= _TOL and -_TOL <= c.im <= _TOL
+                    and -_TOL <= d.re - co <= _TOL and -_TOL <= d.im - si <= _TOL)
+        if kind == "RX":
+            return (-_TOL <= a.re - co <= _TOL and -_TOL <= a.im <= _TOL and -_TOL <= b.re <= _TOL
+                    and -_TOL <= b.im + si <= _TOL and -_TOL <= c.re <= _TOL and -_TOL <= c.im + si <= _TOL
+                    and -_TOL <= d.re - co <= _TOL and -_TOL <= d.im <= _TOL)
+    except TypeError:  # an entry that is not a number
+        return False
+    return False
+
+
+_TOL = 1e-9
+_cos, _sin = math.cos, math.sin
 
 
 #: myQLM's own library definitions with a syntax and modifiers (CNOT, CSIGN, CCNOT) -> whether they agree
