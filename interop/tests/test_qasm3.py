@@ -602,11 +602,32 @@ def test_export_refuses_abs() -> None:
         qasm3.dumps(circuit)
 
 
-def test_export_refuses_a_condition_on_bits_that_are_not_a_register() -> None:
-    circuit = Circuit.with_registers({"q": 1}, {"c": 3})
-    circuit.append(Gate("x"), [0], condition=Condition((0, 2), 1))
-    with pytest.raises(NotExpressibleError, match="not one register"):
-        qasm3.dumps(circuit)
+@pytest.mark.parametrize("value", range(4))
+@pytest.mark.parametrize("bits", [(0, 2), (2, 0)])
+def test_export_writes_a_condition_on_bits_that_are_not_a_register_as_nested_ifs(bits, value) -> None:
+    # each preparation of the three bits, run by Aer on what Qiskit's importer reads
+    from qiskit import qasm3 as qiskit_qasm3
+    from qiskit import transpile
+    from qiskit_aer import AerSimulator
+
+    aer = AerSimulator()
+    for prep in range(8):
+        circuit = Circuit.with_registers({"q": 4}, {"c": 4})
+        for k in range(3):
+            if prep >> k & 1:
+                circuit.append(Gate("x"), [k])
+            circuit.measure(k, k)
+        circuit.append(Gate("x"), [3], condition=Condition(bits, value))
+        circuit.measure(3, 3)
+        text = qasm3.dumps(circuit)
+        assert "&&" not in text and text.count("if (") == 2
+        qc = qiskit_qasm3.loads(text)
+        counts = aer.run(transpile(qc, aer), shots=8, seed_simulator=3).result().get_counts()
+        fired = all(prep >> bit & 1 == value >> k & 1 for k, bit in enumerate(bits))
+        assert counts == {("1" if fired else "0") + format(prep, "03b"): 8}, (prep, text)
+        back = qasm3.loads(text).instructions[-2].condition
+        assert back is not None and {b: back.value >> k & 1 for k, b in enumerate(back.clbits)} == {
+            b: value >> k & 1 for k, b in enumerate(bits)}
 
 
 # -- version detection -----------------------------------------------------------------------------------

@@ -125,7 +125,9 @@ Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included
     ``c``); the circuit's global phase as a top-level ``gphase(...)``; gates by name (library ``u``
     as ``U``); one-qubit unitaries as ``U(θ, φ, λ)`` (ZYZ angles, their phase added to the
     ``gphase``); ``c[k] = measure q[j];``, ``reset``, ``barrier``; conditions as
-    ``if (c == n) { ... }`` (whole register) or ``if (c[k]) { ... }`` / ``if (!c[k]) { ... }``.
+    ``if (c == n) { ... }`` (whole register) or ``if (c[k]) { ... }`` / ``if (!c[k]) { ... }``, and
+    a condition on several bits that are not one register as one nested ``if`` per bit (Qiskit's
+    importer reads nested ``if`` but not ``&&``).
 
     Identifiers: a parameter or register name that is not a valid OpenQASM 3 identifier, or that
     clashes with a keyword, a gate name or another name, is escaped deterministically: each invalid
@@ -135,8 +137,7 @@ Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included
     the text back gives ``Parameter("θ_0_")``.
 
     :class:`~qhpc_interop.errors.NotExpressibleError` for a multi-qubit unitary, ``abs`` in a
-    parameter expression (no OpenQASM 3 builtin Qiskit's reader knows), and a condition on several
-    bits that are not one written register.
+    parameter expression (no OpenQASM 3 builtin Qiskit's reader knows).
 """
 
 from __future__ import annotations

@@ -120,20 +120,21 @@ class _Writer:
             raise NotExpressibleError(FORMAT, f"operation {op!r}")
         if inst.condition is None:
             return text
-        return f"if ({self.condition(inst)}) {{ {text} }}"
+        for test in reversed(self.condition(inst)):
+            text = f"if ({test}) {{ {text} }}"
+        return text
 
-    def condition(self, inst: Instruction) -> str:
+    def condition(self, inst: Instruction) -> list[str]:
+        """The tests of an instruction's condition, outermost first: one for a whole register or a
+        single bit; one per bit, nested, for bits that are not one register (``if (c[2]) { if
+        (!c[0]) { ... } }``: Qiskit's importer reads nested ``if`` but not ``&&``)."""
         cond = inst.condition
         assert cond is not None
         register = self.cplan.by_bits.get(cond.clbits)
         if register is not None and (cond.register is not None or len(cond.clbits) > 1):
-            return f"{register} == {cond.value}"
-        if len(cond.clbits) == 1:
-            ref = self.cplan.refs[cond.clbits[0]]
-            return ref if cond.value else f"!{ref}"
-        bits = ", ".join(self.cplan.refs[c] for c in cond.clbits)
-        raise NotExpressibleError(FORMAT, f"a condition on the bits {bits}, which are not one register ({inst})",
-                                  hint="condition on a whole register or on a single bit")
+            return [f"{register} == {cond.value}"]
+        refs = self.cplan.refs
+        return [refs[c] if cond.value >> k & 1 else f"!{refs[c]}" for k, c in enumerate(cond.clbits)]
 
     def text(self) -> str:
         lines = ["OPENQASM 3.0;", 'include "stdgates.inc";']
