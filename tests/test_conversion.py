@@ -71,8 +71,35 @@ def test_free_parameters_take_a_route_that_keeps_them_or_are_refused(integrator:
     bound = qasm3.loads(text).assign_parameters([0.4])
     assert Operator(bound).equiv(Operator(qc.assign_parameters({theta: 0.4})))
     with pytest.raises(TranslationError, match=r"qasm2 cannot hold what this program uses: parameters \(free "
-                                                r"parameter\(s\) theta\)"):
+                                                r"parameter\(s\) theta\)\. No translator route keeps it: bind the "
+                                                r"free parameters") as info:
         integrator.convert(qc, "qasm2")
+    assert "allow_loss" not in str(info.value)  # leaving parameters out gives no program: not offered
+    # and not accepted when asked for (an outside audit followed the old advice and met the writer's error)
+    for asked in ({"parameters"}, "parameters", "global_phase,parameters"):
+        with pytest.raises(TranslationError, match="allow_loss cannot name parameters: a conversion can leave "
+                                                   "out only barriers, global_phase, qubit_identity, registers"):
+            integrator.convert(qc, "qasm2", allow_loss=asked)
+
+
+@pytest.mark.parametrize("allow_loss", ["global_phase", ["global_phase"], ("global_phase", "barriers"),
+                                        "global_phase, barriers"])
+def test_allow_loss_takes_a_collection_or_one_string(integrator: Integrator, allow_loss: object) -> None:
+    with pytest.warns(ConversionLossWarning, match="drops global_phase .* as allowed") as caught:
+        text, _ = integrator.convert(bell_with_phase(), "qasm2", allow_loss=allow_loss)  # type: ignore[arg-type]
+    assert Operator(qasm2.loads(text)).equiv(Operator(bell_with_phase()))
+    assert all(w.filename == __file__ for w in caught)  # the warning points at the line that converted
+
+
+@pytest.mark.parametrize("to, allow_loss, message", [
+    (["qasm2"], (), r"the target format is a format name \(a string, see `qhpc formats`\), not list \['qasm2'\]"),
+    ("qasm2", 5, "allow_loss names features .* not int 5"),
+    ("qasm2", [None], "allow_loss names features by strings, not None"),
+    ("qasm2", "phase", "unknown feature"),
+])
+def test_wrong_arguments_are_qhpc_errors(to: object, allow_loss: object, message: str) -> None:
+    with pytest.raises(TranslationError, match=message):
+        qhpc.convert(bell_with_phase(), to, allow_loss=allow_loss)  # type: ignore[arg-type]
 
 
 def test_qubit_identities_survive_where_formats_hold_them_and_their_loss_is_announced(integrator: Integrator) -> None:

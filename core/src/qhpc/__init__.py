@@ -97,9 +97,13 @@ def backends() -> dict[str, Backend]:
 def convert(program: object, to: str, *, source: str | None = None, allow_loss: Iterable[str] = ()) -> Any:
     """``program`` (any installed format) translated to format ``to`` (``qhpc formats`` lists them).
 
-    Nothing the program uses is dropped unless ``allow_loss`` names it (``{"global_phase"}``...);
-    annotations a format cannot hold (barriers, register names, qubit identities) are dropped with
-    a :class:`~qhpc.conversion.ConversionLossWarning`.
+    ``source`` names the program's format where detecting it is not wanted (``"qasm3"`` for
+    OpenQASM 3 text...). Nothing the program uses is dropped: a feature the target cannot hold
+    takes another route or raises :class:`~qhpc.errors.TranslationError` naming it and where the
+    program uses it. ``allow_loss`` (a collection of names, or one string) lets the global phase go
+    (``{"global_phase"}``); annotations a format cannot hold (barriers, register names, qubit
+    identities) are dropped with a :class:`~qhpc.conversion.ConversionLossWarning`. Every error is a
+    :class:`~qhpc.errors.QhpcError`.
     """
     return get_integrator().convert(program, to, source=source, allow_loss=allow_loss)[0]
 

@@ -7,8 +7,9 @@ writes it out along the cheapest route that keeps all of that. When no route kee
 
 * a feature that changes what the program computes (global phase, parameters, measurements,
   mid-circuit measurement, conditionals, resets) is a :class:`~qhpc.errors.TranslationError`
-  naming the feature, where the program uses it, and how to accept the loss
-  (``allow_loss={"global_phase"}``, ``qhpc convert --allow-loss global_phase``);
+  naming the feature, where the program uses it, and what to do: accept the loss of a global
+  phase (``allow_loss={"global_phase"}``, ``qhpc convert --allow-loss global_phase``), bind free
+  parameters first; the other features cannot be left out (``allow_loss`` refuses them);
 * an annotation (barriers, register names, qubit identities) is dropped.
 
 Whatever is dropped (an annotation, or a feature the caller allowed to lose) is announced with a
@@ -17,6 +18,8 @@ Whatever is dropped (an annotation, or a feature the caller allowed to lose) is 
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -24,7 +27,7 @@ from typing import Any
 from qhpc_interop import Circuit, InteropError
 from qhpc_interop.bulk import gc_paused
 from qhpc_interop.features import features_used
-from qhpc_interop.graph import ANNOTATIONS, PROPERTIES, ConversionGraph, Edge, Route
+from qhpc_interop.graph import ANNOTATIONS, DROPPABLE, PROPERTIES, ConversionGraph, Edge, Route
 
 from .errors import ProgramError, QhpcError, TranslationError
 from .interfaces import MODEL_FORMAT, ProgramFormat, Translator
@@ -128,11 +131,13 @@ class Converter:
 
     def _convert(self, program: object, to: str, *, source: str | None,
                  allow_loss: Iterable[str]) -> tuple[Any, Route]:
-        allowed = frozenset(allow_loss)
-        unknown = allowed - PROPERTIES
-        if unknown:
-            raise TranslationError(f"unknown feature(s) {', '.join(sorted(unknown))} in allow_loss; "
-                                   f"the features are {', '.join(sorted(PROPERTIES))}")
+        if not isinstance(to, str):
+            raise TranslationError(f"the target format is a format name (a string, see `qhpc formats`), "
+                                   f"not {type(to).__name__} {to!r}")
+        if source is not None and not isinstance(source, str):
+            raise TranslationError(f"source is a format name (a string, see `qhpc formats`), not "
+                                   f"{type(source).__name__} {source!r}")
+        allowed = _feature_names(allow_loss)
         source = source or self.detect_format(program)
         kind = getattr(self.formats.get(source), "kind", "gate")
         if to in self.formats and (to_kind := getattr(self.formats[to], "kind", "gate")) != kind:
@@ -169,7 +174,7 @@ class Converter:
         if dropped:
             warnings.warn(ConversionLossWarning(
                 f"converting to {to} drops {'; '.join(f'{f} ({used[f]})' for f in dropped)}"
-                + (" as allowed" if set(dropped) <= allowed else "")), stacklevel=3)
+                + (" as allowed" if set(dropped) <= allowed else "")), stacklevel=_caller_level())
         return result, Route(inbound.source, to, inbound.edges + outbound.edges)
 
     def _best_effort(self, to: str, used: Mapping[str, str], keep: set[str]) -> Route:
@@ -186,12 +191,67 @@ class Converter:
                 raise TranslationError(str(exc)) from None
             lost = sorted(semantic - closest.preserves) or sorted(semantic)
             details = "; ".join(f"{feature} ({used[feature]})" for feature in lost)
+            fixed = [f for f in lost if f not in DROPPABLE]
+            if fixed:
+                how = "; ".join(_KEEP_HINTS.get(f, f"no route to {to} can leave out {f}") for f in fixed)
+                raise TranslationError(f"{to} cannot hold what this program uses: {details}. No translator route "
+                                       f"keeps {'it' if len(lost) == 1 else 'them'}: {how}")
             raise TranslationError(
                 f"{to} cannot hold what this program uses: {details}. No translator route keeps "
                 f"{'it' if len(lost) == 1 else 'them'}; to convert anyway, accept the loss with "
                 f"allow_loss={{{', '.join(repr(f) for f in lost)}}} (qhpc convert --allow-loss {','.join(lost)})"
             )
         return route
+
+
+#: What to do about a feature a target cannot hold and a conversion cannot leave out
+_KEEP_HINTS = {
+    "parameters": "bind the free parameters to numbers first (Qiskit's assign_parameters, Cirq's "
+                  "resolve_parameters, myQLM's bind_variables), or convert to a format that holds them",
+}
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside qhpc for a warning raised by the function
+    calling this one, so the warning names the line of the caller's code that converted."""
+    frame = sys._getframe(2)
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def _feature_names(allow_loss: object) -> frozenset[str]:
+    """The features ``allow_loss`` names: a collection of names or one string (``"a,b"`` too)."""
+    if allow_loss is None:
+        return frozenset()
+    if isinstance(allow_loss, str):
+        names: list[object] = [f.strip() for f in allow_loss.split(",") if f.strip()]
+    else:
+        try:
+            names = list(allow_loss)  # type: ignore[call-overload]
+        except TypeError:
+            raise TranslationError(f"allow_loss names features (a collection of strings, or one string), not "
+                                   f"{type(allow_loss).__name__} {allow_loss!r}") from None
+    odd = [n for n in names if not isinstance(n, str)]
+    if odd:
+        raise TranslationError(f"allow_loss names features by strings, not {odd[0]!r}")
+    allowed = frozenset(str(n) for n in names)
+    unknown = allowed - PROPERTIES
+    if unknown:
+        raise TranslationError(f"unknown feature(s) {', '.join(sorted(unknown))} in allow_loss; "
+                               f"the features are {', '.join(sorted(PROPERTIES))}")
+    fixed = allowed - DROPPABLE
+    if fixed:
+        raise TranslationError(
+            f"allow_loss cannot name {', '.join(sorted(fixed))}: a conversion can leave out only "
+            f"{', '.join(sorted(DROPPABLE))}; the others change what the program computes"
+            + ("" if "parameters" not in fixed else f" ({_KEEP_HINTS['parameters']})"))
+    return allowed
 
 
 def _a(word: str) -> str:

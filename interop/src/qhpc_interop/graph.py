@@ -26,6 +26,10 @@ PROPERTIES = frozenset({
 #: what, where the compiler may not move gates). A conversion may drop one of these only when no
 #: route keeps it, and says so; it never drops one of the others unless the caller allows it.
 ANNOTATIONS = frozenset({"barriers", "registers", "qubit_identity"})
+#: The properties a conversion can leave out at the caller's word (``allow_loss``): the annotations
+#: and the global phase. The others cannot be left out and still give a program (a free parameter
+#: needs a value, a condition or a measurement cannot be written as nothing).
+DROPPABLE = ANNOTATIONS | {"global_phase"}
 
 #: Extra cost of an edge per property of :data:`PROPERTIES` it does not preserve.
 LOSS_PENALTY = 10.0

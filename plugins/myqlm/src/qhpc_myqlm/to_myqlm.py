@@ -501,8 +501,8 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
                           cbits=list(cbits)))
     if absorb_global_phase and (isinstance(phase, Expr) or phase != 0.0):
         if not circuit.num_qubits:
-            raise TranslationError(f"a circuit without qubits cannot carry its global phase {phase} in myQLM "
-                                   "(convert with absorb_global_phase=False to drop it)")
+            raise TranslationError(f"myQLM holds a global phase only as gates on a qubit, and this circuit has "
+                                   f"no qubits to carry its global phase {phase} (set the phase to 0 to convert it)")
         ph = w.define(("PH", phase))
         absorb = [Op(gate=g, qbits=[0], type=gate_t) for g in (ph, "X", ph, "X")]
         ops[:0] = absorb
