@@ -19,12 +19,13 @@ def integrator() -> Iterator[Integrator]:
         yield it
 
 
-def qhpc_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run the installed CLI as a user would (a fresh process)."""
+def qhpc_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT,
+             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed CLI as a user would (a fresh process; ``stdin``: what it reads there)."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("QHPC_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "qhpc", *args], capture_output=True, text=True, cwd=cwd,
-                          env=full_env, timeout=300)
+                          env=full_env, timeout=300, input=stdin)
 
 
 # -- faulty and hostile vendor plugins, installed as real distributions ------------------------------

@@ -165,6 +165,40 @@ def test_a_conversion_never_drops_a_global_phase_silently(tmp_path: Path) -> Non
     assert np.allclose(Operator(qiskit_qasm3.loads(exact.stdout)).data, np.exp(1j * np.pi / 4) * Operator.from_label("X").data)
 
 
+def test_convert_reads_what_an_outside_audit_found_refused_or_crashing(tmp_path: Path) -> None:
+    from qiskit import qasm2 as qiskit_qasm2
+
+    ghz = (EXAMPLES / "ghz.qasm").read_text()
+    expected = _without_measurements(qiskit_qasm2.loads(ghz))
+    # a UTF-8 byte-order mark (Windows editors write one) was an "unexpected character"
+    bom = tmp_path / "bom.qasm"
+    bom.write_text("\ufeff" + ghz, encoding="utf-8")
+    for done in (qhpc_cli("convert", str(bom), "--to", "qasm3"), qhpc_cli("convert", "-", "--to", "qasm3", stdin="\ufeff" + ghz)):
+        assert done.returncode == 0, done.stderr
+        assert np.allclose(_without_measurements(qiskit_qasm3.loads(done.stdout)), expected)
+    # a file without an extension is read by its content, as standard input is
+    bare = tmp_path / "ghz"
+    bare.write_text(ghz)
+    done = qhpc_cli("convert", str(bare), "--to", "qasm3")
+    assert done.returncode == 0 and np.allclose(_without_measurements(qiskit_qasm3.loads(done.stdout)), expected)
+    # an extension naming another version than the header: said so
+    wrong = tmp_path / "v3.qasm2"
+    wrong.write_text('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[1] q;\nx q[0];\n')
+    assert_one_line_error(qhpc_cli("convert", str(wrong), "--to", "qasm2"),
+                          "v3.qasm2: the extension .qasm2 is for qasm2 files, but this one holds qasm3 by its content")
+    # JSON nested past Python's recursion limit was an internal error (exit 70)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000)
+    assert_one_line_error(qhpc_cli("convert", str(deep), "--to", "qasm3"), "deep.json: JSON nested too deeply to read")
+    # a wire-format document whose "format" comes after 200 characters was not recognised on stdin
+    done = qhpc_cli("convert", str(EXAMPLES / "ghz.qasm"), "--to", "qhpc.json")
+    doc = json.loads(done.stdout)
+    reordered = json.dumps({"name": "n" * 300, **{k: v for k, v in doc.items() if k != "name"}})
+    done = qhpc_cli("convert", "-", "--to", "qasm3", stdin=reordered)
+    assert done.returncode == 0, done.stderr
+    assert np.allclose(_without_measurements(qiskit_qasm3.loads(done.stdout)), expected)
+
+
 def test_convert_to_qpy_and_run_it(tmp_path: Path) -> None:
     target = tmp_path / "ghz.qpy"
     done = qhpc_cli("convert", str(EXAMPLES / "ghz.qasm"), "--to", "qiskit", "-o", str(target))

@@ -317,3 +317,30 @@ def test_loose_values_are_refused(patch: dict, fragment: str) -> None:
 def test_metadata_that_would_not_read_back_equal_is_refused(metadata: dict) -> None:
     with pytest.raises(WireFormatError, match="would not read back equal"):
         wire.dumps(Circuit(1, 1, metadata=metadata))
+
+
+# -- found by an outside-style audit: documents the readers must refuse before building anything ---------
+
+
+@pytest.mark.parametrize("field", ["num_qubits", "num_clbits"])
+def test_a_size_past_the_readers_limit_is_refused(field: str) -> None:
+    # 10**12 qubits was accepted, and a conversion to Qiskit then ran out of memory
+    with pytest.raises(WireFormatError, match=f"field '{field}' is 1000000000000, more than the readers' "
+                                              "limit of 100000"):
+        load_mutated(lambda d: d.update({field: 10**12}))
+
+
+def test_two_registers_of_one_name_are_refused() -> None:
+    # results are keyed by register name: Cirq got one key for two bits, Qiskit raised its own error
+    with pytest.raises(WireFormatError, match="cregs: two registers are named 'c'"):
+        load_mutated(lambda d: d.update(cregs=[{"name": "c", "bits": [0]}, {"name": "c", "bits": [1]}]))
+    with pytest.raises(WireFormatError, match="qregs: a register name cannot be empty"):
+        load_mutated(lambda d: d.update(qregs=[{"name": "", "bits": [0, 1]}]))
+
+
+def test_json_nested_too_deeply_is_a_wire_format_error() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(WireFormatError, match="nested too deeply"):
+        wire.loads('{"format": "qhpc.circuit", "metadata": ' + deep + "}")
+    with pytest.raises(WireFormatError, match="nested too deeply"):
+        wire.loads(deep)

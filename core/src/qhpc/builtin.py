@@ -7,6 +7,7 @@ in-process scheduler, and the default backend selection for ``backend="auto"``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ class _TextFormat(ProgramFormat):
     """A format whose programs are text (a ``str``), read from files."""
 
     def load_file(self, path: Path) -> str:
-        return SourceText(path.read_text(encoding="utf-8"), str(path))
+        return SourceText(path.read_text(encoding="utf-8-sig"), str(path))
 
     def dumps(self, program: Any) -> str:
         return str(program)
@@ -115,11 +116,14 @@ def json_format_field(head: bytes) -> str | None:
 
     try:
         doc = json.loads(head)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         found = re.search(rb'"format"\s*:\s*"([^"\\]{1,200})"', head)
         return found.group(1).decode("utf-8", "replace") if found else None
     field = doc.get("format") if isinstance(doc, dict) else None
     return field if isinstance(field, str) else None
+
+
+_WIRE_FORMAT_FIELD = re.compile(r'"format"\s*:\s*"' + re.escape(wire.FORMAT) + '"')
 
 
 class WireFormat(_TextFormat):
@@ -129,7 +133,9 @@ class WireFormat(_TextFormat):
     extensions = (".json",)
 
     def detect(self, program: object) -> bool:
-        return isinstance(program, str) and program.lstrip().startswith("{") and wire.FORMAT in program[:200]
+        # JSON text whose "format" is the wire format's, wherever in the object it stands
+        return (isinstance(program, str) and program.lstrip().startswith("{")
+                and (wire.FORMAT in program[:200] or _WIRE_FORMAT_FIELD.search(program) is not None))
 
     def sniff(self, path: Path, head: bytes) -> bool:
         # a .json file naming another format is that format's; one naming none is read (and refused) here
@@ -155,7 +161,7 @@ class BQMFormat(ProgramFormat):
     def load_file(self, path: Path) -> Any:
         from qhpc_interop import bqm
 
-        return bqm.loads(path.read_text(encoding="utf-8"), source=str(path))
+        return bqm.loads(path.read_text(encoding="utf-8-sig"), source=str(path))
 
     def dumps(self, program: Any) -> str:
         from qhpc_interop import bqm
@@ -185,7 +191,7 @@ class AnalogFormat(ProgramFormat):
     def load_file(self, path: Path) -> Any:
         from qhpc_interop import analog
 
-        return analog.loads(path.read_text(encoding="utf-8"), source=str(path))
+        return analog.loads(path.read_text(encoding="utf-8-sig"), source=str(path))
 
     def dumps(self, program: Any) -> str:
         from qhpc_interop import analog

@@ -79,8 +79,31 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
                 raise ProgramError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
             except Exception as exc:  # a reader that fails on a corrupt file: say which file and format
                 raise ProgramError(f"{path}: not a readable {fmt.name} file: {type(exc).__name__}: {exc}") from None
+    found = _by_content(integrator, path)
+    if found is not None:
+        return found
     known = sorted({ext for fmt in readers for ext in fmt.extensions} | {".py"})
     raise ProgramError(f"{path}: qhpc cannot tell what program this is; it reads {', '.join(known)} files")
+
+
+def _by_content(integrator: Integrator, path: Path) -> tuple[Any, str] | None:
+    """A text file no format claims by its name, recognised by its content as standard input is
+    (an OpenQASM file without an extension); a file whose extension names another format than its
+    content is an error saying both."""
+    from .builtin import SourceText
+
+    try:
+        text = SourceText(path.read_text(encoding="utf-8-sig"), str(path))
+    except (UnicodeDecodeError, OSError):
+        return None
+    for fmt_name, fmt in integrator.formats.items():
+        if fmt.extensions and _detects(fmt, text):
+            claimed = sorted(n for n, f in integrator.formats.items() if path.suffix.lower() in f.extensions)
+            if claimed:
+                raise ProgramError(f"{path}: the extension {path.suffix} is for {' or '.join(claimed)} files, but this "
+                                   f"one holds {fmt_name} by its content; rename it")
+            return text, fmt_name
+    return None
 
 
 def load_stdin(integrator: Integrator) -> tuple[Any, str]:
@@ -91,7 +114,7 @@ def load_stdin(integrator: Integrator) -> tuple[Any, str]:
     if not data.strip():
         raise ProgramError("<stdin>: standard input is empty")
     try:
-        text = SourceText(data.decode("utf-8"), "<stdin>")
+        text = SourceText(data.decode("utf-8-sig"), "<stdin>")
     except UnicodeDecodeError as exc:
         raise ProgramError(f"<stdin>: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
     for fmt_name, fmt in integrator.formats.items():

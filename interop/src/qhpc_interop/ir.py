@@ -176,6 +176,11 @@ class Barrier:
 
 
 Operation = Gate | UnitaryGate | Measure | Reset | Barrier
+#: The most qubits, and the most classical bits, a reader (OpenQASM, the wire format) accepts in
+#: a program: no backend holds more, a bigger declaration is almost surely a mistake, and building
+#: it costs seconds and gigabytes.
+MAX_READ_BITS = 100_000
+
 MEASURE = Measure()
 RESET = Reset()
 BARRIER = Barrier()

@@ -159,7 +159,7 @@ def loads(text: str, *, source: str = "<qasm>") -> Circuit:
 
 def load(path: str | PathLike[str]) -> Circuit:
     """Read an OpenQASM 3 file (errors name the path)."""
-    return loads(Path(path).read_text(encoding="utf-8"), source=str(path))
+    return loads(Path(path).read_text(encoding="utf-8-sig"), source=str(path))
 
 
 def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InteropError, WireFormatError
-from .ir import BARRIER, MEASURE, RESET, Circuit, Condition, Gate, Instruction, Register, UnitaryGate
+from .ir import BARRIER, MAX_READ_BITS, MEASURE, RESET, Circuit, Condition, Gate, Instruction, Register, UnitaryGate
 from .params import Expr, expr_from_tree
 
 FORMAT = "qhpc.circuit"
@@ -106,12 +106,12 @@ def from_dict(doc: Any) -> Circuit:
     where = "document"
     try:
         circuit = Circuit(
-            num_qubits=_int(doc, "num_qubits"),
-            num_clbits=_int(doc, "num_clbits"),
+            num_qubits=_size(doc, "num_qubits"),
+            num_clbits=_size(doc, "num_clbits"),
             name=_optional_str(doc.get("name"), "name"),
             global_phase=expr_from_tree(doc.get("global_phase", 0.0)),
-            qregs=[_register(r) for r in _list(doc.get("qregs", []), "qregs")],
-            cregs=[_register(r) for r in _list(doc.get("cregs", []), "cregs")],
+            qregs=_registers(doc.get("qregs", []), "qregs"),
+            cregs=_registers(doc.get("cregs", []), "cregs"),
             metadata=_metadata(doc.get("metadata")),
         )
         for k, entry in enumerate(_list(doc.get("instructions", []), "instructions")):
@@ -129,6 +129,24 @@ def _int(doc: dict[str, Any], key: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise WireFormatError(f"field {key!r} must be a non-negative integer, not {value!r}")
     return value
+
+
+def _size(doc: dict[str, Any], key: str) -> int:
+    value = _int(doc, key)
+    if value > MAX_READ_BITS:
+        raise WireFormatError(f"field {key!r} is {value}, more than the readers' limit of {MAX_READ_BITS}")
+    return value
+
+
+def _registers(value: Any, what: str) -> list[Register]:
+    registers = [_register(r) for r in _list(value, what)]
+    names = [r.name for r in registers]
+    for name in names:
+        if not name:
+            raise WireFormatError(f"{what}: a register name cannot be empty")
+        if names.count(name) > 1:
+            raise WireFormatError(f"{what}: two registers are named {name!r} (results are keyed by register name)")
+    return registers
 
 
 def _indices(value: Any, what: str) -> tuple[int, ...]:
@@ -211,6 +229,8 @@ def loads(text: str | bytes, *, source: str | None = None) -> Circuit:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise WireFormatError(f"{where}invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise WireFormatError(f"{where}JSON nested too deeply to read") from None
     try:
         return from_dict(doc)
     except WireFormatError as exc:

@@ -28,6 +28,7 @@ from pathlib import Path
 from ..errors import QasmSyntaxError
 from ..ir import Circuit
 from . import reader2, reader3
+from .lexer import BOM
 
 __all__ = ["detect_version", "load_any", "loads_any"]
 
@@ -40,7 +41,7 @@ def detect_version(text: str, *, source: str = "<qasm>") -> int:
 
     Raises :class:`~qhpc_interop.errors.QasmSyntaxError` for a header naming another version.
     """
-    start = _SKIP.match(text).end()  # type: ignore[union-attr]  # the pattern matches the empty string
+    start = _SKIP.match(text, 1 if text.startswith(BOM) else 0).end()  # type: ignore[union-attr]  # matches ""
     m = _HEADER.match(text, start)
     if m is None:
         return 3
@@ -63,4 +64,4 @@ def loads_any(text: str, *, source: str = "<qasm>") -> Circuit:
 
 def load_any(path: str | PathLike[str]) -> Circuit:
     """Read an OpenQASM 2 or 3 file (errors name the path)."""
-    return loads_any(Path(path).read_text(encoding="utf-8"), source=str(path))
+    return loads_any(Path(path).read_text(encoding="utf-8-sig"), source=str(path))

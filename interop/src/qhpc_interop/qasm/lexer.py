@@ -78,6 +78,8 @@ _MASTER3 = re.compile(
 #: Longest numeric literal read (a longer one is a mistake; Python refuses to convert integers of
 #: more than 4300 digits anyway).
 MAX_LITERAL_LENGTH = 1000
+#: A byte-order mark, which editors on Windows put before UTF-8 text: skipped at the start of a program
+BOM = "\ufeff"
 _ANNOTATION_RE = re.compile(r"@[^\W\d]")
 _REAL_CHARS = frozenset(".eE")
 

@@ -14,7 +14,7 @@ from ..ir import Circuit, Register
 from . import fast
 from .conditions import equals
 from .gatedefs import BodyBuilder, GateDef, defined_gate, library_gate, multi_controlled_phase, placeholder
-from .lexer import Token
+from .lexer import BOM, Token
 from .parser import QASM2_DIALECT, Value
 from .reader_base import Operand, ReaderBase, check_register_size, read_program
 from .stdlib import QASM2_KEYWORDS, QELIB1_GATES, QELIB1_LIBRARY, QELIB1_PAPER_GATES
@@ -24,7 +24,7 @@ _STATEMENT_WORDS = frozenset({"OPENQASM", "include", "qreg", "creg", "gate", "op
 
 def loads(text: str, *, source: str = "<qasm>") -> Circuit:
     """Read an OpenQASM 2 program. ``source`` names it in error messages."""
-    return read_program(Reader(text, source), source)
+    return read_program(Reader(text[1:] if text.startswith(BOM) else text, source), source)
 
 
 def _controlled_on_last(lam: float, num_qubits: int) -> Definition:

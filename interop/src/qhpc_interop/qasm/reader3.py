@@ -17,7 +17,7 @@ from . import fast
 from .classical3 import SCALAR_TYPES
 from .gatedefs import GateDef, library_gate
 from .gates3 import _MODIFIERS
-from .lexer import Token
+from .lexer import BOM, Token
 from .operands3 import _ASSIGNMENT_OPS
 from .reader_base import Operand, check_register_size, read_program
 from .stdlib import QASM3_KEYWORDS, STDGATES
@@ -40,7 +40,7 @@ _GLOBAL_ONLY = frozenset({"qubit", "qreg", "input", "gate", "def", "include"})
 
 def loads(text: str, *, source: str = "<qasm>") -> Circuit:
     """Read an OpenQASM 3 program. ``source`` names it in error messages."""
-    return read_program(Reader(text, source), source)
+    return read_program(Reader(text[1:] if text.startswith(BOM) else text, source), source)
 
 
 class Reader(Subroutines3):

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import QasmSyntaxError, QasmUnsupportedError
 from ..gates import Definition
-from ..ir import BARRIER, MEASURE, RESET, Circuit, Condition, Instruction, Operation, new_instruction
+from ..ir import BARRIER, MAX_READ_BITS, MEASURE, RESET, Circuit, Condition, Instruction, Operation, new_instruction
 from ..ir import library_gate as library_gate_instance
 from .conditions import ALWAYS, Terms, TooManyTerms, conjoin
 from .gatedefs import ExpansionError, GateDef, _add, _is_zero
@@ -22,9 +22,9 @@ from .lexer import Token
 from .parser import Parser, Value
 
 #: The most qubits, and the most classical bits, a program may declare, in one register or in all
-#: of them together (no backend holds more; a bigger declaration is almost surely a mistake, and
-#: building it costs seconds and gigabytes). Checked at each declaration, before anything is built.
-MAX_REGISTER_BITS = 100_000
+#: of them together (:data:`~qhpc_interop.ir.MAX_READ_BITS`). Checked at each declaration, before
+#: anything is built.
+MAX_REGISTER_BITS = MAX_READ_BITS
 
 
 def check_register_size(size: int, declared: int = 0, kind: str = "bits") -> str | None:
