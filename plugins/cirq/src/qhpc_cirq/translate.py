@@ -22,8 +22,11 @@ Conventions (stable; the tests hold the code to them):
   The export writes one ``cirq.measure(*qubits, key=register)`` where the circuit measures a whole
   register at once, in register order, and writes no bit of it elsewhere; every other measurement
   gets the key ``register[index]`` (clbits in no register belong to a register ``c``). A clbit
-  written twice reuses its key (Cirq's repeated keys; conditions read the latest value). Reading
-  a repeated key back is refused: the model keeps one value per clbit, Cirq every record.
+  written twice reuses its key (Cirq's repeated keys; conditions read the latest value). Reading,
+  a key measured again on as many qubits writes the same clbits again: the model, like Qiskit,
+  keeps the latest value of each clbit, which is what Cirq's conditions read; Cirq's ``records``
+  keep every instance, so a program that reads earlier instances there should give each
+  measurement its own key. A key measured again on another number of qubits is refused.
 * **invert_mask** is read exactly as ``X`` on the inverted qubits, the measurement, and ``X`` on
   them again: the same record, the same state after it (a final state vector or density matrix
   sees it), and the key measured at once, so it is written back as one key.
@@ -539,13 +542,15 @@ def _measure(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     if g.confusion_map:
         raise _Refused("a measurement with a confusion map (noisy readout) cannot be held by the model")
     key = str(g.mkey)
-    if key in r.key_bits:
-        raise _Refused(f"measurement key {key!r} is measured more than once; the model keeps one value per "
-                       f"classical bit, so repeated keys cannot be held (give each measurement its own key)")
-    start = r.num_clbits
-    bits = tuple(range(start, start + len(qs)))
-    r.num_clbits += len(qs)
-    r.key_bits[key] = bits
+    bits = r.key_bits.get(key)
+    if bits is None:
+        start = r.num_clbits
+        bits = r.key_bits[key] = tuple(range(start, start + len(qs)))
+        r.num_clbits += len(qs)
+    elif len(bits) != len(qs):
+        # a key measured again writes its bits again (what the export writes for a clbit measured twice)
+        raise _Refused(f"measurement key {key!r} is measured again on {len(qs)} qubit(s) where it was on "
+                       f"{len(bits)}; the model keeps one register per key (give each measurement its own key)")
     # inverted qubits are flipped before the measurement and back after it, the measurement itself
     # kept whole (the export writes a key measured at once as one measurement, so it keeps its key)
     flipped = [q for i, q in enumerate(qs) if i < len(g.invert_mask) and g.invert_mask[i]]
@@ -1212,12 +1217,7 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
     readout = _Readout(circuit.num_clbits)
     instructions = circuit.instructions
     names, registers = _clbit_names(circuit) if circuit.num_clbits else ({}, {})
-    writes: dict[int, int] = {}
-    if circuit.num_clbits:
-        for inst in instructions:
-            if type(inst.operation) is Measure:
-                for c in inst.clbits:
-                    writes[c] = writes.get(c, 0) + 1
+    whole = _whole_keys(instructions, names, registers) if circuit.num_clbits else set()
     used: set[int] = set()
     made: dict[tuple[str, tuple[int, ...]], Any] = {}
     made_p: dict[tuple[str, tuple[ParamValue, ...], tuple[int, ...]], Any] = {}
@@ -1270,7 +1270,7 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
             continue
         qs = [qubits[i] for i in inst.qubits]
         if t is Measure:
-            k = _write_measure(circuit, k, qubits, names, registers, writes, readout, ops, used)
+            k = _write_measure(circuit, k, qubits, names, registers, whole, readout, ops, used)
         elif isinstance(op, UnitaryGate):
             ops.append(_big_endian_gate(op.matrix_data).on(*qs))
         elif t is Reset:
@@ -1292,8 +1292,39 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
     return _build(ops), readout
 
 
+def _is_group(instructions: list[Instruction], k: int, bits: tuple[int, ...]) -> bool:
+    """Whether instructions ``k, k+1, ...`` measure distinct qubits into ``bits`` in order, unconditioned."""
+    size = len(bits)
+    if k + size > len(instructions):
+        return False
+    group = instructions[k:k + size]
+    return all(type(g.operation) is Measure and g.condition is None and g.clbits[0] == b
+               for g, b in zip(group, bits)) and len({g.qubits[0] for g in group}) == size
+
+
+def _whole_keys(instructions: list[Instruction], names: dict[int, tuple[str, int]],
+                registers: dict[str, tuple[int, ...]]) -> set[str]:
+    """The registers every measurement into which measures the whole register at once: each is
+    written with the register's name as its key, once per time it is measured (Cirq's repeated
+    keys); the others with a key per bit (``c[1]``)."""
+    whole: set[str] = set()
+    partial: set[str] = set()
+    k, n = 0, len(instructions)
+    while k < n:
+        inst = instructions[k]
+        if type(inst.operation) is Measure:
+            name, index = names[inst.clbits[0]]
+            if name not in partial and index == 0 and _is_group(instructions, k, registers[name]):
+                whole.add(name)
+                k += len(registers[name])
+                continue
+            partial.add(name)
+        k += 1
+    return whole - partial
+
+
 def _write_measure(circuit: Circuit, k: int, qubits: list[Any], names: dict[int, tuple[str, int]],
-                   registers: dict[str, tuple[int, ...]], writes: dict[int, int], readout: _Readout,
+                   registers: dict[str, tuple[int, ...]], whole: set[str], readout: _Readout,
                    ops: list[Any], used: set[int]) -> int:
     """Write the measurement at instruction ``k`` (and the rest of its register if measured at once).
 
@@ -1303,19 +1334,16 @@ def _write_measure(circuit: Circuit, k: int, qubits: list[Any], names: dict[int,
     inst = instructions[k]
     clbit = inst.clbits[0]
     name, index = names[clbit]
-    bits = registers[name]
-    size = len(bits)
-    if index == 0 and k + size <= len(instructions) and all(writes.get(b, 0) == 1 for b in bits):
-        group = instructions[k:k + size]
-        if all(type(g.operation) is Measure and g.condition is None and g.clbits[0] == b
-               for g, b in zip(group, bits)) and len({g.qubits[0] for g in group}) == size:
-            qs = [qubits[g.qubits[0]] for g in group]
-            for g in group[1:]:
-                used.update(g.qubits)
-            ops.append(cirq.measure(*qs, key=_mkey(name)))
-            _record(readout, name, bits)
-            return k + size - 1
-    key = name if size == 1 and writes[clbit] == 1 else f"{name}[{index}]"
+    if name in whole:
+        bits = registers[name]
+        group = instructions[k:k + len(bits)]
+        qs = [qubits[g.qubits[0]] for g in group]
+        for g in group[1:]:
+            used.update(g.qubits)
+        ops.append(cirq.measure(*qs, key=_mkey(name)))
+        _record(readout, name, bits)
+        return k + len(bits) - 1
+    key = f"{name}[{index}]"
     ops.append(cirq.measure(qubits[inst.qubits[0]], key=_mkey(key)))
     _record(readout, key, (clbit,))
     return k
