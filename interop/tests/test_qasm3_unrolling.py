@@ -313,9 +313,13 @@ def test_measuring_subroutine_assigned_to_bits() -> None:
     assert_same_distribution(aer_counts(to_qiskit(qasm3.loads(text))), aer_counts(qc))
 
 
-def test_delay_is_a_barrier_on_its_qubits() -> None:
-    circuit = qasm3.loads(H + "qubit[3] q;\nduration d = 20ns;\nx q[0];\ndelay[2 * d] q[0], q[2];\nx q[0];\n"
-                              "stretch st;\ndelay[st];\n")
+def test_delay_is_a_barrier_on_its_qubits_and_announced() -> None:
+    from qhpc_interop.errors import ConversionLossWarning
+
+    with pytest.warns(ConversionLossWarning, match=r"<qasm>: the program model holds no timing, so reading drops a "
+                                                   r"delay at line 6, a delay at line 9 \(a delay is read as a barrier"):
+        circuit = qasm3.loads(H + "qubit[3] q;\nduration d = 20ns;\nx q[0];\ndelay[2 * d] q[0], q[2];\nx q[0];\n"
+                                  "stretch st;\ndelay[st];\n")
     assert [(i.name, i.qubits) for i in circuit.instructions] == [
         ("x", (0,)), ("barrier", (0, 2)), ("x", (0,)), ("barrier", (0, 1, 2))]
 
@@ -362,3 +366,11 @@ def test_malformed_unrolled_programs_are_syntax_errors(program: str, fragment: s
     with pytest.raises(QasmSyntaxError) as err:
         qasm3.loads(H + program)
     assert fragment in err.value.reason, err.value.reason
+
+
+def test_a_box_duration_is_announced_as_dropped() -> None:
+    from qhpc_interop.errors import ConversionLossWarning
+
+    with pytest.warns(ConversionLossWarning, match="reading drops a box duration at line 4"):
+        circuit = qasm3.loads(H + "qubit[1] q;\nbox[100ns] { x q[0]; }\nbox { x q[0]; }\n")
+    assert [i.name for i in circuit.instructions] == ["x", "x"]

@@ -222,16 +222,14 @@ class _QasmExport(_Translator):
 
     def convert(self, program: Any) -> Any:
         import importlib
-        import warnings
 
-        from .conversion import ConversionLossWarning
+        from qhpc_interop.errors import warn_loss
 
         changes: list[str] = []
         text = importlib.import_module(f"qhpc_interop.{self._module}").dumps(program, changes=changes)
         if changes:
-            warnings.warn(ConversionLossWarning(
-                f"converting to {self.target} writes {'; '.join(changes)}: results and bindings use the names "
-                "written"), stacklevel=2)
+            warn_loss(f"converting to {self.target} writes {'; '.join(changes)}: results and bindings use the "
+                      "names written")
         return text
 
 

@@ -18,24 +18,19 @@ Whatever is dropped (an annotation, or a feature the caller allowed to lose) is 
 
 from __future__ import annotations
 
-import os
-import sys
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qhpc_interop import Circuit, InteropError
 from qhpc_interop.bulk import gc_paused
+from qhpc_interop.errors import ConversionLossWarning, warn_loss
 from qhpc_interop.features import features_used
 from qhpc_interop.graph import ANNOTATIONS, DROPPABLE, PROPERTIES, ConversionGraph, Edge, Route
 
 from .errors import ProgramError, QhpcError, TranslationError
 from .interfaces import MODEL_FORMAT, ProgramFormat, Translator
 
-
-class ConversionLossWarning(UserWarning):
-    """A conversion dropped an annotation (barriers, register names, qubit identities) that no
-    route to the target format keeps, or wrote a name the target cannot hold under another."""
+__all__ = ["ConversionLossWarning", "Converter"]
 
 
 class Converter:
@@ -172,9 +167,8 @@ class Converter:
         result = self.follow(circuit, outbound, losses)
         dropped = sorted(set(used) & losses)
         if dropped:
-            warnings.warn(ConversionLossWarning(
-                f"converting to {to} drops {'; '.join(f'{f} ({used[f]})' for f in dropped)}"
-                + (" as allowed" if set(dropped) <= allowed else "")), stacklevel=_caller_level())
+            warn_loss(f"converting to {to} drops {'; '.join(f'{f} ({used[f]})' for f in dropped)}"
+                      + (" as allowed" if set(dropped) <= allowed else ""))
         return result, Route(inbound.source, to, inbound.edges + outbound.edges)
 
     def _best_effort(self, to: str, used: Mapping[str, str], keep: set[str]) -> Route:
@@ -209,20 +203,6 @@ _KEEP_HINTS = {
     "parameters": "bind the free parameters to numbers first (Qiskit's assign_parameters, Cirq's "
                   "resolve_parameters, myQLM's bind_variables), or convert to a format that holds them",
 }
-
-
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-def _caller_level() -> int:
-    """The ``stacklevel`` of the first frame outside qhpc for a warning raised by the function
-    calling this one, so the warning names the line of the caller's code that converted."""
-    frame = sys._getframe(2)
-    level = 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
 
 
 def _feature_names(allow_loss: object) -> frozenset[str]:

@@ -10,9 +10,30 @@ package every other qhpc package depends on, and ``qhpc.errors.QhpcError`` is th
 
 from __future__ import annotations
 
+import sys
+import warnings
+
 
 class QhpcError(Exception):
     """Base class of every user-facing error in qhpc (``qhpc.QhpcError`` is this class)."""
+
+
+class ConversionLossWarning(UserWarning):
+    """A conversion dropped something that does not change what an ideal program computes and that
+    the target (or the program model) cannot hold: barriers, register names, qubit identities,
+    delays and box durations; or wrote a name the target cannot hold under another.
+    ``qhpc.conversion.ConversionLossWarning`` is this class."""
+
+
+def warn_loss(message: str) -> None:
+    """Warn with a :class:`ConversionLossWarning`, attributed to the first caller outside qhpc's
+    packages (the line of the user's code that converted, not a reader deep inside qhpc)."""
+    frame = sys._getframe(0)
+    level = 1
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("qhpc"):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(ConversionLossWarning(message), stacklevel=level)
 
 
 class InteropError(QhpcError):

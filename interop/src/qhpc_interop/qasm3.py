@@ -45,7 +45,8 @@ Reading (:func:`loads`, :func:`load`)
       as a ``barrier`` on its qubits (on all qubits without operands): the model has no timing, so the
       idle period itself is lost -- nothing changes in a noiseless run, a noisy backend sees no idle
       noise -- but the barrier keeps compilers from moving or cancelling gates across the wait (an
-      echo ``x; delay; x`` stays), which is what a delay asks of them; ``nop`` reads as nothing;
+      echo ``x; delay; x`` stays), which is what a delay asks of them; both are announced with one
+      :class:`~qhpc_interop.errors.ConversionLossWarning` naming the lines; ``nop`` reads as nothing;
     * ``switch`` on a value known when reading (the matching case is read, the others skipped) or on
       measured bits (each case becomes a condition on them, ``default`` the negation of all cases);
       a variable assigned measured bits (``int s = c;``, as Qiskit's exporter writes before a

@@ -618,3 +618,16 @@ def test_phased_xz_arguments_of_mixed_kinds_are_checked_one_by_one() -> None:
         warnings.simplefilter("error")
         model = circuit_from_cirq(cirq.Circuit(big))
     assert [i.name for i in model.instructions] == ["u"]
+
+
+def test_a_wait_gate_is_read_as_a_barrier_and_announced() -> None:
+    # was read as an identity with no word (an outside audit): the model has no timing
+    from qhpc_interop.errors import ConversionLossWarning
+
+    a, b = Q[:2]
+    circuit = cirq.Circuit(cirq.H(a), cirq.WaitGate(cirq.Duration(nanos=100), num_qubits=2).on(a, b), cirq.CNOT(a, b))
+    with pytest.warns(ConversionLossWarning, match=r"reading drops 1 cirq.WaitGate\(s\) \(100 ns\), each read as a "
+                                                   "barrier on its qubits"):
+        model = circuit_from_cirq(circuit)
+    assert [(i.name, i.qubits) for i in model.instructions] == [("h", (0,)), ("barrier", (0, 1)), ("cx", (0, 1))]
+    assert np.allclose(circuit_unitary(model), native_unitary(circuit), atol=ATOL)

@@ -388,10 +388,12 @@ class Control3(Classical3):
 
     # -- box ---------------------------------------------------------------------------------------
     def box_statement(self) -> None:
-        """``box [duration] { ... }``: its contents (the model has no timing to box)."""
-        self.next()
+        """``box [duration] { ... }``: its contents (the model has no timing to box; a duration is
+        dropped with a :class:`~qhpc_interop.errors.ConversionLossWarning`)."""
+        tok = self.next()
         if self.accept("["):
             self.expression()
+            self.timing.append(("a box duration", tok))
             self.expect("]", "to close the box duration")
         if not self.at("{"):
             self.error(f"expected '{{' to open the box, found {self.peek().describe()}", self.peek())

@@ -115,7 +115,8 @@ class Operands3(Expressions3):
         return value.what if isinstance(value, Special) else f"the value {value!r}"
 
     def delay_statement(self) -> None:
-        """``delay[duration] qubits;``: read as a barrier on the qubits (the model has no timing)."""
+        """``delay[duration] qubits;``: read as a barrier on the qubits (the model has no timing),
+        with a :class:`~qhpc_interop.errors.ConversionLossWarning` naming it."""
         tok = self.next()
         self.expect("[", "after delay")
         dtok = self.peek()
@@ -123,6 +124,7 @@ class Operands3(Expressions3):
         if not isinstance(duration, Duration):
             self.error(f"a delay needs a duration (e.g. 100ns), not {self._shown(duration)}", dtok)
         self.expect("]", "to close the delay duration")
+        self.timing.append(("a delay", tok))
         if self.at(";"):
             self.next()
             self.emit_barrier([Operand(tuple(range(self.circuit.num_qubits)), False, tok)])

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import QasmSyntaxError, QasmUnsupportedError
+from ..errors import QasmSyntaxError, QasmUnsupportedError, warn_loss
 from ..gates import Definition
 from ..ir import BARRIER, MAX_READ_BITS, MEASURE, RESET, Circuit, Condition, Instruction, Operation, new_instruction
 from ..ir import library_gate as library_gate_instance
@@ -41,13 +41,20 @@ def check_register_size(size: int, declared: int = 0, kind: str = "bits") -> str
 def read_program(reader: Any, source: str) -> Circuit:
     """Run a reader, turning resource exhaustion into positioned errors (too deep, too big)."""
     try:
-        return reader.read()  # type: ignore[no-any-return]
+        circuit = reader.read()
     except RecursionError:
         line, col = reader.position()
         raise QasmSyntaxError("the program nests too deeply to read", line, col, source) from None
     except (ExpansionError, TooManyTerms) as exc:
         line, col = reader.position()
         raise QasmUnsupportedError(str(exc), line, col, source) from None
+    dropped = getattr(reader, "timing", None)
+    if dropped:
+        shown = ", ".join(f"{what} at line {tok.line}" for what, tok in dropped[:3])
+        more = f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+        warn_loss(f"{source}: the program model holds no timing, so reading drops {shown}{more} (a delay is "
+                  "read as a barrier on its qubits, a box as its contents)")
+    return circuit  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,8 @@ class ReaderBase(Parser):
         self.runtime_depth = 0
         #: clbit -> how many measurements have written it so far
         self.writes: dict[int, int] = {}
+        #: timing the model cannot hold, read past: (what, where), announced when the program is read
+        self.timing: list[tuple[str, Token]] = []
 
     def write_stamp(self, bits: Sequence[int]) -> tuple[int, ...]:
         """How many times each of ``bits`` has been written so far."""

@@ -84,8 +84,9 @@ from qhpc_interop import (
 )
 from qhpc_interop.controls import ControlError
 from qhpc_interop.controls import control as control_definition
+from qhpc_interop.errors import warn_loss
 from qhpc_interop.gates import controlled
-from qhpc_interop.ir import Barrier, Measure, Reset, expand_gate, new_gate, new_instruction
+from qhpc_interop.ir import BARRIER, Barrier, Measure, Reset, expand_gate, new_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
 PI = math.pi
@@ -527,6 +528,12 @@ def _identity(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     r.out.extend(_I(gate, (q,)) for q in qs)
 
 
+def _wait(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
+    # the model has no timing: a barrier on the qubits (nothing moves across it), announced
+    r.out.append(_I(BARRIER, qs))
+    r.waits.append(str(g.duration))
+
+
 def _parallel(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     sub = g.sub_gate
     k = cirq.num_qubits(sub)
@@ -579,7 +586,7 @@ def _register_handlers() -> None:
         cirq.PhasedXPowGate: _phasedx, cirq.PhasedXZGate: _phasedxz, cirq.PhasedISwapPowGate: _phasediswap,
         cirq.FSimGate: _fsim, cirq.PhasedFSimGate: _phasedfsim,
         cirq.GlobalPhaseGate: _global_phase, cirq.MatrixGate: _matrix,
-        cirq.IdentityGate: _identity, cirq.WaitGate: _identity, cirq.ParallelGate: _parallel,
+        cirq.IdentityGate: _identity, cirq.WaitGate: _wait, cirq.ParallelGate: _parallel,
         cirq.ResetChannel: _reset, cirq.MeasurementGate: _measure,
     }
     _GATE_HANDLERS.update(table)
@@ -610,6 +617,8 @@ class _Reader:
 
     def __init__(self, qubit_index: dict[Any, int]) -> None:
         self.qi = qubit_index
+        #: the durations of the cirq.WaitGates read past (the model has no timing)
+        self.waits: list[str] = []
         self.out: list[Instruction] = []
         self.phase: ParamValue = 0.0
         self.key_bits: dict[str, tuple[int, ...]] = {}
@@ -1035,6 +1044,10 @@ def circuit_from_cirq(program: Any) -> Circuit:
     circuit = Circuit(num_qubits=len(qubits), num_clbits=num_clbits, global_phase=reader.phase,
                       cregs=registers, metadata={"qubits": meta})
     circuit.instructions = out
+    if reader.waits:
+        shown = ", ".join(reader.waits[:3]) + (f" and {len(reader.waits) - 3} more" if len(reader.waits) > 3 else "")
+        warn_loss(f"the program model holds no timing, so reading drops {len(reader.waits)} cirq.WaitGate(s) "
+                  f"({shown}), each read as a barrier on its qubits")
     return circuit
 
 

@@ -15,8 +15,9 @@ Covered exactly (unitary including global phase, parameters, bit order, register
   since that would change its meaning).
 
 Refused with a :class:`~qhpc.errors.TranslationError` that names the operation and its position:
-``else`` branches, loops, ``switch``, ``delay``, classical variables and stores, and anything with
-neither a definition nor a matrix.
+``else`` branches, loops, ``switch``, classical variables and stores, and anything with neither a
+definition nor a matrix. A ``delay`` is read as a barrier on its qubits (the model has no timing),
+announced with a :class:`~qhpc_interop.errors.ConversionLossWarning`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from qhpc_interop import (
     Register,
     UnitaryGate,
 )
+from qhpc_interop.errors import warn_loss
 from qhpc_interop.ir import Measure as ModelMeasure
 from qhpc_interop.ir import library_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
@@ -185,6 +187,8 @@ class _Reader:
         self.clbit_index = {c: i for i, c in enumerate(qc.clbits)}
         self.phase: ParamValue = param_from_qiskit(qc.global_phase)
         self.out: list[Instruction] = []
+        #: the delays read past, where and how long (the model has no timing)
+        self.delays: list[str] = []
 
     def read(self, data: Any, qmap: Sequence[int] | None, cmap: Sequence[int] | None, where: str,
              condition: Condition | None = None, depth: int = 0) -> None:
@@ -226,8 +230,13 @@ class _Reader:
                     self.phase = self.phase + param_from_qiskit(op.params[0])
             elif name == "if_else":
                 self._if_else(ci, qubits, clbits, here, condition, depth)
+            elif name == "delay":
+                # the model has no timing: a barrier on the qubits (nothing moves across it), announced
+                if condition is None:
+                    self.out.append(Instruction(BARRIER, qubits))
+                self.delays.append(f"{here}: {op.duration} {op.unit}")
             elif name in ("for_loop", "while_loop", "switch_case", "box", "break_loop", "continue_loop",
-                          "store", "delay"):
+                          "store"):
                 raise TranslationError(f"{here}: the qhpc model cannot hold {name}")
             elif name == "unitary":
                 self.out.append(Instruction(UnitaryGate(op.to_matrix()), qubits, (), condition))
@@ -459,6 +468,10 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
         metadata=dict(qc.metadata) if isinstance(qc.metadata, dict) else {},
     )
     circuit.instructions = reader.out
+    if reader.delays:
+        shown = ", ".join(reader.delays[:3]) + (f" and {len(reader.delays) - 3} more" if len(reader.delays) > 3 else "")
+        warn_loss(f"the program model holds no timing, so reading drops {len(reader.delays)} delay(s) ({shown}), "
+                  "each read as a barrier on its qubits")
     return circuit
 
 
