@@ -197,6 +197,14 @@ def test_convert_reads_what_an_outside_audit_found_refused_or_crashing(tmp_path:
     done = qhpc_cli("convert", "-", "--to", "qasm3", stdin=reordered)
     assert done.returncode == 0, done.stderr
     assert np.allclose(_without_measurements(qiskit_qasm3.loads(done.stdout)), expected)
+    # a truncated QPY file: Qiskit's Rust reader reports a framed backtrace in terminal colours
+    qpy = tmp_path / "ghz.qpy"
+    assert qhpc_cli("convert", str(EXAMPLES / "ghz.qasm"), "--to", "qiskit", "-o", str(qpy)).returncode == 0
+    cut = tmp_path / "cut.qpy"
+    cut.write_bytes(qpy.read_bytes()[:60])
+    done = qhpc_cli("convert", str(cut), "--to", "qasm3")
+    assert_one_line_error(done, "cut.qpy: not a readable qiskit file")
+    assert "x1b" not in done.stderr and "Backtrace" not in done.stderr and "\\n" not in done.stderr
 
 
 def test_convert_to_qpy_and_run_it(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import runpy
 import sys
 import tempfile
@@ -78,12 +79,32 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
             except OSError as exc:
                 raise ProgramError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
             except Exception as exc:  # a reader that fails on a corrupt file: say which file and format
-                raise ProgramError(f"{path}: not a readable {fmt.name} file: {type(exc).__name__}: {exc}") from None
+                raise ProgramError(f"{path}: not a readable {fmt.name} file: {type(exc).__name__}: "
+                                   f"{_plain(exc)}") from None
     found = _by_content(integrator, path)
     if found is not None:
         return found
     known = sorted({ext for fmt in readers for ext in fmt.extensions} | {".py"})
     raise ProgramError(f"{path}: qhpc cannot tell what program this is; it reads {', '.join(known)} files")
+
+
+#: terminal colour codes, as control characters or written out (``\x1b[1m`` in a repr'd message)
+_ANSI = re.compile(r"(?:\x1b|\\x1b)\[[0-9;]*[A-Za-z]")
+
+
+def _plain(exc: BaseException) -> str:
+    """A library's error as one plain line: terminal colour codes removed, and of a multi-line
+    report (Qiskit's Rust QPY reader prints a framed backtrace) its first line and the first
+    ``Error: ...`` it names."""
+    text = _ANSI.sub("", str(exc)).replace("\\n", "\n").strip().strip('"').strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    head = lines[0]
+    cause = re.search(r"Error:\s*([^\n]+)", text)
+    if cause and len(lines) > 1 and cause.group(1).strip() not in head:
+        head = f"{head} {cause.group(1).strip()}"
+    return head
 
 
 def _by_content(integrator: Integrator, path: Path) -> tuple[Any, str] | None:
@@ -136,7 +157,8 @@ def load_stdin(integrator: Integrator) -> tuple[Any, str]:
                 except (QhpcError, InteropError) as exc:
                     raise ProgramError(str(exc).replace(str(copy), "<stdin>")) from None
                 except Exception as exc:
-                    raise ProgramError(f"<stdin>: not a readable {fmt_name} program: {type(exc).__name__}: {exc}") from None
+                    raise ProgramError(f"<stdin>: not a readable {fmt_name} program: {type(exc).__name__}: "
+                                       f"{_plain(exc)}") from None
     raise ProgramError("<stdin>: qhpc does not recognise this program by its content; standard input takes "
                        "OpenQASM 2 or 3 (starting with an OPENQASM header) or qhpc JSON; pass other programs as files")
 

@@ -112,3 +112,25 @@ def test_barriers_are_announced_as_dropped_only_when_the_circuit_has_them() -> N
     fenced = Circuit(2, 2).h(0).barrier(0, 1).cx(0, 1).measure([0, 1], [0, 1])
     with pytest.warns(ConversionLossWarning, match=r"drops barriers \(instruction 1 "):
         qhpc.convert(fenced, "cirq")
+
+
+def test_a_register_that_aliases_another_ones_bits_is_announced_as_dropped() -> None:
+    # an outside audit: d = (c[1],) went to Cirq under c's key alone, and the conversion said nothing
+    from qhpc.conversion import ConversionLossWarning
+    from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+    from qiskit_aer import AerSimulator
+
+    c = ClassicalRegister(2, "c")
+    d = ClassicalRegister(name="d", bits=[c[1]])
+    qc = QuantumCircuit(QuantumRegister(3, "q"), c, d)
+    qc.x(1)
+    qc.measure([0, 1], [0, 1])
+    with qc.if_test((d, 1)):
+        qc.x(2)
+    with pytest.warns(ConversionLossWarning, match=r"drops registers \(classical register\(s\) c, d\)"):
+        circuit = qhpc.convert(qc, "cirq")
+    # the readout itself is kept: the condition on d reads c[1] (qubit 1, which is 1), so qubit 2 flips
+    final = cirq.Simulator().simulate(circuit, qubit_order=cirq.LineQubit.range(3)).final_state_vector
+    assert abs(final[0b011]) == pytest.approx(1.0)
+    aer = AerSimulator().run(qc.measure_all(inplace=False), shots=8, seed_simulator=1).result().get_counts()
+    assert [key.split()[0] for key in aer] == ["110"]  # Aer agrees: qubit 2 flipped

@@ -116,9 +116,10 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) ->
     register = cplan.by_bits.get(inst.condition.clbits)
     if register is None:
         bits = ", ".join(cplan.refs[c] for c in inst.condition.clbits)
-        what = "single bit" if len(inst.condition.clbits) == 1 else "bits"
+        what = (f"the single bit {bits}, which is not a whole register" if len(inst.condition.clbits) == 1
+                else f"the bits {bits}, which do not form one whole register")
         raise NotExpressibleError(
-            FORMAT, f"a condition on the {what} {bits} that do not form one whole register ({inst})",
+            FORMAT, f"a condition on {what} ({inst})",
             hint="OpenQASM 2 conditions test a whole register: put the bit(s) in a register of their own, "
                  "or export OpenQASM 3",
         )

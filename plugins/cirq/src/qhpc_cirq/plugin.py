@@ -80,8 +80,10 @@ class _ToCirq(Translator):
             lost.add("barriers")
         measures = [instructions[k] for k, t in enumerate(types) if t is Measure] if Measure in types else []
         written = {c for inst in measures for c in inst.clbits}
-        if any(set(reg.bits) - written for reg in program.cregs) or program.num_clbits > len(written | {
-                b for reg in program.cregs for b in reg.bits}) or not _layout_kept(program, measures):
+        in_registers = [b for reg in program.cregs for b in reg.bits]
+        if any(set(reg.bits) - written for reg in program.cregs) or program.num_clbits > len(written | set(
+                in_registers)) or len(in_registers) != len(set(in_registers)) or not _layout_kept(program, measures):
+            # (registers that share bits, aliases: each bit is written under one key only)
             lost.add("registers")
         return frozenset(lost)
 
