@@ -102,6 +102,16 @@ def test_wrong_arguments_are_qhpc_errors(to: object, allow_loss: object, message
         qhpc.convert(bell_with_phase(), to, allow_loss=allow_loss)  # type: ignore[arg-type]
 
 
+def test_a_source_naming_another_format_than_the_objects_is_said_plainly() -> None:
+    # was the translator's own AttributeError ('QuantumCircuit' object has no attribute 'all_qubits')
+    with pytest.raises(TranslationError, match=r"source='cirq', but the program is a "
+                                                r"qiskit\.circuit\.quantumcircuit\.QuantumCircuit, which is the qiskit format"):
+        qhpc.convert(bell_with_phase(), "qasm3", source="cirq")
+    # text is named by source (OpenQASM 3 may have no header)
+    qc = qhpc.convert('include "stdgates.inc";\nqubit[1] q;\nh q[0];\n', "qiskit", source="qasm3")
+    assert Operator(qc).equiv(Operator.from_label("H"))
+
+
 def test_qubit_identities_survive_where_formats_hold_them_and_their_loss_is_announced(integrator: Integrator) -> None:
     a, b = cirq.GridQubit(3, 4), cirq.GridQubit(3, 5)
     circuit = cirq.Circuit(cirq.H(a), cirq.CNOT(a, b), cirq.measure(a, b, key="m"))

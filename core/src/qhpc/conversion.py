@@ -133,6 +133,8 @@ class Converter:
             raise TranslationError(f"source is a format name (a string, see `qhpc formats`), not "
                                    f"{type(source).__name__} {source!r}")
         allowed = _feature_names(allow_loss)
+        if source is not None:
+            self._check_source(program, source)
         source = source or self.detect_format(program)
         kind = getattr(self.formats.get(source), "kind", "gate")
         if to in self.formats and (to_kind := getattr(self.formats[to], "kind", "gate")) != kind:
@@ -170,6 +172,22 @@ class Converter:
             warn_loss(f"converting to {to} drops {'; '.join(f'{f} ({used[f]})' for f in dropped)}"
                       + (" as allowed" if set(dropped) <= allowed else ""))
         return result, Route(inbound.source, to, inbound.edges + outbound.edges)
+
+    def _check_source(self, program: object, source: str) -> None:
+        """An object (not text: OpenQASM 3 without a header is named by ``source``) that another
+        format claims, named as ``source``: said plainly, not as the translator's failure."""
+        fmt = self.formats.get(source)
+        if fmt is None or isinstance(program, (str, bytes)):
+            return
+        try:
+            if fmt.detect(program):
+                return
+            actual = self.detect_format(program)
+        except Exception:
+            return
+        if actual != source:
+            raise TranslationError(f"source={source!r}, but the program is a {type(program).__module__}."
+                                   f"{type(program).__qualname__}, which is the {actual} format")
 
     def _best_effort(self, to: str, used: Mapping[str, str], keep: set[str]) -> Route:
         """A route that drops only annotations (with a warning), or the error naming what it would drop."""
