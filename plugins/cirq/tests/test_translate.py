@@ -631,3 +631,78 @@ def test_a_wait_gate_is_read_as_a_barrier_and_announced() -> None:
         model = circuit_from_cirq(circuit)
     assert [(i.name, i.qubits) for i in model.instructions] == [("h", (0,)), ("barrier", (0, 1)), ("cx", (0, 1))]
     assert np.allclose(circuit_unitary(model), native_unitary(circuit), atol=ATOL)
+
+
+# -- measurement keys: what an outside audit of the Cirq translator found ------------------------------
+
+
+def test_keys_that_name_one_index_two_ways_are_two_registers() -> None:
+    # 'm[1]' and 'm[01]' both parsed as index 1 of 'm': the import raised a KeyError
+    a, b = Q[:2]
+    circuit = cirq.Circuit(cirq.X(a), cirq.measure(a, key="m[1]"), cirq.measure(b, key="m[01]"))
+    back = qhpc.convert(circuit, "cirq")
+    assert back.all_measurement_key_names() == {"m[1]", "m[01]"}
+    got = cirq.Simulator().run(back).measurements
+    assert got["m[1]"].tolist() == [[1]] and got["m[01]"].tolist() == [[0]]
+    # and an index past the readers' size limit is a key of its own, not a register of ten million bits
+    assert circuit_from_cirq(cirq.Circuit(cirq.measure(a, key="m[10000000]"))).num_clbits == 1
+
+
+def test_a_condition_on_the_first_record_of_a_key_measured_again_is_refused() -> None:
+    # the model keeps the latest value: index=0 of a key measured twice read the second record (silently)
+    a, d = Q[0], Q[3]
+    twice = [cirq.X(a), cirq.measure(a, key="m"), cirq.X(a), cirq.measure(a, key="m")]
+    for condition in (cirq.KeyCondition(cirq.MeasurementKey("m"), index=0),
+                      cirq.BitMaskKeyCondition("m", index=0, target_value=1, equal_target=True)):
+        circuit = cirq.Circuit(*twice, cirq.X(d).with_classical_controls(condition), cirq.measure(d, key="r"))
+        with pytest.raises(TranslationError, match=r"condition on record 0 of key 'm', measured 2 time\(s\) so far"):
+            circuit_from_cirq(circuit)
+    # measured once, record 0 is the latest: read, and Cirq agrees
+    once = cirq.Circuit(cirq.X(a), cirq.measure(a, key="m"),
+                        cirq.X(d).with_classical_controls(cirq.KeyCondition(cirq.MeasurementKey("m"), index=0)),
+                        cirq.measure(d, key="r"))
+    assert cirq.Simulator().run(qhpc.convert(once, "cirq")).measurements["r"].tolist() == [[1]]
+    # the latest record (index -1) of a repeated key is read, with the loss of the earlier record announced
+    from qhpc_interop.errors import ConversionLossWarning
+
+    latest = cirq.Circuit(*twice, cirq.X(d).with_classical_controls("m"), cirq.measure(d, key="r"))
+    with pytest.warns(ConversionLossWarning, match=r"'m' \(2 times\), only the latest record is kept"):
+        back = qhpc.convert(latest, "cirq")
+    assert cirq.Simulator().run(back).records["r"][0, -1].tolist() == [0]
+
+
+def test_a_bit_key_never_collides_with_a_register_of_that_name() -> None:
+    # register m measured bit by bit and a register named 'm[0]' both became key 'm[0]' (a repeated
+    # key), and the condition on m[0] read the other register's record: Aer flips qubit 2, Cirq did not
+    import qiskit
+    from qiskit import ClassicalRegister, QuantumCircuit
+    from qiskit_aer import AerSimulator
+
+    m, m0 = ClassicalRegister(2, "m"), ClassicalRegister(1, "m[0]")
+    qc = QuantumCircuit(3)
+    qc.add_register(m)
+    qc.add_register(m0)
+    qc.x(0)
+    qc.measure(0, m[0])
+    qc.measure(1, m0[0])
+    with qc.if_test((m[0], 1)):
+        qc.x(2)
+    qc.measure(2, m[1])
+    counts = AerSimulator().run(qiskit.transpile(qc, AerSimulator()), shots=4, seed_simulator=1).result().get_counts()
+    assert counts == {"0 11": 4}  # m[0] (register) 0; m = (m[1], m[0]) = 11
+    circuit = qhpc.convert(qc, "cirq")
+    records = cirq.Simulator().run(circuit).records
+    assert len(records) == 3 and all(r.shape[1] == 1 for r in records.values())  # no key repeated
+    assert records["m[0]"][0, 0].tolist() == [0] and records["m[1]"][0, 0].tolist() == [1]
+
+
+def test_keys_written_per_bit_come_back_as_the_same_keys() -> None:
+    # the issue: measurement keys map to classical bits "and back to the same keys"; keys 'm[i]' were
+    # read as register m and written back as one key 'm'
+    a, b = Q[:2]
+    for circuit in (cirq.Circuit(cirq.X(a), cirq.measure(a, key="m[0]")),
+                    cirq.Circuit(cirq.X(a), cirq.measure(a, key="m[1]"), cirq.measure(b, key="m[0]"))):
+        back = qhpc.convert(circuit, "cirq")
+        assert back.all_measurement_key_names() == circuit.all_measurement_key_names()
+        original, again = (cirq.Simulator().run(x).measurements for x in (circuit, back))
+        assert {k: v.tolist() for k, v in original.items()} == {k: v.tolist() for k, v in again.items()}

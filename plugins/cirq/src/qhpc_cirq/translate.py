@@ -17,16 +17,21 @@ Conventions (stable; the tests hold the code to them):
   qubit in the order the measurement lists them (the key's first qubit is the register's bit 0; a
   counts bitstring therefore shows it rightmost, whereas Cirq's integer value of the key has it as
   the most significant bit). Keys of the form ``name[i]`` that each measure one qubit (what the
-  export writes for bits measured one at a time) are read back as bit ``i`` of one register
-  ``name`` (bits no key measures read 0), unless a key ``name`` exists as well.
-  The export writes one ``cirq.measure(*qubits, key=register)`` where the circuit measures a whole
-  register at once, in register order, and writes no bit of it elsewhere; every other measurement
-  gets the key ``register[index]`` (clbits in no register belong to a register ``c``). A clbit
-  written twice reuses its key (Cirq's repeated keys; conditions read the latest value). Reading,
-  a key measured again on as many qubits writes the same clbits again: the model, like Qiskit,
-  keeps the latest value of each clbit, which is what Cirq's conditions read; Cirq's ``records``
-  keep every instance, so a program that reads earlier instances there should give each
-  measurement its own key. A key measured again on another number of qubits is refused.
+  export writes for bits measured one at a time; ``i`` as Python writes it, below 100,000) are
+  read back as bit ``i`` of one register ``name`` (bits no key measures read 0), unless a key
+  ``name`` exists as well; such registers are named in ``metadata["cirq_bit_keys"]`` and written
+  back as the same keys.
+  The export writes one ``cirq.measure(*qubits, key=register)`` where every measurement into a
+  register measures the whole register at once, in register order; every other measurement gets
+  the key ``register[index]`` (clbits in no register belong to a register ``c``; a register named
+  like such a key makes the key take a ``_`` suffix). A clbit written twice reuses its key
+  (Cirq's repeated keys; conditions read the latest value). Reading, a key measured again on as
+  many qubits writes the same clbits again: the model, like Qiskit, keeps the latest value of
+  each clbit, which is what Cirq's conditions read, and the reading says so with a
+  ``ConversionLossWarning`` (Cirq's ``records`` keep every instance; a program that reads earlier
+  instances there should give each measurement its own key). A condition on an earlier record
+  (``index=0`` of a key measured twice) and a key measured again on another number of qubits are
+  refused.
 * **invert_mask** is read exactly as ``X`` on the inverted qubits, the measurement, and ``X`` on
   them again: the same record, the same state after it (a final state vector or density matrix
   sees it), and the key measured at once, so it is written back as one key.
@@ -86,10 +91,12 @@ from qhpc_interop.controls import ControlError
 from qhpc_interop.controls import control as control_definition
 from qhpc_interop.errors import warn_loss
 from qhpc_interop.gates import controlled
-from qhpc_interop.ir import BARRIER, Barrier, Measure, Reset, expand_gate, new_gate, new_instruction
+from qhpc_interop.ir import BARRIER, MAX_READ_BITS, Barrier, Measure, Reset, expand_gate, new_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
 PI = math.pi
+#: circuit metadata: the registers read from Cirq keys ``name[i]``, one per bit, written back so
+BIT_KEYS = "cirq_bit_keys"
 #: Gates without a library form become a UnitaryGate up to this many qubits (a 2^n x 2^n matrix).
 MAX_UNITARY_QUBITS = 6
 
@@ -550,6 +557,7 @@ def _measure(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
         raise _Refused("a measurement with a confusion map (noisy readout) cannot be held by the model")
     key = str(g.mkey)
     bits = r.key_bits.get(key)
+    r.key_count[key] = r.key_count.get(key, 0) + 1
     if bits is None:
         start = r.num_clbits
         bits = r.key_bits[key] = tuple(range(start, start + len(qs)))
@@ -622,6 +630,8 @@ class _Reader:
         self.out: list[Instruction] = []
         self.phase: ParamValue = 0.0
         self.key_bits: dict[str, tuple[int, ...]] = {}
+        #: key -> how many measurements have written it so far (Cirq's repeated keys)
+        self.key_count: dict[str, int] = {}
         self.num_clbits = 0
         self._sympy: dict[Any, ParamValue] = {}
 
@@ -872,8 +882,10 @@ class _Reader:
         bits = self.key_bits.get(str(key))
         if bits is None:
             raise _Refused(f"condition on measurement key {str(key)!r}, which no earlier measurement writes")
-        if index not in (-1, 0):
-            raise _Refused(f"condition on record {index} of key {str(key)!r}; the model keeps one value per bit")
+        if index != -1 and not (index == 0 and self.key_count.get(str(key)) == 1):
+            raise _Refused(f"condition on record {index} of key {str(key)!r}, measured "
+                           f"{self.key_count.get(str(key))} time(s) so far; the model keeps the latest value of "
+                           "each bit")
         return bits
 
     def _condition_bits(self, cond: Any) -> list[tuple[int, int]]:
@@ -985,17 +997,20 @@ def _has_bitmask_condition(circuit: Any) -> bool:
 _INDEXED_KEY = re.compile(r"^(.+)\[(\d+)\]$")
 
 
-def _registers(reader: _Reader, instructions: list[Instruction]) -> tuple[list[Register], int, list[Instruction]]:
-    """The classical registers for the keys read, grouping one-qubit keys ``name[i]`` into ``name``."""
+def _registers(reader: _Reader, instructions: list[Instruction]
+               ) -> tuple[list[Register], int, list[Instruction], list[str]]:
+    """The classical registers for the keys read, grouping one-qubit keys ``name[i]`` into ``name``
+    (``i`` written as Python writes it, below the readers' size limit), and the names grouped."""
     keys = reader.key_bits
     groups: dict[str, dict[int, int]] = {}
     for key, bits in keys.items():
         match = _INDEXED_KEY.match(key)
-        if match and len(bits) == 1:
+        if match and len(bits) == 1 and str(int(match.group(2))) == match.group(2) \
+                and int(match.group(2)) < MAX_READ_BITS:
             groups.setdefault(match.group(1), {})[int(match.group(2))] = bits[0]
     groups = {name: members for name, members in groups.items() if name not in keys}
     if not groups:
-        return [Register(k, bits) for k, bits in keys.items()], reader.num_clbits, instructions
+        return [Register(k, bits) for k, bits in keys.items()], reader.num_clbits, instructions, []
     # lay the registers out again, in order of first appearance, each group sized by its largest index
     grouped_key = {f"{name}[{i}]": name for name, members in groups.items() for i in members}
     renumber: dict[int, int] = {}
@@ -1028,7 +1043,7 @@ def _registers(reader: _Reader, instructions: list[Instruction]) -> tuple[list[R
                 cond = Condition(bits, sum(v << i for i, (_, v) in enumerate(pairs)), by_bits.get(bits))
             inst = _I(inst.operation, inst.qubits, tuple(renumber[c] for c in inst.clbits), cond)
         out.append(inst)
-    return registers, total, out
+    return registers, total, out, sorted(groups)
 
 
 def circuit_from_cirq(program: Any) -> Circuit:
@@ -1040,10 +1055,20 @@ def circuit_from_cirq(program: Any) -> Circuit:
         reader.moments(program.moments)
     except _Refused as exc:
         raise TranslationError(str(exc)) from None
-    registers, num_clbits, out = _registers(reader, reader.out)
+    registers, num_clbits, out, per_bit = _registers(reader, reader.out)
+    metadata: dict[str, Any] = {"qubits": meta}
+    if per_bit:
+        # registers read from keys name[i]: written back to Cirq as those keys (one per bit)
+        metadata[BIT_KEYS] = per_bit
     circuit = Circuit(num_qubits=len(qubits), num_clbits=num_clbits, global_phase=reader.phase,
-                      cregs=registers, metadata={"qubits": meta})
+                      cregs=registers, metadata=metadata)
     circuit.instructions = out
+    again = {key: n for key, n in reader.key_count.items() if n > 1}
+    if again:
+        shown = ", ".join(f"{key!r} ({n} times)" for key, n in list(again.items())[:3])
+        warn_loss(f"the model keeps the latest value of each classical bit, so of the measurement keys measured "
+                  f"more than once, {shown}{' and more' if len(again) > 3 else ''}, only the latest record is kept "
+                  "(Cirq's records keep each)")
     if reader.waits:
         shown = ", ".join(reader.waits[:3]) + (f" and {len(reader.waits) - 3} more" if len(reader.waits) > 3 else "")
         warn_loss(f"the program model holds no timing, so reading drops {len(reader.waits)} cirq.WaitGate(s) "
@@ -1230,7 +1255,8 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
     readout = _Readout(circuit.num_clbits)
     instructions = circuit.instructions
     names, registers = _clbit_names(circuit) if circuit.num_clbits else ({}, {})
-    whole = _whole_keys(instructions, names, registers) if circuit.num_clbits else set()
+    per_bit = circuit.metadata.get(BIT_KEYS) or ()
+    whole = _whole_keys(instructions, names, registers, per_bit) if circuit.num_clbits else set()
     used: set[int] = set()
     made: dict[tuple[str, tuple[int, ...]], Any] = {}
     made_p: dict[tuple[str, tuple[ParamValue, ...], tuple[int, ...]], Any] = {}
@@ -1316,12 +1342,12 @@ def _is_group(instructions: list[Instruction], k: int, bits: tuple[int, ...]) ->
 
 
 def _whole_keys(instructions: list[Instruction], names: dict[int, tuple[str, int]],
-                registers: dict[str, tuple[int, ...]]) -> set[str]:
+                registers: dict[str, tuple[int, ...]], per_bit: Iterable[str] = ()) -> set[str]:
     """The registers every measurement into which measures the whole register at once: each is
     written with the register's name as its key, once per time it is measured (Cirq's repeated
     keys); the others with a key per bit (``c[1]``)."""
     whole: set[str] = set()
-    partial: set[str] = set()
+    partial: set[str] = set(per_bit)
     k, n = 0, len(instructions)
     while k < n:
         inst = instructions[k]
@@ -1357,6 +1383,8 @@ def _write_measure(circuit: Circuit, k: int, qubits: list[Any], names: dict[int,
         _record(readout, name, bits)
         return k + len(bits) - 1
     key = f"{name}[{index}]"
+    while key in registers:  # a register named like another's bit key: the bit key takes a variant
+        key += "_"
     ops.append(cirq.measure(qubits[inst.qubits[0]], key=_mkey(key)))
     _record(readout, key, (clbit,))
     return k
