@@ -1,0 +1,498 @@
+"""Cirq -> model: :func:`circuit_from_cirq`, the walk over moments, conditions and measurement keys
+(the mapping is in :mod:`qhpc_cirq.translate`)."""
+
+from __future__ import annotations
+
+import cmath
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import cirq
+import sympy
+from qhpc.errors import TranslationError
+from qhpc_interop import (
+    Circuit,
+    Condition,
+    Gate,
+    Instruction,
+    Register,
+    UnitaryGate,
+)
+from qhpc_interop.controls import ControlError
+from qhpc_interop.controls import control as control_definition
+from qhpc_interop.errors import warn_loss
+from qhpc_interop.gates import controlled
+from qhpc_interop.ir import MAX_READ_BITS, expand_gate
+from qhpc_interop.params import Expr, ParamValue
+
+from ._shared import (
+    _NEVER,
+    BIT_KEYS,
+    LARGEST_ARGUMENT,
+    MAX_UNITARY_QUBITS,
+    _real,
+    _Refused,
+    little_endian,
+    param_from_sympy,
+    qubit_to_json,
+)
+from .gates_in import _CONTROLLED1, _FIXED, _G, _GATE_HANDLERS, _I, _describe
+
+# -- cirq -> model: the walk -----------------------------------------------------------------
+
+
+class _Reader:
+    """Walks a Cirq circuit (and, recursively, sub-circuits and sub-operations) into model instructions."""
+
+    def __init__(self, qubit_index: dict[Any, int]) -> None:
+        self.qi = qubit_index
+        #: the durations of the cirq.WaitGates read past (the model has no timing)
+        self.waits: list[str] = []
+        self.out: list[Instruction] = []
+        self.phase: ParamValue = 0.0
+        self.key_bits: dict[str, tuple[int, ...]] = {}
+        #: key -> how many measurements have written it so far (Cirq's repeated keys)
+        self.key_count: dict[str, int] = {}
+        self.num_clbits = 0
+        self._sympy: dict[Any, ParamValue] = {}
+
+    def value(self, v: Any) -> ParamValue:
+        t = type(v)
+        if t is float or t is int:
+            if -LARGEST_ARGUMENT <= v <= LARGEST_ARGUMENT:  # (false for nan too)
+                return float(v)
+            return _real(v)  # refused by name: not finite, or too large
+        if isinstance(v, sympy.Basic):
+            out = self._sympy.get(v)
+            if out is None:
+                out = self._sympy[v] = param_from_sympy(v)
+            return out
+        return _real(v)
+
+    # the walk -------------------------------------------------------------------------------
+    def moments(self, moments: Iterable[Any]) -> None:
+        handlers = _GATE_HANDLERS
+        qi = self.qi
+        gate_operation, controlled_operation = cirq.GateOperation, cirq.ControlledOperation
+        for m, moment in enumerate(moments):
+            for op in moment.operations:
+                try:
+                    kind = type(op)
+                    if kind is gate_operation:
+                        gate = op.gate
+                        handler = handlers.get(type(gate))
+                        if handler is not None:
+                            qubits = op.qubits
+                            n = len(qubits)
+                            if n == 1:
+                                handler(self, gate, (qi[qubits[0]],))
+                            elif n == 2:
+                                handler(self, gate, (qi[qubits[0]], qi[qubits[1]]))
+                            else:
+                                handler(self, gate, tuple([qi[q] for q in qubits]))
+                            continue
+                    elif kind is controlled_operation:
+                        self._controlled(op)
+                        continue
+                    self.operation(op)
+                except _Refused as exc:
+                    raise _Refused(f"moment {m} ({_describe(op)}): {exc}") from None
+
+    def gate(self, gate: Any, qs: tuple[int, ...]) -> None:
+        handler = _GATE_HANDLERS.get(type(gate))
+        if handler is not None:
+            handler(self, gate, qs)
+        else:
+            self._other(gate.on(*[self._qubit(q) for q in qs]), qs)
+
+    def _qubit(self, index: int) -> Any:
+        if not hasattr(self, "_by_index"):
+            self._by_index = {i: q for q, i in self.qi.items()}
+        return self._by_index[index]
+
+    def operation(self, op: Any) -> None:
+        """Any operation (the fast path in :meth:`moments` takes plain gate operations first)."""
+        if isinstance(op, cirq.TaggedOperation):
+            self.operation(op.sub_operation)
+            return
+        if isinstance(op, cirq.GateOperation):
+            qs = tuple(self.qi[q] for q in op.qubits)
+            handler = _GATE_HANDLERS.get(type(op.gate))
+            if handler is not None:
+                handler(self, op.gate, qs)
+            else:
+                self._other(op, qs)
+        elif isinstance(op, cirq.ClassicallyControlledOperation):
+            self._classically_controlled(op)
+        elif isinstance(op, cirq.CircuitOperation):
+            self._circuit_operation(op)
+        elif isinstance(op, cirq.ControlledOperation):
+            self._controlled(op)
+        else:
+            self._other(op, tuple(self.qi[q] for q in op.qubits))
+
+    def _other(self, op: Any, qs: tuple[int, ...]) -> None:
+        """A gate or operation with no library form: its unitary, if it has one and no symbols."""
+        if cirq.is_parameterized(op):
+            raise _Refused("a symbolic gate with no exact form in the model (resolve its parameters first)")
+        if cirq.is_measurement(op):
+            raise _Refused("this kind of measurement cannot be held by the model (it measures in the "
+                           "computational basis only; use cirq.measure)")
+        if not cirq.has_unitary(op):
+            raise _Refused("the operation is not unitary (a noise channel?) and the model cannot hold it")
+        if len(qs) > MAX_UNITARY_QUBITS:
+            raise _Refused(f"no library form and {len(qs)} qubits (a unitary is kept up to {MAX_UNITARY_QUBITS}); "
+                           f"decompose it first, e.g. with cirq.decompose")
+        if not qs:
+            self.phase = self.phase + cmath.phase(complex(cirq.unitary(op)[0, 0]))
+            return
+        self.out.append(_I(UnitaryGate(little_endian(cirq.unitary(op))), qs))
+
+    # structure -------------------------------------------------------------------------------
+    def _circuit_operation(self, op: Any) -> None:
+        if op.repeat_until is not None:
+            raise _Refused("a CircuitOperation repeated until a condition holds (a loop) cannot be held by the model")
+        if _has_bitmask_condition(op.circuit):
+            raise _Refused("Cirq 1.7 flattens a BitMaskKeyCondition inside a CircuitOperation wrongly (its key "
+                           "is rescoped and its mask and target dropped); use KeyCondition or SympyCondition there")
+        self.moments(op.mapped_circuit(deep=False).moments)
+
+    def _classically_controlled(self, op: Any) -> None:
+        condition = self.condition(op.classical_controls)
+        start, phase = len(self.out), self.phase
+        self.operation(op.without_classical_controls())
+        self.phase = phase  # a phase under a classical condition is unobservable (see the module docstring)
+        if condition is None:
+            return
+        if condition is _NEVER:
+            del self.out[start:]
+            return
+        assert isinstance(condition, Condition)
+        body = self.out[start:]
+        read = set(condition.clbits)
+        for inst in body[:-1]:
+            if read.intersection(inst.clbits):
+                raise _Refused("the operation writes a bit its own condition reads before it ends")
+        conditioned = []
+        for inst in body:
+            c = condition if inst.condition is None else _join(condition, inst.condition, self.key_bits)
+            if c is _NEVER:
+                continue
+            assert isinstance(c, Condition)
+            conditioned.append(_I(inst.operation, inst.qubits, inst.clbits, c))
+        self.out[start:] = conditioned
+
+    def _controlled(self, op: Any) -> None:
+        controls = [self.qi[q] for q in op.controls]
+        values = op.control_values
+        # one control on 1 (how Cirq holds Qiskit's cp, crz, cry, ch): no assignments to expand
+        single = len(controls) == 1 and type(values) is cirq.ProductOfSums and tuple(values) == ((1,),)
+        assignments = [(1,)] if single else _control_assignments(values, len(controls))
+        start, phase = len(self.out), self.phase
+        self.phase = 0.0
+        sub = op.sub_operation
+        handler = _GATE_HANDLERS.get(type(sub.gate)) if type(sub) is cirq.GateOperation else None
+        if handler is not None:
+            handler(self, sub.gate, tuple([self.qi[q] for q in sub.qubits]))
+        else:
+            self.operation(sub)
+        body, sub_phase = self.out[start:], self.phase
+        self.phase = phase
+        if single and len(body) == 1 and type(sub_phase) is float and sub_phase == 0.0:
+            # one phase-free library gate with a singly controlled form: that form, directly
+            inst = body[0]
+            gate = inst.operation
+            if type(gate) is Gate and inst.condition is None:
+                entry = _CONTROLLED1.get(gate.name)
+                if entry is not None:
+                    self.out[start] = _I(_G(entry[0], entry[1](gate.params)), (controls[0], *inst.qubits))
+                    return
+        del self.out[start:]
+        for inst in body:
+            if not isinstance(inst.operation, (Gate, UnitaryGate)) or inst.condition is not None:
+                raise _Refused(f"a controlled {inst.name} cannot be held by the model")
+        for assignment in assignments:
+            active = [c for c, v in zip(controls, assignment) if v is not None]
+            flips = [c for c, v in zip(controls, assignment) if v == 0]
+            for c in flips:
+                self.out.append(_I(_FIXED["x"], (c,)))
+            self._emit_controlled(body, sub_phase, active, op)
+            for c in flips:
+                self.out.append(_I(_FIXED["x"], (c,)))
+
+    def _emit_controlled(self, body: list[Instruction], phase: ParamValue, controls: list[int], op: Any) -> None:
+        """``body`` times ``e^{i phase}``, controlled on every qubit of ``controls`` being 1, exactly."""
+        k = len(controls)
+        if k == 0:
+            self.out.extend(body)
+            self.phase = self.phase + phase
+            return
+        if k == 1:
+            c = controls[0]
+            for inst in body:
+                self._control1(inst, c)
+            if phase != 0.0:
+                self.out.append(_I(Gate("p", (phase,)), (c,)))
+            return
+        if k == 2 and all(isinstance(i.operation, Gate) and i.name in ("x", "z", "id") for i in body):
+            for inst in body:
+                if inst.name != "id":
+                    self.out.append(_I(_FIXED["ccx" if inst.name == "x" else "ccz"], (*controls, *inst.qubits)))
+            if phase != 0.0:
+                self.out.append(_I(Gate("cp", (phase,)), tuple(controls)))
+            return
+        if isinstance(phase, Expr) or any(i.operation.is_parameterized for i in body):
+            # symbolic: the exact multi-controlled forms of the library gates, parameters kept
+            targets = sorted({q for inst in body for q in inst.qubits})
+            local = {q: i for i, q in enumerate(targets)}
+            steps = [(i.name, i.params, tuple(local[q] for q in i.qubits)) for i in body]
+            if any(isinstance(i.operation, UnitaryGate) for i in body):
+                raise _Refused(f"a matrix gate beside symbolic gates under {k} controls has no exact form in the model")
+            wires = (*controls, *targets)
+            try:
+                controlled_steps = control_definition((steps, phase), k)[0]
+            except ControlError as exc:
+                raise _Refused(f"{k} controls on a symbolic gate: {exc}") from None
+            for name, params, qubits in controlled_steps:
+                self.out.append(_I(Gate(name, params), tuple(wires[q] for q in qubits)))
+            return
+        targets = sorted({q for inst in body for q in inst.qubits})
+        if k + len(targets) > MAX_UNITARY_QUBITS:
+            raise _Refused(f"{k} controls on a gate with no controlled library form span {k + len(targets)} qubits "
+                           f"(a unitary is kept up to {MAX_UNITARY_QUBITS}); decompose it first")
+        local = {q: i for i, q in enumerate(targets)}
+        sub = Circuit(len(targets), global_phase=float(phase))
+        sub.instructions = [_I(i.operation, tuple(local[q] for q in i.qubits)) for i in body]
+        from qhpc_interop.testing import circuit_unitary
+
+        matrix = controlled(circuit_unitary(sub), k)
+        self.out.append(_I(UnitaryGate(matrix), (*controls, *targets)))
+
+    def _control1(self, inst: Instruction, c: int) -> None:
+        op = inst.operation
+        if isinstance(op, UnitaryGate):
+            self.out.append(_I(UnitaryGate(controlled(op.matrix_data, 1)), (c, *inst.qubits)))
+            return
+        assert isinstance(op, Gate)
+        if op.name == "id":
+            return
+        entry = _CONTROLLED1.get(op.name)
+        if entry is not None:
+            # the parameters are the model gate's own, already checked: the unchecked constructor
+            self.out.append(_I(_G(entry[0], entry[1](op.params)), (c, *inst.qubits)))
+            return
+        steps, phase = expand_gate(op, inst.qubits)  # definitions bottom out in u, cx and p
+        for step in steps:
+            self._control1(step, c)
+        if phase != 0.0:
+            self.out.append(_I(Gate("p", (phase,)), (c,)))
+
+    # conditions ------------------------------------------------------------------------------
+    def condition(self, conditions: Sequence[Any]) -> Any:
+        """The model Condition for Cirq conditions that must all hold; ``None`` (always) or ``_NEVER``."""
+        required: dict[int, int] = {}
+        for cond in conditions:
+            for bit, value in self._condition_bits(cond):
+                if bit < 0:
+                    return _NEVER
+                if required.setdefault(bit, value) != value:
+                    return _NEVER
+        return _make_condition(required, self.key_bits)
+
+    def _key(self, key: Any, index: int) -> tuple[int, ...]:
+        bits = self.key_bits.get(str(key))
+        if bits is None:
+            raise _Refused(f"condition on measurement key {str(key)!r}, which no earlier measurement writes")
+        if index != -1 and not (index == 0 and self.key_count.get(str(key)) == 1):
+            raise _Refused(f"condition on record {index} of key {str(key)!r}, measured "
+                           f"{self.key_count.get(str(key))} time(s) so far; the model keeps the latest value of "
+                           "each bit")
+        return bits
+
+    def _condition_bits(self, cond: Any) -> list[tuple[int, int]]:
+        """``(clbit, value)`` pairs that must all hold; ``[(-1, 0)]`` for never, ``[]`` for always."""
+        if isinstance(cond, cirq.KeyCondition):
+            bits = self._key(cond.key, cond.index)
+            if len(bits) != 1:
+                raise _Refused(f"condition {cond} (key != 0 over {len(bits)} bits) cannot be held by the model, "
+                               f"whose conditions compare bits for equality")
+            return [(bits[0], 1)]
+        if isinstance(cond, cirq.BitMaskKeyCondition):
+            bits = self._key(cond.key, cond.index)
+            n = len(bits)
+            full = (1 << n) - 1
+            mask = full if cond.bitmask is None else cond.bitmask & full
+            target = cond.target_value
+            if target < 0:
+                raise _Refused(f"condition {cond} compares with a negative value")
+            outside = target & ~mask
+            if cond.equal_target:
+                if outside:
+                    return [(-1, 0)]
+            else:
+                if outside:
+                    return []
+                if bin(mask).count("1") != 1:
+                    raise _Refused(f"condition {cond} (!= over several bits) cannot be held by the model, whose "
+                                   f"conditions compare bits for equality")
+                target ^= mask  # one bit: != v is == not v
+            # bit j of Cirq's value is the key's qubit n-1-j (the first measured qubit is the most significant)
+            return [(bits[n - 1 - j], (target >> j) & 1) for j in range(n) if mask >> j & 1]
+        if isinstance(cond, cirq.SympyCondition):
+            return self._sympy_condition(cond)
+        raise _Refused(f"condition {cond} ({type(cond).__name__}) cannot be held by the model")
+
+    def _sympy_condition(self, cond: Any) -> list[tuple[int, int]]:
+        expr = cond.expr
+        if isinstance(expr, sympy.Symbol):
+            expr = sympy.Ne(expr, 0)
+        if isinstance(expr, (sympy.Eq, sympy.Ne)):
+            left, right = expr.args
+            if isinstance(left, sympy.Integer):
+                left, right = right, left
+            if isinstance(left, sympy.Symbol) and isinstance(right, sympy.Integer):
+                bits = self._key(cirq.MeasurementKey.parse_serialized(left.name), -1)
+                n, value = len(bits), int(right)
+                if isinstance(expr, sympy.Eq):
+                    if not 0 <= value < 1 << n:
+                        return [(-1, 0)]
+                    return [(bits[n - 1 - j], (value >> j) & 1) for j in range(n)]
+                if n == 1 and value in (0, 1):
+                    return [(bits[0], 1 - value)]
+                if not 0 <= value < 1 << n:
+                    return []
+        raise _Refused(f"condition {cond.expr} cannot be held by the model (it reads Eq(key, value), "
+                       f"or Ne(key, 0) on a one-bit key)")
+
+
+def _make_condition(required: dict[int, int], key_bits: dict[str, tuple[int, ...]]) -> Condition | None:
+    if not required:
+        return None
+    bits = tuple(sorted(required))
+    value = sum(required[b] << i for i, b in enumerate(bits))
+    register = next((k for k, v in key_bits.items() if v == bits), None)
+    return Condition(bits, value, register)
+
+
+def _join(a: Condition, b: Condition, key_bits: dict[str, tuple[int, ...]]) -> Any:
+    required = {c: (a.value >> i) & 1 for i, c in enumerate(a.clbits)}
+    for i, c in enumerate(b.clbits):
+        v = (b.value >> i) & 1
+        if required.setdefault(c, v) != v:
+            return _NEVER
+    return _make_condition(required, key_bits)
+
+
+def _control_assignments(values: Any, n: int) -> list[tuple[int | None, ...]]:
+    """Control assignments whose union is when the gate acts: per control 0, 1 or None (not a control)."""
+    if isinstance(values, cirq.ProductOfSums):
+        single: list[int | None] = []
+        for allowed in values:
+            options = set(allowed)
+            if not options <= {0, 1} or not options:
+                raise _Refused(f"control values {sorted(options)} are not qubit values")
+            single.append(None if options == {0, 1} else options.pop())
+        return [tuple(single)]
+    products: dict[tuple[int | None, ...], None] = {}
+    for product in values.expand():
+        product = tuple(product)
+        if len(product) != n or not set(product) <= {0, 1}:
+            raise _Refused(f"control values {product} are not qubit values")
+        products[product] = None
+    return list(products)
+
+
+def _has_bitmask_condition(circuit: Any) -> bool:
+    for op in circuit.all_operations():
+        while isinstance(op, cirq.TaggedOperation):
+            op = op.sub_operation
+        if isinstance(op, cirq.ClassicallyControlledOperation):
+            if any(isinstance(c, cirq.BitMaskKeyCondition) for c in op.classical_controls):
+                return True
+            op = op.without_classical_controls()
+        if isinstance(op, cirq.CircuitOperation) and _has_bitmask_condition(op.circuit):
+            return True
+    return False
+
+
+_INDEXED_KEY = re.compile(r"^(.+)\[(\d+)\]$")
+
+
+def _registers(reader: _Reader, instructions: list[Instruction]
+               ) -> tuple[list[Register], int, list[Instruction], list[str]]:
+    """The classical registers for the keys read, grouping one-qubit keys ``name[i]`` into ``name``
+    (``i`` written as Python writes it, below the readers' size limit), and the names grouped."""
+    keys = reader.key_bits
+    groups: dict[str, dict[int, int]] = {}
+    for key, bits in keys.items():
+        match = _INDEXED_KEY.match(key)
+        if match and len(bits) == 1 and str(int(match.group(2))) == match.group(2) \
+                and int(match.group(2)) < MAX_READ_BITS:
+            groups.setdefault(match.group(1), {})[int(match.group(2))] = bits[0]
+    groups = {name: members for name, members in groups.items() if name not in keys}
+    if not groups:
+        return [Register(k, bits) for k, bits in keys.items()], reader.num_clbits, instructions, []
+    # lay the registers out again, in order of first appearance, each group sized by its largest index
+    grouped_key = {f"{name}[{i}]": name for name, members in groups.items() for i in members}
+    renumber: dict[int, int] = {}
+    registers: list[Register] = []
+    done: set[str] = set()
+    total = 0
+    for key, bits in keys.items():
+        name = grouped_key.get(key)
+        if name is None:
+            new = tuple(range(total, total + len(bits)))
+            renumber.update(zip(bits, new))
+            registers.append(Register(key, new))
+            total += len(bits)
+        elif name not in done:
+            done.add(name)
+            members = groups[name]
+            size = max(members) + 1
+            for i, old in members.items():
+                renumber[old] = total + i
+            registers.append(Register(name, tuple(range(total, total + size))))
+            total += size
+    by_bits = {r.bits: r.name for r in registers}
+    out = []
+    for inst in instructions:
+        if inst.clbits or inst.condition is not None:
+            cond = inst.condition
+            if cond is not None:
+                pairs = sorted((renumber[c], (cond.value >> i) & 1) for i, c in enumerate(cond.clbits))
+                bits = tuple(c for c, _ in pairs)
+                cond = Condition(bits, sum(v << i for i, (_, v) in enumerate(pairs)), by_bits.get(bits))
+            inst = _I(inst.operation, inst.qubits, tuple(renumber[c] for c in inst.clbits), cond)
+        out.append(inst)
+    return registers, total, out, sorted(groups)
+
+
+def circuit_from_cirq(program: Any) -> Circuit:
+    """The model circuit for a ``cirq.Circuit`` (or ``FrozenCircuit``); see the module docstring."""
+    try:
+        qubits = sorted(program.all_qubits())
+        meta = [qubit_to_json(q) for q in qubits]
+        reader = _Reader({q: i for i, q in enumerate(qubits)})
+        reader.moments(program.moments)
+    except _Refused as exc:
+        raise TranslationError(str(exc)) from None
+    registers, num_clbits, out, per_bit = _registers(reader, reader.out)
+    metadata: dict[str, Any] = {"qubits": meta}
+    if per_bit:
+        # registers read from keys name[i]: written back to Cirq as those keys (one per bit)
+        metadata[BIT_KEYS] = per_bit
+    circuit = Circuit(num_qubits=len(qubits), num_clbits=num_clbits, global_phase=reader.phase,
+                      cregs=registers, metadata=metadata)
+    circuit.instructions = out
+    again = {key: n for key, n in reader.key_count.items() if n > 1}
+    if again:
+        shown = ", ".join(f"{key!r} ({n} times)" for key, n in list(again.items())[:3])
+        warn_loss(f"the model keeps the latest value of each classical bit, so of the measurement keys measured "
+                  f"more than once, {shown}{' and more' if len(again) > 3 else ''}, only the latest record is kept "
+                  "(Cirq's records keep each)")
+    if reader.waits:
+        shown = ", ".join(reader.waits[:3]) + (f" and {len(reader.waits) - 3} more" if len(reader.waits) > 3 else "")
+        warn_loss(f"the program model holds no timing, so reading drops {len(reader.waits)} cirq.WaitGate(s) "
+                  f"({shown}), each read as a barrier on its qubits")
+    return circuit
