@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from qhpc_interop.params import Apply, Expr, ParamValue, apply
 PI = math.pi
 #: circuit metadata: the registers read from Cirq keys ``name[i]``, one per bit, written back so
 BIT_KEYS = "cirq_bit_keys"
+#: a key naming bit ``i`` of a register ``name``: ``name[i]``
+_INDEXED_KEY = re.compile(r"^(.+)\[(\d+)\]$")
 #: Gates without a library form become a UnitaryGate up to this many qubits (a 2^n x 2^n matrix).
 MAX_UNITARY_QUBITS = 6
 

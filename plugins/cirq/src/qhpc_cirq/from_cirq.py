@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import cmath
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,10 +22,11 @@ from qhpc_interop.controls import ControlError
 from qhpc_interop.controls import control as control_definition
 from qhpc_interop.errors import warn_loss
 from qhpc_interop.gates import controlled
-from qhpc_interop.ir import MAX_READ_BITS, expand_gate
+from qhpc_interop.ir import MAX_READ_BITS, Barrier, expand_gate
 from qhpc_interop.params import Expr, ParamValue
 
 from ._shared import (
+    _INDEXED_KEY,
     _NEVER,
     BIT_KEYS,
     LARGEST_ARGUMENT,
@@ -176,6 +176,8 @@ class _Reader:
                 raise _Refused("the operation writes a bit its own condition reads before it ends")
         conditioned = []
         for inst in body:
+            if type(inst.operation) is Barrier:
+                continue  # a wait under a condition: nothing to hold (the model's barriers are unconditioned)
             c = condition if inst.condition is None else _join(condition, inst.condition, self.key_bits)
             if c is _NEVER:
                 continue
@@ -197,7 +199,8 @@ class _Reader:
             handler(self, sub.gate, tuple([self.qi[q] for q in sub.qubits]))
         else:
             self.operation(sub)
-        body, sub_phase = self.out[start:], self.phase
+        # a controlled wait (a barrier) is nothing to control: left out
+        body, sub_phase = [i for i in self.out[start:] if type(i.operation) is not Barrier], self.phase
         self.phase = phase
         if single and len(body) == 1 and type(sub_phase) is float and sub_phase == 0.0:
             # one phase-free library gate with a singly controlled form: that form, directly
@@ -416,7 +419,6 @@ def _has_bitmask_condition(circuit: Any) -> bool:
     return False
 
 
-_INDEXED_KEY = re.compile(r"^(.+)\[(\d+)\]$")
 
 
 def _registers(reader: _Reader, instructions: list[Instruction]

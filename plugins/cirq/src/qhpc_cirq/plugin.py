@@ -82,13 +82,23 @@ class _ToCirq(Translator):
         written = {c for inst in measures for c in inst.clbits}
         in_registers = [b for reg in program.cregs for b in reg.bits]
         if any(set(reg.bits) - written for reg in program.cregs) or program.num_clbits > len(written | set(
-                in_registers)) or len(in_registers) != len(set(in_registers)) or not _layout_kept(program, measures):
+                in_registers)) or len(in_registers) != len(set(in_registers)) or not _layout_kept(program, measures) \
+                or _renamed(program):
             # (registers that share bits, aliases: each bit is written under one key only)
             lost.add("registers")
         return frozenset(lost)
 
 
 _operation_of = attrgetter("operation")
+
+
+def _renamed(program: Any) -> bool:
+    """Whether a register is named like bit ``i`` of another (``c[0]`` beside ``c``): the export
+    writes it under another key (:func:`qhpc_cirq.to_cirq.whole_key`)."""
+    import re
+
+    names = {r.name for r in program.cregs}
+    return any((m := re.match(r"^(.+)\[(\d+)\]$", name)) is not None and m.group(1) in names for name in names)
 
 
 def _layout_kept(program: Any, measures: list[Any]) -> bool:

@@ -21,7 +21,7 @@ from qhpc_interop import (
 from qhpc_interop.ir import Barrier, Measure, Reset
 from qhpc_interop.params import Expr, ParamValue
 
-from ._shared import _NEVER, BIT_KEYS, PI, _qubits_for, little_endian, param_to_sympy
+from ._shared import _INDEXED_KEY, _NEVER, BIT_KEYS, PI, _qubits_for, little_endian, param_to_sympy
 
 # -- model -> cirq ---------------------------------------------------------------------------
 
@@ -202,7 +202,9 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
     readout = _Readout(circuit.num_clbits)
     instructions = circuit.instructions
     names, registers = _clbit_names(circuit) if circuit.num_clbits else ({}, {})
-    per_bit = circuit.metadata.get(BIT_KEYS) or ()
+    per_bit = circuit.metadata.get(BIT_KEYS)
+    if not (isinstance(per_bit, list) and all(isinstance(n, str) for n in per_bit)):
+        per_bit = []  # what a reader recorded, or nothing: metadata edited by hand is not trusted
     whole = _whole_keys(instructions, names, registers, per_bit) if circuit.num_clbits else set()
     used: set[int] = set()
     made: dict[tuple[str, tuple[int, ...]], Any] = {}
@@ -320,21 +322,34 @@ def _write_measure(circuit: Circuit, k: int, qubits: list[Any], names: dict[int,
     inst = instructions[k]
     clbit = inst.clbits[0]
     name, index = names[clbit]
-    if name in whole:
+    # registers that share bits can make the scan's group start elsewhere: each group is checked here
+    if name in whole and index == 0 and _is_group(instructions, k, registers[name]):
         bits = registers[name]
         group = instructions[k:k + len(bits)]
         qs = [qubits[g.qubits[0]] for g in group]
         for g in group[1:]:
             used.update(g.qubits)
-        ops.append(cirq.measure(*qs, key=_mkey(name)))
-        _record(readout, name, bits)
+        key = whole_key(name, registers)
+        ops.append(cirq.measure(*qs, key=_mkey(key)))
+        _record(readout, key, bits)
         return k + len(bits) - 1
     key = f"{name}[{index}]"
-    while key in registers:  # a register named like another's bit key: the bit key takes a variant
-        key += "_"
     ops.append(cirq.measure(qubits[inst.qubits[0]], key=_mkey(key)))
     _record(readout, key, (clbit,))
     return k
+
+
+def whole_key(name: str, registers: dict[str, tuple[int, ...]]) -> str:
+    """The key a register measured whole is written under: its name, unless that reads as bit ``i``
+    of another register ``base`` (a register named ``c[0]`` beside ``c``, whose bits measured one at
+    a time are keys ``c[0]``...), which a reader would group into ``base``: then ``c[0]_``."""
+    match = _INDEXED_KEY.match(name)
+    if match is None or match.group(1) not in registers:
+        return name
+    key = name + "_"
+    while key in registers:
+        key += "_"
+    return key
 
 
 def _mkey(name: str) -> Any:
