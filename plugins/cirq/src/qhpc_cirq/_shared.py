@@ -17,13 +17,22 @@ from qhpc_interop import (
     Circuit,
     Parameter,
 )
+from qhpc_interop.ir import MAX_READ_BITS
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
 PI = math.pi
 #: circuit metadata: the registers read from Cirq keys ``name[i]``, one per bit, written back so
 BIT_KEYS = "cirq_bit_keys"
-#: a key naming bit ``i`` of a register ``name``: ``name[i]``
 _INDEXED_KEY = re.compile(r"^(.+)\[(\d+)\]$")
+
+
+def bit_key(key: str) -> tuple[str, int] | None:
+    """``(name, i)`` for a key that names bit ``i`` of a register ``name`` (``name[i]``, ``i`` as
+    Python writes it, below the readers' size limit), else ``None``."""
+    match = _INDEXED_KEY.match(key)
+    if match is None or str(int(match.group(2))) != match.group(2) or int(match.group(2)) >= MAX_READ_BITS:
+        return None
+    return match.group(1), int(match.group(2))
 #: Gates without a library form become a UnitaryGate up to this many qubits (a 2^n x 2^n matrix).
 MAX_UNITARY_QUBITS = 6
 

@@ -22,17 +22,17 @@ from qhpc_interop.controls import ControlError
 from qhpc_interop.controls import control as control_definition
 from qhpc_interop.errors import warn_loss
 from qhpc_interop.gates import controlled
-from qhpc_interop.ir import MAX_READ_BITS, Barrier, expand_gate
+from qhpc_interop.ir import Barrier, expand_gate
 from qhpc_interop.params import Expr, ParamValue
 
 from ._shared import (
-    _INDEXED_KEY,
     _NEVER,
     BIT_KEYS,
     LARGEST_ARGUMENT,
     MAX_UNITARY_QUBITS,
     _real,
     _Refused,
+    bit_key,
     little_endian,
     param_from_sympy,
     qubit_to_json,
@@ -428,10 +428,9 @@ def _registers(reader: _Reader, instructions: list[Instruction]
     keys = reader.key_bits
     groups: dict[str, dict[int, int]] = {}
     for key, bits in keys.items():
-        match = _INDEXED_KEY.match(key)
-        if match and len(bits) == 1 and str(int(match.group(2))) == match.group(2) \
-                and int(match.group(2)) < MAX_READ_BITS:
-            groups.setdefault(match.group(1), {})[int(match.group(2))] = bits[0]
+        named = bit_key(key)
+        if named is not None and len(bits) == 1:
+            groups.setdefault(named[0], {})[named[1]] = bits[0]
     groups = {name: members for name, members in groups.items() if name not in keys}
     if not groups:
         return [Register(k, bits) for k, bits in keys.items()], reader.num_clbits, instructions, []

@@ -95,10 +95,10 @@ _operation_of = attrgetter("operation")
 def _renamed(program: Any) -> bool:
     """Whether a register is named like bit ``i`` of another (``c[0]`` beside ``c``): the export
     writes it under another key (:func:`qhpc_cirq.to_cirq.whole_key`)."""
-    import re
+    from ._shared import bit_key
 
     names = {r.name for r in program.cregs}
-    return any((m := re.match(r"^(.+)\[(\d+)\]$", name)) is not None and m.group(1) in names for name in names)
+    return any((named := bit_key(name)) is not None and named[0] in names for name in names)
 
 
 def _layout_kept(program: Any, measures: list[Any]) -> bool:

@@ -21,7 +21,7 @@ from qhpc_interop import (
 from qhpc_interop.ir import Barrier, Measure, Reset
 from qhpc_interop.params import Expr, ParamValue
 
-from ._shared import _INDEXED_KEY, _NEVER, BIT_KEYS, PI, _qubits_for, little_endian, param_to_sympy
+from ._shared import _NEVER, BIT_KEYS, PI, _qubits_for, bit_key, little_endian, param_to_sympy
 
 # -- model -> cirq ---------------------------------------------------------------------------
 
@@ -343,8 +343,8 @@ def whole_key(name: str, registers: dict[str, tuple[int, ...]]) -> str:
     """The key a register measured whole is written under: its name, unless that reads as bit ``i``
     of another register ``base`` (a register named ``c[0]`` beside ``c``, whose bits measured one at
     a time are keys ``c[0]``...), which a reader would group into ``base``: then ``c[0]_``."""
-    match = _INDEXED_KEY.match(name)
-    if match is None or match.group(1) not in registers:
+    named = bit_key(name)
+    if named is None or named[0] not in registers:
         return name
     key = name + "_"
     while key in registers:
