@@ -205,6 +205,17 @@ def test_convert_reads_what_an_outside_audit_found_refused_or_crashing(tmp_path:
     done = qhpc_cli("convert", str(cut), "--to", "qasm3")
     assert_one_line_error(done, "cut.qpy: not a readable qiskit file")
     assert "x1b" not in done.stderr and "Backtrace" not in done.stderr and "\\n" not in done.stderr
+    # from a review: deep JSON on standard input and in other kinds' files; a long comment before
+    # the header (the first bytes' sniff misses it; read by content, in the format its extension names)
+    deep_stdin = qhpc_cli("convert", "-", "--to", "qasm3", stdin="[" * 5000 + "]" * 5000)
+    assert deep_stdin.returncode == 1 and "Traceback" not in deep_stdin.stderr and "internal" not in deep_stdin.stderr
+    analog = tmp_path / "deep.analog.json"
+    analog.write_text('{"format": "qhpc.analog", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert_one_line_error(qhpc_cli("convert", str(analog), "--to", "qasm3"), "JSON nested too deeply to read")
+    commented = tmp_path / "long.qasm2"
+    commented.write_text("// " + "x" * 70_000 + "\n" + ghz)
+    done = qhpc_cli("convert", str(commented), "--to", "qasm3")
+    assert done.returncode == 0 and np.allclose(_without_measurements(qiskit_qasm3.loads(done.stdout)), expected)
 
 
 def test_convert_to_qpy_and_run_it(tmp_path: Path) -> None:

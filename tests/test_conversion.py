@@ -96,6 +96,7 @@ def test_allow_loss_takes_a_collection_or_one_string(integrator: Integrator, all
     ("qasm2", 5, "allow_loss names features .* not int 5"),
     ("qasm2", [None], "allow_loss names features by strings, not None"),
     ("qasm2", "phase", "unknown feature"),
+    ("qasm2", {"global_phase": False}, "not a mapping"),  # a mapping's keys are not a yes
 ])
 def test_wrong_arguments_are_qhpc_errors(to: object, allow_loss: object, message: str) -> None:
     with pytest.raises(TranslationError, match=message):
@@ -174,3 +175,24 @@ def test_every_error_is_a_qhpc_error() -> None:
         qhpc.convert(object(), "qasm3")
     with pytest.raises(QhpcError, match="unknown feature"):
         qhpc.convert(bell_with_phase(), "qasm2", allow_loss=["phase"])  # type: ignore[call-arg]
+
+
+def test_a_wire_document_is_recognised_by_its_own_format_field_only() -> None:
+    # a review: a document of another kind with a nested {"format": "qhpc.circuit"} was taken for one
+    import json
+
+    from qhpc.builtin import WireFormat
+
+    doc = json.loads(qhpc.convert(bell_with_phase(), "qhpc.json"))
+    late = json.dumps({"name": "n" * 300, **{k: v for k, v in doc.items() if k != "name"}})
+    assert WireFormat().detect(late)
+    other = json.dumps({"note": "n" * 300, "format": "qhpc.photonic", "metadata": {"x": {"format": "qhpc.circuit"}}})
+    assert not WireFormat().detect(other)
+
+
+def test_a_library_error_is_one_plain_line() -> None:
+    from qhpc.programs import _plain
+
+    assert _plain(ValueError(r"bad value at C:\new\thing")) == r"bad value at C:\new\thing"
+    rust = ValueError('"binary parsing error: \\n ┅ Backtrace ┅\\n 0: \\x1b[1mError: failed to fill whole buffer\\x1b[22m"')
+    assert _plain(rust) == "binary parsing error: failed to fill whole buffer"

@@ -374,3 +374,10 @@ def test_a_box_duration_is_announced_as_dropped() -> None:
     with pytest.warns(ConversionLossWarning, match="reading drops a box duration at line 4"):
         circuit = qasm3.loads(H + "qubit[1] q;\nbox[100ns] { x q[0]; }\nbox { x q[0]; }\n")
     assert [i.name for i in circuit.instructions] == ["x", "x"]
+
+
+def test_a_delay_in_a_loop_is_announced_once_with_its_count() -> None:
+    from qhpc_interop.errors import ConversionLossWarning
+
+    with pytest.warns(ConversionLossWarning, match=r"drops a delay at line 5 \(10 times\) \(a delay"):
+        qasm3.loads(H + "qubit[1] q;\nfor int i in [0:9] {\n  delay[10ns] q[0];\n  x q[0];\n}\n")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from qhpc_interop import Circuit, Condition, Parameter, UnitaryGate, WireFormatError, wire
+from qhpc_interop import Circuit, Condition, Parameter, Register, UnitaryGate, WireFormatError, wire
 from qhpc_interop.ir import Gate
 from qhpc_interop.params import apply
 from qhpc_interop.testing import circuit_unitary, random_circuit, random_unitary
@@ -330,12 +330,21 @@ def test_a_size_past_the_readers_limit_is_refused(field: str) -> None:
         load_mutated(lambda d: d.update({field: 10**12}))
 
 
-def test_two_registers_of_one_name_are_refused() -> None:
+def test_two_registers_of_one_name_are_refused_reading_and_writing() -> None:
     # results are keyed by register name: Cirq got one key for two bits, Qiskit raised its own error
     with pytest.raises(WireFormatError, match="cregs: two registers are named 'c'"):
         load_mutated(lambda d: d.update(cregs=[{"name": "c", "bits": [0]}, {"name": "c", "bits": [1]}]))
-    with pytest.raises(WireFormatError, match="qregs: a register name cannot be empty"):
-        load_mutated(lambda d: d.update(qregs=[{"name": "", "bits": [0, 1]}]))
+    twice = Circuit(1, 2, cregs=[Register("c", (0,)), Register("c", (1,))])
+    with pytest.raises(WireFormatError, match="cregs: two registers are named 'c'"):
+        wire.dumps(twice)
+    # an empty name is a name (Qiskit and Cirq allow one): written and read back
+    empty = Circuit(1, 1, cregs=[Register("", (0,))]).measure(0, 0)
+    assert wire.loads(wire.dumps(empty)).cregs == empty.cregs
+
+
+def test_what_the_reader_refuses_is_not_written() -> None:
+    with pytest.raises(WireFormatError, match="field 'num_clbits' is 100001, more than the readers' limit"):
+        wire.dumps(Circuit(1, 100_001))
 
 
 def test_json_nested_too_deeply_is_a_wire_format_error() -> None:

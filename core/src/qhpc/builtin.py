@@ -134,8 +134,12 @@ class WireFormat(_TextFormat):
 
     def detect(self, program: object) -> bool:
         # JSON text whose "format" is the wire format's, wherever in the object it stands
-        return (isinstance(program, str) and program.lstrip().startswith("{")
-                and (wire.FORMAT in program[:200] or _WIRE_FORMAT_FIELD.search(program) is not None))
+        if not (isinstance(program, str) and program.lstrip().startswith("{")):
+            return False
+        if wire.FORMAT in program[:200]:
+            return True
+        # the field may stand anywhere in the object: found by searching, confirmed at the top level
+        return _WIRE_FORMAT_FIELD.search(program) is not None and json_format_field(program.encode()) == wire.FORMAT
 
     def sniff(self, path: Path, head: bytes) -> bool:
         # a .json file naming another format is that format's; one naming none is read (and refused) here

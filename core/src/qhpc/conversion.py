@@ -229,6 +229,9 @@ def _feature_names(allow_loss: object) -> frozenset[str]:
         return frozenset()
     if isinstance(allow_loss, str):
         names: list[object] = [f.strip() for f in allow_loss.split(",") if f.strip()]
+    elif isinstance(allow_loss, Mapping):
+        raise TranslationError(f"allow_loss names features (a collection of strings, or one string), not a "
+                               f"mapping {allow_loss!r}")
     else:
         try:
             names = list(allow_loss)  # type: ignore[call-overload]

@@ -96,7 +96,10 @@ def _plain(exc: BaseException) -> str:
     """A library's error as one plain line: terminal colour codes removed, and of a multi-line
     report (Qiskit's Rust QPY reader prints a framed backtrace) its first line and the first
     ``Error: ...`` it names."""
-    text = _ANSI.sub("", str(exc)).replace("\\n", "\n").strip().strip('"').strip()
+    text = _ANSI.sub("", str(exc))
+    if "Backtrace" in text or "\\x1b" in str(exc):  # a report printed as a repr: its line breaks written out
+        text = text.replace("\\n", "\n")
+    text = text.strip().strip('"').strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return ""
@@ -120,7 +123,7 @@ def _by_content(integrator: Integrator, path: Path) -> tuple[Any, str] | None:
     for fmt_name, fmt in integrator.formats.items():
         if fmt.extensions and _detects(fmt, text):
             claimed = sorted(n for n, f in integrator.formats.items() if path.suffix.lower() in f.extensions)
-            if claimed:
+            if claimed and fmt_name not in claimed:
                 raise ProgramError(f"{path}: the extension {path.suffix} is for {' or '.join(claimed)} files, but this "
                                    f"one holds {fmt_name} by its content; rename it")
             return text, fmt_name

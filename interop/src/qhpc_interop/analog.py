@@ -512,6 +512,8 @@ class AnalogProgram:
                 data = json.loads(data)
             except json.JSONDecodeError as exc:
                 raise AnalogError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            except RecursionError:
+                raise AnalogError("JSON nested too deeply to read") from None
         if not isinstance(data, Mapping):
             raise AnalogError("Pulser's abstract representation must be a JSON object")
         return AnalogProgram._from_parts(data, _read_variables(data.get("variables", {}), keep_values=False))
@@ -718,6 +720,8 @@ def loads(text: str, source: str = "analog program") -> AnalogProgram:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AnalogError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise AnalogError(f"{source}: JSON nested too deeply to read") from None
     return AnalogProgram.from_dict(data, source)
 
 
@@ -725,7 +729,7 @@ def names_this_format(head: bytes) -> bool:
     """Whether the start of a JSON document names ``"format": "qhpc.analog"`` at its top level."""
     try:
         doc = json.loads(head)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         text = head.decode("utf-8", "replace")
         key = text.find('"format"')
         return key >= 0 and text[key:key + 40].replace(" ", "").startswith(f'"format":"{FORMAT}"')

@@ -543,6 +543,8 @@ def loads(text: str, *, source: str | None = None) -> BinaryQuadraticModel:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BQMError(f"{source or '<json>'}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise BQMError(f"{source or '<json>'}: JSON nested too deeply to read") from None
     try:
         return BinaryQuadraticModel.from_dict(doc)
     except BQMError as exc:

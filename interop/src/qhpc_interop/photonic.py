@@ -684,6 +684,8 @@ def loads(text: str, *, source: str | None = None) -> PhotonicProgram:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PhotonicError(f"{source or '<json>'}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise PhotonicError(f"{source or '<json>'}: JSON nested too deeply to read") from None
     try:
         return PhotonicProgram.from_dict(doc)
     except PhotonicError as exc:

@@ -78,6 +78,7 @@ def dumps(circuit: Circuit, *, indent: int | None = None) -> str:
     Metadata must be plain JSON data (objects with string keys, lists, strings, numbers, booleans,
     null) so that it reads back equal; anything else (a tuple, an integer key) is refused.
     """
+    _check_writable(circuit)
     try:
         text = json.dumps(to_dict(circuit), indent=indent, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -140,13 +141,24 @@ def _size(doc: dict[str, Any], key: str) -> int:
 
 def _registers(value: Any, what: str) -> list[Register]:
     registers = [_register(r) for r in _list(value, what)]
+    _check_registers(registers, what)
+    return registers
+
+
+def _check_registers(registers: list[Register], what: str) -> None:
     names = [r.name for r in registers]
     for name in names:
-        if not name:
-            raise WireFormatError(f"{what}: a register name cannot be empty")
         if names.count(name) > 1:
             raise WireFormatError(f"{what}: two registers are named {name!r} (results are keyed by register name)")
-    return registers
+
+
+def _check_writable(circuit: Circuit) -> None:
+    """What the reader would refuse, refused when writing (so qhpc never writes what it cannot read)."""
+    for field, value in (("num_qubits", circuit.num_qubits), ("num_clbits", circuit.num_clbits)):
+        if value > MAX_READ_BITS:
+            raise WireFormatError(f"field {field!r} is {value}, more than the readers' limit of {MAX_READ_BITS}")
+    _check_registers(circuit.qregs, "qregs")
+    _check_registers(circuit.cregs, "cregs")
 
 
 def _indices(value: Any, what: str) -> tuple[int, ...]:

@@ -50,8 +50,12 @@ def read_program(reader: Any, source: str) -> Circuit:
         raise QasmUnsupportedError(str(exc), line, col, source) from None
     dropped = getattr(reader, "timing", None)
     if dropped:
-        shown = ", ".join(f"{what} at line {tok.line}" for what, tok in dropped[:3])
-        more = f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+        where: dict[tuple[str, int], int] = {}  # a delay in a loop is read once per iteration: said once
+        for what, tok in dropped:
+            where[(what, tok.line)] = where.get((what, tok.line), 0) + 1
+        items = list(where.items())
+        shown = ", ".join(f"{what} at line {line}" + (f" ({n} times)" if n > 1 else "") for (what, line), n in items[:3])
+        more = f" and {len(items) - 3} more" if len(items) > 3 else ""
         warn_loss(f"{source}: the program model holds no timing, so reading drops {shown}{more} (a delay is "
                   "read as a barrier on its qubits, a box as its contents)")
     return circuit  # type: ignore[no-any-return]
