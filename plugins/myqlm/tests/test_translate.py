@@ -480,7 +480,7 @@ def test_global_phase_is_dropped_or_absorbed_exactly(myqlm_unitary) -> None:  # 
 def test_a_phase_without_qubits_is_refused_unless_dropped() -> None:
     c = Circuit(0, 1)
     c.global_phase = 0.5
-    with pytest.raises(TranslationError, match="this circuit has no qubits to carry its global phase 0.5"):
+    with pytest.raises(TranslationError, match=r"this circuit has no qubits to carry its global phase 0\.5"):
         circuit_to_myqlm(c)
     assert circuit_to_myqlm(c, absorb_global_phase=False).nbqbits == 0
 
