@@ -108,7 +108,10 @@ def test_a_source_naming_another_format_than_the_objects_is_said_plainly() -> No
     with pytest.raises(TranslationError, match=r"source='cirq', but the program is a "
                                                 r"qiskit\.circuit\.quantumcircuit\.QuantumCircuit, which is the qiskit format"):
         qhpc.convert(bell_with_phase(), "qasm3", source="cirq")
-    # text is named by source (OpenQASM 3 may have no header)
+    with pytest.raises(TranslationError, match=r"source='qiskit', but the program is a builtins\.str, which is the "
+                                                r"qasm2 format"):
+        qhpc.convert('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nh q[0];\n', "cirq", source="qiskit")
+    # text no format claims is named by source (OpenQASM 3 may have no header)
     qc = qhpc.convert('include "stdgates.inc";\nqubit[1] q;\nh q[0];\n', "qiskit", source="qasm3")
     assert Operator(qc).equiv(Operator.from_label("H"))
 

@@ -174,10 +174,11 @@ class Converter:
         return result, Route(inbound.source, to, inbound.edges + outbound.edges)
 
     def _check_source(self, program: object, source: str) -> None:
-        """An object (not text: OpenQASM 3 without a header is named by ``source``) that another
-        format claims, named as ``source``: said plainly, not as the translator's failure."""
+        """A program that another format claims, named as ``source``: said plainly, not as the
+        translator's failure. (Text no format claims, such as OpenQASM 3 without a header, is
+        read as ``source`` says.)"""
         fmt = self.formats.get(source)
-        if fmt is None or isinstance(program, (str, bytes)):
+        if fmt is None:
             return
         try:
             if fmt.detect(program):
