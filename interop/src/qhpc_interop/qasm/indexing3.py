@@ -105,6 +105,8 @@ class Indexing3(ReaderBase):
         self.error(f"'{tok.text}' cannot be indexed", self.peek())
 
     def array_index(self, value: Array, tok: Token) -> Value:
+        """``[...]`` after an array: a hook, implemented by :class:`~.classical3.Classical3` (which
+        holds array types); the reader always has it (this base is never used alone)."""
         raise NotImplementedError
 
 
