@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
 from qat.comm.exceptions.ttypes import QPUException
 from qat.core import Observable, Term
-from qat.lang.AQASM import CNOT, RX, RY, RZ, H, Program, X
+from qat.lang.AQASM import (
+    CCNOT,
+    CNOT,
+    CSIGN,
+    ISWAP,
+    PH,
+    RX,
+    RY,
+    RZ,
+    SQRTSWAP,
+    SWAP,
+    AbstractGate,
+    H,
+    Program,
+    S,
+    T,
+    X,
+    Y,
+    Z,
+)
 from qat.qpus import PyLinalg
 from qhpc import Integrator
 from qhpc.testing import proportion_ok
@@ -86,6 +106,113 @@ def test_exact_probabilities_on_a_statevector_backend(integrator) -> None:  # ty
             got = {s.state.int: s.probability for s in result}
             assert got.keys() == {k for k, p in exact.items() if p > 1e-15}, backend
             assert all(abs(got[k] - exact[k]) < 1e-12 for k in got), backend
+
+
+def _random_program(seed: int, n: int = 4, depth: int = 24):  # type: ignore[no-untyped-def]
+    """A random myQLM circuit over its gate set, with daggers, controls and a matrix gate."""
+    rng = random.Random(seed)
+    bases = [lambda: H, lambda: X, lambda: Y, lambda: Z, lambda: S, lambda: T, lambda: PH(rng.uniform(-6, 6)),
+             lambda: RX(rng.uniform(-6, 6)), lambda: RY(rng.uniform(-6, 6)), lambda: RZ(rng.uniform(-6, 6)),
+             lambda: CNOT, lambda: CSIGN, lambda: SWAP, lambda: ISWAP, lambda: SQRTSWAP, lambda: CCNOT]
+    prog = Program()
+    reg = prog.qalloc(n)
+    for _ in range(depth):
+        gate = rng.choice(bases)()
+        kind = rng.random()
+        if kind < 0.2:
+            gate = gate.dag()
+        elif kind < 0.35 and gate.arity < n - 1:
+            gate = gate.ctrl()
+        prog.apply(gate, [reg[q] for q in rng.sample(range(n), gate.arity)])
+    z = np.linalg.qr(np.random.default_rng(seed).normal(size=(4, 4)) + 1j * np.random.default_rng(seed + 1).normal(size=(4, 4)))[0]
+    prog.apply(AbstractGate("M", [], arity=2, matrix_generator=lambda: z)(), reg[1], reg[3])
+    return prog.to_circ()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_jobs_give_pylinalgs_amplitudes_phase_included(seed: int, integrator) -> None:  # type: ignore[no-untyped-def]
+    """``nbshots=0`` over all qubits: each sample's amplitude, as myQLM's own PyLinalg gives it on the
+    same job (the global phase included: PyLinalg runs the myQLM circuit, qhpc its own reading)."""
+    circ = _random_program(seed)
+    for qubits in (None, [2, 0, 3, 1]):
+        job = circ.to_job(nbshots=0, qubits=qubits)
+        exact = {s.state.int: complex(s.amplitude) for s in PyLinalg().submit(job)}
+        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "auto"):
+            got = {s.state.int: (s.amplitude, s.probability) for s in QhpcQPU(backend, integrator=integrator).submit(job)}
+            assert got.keys() == exact.keys(), (backend, qubits)
+            for state, (amplitude, probability) in got.items():
+                assert abs(amplitude - exact[state]) < 1e-9, (backend, qubits, state)
+                assert probability == pytest.approx(abs(amplitude) ** 2, abs=1e-12)
+
+
+def test_amplitudes_keep_pylinalgs_threshold_and_are_left_out_where_pylinalg_leaves_them(integrator) -> None:  # type: ignore[no-untyped-def]
+    circ = _circuit()
+    qpu = QhpcQPU("myqlm.pylinalg", integrator=integrator)
+    for threshold in (0.2, 0.5):
+        job = circ.to_job(nbshots=0, amp_threshold=threshold)
+        want = {s.state.int for s in PyLinalg().submit(job)}
+        assert {s.state.int for s in qpu.submit(job)} == want and want
+    # a part of the qubits: probabilities only, as PyLinalg
+    for sample in qpu.submit(circ.to_job(nbshots=0, qubits=[2, 0])):
+        assert sample.amplitude is None and sample.probability > 0
+    with pytest.raises(QPUException, match=r"exact amplitudes.*aer\.statevector is shot-based"):
+        QhpcQPU("aer.statevector", integrator=integrator).submit(circ.to_job(nbshots=0))
+
+
+def _teleport_like():  # type: ignore[no-untyped-def]
+    """Measurements, a two-qubit measurement, a condition and a reset, with outcomes known exactly:
+    o0 = q0 (1/2 each); q1 copies it (CNOT), is measured with q2 after an H on q2 (o1 = (o0, coin));
+    q3 flips where o0 read 1; q1 is reset, which reads o0 again."""
+    prog = Program()
+    reg = prog.qalloc(4)
+    bits = prog.calloc(4)
+    prog.apply(H, reg[0])
+    prog.measure(reg[0], bits[0])
+    prog.apply(CNOT, reg[0], reg[1])
+    prog.apply(H, reg[2])
+    prog.measure([reg[1], reg[2]], [bits[3], bits[1]])
+    prog.cc_apply(bits[0], X, reg[3])
+    prog.reset(reg[1])
+    return prog.to_circ()
+
+
+@pytest.mark.parametrize("backend", ["myqlm.pylinalg", "aer.statevector"])
+def test_intermediate_measurements_are_reported_as_pylinalg_reports_them(backend: str, integrator) -> None:  # type: ignore[no-untyped-def]
+    circ = _teleport_like()
+    shots = 600
+    reference = PyLinalg().submit(circ.to_job(nbshots=20, aggregate_data=False))
+    shape = [(m.gate_pos, len(m.cbits)) for m in reference.raw_data[0].intermediate_measurements]
+    assert shape == [(1, 1), (4, 2), (6, 1)]  # positions in circ.ops, one value per measured qubit
+    qpu = QhpcQPU(backend, integrator=integrator, seed=5)
+    per_shot = qpu.submit(circ.to_job(nbshots=shots, aggregate_data=False))
+    assert len(per_shot.raw_data) == shots
+    zeros = coins = 0
+    for sample in per_shot:
+        first, pair, reset = sample.intermediate_measurements
+        assert [(m.gate_pos, len(m.cbits)) for m in (first, pair, reset)] == shape
+        o0, (copy, coin), again = first.cbits[0], pair.cbits, reset.cbits[0]
+        assert copy == o0 and again == o0
+        # final state, big-endian over (q0, q1, q2, q3): q0 = o0, q1 reset, q2 = coin, q3 = o0
+        assert sample.state.int == (o0 << 3) | (coin << 1) | o0
+        zeros += o0 == 0
+        coins += coin
+        assert reset.probability == 1.0
+    assert proportion_ok(zeros, shots, 0.5) and proportion_ok(coins, shots, 0.5)
+    # aggregated: one sample per final state and outcomes, PyLinalg's grouping
+    aggregated = qpu.submit(circ.to_job(nbshots=shots))
+    assert sum(s.probability for s in aggregated) == pytest.approx(1.0)
+    seen = set()
+    for sample in aggregated:
+        outcomes = tuple(tuple(m.cbits) for m in sample.intermediate_measurements)
+        assert (sample.state.int, outcomes) not in seen
+        seen.add((sample.state.int, outcomes))
+        first, pair, _ = sample.intermediate_measurements
+        assert first.probability == pytest.approx(0.5, abs=0.1) and pair.probability == pytest.approx(0.5, abs=0.15)
+    assert len(seen) == 4
+    # a circuit without measurements: PyLinalg's empty list per shot, nothing when aggregated
+    plain = _circuit()
+    assert all(s.intermediate_measurements == [] for s in qpu.submit(plain.to_job(nbshots=3, aggregate_data=False)))
+    assert all(s.intermediate_measurements is None for s in qpu.submit(plain.to_job(nbshots=3)))
 
 
 def test_exact_jobs_on_a_shot_based_backend_are_refused(integrator) -> None:  # type: ignore[no-untyped-def]

@@ -409,6 +409,25 @@ class MyQLMBackend(Backend):
         """
         return exact_probabilities(circuit, self._evolve_with)
 
+    def statevector(self, circuit: Circuit) -> np.ndarray:
+        """The final state of a circuit of gates only, little-endian (amplitude ``k`` is the basis state
+        whose bit ``q`` is qubit ``q``), with the circuit's global phase: its amplitudes, not only
+        their moduli.
+
+        An optional extension of :class:`~qhpc.interfaces.Backend` that :class:`~qhpc_myqlm.qpu.QhpcQPU`
+        uses for the amplitudes of ``nbshots=0`` jobs.
+        """
+        for index, inst in enumerate(circuit.instructions):
+            if not isinstance(inst.operation, (Gate, UnitaryGate, Barrier)) or inst.condition is not None:
+                raise QhpcError(f"a state vector needs a circuit of gates only; instruction {index} "
+                                f"({inst.operation.name}) is not an unconditioned gate")
+        phase = circuit.global_phase
+        if not isinstance(phase, (int, float)):
+            raise QhpcError(f"the circuit's global phase {phase} is symbolic; bind its parameters first")
+        gates = [Instruction(i.operation, i.qubits) for i in circuit.instructions if not isinstance(i.operation, Barrier)]
+        state = self._evolve_with(circuit.num_qubits, None, gates)
+        return state * complex(math.cos(phase), math.sin(phase)) if phase else state
+
 
 class PyLinalgBackend(MyQLMBackend):
     name = "myqlm.pylinalg"

@@ -7,13 +7,24 @@ compiled for the backend, scheduled), and the readout comes back as a myQLM ``Re
 * **sampling jobs** (``nbshots > 0``): the qubits of ``job.qubits`` (all by default) are measured
   at the end into fresh bits; each sample's ``state`` is big-endian over ``job.qubits`` (the
   first listed qubit is the most significant bit), as PyLinalg reports it. With
-  ``job.aggregate_data`` (the default) one sample per distinct state with ``probability`` =
-  frequency, ``err`` = sqrt(p (1 - p) / (nbshots - 1)) and ``meta_data["nbshots"]``, as myQLM's
-  ``aggregate_data`` writes them; otherwise one sample per shot, in shot order. Intermediate
-  measurements are not reported per sample.
-* **nbshots == 0**: exact probabilities, from a backend that can compute them (the myQLM
-  backends here: they offer ``probabilities(circuit)``); a shot-based backend is refused with a
-  ``QPUException`` saying so. Amplitudes are not reported (qhpc backends hand back readouts).
+  ``job.aggregate_data`` (the default) one sample per distinct state (and outcomes of the
+  intermediate measurements) with ``probability`` = frequency, ``err`` = sqrt(p (1 - p) / (nbshots - 1))
+  and ``meta_data["nbshots"]``, as myQLM's ``aggregate_data`` writes them; otherwise one sample per
+  shot, in shot order.
+* **intermediate measurements**: as PyLinalg, every ``MEASURE`` and ``RESET`` operation of the
+  circuit is reported in each sample's ``intermediate_measurements``, in circuit order: ``gate_pos``
+  (its position in ``circ.ops``), ``cbits`` (the values its qubits read; a reset reads the qubit
+  before clearing it) and ``probability``, here the frequency over the shots of that outcome among
+  the shots that read the same outcomes before it (PyLinalg's exact branch probability, estimated).
+  To read them, qhpc's circuit keeps each outcome in a clbit of its own (conditions read the
+  latest) and runs a reset as a measurement and an ``X`` where it read 1, which leaves the same state.
+* **nbshots == 0**: exact results, from a backend that can compute them (the myQLM backends here:
+  they offer ``probabilities(circuit)`` and ``statevector(circuit)``); a shot-based backend is
+  refused with a ``QPUException`` saying so. Where the job reads every qubit and the circuit
+  measures nothing, each sample has its ``amplitude`` (the global phase included) as PyLinalg
+  gives it; otherwise probabilities only, as PyLinalg (which refuses ``nbshots=0`` on a circuit
+  with measurements; qhpc accepts measurements that only read the final state).
+  ``job.amp_threshold`` leaves out states whose amplitude's modulus is not above it.
 * **observable jobs** (``ProcessingType.OBSERVABLE``, Pauli terms): the terms are grouped
   qubit-wise commuting (greedily, largest coefficient first); each group is measured in its
   rotated basis (``H`` for X, ``S^dag H`` for Y) with ``nbshots`` shots and ``value`` is the
@@ -37,12 +48,13 @@ from typing import Any
 
 import numpy as np
 from qat.comm.exceptions.ttypes import ErrorType, QPUException
-from qat.comm.shared.ttypes import ProcessingType
+from qat.comm.shared.ttypes import IntermediateMeasurement, ProcessingType
 from qat.core import HardwareSpecs, Result
 from qat.core.wrappers.result import Sample
 from qat.qpus import QPUHandler
 from qhpc.errors import QhpcError, UnknownNameError
-from qhpc_interop import Circuit, InteropError
+from qhpc_interop import MEASURE, Circuit, Condition, Gate, Instruction, InteropError, UnitaryGate
+from qhpc_interop.ir import Barrier, Measure, Reset, library_gate
 
 from .translate import circuit_from_myqlm
 
@@ -113,8 +125,9 @@ class QhpcQPU(QPUHandler):
         except (QhpcError, InteropError) as exc:
             raise _fail(f"qhpc could not run the job on {self.backend}: {exc}", ErrorType.NOT_SIMULATABLE) from None
 
-    def _exact_backend(self, circuit: Circuit) -> Any:
-        """The backend for an exact (``nbshots=0``) job, and ``circuit`` compiled for it."""
+    def _exact_backend(self, circuit: Circuit, need: str = "probabilities") -> Any:
+        """The backend for an exact (``nbshots=0``) job, which offers ``need`` (``probabilities`` or
+        ``statevector``), and ``circuit`` compiled for it."""
         integrator = self.integrator
         if self.backend != "auto":
             try:
@@ -122,12 +135,13 @@ class QhpcQPU(QPUHandler):
             except UnknownNameError as exc:
                 raise _fail(str(exc)) from None
         else:
-            candidates = sorted((b for b in integrator.backends.values() if hasattr(b, "probabilities")),
+            candidates = sorted((b for b in integrator.backends.values() if hasattr(b, need)),
                                 key=lambda b: b.estimate_seconds(circuit, 1))
         reasons = []
         for backend in candidates:
-            if not hasattr(backend, "probabilities"):
-                reasons.append(f"{backend.name} is shot-based (it cannot report exact probabilities)")
+            if not hasattr(backend, need):
+                what = "amplitudes" if need == "statevector" else "probabilities"
+                reasons.append(f"{backend.name} is shot-based (it cannot report exact {what})")
                 continue
             why = integrator.fit_report(backend, circuit)
             if why:
@@ -135,8 +149,9 @@ class QhpcQPU(QPUHandler):
                 continue
             compiled, _ = integrator.compile(circuit, backend, compiler=self.options.get("compiler"))
             return backend, compiled
-        detail = "; ".join(reasons) or "no installed backend computes exact probabilities"
-        raise _fail(f"nbshots=0 asks for exact probabilities, which no backend here can give ({detail}); "
+        what = "amplitudes" if need == "statevector" else "probabilities"
+        detail = "; ".join(reasons) or f"no installed backend computes exact {what}"
+        raise _fail(f"nbshots=0 asks for exact {what}, which no backend here can give ({detail}); "
                     "ask for nbshots > 0, or use backend='myqlm.pylinalg'")
 
     def _probabilities(self, circuit: Circuit) -> dict[str, float]:
@@ -203,12 +218,13 @@ class QhpcQPU(QPUHandler):
             model = circuit_from_myqlm(circ)
         except (QhpcError, InteropError) as exc:
             raise _fail(f"qhpc cannot read this circuit: {exc}", ErrorType.ILLEGAL_GATES) from None
+        records = _measurement_ops(circ)
         if job.nbshots is None or job.nbshots < 0:
             raise _fail(f"invalid number of shots {job.nbshots}")
         if job.type == ProcessingType.OBSERVABLE:
             return self._observable(job, model)
         if job.type == ProcessingType.SAMPLE:
-            return self._sample(job, model)
+            return self._sample(job, model, records)
         raise _fail(f"unsupported job type {job.type}")
 
     # -- sampling ------------------------------------------------------------------------
@@ -237,45 +253,85 @@ class QhpcQPU(QPUHandler):
             state = (state << 1) | (key[width - 1 - (base + k)] == "1")
         return state
 
-    def _sample(self, job: Any, model: Circuit) -> Any:
+    def _sample(self, job: Any, model: Circuit, records: list[tuple[int, int]]) -> Any:
         qubits = list(job.qubits) if job.qubits is not None else list(range(model.num_qubits))
         bad = [q for q in qubits if not 0 <= q < model.num_qubits]
         if bad:
             raise _fail(f"job.qubits {bad} are not qubits of the {model.num_qubits}-qubit circuit")
-        measured = self._measured(model, qubits)
-        base, m = model.num_clbits, len(qubits)
         result = Result()
         result.meta_data = {"backend": self.backend}
         result.raw_data = []
         if job.nbshots == 0:
-            probabilities: dict[int, float] = {}
-            for key, p in self._probabilities(measured).items():
-                state = self._state_of(key, base, m)
-                probabilities[state] = probabilities.get(state, 0.0) + p
-            threshold = (job.amp_threshold or 0.0) ** 2
-            for state in sorted(probabilities):
-                if probabilities[state] > threshold:
-                    result.raw_data.append(Sample(state=state, probability=probabilities[state]))
-            return result
+            return self._exact(job, model, qubits, result)
+        recorded = _recorded(model, records)
+        if recorded is None:  # pragma: no cover - the reader writes one model measurement per measured qubit
+            raise _fail("qhpc could not match the circuit's measurements to its operations", ErrorType.ILLEGAL_GATES)
+        program, kept = recorded
+        measured = self._measured(program, qubits)
+        base, m = program.num_clbits, len(qubits)
         (seed,) = self._seeds(1)
         run = self._run(measured, job.nbshots, seed, memory=not job.aggregate_data)
         result.meta_data["backend"] = run.backend
         if run.seed is not None:
             result.meta_data["seed"] = str(run.seed)
+        # per readout key: the final state and the outcomes of the intermediate measurements
+        read = {key: (self._state_of(key, base, m), _outcomes(key, kept)) for key in run.counts}
+        conditional = _conditional_frequencies(run.counts, read)
+
+        def intermediate(outcomes: tuple[tuple[int, ...], ...]) -> list[Any]:
+            return [IntermediateMeasurement(cbits=list(values), gate_pos=pos, probability=conditional[outcomes[:k + 1]])
+                    for k, ((pos, _), values) in enumerate(zip(kept, outcomes))]
+
         if not job.aggregate_data:
             for key in run.memory:
-                result.raw_data.append(Sample(state=self._state_of(key, base, m), intermediate_measurements=[]))
+                state, outcomes = read[key]
+                result.raw_data.append(Sample(state=state, intermediate_measurements=intermediate(outcomes)))
             return result
-        counts: dict[int, int] = {}
+        counts: dict[tuple[int, tuple[tuple[int, ...], ...]], int] = {}
         for key, count in run.counts.items():
-            state = self._state_of(key, base, m)
-            counts[state] = counts.get(state, 0) + count
+            counts[read[key]] = counts.get(read[key], 0) + count
         n = job.nbshots
-        for state, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+        for (state, outcomes), count in sorted(counts.items(), key=lambda kv: -kv[1]):
             p = count / n
             err = math.sqrt(p * (1 - p) / (n - 1)) if n > 1 else None
-            result.raw_data.append(Sample(state=state, probability=p, err=err))
+            result.raw_data.append(Sample(state=state, probability=p, err=err,
+                                          intermediate_measurements=intermediate(outcomes) if kept else None))
         result.meta_data["nbshots"] = str(n)
+        return result
+
+    def _exact(self, job: Any, model: Circuit, qubits: list[int], result: Any) -> Any:
+        """An ``nbshots=0`` job: exact probabilities, and amplitudes where all qubits are read and
+        nothing is measured (as PyLinalg gives them)."""
+        m = len(qubits)
+        threshold = job.amp_threshold or 0.0
+        plain = all(isinstance(i.operation, (Gate, UnitaryGate, Barrier)) and i.condition is None
+                    for i in model.instructions)
+        if plain and sorted(qubits) == list(range(model.num_qubits)):
+            backend, compiled = self._exact_backend(model, "statevector")
+            try:
+                vector = np.asarray(backend.statevector(compiled), dtype=complex)
+            except (QhpcError, InteropError) as exc:
+                raise _fail(f"{backend.name}: {exc}") from None
+            # basis index k (bit q = qubit q) -> big-endian state over job.qubits
+            k = np.arange(vector.size)
+            order = np.zeros(vector.size, dtype=np.int64)
+            for position, q in enumerate(qubits):
+                order |= ((k >> q) & 1) << (m - 1 - position)
+            for index in np.argsort(order, kind="stable"):
+                amplitude = complex(vector[index])
+                if abs(amplitude) > threshold:
+                    result.raw_data.append(Sample(state=int(order[index]), probability=abs(amplitude) ** 2,
+                                                  amplitude=amplitude))
+            return result
+        measured = self._measured(model, qubits)
+        base = model.num_clbits
+        probabilities: dict[int, float] = {}
+        for key, p in self._probabilities(measured).items():
+            state = self._state_of(key, base, m)
+            probabilities[state] = probabilities.get(state, 0.0) + p
+        for state in sorted(probabilities):
+            if probabilities[state] > threshold**2:
+                result.raw_data.append(Sample(state=state, probability=probabilities[state]))
         return result
 
     # -- observables ---------------------------------------------------------------------
@@ -355,3 +411,79 @@ def _group_value(key: str, masks: list[tuple[float, list[int]]]) -> float:
         ones = sum(key[width - 1 - c] == "1" for c in clbits)
         total += -coeff if ones & 1 else coeff
     return total
+
+
+# -- intermediate measurements ---------------------------------------------------------------------
+
+
+def _measurement_ops(circ: Any) -> list[tuple[int, int]]:
+    """(position, qubit count) of each MEASURE and RESET operation of a myQLM circuit, in the order
+    the reader reads them (boxed routines inlined, as it inlines them)."""
+    from qat.comm.datamodel.ttypes import OpType
+
+    ops: Any = circ.ops or ()
+    if any(d.circuit_implementation is not None for d in (circ.gateDic or {}).values()):
+        ops = circ
+    return [(pos, len(op.qbits)) for pos, op in enumerate(ops) if op.type in (OpType.MEASURE, OpType.RESET)]
+
+
+def _recorded(model: Circuit, records: list[tuple[int, int]]) -> tuple[Circuit, list[tuple[int, list[int]]]] | None:
+    """``model`` with each measurement and reset also kept in a clbit of its own, and where they are.
+
+    A measurement writes a fresh clbit instead of its own (conditions read the latest one written
+    in its place); a reset is a measurement into a fresh clbit followed by ``x`` where it read 1,
+    which leaves the same state. Returns the circuit and, per myQLM operation (its position), the
+    clbits of its qubits' outcomes; ``None`` where the model's measurements and resets are not one
+    per measured qubit, in the operations' order.
+    """
+    queue = [pos for pos, count in records for _ in range(count)]
+    kept: dict[int, list[int]] = {}
+    latest: dict[int, int] = {}
+    out: list[Instruction] = []
+    fresh = model.num_clbits
+    k = 0
+    x = library_gate("x")
+    for inst in model.instructions:
+        op, cond = inst.operation, inst.condition
+        if cond is not None and any(c in latest for c in cond.clbits):
+            cond = Condition(tuple(latest.get(c, c) for c in cond.clbits), cond.value)
+        if isinstance(op, (Measure, Reset)):
+            if k == len(queue) or cond is not None or len(inst.qubits) != 1:
+                return None
+            pos, q = queue[k], inst.qubits[0]
+            k += 1
+            kept.setdefault(pos, []).append(fresh)
+            out.append(Instruction(MEASURE, (q,), (fresh,)))
+            if isinstance(op, Measure):
+                latest[inst.clbits[0]] = fresh
+            else:
+                out.append(Instruction(x, (q,), (), Condition((fresh,), 1)))
+            fresh += 1
+            continue
+        out.append(inst if cond is inst.condition else Instruction(op, inst.qubits, inst.clbits, cond))
+    if k != len(queue):
+        return None
+    program = model.copy()
+    program.num_clbits = fresh
+    program.instructions = out
+    return program, sorted(kept.items())
+
+
+def _outcomes(key: str, kept: list[tuple[int, list[int]]]) -> tuple[tuple[int, ...], ...]:
+    """The values each recorded operation read, in a readout key (clbit c is ``key[-1 - c]``)."""
+    width = len(key)
+    return tuple(tuple(int(key[width - 1 - c]) for c in clbits) for _, clbits in kept)
+
+
+def _conditional_frequencies(counts: Mapping[str, int],
+                             read: Mapping[str, tuple[int, tuple[tuple[int, ...], ...]]]) -> dict[tuple[Any, ...], float]:
+    """For each run of outcomes of the recorded operations, the frequency of its last given the
+    ones before it, over the shots: the estimate of what PyLinalg reports as the probability of an
+    intermediate measurement."""
+    prefixes: dict[tuple[Any, ...], int] = {}
+    for key, count in counts.items():
+        outcomes = read[key][1]
+        for k in range(len(outcomes) + 1):
+            prefix = outcomes[:k]
+            prefixes[prefix] = prefixes.get(prefix, 0) + count
+    return {prefix: count / prefixes[prefix[:-1]] for prefix, count in prefixes.items() if prefix}
