@@ -101,7 +101,7 @@ def test_exact_probabilities_on_a_statevector_backend(integrator) -> None:  # ty
     circ = _circuit()
     for qubits in ([2, 0], None, [1]):
         exact = {s.state.int: s.probability for s in PyLinalg().submit(circ.to_job(nbshots=0, qubits=qubits))}
-        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "auto"):
+        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "aer.statevector", "auto"):
             result = QhpcQPU(backend, integrator=integrator).submit(circ.to_job(nbshots=0, qubits=qubits))
             got = {s.state.int: s.probability for s in result}
             assert got.keys() == {k for k, p in exact.items() if p > 1e-15}, backend
@@ -137,7 +137,7 @@ def test_exact_jobs_give_pylinalgs_amplitudes_phase_included(seed: int, integrat
     for qubits in (None, [2, 0, 3, 1]):
         job = circ.to_job(nbshots=0, qubits=qubits)
         exact = {s.state.int: complex(s.amplitude) for s in PyLinalg().submit(job)}
-        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "auto"):
+        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "aer.statevector", "auto"):
             got = {s.state.int: (s.amplitude, s.probability) for s in QhpcQPU(backend, integrator=integrator).submit(job)}
             assert got.keys() == exact.keys(), (backend, qubits)
             for state, (amplitude, probability) in got.items():
@@ -155,8 +155,8 @@ def test_amplitudes_keep_pylinalgs_threshold_and_are_left_out_where_pylinalg_lea
     # a part of the qubits: probabilities only, as PyLinalg
     for sample in qpu.submit(circ.to_job(nbshots=0, qubits=[2, 0])):
         assert sample.amplitude is None and sample.probability > 0
-    with pytest.raises(QPUException, match=r"exact amplitudes.*aer\.statevector is shot-based"):
-        QhpcQPU("aer.statevector", integrator=integrator).submit(circ.to_job(nbshots=0))
+    with pytest.raises(QPUException, match=r"exact amplitudes.*aer\.matrix_product_state is shot-based"):
+        QhpcQPU("aer.matrix_product_state", integrator=integrator).submit(circ.to_job(nbshots=0))
 
 
 def _teleport_like():  # type: ignore[no-untyped-def]
@@ -216,8 +216,8 @@ def test_intermediate_measurements_are_reported_as_pylinalg_reports_them(backend
 
 
 def test_exact_jobs_on_a_shot_based_backend_are_refused(integrator) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(QPUException, match=r"aer\.statevector is shot-based"):
-        QhpcQPU("aer.statevector", integrator=integrator).submit(_circuit().to_job(nbshots=0))
+    with pytest.raises(QPUException, match=r"exact probabilities.*aer\.matrix_product_state is shot-based"):
+        QhpcQPU("aer.matrix_product_state", integrator=integrator).submit(_circuit().to_job(nbshots=0, qubits=[0]))
 
 
 @pytest.mark.parametrize("backend", ["myqlm.pylinalg", "aer.statevector"])

@@ -71,3 +71,38 @@ class SwapsSForSdg(AerBackend):
 def test_the_kit_catches_a_backend_that_runs_the_wrong_gate() -> None:
     with pytest.raises(AssertionError, match="native gate s:"):
         check_backend(SwapsSForSdg("statevector"), shots=2000)
+
+
+def test_statevector_and_exact_probabilities_agree_with_qiskits_statevector() -> None:
+    """The statevector method's exact extensions, judged by ``qiskit.quantum_info.Statevector`` on the
+    same circuit written in Qiskit by hand (global phase included; clbits in another order than
+    the qubits, one qubit unmeasured)."""
+    import numpy as np
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import Statevector
+
+    backend = BACKENDS["aer.statevector"]
+    c = Circuit(3, 2)
+    c.global_phase = 0.7
+    c.h(0).cx(0, 1).ry(0.4, 2).rz(1.1, 1).cp(0.3, 2, 0)
+    qc = QuantumCircuit(3, global_phase=0.7)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.ry(0.4, 2)
+    qc.rz(1.1, 1)
+    qc.cp(0.3, 2, 0)
+    want = Statevector(qc).data
+    assert np.allclose(backend.statevector(c), want, atol=1e-12)
+    c.measure([2, 0], [0, 1])
+    got = backend.probabilities(c)
+    exact: dict[str, float] = {}
+    for k, amplitude in enumerate(want):
+        key = f"{(k >> 0) & 1}{(k >> 2) & 1}"  # clbit 1 (qubit 0) first, then clbit 0 (qubit 2)
+        exact[key] = exact.get(key, 0.0) + abs(amplitude) ** 2
+    assert got.keys() == {k for k, p in exact.items() if p > 1e-15}
+    assert all(abs(got[k] - exact[k]) < 1e-12 for k in got)
+    with pytest.raises(QhpcError, match="gates only"):
+        backend.statevector(c)
+    with pytest.raises(QhpcError, match="final state"):
+        backend.probabilities(Circuit(1, 1).h(0).measure(0, 0).x(0))
+    assert not hasattr(BACKENDS["aer.matrix_product_state"], "probabilities")

@@ -43,7 +43,15 @@ import numpy as np
 from qhpc.errors import JobCancelledError, QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput, statevector_qubit_limit
 from qhpc_interop import Circuit, Gate, Instruction, UnitaryGate
-from qhpc_interop.ir import Barrier, Measure, Reset
+from qhpc_interop.ir import Barrier, Reset
+from qhpc_interop.readout import (
+    Evolve,
+    deferred_measurements,
+    exact_probabilities,
+    final_codes,
+    final_state,
+    needs_branching,
+)
 
 from .translate import load_qat
 
@@ -57,7 +65,6 @@ NATIVE_GATES = frozenset({
 #: Above this many qubits PyLinalg's STATE_PREPARATION (one Python object per amplitude) is refused.
 PYLINALG_MAX_BRANCHING_QUBITS = 22
 
-Evolve = Callable[[int, "np.ndarray | None", list[Instruction]], np.ndarray]
 
 
 def _memory_bytes() -> int:
@@ -109,63 +116,11 @@ class _Branch:
     pending: list[Instruction] = field(default_factory=list)
 
 
-def _deferred_measurements(circuit: Circuit) -> list[bool]:
-    """For each instruction, whether it is a measurement nothing after it depends on.
-
-    Such measurements read the final state: they are sampled together at the end. A measurement
-    is deferred unless a later gate or reset touches its qubit, a later condition reads its clbit,
-    or a later measurement that is not deferred writes the same clbit.
-    """
-    insts = circuit.instructions
-    deferred = [False] * len(insts)
-    touched: set[int] = set()
-    read: set[int] = set()
-    written: set[int] = set()
-    for i in range(len(insts) - 1, -1, -1):
-        inst = insts[i]
-        op = inst.operation
-        if isinstance(op, Barrier):
-            continue
-        if isinstance(op, Measure) and inst.condition is None:
-            if not touched.intersection(inst.qubits) and not read.intersection(inst.clbits) \
-                    and not written.intersection(inst.clbits) and len(set(inst.clbits)) == len(inst.clbits):
-                deferred[i] = True
-                continue
-        if isinstance(op, Measure):
-            written.update(inst.clbits)
-        touched.update(inst.qubits)
-        if inst.condition is not None:
-            read.update(inst.condition.clbits)
-    return deferred
-
-
-def needs_branching(circuit: Circuit) -> bool:
-    """Whether the circuit has measurements, resets or conditions the final state cannot stand for."""
-    deferred = _deferred_measurements(circuit)
-    return any(
-        (isinstance(i.operation, (Measure, Reset)) and not d) or i.condition is not None
-        for i, d in zip(circuit.instructions, deferred)
-    )
-
-
-def _final_codes(circuit: Circuit, indices: np.ndarray, base: int, final: list[tuple[int, int]]) -> np.ndarray:
-    """Clbit codes (bit c of the code = clbit c) of basis states ``indices`` given ``base`` bits."""
-    wide = circuit.num_clbits > 62
-    codes: Any = np.full(indices.shape, base, dtype=object if wide else np.int64)
-    for q, c in final:
-        bit = (indices >> q) & 1
-        if wide:
-            bit = bit.astype(object)
-        mask = 1 << c
-        codes = (codes & ~mask) | (bit << c)
-    return np.asarray(codes)
-
-
 def sample(circuit: Circuit, evolve: Evolve, rng: np.random.Generator, shots: int, memory: bool,
            cancel: CancelToken | None = None) -> tuple[dict[str, int], list[str] | None]:
     """Counts (and memory) of ``shots`` runs of ``circuit``, the state vectors coming from ``evolve``."""
     n, width = circuit.num_qubits, circuit.num_clbits
-    deferred = _deferred_measurements(circuit)
+    deferred = deferred_measurements(circuit)
     final: list[tuple[int, int]] = []
     branches = [_Branch(None, [0] * width, shots)]
 
@@ -223,7 +178,7 @@ def sample(circuit: Circuit, evolve: Evolve, rng: np.random.Generator, shots: in
             probs = np.abs(state) ** 2
             probs /= probs.sum()
             indices = rng.choice(probs.size, size=b.shots, p=probs)
-            codes_all.append(_final_codes(circuit, indices, base, final))
+            codes_all.append(final_codes(circuit, indices, base, final))
         else:
             codes_all.append(np.full(b.shots, base, dtype=object if width > 62 else np.int64))
     codes = np.concatenate(codes_all) if codes_all else np.zeros(0, dtype=np.int64)
@@ -235,27 +190,6 @@ def sample(circuit: Circuit, evolve: Evolve, rng: np.random.Generator, shots: in
         order = rng.permutation(codes.size)
         mem = [format(int(v), fmt) for v in codes[order]]
     return result, mem
-
-
-def exact_probabilities(circuit: Circuit, evolve: Evolve) -> dict[str, float]:
-    """The exact readout distribution of a circuit whose measurements can all be read at the end."""
-    if needs_branching(circuit):
-        raise QhpcError("exact probabilities need a circuit whose measurements all read the final state "
-                        "(no reset, conditions or measured qubits used again)")
-    n = circuit.num_qubits
-    deferred = _deferred_measurements(circuit)
-    final = [pair for i, d in zip(circuit.instructions, deferred) if d for pair in zip(i.qubits, i.clbits)]
-    gates = [Instruction(i.operation, i.qubits) for i in circuit.instructions if isinstance(i.operation, (Gate, UnitaryGate))]
-    state = evolve(n, None, gates)
-    probs = np.abs(state) ** 2
-    indices = np.nonzero(probs > 1e-15)[0]
-    codes = _final_codes(circuit, indices, 0, final)
-    out: dict[str, float] = {}
-    fmt = f"0{circuit.num_clbits}b"
-    for code, p in zip(codes, probs[indices]):
-        key = format(int(code), fmt)
-        out[key] = out.get(key, 0.0) + float(p)
-    return out
 
 
 # -- the simulators --------------------------------------------------------------------------------
@@ -417,16 +351,7 @@ class MyQLMBackend(Backend):
         An optional extension of :class:`~qhpc.interfaces.Backend` that :class:`~qhpc_myqlm.qpu.QhpcQPU`
         uses for the amplitudes of ``nbshots=0`` jobs.
         """
-        for index, inst in enumerate(circuit.instructions):
-            if not isinstance(inst.operation, (Gate, UnitaryGate, Barrier)) or inst.condition is not None:
-                raise QhpcError(f"a state vector needs a circuit of gates only; instruction {index} "
-                                f"({inst.operation.name}) is not an unconditioned gate")
-        phase = circuit.global_phase
-        if not isinstance(phase, (int, float)):
-            raise QhpcError(f"the circuit's global phase {phase} is symbolic; bind its parameters first")
-        gates = [Instruction(i.operation, i.qubits) for i in circuit.instructions if not isinstance(i.operation, Barrier)]
-        state = self._evolve_with(circuit.num_qubits, None, gates)
-        return state * complex(math.cos(phase), math.sin(phase)) if phase else state
+        return final_state(circuit, self._evolve_with)
 
 
 class PyLinalgBackend(MyQLMBackend):

@@ -26,8 +26,9 @@ from typing import Any, ClassVar
 from qhpc.errors import QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput
 from qhpc.noise import NoiseModel, NoisyCircuit
-from qhpc_interop import STANDARD_GATES, Circuit
+from qhpc_interop import STANDARD_GATES, Circuit, Instruction
 from qhpc_interop.gates import CLIFFORD_GATES
+from qhpc_interop.readout import exact_probabilities, final_state
 
 from .translate import circuit_to_qiskit
 
@@ -321,6 +322,41 @@ class AerBackend(Backend):
         return RunOutput(counts=counts, memory=mem, metadata=meta)
 
 
+class AerStatevectorBackend(AerBackend):
+    """Aer's statevector method, which can also give a circuit's state vector and its exact readout
+    distribution: the optional :class:`~qhpc.interfaces.Backend` extensions ``statevector`` and
+    ``probabilities`` (what a myQLM ``nbshots=0`` job asks of :class:`qhpc_myqlm.qpu.QhpcQPU`)."""
+
+    def __init__(self, device: str = "CPU") -> None:
+        super().__init__("statevector", device)
+
+    def _evolve(self, num_qubits: int, state: Any, gates: list[Instruction]) -> Any:
+        import numpy as np
+
+        if state is not None:  # pragma: no cover - exact_probabilities and final_state start from |0...0>
+            raise QhpcError(f"{self.name} evolves from |0...0> only")
+        if num_qubits == 0:
+            return np.ones(1, dtype=complex)
+        body = Circuit(num_qubits=num_qubits)
+        body.instructions = gates
+        from qiskit_aer.library import SaveStatevector
+
+        qc = self._qiskit_circuit(body).copy()
+        qc.append(SaveStatevector(num_qubits), qc.qubits)
+        result = self.simulator.run(qc, shots=1).result()
+        if not result.success:
+            raise QhpcError(f"{self.name} failed: {result.status}")
+        return np.asarray(result.data(0)["statevector"], dtype=complex).reshape(-1)
+
+    def statevector(self, circuit: Circuit) -> Any:
+        """The final state of a circuit of gates only, little-endian, with its global phase."""
+        return final_state(circuit, self._evolve)
+
+    def probabilities(self, circuit: Circuit) -> dict[str, float]:
+        """The exact readout distribution (keys as counts' keys) of a circuit measured only at the end."""
+        return exact_probabilities(circuit, self._evolve)
+
+
 def _mps_costs(circuit: Circuit) -> tuple[float, float]:
     """(sum of chi^3 over gates, sum of chi^2 over bonds at the end) for an MPS in the circuit's
     qubit order, where each cut's bond dimension chi can at most double with every two-qubit gate
@@ -376,15 +412,15 @@ def shared_aer(method: str) -> AerBackend:
     """One Aer backend per method for internal use (device targets), created on first use."""
     backend = _SHARED.get(method)
     if backend is None:
-        backend = _SHARED[method] = AerBackend(method)
+        backend = _SHARED[method] = AerStatevectorBackend() if method == "statevector" else AerBackend(method)
     return backend
 
 
 def aer_backends() -> list[Backend]:
     """The Aer backends this machine can run (GPU variants only where Aer sees a GPU)."""
-    backends: list[Backend] = [AerBackend(m) for m in _METHODS]
+    backends: list[Backend] = [AerStatevectorBackend() if m == "statevector" else AerBackend(m) for m in _METHODS]
     if _aer_has_gpu():
-        backends += [AerBackend(m, "GPU") for m in ("statevector", "density_matrix")]
+        backends += [AerStatevectorBackend("GPU"), AerBackend("density_matrix", "GPU")]
     return backends
 
 
