@@ -1,8 +1,9 @@
 """Readouts of a state vector: which measurements read the final state, and the exact readout
 distribution of a circuit whose measurements all do.
 
-Shared by the backends that hold a state vector (myQLM's simulators, Aer's statevector method):
-they give :func:`exact_probabilities` a function that evolves a state through gates.
+Shared by the backends that hold a state vector (myQLM's simulators, Aer's statevector method,
+``cirq.Simulator``): they give :func:`exact_probabilities` and :func:`final_state` a function that
+evolves a state through gates (the gates of a circuit compiled for that backend).
 """
 
 from __future__ import annotations

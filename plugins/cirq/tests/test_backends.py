@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import cirq
+import numpy as np
 import pytest
 import sympy
 from qhpc.errors import JobCancelledError, QhpcError
@@ -171,3 +172,36 @@ def test_estimates_grow_with_the_work() -> None:
     assert backend.estimate_seconds(small, 1000) < backend.estimate_seconds(big, 1000)
     assert backend.estimate_seconds(small, 1000) < backend.estimate_seconds(mid, 1000)  # one simulation per shot
     assert CirqBackend("density_matrix").estimate_seconds(big, 10) > backend.estimate_seconds(big, 10)
+
+
+def test_the_state_vector_and_exact_probabilities_agree_with_qiskits_statevector() -> None:
+    """``cirq.simulator``'s exact extensions (double precision, global phase included, model bit
+    order), judged by ``qiskit.quantum_info.Statevector`` on the same gates written in Qiskit."""
+    qiskit = pytest.importorskip("qiskit")
+    from qhpc_cirq.backends import CirqStatevectorBackend
+    from qiskit.quantum_info import Statevector
+
+    c = Circuit(3, 2)
+    c.global_phase = -0.4
+    c.h(0).u(0.3, 1.2, -0.7, 1)
+    c.append("iswap", [1, 2])
+    c.rx(0.9, 0).cp(0.5, 0, 2).sx(2)
+    qc = qiskit.QuantumCircuit(3, global_phase=-0.4)
+    qc.h(0)
+    qc.u(0.3, 1.2, -0.7, 1)
+    qc.iswap(1, 2)
+    qc.rx(0.9, 0)
+    qc.cp(0.5, 0, 2)
+    qc.sx(2)
+    want = Statevector(qc).data
+    backend = CirqStatevectorBackend()
+    assert np.allclose(backend.statevector(c), want, atol=1e-12)
+    c.measure([1, 2], [1, 0])
+    got = backend.probabilities(c)
+    exact: dict[str, float] = {}
+    for k, amplitude in enumerate(want):
+        key = f"{(k >> 1) & 1}{(k >> 2) & 1}"  # clbit 1 (qubit 1), then clbit 0 (qubit 2)
+        exact[key] = exact.get(key, 0.0) + abs(amplitude) ** 2
+    assert got.keys() == {k for k, p in exact.items() if p > 1e-15}
+    assert all(abs(got[k] - exact[k]) < 1e-12 for k in got)
+    assert not hasattr(CirqBackend("density_matrix"), "statevector")

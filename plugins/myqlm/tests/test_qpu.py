@@ -101,7 +101,7 @@ def test_exact_probabilities_on_a_statevector_backend(integrator) -> None:  # ty
     circ = _circuit()
     for qubits in ([2, 0], None, [1]):
         exact = {s.state.int: s.probability for s in PyLinalg().submit(circ.to_job(nbshots=0, qubits=qubits))}
-        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "aer.statevector", "auto"):
+        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "aer.statevector", "cirq.simulator", "auto"):
             result = QhpcQPU(backend, integrator=integrator).submit(circ.to_job(nbshots=0, qubits=qubits))
             got = {s.state.int: s.probability for s in result}
             assert got.keys() == {k for k, p in exact.items() if p > 1e-15}, backend
@@ -137,7 +137,7 @@ def test_exact_jobs_give_pylinalgs_amplitudes_phase_included(seed: int, integrat
     for qubits in (None, [2, 0, 3, 1]):
         job = circ.to_job(nbshots=0, qubits=qubits)
         exact = {s.state.int: complex(s.amplitude) for s in PyLinalg().submit(job)}
-        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "aer.statevector", "auto"):
+        for backend in ("myqlm.pylinalg", "myqlm.clinalg", "aer.statevector", "cirq.simulator", "auto"):
             got = {s.state.int: (s.amplitude, s.probability) for s in QhpcQPU(backend, integrator=integrator).submit(job)}
             assert got.keys() == exact.keys(), (backend, qubits)
             for state, (amplitude, probability) in got.items():

@@ -39,7 +39,8 @@ import numpy as np
 from qhpc.errors import BackendUnavailableError, JobCancelledError, QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput, statevector_qubit_limit
 from qhpc.noise import NoiseModel
-from qhpc_interop import Circuit
+from qhpc_interop import Circuit, Instruction
+from qhpc_interop.readout import exact_probabilities, final_state
 
 #: Model gates the translator writes as one Cirq gate: what the simulators run natively. (The
 #: same set as :data:`qhpc_cirq.translate.SINGLE_OP_GATES`; kept here so reading the capabilities
@@ -264,13 +265,48 @@ def _bitstrings(bits: np.ndarray, memory: bool) -> tuple[dict[str, int], list[st
     return out, mem
 
 
+class CirqStatevectorBackend(CirqBackend):
+    """``cirq.Simulator``, which can also give a circuit's state vector (in double precision) and its
+    exact readout distribution (of a circuit compiled for it, as ``run`` takes): the optional
+    :class:`~qhpc.interfaces.Backend` extensions ``statevector`` and ``probabilities`` (what a myQLM
+    ``nbshots=0`` job asks of :class:`qhpc_myqlm.qpu.QhpcQPU`)."""
+
+    def __init__(self) -> None:
+        super().__init__("simulator")
+
+    def _evolve(self, num_qubits: int, state: Any, gates: list[Instruction]) -> np.ndarray:
+        import cirq
+
+        if state is not None:  # pragma: no cover - exact_probabilities and final_state start from |0...0>
+            raise QhpcError(f"{self.name} evolves from |0...0> only")
+        if num_qubits == 0:
+            return np.ones(1, dtype=complex)
+        body = Circuit(num_qubits=num_qubits)
+        body.instructions = gates
+        from .translate import _export
+
+        program, _ = _export(body)  # with the phase the translation of its gates leaves (runs drop it)
+        qubits = [cirq.LineQubit(q) for q in range(num_qubits)]
+        vector = cirq.Simulator(dtype=np.complex128).simulate(program, qubit_order=qubits).final_state_vector
+        # Cirq's first qubit is the most significant bit; the model's qubit 0 the least
+        return np.ascontiguousarray(np.asarray(vector, dtype=complex).reshape((2,) * num_qubits).T).reshape(-1)
+
+    def statevector(self, circuit: Circuit) -> np.ndarray:
+        """The final state of a circuit of gates only, little-endian, with its global phase."""
+        return final_state(circuit, self._evolve)
+
+    def probabilities(self, circuit: Circuit) -> dict[str, float]:
+        """The exact readout distribution (keys as counts' keys) of a circuit measured only at the end."""
+        return exact_probabilities(circuit, self._evolve)
+
+
 def cirq_backends() -> list[Backend]:
     """The Cirq simulators (qsim only where ``qsimcirq`` is installed)."""
-    backends: list[Backend] = [CirqBackend("simulator"), CirqBackend("density_matrix")]
+    backends: list[Backend] = [CirqStatevectorBackend(), CirqBackend("density_matrix")]
     if qsim_available():
         backends.append(CirqBackend("qsim"))
     return backends
 
 
 __all__ = ["BATCH", "BYTES_PER_ENTRY", "MAX_SHOTS", "NATIVE_GATES", "QSIM_MAX_UNITARY_QUBITS", "CirqBackend",
-           "cirq_backends", "qsim_available"]
+           "CirqStatevectorBackend", "cirq_backends", "qsim_available"]

@@ -19,7 +19,7 @@ compiled for the backend, scheduled), and the readout comes back as a myQLM ``Re
   To read them, qhpc's circuit keeps each outcome in a clbit of its own (conditions read the
   latest) and runs a reset as a measurement and an ``X`` where it read 1, which leaves the same state.
 * **nbshots == 0**: exact results, from a backend that can compute them (``myqlm.pylinalg``,
-  ``myqlm.clinalg`` and ``aer.statevector`` here: they offer ``probabilities(circuit)`` and
+  ``myqlm.clinalg``, ``aer.statevector`` and ``cirq.simulator`` here: they offer ``probabilities(circuit)`` and
   ``statevector(circuit)``); a shot-based backend is refused with a ``QPUException`` saying so. Where the job reads every qubit and the circuit
   measures nothing, each sample has its ``amplitude`` (the global phase included) as PyLinalg
   gives it; otherwise probabilities only, as PyLinalg (which refuses ``nbshots=0`` on a circuit

@@ -324,8 +324,9 @@ class AerBackend(Backend):
 
 class AerStatevectorBackend(AerBackend):
     """Aer's statevector method, which can also give a circuit's state vector and its exact readout
-    distribution: the optional :class:`~qhpc.interfaces.Backend` extensions ``statevector`` and
-    ``probabilities`` (what a myQLM ``nbshots=0`` job asks of :class:`qhpc_myqlm.qpu.QhpcQPU`)."""
+    distribution (of a circuit compiled for it, as ``run`` takes): the optional
+    :class:`~qhpc.interfaces.Backend` extensions ``statevector`` and ``probabilities`` (what a myQLM
+    ``nbshots=0`` job asks of :class:`qhpc_myqlm.qpu.QhpcQPU`)."""
 
     def __init__(self, device: str = "CPU") -> None:
         super().__init__("statevector", device)
