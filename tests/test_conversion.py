@@ -116,6 +116,49 @@ def test_a_source_naming_another_format_than_the_objects_is_said_plainly() -> No
     assert Operator(qc).equiv(Operator.from_label("H"))
 
 
+class _MyQiskitCircuit(QuantumCircuit):
+    """A user's subclass of an SDK's circuit, defined in the user's module (here, this test's)."""
+
+
+class _MyCirqCircuit(cirq.Circuit):
+    pass
+
+
+def test_a_users_subclass_of_an_sdks_circuit_is_recognised_as_that_sdks() -> None:
+    # were "qhpc does not know how to read a tests.test_conversion._MyQiskitCircuit": formats ruled
+    # out any class defined outside the SDK's own modules before looking at what it derives from
+    from qat.lang.AQASM import CNOT, H, Program
+
+    class MyProgram(Program):
+        pass
+
+    qc = _MyQiskitCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    q = cirq.LineQubit.range(2)
+    circuit = _MyCirqCircuit([cirq.H(q[0]), cirq.CNOT(q[0], q[1])])
+    prog = MyProgram()
+    reg = prog.qalloc(2)
+    prog.apply(H, reg[0])
+    prog.apply(CNOT, reg[0], reg[1])
+    bell = QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    with qhpc.Integrator() as integrator:
+        for program, fmt in ((qc, "qiskit"), (circuit, "cirq"), (prog, "myqlm")):
+            assert integrator.detect_format(program) == fmt
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConversionLossWarning)
+                out = qhpc.convert(program, "qiskit")
+            assert Operator(out.remove_final_measurements(inplace=False)).equiv(Operator(bell)), fmt
+        dimod = pytest.importorskip("dimod")
+
+        class MyModel(dimod.BinaryQuadraticModel):
+            pass
+
+        assert integrator.detect_format(MyModel({"a": 1.0}, {("a", "b"): -1.0}, 0.0, "BINARY")) == "dimod"
+
+
 def test_qubit_identities_survive_where_formats_hold_them_and_their_loss_is_announced(integrator: Integrator) -> None:
     a, b = cirq.GridQubit(3, 4), cirq.GridQubit(3, 5)
     circuit = cirq.Circuit(cirq.H(a), cirq.CNOT(a, b), cirq.measure(a, b, key="m"))

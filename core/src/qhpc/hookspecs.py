@@ -78,7 +78,7 @@ def qhpc_program_formats() -> list[ProgramFormat]:
         class AcmeFormat(ProgramFormat):
             name = "acme"
             def detect(self, program):
-                return type(program).__module__.startswith("acme")
+                return defined_in(program, "acme")  # qhpc.interfaces.defined_in: subclasses too
 
         @hookimpl
         def qhpc_program_formats():

@@ -78,6 +78,17 @@ class ProgramFormat(ABC):
         return type(self).dumps is not ProgramFormat.dumps
 
 
+def defined_in(program: object, package: str, names: tuple[str, ...] = ()) -> bool:
+    """Whether ``program``'s class, or a class it derives from, comes from a module whose name starts
+    with ``package`` (and, given ``names``, is named one of them). Imports nothing, so a format's
+    :meth:`ProgramFormat.detect` can rule a program out before importing its SDK, and still
+    recognise a user's subclass of the SDK's circuit (defined in the user's own module)."""
+    for cls in type(program).__mro__:
+        if cls.__module__.startswith(package) and (not names or cls.__name__ in names):
+            return True
+    return False
+
+
 class Translator(ABC):
     """Converts a program from format ``source`` to format ``target``.
 

@@ -12,7 +12,7 @@ from operator import attrgetter
 from typing import Any
 
 from qhpc import hookimpl
-from qhpc.interfaces import MODEL_FORMAT, Backend, ProgramFormat, Translator
+from qhpc.interfaces import MODEL_FORMAT, Backend, ProgramFormat, Translator, defined_in
 from qhpc_interop.graph import PROPERTIES
 
 
@@ -25,7 +25,7 @@ class CirqFormat(ProgramFormat):
     holds = PROPERTIES - {"barriers"}
 
     def detect(self, program: object) -> bool:
-        if not type(program).__module__.startswith("cirq") or "cirq" not in sys.modules:
+        if not defined_in(program, "cirq") or "cirq" not in sys.modules:
             return False
         import cirq
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qhpc import hookimpl
-from qhpc.interfaces import Backend, ProgramFormat, Translator
+from qhpc.interfaces import Backend, ProgramFormat, Translator, defined_in
 from qhpc_interop.graph import PROPERTIES
 
 HUB = "qhpc.bqm"
@@ -34,7 +34,7 @@ class _AnnealingFormat(ProgramFormat):
 
 
 def _is_dimod(program: object) -> bool:
-    if not type(program).__module__.startswith("dimod"):
+    if not defined_in(program, "dimod"):
         return False
     import dimod
 

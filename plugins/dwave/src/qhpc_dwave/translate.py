@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 from qhpc.errors import TranslationError
+from qhpc.interfaces import defined_in
 from qhpc_interop.bqm import BinaryQuadraticModel, Vartype
 
 # -- dimod ----------------------------------------------------------------------------------------
@@ -140,8 +141,7 @@ def _from_observable(obs: Any) -> BinaryQuadraticModel:
 
 
 def is_myqlm_problem(program: object) -> bool:
-    cls = type(program)
-    return cls.__module__.startswith("qat.opt") and cls.__name__ in ("QUBO", "Ising", "CombinatorialProblem")
+    return defined_in(program, "qat.opt", ("QUBO", "Ising", "CombinatorialProblem"))
 
 
 # -- Qiskit optimization ----------------------------------------------------------------------------
@@ -175,5 +175,4 @@ def from_quadratic_program(qp: Any) -> BinaryQuadraticModel:
 
 
 def is_quadratic_program(program: object) -> bool:
-    cls = type(program)
-    return cls.__module__.startswith("qiskit_optimization") and cls.__name__ == "QuadraticProgram"
+    return defined_in(program, "qiskit_optimization", ("QuadraticProgram",))

@@ -16,7 +16,7 @@ from typing import Any
 
 from qhpc import hookimpl
 from qhpc.errors import ProgramError
-from qhpc.interfaces import MODEL_FORMAT, Backend, ProgramFormat, Translator
+from qhpc.interfaces import MODEL_FORMAT, Backend, ProgramFormat, Translator, defined_in
 from qhpc_interop.graph import PROPERTIES
 
 
@@ -28,7 +28,7 @@ class MyQLMFormat(ProgramFormat):
     holds = PROPERTIES - {"barriers", "registers", "qubit_identity"}
 
     def detect(self, program: object) -> bool:
-        if not type(program).__module__.startswith("qat") or "qat" not in sys.modules:
+        if not defined_in(program, "qat") or "qat" not in sys.modules:
             return False
         from .translate import load_qat
 

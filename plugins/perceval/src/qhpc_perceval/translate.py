@@ -31,6 +31,7 @@ import re
 from typing import Any
 
 from qhpc.errors import TranslationError
+from qhpc.interfaces import defined_in
 from qhpc_interop.photonic import (
     BeamSplitter,
     Component,
@@ -47,7 +48,7 @@ _CONDITION = re.compile(r"\s*\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*(==|!=|<=|>=|<|>)\
 
 def is_perceval_program(program: object) -> bool:
     """Whether ``program`` is a Perceval circuit, component, experiment or processor."""
-    if not type(program).__module__.startswith("perceval"):
+    if not defined_in(program, "perceval"):
         return False
     import perceval as pcvl
     from perceval.runtime.legacy.abstract_processor import AProcessor

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from qhpc import hookimpl
-from qhpc.interfaces import Backend, Compiler, ProgramFormat, Translator
+from qhpc.interfaces import Backend, Compiler, ProgramFormat, Translator, defined_in
 from qhpc_interop.analog import FORMAT as ANALOG_FORMAT
 
 #: What the translators keep, in the terms of the conversion graph: the program's variables.
@@ -30,7 +30,7 @@ class PulserFormat(ProgramFormat):
     holds = PRESERVES
 
     def detect(self, program: object) -> bool:
-        if not type(program).__module__.startswith("pulser") or "pulser" not in sys.modules:
+        if not defined_in(program, "pulser") or "pulser" not in sys.modules:
             return False
         import pulser
 

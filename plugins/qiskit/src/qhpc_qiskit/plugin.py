@@ -14,7 +14,7 @@ from typing import Any
 
 from qhpc import hookimpl
 from qhpc.errors import ProgramError
-from qhpc.interfaces import MODEL_FORMAT, Backend, Compiler, ProgramFormat, Translator
+from qhpc.interfaces import MODEL_FORMAT, Backend, Compiler, ProgramFormat, Translator, defined_in
 from qhpc_interop.graph import PROPERTIES
 
 
@@ -26,7 +26,7 @@ class QiskitFormat(ProgramFormat):
     holds = PROPERTIES  # qubit identities travel in QuantumCircuit.metadata
 
     def detect(self, program: object) -> bool:
-        if not type(program).__module__.startswith("qiskit") or "qiskit" not in sys.modules:
+        if not defined_in(program, "qiskit") or "qiskit" not in sys.modules:
             return False
         from qiskit import QuantumCircuit
 
