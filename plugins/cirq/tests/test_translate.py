@@ -17,6 +17,7 @@ from qhpc.errors import TranslationError
 from qhpc.testing import check_translator_pair
 from qhpc_cirq.translate import SINGLE_OP_GATES, _build, circuit_from_cirq, circuit_to_cirq
 from qhpc_interop import STANDARD_GATES, Circuit, Condition, Gate, Parameter, Register, UnitaryGate, wire
+from qhpc_interop.errors import ConversionLossWarning
 from qhpc_interop.testing import circuit_unitary, measurement_probabilities, random_circuit
 
 ATOL = 1e-9
@@ -509,10 +510,15 @@ def test_what_the_model_cannot_hold_is_refused_by_name() -> None:
     t = sympy.Symbol("t")
     with pytest.raises(TranslationError, match=r"moment 1 \(cirq.depolarize.*not unitary"):
         circuit_from_cirq(cirq.Circuit(cirq.H(a), cirq.depolarize(0.1).on(a)))
-    with pytest.raises(TranslationError, match=r"moment 0 \(cirq.PhaseGradientGate.*symbolic gate with no exact form"):
-        circuit_from_cirq(cirq.Circuit(cirq.PhaseGradientGate(num_qubits=2, exponent=t).on(a, b)))
+    with pytest.raises(TranslationError, match=r"moment 0 \(.*_PhaseOff.*symbolic gate with no exact form"):
+        circuit_from_cirq(cirq.Circuit(_PhaseOff(t).on(a, b)))  # no matrix, and no exact decomposition
     with pytest.raises(TranslationError, match=r"moment 0 .*7 qubits"):
-        circuit_from_cirq(cirq.Circuit(cirq.qft(*cirq.LineQubit.range(7))))
+        circuit_from_cirq(cirq.Circuit(_MatrixOnly().on(*cirq.LineQubit.range(7))))
+    # these two were refused so, and are now read through Cirq's own decomposition of them
+    gradient = cirq.Circuit(cirq.H(a), cirq.PhaseGradientGate(num_qubits=2, exponent=t).on(a, b))
+    assert same(circuit_from_cirq(gradient).bind({"t": 0.7}), cirq.resolve_parameters(gradient, {"t": 0.7})) < ATOL
+    qft7 = cirq.Circuit(cirq.qft(*cirq.LineQubit.range(7)))
+    assert same(circuit_from_cirq(qft7), qft7) < ATOL
     with pytest.raises(TranslationError, match=r"LineQid"):
         circuit_from_cirq(cirq.Circuit(cirq.IdentityGate(qid_shape=(3,)).on(cirq.LineQid(0, 3))))
     with pytest.raises(TranslationError, match=r"PauliMeasurementGate.*kind of measurement"):
@@ -737,3 +743,110 @@ def test_a_wait_under_a_condition_or_a_control_is_left_out() -> None:
         model = circuit_from_cirq(circuit)
     assert [i.name for i in model.instructions] == ["x", "measure", "h"]
     assert wire.loads(wire.dumps(model)).instructions == model.instructions
+
+
+# -- gates the library does not name: subclasses of library gates, and gates known by their decomposition
+
+
+class _Sycamore(cirq.FSimGate):
+    """As cirq_google's SycamoreGate: an FSimGate subclass at fixed angles."""
+
+    def __init__(self) -> None:
+        super().__init__(theta=np.pi / 2, phi=np.pi / 6)
+
+
+class _MyXPow(cirq.XPowGate):
+    pass
+
+
+class _OtherUnitary(cirq.XPowGate):
+    """A subclass that is not its base: it applies another matrix than XPowGate's."""
+
+    def _unitary_(self) -> np.ndarray:
+        return np.diag([1.0, np.exp(1j * float(self.exponent))])
+
+
+class _Known(cirq.Gate):
+    """A user's gate known only by its decomposition, with a symbol, on ``n`` qubits."""
+
+    def __init__(self, t: Any, n: int = 2) -> None:
+        self.t, self.n = t, n
+
+    def _num_qubits_(self) -> int:
+        return self.n
+
+    def _decompose_(self, qs: Any) -> list[Any]:
+        chain = [cirq.CNOT(qs[k], qs[k + 1]) for k in range(self.n - 1)]
+        return [*chain, cirq.rz(self.t).on(qs[-1]), cirq.H(qs[0]), *reversed(chain)]
+
+    def _is_parameterized_(self) -> bool:
+        return cirq.is_parameterized(self.t)
+
+    def _parameter_names_(self) -> Any:
+        return cirq.parameter_names(self.t)
+
+    def _resolve_parameters_(self, resolver: Any, recursive: bool) -> _Known:
+        return _Known(cirq.resolve_parameters(self.t, resolver, recursive), self.n)
+
+
+class _MatrixOnly(cirq.Gate):
+    """A 7-qubit gate known by its matrix alone (one more qubit than the model keeps a matrix for)."""
+
+    def _num_qubits_(self) -> int:
+        return 7
+
+    def _unitary_(self) -> np.ndarray:
+        return np.diag(np.exp(1j * np.arange(128) / 128))
+
+
+class _PhaseOff(_Known):
+    """A gate whose decomposition is its unitary only up to a global phase."""
+
+    def _has_unitary_(self) -> bool:
+        return not cirq.is_parameterized(self.t)
+
+    def _unitary_(self) -> Any:
+        if cirq.is_parameterized(self.t):
+            return NotImplemented
+        return cirq.unitary(cirq.Circuit(self._decompose_(cirq.LineQubit.range(self.n)))) * 1j
+
+    def _resolve_parameters_(self, resolver: Any, recursive: bool) -> _PhaseOff:
+        return _PhaseOff(cirq.resolve_parameters(self.t, resolver, recursive), self.n)
+
+
+def test_a_subclass_of_a_library_gate_reads_as_that_gate_where_it_is_that_gate() -> None:
+    q = cirq.LineQubit.range(3)
+    t = sympy.Symbol("t")
+    syc = cirq.Circuit(_Sycamore().on(q[0], q[1]), cirq.H(q[2]))
+    model = circuit_from_cirq(syc)
+    assert "unitary" not in {i.name for i in model.instructions}  # was a 4x4 matrix
+    assert same(model, syc) < ATOL
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConversionLossWarning)  # LineQubits: not held by OpenQASM
+        assert "unitary[" not in qhpc.convert(syc, "qasm2")  # OpenQASM 2 holds it now
+    symbolic = cirq.Circuit(_MyXPow(exponent=t).on(q[0]), cirq.CZ(q[0], q[1]))
+    model = circuit_from_cirq(symbolic)
+    assert {p.name for p in model.parameters} == {"t"}
+    assert same(model.bind({"t": 0.37}), cirq.resolve_parameters(symbolic, {"t": 0.37})) < ATOL
+    # a subclass that applies another matrix is read by its matrix, not as its base
+    other = cirq.Circuit(_OtherUnitary(exponent=0.3).on(q[0]))
+    model = circuit_from_cirq(other)
+    assert [i.name for i in model.instructions] == ["unitary"] and same(model, other) < ATOL
+
+
+def test_a_gate_known_by_its_decomposition_is_read_through_it_where_its_matrix_cannot_be() -> None:
+    t = sympy.Symbol("t")
+    # symbolic (no matrix to hold), and on more qubits than a matrix is kept for
+    for n in (2, 9):
+        q = cirq.LineQubit.range(n)
+        c = cirq.Circuit(cirq.H(q[0]), _Known(t, n).on(*q))
+        model = circuit_from_cirq(c)
+        assert {p.name for p in model.parameters} == {"t"}
+        for value in (0.37, -2.1):
+            assert same(model.bind({"t": value}), cirq.resolve_parameters(c, {"t": value})) < ATOL, (n, value)
+    # a decomposition that is the gate only up to a global phase is not taken
+    q = cirq.LineQubit.range(2)
+    with pytest.raises(TranslationError, match="symbolic gate with no exact form"):
+        circuit_from_cirq(cirq.Circuit(_PhaseOff(t).on(*q)))
+    numeric = cirq.Circuit(_PhaseOff(0.4).on(*q))
+    assert same(circuit_from_cirq(numeric), numeric) < ATOL  # by its matrix, phase and all

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import cmath
+import copy
+import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import cirq
+import numpy as np
 import sympy
 from qhpc.errors import TranslationError
 from qhpc_interop import (
@@ -133,12 +136,29 @@ class _Reader:
             self._other(op, tuple(self.qi[q] for q in op.qubits))
 
     def _other(self, op: Any, qs: tuple[int, ...]) -> None:
-        """A gate or operation with no library form: its unitary, if it has one and no symbols."""
-        if cirq.is_parameterized(op):
-            raise _Refused("a symbolic gate with no exact form in the model (resolve its parameters first)")
+        """A gate or operation with no library form: as the library gate it derives from, where it is
+        that gate (cirq_google's ``SycamoreGate`` is an ``FSimGate``); else its unitary, if it has one,
+        no symbols and at most MAX_UNITARY_QUBITS qubits; else its own decomposition, where Cirq has
+        one that is exactly the operation (global phase included)."""
+        gate = op.gate if isinstance(op, cirq.GateOperation) else None
+        if gate is not None:
+            as_base = _as_library_base(gate)
+            if as_base is not None:
+                handler, base_gate = as_base
+                handler(self, base_gate, qs)
+                return
         if cirq.is_measurement(op):
             raise _Refused("this kind of measurement cannot be held by the model (it measures in the "
                            "computational basis only; use cirq.measure)")
+        symbolic = cirq.is_parameterized(op)
+        if symbolic or len(qs) > MAX_UNITARY_QUBITS or not cirq.has_unitary(op):
+            parts = _exact_decomposition(op)
+            if parts is not None:
+                for sub in parts:
+                    self.operation(sub)
+                return
+        if symbolic:
+            raise _Refused("a symbolic gate with no exact form in the model (resolve its parameters first)")
         if not cirq.has_unitary(op):
             raise _Refused("the operation is not unitary (a noise channel?) and the model cannot hold it")
         if len(qs) > MAX_UNITARY_QUBITS:
@@ -367,6 +387,82 @@ class _Reader:
                     return []
         raise _Refused(f"condition {cond.expr} cannot be held by the model (it reads Eq(key, value), "
                        f"or Ne(key, 0) on a one-bit key)")
+
+
+def _random_resolvers(*values: Any) -> list[dict[str, float]]:
+    """Values for the symbols of ``values`` at which to compare them: none without symbols, else two
+    seeded random points (two expressions that agree at random points are the same expression,
+    but for a set of measure zero)."""
+    names = sorted(set().union(*(cirq.parameter_names(v) for v in values)))
+    if not names:
+        return [{}]
+    rng = random.Random(" ".join(names))
+    return [{name: rng.uniform(-3.0, 3.0) for name in names} for _ in range(2)]
+
+
+def _agree(a: Any, b: Any) -> bool:
+    """Whether ``a`` (a gate or operation) and ``b`` (one too, or a list of operations on ``a``'s
+    qubits) have the same unitary, global phase included, at random values of their symbols; False
+    where either has none or it is too large to compute."""
+    for resolver in _random_resolvers(a, *(b if isinstance(b, list) else [b])):
+        ra = cirq.resolve_parameters(a, resolver)
+        if cirq.num_qubits(ra) > MAX_UNITARY_QUBITS + 4:
+            return False
+        ua = cirq.unitary(ra, None)
+        if isinstance(b, list):
+            body = cirq.Circuit(cirq.resolve_parameters(part, resolver) for part in b)
+            ub = body.unitary(qubit_order=a.qubits, qubits_that_should_be_present=a.qubits) \
+                if cirq.has_unitary(body) else None
+        else:
+            ub = cirq.unitary(cirq.resolve_parameters(b, resolver), None)
+        if ua is None or ub is None or ua.shape != ub.shape or not np.allclose(ua, ub, rtol=0.0, atol=1e-10):
+            return False
+    return True
+
+
+def _as_library_base(gate: Any) -> tuple[Any, Any] | None:
+    """A gate of a subclass of a library gate, as that library gate (its handler, and the gate with
+    the base class), where its unitary is the base's for the same fields; else ``None``."""
+    handler = base = None
+    for cls in type(gate).__mro__[1:]:
+        handler = _GATE_HANDLERS.get(cls)
+        if handler is not None:
+            base = cls
+            break
+    if handler is None:
+        return None
+    try:
+        clone = copy.copy(gate)
+        clone.__class__ = base
+    except (TypeError, AttributeError):
+        return None
+    try:
+        same = _agree(gate, clone)
+    except Exception:  # a subclass whose fields the base's methods cannot read
+        return None
+    return (handler, clone) if same else None
+
+
+def _exact_decomposition(op: Any) -> list[Any] | None:
+    """Cirq's one-step decomposition of ``op``, where it acts on ``op``'s qubits only and is exactly
+    ``op`` (unitary and global phase compared, at random values of its symbols; too large to
+    compare, Cirq's contract that a decomposition is the operation is taken at its word)."""
+    try:
+        parts = cirq.decompose_once(op, default=None)
+    except Exception:  # a gate whose decomposition needs what the reader does not give (a qubit manager)
+        return None
+    if not parts:
+        return None
+    parts = list(parts)
+    if not {q for part in parts for q in part.qubits} <= set(op.qubits):
+        return None  # ancillas: the model's circuit has no qubits to lend
+    if len(op.qubits) > MAX_UNITARY_QUBITS + 4:
+        return parts
+    try:
+        same = _agree(op, parts)
+    except Exception:
+        return None
+    return parts if same else None
 
 
 def _make_condition(required: dict[int, int], key_bits: dict[str, tuple[int, ...]]) -> Condition | None:
