@@ -242,3 +242,22 @@ def test_a_library_error_is_one_plain_line() -> None:
     assert _plain(ValueError(r"bad value at C:\new\thing")) == r"bad value at C:\new\thing"
     rust = ValueError('"binary parsing error: \\n ┅ Backtrace ┅\\n 0: \\x1b[1mError: failed to fill whole buffer\\x1b[22m"')
     assert _plain(rust) == "binary parsing error: failed to fill whole buffer"
+
+
+def test_a_matrix_gate_converted_to_qiskit_runs_right_on_aer() -> None:
+    """qiskit-aer 0.18 applies a read-only matrix transposed; the model's matrices are read-only, so
+    a converted circuit's UnitaryGate must hold its own copy. Judged by Cirq's exact distribution."""
+    from qhpc.testing import proportion_ok
+    from qiskit_aer import AerSimulator
+
+    q = cirq.LineQubit.range(3)
+    m = cirq.testing.random_unitary(8, random_state=5)
+    circuit = cirq.Circuit(cirq.H(q[0]), cirq.MatrixGate(m).on(q[2], q[0], q[1]), cirq.measure(*q, key="m"))
+    exact = cirq.final_state_vector(cirq.Circuit(circuit.moments[:-1]), qubit_order=q)
+    qc = qhpc.convert(circuit, "qiskit")
+    shots = 20000
+    counts = AerSimulator(method="statevector").run(qc, shots=shots, seed_simulator=3).result().get_counts()
+    for index, amplitude in enumerate(exact):
+        key = format(index, "03b")  # Cirq: q0 first and most significant; Qiskit's key: clbit 0 (q0) last
+        got = counts.get(key[::-1], 0)
+        assert proportion_ok(got, shots, abs(amplitude) ** 2), (key, got, abs(amplitude) ** 2)

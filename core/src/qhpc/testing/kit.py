@@ -17,6 +17,7 @@ from qhpc_interop.testing import (
     measurement_probabilities,
     process_fidelity,
     random_circuit,
+    random_unitary,
 )
 
 from ..compile import DecomposeCompiler, needs_compilation
@@ -258,6 +259,8 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
         if set(output.counts) - {"00", "11"} or not proportion_ok(output.counts.get("11", 0), shots, 0.5):
             failures.append(f"conditional X: counts {output.counts}, expected about half '00' and half '11'")
     failures.extend(_check_native_gates(caps, run, shots, seed))
+    if caps.supports_unitary:
+        failures.extend(_check_unitaries(caps, run, shots, seed))
     if full_width:
         n = caps.num_qubits
         big = Circuit(n, n, name="full_width_ghz")
@@ -304,6 +307,32 @@ def _check_native_gates(caps: BackendCapabilities, run: Callable[..., Any], shot
         if bad:
             failures.append(f"native gate {name}: counts {dict(sorted(counts.items()))} disagree with the exact "
                             f"distribution { {k: round(v, 4) for k, v in sorted(expected.items())} }")
+    return failures
+
+
+def _check_unitaries(caps: BackendCapabilities, run: Callable[..., Any], shots: int, seed: int) -> list[str]:
+    """Matrix gates on one, two and three qubits (Haar-random, so a transposed matrix or one read
+    in the other bit order gives another distribution), between random input states and
+    measurements, on the qubits in path order and reversed."""
+    failures: list[str] = []
+    rng = random.Random(seed + 1)
+    for k in (1, 2, 3):
+        if k > caps.num_qubits:
+            break
+        for order in ("in path order", "reversed"):
+            qubits = _path(caps, k)
+            c = Circuit(max(qubits) + 1, k, name=f"unitary_{k}q")
+            for q in qubits:
+                c.u(rng.uniform(0.3, 2.8), rng.uniform(-3, 3), rng.uniform(-3, 3), q)
+            c.unitary(random_unitary(2**k, rng), qubits if order == "in path order" else qubits[::-1])
+            c.measure(qubits, list(range(k)))
+            expected = measurement_probabilities(c)
+            counts = run(c).counts
+            bad = [key for key in set(expected) | set(counts)
+                   if not proportion_ok(counts.get(key, 0), shots, expected.get(key, 0.0))]
+            if bad:
+                failures.append(f"a {k}-qubit unitary gate ({order}): counts {dict(sorted(counts.items()))} disagree "
+                                f"with the exact distribution { {key: round(v, 4) for key, v in sorted(expected.items())} }")
     return failures
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from qhpc.errors import TranslationError
 from qhpc_interop import (
     BARRIER,
@@ -598,7 +599,8 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
             standard = classes[op.name]
             qop = standard.gate_class(*[param_to_qiskit(p, table) for p in op.params])
         elif isinstance(op, UnitaryGate):
-            qop = QUnitaryGate(op.matrix_data, check_input=False)
+            # a writable copy: qiskit-aer 0.18 applies a read-only matrix (the model's are) transposed
+            qop = QUnitaryGate(np.array(op.matrix_data, dtype=complex), check_input=False)
         elif op.name == "measure":
             qop = measure
         elif op.name == "reset":
