@@ -111,6 +111,17 @@ def test_non_clifford_on_the_stabilizer_is_refused_with_what_is_missing(integrat
         integrator.submit(qc, backend="aer.stabilizer")
 
 
+def test_a_compiler_into_another_kind_named_for_a_gate_backend_is_refused_by_name(integrator: Integrator) -> None:
+    # perceval.dual-rail (gates -> linear optics) named for Aer met an AttributeError deep in the
+    # compile step ('PhotonicProgram' object has no attribute 'gate_names')
+    crossing = [name for name, c in integrator.compilers.items()
+                if (getattr(c, "source_kind", "gate"), getattr(c, "target_kind", "gate")) != ("gate", "gate")]
+    assert crossing, "no compiler between kinds is installed"
+    for name in crossing:
+        with pytest.raises(JobRejectedError, match=rf"compiler {name}: it compiles \w+ programs for \w+ hardware"):
+            integrator.submit(ghz(2), backend="aer.statevector", compiler=name)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"shots": 0}, "shots must be a positive integer"),
     ({"seed": -1}, "seed must be a whole number from 0 to 2"),

@@ -329,12 +329,19 @@ class Integrator:
                 if requested:
                     raise UnknownNameError("compiler", name, list(self.compilers))
                 continue
-            why = compiler.can_compile(circuit, caps)
+            kinds = (getattr(compiler, "source_kind", "gate"), getattr(compiler, "target_kind", "gate"))
+            if kinds != ("gate", "gate"):  # named by the caller: it turns programs into another kind
+                why = (f"it compiles {kinds[0]} programs for {kinds[1]} hardware, and this is a gate circuit "
+                       f"for a gate backend")
+            else:
+                why = compiler.can_compile(circuit, caps)
             if why is None:
                 return compiler, dict(options), ""
             tried.append(f"{name}: {why}")
         needs = "; ".join(needs_compilation(circuit, caps))
         detail = "; ".join(tried) if tried else "no compiler for it is installed"
+        if requested and not needs:
+            return None, {}, f"compiler {detail}"
         return None, {}, f"{backend.name} cannot run it as it is ({needs}) and no compiler can fit it ({detail})"
 
     def _cross_compiler(self, source: str, target: str, program: Any,

@@ -252,6 +252,15 @@ def test_observable_on_a_three_qubit_state(integrator) -> None:  # type: ignore[
     assert result.value == pytest.approx(exact, abs=1e-12)
 
 
+@pytest.mark.parametrize("nbshots", [0, 10])
+def test_a_job_qhpc_cannot_compile_is_a_qpu_exception_either_way(nbshots: int, integrator) -> None:  # type: ignore[no-untyped-def]
+    # with nbshots=0 the compiler's own error escaped (UnknownNameError, CompileError, an AttributeError)
+    for compiler in ("bogus", "perceval.dual-rail", "qaoa"):
+        qpu = QhpcQPU("myqlm.pylinalg", integrator=integrator, compiler=compiler)
+        with pytest.raises(QPUException, match=compiler.replace(".", r"\.")):
+            qpu.submit(_circuit().to_job(nbshots=nbshots))
+
+
 def test_qubitwise_groups() -> None:
     terms = [("ZZ", [0, 1], 0.5), ("XI", [0, 1], 0.1), ("ZI", [0, 1], 0.9), ("IX", [0, 1], -0.2), ("XX", [0, 1], 0.3),
              ("Y", [2], 0.05)]

@@ -35,8 +35,12 @@ compiled for the backend, scheduled), and the readout comes back as a myQLM ``Re
 
 ``get_specs()`` reports the backend's qubit count (for ``"auto"``: the largest among the gate
 emulators ``auto`` chooses from). Options are those of :meth:`qhpc.Integrator.submit`:
-``seed`` (a fixed seed makes every job reproducible; observable groups get seeds derived from it),
-``compiler``, ``options`` (backend options), ``optimize`` and ``time_limit``.
+``seed`` (a fixed seed makes every job reproducible, so identical jobs, in a batch too, give
+identical samples; observable groups get seeds derived from it; on Aer, which seeds shot ``k`` of a
+circuit it simulates shot by shot with ``seed + k``, neighbouring seeds give shifted copies of the
+same draws), ``compiler``, ``options`` (backend options), ``optimize`` and ``time_limit``.
+``nbshots=0`` jobs are computed exactly, compiled with ``compiler`` and ``optimize``; backend
+``options`` and ``time_limit`` apply to sampled runs. Every failure is a ``QPUException``.
 """
 
 from __future__ import annotations
@@ -147,7 +151,11 @@ class QhpcQPU(QPUHandler):
             if why:
                 reasons.append(f"{backend.name}: {'; '.join(why)}")
                 continue
-            compiled, _ = integrator.compile(circuit, backend, compiler=self.options.get("compiler"))
+            try:
+                compiled, _ = integrator.compile(circuit, backend, compiler=self.options.get("compiler"),
+                                                 optimize=self.options.get("optimize", True))
+            except (QhpcError, InteropError) as exc:
+                raise _fail(f"qhpc cannot compile the job for {backend.name}: {exc}", ErrorType.NOT_SIMULATABLE) from None
             return backend, compiled
         what = "amplitudes" if need == "statevector" else "probabilities"
         detail = "; ".join(reasons) or f"no installed backend computes exact {what}"
