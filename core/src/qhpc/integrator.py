@@ -330,6 +330,7 @@ class Integrator:
                     raise UnknownNameError("compiler", name, list(self.compilers))
                 continue
             kinds = (getattr(compiler, "source_kind", "gate"), getattr(compiler, "target_kind", "gate"))
+            why: str | None
             if kinds != ("gate", "gate"):  # named by the caller: it turns programs into another kind
                 why = (f"it compiles {kinds[0]} programs for {kinds[1]} hardware, and this is a gate circuit "
                        f"for a gate backend")
