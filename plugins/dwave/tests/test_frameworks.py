@@ -199,3 +199,27 @@ def test_dimod_and_qhpc_agree_on_the_minimum(integrator) -> None:  # type: ignor
     assert dimod.ExactSolver().sample(bqm).first.energy == -2.0
     samples = solve(integrator, bqm, backend="dwave.sa")
     assert samples[0]["sample"] == {0: 1, 1: 1} and samples[0]["energy"] == pytest.approx(-2.0)
+
+
+def test_qat_opts_own_problem_classes_and_a_users_subclass_read_as_the_problem_they_are(integrator) -> None:  # type: ignore[no-untyped-def]
+    """qat.opt's MaxCut (an Ising) and a user's subclass of QUBO: detected as myqlm.opt, and read as
+    the Ising or QUBO they derive from (they were recognised but then refused by class name)."""
+    import networkx as nx
+
+    edges = regular_graph(3, 8, seed=4)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(8))  # myQLM numbers its spins in the graph's node order
+    graph.add_edges_from(edges)
+    maxcut = qat_opt.MaxCut(graph)
+    best_cut, _ = brute_force_maxcut(8, edges)
+    samples = solve(integrator, maxcut)
+    s = samples[0]["sample"]
+    cut = sum(1 for a, b in edges if s[a] != s[b])
+    assert cut == best_cut  # the minimum energy of myQLM's MaxCut Ising is a maximum cut
+
+    class MyQUBO(qat_opt.QUBO):
+        pass
+
+    qubo = MyQUBO(np.array([[-1.0, 2.0], [2.0, -1.0]]), offset_q=0.0)
+    assert integrator.detect_format(qubo) == "myqlm.opt"
+    assert {x["bitstring"] for x in solve(integrator, qubo)} == {"11"}  # as the plain QUBO above

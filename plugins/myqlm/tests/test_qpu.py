@@ -215,6 +215,28 @@ def test_intermediate_measurements_are_reported_as_pylinalg_reports_them(backend
     assert all(s.intermediate_measurements is None for s in qpu.submit(plain.to_job(nbshots=3)))
 
 
+@pytest.mark.parametrize("backend", ["cirq.qsim", "myqlm.pylinalg"])
+def test_a_reset_is_read_without_needing_conditions(backend: str, integrator) -> None:  # type: ignore[no-untyped-def]
+    """qsim resets but has no classical control: reading a reset must not need any (it was refused
+    there once resets were recorded as a measurement and a conditioned X)."""
+    pytest.importorskip("qsimcirq")
+    prog = Program()
+    reg = prog.qalloc(2)
+    prog.apply(H, reg[0])
+    prog.apply(CNOT, reg[0], reg[1])
+    prog.reset(reg[1])
+    shots = 400
+    result = QhpcQPU(backend, integrator=integrator, seed=2).submit(prog.to_circ().to_job(nbshots=shots, aggregate_data=False))
+    ones = 0
+    for sample in result:
+        (reset,) = sample.intermediate_measurements
+        assert reset.gate_pos == 2 and reset.probability == pytest.approx(0.5, abs=0.1)
+        # q1 copied q0 before its reset: the reset read q0's value; q1 ends in 0
+        assert sample.state.int & 1 == 0 and reset.cbits[0] == sample.state.int >> 1
+        ones += reset.cbits[0]
+    assert proportion_ok(ones, shots, 0.5)
+
+
 def test_exact_jobs_on_a_shot_based_backend_are_refused(integrator) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QPUException, match=r"exact probabilities.*aer\.matrix_product_state is shot-based"):
         QhpcQPU("aer.matrix_product_state", integrator=integrator).submit(_circuit().to_job(nbshots=0, qubits=[0]))

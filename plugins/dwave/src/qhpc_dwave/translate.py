@@ -80,6 +80,9 @@ def from_ising(program: tuple[Any, ...]) -> BinaryQuadraticModel:
 # -- myQLM (qat.opt) ------------------------------------------------------------------------------
 
 
+_MYQLM_PROBLEMS = ("QUBO", "Ising", "CombinatorialProblem")
+
+
 def from_myqlm(problem: Any) -> BinaryQuadraticModel:
     """The model of a myQLM ``QUBO``, ``Ising`` or ``CombinatorialProblem`` (variables 0..n-1).
 
@@ -89,7 +92,9 @@ def from_myqlm(problem: Any) -> BinaryQuadraticModel:
     its cost observable (the weighted clauses, negated for a maximisation), read term by term; it
     must be quadratic.
     """
-    name = type(problem).__name__
+    # the qat.opt class it is or derives from (qat.opt's MaxCut is an Ising; a user's subclass too)
+    name = next((cls.__name__ for cls in type(problem).__mro__ if cls.__module__.startswith("qat.opt")
+                 and cls.__name__ in _MYQLM_PROBLEMS), type(problem).__name__)
     if name == "QUBO":
         Q, offset = problem.get_q_and_offset()
         Q = np.asarray(Q, dtype=float)
@@ -141,7 +146,7 @@ def _from_observable(obs: Any) -> BinaryQuadraticModel:
 
 
 def is_myqlm_problem(program: object) -> bool:
-    return defined_in(program, "qat.opt", ("QUBO", "Ising", "CombinatorialProblem"))
+    return defined_in(program, "qat.opt", _MYQLM_PROBLEMS)
 
 
 # -- Qiskit optimization ----------------------------------------------------------------------------

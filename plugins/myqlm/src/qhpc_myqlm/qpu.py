@@ -13,11 +13,12 @@ compiled for the backend, scheduled), and the readout comes back as a myQLM ``Re
   shot, in shot order.
 * **intermediate measurements**: as PyLinalg, every ``MEASURE`` and ``RESET`` operation of the
   circuit is reported in each sample's ``intermediate_measurements``, in circuit order: ``gate_pos``
-  (its position in ``circ.ops``), ``cbits`` (the values its qubits read; a reset reads the qubit
+  (its position among the operations myQLM runs: ``circ.ops``, with boxed routines inlined as
+  ``iterate_simple`` inlines them), ``cbits`` (the values its qubits read; a reset reads the qubit
   before clearing it) and ``probability``, here the frequency over the shots of that outcome among
   the shots that read the same outcomes before it (PyLinalg's exact branch probability, estimated).
   To read them, qhpc's circuit keeps each outcome in a clbit of its own (conditions read the
-  latest) and runs a reset as a measurement and an ``X`` where it read 1, which leaves the same state.
+  latest) and measures each reset qubit just before its reset (the same state after it).
 * **nbshots == 0**: exact results, from a backend that can compute them (``myqlm.pylinalg``,
   ``myqlm.clinalg``, ``aer.statevector`` and ``cirq.simulator`` here: they offer ``probabilities(circuit)`` and
   ``statevector(circuit)``); a shot-based backend is refused with a ``QPUException`` saying so. Where the job reads every qubit and the circuit
@@ -58,7 +59,7 @@ from qat.core.wrappers.result import Sample
 from qat.qpus import QPUHandler
 from qhpc.errors import QhpcError, UnknownNameError
 from qhpc_interop import MEASURE, Circuit, Condition, Gate, Instruction, InteropError, UnitaryGate
-from qhpc_interop.ir import Barrier, Measure, Reset, library_gate
+from qhpc_interop.ir import Barrier, Measure, Reset
 
 from .translate import circuit_from_myqlm
 
@@ -439,8 +440,8 @@ def _recorded(model: Circuit, records: list[tuple[int, int]]) -> tuple[Circuit, 
     """``model`` with each measurement and reset also kept in a clbit of its own, and where they are.
 
     A measurement writes a fresh clbit instead of its own (conditions read the latest one written
-    in its place); a reset is a measurement into a fresh clbit followed by ``x`` where it read 1,
-    which leaves the same state. Returns the circuit and, per myQLM operation (its position), the
+    in its place); a reset is read first, by a measurement into a fresh clbit (which leaves the
+    state the reset makes, and needs no condition, so backends without conditions still run it). Returns the circuit and, per myQLM operation (its position), the
     clbits of its qubits' outcomes; ``None`` where the model's measurements and resets are not one
     per measured qubit, in the operations' order.
     """
@@ -450,7 +451,6 @@ def _recorded(model: Circuit, records: list[tuple[int, int]]) -> tuple[Circuit, 
     out: list[Instruction] = []
     fresh = model.num_clbits
     k = 0
-    x = library_gate("x")
     for inst in model.instructions:
         op, cond = inst.operation, inst.condition
         if cond is not None and any(c in latest for c in cond.clbits):
@@ -465,7 +465,7 @@ def _recorded(model: Circuit, records: list[tuple[int, int]]) -> tuple[Circuit, 
             if isinstance(op, Measure):
                 latest[inst.clbits[0]] = fresh
             else:
-                out.append(Instruction(x, (q,), (), Condition((fresh,), 1)))
+                out.append(inst)  # the reset itself, after reading what it clears
             fresh += 1
             continue
         out.append(inst if cond is inst.condition else Instruction(op, inst.qubits, inst.clbits, cond))
