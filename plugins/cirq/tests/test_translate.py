@@ -514,6 +514,12 @@ def test_what_the_model_cannot_hold_is_refused_by_name() -> None:
         circuit_from_cirq(cirq.Circuit(_PhaseOff(t).on(a, b)))  # no matrix, and no exact decomposition
     with pytest.raises(TranslationError, match=r"moment 0 .*7 qubits"):
         circuit_from_cirq(cirq.Circuit(_MatrixOnly().on(*cirq.LineQubit.range(7))))
+    # a gate that decomposes into itself (Cirq's own is_measurement recursed: a RecursionError)
+    with pytest.raises(TranslationError, match=r"moment 0 .*its decomposition never ends"):
+        circuit_from_cirq(cirq.Circuit(_DecomposesIntoItself().on(*cirq.LineQubit.range(7))))
+    # Cirq 1.7 calls this gate unparameterised, then fails to give its unitary: a TypeError, once
+    with pytest.raises(TranslationError, match=r"moment 0 \(cirq.BooleanHamiltonianGate.*Cirq could not describe"):
+        circuit_from_cirq(cirq.Circuit(cirq.BooleanHamiltonianGate(["a", "b"], ["a ^ b"], t).on(a, b)))
     # these two were refused so, and are now read through Cirq's own decomposition of them
     gradient = cirq.Circuit(cirq.H(a), cirq.PhaseGradientGate(num_qubits=2, exponent=t).on(a, b))
     assert same(circuit_from_cirq(gradient).bind({"t": 0.7}), cirq.resolve_parameters(gradient, {"t": 0.7})) < ATOL
@@ -797,6 +803,11 @@ class _MatrixOnly(cirq.Gate):
 
     def _unitary_(self) -> np.ndarray:
         return np.diag(np.exp(1j * np.arange(128) / 128))
+
+
+class _DecomposesIntoItself(_MatrixOnly):
+    def _decompose_(self, qubits: Any) -> list[Any]:
+        return [self.on(*qubits)]
 
 
 class _PhaseOff(_Known):

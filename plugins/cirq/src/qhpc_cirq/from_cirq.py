@@ -12,7 +12,7 @@ from typing import Any
 import cirq
 import numpy as np
 import sympy
-from qhpc.errors import TranslationError
+from qhpc.errors import QhpcError, TranslationError
 from qhpc_interop import (
     Circuit,
     Condition,
@@ -101,6 +101,13 @@ class _Reader:
                     self.operation(op)
                 except _Refused as exc:
                     raise _Refused(f"moment {m} ({_describe(op)}): {exc}") from None
+                except QhpcError:
+                    raise
+                except Exception as exc:  # Cirq failing on what the reader asks of the operation
+                    what = "its decomposition never ends" if isinstance(exc, RecursionError) else \
+                        f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                    raise _Refused(f"moment {m} ({_describe(op)}): Cirq could not describe this operation "
+                                   f"to the reader ({what})") from None
 
     def gate(self, gate: Any, qs: tuple[int, ...]) -> None:
         handler = _GATE_HANDLERS.get(type(gate))
@@ -454,6 +461,8 @@ def _exact_decomposition(op: Any) -> list[Any] | None:
     if not parts:
         return None
     parts = list(parts)
+    if len(parts) == 1 and parts[0] == op:
+        return None  # a decomposition into itself
     if not {q for part in parts for q in part.qubits} <= set(op.qubits):
         return None  # ancillas: the model's circuit has no qubits to lend
     if len(op.qubits) > MAX_UNITARY_QUBITS + 4:
