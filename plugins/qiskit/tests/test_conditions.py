@@ -181,3 +181,46 @@ def test_a_power_of_a_parameter_runs(integrator: Integrator) -> None:
     result = integrator.run(qc, parameters={"a": 1.0}, shots=SHOTS, seed=1, backend="aer.statevector")
     bound = qc.assign_parameters({a: 1.0})
     assert result.counts == aer_counts(bound) or abs(result.counts.get("1", 0) - SHOTS * math.sin(1.0) ** 2) < 60
+
+
+@pytest.mark.parametrize("bits", ["register", "registerless"])
+@pytest.mark.parametrize("form", ["bit", "register value", "expr"])
+def test_a_condition_inside_a_definition_reads_the_bits_the_definition_was_given(bits: str, form: str,
+                                                                                    integrator: Integrator) -> None:
+    """An ``if_test`` inside a custom instruction's definition names the definition's own bits:
+    they were looked up among the circuit's, so the condition read the wrong clbit (bits of a
+    register) or failed with a KeyError (registerless bits). Oracle: Aer on the definition inlined
+    by hand, with the clbits the instruction was appended on."""
+    from qiskit.circuit import Clbit, Instruction, Qubit
+
+    if bits == "register":
+        sub = QuantumCircuit(QuantumRegister(3, "q"), ClassicalRegister(2, "c"), name="sub")
+    else:
+        sub = QuantumCircuit([Qubit(), Qubit(), Qubit()], [Clbit(), Clbit()], name="sub")
+    sub.measure(0, 0)
+    sub.measure(1, 1)
+    creg = ClassicalRegister(bits=sub.clbits, name="m")
+    sub.add_register(creg)
+    condition = {"bit": (sub.clbits[0], 1), "register value": (creg, 1),
+                 "expr": expr.logic_and(expr.logic_not(sub.clbits[1]), sub.clbits[0])}[form]
+    with sub.if_test(condition):
+        sub.x(2)
+    inst = Instruction("sub", 3, 2, [])
+    inst.definition = sub
+    qc = QuantumCircuit(3, 3)
+    qc.x(0)
+    qc.append(inst, [0, 1, 2], [2, 0])  # the definition's clbit 0 is the circuit's clbit 2
+    qc.measure(2, 1)
+    # by hand: measure q0 -> c2, q1 -> c0, then x q2 where c2 reads 1 (and c0 reads 0)
+    ref = QuantumCircuit(3, 3)
+    ref.x(0)
+    ref.measure(0, 2)
+    ref.measure(1, 0)
+    with ref.if_test(expr.logic_and(expr.logic_not(ref.clbits[0]), ref.clbits[2]) if form == "expr"
+                     else (ref.clbits[2], 1)):
+        ref.x(2)
+    ref.measure(2, 1)
+    assert aer_counts(ref) == {"110": SHOTS}
+    assert qhpc_counts(qc, integrator) == {"110": SHOTS}
+    model = circuit_from_qiskit(qc)
+    assert all(i.condition is None or i.condition.register is None for i in model.instructions)

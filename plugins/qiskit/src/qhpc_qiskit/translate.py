@@ -230,7 +230,10 @@ class _Reader:
                 if condition is None:
                     self.phase = self.phase + param_from_qiskit(op.params[0])
             elif name == "if_else":
-                self._if_else(ci, qubits, clbits, here, condition, depth)
+                # its condition names bits of the circuit being read: of a definition, mapped outward
+                scope = self.clbit_index if cmap is None else \
+                    {c: cmap[k] for c, k in (self._sub_clbits or {}).items()}
+                self._if_else(ci, qubits, clbits, here, condition, depth, scope)
             elif name == "delay":
                 # the model has no timing: a barrier on the qubits (nothing moves across it), announced
                 if condition is None:
@@ -280,14 +283,14 @@ class _Reader:
         raise TranslationError(f"{where}: has no definition and no matrix; the qhpc model cannot hold it")
 
     def _if_else(self, ci: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str,
-                 outer: Condition | None, depth: int) -> None:
+                 outer: Condition | None, depth: int, scope: dict[Any, int]) -> None:
         op = ci.operation
         if outer is not None:
             raise TranslationError(f"{where}: nested conditionals cannot be held by the model")
         true_body, false_body = op.blocks[0], (op.blocks[1] if len(op.blocks) > 1 else None)
         if false_body is not None and not len(false_body.data):
             false_body = None
-        condition, opposite = self._condition(op.condition, where, need_opposite=false_body is not None)
+        condition, opposite = self._condition(op.condition, where, scope, need_opposite=false_body is not None)
         read = set(condition.clbits)
         # each instruction of a block becomes a conditioned instruction, which tests the condition
         # anew: exact only while nothing before the block's last operation writes a bit it reads
@@ -307,8 +310,10 @@ class _Reader:
                 raise TranslationError(f"{where}: the else block writes a bit its condition reads before it "
                                        "ends; the model's per-instruction conditions cannot hold that")
 
-    def _condition(self, cond: Any, where: str, need_opposite: bool = False) -> tuple[Condition, Condition | None]:
-        """The condition as the model's "these bits read this value", and (if asked) its opposite.
+    def _condition(self, cond: Any, where: str, scope: dict[Any, int],
+                   need_opposite: bool = False) -> tuple[Condition, Condition | None]:
+        """The condition as the model's "these bits read this value", and (if asked) its opposite;
+        ``scope`` maps the bits it names (the circuit's, or a definition's) to the model's clbits.
 
         Any condition Qiskit can write is accepted if it is exactly such a test: every assignment
         of the bits it reads is evaluated (Qiskit's semantics: casts to a narrower ``Uint``
@@ -320,19 +325,20 @@ class _Reader:
         if isinstance(cond, tuple):  # the legacy (bit or register, value) form
             target, value = cond
             if isinstance(target, Clbit):
-                bits, test = [self.clbit_index[target]], (lambda v: v[0] == int(bool(value)))
+                bits, test = [scope[target]], (lambda v: v[0] == int(bool(value)))
             elif isinstance(target, ClassicalRegister):
-                bits = [self.clbit_index[b] for b in target]
+                bits = [scope[b] for b in target]
                 test = lambda v: sum(b << k for k, b in enumerate(v)) == int(value)  # noqa: E731
             else:
                 raise TranslationError(f"{where}: condition {cond} cannot be held by the model")
-            register = target.name if isinstance(target, ClassicalRegister) else None
+            # a definition's register is not one of the circuit's: its bits are named one by one
+            register = target.name if isinstance(target, ClassicalRegister) and scope is self.clbit_index else None
         else:
-            bits = _expr_bits(cond, self.clbit_index)
+            bits = _expr_bits(cond, scope)
             register = None
 
             def test(values: Sequence[int]) -> bool:
-                return bool(_evaluate(cond, dict(zip(bits, values, strict=True)), self.clbit_index))
+                return bool(_evaluate(cond, dict(zip(bits, values, strict=True)), scope))
 
         if len(bits) > 16:
             raise TranslationError(f"{where}: condition {cond} reads more than 16 bits; the model cannot hold it")
