@@ -59,6 +59,22 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.0f} GiB"
 
 
+def aer_cannot_load(circuit: Circuit) -> str | None:
+    """Why Aer 0.18 cannot load ``circuit``, or ``None``.
+
+    Aer 0.18.2 fails to load a circuit whose first measurement is under a classical condition
+    ("Failed to load circuits: Invalid jump destination"), whatever the condition, bit or method;
+    a conditioned measurement after an unconditioned one loads and runs as Qiskit defines it.
+    """
+    for k, inst in enumerate(circuit.instructions):
+        if inst.name == "measure":
+            if inst.condition is None:
+                return None
+            return (f"cannot run a circuit whose first measurement is under a classical condition (instruction "
+                    f"{k}: {inst}); Aer 0.18 fails to load it")
+    return None
+
+
 class AerBackend(Backend):
     """One Aer simulation method on one device. Thread-safe; caches translated circuits."""
 
@@ -115,13 +131,8 @@ class AerBackend(Backend):
         return self._capabilities
 
     def cannot_run(self, circuit: Circuit) -> list[str]:
-        # Aer 0.18 fails to load any circuit with a measurement inside a conditioned block
-        # ("Failed to load circuits: Invalid jump destination")
-        for k, inst in enumerate(circuit.instructions):
-            if inst.condition is not None and inst.name == "measure":
-                return [f"cannot run a measurement under a classical condition (instruction {k}: {inst}); "
-                        "Aer 0.18 fails to load such circuits"]
-        return []
+        why = aer_cannot_load(circuit)
+        return [why] if why else []
 
     #: From this many qubits a run takes long enough (statevector: ~100 ms and up) that Qiskit's
     #: level-2 transpilation (tens of ms, cached) pays off: on a 24-qubit random circuit Aer ran the

@@ -26,6 +26,8 @@ from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput
 from qhpc.noise import CalibrationSnapshot, NoiseModel, expand, from_calibration, from_ibm_properties
 from qhpc_interop import Circuit, Instruction
 
+from .backends import aer_cannot_load
+
 #: Emulated qubits at most: density matrix up to DENSITY_MAX, statevector trajectories beyond.
 DENSITY_MAX = 10
 STATEVECTOR_MAX = 24
@@ -143,8 +145,9 @@ class DeviceTarget(Backend):
         if len(used) > STATEVECTOR_MAX:
             reasons.append(f"uses {len(used)} qubits; the emulation of a device holds at most {STATEVECTOR_MAX} "
                            "used qubits on this machine")
-        if any(inst.condition is not None and inst.name == "measure" for inst in circuit.instructions):
-            reasons.append("cannot run a measurement under a classical condition (Aer 0.18 fails to load it)")
+        why = aer_cannot_load(circuit)
+        if why:
+            reasons.append(why)
         return reasons
 
     def estimate_seconds(self, circuit: Circuit, shots: int) -> float:
