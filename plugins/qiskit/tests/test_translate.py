@@ -223,6 +223,32 @@ def test_a_delay_is_read_as_a_barrier_and_announced() -> None:
     assert np.allclose(circuit_unitary(model), op(qc.remove_final_measurements(inplace=False)), atol=1e-12)
 
 
+def test_a_delay_by_a_stretch_is_a_delay_too() -> None:
+    # a circuit with a stretch (a duration variable, used only by delays and boxes) was refused
+    # as using "classical variables"; its delays are delays like the others
+    from qhpc_interop.errors import ConversionLossWarning
+    from qiskit.circuit import Duration
+    from qiskit.circuit.classical import expr, types
+
+    qc = QuantumCircuit(2)
+    stretch = qc.add_stretch("s")
+    qc.h(0)
+    qc.delay(stretch, 0)
+    qc.cx(0, 1)
+    qc.delay(expr.add(stretch, Duration.dt(100)), 1)
+    with pytest.warns(ConversionLossWarning, match=r"instruction 1 \(delay\): s \(a stretch\), instruction 3 "
+                                                   r"\(delay\): a duration expression"):
+        model = circuit_from_qiskit(qc)
+    bell = QuantumCircuit(2)  # (Qiskit 2 cannot copy a circuit with a stretch, so Operator gets this one)
+    bell.h(0)
+    bell.cx(0, 1)
+    assert np.allclose(circuit_unitary(model), op(bell), atol=1e-12)
+    with_var = QuantumCircuit(1)
+    with_var.add_input("x", types.Bool())
+    with pytest.raises(TranslationError, match="classical variables"):
+        circuit_from_qiskit(with_var)
+
+
 @pytest.mark.parametrize("builder, fragment", [
     (lambda qc: qc.for_loop(range(2), None, QuantumCircuit(1, 1), [0], [0]), "for_loop"),
 ])

@@ -238,7 +238,8 @@ class _Reader:
                 # the model has no timing: a barrier on the qubits (nothing moves across it), announced
                 if condition is None:
                     self.out.append(Instruction(BARRIER, qubits))
-                self.delays.append(f"{here}: {op.duration} {op.unit}")
+                how_long = f"{op.duration} {op.unit}" if op.unit != "expr" else f"{_duration_text(op.duration)}"
+                self.delays.append(f"{here}: {how_long}")
             elif name in ("for_loop", "while_loop", "switch_case", "box", "break_loop", "continue_loop",
                           "store"):
                 raise TranslationError(f"{here}: the qhpc model cannot hold {name}")
@@ -459,9 +460,19 @@ def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int]) ->
     return ev(node)
 
 
+def _duration_text(duration: Any) -> str:
+    """A duration expression in words (a stretch by its name: ``s (a stretch)``)."""
+    from qiskit.circuit.classical import expr
+
+    if isinstance(duration, expr.Stretch):
+        return f"{duration.name} (a stretch)"
+    return "a duration expression" if isinstance(duration, expr.Expr) else str(duration)
+
+
 def circuit_from_qiskit(qc: Any) -> Circuit:
     """The model circuit for a Qiskit ``QuantumCircuit`` (same qubit and clbit order)."""
-    if getattr(qc, "num_vars", 0) or getattr(qc, "num_stretches", 0):
+    # (stretches are durations, which only delays and boxes use: a delay is read as a barrier)
+    if getattr(qc, "num_vars", 0):
         raise TranslationError(f"circuit {qc.name!r} uses classical variables, which the model cannot hold")
     reader = _Reader(qc)
     reader.read(qc.data, None, None, "")
