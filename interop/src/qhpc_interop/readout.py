@@ -21,6 +21,13 @@ from .ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
 Evolve = Callable[[int, "np.ndarray | None", list[Instruction]], np.ndarray]
 
 
+def gates_circuit(num_qubits: int, gates: list[Instruction]) -> Circuit:
+    """A circuit of ``gates`` alone on ``num_qubits`` qubits (what an ``Evolve`` hands its simulator)."""
+    body = Circuit(num_qubits=num_qubits)
+    body.instructions = gates
+    return body
+
+
 def deferred_measurements(circuit: Circuit) -> list[bool]:
     """For each instruction, whether it is a measurement nothing after it depends on.
 
@@ -82,7 +89,7 @@ def exact_probabilities(circuit: Circuit, evolve: Evolve) -> dict[str, float]:
     deferred = deferred_measurements(circuit)
     final = [pair for i, d in zip(circuit.instructions, deferred) if d for pair in zip(i.qubits, i.clbits)]
     gates = [Instruction(i.operation, i.qubits) for i in circuit.instructions if isinstance(i.operation, (Gate, UnitaryGate))]
-    state = evolve(n, None, gates)
+    state = evolve(n, None, gates) if n else np.ones(1, dtype=complex)
     probs = np.abs(state) ** 2
     indices = np.nonzero(probs > 1e-15)[0]
     codes = final_codes(circuit, indices, 0, final)
@@ -105,5 +112,5 @@ def final_state(circuit: Circuit, evolve: Evolve) -> np.ndarray:
     if not isinstance(phase, (int, float)):
         raise InteropError(f"the circuit's global phase {phase} is symbolic; bind its parameters first")
     gates = [Instruction(i.operation, i.qubits) for i in circuit.instructions if not isinstance(i.operation, Barrier)]
-    state = evolve(circuit.num_qubits, None, gates)
+    state = evolve(circuit.num_qubits, None, gates) if circuit.num_qubits else np.ones(1, dtype=complex)
     return state * complex(math.cos(phase), math.sin(phase)) if phase else state

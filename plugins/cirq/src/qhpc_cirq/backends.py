@@ -40,7 +40,7 @@ from qhpc.errors import BackendUnavailableError, JobCancelledError, QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput, statevector_qubit_limit
 from qhpc.noise import NoiseModel
 from qhpc_interop import Circuit, Instruction
-from qhpc_interop.readout import exact_probabilities, final_state
+from qhpc_interop.readout import exact_probabilities, final_state, gates_circuit
 
 #: Model gates the translator writes as one Cirq gate: what the simulators run natively. (The
 #: same set as :data:`qhpc_cirq.translate.SINGLE_OP_GATES`; kept here so reading the capabilities
@@ -275,17 +275,13 @@ class CirqStatevectorBackend(CirqBackend):
         super().__init__("simulator")
 
     def _evolve(self, num_qubits: int, state: Any, gates: list[Instruction]) -> np.ndarray:
+        """The state after ``gates`` from |0...0> (the only start the exact readouts ask for)."""
         import cirq
 
-        if state is not None:  # pragma: no cover - exact_probabilities and final_state start from |0...0>
-            raise QhpcError(f"{self.name} evolves from |0...0> only")
-        if num_qubits == 0:
-            return np.ones(1, dtype=complex)
-        body = Circuit(num_qubits=num_qubits)
-        body.instructions = gates
         from .translate import _export
 
-        program, _ = _export(body)  # with the phase the translation of its gates leaves (runs drop it)
+        # with the phase the translation of its gates leaves (runs drop it)
+        program, _ = _export(gates_circuit(num_qubits, gates))
         qubits = [cirq.LineQubit(q) for q in range(num_qubits)]
         vector = cirq.Simulator(dtype=np.complex128).simulate(program, qubit_order=qubits).final_state_vector
         # Cirq's first qubit is the most significant bit; the model's qubit 0 the least

@@ -50,6 +50,7 @@ from qhpc_interop.readout import (
     exact_probabilities,
     final_codes,
     final_state,
+    gates_circuit,
     needs_branching,
 )
 
@@ -195,12 +196,6 @@ def sample(circuit: Circuit, evolve: Evolve, rng: np.random.Generator, shots: in
 # -- the simulators --------------------------------------------------------------------------------
 
 
-def _gates_circuit(num_qubits: int, instructions: list[Instruction]) -> Circuit:
-    c = Circuit(num_qubits=num_qubits)
-    c.instructions = instructions
-    return c
-
-
 def _evolve_pylinalg(num_qubits: int, state: np.ndarray | None, instructions: list[Instruction],
                      translate: Callable[[Circuit], Any]) -> np.ndarray:
     load_qat()
@@ -208,7 +203,7 @@ def _evolve_pylinalg(num_qubits: int, state: np.ndarray | None, instructions: li
 
     if num_qubits == 0:
         return np.ones(1, dtype=complex)
-    circ = translate(_gates_circuit(num_qubits, instructions))
+    circ = translate(gates_circuit(num_qubits, instructions))
     if state is not None:
         if num_qubits > PYLINALG_MAX_BRANCHING_QUBITS:
             raise QhpcError(f"myqlm.pylinalg continues a run after a mid-circuit measurement by preparing the "
@@ -243,7 +238,7 @@ def _evolve_clinalg(num_qubits: int, state: np.ndarray | None, instructions: lis
 
     if num_qubits == 0:
         return np.ones(1, dtype=complex)
-    circ = translate(_gates_circuit(num_qubits, instructions))
+    circ = translate(gates_circuit(num_qubits, instructions))
     job = circ.to_job(nbshots=0)
     if state is not None:
         job.psi_0 = _big_endian(state, num_qubits)
