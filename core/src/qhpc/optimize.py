@@ -23,7 +23,9 @@ from .interfaces import BackendCapabilities
 
 def elide_final_permutations(circuit: Circuit) -> Circuit:
     """Drop the swaps after which their qubits are only measured, and measure the swapped-in qubit
-    instead. Exact for the readout distribution. Circuits with classical conditions are left alone.
+    instead. Exact for the readout distribution, not for the final state vector (whose qubits it
+    relabels): a caller that reads amplitudes compiles without it. Circuits with classical
+    conditions are left alone.
     """
     insts = circuit.instructions
     if any(inst.condition is not None for inst in insts):

@@ -30,7 +30,7 @@ from qat.lang.AQASM import (
     Z,
 )
 from qat.qpus import PyLinalg
-from qhpc import Integrator
+from qhpc import Backend, BackendCapabilities, Integrator
 from qhpc.testing import proportion_ok
 from qhpc_myqlm.qpu import QhpcQPU, qubitwise_groups
 
@@ -39,6 +39,22 @@ from qhpc_myqlm.qpu import QhpcQPU, qubitwise_groups
 def integrator():  # type: ignore[no-untyped-def]
     with Integrator() as shared:
         yield shared
+
+
+class _DeviceQPU(Backend):
+    """A three-qubit device with a directed line coupling, run exactly by Qiskit's Statevector."""
+
+    name = "test.device"
+    kind = "qpu"
+    description = "a 3-qubit line"
+
+    @property
+    def capabilities(self) -> BackendCapabilities:
+        return BackendCapabilities(num_qubits=3, kind="qpu", location="on-prem", device="QPU", paradigm="gate",
+                                   coupling_map=((0, 1), (1, 2)))
+
+    def run(self, circuit, *, shots, seed, memory, options, cancel):  # type: ignore[no-untyped-def]
+        raise AssertionError("not run here")
 
 
 def _circuit():  # type: ignore[no-untyped-def]
@@ -157,6 +173,23 @@ def test_amplitudes_keep_pylinalgs_threshold_and_are_left_out_where_pylinalg_lea
         assert sample.amplitude is None and sample.probability > 0
     with pytest.raises(QPUException, match=r"exact amplitudes.*aer\.matrix_product_state is shot-based"):
         QhpcQPU("aer.matrix_product_state", integrator=integrator).submit(circ.to_job(nbshots=0))
+
+
+@pytest.mark.parametrize("backend", ["aer.statevector", "cirq.simulator", "myqlm.pylinalg", "auto"])
+def test_amplitudes_of_circuits_ending_in_swaps(backend: str, integrator) -> None:  # type: ignore[no-untyped-def]
+    # the light passes elide final swaps (exact for what is measured): amplitudes came back relabelled,
+    # |10> for X(0) SWAP(0, 1) where PyLinalg gives |01>
+    prog = Program()
+    reg = prog.qalloc(3)
+    prog.apply(X, reg[0])
+    prog.apply(RY(0.8), reg[2])
+    prog.apply(SWAP, reg[0], reg[1])
+    prog.apply(SWAP, reg[1], reg[2])
+    circ = prog.to_circ()
+    expected = {s.state.int: s.amplitude for s in PyLinalg().submit(circ.to_job(nbshots=0))}
+    got = {s.state.int: s.amplitude for s in QhpcQPU(backend, integrator=integrator).submit(circ.to_job(nbshots=0))}
+    assert set(got) == set(expected)
+    assert all(abs(got[k] - expected[k]) < 1e-12 for k in expected)
 
 
 def _teleport_like():  # type: ignore[no-untyped-def]
@@ -296,12 +329,46 @@ def test_qubitwise_groups() -> None:
                 assert all(pa[q] == pb[q] for q in set(pa) & set(pb))
 
 
-def test_specs_report_the_backends_qubits(integrator) -> None:  # type: ignore[no-untyped-def]
-    assert QhpcQPU("myqlm.pylinalg", integrator=integrator).get_specs().nbqbits == \
-        integrator.backend("myqlm.pylinalg").capabilities.num_qubits
-    auto = QhpcQPU(integrator=integrator).get_specs()
-    assert auto.nbqbits == max(b.capabilities.num_qubits for b in integrator.backends.values()
-                               if b.capabilities.kind == "emulator" and b.capabilities.paradigm == "gate")
+def test_specs_give_emulators_no_fixed_width_and_a_qpu_its_register_and_coupling(integrator) -> None:  # type: ignore[no-untyped-def]
+    # an emulator's qubit count is a memory limit: reported as a width, myQLM's Nnizer padded every
+    # job to it (30 qubits of Aer statevector for a 5-qubit job, 10,000 for auto)
+    for name in ("myqlm.pylinalg", "aer.statevector", "auto"):
+        specs = QhpcQPU(name, integrator=integrator).get_specs()
+        assert specs.nbqbits is None, name
+    auto = QhpcQPU(integrator=integrator).get_specs().description
+    noisy = [b.name for b in integrator.backends.values() if b.kind == "emulator" and b.capabilities.noisy]
+    assert noisy and not any(n in auto for n in noisy)  # auto never chooses a noisy target
+    with Integrator() as own:
+        qpu_backend = _DeviceQPU()
+        own.backends[qpu_backend.name] = qpu_backend
+        specs = QhpcQPU(qpu_backend.name, integrator=own).get_specs()
+        assert specs.nbqbits == 3
+        assert specs.topology.is_directed
+        assert {q: sorted(v) for q, v in specs.topology.graph.items() if v} == {0: [1], 1: [2]}
+
+
+def test_nnizer_in_front_of_an_emulator_keeps_the_jobs_width(integrator) -> None:  # type: ignore[no-untyped-def]
+    from qat.plugins import Nnizer
+
+    circ = _circuit()
+    expected = {s.state.int: s.probability for s in PyLinalg().submit(circ.to_job(nbshots=0))}
+    stack = Nnizer() | QhpcQPU("aer.statevector", integrator=integrator)
+    got = {s.state.int: s.probability for s in stack.submit(circ.to_job(nbshots=0))}
+    assert set(got) == set(expected)
+    assert all(math.isclose(got[k], expected[k], abs_tol=1e-12) for k in expected)
+
+
+def test_seeds_are_checked_and_observable_results_look_like_pylinalgs(integrator) -> None:  # type: ignore[no-untyped-def]
+    for bad in ("x", [1], 1.9, True, -1):
+        with pytest.raises(TypeError, match="seed must be a non-negative integer"):
+            QhpcQPU("aer.statevector", integrator=integrator, seed=bad)
+    circ, observable = _h2_like()
+    for nbshots in (0, 100):
+        reference = PyLinalg().submit(circ.to_job(observable=observable, nbshots=0))
+        result = QhpcQPU("aer.statevector", integrator=integrator, seed=3).submit(
+            circ.to_job(observable=observable, nbshots=nbshots))
+        assert list(result) == list(reference) == []  # raw_data was None: iterating it raised
+        assert (result.meta_data.get("seed") == "3") == bool(nbshots)
 
 
 def test_jobs_qhpc_cannot_run_are_refused_with_the_reason(integrator) -> None:  # type: ignore[no-untyped-def]

@@ -34,8 +34,9 @@ compiled for the backend, scheduled), and the readout comes back as a myQLM ``Re
   covariance is included). With ``nbshots == 0`` the value is exact (as above) and ``error`` is
   ``None``, as PyLinalg leaves it.
 
-``get_specs()`` reports the backend's qubit count (for ``"auto"``: the largest among the gate
-emulators ``auto`` chooses from). Options are those of :meth:`qhpc.Integrator.submit`:
+``get_specs()`` reports a QPU's qubit count and its coupling map as a myQLM ``Topology`` (directed);
+an emulator, and ``"auto"``, have no fixed width (``nbqbits`` is ``None``, as PyLinalg's), so
+myQLM's plugins do not pad jobs to a memory limit; the description says how many qubits fit. Options are those of :meth:`qhpc.Integrator.submit`:
 ``seed`` (a fixed seed makes every job reproducible, so identical jobs, in a batch too, give
 identical samples; observable groups get seeds derived from it; on Aer, which seeds shot ``k`` of a
 circuit it simulates shot by shot with ``seed + k``, neighbouring seeds give shifted copies of the
@@ -47,6 +48,7 @@ same draws), ``compiler``, ``options`` (backend options), ``optimize`` and ``tim
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -54,7 +56,7 @@ from typing import Any
 import numpy as np
 from qat.comm.exceptions.ttypes import ErrorType, QPUException
 from qat.comm.shared.ttypes import IntermediateMeasurement, ProcessingType
-from qat.core import HardwareSpecs, Result
+from qat.core import HardwareSpecs, Result, Topology, TopologyType
 from qat.core.wrappers.result import Sample
 from qat.qpus import QPUHandler
 from qhpc.errors import QhpcError, UnknownNameError
@@ -100,6 +102,9 @@ class QhpcQPU(QPUHandler):
         if unknown:
             raise TypeError(f"QhpcQPU got unknown option(s) {', '.join(sorted(unknown))}; "
                             f"it takes {', '.join(sorted(_OPTIONS))}")
+        seed = options.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+            raise TypeError(f"QhpcQPU seed must be a non-negative integer, not {seed!r}")
         self.backend = backend
         self.options = dict(options)
         self._integrator = integrator
@@ -153,8 +158,11 @@ class QhpcQPU(QPUHandler):
                 reasons.append(f"{backend.name}: {'; '.join(why)}")
                 continue
             try:
+                # the light passes elide final swaps, exact for what is measured but a relabelling
+                # of the state vector: amplitudes are read from the circuit as written
+                optimize = need != "statevector" and self.options.get("optimize", True)
                 compiled, _ = integrator.compile(circuit, backend, compiler=self.options.get("compiler"),
-                                                 optimize=self.options.get("optimize", True))
+                                                 optimize=optimize)
             except (QhpcError, InteropError) as exc:
                 raise _fail(f"qhpc cannot compile the job for {backend.name}: {exc}", ErrorType.NOT_SIMULATABLE) from None
             return backend, compiled
@@ -196,18 +204,29 @@ class QhpcQPU(QPUHandler):
                     caps = capabilities(b)
                 except Exception:  # an unavailable emulator is not one auto can choose
                     continue
-                if caps.paradigm == "gate" and caps.kind == "emulator":
+                if caps.paradigm == "gate" and caps.kind == "emulator" and not caps.noisy:
                     gate.append((b, caps))
-            nbqbits = max((caps.num_qubits for _, caps in gate), default=0)
-            description = f"qhpc auto: the fastest fitting emulator of {', '.join(sorted(b.name for b, _ in gate))}"
+            most = max((caps.num_qubits for _, caps in gate), default=0)
+            description = (f"qhpc auto: the fastest fitting noiseless emulator of "
+                           f"{', '.join(sorted(b.name for b, _ in gate))} (up to {most} qubits)")
+            return HardwareSpecs(nbqbits=None, description=description)
+        try:
+            backend = integrator.backend(self.backend)
+            caps = capabilities(backend)
+        except (QhpcError, InteropError) as exc:
+            raise _fail(str(exc)) from None
+        description = f"qhpc backend {backend.name}: {backend.description}"
+        if caps.kind == "emulator":
+            # an emulator's qubit count is a memory limit, not a register: myQLM's plugins would pad
+            # every job to it (Nnizer does), so, as PyLinalg, it has no fixed width
+            return HardwareSpecs(nbqbits=None, description=f"{description} (up to {caps.num_qubits} qubits)")
+        if caps.coupling_map is None:
+            topology = Topology(type=TopologyType.ALL_TO_ALL, nbqbits=caps.num_qubits)
         else:
-            try:
-                backend = integrator.backend(self.backend)
-                nbqbits = capabilities(backend).num_qubits
-            except (QhpcError, InteropError) as exc:
-                raise _fail(str(exc)) from None
-            description = f"qhpc backend {backend.name}: {backend.description}"
-        return HardwareSpecs(nbqbits=nbqbits, description=description)
+            topology = Topology(type=TopologyType.CUSTOM, is_directed=True, nbqbits=caps.num_qubits)
+            for a, b in caps.coupling_map:
+                topology.add_edge(a, b)
+        return HardwareSpecs(nbqbits=caps.num_qubits, topology=topology, description=description)
 
     def submit_job(self, job: Any) -> Any:
         from qat.core.wrappers import Circuit as WrappedCircuit
@@ -405,10 +424,13 @@ class QhpcQPU(QPUHandler):
                 sample_variance = sum(run.counts[k] * (v - mean) ** 2 for k, v in values.items()) / (n - 1)
                 variance += sample_variance / n
         result = Result()
+        result.raw_data = []  # as PyLinalg's: an observable job's result holds no samples
         result.value = value
         result.error = math.sqrt(variance) if job.nbshots else None
         result.meta_data = {"backend": ",".join(sorted(backends)) or self.backend, "groups": str(len(groups)),
                             "nbshots": str(job.nbshots)}
+        if job.nbshots and self.options.get("seed") is not None:
+            result.meta_data["seed"] = str(self.options["seed"])  # each group's is derived from it
         return result
 
 
