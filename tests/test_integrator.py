@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
 import pytest
 from qhpc import (
+    CompileError,
+    Compiler,
     Integrator,
     JobCancelledError,
     JobEvent,
@@ -35,6 +38,43 @@ def ghz(n: int) -> QuantumCircuit:
         qc.cx(k, k + 1)
     qc.measure(range(n), range(n))
     return qc
+
+
+def test_events_keep_their_order_when_a_job_ends_before_submit_returns() -> None:
+    # queued was emitted after the scheduler's submit returned: a fast worker's running and done (or
+    # failed) came first, and the server showed a finished job as waiting
+    import threading
+
+    from qhpc.scheduler import InProcessScheduler
+
+    class Eager(InProcessScheduler):
+        """Returns from submit only once the job has ended, as a fast worker can."""
+
+        def submit(self, request, execute, *, on_start, on_done, on_error, on_cancelled):  # type: ignore[no-untyped-def]
+            ended = threading.Event()
+
+            def then_end(callback):  # type: ignore[no-untyped-def]
+                def call(*args):  # type: ignore[no-untyped-def]
+                    try:
+                        return callback(*args)
+                    finally:
+                        ended.set()
+                return call
+
+            on_done, on_error, on_cancelled = then_end(on_done), then_end(on_error), then_end(on_cancelled)
+            super().submit(request, execute, on_start=on_start, on_done=on_done, on_error=on_error,
+                           on_cancelled=on_cancelled)
+            assert ended.wait(60)
+
+    with Integrator(scheduler=Eager(1)) as it:
+        job = it.submit(ghz(2), backend="aer.statevector", shots=10, seed=1)
+        job.result(60)
+        bad = it.submit(ghz(2), backend="aer.statevector", shots=10, seed=1, options={"no_such_option": 1})
+        with pytest.raises(JobFailedError):
+            bad.result(60)
+    for finished, last in ((job, "done"), (bad, "failed")):
+        kinds = [str(e.kind) for e in finished.events if e.kind != JobEventKind.STAGE]
+        assert kinds[-3:] == ["queued", "running", last], kinds
 
 
 def test_every_stage_is_timed_and_recorded(integrator: Integrator) -> None:
@@ -327,3 +367,51 @@ def test_a_20_qubit_inverse_qft_reads_back_the_encoded_integer(integrator: Integ
     qc.measure(range(n), range(n))
     result = integrator.run(qc, shots=200, seed=9, backend="aer.statevector")
     assert result.counts == {format(x, f"0{n}b"): 200}
+
+
+class _BoundOnly(Compiler):
+    """A vendor compiler that cannot take symbols (it raises on them, as a real router might)."""
+
+    name = "test.bound-only"
+    symbolic_parameters = False
+
+    def compile(self, circuit, target, *, seed=None, options=None):  # type: ignore[no-untyped-def]
+        if circuit.is_parameterized:
+            raise ValueError(f"unbound {circuit.parameters}")
+        return circuit
+
+
+class _Broken(Compiler):
+    name = "test.broken"
+
+    def compile(self, circuit, target, *, seed=None, options=None):  # type: ignore[no-untyped-def]
+        raise KeyError("a routing table")
+
+
+def test_a_compiler_that_takes_bound_circuits_gets_them_and_a_failing_one_is_named() -> None:
+    # a vendor's compiler was handed the unbound circuit (and failed on theta, which the user gave),
+    # and its own exception reached the user without the compiler's name
+    class Compilers:
+        @hookimpl
+        def qhpc_compilers(self):  # type: ignore[no-untyped-def]
+            return [_BoundOnly(), _Broken()]
+
+    registry = PluginRegistry.discover()
+    registry.add("vendor-compilers", Compilers())
+    theta = Parameter("theta")
+    qc = QuantumCircuit(1, 1)
+    qc.rx(theta, 0)
+    qc.measure(0, 0)
+    with Integrator(registry) as it:
+        for angle in (0.7, 2.2):
+            result = it.run(qc, backend="aer.statevector", compiler="test.bound-only", shots=4000, seed=5,
+                            parameters={"theta": angle})
+            assert proportion_ok(result.counts.get("1", 0), 4000, math.sin(angle / 2) ** 2)
+        with pytest.raises(JobRejectedError, match=r"compiler test\.broken failed: KeyError: 'a routing table'"):
+            it.run(qc, backend="aer.statevector", compiler="test.broken", shots=10, parameters={"theta": 0.1})
+        from qhpc_interop import Circuit as Model
+
+        symbolic = it.convert(qc, "qhpc.circuit")[0]
+        assert isinstance(symbolic, Model)
+        with pytest.raises(CompileError, match=r"compiles bound circuits only.*theta"):
+            it.compile(symbolic, it.backend("aer.statevector"), compiler="test.bound-only")

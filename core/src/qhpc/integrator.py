@@ -394,13 +394,17 @@ class Integrator:
 
     # -- compilation --------------------------------------------------------------------------
     def compile(self, circuit: Circuit, backend: Backend, *, compiler: str | None = None,
-                seed: int = COMPILE_SEED, optimize: bool = True) -> tuple[Circuit, dict[str, Any]]:
+                seed: int = COMPILE_SEED, optimize: bool = True,
+                parameters: Mapping[Any, float] | None = None) -> tuple[Circuit, dict[str, Any]]:
         """``circuit`` fitted to ``backend`` (cached by fingerprint), with what was done.
 
         A circuit that already fits is not compiled; for an emulator the light, exact passes of
         :mod:`qhpc.optimize` run unless ``optimize`` is false. Compilation is deterministic (its
         seed is fixed, independent of the run's sampling seed) so a resubmission with another run
-        seed, as a variational loop makes, reuses it.
+        seed, as a variational loop makes, reuses it. A parameterised circuit is compiled with its
+        symbols, once for every parameter set, unless the compiler takes bound circuits only
+        (``Compiler.symbolic_parameters`` false): it then gets ``circuit`` bound to ``parameters``.
+        A compiler that fails is named in the :class:`CompileError`.
         """
         caps = self.capabilities(backend)
         # fusing gates changes the noise a noisy target attaches to each of them: only for exact emulators
@@ -419,7 +423,18 @@ class Integrator:
             chosen, options, why = self._pick_compiler(backend, circuit, compiler)
             if chosen is None:
                 raise CompileError(why)
-            compiled = chosen.compile(circuit, caps, seed=seed, options=options)
+            if circuit.is_parameterized and not getattr(chosen, "symbolic_parameters", True):
+                if parameters is None:
+                    raise CompileError(f"compiler {chosen.name} compiles bound circuits only, and this one has "
+                                       f"unbound parameters {', '.join(sorted(map(str, circuit.parameters)))}")
+                return self.compile(circuit.bind(dict(parameters)), backend, compiler=compiler, seed=seed,
+                                    optimize=optimize)
+            try:
+                compiled = chosen.compile(circuit, caps, seed=seed, options=options)
+            except QhpcError as exc:
+                raise CompileError(f"compiler {chosen.name}: {exc}") from None
+            except Exception as exc:  # a plugin's own failure, named with the compiler
+                raise CompileError(f"compiler {chosen.name} failed: {type(exc).__name__}: {exc}") from None
             leftover = needs_compilation(compiled, caps)
             if leftover:
                 raise CompileError(
@@ -499,7 +514,8 @@ class Integrator:
                 # on a noisy target, or under a noise model, gate fusion would change the noise: keep the gates
                 optimize = optimize and noise_model is None
                 try:
-                    compiled, compile_info = self.compile(circuit, target, compiler=compiler, optimize=optimize)
+                    compiled, compile_info = self.compile(circuit, target, compiler=compiler, optimize=optimize,
+                                                          parameters=parameters or {})
                 except CompileError as exc:
                     raise JobRejectedError(f"cannot compile for {target.name}: {exc}") from None
                 if compiled.is_parameterized:
@@ -823,6 +839,10 @@ class Integrator:
         scheduler = self.scheduler
         together = getattr(scheduler, "submit_batch", None) if len(entries) > 1 else None
         placed = 0
+        # queued before the scheduler has them: a worker may start (and end) a job before submit
+        # returns, and an observer must see queued, running, done in that order
+        for job, _ in entries:
+            job._emit(JobEventKind.QUEUED)
         try:
             if together is not None:
                 together([call for _, call in entries])
@@ -838,8 +858,6 @@ class Integrator:
         finally:
             for job, _ in entries[:placed]:
                 job._cancel_hook = lambda job=job: scheduler.cancel(job.id)
-                if not job.status.final:
-                    job._emit(JobEventKind.QUEUED)
 
     def _notify(self, job: Job, event: JobEvent) -> None:
         """Tell every observer plugin (each on its own: one that raises is logged, not fatal)."""

@@ -390,6 +390,10 @@ class Compiler(ABC):
     #: the kind of program it takes and the kind it produces (both ``gate`` for circuit compilers)
     source_kind: str = "gate"
     target_kind: str = "gate"
+    #: whether :meth:`compile` takes circuits with symbolic (unbound) parameters, so that a
+    #: parameterised circuit is compiled once for every parameter set; a compiler that sets this
+    #: false is given each bound circuit instead (compiled once per parameter set)
+    symbolic_parameters: bool = True
 
     def decode(self, output: RunOutput, source: Any, compiled: Any) -> RunOutput:
         """The readout of ``compiled`` (run on a ``target_kind`` backend) in the terms of the

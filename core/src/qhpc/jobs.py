@@ -43,7 +43,7 @@ class JobEventKind(enum.StrEnum):
     """What a :class:`JobEvent` reports."""
 
     SUBMITTED = "submitted"  # accepted: converted, validated and compiled
-    QUEUED = "queued"  # handed to the scheduler (placed)
+    QUEUED = "queued"  # being handed to the scheduler (before any worker can start it)
     RUNNING = "running"  # the backend started on it
     STAGE = "stage"  # a pipeline stage finished (``stage`` and ``seconds`` say which and how long)
     DONE = "done"
