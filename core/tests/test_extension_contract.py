@@ -83,6 +83,38 @@ def test_a_wrapper_implementation_is_refused_at_registration() -> None:
         assert None not in it.backends.values() and "aer.statevector" in it.backends
 
 
+def test_an_unmarked_hook_and_a_wrong_item_are_refused_not_passed_by() -> None:
+    # pluggy silently skips a function without @hookimpl, misspelt or not: the plugin showed as
+    # loaded and provided nothing; an item of the wrong type was listed as provided and dropped
+    class Unmarked:
+        def qhpc_backends(self):  # type: ignore[no-untyped-def]
+            return []
+
+    class UnmarkedMisspelt:
+        def qhpc_backend(self):  # type: ignore[no-untyped-def]
+            return []
+
+    class NotABackend:
+        @hookimpl
+        def qhpc_backends(self):  # type: ignore[no-untyped-def]
+            return ["acme.string"]
+
+    registry = PluginRegistry.discover()
+    registry.add("unmarked", Unmarked())
+    registry.add("misspelt", UnmarkedMisspelt())
+    registry.add("notbackend", NotABackend())
+    assert registry.infos["unmarked"].status == "failed"
+    assert registry.infos["unmarked"].error == "qhpc_backends is not marked @qhpc.hookimpl, so qhpc would never call it"
+    assert registry.infos["misspelt"].status == "failed"
+    assert "qhpc_backend is not a qhpc hook (did you mean qhpc_backends?)" in (registry.infos["misspelt"].error or "")
+    with Integrator(registry) as it:
+        assert "aer.statevector" in it.backends and "acme.string" not in it.backends
+    info = registry.infos["notbackend"]
+    assert info.status == "failed"
+    assert info.error == "qhpc_backends returned 'acme.string', which is not an instance of Backend"
+    assert "acme.string" not in str(info.provides)
+
+
 def test_pluggy_tracing_sees_every_hook_call_of_every_plugin() -> None:
     calls: list[tuple[str, list[str]]] = []
 

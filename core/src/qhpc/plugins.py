@@ -188,6 +188,7 @@ class PluginRegistry:
             log.warning("qhpc plugin %s rejected: %s", name, problem)
             return
         try:
+            _refuse_unmarked(module)
             self.pm.register(module, name=name)
             self.pm.check_pending()
             _refuse_wrappers(self.pm, module)
@@ -229,6 +230,10 @@ class PluginRegistry:
                 self._mark_failed(name, f"{hook} must return a list, got {type(items).__name__}")
                 continue
             listed = list(items)
+            wrong = _not_of_kind(hook, listed)
+            if wrong is not None:
+                self._mark_failed(name, wrong)
+                continue
             out.extend((name, item) for item in listed)
             info = self.infos.get(name)
             if info is not None and hook in COLLECTING_HOOKS:
@@ -315,6 +320,44 @@ class PluginRegistry:
         if info is None or info.status != "loaded":
             why = info.error if info else "not installed"
             raise PluginError(f"plugin {name!r} is not available: {why}")
+
+
+def _refuse_unmarked(plugin: object) -> None:
+    """A ``qhpc_`` function without ``@hookimpl`` is never called: pluggy passes it by silently.
+    Refuse it, naming the hook it was probably meant to be."""
+    import difflib
+    import inspect
+
+    hooks = [n for n in dir(hookspecs) if n.startswith("qhpc_") and callable(getattr(hookspecs, n))]
+    for attr in dir(plugin):
+        if not attr.startswith("qhpc_"):
+            continue
+        value = getattr(plugin, attr, None)
+        if not (inspect.isfunction(value) or inspect.ismethod(value)) or hasattr(value, "qhpc_impl"):
+            continue
+        if attr in hooks:
+            raise PluginError(f"{attr} is not marked @qhpc.hookimpl, so qhpc would never call it")
+        near = difflib.get_close_matches(attr, hooks, n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise PluginError(f"{attr} is not a qhpc hook{hint}, and not marked @qhpc.hookimpl: qhpc would never call it")
+
+
+def _not_of_kind(hook: str, items: list[Any]) -> str | None:
+    """Why a collecting hook's answer holds something of the wrong type (a backend that is not a
+    :class:`~qhpc.interfaces.Backend`...), or ``None``."""
+    from .interfaces import Backend, Compiler, NoiseCalibrator, ProgramFormat, Scheduler, Translator
+    from .kinds import ProgramKind
+
+    expected: type = {"qhpc_program_kinds": ProgramKind, "qhpc_program_formats": ProgramFormat,
+                      "qhpc_translators": Translator, "qhpc_backends": Backend, "qhpc_compilers": Compiler,
+                      "qhpc_noise_calibrators": NoiseCalibrator, "qhpc_schedulers": Scheduler}.get(hook, object)
+    for item in items:
+        ok = (isinstance(item, type) and issubclass(item, expected)) if hook == "qhpc_schedulers" \
+            else isinstance(item, expected)
+        if not ok:
+            what = "a subclass" if hook == "qhpc_schedulers" else "an instance"
+            return f"{hook} returned {item!r}, which is not {what} of {expected.__name__}"
+    return None
 
 
 def _refuse_wrappers(pm: pluggy.PluginManager, plugin: object) -> None:
