@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from typing import Any
@@ -369,6 +370,49 @@ def test_conditions_round_trip_through_computed_bits(myqlm_probabilities) -> Non
     assert {s.state.int: s.probability for s in result} == {0b011: 1.0}
 
 
+@pytest.mark.parametrize("which", range(4))
+def test_or_xor_and_nested_logic_become_one_condition_per_pattern(which: int) -> None:
+    # only conjunctions were read; OR and XOR (prog.logic(c, a | b)) were refused
+    formulas = [
+        lambda c: c[0] | c[1],
+        lambda c: c[0] ^ c[2],
+        lambda c: (c[0] ^ c[1]) & ~c[2],
+        lambda c: ~(c[0] & c[1]) | c[2],
+    ]
+    truth = [
+        lambda a, b, c: a | b,
+        lambda a, b, c: a ^ c,
+        lambda a, b, c: (a ^ b) & (1 - c),
+        lambda a, b, c: (1 - (a & b)) | c,
+    ]
+    prog = Program()
+    reg = prog.qalloc(4)
+    bits = prog.calloc(5)
+    for k in range(3):
+        prog.apply(H, reg[k])
+    prog.measure(reg[:3], bits[:3])
+    prog.logic(bits[3], formulas[which](bits))
+    prog.cc_apply(bits[3], X, reg[3])  # reg[3] reads the formula's value
+    prog.measure(reg[3], bits[4])
+    model = circuit_from_myqlm(prog.to_circ())
+    assert model.num_clbits == 4  # the computed bit is dropped
+    conditions = [i.condition for i in model if i.condition]
+    reads = [(0, 1), (0, 2), (0, 1, 2), (0, 1, 2)][which]  # one condition per true pattern of the bits read
+    patterns = {tuple(bits3[k] for k in reads) for bits3 in itertools.product((0, 1), repeat=3) if truth[which](*bits3)}
+    assert len(conditions) == len(patterns) and {c.clbits for c in conditions} == {reads}
+    # Aer, shot by shot: the last bit is the formula of the three measured ones (highest clbit first)
+    from qiskit_aer import AerSimulator
+
+    from qhpc_qiskit.translate import circuit_to_qiskit
+
+    memory = AerSimulator().run(circuit_to_qiskit(model), shots=300, seed_simulator=11,
+                                memory=True).result().get_memory()
+    assert len({m[-3:] for m in memory}) == 8
+    for m in memory:
+        c3, c2, c1, c0 = (int(x) for x in m)
+        assert c3 == truth[which](c0, c1, c2), m
+
+
 def test_refused_myqlm_operations_are_named_with_their_position() -> None:
     prog = Program()
     reg = prog.qalloc(2)
@@ -379,12 +423,15 @@ def test_refused_myqlm_operations_are_named_with_their_position() -> None:
         circuit_from_myqlm(prog.to_circ())
 
     prog = Program()
-    reg = prog.qalloc(2)
-    bits = prog.calloc(3)
-    prog.measure(reg, bits[:2])
-    prog.logic(bits[2], bits[0] | bits[1])
-    prog.cc_apply(bits[2], X, reg[0])
-    with pytest.raises(TranslationError, match=r"operation 1 \(CLASSIC OR 0 1\).*conjunction"):
+    reg = prog.qalloc(9)
+    bits = prog.calloc(10)
+    prog.measure(reg, bits[:9])
+    formula = bits[0]
+    for b in bits[1:9]:
+        formula = formula | b
+    prog.logic(bits[9], formula)
+    prog.cc_apply(bits[9], X, reg[0])
+    with pytest.raises(TranslationError, match=r"operation 1 \(CLASSIC OR .*reads 9 cbits.*up to 64"):
         circuit_from_myqlm(prog.to_circ())
 
     prog = Program()

@@ -415,41 +415,57 @@ def display_name(gate_dic: Any, name: str, depth: int = 0) -> str:
     return name
 
 
-def _formula_literals(formula: str, where: str) -> list[tuple[int, int]] | None:
-    """The (cbit, value) literals of a conjunction like ``AND 0 NOT 1``; ``None`` if never true."""
+#: The most bit patterns one classically controlled operation may become (each pattern is one
+#: copy of the operation, conditioned on it): a formula over more cbits is refused.
+MAX_PATTERNS = 64
+_CONNECTIVES = {"AND": 2, "OR": 2, "XOR": 2, "NOT": 1}
+
+
+def _formula_patterns(formula: str, where: str) -> tuple[list[int], list[dict[int, int]]]:
+    """The cbits a ``CLASSIC`` formula (prefix ``AND``, ``OR``, ``XOR``, ``NOT`` over cbit
+    indices, as myQLM writes ``prog.logic``) reads, and every assignment of them that makes it
+    true: disjoint patterns, so "one of them holds" is the formula."""
     tokens = formula.split()
     position = 0
 
-    def parse() -> list[tuple[int, int]]:
+    def parse() -> Any:  # a cbit index, or (connective, operands...)
         nonlocal position
         if position >= len(tokens):
-            raise ValueError("truncated")
+            raise ValueError("it ends early")
         token = tokens[position]
         position += 1
-        if token == "AND":
-            return parse() + parse()
-        if token == "NOT":
-            inner = tokens[position] if position < len(tokens) else ""
-            position += 1
-            if not inner.isdigit():
-                raise ValueError("NOT of a compound formula")
-            return [(int(inner), 0)]
         if token.isdigit():
-            return [(int(token), 1)]
-        raise ValueError(f"{token} is not a conjunction")
+            return int(token)
+        arity = _CONNECTIVES.get(token)
+        if arity is None:
+            raise ValueError(f"{token!r} is not a cbit or one of {', '.join(_CONNECTIVES)}")
+        return (token, *(parse() for _ in range(arity)))
 
     try:
-        literals = parse()
+        tree = parse()
         if position != len(tokens):
-            raise ValueError("trailing tokens")
+            raise ValueError("it has tokens after its end")
     except ValueError as exc:
-        raise TranslationError(f"{where}: classical formula {formula!r} is not a conjunction of cbits and negated "
-                               f"cbits ({exc}); the model's conditions cannot hold it") from None
-    out: dict[int, int] = {}
-    for bit, value in literals:
-        if out.setdefault(bit, value) != value:
-            return None
-    return list(out.items())
+        raise TranslationError(f"{where}: classical formula {formula!r} cannot be read ({exc})") from None
+    variables = sorted({int(t) for t in tokens if t.isdigit()})
+    if 2 ** len(variables) > 4 * MAX_PATTERNS:
+        raise TranslationError(f"{where}: classical formula {formula!r} reads {len(variables)} cbits; the model holds "
+                               f"it as one condition per bit pattern that makes it true, up to {MAX_PATTERNS}")
+
+    def value(node: Any, bits: dict[int, int]) -> int:
+        if isinstance(node, int):
+            return bits[node]
+        head, *operands = node
+        v = [value(x, bits) for x in operands]
+        return (1 - v[0] if head == "NOT" else v[0] & v[1] if head == "AND" else v[0] | v[1] if head == "OR"
+                else v[0] ^ v[1])
+
+    patterns = []
+    for code in range(2 ** len(variables)):
+        bits = {b: (code >> k) & 1 for k, b in enumerate(variables)}
+        if value(tree, bits):
+            patterns.append(bits)
+    return variables, patterns
 
 
 def circuit_from_myqlm(program: Any) -> Circuit:
@@ -468,8 +484,9 @@ def _read(circ: Any) -> Circuit:
     out: list[Instruction] = []
     phase_num = 0.0
     phase_sym: ParamValue = 0.0
-    # classical logic: computed bits -> (literals, op index), bits measured, bits read as plain bits
-    computed: dict[int, tuple[list[tuple[int, int]] | None, int]] = {}
+    # classical logic: computed bits -> (the cbits read, the patterns that make it 1, op index; -1
+    # once a bit it reads is measured again), bits measured, bits read as plain bits
+    computed: dict[int, tuple[list[int], list[dict[int, int]], int]] = {}
     computed_ever: dict[int, int] = {}
     measured: dict[int, int] = {}
     read_plain: dict[int, int] = {}
@@ -512,23 +529,23 @@ def _read(circ: Any) -> Circuit:
                 raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, op.gate)}): acts on "
                                        f"{len(qubits)} qubits, its definition on {size}")
             condition = None
+            conditions: list[Condition | None] = [None]
             if kind == ctrl_t:
                 where = f"operation {index} ({display_name(reader.gate_dic, op.gate)})"
-                found = _condition(op.cbits or [], computed, read_plain, index, where)
-                if found is False:
-                    continue  # contradictory literals: never applied
-                assert isinstance(found, Condition)
-                condition = found
+                # one copy per pattern (none: never applied); the patterns are disjoint, so at most
+                # one copy acts, and no gate writes a cbit
+                conditions = list(_conditions(op.cbits or [], computed, read_plain, index, where))
             elif phase:
                 if isinstance(phase, Expr):
                     phase_sym = phase_sym + phase
                 else:
                     phase_num += phase
-            if whole:
-                out.append(new_instruction(items[0][0], tuple(qubits), (), condition))
-            else:
-                for operation, local in items:
-                    out.append(new_instruction(operation, tuple([qubits[q] for q in local]), (), condition))
+            for condition in conditions:
+                if whole:
+                    out.append(new_instruction(items[0][0], tuple(qubits), (), condition))
+                else:
+                    for operation, local in items:
+                        out.append(new_instruction(operation, tuple([qubits[q] for q in local]), (), condition))
         elif kind == measure_t:
             cbits = op.cbits if op.cbits else op.qbits
             if len(cbits) != len(op.qbits):
@@ -536,9 +553,9 @@ def _read(circ: Any) -> Circuit:
             for q, c in zip(op.qbits, cbits):
                 out.append(new_instruction(MEASURE, (int(q),), (int(c),)))
                 measured.setdefault(int(c), index)
-                for bit, (literals, _) in list(computed.items()):
-                    if literals is not None and any(b == c for b, _ in literals):
-                        computed[bit] = ([], -1)  # stale: its inputs changed since it was computed
+                for bit, (reads, patterns, _) in list(computed.items()):
+                    if c in reads:
+                        computed[bit] = (reads, patterns, -1)  # stale: its inputs changed since it was computed
         elif kind == reset_t:
             if op.cbits:
                 raise TranslationError(f"operation {index} (RESET): it also clears cbits {list(op.cbits)}; "
@@ -548,10 +565,10 @@ def _read(circ: Any) -> Circuit:
         elif kind == classic_t:
             where = f"operation {index} (CLASSIC {op.formula})"
             target = int(op.cbits[0])
-            literals = _formula_literals(op.formula or "", where)
-            for bit, _ in literals or []:
+            reads, patterns = _formula_patterns(op.formula or "", where)
+            for bit in reads:
                 read_by_formula.setdefault(bit, index)
-            computed[target] = (literals, index)
+            computed[target] = (reads, patterns, index)
             computed_ever.setdefault(target, index)
         else:
             names = {v: k for k, v in t.items()}
@@ -574,40 +591,30 @@ def _read(circ: Any) -> Circuit:
     return circuit
 
 
-def _condition(cbits: Sequence[int], computed: dict[int, tuple[list[tuple[int, int]] | None, int]],
-               read_plain: dict[int, int], index: int, where: str) -> Condition | bool:
-    literals: dict[int, int] = {}
+def _conditions(cbits: Sequence[int], computed: dict[int, tuple[list[int], list[dict[int, int]], int]],
+                read_plain: dict[int, int], index: int, where: str) -> list[Condition]:
+    """The disjoint conditions, one per pattern of the bits read, under which a ``CLASSICCTRL``
+    operation (all its cbits 1) applies; none if it never does."""
+    if not cbits:
+        raise TranslationError(f"{where}: a classically controlled operation without cbits")
+    combos: list[dict[int, int]] = [{}]
     order: list[int] = []
-
-    def add(bit: int, value: int) -> bool:
-        if bit in literals:
-            return literals[bit] == value
-        literals[bit] = value
-        order.append(bit)
-        return True
-
-    consistent = True
     for c in cbits:
         c = int(c)
         if c in computed:
-            defined, at = computed[c]
-            if defined is None:
-                consistent = False  # computed from contradictory literals: always 0
-                continue
+            reads, options, at = computed[c]
             if at < 0:
                 raise TranslationError(f"{where}: reads cbit {c}, computed by a CLASSIC op from bits measured again "
                                        "since; the model's conditions read bits when they apply")
-            for bit, value in defined:
-                consistent = add(bit, value) and consistent
         else:
             read_plain.setdefault(c, index)
-            consistent = add(c, 1) and consistent
-    if not consistent:
-        return False
-    if not order:
-        raise TranslationError(f"{where}: a classically controlled operation without cbits")
-    value = sum(literals[b] << k for k, b in enumerate(order))
-    return Condition(tuple(order), value)
+            reads, options = [c], [{c: 1}]
+        order.extend(b for b in reads if b not in order)
+        combos = [{**a, **p} for a in combos for p in options if all(a.get(b, v) == v for b, v in p.items())]
+        if len(combos) > MAX_PATTERNS:
+            raise TranslationError(f"{where}: its condition holds for more than {MAX_PATTERNS} patterns of the cbits "
+                                   f"{order}; the model holds it as one condition per pattern")
+    return [Condition(tuple(order), sum(a[b] << k for k, b in enumerate(order))) for a in combos]
 
 
 def _renumbered(inst: Instruction, renumber: dict[int, int]) -> Instruction:

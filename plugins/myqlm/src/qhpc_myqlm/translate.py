@@ -27,14 +27,17 @@ model clbit ``k`` (except bits written by classical logic, see below).
   the ``atan2`` shapes this module writes for ``atan``/``asin``/``acos`` read back as those);
 * ``MEASURE`` (pairwise qubit -> cbit), ``RESET`` of qubits;
 * ``CLASSICCTRL`` as a :class:`~qhpc_interop.Condition` that all its cbits are 1; a cbit computed by
-  a ``CLASSIC`` op (``prog.logic``) from a conjunction of cbits and negated cbits, and read only by
+  a ``CLASSIC`` op (``prog.logic``: ``AND``, ``OR``, ``XOR``, ``NOT`` over cbits), and read only by
   ``CLASSICCTRL`` while the bits it was computed from are unchanged, becomes the condition it
-  stands for (``c0 & ~c1`` is "bits (0, 1) read 1"), and the computed cbit is dropped from the
+  stands for: one copy of the operation per pattern of the bits read that makes the formula true
+  (``c0 & ~c1`` is "bits (0, 1) read 1"; ``c0 | c1`` is three copies, on ``01``, ``10`` and
+  ``11``: the patterns are disjoint, so at most one acts), up to
+  :data:`~qhpc_myqlm.from_myqlm.MAX_PATTERNS` of them; the computed cbit is dropped from the
   model's clbits (the later ones move down by one).
 
 Refused with a :class:`~qhpc.errors.TranslationError` naming the operation and its position:
-``BREAK``, ``REMAP``, other classical logic (``OR``, ``XOR``, a negated conjunction, formulas over
-computed bits), ``RESET`` of cbits, gates with neither a matrix nor a library meaning (a custom
+``BREAK``, ``REMAP``, formulas over computed bits or true on more than ``MAX_PATTERNS``
+patterns, ``RESET`` of cbits, gates with neither a matrix nor a library meaning (a custom
 gate whose parameter is still symbolic), and myQLM functions with no model equivalent.
 
 **model -> myQLM** (:func:`circuit_to_myqlm`), built as a ``qat.core.Circuit`` directly: op list,
