@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -67,6 +68,25 @@ def test_coupling_maps_are_left_to_a_routing_compiler() -> None:
     assert "route" in (DecomposeCompiler().can_compile(Circuit(3).cx(0, 2), target) or "")
     assert needs_compilation(Circuit(3).cx(0, 2), target)
     assert not needs_compilation(Circuit(3).cx(0, 1), target)
+
+
+def test_a_circuit_laid_out_on_the_coupling_map_is_expanded_without_routing() -> None:
+    # decompose refused every target with a coupling map: a device plugin without Qiskit beside it
+    # could run nothing, not even a GHZ whose CNOTs all lie on coupled pairs
+    target = BackendCapabilities(num_qubits=4, native_gates=frozenset({"rz", "sx", "x", "cx"}),
+                                 coupling_map=((0, 1), (1, 2), (2, 3)))
+    laid_out = Circuit(4, 4).h(0).cx(0, 1).cx(1, 2).cz(2, 3).ry(0.7, 3)
+    laid_out.gate("rzz", [0, 1], [0.3])
+    assert DecomposeCompiler().can_compile(laid_out, target) is None
+    compiled = DecomposeCompiler().compile(laid_out, target)
+    assert not needs_compilation(compiled, target)
+    assert np.allclose(circuit_unitary(compiled), circuit_unitary(laid_out), atol=1e-9)  # phase included
+    # off the map, or against its direction once expanded: refused by name, for a routing compiler
+    for circuit, what in ((Circuit(4).cx(0, 2), r"cx on qubits \[0, 2\]"),
+                          (Circuit(4).cx(1, 0), r"cx on qubits \[1, 0\]"),
+                          (Circuit(4).ccx(0, 1, 2), r"cx on qubits \[\d, \d\] \(from ccx on \[0, 1, 2\]\)")):
+        why = DecomposeCompiler().can_compile(circuit, target) or ""
+        assert re.search(r"does not route qubits: " + what + ".*not on the coupling map", why), why
 
 
 def test_one_qubit_unitaries_become_u_gates_exactly() -> None:
