@@ -401,9 +401,8 @@ def test_or_xor_and_nested_logic_become_one_condition_per_pattern(which: int) ->
     patterns = {tuple(bits3[k] for k in reads) for bits3 in itertools.product((0, 1), repeat=3) if truth[which](*bits3)}
     assert len(conditions) == len(patterns) and {c.clbits for c in conditions} == {reads}
     # Aer, shot by shot: the last bit is the formula of the three measured ones (highest clbit first)
-    from qiskit_aer import AerSimulator
-
     from qhpc_qiskit.translate import circuit_to_qiskit
+    from qiskit_aer import AerSimulator
 
     memory = AerSimulator().run(circuit_to_qiskit(model), shots=300, seed_simulator=11,
                                 memory=True).result().get_memory()
