@@ -861,3 +861,136 @@ def test_a_gate_known_by_its_decomposition_is_read_through_it_where_its_matrix_c
         circuit_from_cirq(cirq.Circuit(_PhaseOff(t).on(*q)))
     numeric = cirq.Circuit(_PhaseOff(0.4).on(*q))
     assert same(circuit_from_cirq(numeric), numeric) < ATOL  # by its matrix, phase and all
+
+
+# -- what Cirq holds structurally is read structurally: controlled gates, exact decompositions
+
+
+def _exact_in_every_target(c: cirq.AbstractCircuit, qasm2: bool = True) -> Circuit:
+    """``c`` read without a dense matrix, and converted to Qiskit, OpenQASM 3 (and back to Cirq)
+    and, where it holds the gates (its global phase aside), OpenQASM 2: each exactly ``c``'s
+    unitary (global phase included, but OpenQASM 2's, which has none); the model read."""
+    from qiskit import qasm2 as qiskit_qasm2
+    from qiskit.quantum_info import Operator
+
+    want = native_unitary(c)
+    model = circuit_from_cirq(c)
+    assert not any(isinstance(i.operation, UnitaryGate) for i in model.instructions), \
+        [i.name for i in model.instructions]
+    assert same(model, c) <= ATOL
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConversionLossWarning)  # LineQubits: not held by OpenQASM
+        assert np.allclose(Operator(qhpc.convert(c, "qiskit")).data, want, rtol=0.0, atol=ATOL)
+        text = qhpc.convert(c, "qasm3")
+        assert "unitary" not in text
+        back = qhpc.convert(text, "cirq", source="qasm3")
+        assert np.allclose(native_unitary(back), want, rtol=0.0, atol=ATOL)
+        if qasm2:
+            text = qhpc.convert(c, "qasm2", allow_loss={"global_phase"})
+            assert Operator(qiskit_qasm2.loads(text)).equiv(Operator(want))
+    return model
+
+
+def test_multi_controlled_gates_with_numeric_exponents_are_read_as_library_gates() -> None:
+    """Numeric gates under 2 or more controls take the exact library construction the symbolic ones
+    take (before: a dense matrix, which OpenQASM refuses, and past 6 qubits a refusal)."""
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import Operator
+
+    q = cirq.LineQubit.range(7)
+    mcx = cirq.Circuit(cirq.X.controlled(6).on(*q))
+    model = _exact_in_every_target(mcx)
+    # what Qiskit's mcx is
+    qc = QuantumCircuit(7)
+    qc.mcx(list(range(6)), 6)
+    assert np.allclose(circuit_unitary(model), Operator(qc).data, rtol=0.0, atol=ATOL)
+    cases = [
+        cirq.X.controlled(3).on(*q[:4]),
+        cirq.H.controlled(3).on(q[3], q[0], q[2], q[1]),
+        cirq.ControlledGate(cirq.Y, 2).on(*q[:3]),
+        cirq.ControlledGate(cirq.H ** 0.3, 2).on(q[2], q[0], q[1]),
+        cirq.ControlledGate(cirq.Y ** 0.3, num_controls=4).on(*q[:5]),
+        cirq.ControlledGate(cirq.X, num_controls=3, control_values=[0, 1, 0]).on(*q[:4]),
+        cirq.ControlledGate(cirq.ZPowGate(exponent=0.3, global_shift=0.2), num_controls=3,
+                            control_values=[1, 0, 1]).on(*q[:4]),
+        cirq.ControlledGate(cirq.X, num_controls=2,
+                            control_values=cirq.SumOfProducts([(0, 1), (1, 0)])).on(*q[:3]),
+        cirq.ControlledGate(cirq.ISWAP ** 0.4, num_controls=3).on(*q[:5]),
+        cirq.rx(0.7).on(q[6]).controlled_by(*q[:6]),
+        cirq.CircuitOperation(cirq.FrozenCircuit(cirq.H(q[0]), cirq.CZ(q[0], q[1]) ** 0.3,
+                                                 cirq.GlobalPhaseGate(1j).on())).controlled_by(q[2], q[3], q[4]),
+    ]
+    for op in cases:
+        _exact_in_every_target(cirq.Circuit(op))
+    # a matrix under controls stays a matrix while it fits, and is refused by name past that
+    matrix = cirq.MatrixGate(cirq.testing.random_unitary(4, random_state=3))
+    small = cirq.Circuit(cirq.ControlledGate(matrix, 2).on(*q[:4]))
+    model = circuit_from_cirq(small)
+    assert [i.name for i in model.instructions] == ["unitary"] and same(model, small) <= ATOL
+    with pytest.raises(TranslationError, match="5 controls on a matrix gate span 7 qubits"):
+        circuit_from_cirq(cirq.Circuit(cirq.ControlledGate(matrix, 5).on(*q)))
+
+
+def test_a_numeric_controlled_gate_past_the_size_bound_of_the_construction_falls_back_to_its_matrix(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import qhpc_interop.controls
+
+    q = cirq.LineQubit.range(7)
+    monkeypatch.setattr(qhpc_interop.controls, "MAX_CONTROLLED_STEPS", 5)
+    c = cirq.Circuit(cirq.X.controlled(3).on(*q[:4]))
+    model = circuit_from_cirq(c)
+    assert [i.name for i in model.instructions] == ["unitary"] and same(model, c) <= ATOL
+    with pytest.raises(TranslationError, match=r"6 controls on a gate: .*more than 5 gates"):
+        circuit_from_cirq(cirq.Circuit(cirq.X.controlled(6).on(*q)))
+
+
+def test_gates_cirq_decomposes_exactly_into_library_gates_are_read_through_the_decomposition() -> None:
+    """Before, each was a dense matrix (up to 6 qubits), which OpenQASM refuses; a 7-qubit QFT was
+    read through its decomposition but kept a matrix for each controlled phase gradient in it."""
+    q = cirq.LineQubit.range(7)
+    a, b, c = q[:3]
+    cases: list[tuple[Any, bool]] = [  # (the operation, whether OpenQASM 2 holds it)
+        (cirq.qft(a, b, c), True),
+        (cirq.qft(*q), True),
+        (cirq.qft(a, b, c, inverse=True), True),
+        (cirq.QubitPermutationGate([1, 0]).on(a, b), True),
+        (cirq.QubitPermutationGate([2, 0, 1]).on(c, a, b), True),
+        (cirq.GateOperation(cirq.DensePauliString("XZ"), (a, b)), True),
+        (cirq.GateOperation(cirq.DensePauliString("YZ", coefficient=1j), (b, a)), True),
+        (cirq.X(a) * cirq.Y(c) * -1j, True),
+        (cirq.DiagonalGate([0.1, -0.4, 0.7, 1.3]).on(b, a), True),
+        (cirq.TwoQubitDiagonalGate([0.1, 0.2, 0.3, 0.4]).on(a, c), True),
+        # (on qubits out of order, Cirq 1.7's decomposition of it is another gate: read as its matrix then)
+        (cirq.ThreeQubitDiagonalGate([0.1, 0.2, -0.3, 0.4, 0.5, 0.6, 0.7, -0.8]).on(a, b, c), True),
+        (cirq.PhaseGradientGate(num_qubits=3, exponent=0.3).on(a, b, c), True),
+        (cirq.BooleanHamiltonianGate(["x", "y"], ["x ^ y"], 0.3).on(a, b), True),
+        (cirq.PauliStringPhasor(cirq.X(b) * cirq.Z(a), exponent_neg=0.3, exponent_pos=-0.2), True),
+        (cirq.ControlledGate(cirq.Y, 2).on(a, b, c), True),
+        (cirq.ControlledGate(cirq.H ** 0.3, 2).on(c, b, a), True),
+    ]
+    for op, holds in cases:
+        _exact_in_every_target(cirq.Circuit(cirq.H(b), op), qasm2=holds)
+    # a decomposition that is not the gate is not taken (Cirq 1.7's of this one, on qubits out of order)
+    off = cirq.Circuit(cirq.ThreeQubitDiagonalGate([0.1, 0.2, -0.3, 0.4, 0.5, 0.6, 0.7, -0.8]).on(c, a, b))
+    assert same(circuit_from_cirq(off), off) <= ATOL
+    swap = circuit_from_cirq(cirq.Circuit(cirq.QubitPermutationGate([1, 0]).on(a, b)))
+    assert [(i.name, i.qubits) for i in swap.instructions] == [("swap", (0, 1))]
+    # every one-qubit Clifford (what a PauliStringPhasor decomposes into): one u, global phase and all
+    for g in cirq.SingleQubitCliffordGate.all_single_qubit_cliffords:
+        one = cirq.Circuit(g.on(a))
+        model = circuit_from_cirq(one)
+        assert [i.name for i in model.instructions] == ["u"] and same(model, one) <= ATOL, g
+    # a MatrixGate stays its matrix (its decomposition is a synthesis of it)
+    for n in (1, 2, 3):
+        m = cirq.Circuit(cirq.MatrixGate(cirq.testing.random_unitary(2 ** n, random_state=n)).on(*q[:n]))
+        model = circuit_from_cirq(m)
+        assert [i.name for i in model.instructions] == ["unitary"] and same(model, m) <= ATOL
+
+
+def test_a_matrix_gate_on_no_qubits_is_a_global_phase() -> None:
+    a = cirq.LineQubit(0)
+    c = cirq.Circuit(cirq.H(a), cirq.MatrixGate(np.array([[1j]]), qid_shape=()).on())
+    model = _exact_in_every_target(c)
+    assert [i.name for i in model.instructions] == ["h"] and math.isclose(model.global_phase, math.pi / 2)
+    with pytest.raises(TranslationError, match="modulus 1"):
+        circuit_from_cirq(cirq.Circuit(cirq.MatrixGate(np.array([[2.0]]), qid_shape=(), unitary_check=False).on()))

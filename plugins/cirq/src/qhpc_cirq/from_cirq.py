@@ -144,9 +144,12 @@ class _Reader:
 
     def _other(self, op: Any, qs: tuple[int, ...]) -> None:
         """A gate or operation with no library form: as the library gate it derives from, where it is
-        that gate (cirq_google's ``SycamoreGate`` is an ``FSimGate``); else its unitary, if it has one,
-        no symbols and at most MAX_UNITARY_QUBITS qubits; else its own decomposition, where Cirq has
-        one that is exactly the operation (global phase included)."""
+        that gate (cirq_google's ``SycamoreGate`` is an ``FSimGate``); else through Cirq's own
+        decomposition, where that is exactly the operation (global phase included) and reads as
+        library gates throughout (``cirq.qft``, ``QubitPermutationGate``, ``DiagonalGate``,
+        ``PauliString``...: forms every target can write); else its unitary, if it has one, no
+        symbols and at most MAX_UNITARY_QUBITS qubits; else its decomposition even where some part
+        of it is a matrix. A ``MatrixGate`` stays its matrix (its decomposition is a synthesis)."""
         gate = op.gate if isinstance(op, cirq.GateOperation) else None
         if gate is not None:
             as_base = _as_library_base(gate)
@@ -158,15 +161,16 @@ class _Reader:
             raise _Refused("this kind of measurement cannot be held by the model (it measures in the "
                            "computational basis only; use cirq.measure)")
         symbolic = cirq.is_parameterized(op)
-        if symbolic or len(qs) > MAX_UNITARY_QUBITS or not cirq.has_unitary(op):
+        has_unitary = cirq.has_unitary(op)
+        # no matrix to fall back on: the decomposition is the only exact form, matrices in it or not
+        needed = symbolic or len(qs) > MAX_UNITARY_QUBITS or not has_unitary
+        if needed or not isinstance(gate, cirq.MatrixGate):
             parts = _exact_decomposition(op)
-            if parts is not None:
-                for sub in parts:
-                    self.operation(sub)
+            if parts is not None and self._read_parts(parts, needed):
                 return
         if symbolic:
             raise _Refused("a symbolic gate with no exact form in the model (resolve its parameters first)")
-        if not cirq.has_unitary(op):
+        if not has_unitary:
             raise _Refused("the operation is not unitary (a noise channel?) and the model cannot hold it")
         if len(qs) > MAX_UNITARY_QUBITS:
             raise _Refused(f"no library form and {len(qs)} qubits (a unitary is kept up to {MAX_UNITARY_QUBITS}); "
@@ -175,6 +179,29 @@ class _Reader:
             self.phase = self.phase + cmath.phase(complex(cirq.unitary(op)[0, 0]))
             return
         self.out.append(_I(UnitaryGate(little_endian(cirq.unitary(op))), qs))
+
+    def _read_parts(self, parts: list[Any], needed: bool) -> bool:
+        """Read ``parts`` (an exact decomposition) in place of the operation. Where it is ``needed``
+        (the operation has no matrix the model can hold), whatever they read as; else only where
+        they read as library gates, with no matrix among them: otherwise what they appended is
+        taken back and False returned (the operation's own matrix is then the smaller form)."""
+        start, phase, waits = len(self.out), self.phase, len(self.waits)
+        if needed:
+            for sub in parts:
+                self.operation(sub)
+            return True
+        try:
+            for sub in parts:
+                self.operation(sub)
+        except Exception:  # a part the model refuses, or Cirq fails to describe: the matrix, then
+            pass
+        else:
+            if not any(type(inst.operation) is UnitaryGate for inst in self.out[start:]):
+                return True
+        del self.out[start:]
+        self.phase = phase
+        del self.waits[waits:]
+        return False
 
     # structure -------------------------------------------------------------------------------
     def _circuit_operation(self, op: Any) -> None:
@@ -272,24 +299,30 @@ class _Reader:
             if phase != 0.0:
                 self.out.append(_I(Gate("cp", (phase,)), tuple(controls)))
             return
-        if isinstance(phase, Expr) or any(i.operation.is_parameterized for i in body):
-            # symbolic: the exact multi-controlled forms of the library gates, parameters kept
-            targets = sorted({q for inst in body for q in inst.qubits})
+        symbolic = isinstance(phase, Expr) or any(i.operation.is_parameterized for i in body)
+        targets = sorted({q for inst in body for q in inst.qubits})
+        has_matrix = any(isinstance(i.operation, UnitaryGate) for i in body)
+        fits = k + len(targets) <= MAX_UNITARY_QUBITS
+        if not has_matrix:
+            # library gates: their exact multi-controlled forms from library gates (parameters kept,
+            # symbolic or not), as a multi-controlled X, rotations by Barenco et al.'s lemma 7.9...
             local = {q: i for i, q in enumerate(targets)}
             steps = [(i.name, i.params, tuple(local[q] for q in i.qubits)) for i in body]
-            if any(isinstance(i.operation, UnitaryGate) for i in body):
-                raise _Refused(f"a matrix gate beside symbolic gates under {k} controls has no exact form in the model")
             wires = (*controls, *targets)
             try:
                 controlled_steps = control_definition((steps, phase), k)[0]
             except ControlError as exc:
-                raise _Refused(f"{k} controls on a symbolic gate: {exc}") from None
-            for name, params, qubits in controlled_steps:
-                self.out.append(_I(Gate(name, params), tuple(wires[q] for q in qubits)))
-            return
-        targets = sorted({q for inst in body for q in inst.qubits})
-        if k + len(targets) > MAX_UNITARY_QUBITS:
-            raise _Refused(f"{k} controls on a gate with no controlled library form span {k + len(targets)} qubits "
+                if symbolic or not fits:
+                    what = "a symbolic gate" if symbolic else "a gate"
+                    raise _Refused(f"{k} controls on {what}: {exc}") from None
+            else:
+                for name, params, qubits in controlled_steps:
+                    self.out.append(_I(Gate(name, params), tuple(wires[q] for q in qubits)))
+                return
+        elif symbolic:
+            raise _Refused(f"a matrix gate beside symbolic gates under {k} controls has no exact form in the model")
+        if not fits:
+            raise _Refused(f"{k} controls on a matrix gate span {k + len(targets)} qubits "
                            f"(a unitary is kept up to {MAX_UNITARY_QUBITS}); decompose it first")
         local = {q: i for i, q in enumerate(targets)}
         sub = Circuit(len(targets), global_phase=float(phase))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import cmath
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -291,6 +292,12 @@ _MATRIX_GATES: dict[int, list[tuple[np.ndarray, str]]] = {}
 
 def _matrix(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     m = little_endian(cirq.unitary(g))
+    if not qs:  # a 1 x 1 matrix on no qubits: a global phase, as GlobalPhaseGate's
+        z = complex(m[0, 0])
+        if abs(abs(z) - 1) > 1e-9:
+            raise _Refused(f"a matrix gate on no qubits with entry {z}, which does not have modulus 1")
+        r.phase = r.phase + cmath.phase(z)
+        return
     if not _MATRIX_GATES:
         for name in ("ecr", "rccx"):
             spec = STANDARD_GATES[name]
@@ -300,6 +307,23 @@ def _matrix(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
             r.out.append(_I(_FIXED[name], qs))
             return
     r.out.append(_I(UnitaryGate(m), qs))
+
+
+def _clifford1(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
+    # a one-qubit Clifford (Cirq's decomposition of it, and so of a PauliStringPhasor, is it only up
+    # to a global phase): its matrix as e^{i a} u(theta, phi, lambda), exactly, where
+    # u = [[cos(theta/2), -e^{i lambda} sin(theta/2)], [e^{i phi} sin(theta/2), e^{i(phi+lambda)} cos(theta/2)]]
+    m = cirq.unitary(g)
+    c, s = abs(m[0, 0]), abs(m[1, 0])
+    a = cmath.phase(m[0, 0]) if c > 1e-12 else cmath.phase(m[1, 0])
+    m = m * cmath.exp(-1j * a)  # m[0, 0] = cos(theta/2) >= 0, or m[1, 0] = sin(theta/2) > 0
+    theta = 2 * math.atan2(s, c)
+    if s <= 1e-12:  # diagonal: only phi + lambda counts
+        phi, lam = 0.0, cmath.phase(m[1, 1])
+    else:
+        phi, lam = cmath.phase(m[1, 0]), cmath.phase(-m[0, 1])
+    r.out.append(_I(_G("u", (theta, phi, lam)), qs))
+    r.phase = r.phase + a
 
 
 def _identity(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
@@ -366,6 +390,7 @@ def _register_handlers() -> None:
         cirq.PhasedXPowGate: _phasedx, cirq.PhasedXZGate: _phasedxz, cirq.PhasedISwapPowGate: _phasediswap,
         cirq.FSimGate: _fsim, cirq.PhasedFSimGate: _phasedfsim,
         cirq.GlobalPhaseGate: _global_phase, cirq.MatrixGate: _matrix,
+        cirq.SingleQubitCliffordGate: _clifford1,
         cirq.IdentityGate: _identity, cirq.WaitGate: _wait, cirq.ParallelGate: _parallel,
         cirq.ResetChannel: _reset, cirq.MeasurementGate: _measure,
     }
