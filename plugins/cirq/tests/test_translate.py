@@ -477,13 +477,43 @@ def test_classical_conditions_read_into_model_conditions() -> None:
         ("h", (3,), Condition((2,), 0)),  # (two & 1) != 1: c == 0
         ("s", (3,), Condition((0, 1), 1)),  # one and b == 0
     ]  # two == 5 can never hold: T is dropped
-    with pytest.raises(TranslationError, match=r"moment 1 .*key != 0 over 2 bits"):
-        circuit_from_cirq(cirq.Circuit(cirq.measure(a, b, key="m"), cirq.X(c).with_classical_controls("m")))
-    with pytest.raises(TranslationError, match=r"!= over several bits"):
-        circuit_from_cirq(cirq.Circuit(cirq.measure(a, b, key="m"), cirq.X(c).with_classical_controls(
-            cirq.BitMaskKeyCondition("m", target_value=1))))
+    with pytest.raises(TranslationError, match=r"moment 1 .*reads 9 bits.*up to 64"):
+        qubits = cirq.LineQubit.range(10)
+        circuit_from_cirq(cirq.Circuit(cirq.measure(*qubits[:9], key="m"),
+                                       cirq.X(qubits[9]).with_classical_controls("m")))
     with pytest.raises(TranslationError, match=r"no earlier measurement writes"):
         circuit_from_cirq(cirq.Circuit(cirq.X(c).with_classical_controls("never")))
+
+
+@pytest.mark.parametrize("which", range(5))
+def test_conditions_true_on_several_bit_patterns_become_one_condition_each(which: int) -> None:
+    # key != 0 over several bits, m < 2, a != mask, two keys: refused before ("compare bits for
+    # equality"); each pattern that satisfies the condition is now a condition of its own
+    m, n = sympy.Symbol("m"), sympy.Symbol("n")
+    conditions = [
+        ("m", lambda mv, nv: mv != 0),
+        (cirq.SympyCondition(sympy.Lt(m, 2)), lambda mv, nv: mv < 2),
+        (cirq.BitMaskKeyCondition("m", bitmask=3, target_value=1), lambda mv, nv: (mv & 3) != 1),
+        (cirq.SympyCondition(sympy.Gt(m + n, 2)), lambda mv, nv: mv + nv > 2),
+        (cirq.SympyCondition(sympy.Ne(m, n)), lambda mv, nv: mv != nv),
+    ]
+    condition, truth = conditions[which]
+    a, b, c, d = Q
+    circuit = cirq.Circuit(cirq.H.on_each(a, b, c), cirq.measure(a, b, key="m"), cirq.measure(c, key="n"),
+                           cirq.X(d).with_classical_controls(condition), cirq.measure(d, key="r"))
+    model = circuit_from_cirq(circuit)
+    from qhpc_qiskit.translate import circuit_to_qiskit
+    from qiskit_aer import AerSimulator
+
+    memory = AerSimulator().run(circuit_to_qiskit(model), shots=400, seed_simulator=7,
+                                memory=True).result().get_memory()
+    seen = set()
+    for shot in memory:
+        r, nv, mv = shot.split()  # registers r, n, m, highest clbit first; m's first measured qubit is its bit 0
+        value = int(mv[1]) * 2 + int(mv[0])  # Cirq's value: the first measured qubit most significant
+        assert int(r) == truth(value, int(nv)), shot
+        seen.add((value, int(nv)))
+    assert len(seen) == 8
 
 
 def test_conditions_exported_and_read_back() -> None:

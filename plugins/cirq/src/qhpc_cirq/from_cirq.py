@@ -45,6 +45,9 @@ from .gates_in import _CONTROLLED1, _FIXED, _G, _GATE_HANDLERS, _I, _describe
 # -- cirq -> model: the walk -----------------------------------------------------------------
 
 
+#: The most bit patterns a classical condition may become (one copy of the operation each).
+MAX_CONDITION_PATTERNS = 64
+
 class _Reader:
     """Walks a Cirq circuit (and, recursively, sub-circuits and sub-operations) into model instructions."""
 
@@ -213,31 +216,73 @@ class _Reader:
         self.moments(op.mapped_circuit(deep=False).moments)
 
     def _classically_controlled(self, op: Any) -> None:
-        condition = self.condition(op.classical_controls)
+        try:
+            patterns = [self.condition(op.classical_controls)]
+        except _Refused:
+            # not one equality of bits (key != 0 over several bits, m < n, an OR of masks): the bit
+            # patterns that satisfy it, each a condition of its own; they are disjoint, so at most
+            # one copy of the operation acts
+            patterns = self._patterns(op.classical_controls)
         start, phase = len(self.out), self.phase
         self.operation(op.without_classical_controls())
         self.phase = phase  # a phase under a classical condition is unobservable (see the module docstring)
-        if condition is None:
+        if patterns == [None]:
             return
-        if condition is _NEVER:
-            del self.out[start:]
-            return
-        assert isinstance(condition, Condition)
         body = self.out[start:]
-        read = set(condition.clbits)
-        for inst in body[:-1]:
-            if read.intersection(inst.clbits):
-                raise _Refused("the operation writes a bit its own condition reads before it ends")
         conditioned = []
-        for inst in body:
-            if type(inst.operation) is Barrier:
-                continue  # a wait under a condition: nothing to hold (the model's barriers are unconditioned)
-            c = condition if inst.condition is None else _join(condition, inst.condition, self.key_bits)
-            if c is _NEVER:
+        for condition in patterns:
+            if condition is _NEVER:
                 continue
-            assert isinstance(c, Condition)
-            conditioned.append(_I(inst.operation, inst.qubits, inst.clbits, c))
+            assert isinstance(condition, Condition)
+            read = set(condition.clbits)
+            for inst in body[:-1] if len(patterns) == 1 else body:
+                if read.intersection(inst.clbits):
+                    raise _Refused("the operation writes a bit its own condition reads before it ends")
+            for inst in body:
+                if type(inst.operation) is Barrier:
+                    continue  # a wait under a condition: nothing to hold (the model's barriers are unconditioned)
+                c = condition if inst.condition is None else _join(condition, inst.condition, self.key_bits)
+                if c is _NEVER:
+                    continue
+                assert isinstance(c, Condition)
+                conditioned.append(_I(inst.operation, inst.qubits, inst.clbits, c))
         self.out[start:] = conditioned
+
+    def _patterns(self, conditions: Sequence[Any]) -> list[Any]:
+        """The bit patterns under which all ``conditions`` hold, as Conditions (each pattern fixes
+        every bit the conditions read, so they are disjoint), found by Cirq's own evaluation of the
+        conditions on each pattern; ``[_NEVER]`` if none does."""
+        keys: list[Any] = []
+        for cond in conditions:
+            keys.extend(k for k in cond.keys if k not in keys)
+            for key in cond.keys:
+                self._key(key, getattr(cond, "index", -1))  # refuses a key never measured, or an old record
+        widths = [len(self.key_bits[str(k)]) for k in keys]
+        total = sum(widths)
+        if 2 ** total > 4 * MAX_CONDITION_PATTERNS:
+            raise _Refused(f"the condition {' and '.join(map(str, conditions))} reads {total} bits; the model "
+                           f"holds it as one condition per bit pattern that satisfies it, up to "
+                           f"{MAX_CONDITION_PATTERNS}")
+        found: list[Any] = []
+        for code in range(2 ** total):
+            values, at = {}, 0
+            for key, n in zip(keys, widths, strict=True):
+                values[key] = tuple((code >> (at + i)) & 1 for i in range(n))
+                at += n
+            store = cirq.ClassicalDataDictionaryStore(_records={k: [v] for k, v in values.items()})
+            try:
+                holds = all(cond.resolve(store) for cond in conditions)
+            except Exception as exc:
+                raise _Refused(f"Cirq could not evaluate the condition {' and '.join(map(str, conditions))} "
+                               f"({type(exc).__name__}: {exc})") from None
+            if holds:
+                # a key's tuple is its qubits in measurement order, as its clbits are
+                required = {b: v for k in keys for b, v in zip(self.key_bits[str(k)], values[k], strict=True)}
+                found.append(_make_condition(required, self.key_bits))
+        if len(found) > MAX_CONDITION_PATTERNS:
+            raise _Refused(f"the condition {' and '.join(map(str, conditions))} holds for {len(found)} bit patterns; "
+                           f"the model holds it as one condition per pattern, up to {MAX_CONDITION_PATTERNS}")
+        return found or [_NEVER]
 
     def _controlled(self, op: Any) -> None:
         controls = [self.qi[q] for q in op.controls]

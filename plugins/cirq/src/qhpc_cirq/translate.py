@@ -39,7 +39,10 @@ Conventions (stable; the tests hold the code to them):
 * **Conditions.** ``KeyCondition`` on a one-qubit key, ``BitMaskKeyCondition`` with ``==`` (or
   ``!=`` on one bit) and ``SympyCondition`` of the forms ``Eq(key, value)`` / ``Ne(key, 0)`` on a
   one-bit key are read into the model's :class:`~qhpc_interop.Condition`; several conditions on an
-  operation are joined (all must hold). "key != 0" over several bits cannot be held (refused). The
+  operation are joined (all must hold). Any other condition ("key != 0" over several bits,
+  ``m < 2``, ``Ne(m, n)``, a ``!=`` mask over several bits) is evaluated by Cirq on every pattern
+  of the bits it reads, and the operation is written once per pattern that satisfies it, each
+  copy under that pattern's condition (disjoint, so at most one acts), up to 64 patterns. The
   export writes ``KeyCondition`` for "this one-bit key is 1" and ``BitMaskKeyCondition(key,
   target_value=..., equal_target=True, bitmask=...)`` otherwise, one per key involved; bits no
   measurement has written yet read 0 and are folded into the condition (Cirq cannot read a bit no
