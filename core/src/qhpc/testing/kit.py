@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import random
@@ -185,11 +186,21 @@ def _fit(circuit: Circuit, caps: BackendCapabilities) -> Circuit:
 def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_width: bool = False) -> None:
     """A gate backend honours what its capabilities declare, checked against analytic readouts.
 
-    Checks bit order, every declared native gate (on a random input state, against the exact
-    readout distribution), GHZ statistics, shot totals, memory, reset, mid-circuit measurement,
-    conditionals and seed reproducibility, as far as the capabilities declare them. With
-    ``full_width`` it also runs a GHZ state on every declared qubit (only where that is cheap: MPS,
-    small devices; a 10,000-qubit stabilizer GHZ takes minutes).
+    Checks bit order, the measurement-to-clbit mapping (qubits measured into reversed and sparse
+    clbits; a clbit no measurement writes reads 0), every declared native gate (between input
+    states and readouts chosen so that the gate's readout distribution differs clearly from those
+    of its wrong-phase variants: inverse, complex conjugate, reversed operands, an extra S on an
+    operand, the gate dropped; against the exact readout distribution), GHZ statistics, shot
+    totals, memory, reset, mid-circuit measurement, conditionals and seed reproducibility, as far as
+    the capabilities declare them. With ``full_width`` it also runs a GHZ state on every declared
+    qubit (only where that is cheap: MPS, small devices; a 10,000-qubit stabilizer GHZ takes
+    minutes).
+
+    A backend that declares ``noisy=True`` is checked against the readout distribution that the
+    noise model it declares (:meth:`Backend.noise_model`) predicts instead: the same circuits
+    (bit order, measurement mapping, GHZ, every native gate, reset, mid-circuit measurement,
+    conditionals), each outcome's count within 5 standard deviations of the model's exact
+    probability, plus memory consistent with the counts and seed reproducibility of an emulator.
     """
     caps = backend.capabilities
     failures: list[str] = []
@@ -218,6 +229,12 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
         expected = "".join("1" if b == k else "0" for b in reversed(range(width)))
         if output.counts != {expected: shots}:
             failures.append(f"X on clbit {k}: counts {output.counts}, expected {{{expected!r}: {shots}}}")
+    # measurement targets: qubits measured into other clbits than their own index, and unwritten clbits
+    for c, expected in _measurement_map_circuits(qubits, max(qubits) + 1):
+        output = run(c)
+        if output.counts != {expected: shots}:
+            failures.append(f"measurement map ({c.name}: {_pairs_text(c)}): counts {output.counts}, "
+                            f"expected {{{expected!r}: {shots}}}")
     # GHZ along a coupled path: half all-zeros, half all-ones
     m = min(caps.num_qubits, 5)
     path = _path(caps, m)
@@ -276,34 +293,206 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
 
 
 def _check_native_gates(caps: BackendCapabilities, run: Callable[..., Any], shots: int, seed: int) -> list[str]:
-    """Each native gate, between random input states and measurements, read as the model predicts."""
+    """Each native gate, between phase-sensitive input states and readouts (:func:`_gate_probe`),
+    read as the model predicts."""
+    failures: list[str] = []
+    for name, qubits in _native_gate_targets(caps):
+        for c in _gate_probe(name, _clifford_only(caps), seed).circuits(qubits):
+            why = _disagreement(c, run(c).counts, shots)
+            if why:
+                failures.append(f"native gate {name}: {why}")
+    return failures
+
+
+def _clifford_only(caps: BackendCapabilities) -> bool:
+    """Whether the native gates cannot reach ``u`` (a Clifford set): prepare with Clifford gates only."""
     from ..compile import plan_for
 
-    failures: list[str] = []
-    rng = random.Random(seed)
     native = frozenset(STANDARD_GATES) if caps.native_gates is None else caps.native_gates
-    reachable = plan_for(frozenset(native))
-    universal = "u" in reachable  # otherwise (a Clifford set) prepare with Clifford gates only
+    return "u" not in plan_for(frozenset(native))
+
+
+def _native_gate_targets(caps: BackendCapabilities) -> list[tuple[str, list[int]]]:
+    """Every declared native library gate that fits the device, with coupled qubits to run it on."""
+    native = frozenset(STANDARD_GATES) if caps.native_gates is None else caps.native_gates
+    paths: dict[int, list[int]] = {}
+    out = []
     for name in sorted(native & set(STANDARD_GATES)):
-        spec = STANDARD_GATES[name]
-        if spec.num_qubits > caps.num_qubits:
+        k = STANDARD_GATES[name].num_qubits
+        if k > caps.num_qubits:
             continue
-        qubits = _path(caps, spec.num_qubits)
-        c = Circuit(max(qubits) + 1, spec.num_qubits, name=f"native_{name}")
-        for q in qubits:
-            if universal:
-                c.u(rng.uniform(0.3, 2.8), rng.uniform(-3, 3), rng.uniform(-3, 3), q)
-            else:
-                for prep in rng.choice([["h"], ["h", "s"], ["sx"], ["x", "h"]]):
-                    c.gate(prep, [q])
-        c.gate(name, qubits, [rng.uniform(-3, 3) for _ in spec.param_names])
-        for q in qubits:  # leave the computational basis so phases a gate adds become visible
-            c.gate("h" if not universal else "u", [q], [] if not universal else [1.1, 0.4, -0.7])
-        c.measure(qubits, list(range(spec.num_qubits)))
-        why = _disagreement(c, run(c).counts, shots)
-        if why:
-            failures.append(f"native gate {name}: {why}")
-    return failures
+        if k not in paths:
+            paths[k] = _path(caps, k)
+        out.append((name, paths[k]))
+    return out
+
+
+def _measurement_map_circuits(qubits: Sequence[int], num_qubits: int) -> list[tuple[Circuit, str]]:
+    """Circuits whose measurements write other clbits than the qubits' own positions, each with the
+    one outcome it gives without noise. A backend that writes each result into the clbit of the
+    qubit's index (or measures in qubit order) reads them wrongly; so does one that leaves garbage
+    in a clbit no measurement writes."""
+    w = len(qubits)
+    out = []
+    if w >= 2:  # X on the first qubit, measured into the clbits in reverse
+        c = Circuit(num_qubits, w, name="reversed_clbits")
+        c.x(qubits[0])
+        c.measure(list(qubits), list(reversed(range(w))))
+        out.append((c, "1" + "0" * (w - 1)))
+    # X on every qubit; the first into the highest clbit, the others into 1..w-1; clbits 0 and w unwritten
+    c = Circuit(num_qubits, w + 2, name="sparse_clbits")
+    for q in qubits:
+        c.x(q)
+    c.measure(list(qubits), [w + 1, *range(1, w)])
+    out.append((c, "10" + "1" * (w - 1) + "0"))
+    return out
+
+
+def _pairs_text(c: Circuit) -> str:
+    return ", ".join(f"q{q}->c{b}" for q, b in measurement_pairs(c)) + f" of {c.num_clbits} clbits"
+
+
+#: one-qubit Clifford preparations (from |0>) and readouts (before measuring), by gate names
+_CLIFFORD_PREPARATIONS = ((), ("h",), ("h", "s"), ("sx",), ("x", "h"), ("h", "sx"), ("sx", "h"))
+_CLIFFORD_READOUTS = ((), ("h",), ("sdg", "h"), ("s", "h"), ("sx",), ("sxdg",))
+#: a native gate gets another probe circuit (up to _MAX_PROBES) while some wrong variant of it
+#: differs from it by less than this in every probe's readout distribution (no noise)
+_PROBE_MARGIN = 0.3
+_MAX_PROBES = 3
+
+_Steps = tuple[tuple[tuple[str, tuple[float, ...]], ...], ...]  # per operand: (gate, params) in order
+
+
+@dataclasses.dataclass(frozen=True)
+class _GateProbe:
+    """One native gate (name and parameters) between one-qubit preparations and readouts, one
+    (before, after) setting per probe circuit, and ``margin``: the least, over the gate's wrong
+    variants (:func:`_wrong_variants`), of the largest difference in one outcome's probability
+    between the gate's readout and the variant's, in the probe circuit that separates them best
+    (no noise)."""
+
+    name: str
+    params: tuple[float, ...]
+    settings: tuple[tuple[_Steps, _Steps], ...]
+    margin: float
+
+    def circuits(self, qubits: Sequence[int]) -> list[Circuit]:
+        """The probe circuits on ``qubits`` (operand ``k`` read into clbit ``k``)."""
+        k = len(qubits)
+        out = []
+        for n, (before, after) in enumerate(self.settings):
+            c = Circuit(max(qubits) + 1, k, name=f"native_{self.name}" + (f"_{n + 1}" if n else ""))
+            for q, steps in zip(qubits, before):
+                for gate, params in steps:
+                    c.gate(gate, [q], list(params))
+            c.gate(self.name, list(qubits), list(self.params))
+            for q, steps in zip(qubits, after):
+                for gate, params in steps:
+                    c.gate(gate, [q], list(params))
+            c.measure(list(qubits), list(range(k)))
+            out.append(c)
+        return out
+
+
+def _one_qubit(steps: Sequence[tuple[str, Sequence[float]]]) -> np.ndarray:
+    m = np.eye(2, dtype=complex)
+    for gate, params in steps:
+        m = Gate(gate, tuple(params)).matrix() @ m
+    return m
+
+
+def _kron(ops: Sequence[np.ndarray]) -> np.ndarray:
+    """Little-endian: operand 0 is the least significant index bit."""
+    out = np.eye(1, dtype=complex)
+    for m in ops:
+        out = np.kron(m, out)
+    return out
+
+
+def _wrong_variants(name: str, params: Sequence[float]) -> list[np.ndarray]:
+    """Unitaries (over the operands, little-endian) a backend with a phase or wiring defect might run
+    instead of the gate: dropped, inverse (s as sdg, rz(a) as rz(-a)), complex conjugate (sx as
+    sxdg, t as tdg), operands reversed, an extra S on one operand (a controlled phase off by a frame
+    change). Those equal to the gate up to global phase are left out."""
+    k = STANDARD_GATES[name].num_qubits
+    ops = list(range(k))
+    gate = circuit_unitary(Circuit(k).gate(name, ops, list(params)))
+    variants = [np.eye(2**k, dtype=complex), gate.conj().T, gate.conj()]
+    if k >= 2:
+        variants.append(circuit_unitary(Circuit(k).gate(name, ops[::-1], list(params))))
+    for j in ops:
+        variants.append(circuit_unitary(Circuit(k).gate(name, ops, list(params)).s(j)))
+    return [v for v in variants if process_fidelity(gate, v) < 1 - 1e-9]
+
+
+@functools.cache
+def _gate_probe(name: str, clifford_only: bool, seed: int) -> _GateProbe:
+    """Preparations and readouts for ``name`` (searched with a generator seeded by ``seed`` and the
+    name) that make its readout distribution differ clearly from that of every wrong variant of it
+    (:func:`_wrong_variants`): random ``u`` rotations improved by a short local search, or
+    (``clifford_only``) combinations of one-qubit Clifford sequences; a second or third probe
+    circuit where one cannot separate all variants by :data:`_PROBE_MARGIN`."""
+    rng = random.Random(f"{seed}:{name}")
+    spec = STANDARD_GATES[name]
+    k = spec.num_qubits
+    # angles away from 0 and +-pi, so that a sign error shows
+    params = tuple(rng.choice((-1.0, 1.0)) * rng.uniform(0.5, 2.6) for _ in spec.param_names)
+    gate = circuit_unitary(Circuit(k).gate(name, list(range(k)), list(params)))
+    variants = _wrong_variants(name, params)
+    zero = np.zeros(2**k, dtype=complex)
+    zero[0] = 1.0
+
+    def separation(before: Sequence[np.ndarray], after: Sequence[np.ndarray]) -> np.ndarray:
+        """For each variant, the largest difference in one outcome's probability from the gate's."""
+        psi = _kron(before) @ zero
+        post = _kron(after)
+        p = np.abs(post @ (gate @ psi)) ** 2
+        return np.array([float(np.max(np.abs(p - np.abs(post @ (v @ psi)) ** 2))) for v in variants])
+
+    settings: list[tuple[_Steps, _Steps]] = []
+    reached = np.zeros(len(variants))  # per variant, its best separation over the probes so far
+    while not settings or (reached.size and reached.min() < _PROBE_MARGIN and len(settings) < _MAX_PROBES):
+        def gain(sep: np.ndarray, reached: np.ndarray = reached) -> float:
+            return float(np.maximum(reached, sep).min()) if sep.size else 1.0
+
+        if clifford_only:
+            pre = [_one_qubit([(g, ()) for g in seq]) for seq in _CLIFFORD_PREPARATIONS]
+            read = [_one_qubit([(g, ()) for g in seq]) for seq in _CLIFFORD_READOUTS]
+            combos = list(itertools.product(itertools.product(range(len(pre)), repeat=k),
+                                            itertools.product(range(len(read)), repeat=k)))
+            rng.shuffle(combos)
+            best_value, best_sep, best_combo = -1.0, reached, combos[0]
+            for b, a in combos[:400]:
+                sep = separation([pre[i] for i in b], [read[i] for i in a])
+                if gain(sep) > best_value + 1e-12:
+                    best_value, best_sep, best_combo = gain(sep), sep, (b, a)
+            b, a = best_combo
+            settings.append((tuple(tuple((g, ()) for g in _CLIFFORD_PREPARATIONS[i]) for i in b),
+                             tuple(tuple((g, ()) for g in _CLIFFORD_READOUTS[i]) for i in a)))
+        else:
+            def sep_of(angles: np.ndarray) -> np.ndarray:
+                return separation([Gate("u", tuple(float(x) for x in angles[0, j])).matrix() for j in range(k)],
+                                  [Gate("u", tuple(float(x) for x in angles[1, j])).matrix() for j in range(k)])
+
+            def draw() -> np.ndarray:
+                return np.array([[[rng.uniform(0.3, 2.8), rng.uniform(-3, 3), rng.uniform(-3, 3)] for _ in range(k)]
+                                 for _ in range(2)])
+
+            candidates = [(a, sep_of(a)) for a in (draw() for _ in range(16))]
+            angles, best_sep = max(candidates, key=lambda item: gain(item[1]))
+            step = 0.5
+            for _ in range(64):  # a short local search: keep a perturbation that separates better
+                trial = angles + np.array([[[rng.gauss(0, step) for _ in range(3)] for _ in range(k)]
+                                           for _ in range(2)])
+                trial_sep = sep_of(trial)
+                if gain(trial_sep) > gain(best_sep):
+                    angles, best_sep = trial, trial_sep
+                else:
+                    step = max(0.05, step * 0.95)
+            settings.append((tuple((("u", tuple(float(x) for x in angles[0, j])),) for j in range(k)),
+                             tuple((("u", tuple(float(x) for x in angles[1, j])),) for j in range(k))))
+        reached = np.maximum(reached, best_sep)
+    return _GateProbe(name, params, tuple(settings), float(reached.min()) if reached.size else 1.0)
 
 
 def _disagreement(circuit: Circuit, counts: dict[str, int], shots: int) -> str | None:
@@ -378,56 +567,83 @@ def check_compiler(compiler: Compiler, target: BackendCapabilities, circuits: Se
 
 def _check_noisy_backend(backend: Backend, caps: BackendCapabilities, shots: int, seed: int) -> None:
     """A noisy backend's readout agrees, outcome by outcome (within 5 standard deviations), with
-    the exact distribution its declared noise model predicts (:meth:`Backend.noise_model`)."""
+    the exact distribution its declared noise model predicts (:meth:`Backend.noise_model`; the
+    density-matrix oracle :func:`qhpc.noise.simulate.distribution` follows mid-circuit
+    measurements, resets and conditions): bit order, the measurement-to-clbit mapping, GHZ, every
+    declared native gate between phase-sensitive preparations and readouts, reset, mid-circuit
+    measurement and conditionals as the capabilities declare them; the memory of every run (when
+    supported) holds the counts' shots, and an emulator's seed reproduces its counts."""
     from ..noise.schedule import compact, expand
     from ..noise.simulate import distribution
 
     model = backend.noise_model()
     assert model is not None, (f"{backend.name} declares noisy=True but no noise model (Backend.noise_model): "
                                "the conformance kit checks a noisy backend against the model it declares")
-    rng = random.Random(seed)
     width = min(caps.num_qubits, 3)
     path = _path(caps, width)
-    circuits: list[Circuit] = []
+    size = max(path) + 1
+    circuits: list[tuple[str, Circuit]] = []  # (what a failure is reported as, circuit)
     for k in range(width):  # bit order under noise: X on one qubit
-        c = Circuit(max(path) + 1, width, name=f"x_on_{k}")
+        c = Circuit(size, width, name=f"x_on_{k}")
         c.x(path[k])
         c.measure(path, list(range(width)))
-        circuits.append(c)
-    ghz = Circuit(max(path) + 1, width, name="ghz")
+        circuits.append((f"x_on_{k}", c))
+    circuits.extend((f"measurement map ({c.name}: {_pairs_text(c)})", c) for c, _ in _measurement_map_circuits(path, size))
+    ghz = Circuit(size, width, name="ghz")
     ghz.h(path[0])
     for a, b in itertools.pairwise(path):
         ghz.cx(a, b)
     ghz.measure(path, list(range(width)))
-    circuits.append(ghz)
-    native = sorted((caps.native_gates or frozenset(STANDARD_GATES)) & set(STANDARD_GATES))
-    for name in rng.sample(native, min(4, len(native))):
-        spec = STANDARD_GATES[name]
-        if spec.num_qubits > width:
-            continue
-        qubits = path[:spec.num_qubits]
-        c = Circuit(max(path) + 1, spec.num_qubits, name=f"native_{name}")
-        for q in qubits:
-            c.h(q)
-        c.gate(name, qubits, [rng.uniform(-3, 3) for _ in spec.param_names])
-        for q in qubits:
-            c.h(q)
-        c.measure(qubits, list(range(spec.num_qubits)))
-        circuits.append(c)
+    circuits.append(("ghz", ghz))
+    clifford_only = _clifford_only(caps)
+    for name, qubits in _native_gate_targets(caps):
+        circuits.extend((f"native gate {name} ({c.name})", c) for c in _gate_probe(name, clifford_only, seed).circuits(qubits))
+    q0 = path[0]
+    if caps.supports_reset:  # an ignored reset reads mostly 1, an honoured one mostly 0
+        c = Circuit(q0 + 1, 1, name="reset")
+        c.x(q0).reset(q0).measure(q0, 0)
+        circuits.append(("reset", c))
+    if caps.supports_mid_circuit_measurement:  # measurements taken in place: mostly '01'
+        c = Circuit(q0 + 1, 2, name="mid_measure")
+        c.x(q0).measure(q0, 0).x(q0).measure(q0, 1)
+        circuits.append(("mid-circuit measurement", c))
+    if caps.supports_conditionals and width >= 2:  # mostly '00' and '11'; an ignored condition gives '1x'
+        c = Circuit(size, 2, name="conditional")
+        c.h(path[0]).measure(path[0], 0)
+        c.append("x", [path[1]], condition=Condition((0,), 1))
+        c.measure(path[1], 1)
+        circuits.append(("conditional X", c))
+    if caps.supports_conditionals and width >= 3:
+        # clbits 0 and 1 read 1 and 1 (the value 3), so X under "value 1" stays off: mostly '011'; a
+        # backend that ignores the condition or reads its first bit only gives mostly '111'
+        c = Circuit(size, 3, name="conditional_on_a_register")
+        c.x(path[0]).x(path[1]).measure(path[0], 0).measure(path[1], 1)
+        c.append("x", [path[2]], condition=Condition((0, 1), 1))
+        c.measure(path[2], 2)
+        circuits.append(("conditional X on a two-bit value", c))
     failures = []
-    for circuit in circuits:
+    for label, circuit in circuits:
         fitted = _fit(circuit, caps)
-        output = backend.run(fitted, shots=shots, seed=seed, memory=False, options={}, cancel=CancelToken())
+        output = backend.run(fitted, shots=shots, seed=seed, memory=caps.supports_memory, options={},
+                             cancel=CancelToken())
         if sum(output.counts.values()) != shots:
-            failures.append(f"{circuit.name}: {sum(output.counts.values())} shots counted, {shots} asked")
+            failures.append(f"{label}: {sum(output.counts.values())} shots counted, {shots} asked")
             continue
+        if caps.supports_memory and (output.memory is None or len(output.memory) != shots
+                                     or Counter(output.memory) != Counter(output.counts)):
+            failures.append(f"{label}: memory missing, of the wrong length, or inconsistent with counts")
         small, _ = compact(expand(fitted, model))
         expected = distribution(small)
         bad = [k for k in set(expected) | set(output.counts)
                if not proportion_ok(output.counts.get(k, 0), shots, expected.get(k, 0.0))]
         if bad:
-            failures.append(f"{circuit.name}: counts {dict(sorted(output.counts.items()))} disagree with the declared "
+            failures.append(f"{label}: counts {dict(sorted(output.counts.items()))} disagree with the declared "
                             f"model's { {k: round(v, 4) for k, v in sorted(expected.items())} } at {sorted(bad)[:4]}")
+    if caps.kind == "emulator":
+        first = backend.run(_fit(ghz, caps), shots=shots, seed=seed, memory=False, options={}, cancel=CancelToken())
+        again = backend.run(_fit(ghz, caps), shots=shots, seed=seed, memory=False, options={}, cancel=CancelToken())
+        if first.counts != again.counts:
+            failures.append("the same seed gave different counts")
     if failures:
         raise AssertionError(f"{backend.name}: {len(failures)} failure(s) against its declared noise model:\n  "
                              + "\n  ".join(failures))
