@@ -161,6 +161,23 @@ def test_a_time_limit_fails_a_job_that_runs_too_long(slow_vendor: Path) -> None:
         assert it.run(x_circuit(), backend="aer.statevector", shots=5, seed=1, timeout=60).counts == {"11": 5}
 
 
+def test_a_time_limit_holds_for_a_job_a_replacement_worker_starts(slow_vendor: Path) -> None:
+    # the worker set the job's deadline without waking the scheduler's monitor: a job started after
+    # the monitor had gone back to waiting (here by the worker that replaced a stuck one) ran on
+    # past its limit, unchecked
+    with Integrator(max_workers=1) as it:
+        it.scheduler.grace = 0.2  # type: ignore[attr-defined]
+        stuck = it.submit(x_circuit(), backend="stuck.emulator", shots=10)
+        deadline = time.monotonic() + 10
+        while stuck.status is not JobStatus.RUNNING and time.monotonic() < deadline:
+            time.sleep(0.01)
+        limited = it.submit(x_circuit(), backend="stuck.emulator", shots=10, time_limit=0.3)  # queued behind it
+        time.sleep(0.1)
+        assert stuck.cancel() is True  # its worker stays stuck; the monitor replaces it
+        assert limited.wait(10), "the time limit was not enforced"
+        assert limited.status is JobStatus.FAILED and "time limit of 0.3 s" in (limited.error or "")
+
+
 def test_a_configured_default_time_limit_applies(slow_vendor: Path) -> None:
     settings = Settings.from_mapping({"jobs": {"time_limit": 0.3}})
     with Integrator(settings=settings) as it:

@@ -143,10 +143,12 @@ class InProcessScheduler(Scheduler):
                 task = self._queue.popleft()
                 task.worker = worker
                 worker.task = task
+                self._running[task.request.job_id] = task
                 if task.request.time_limit is not None:
                     task.deadline = time.monotonic() + task.request.time_limit
                     self._ensure_monitor()
-                self._running[task.request.job_id] = task
+                    # a monitor already waiting (with no deadline, or a later one) must see this one
+                    self._cond.notify_all()
             self._run(task)
             with self._cond:
                 worker.task = None
