@@ -182,17 +182,24 @@ def test_completion_is_conditional_on_the_run_being_current(store: Store, url: s
 
 def test_recovery_fails_what_may_have_used_a_qpu_and_counts_attempts(store: Store, url: str) -> None:
     store.jobs.submit([[new_job(store, device="qpu", location="on-prem")], [new_job(store)],
-                       [new_job(store, device="qpu", location="remote")]], lambda _: UNLIMITED)
-    qpu, emulator, remote = store.runs.claim(5)
+                       [new_job(store, device="qpu", location="remote")],
+                       [new_job(store, device="qpu", location="on-prem")]], lambda _: UNLIMITED)
+    qpu, emulator, remote, waiting = store.runs.claim(5)
+    # the executor commits "executing" before the device is used; a job still waiting for a worker
+    # never reached it (it was failed too, as if it might have)
+    store.runs.record([Progress(qpu.seq, 1, substate="executing"), Progress(waiting.seq, 1, substate="waiting")], [])
+    store.runs.record([Progress(qpu.seq, 1, substate="waiting")], [])  # late: "executing" is not taken back
     for attempt in range(2, 4):
         with Store(url, owner=f"executor-{attempt}") as restarted:
             restarted.runs.recover(max_attempts=3)
             claimed = restarted.runs.claim(5)
-            assert {c.id for c in claimed} == {emulator.id, remote.id}  # requeued; the local QPU's is not
+            # requeued; the local QPU's that was executing is not
+            assert {c.id for c in claimed} == {emulator.id, remote.id, waiting.id}
     with Store(url, owner="executor-4") as restarted:
-        assert restarted.runs.recover(max_attempts=3) == {"requeued": 0, "failed": 2}
+        assert restarted.runs.recover(max_attempts=3) == {"requeued": 0, "failed": 3}
     assert "may have used the device" in (store.jobs.get(qpu.id) or {})["error"]
     assert "interrupted 3 times" in (store.jobs.get(emulator.id) or {})["error"]
+    assert "interrupted 3 times" in (store.jobs.get(waiting.id) or {})["error"]
 
 
 def test_a_session_runs_one_job_at_a_time_before_others(store: Store) -> None:

@@ -94,14 +94,18 @@ class Runs:
         self.owner = owner
 
     def recover(self, max_attempts: int) -> dict[str, int]:
-        """Requeue or fail the jobs other (dead) executors left RUNNING; counts of each."""
+        """Requeue or fail the jobs other (dead) executors left RUNNING; counts of each. A job of an
+        on-premises QPU that may have started on the device (sub-state ``executing``, or unknown) is
+        failed rather than run twice; one still compiling or waiting is queued again."""
         now = time.time()
         counts = {"requeued": 0, "failed": 0}
         with self.db.write() as conn:
-            rows = conn.execute(select(J.seq, J.attempt, J.device, J.location, J.owner).where(
+            rows = conn.execute(select(J.seq, J.attempt, J.device, J.location, J.owner, J.substate).where(
                 J.status == "RUNNING", (J.owner.is_(None)) | (J.owner != self.owner))).all()
             for row in rows:
-                if row.device == "qpu" and row.location != "remote":
+                # the executor commits "executing" before a job of an on-premises QPU starts on the
+                # device: one still compiling or waiting for a worker never reached it
+                if row.device == "qpu" and row.location != "remote" and row.substate not in ("compiling", "waiting"):
                     status, reason = "FAILED", (f"the server stopped while attempt {row.attempt} was running on a "
                                                 "QPU; it is not run again because it may have used the device")
                 elif row.attempt >= max_attempts:
@@ -149,7 +153,11 @@ class Runs:
                 continue
             values = {k: v for k, v in (("substate", item.substate), ("backend", item.backend)) if v is not None}
             if values:
-                updates.append((sql(f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in values)} WHERE {_MINE}"),
+                # "executing" is never taken back: the executor commits it directly before a QPU job
+                # starts, and a "waiting" it queued earlier may reach the store after it
+                sets = ", ".join("substate = CASE WHEN substate = 'executing' THEN substate ELSE ? END"
+                                 if k == "substate" else f"{k} = ?" for k in values)
+                updates.append((sql(f"UPDATE jobs SET {sets} WHERE {_MINE}"),
                                 [*values.values(), item.seq, self.owner, item.attempt]))
         finish = sql("UPDATE jobs SET status = ?, substate = NULL, finished_at = ?, result = ?, digest = ?, error = ?, "
                      f"backend = ?, owner = NULL WHERE {_MINE}")
