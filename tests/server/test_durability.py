@@ -194,3 +194,25 @@ def test_executor_niceness_outside_0_to_19_is_a_configuration_error(tmp_path: Pa
         config = write_config(tmp_path / "bad.toml", {"server": {"executor_idle": bad}})
         with pytest.raises(ConfigError, match="executor_idle"):
             load_settings(str(config))
+
+
+@pytest.mark.slow
+def test_sigterm_lets_a_qpu_job_finish_within_the_configured_drain(site_factory: Callable[..., Site]) -> None:
+    # the drain was a fixed 10 s: a longer QPU job was cut off and failed on restart ("it may have
+    # used the device"), its device time lost; [server] drain_seconds sets it
+    site = site_factory(users={"bob": False}, extra={"server": {"drain_seconds": 30}})
+    with site.client("bob") as client:
+        job = client.submit(program(6)[0], backend="slowlab.qpu", shots=SHOTS, options={"seconds": 12})
+        deadline = time.monotonic() + 60
+        while job.refresh()["substate"] != "executing" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.refresh()["substate"] == "executing"
+    assert site.server.process is not None
+    started = time.monotonic()
+    site.server.process.send_signal(signal.SIGTERM)
+    site.server.process.wait(60)
+    assert time.monotonic() - started > 8  # it waited for the job, past the old 10 s limit's reach
+    site.server.start()
+    with site.client("bob") as client:
+        done = client.job(job.id)
+        assert done.refresh()["status"] == "DONE" and done.result(timeout=30).counts == {"111": SHOTS}  # slowlab reads all ones

@@ -186,6 +186,19 @@ def test_logs_hold_no_token_and_no_program(secure: Site) -> None:
     assert MARKER not in log and "Bearer" not in log and "OPENQASM" not in log  # ...or programs
 
 
+def test_the_access_log_when_asked_names_requests_without_their_query(site_factory: Callable[..., Site]) -> None:
+    # [server] access_log = true logged nothing (uvicorn's access logger stayed at WARNING)
+    site = site_factory(users={"bob": False}, extra={"server": {"access_log": True}})
+    with site.http("bob") as http:
+        assert http.get("/v1/jobs", params={"status": "DONE", "token": "NOT-A-LOG-LINE"}).status_code == 200
+    deadline = time.monotonic() + 10
+    while '"GET /v1/jobs HTTP/1.1" 200' not in site.server.log_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = site.server.log_text()
+    assert '"GET /v1/jobs HTTP/1.1" 200' in log
+    assert "NOT-A-LOG-LINE" not in log and site.tokens["bob"] not in log
+
+
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is needed to make a test certificate")
 def test_tls_when_given_a_certificate(site_factory: Callable[..., Site], tmp_path: Path) -> None:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"

@@ -73,8 +73,8 @@ def serve(settings: Settings, config_path: str | None = None, *, host: str | Non
     """Run the server until it is stopped (SIGINT/SIGTERM: running jobs get a grace period)."""
     import uvicorn
 
-    configure_logging("qhpc-server")
     server = settings.service.server
+    configure_logging("qhpc-server", access_log=server.access_log)
     options: dict[str, Any] = {}
     if server.tls_cert is not None:
         options.update(ssl_certfile=server.tls_cert, ssl_keyfile=server.tls_key)

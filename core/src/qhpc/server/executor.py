@@ -12,8 +12,8 @@ Each job it claims becomes an integrator job; the integrator's job events (throu
 ``waiting`` for the backend, ``executing``). When a job ends, its result (canonical JSON and
 digest), or its error, is written conditionally (see :mod:`qhpc.store.runs`). Before a job starts
 on a QPU of the premises, the ``executing`` sub-state is committed first, so recovery knows the
-device may have been used. SIGTERM drains: no new jobs, the running ones finish (up to a grace
-period), then it exits.
+device may have been used. SIGTERM drains: no new jobs, the running ones finish (up to
+``[server] drain_seconds``), then it exits.
 """
 
 from __future__ import annotations
@@ -347,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     integrator = Integrator(settings=settings)
     workers = settings.max_workers or int(os.environ.get("QHPC_MAX_WORKERS", "2"))
     executor = Executor(settings, store, integrator, capacity=max(8, 4 * workers), wake_fd=args.wake_fd,
-                        store_thread=store_thread)
+                        store_thread=store_thread, grace=settings.service.server.drain_seconds)
     signal.signal(signal.SIGTERM, lambda *_: executor.drain())
     signal.signal(signal.SIGINT, lambda *_: executor.drain())
     threading.current_thread().name = "qhpc-executor"

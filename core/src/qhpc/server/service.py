@@ -76,7 +76,7 @@ class Service:
         self.guard = AuthGuard(self.store.users, free_failures=server.auth_failures,
                                cache_seconds=server.auth_cache_seconds)
         self.metrics = Metrics(self.store)
-        self.supervisor = Supervisor(config_path)
+        self.supervisor = Supervisor(config_path, drain_seconds=server.drain_seconds)
         self.writer = GroupCommitter(self.store, self.quotas, self.supervisor.wake)
         self.waiters = Waiters(self.store)
         self._executor = executor

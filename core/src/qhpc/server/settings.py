@@ -21,6 +21,7 @@ naming the file and the key. Importing this module imports nothing beyond the st
     warm_up = true                               # read every backend's capabilities at start
     executor_nice = 19                           # the executor's niceness: submissions answered first
     executor_idle = true                         # and Linux's SCHED_IDLE policy for it (but its store thread)
+    drain_seconds = 10.0                         # SIGTERM: how long running jobs may take to finish
 
     [quotas]                                     # per user; users.NAME overrides any of them
     max_queued = 1000                            # queued and running jobs at once
@@ -64,7 +65,7 @@ from ..errors import ConfigError
 SECTIONS: dict[str, set[str]] = {
     "server": {"database", "host", "port", "tls_cert", "tls_key", "max_body_bytes", "max_batch", "max_attempts",
                "auth_failures", "auth_cache_seconds", "metrics_public", "access_log", "result_wait_max",
-               "warm_up", "executor_nice", "executor_idle"},
+               "warm_up", "executor_nice", "executor_idle", "drain_seconds"},
     "quotas": {"max_queued", "max_qubits", "max_shots", "qpu_seconds_per_day", "users"},
     "sessions": {"idle_timeout", "max_lifetime"},
     "peers": set(),  # any peer name, each a table of PEER_KEYS
@@ -94,6 +95,9 @@ class ServerSettings:
     warm_up: bool = True
     executor_nice: int = 19
     executor_idle: bool = True
+    #: on SIGTERM, how long the executor lets running jobs finish before it exits (a QPU job
+    #: still running then is failed when the server restarts: it may have used the device)
+    drain_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,7 @@ def parse_sections(data: Mapping[str, Any], source: str, base: ServiceSettings) 
             "auth_cache_seconds": lambda k, v: check.seconds(k, v, allow_zero=True),
             "metrics_public": check.flag, "access_log": check.flag, "warm_up": check.flag, "executor_idle": check.flag,
             "result_wait_max": lambda k, v: check.seconds(k, v),
+            "drain_seconds": lambda k, v: check.seconds(k, v, allow_zero=True),
             "executor_nice": lambda k, v: check.whole(k, v, 0, 19),
         }
         server = _apply(out.server, section, converters, "server")

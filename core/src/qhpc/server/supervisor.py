@@ -11,13 +11,14 @@ import uuid
 
 log = logging.getLogger("qhpc.server")
 
-#: Seconds the executor may take to finish its running jobs when the server stops.
-STOP_GRACE = 15.0
+#: Seconds the executor is given, beyond its drain period, to exit when the server stops.
+STOP_MARGIN = 10.0
 
 
 class Supervisor:
-    def __init__(self, config: str | None) -> None:
+    def __init__(self, config: str | None, *, drain_seconds: float = 10.0) -> None:
         self.config = config
+        self.drain_seconds = drain_seconds
         self.process: subprocess.Popen[bytes] | None = None
         self.owner = ""
         self.restarts = 0
@@ -61,7 +62,7 @@ class Supervisor:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(STOP_GRACE + 5)
+                process.wait(self.drain_seconds + STOP_MARGIN)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
