@@ -263,7 +263,9 @@ def run(program: str, backend: str, shots: int, seed: int | None, time_limit: fl
     status = err.status("reading the program", spinner="dots") if show_progress else None
     # Ctrl-C ends the process at once with the default action of SIGINT: emulators such as Aer hold
     # the GIL for a whole simulation, so a Python handler would only run when it ends. The job runs
-    # in this process and ends with it; nothing is left half-done.
+    # in this process and ends with it; nothing is left half-done. A job on a QPU front-end (one
+    # here waits on a device or a peer site, holding no GIL) is cancelled first, so the device's or
+    # the peer's job stops too, then the process ends.
     restore = _default_sigint()
     try:
         if status is not None:
@@ -284,10 +286,25 @@ def run(program: str, backend: str, shots: int, seed: int | None, time_limit: fl
             err.print(f"warning: {_one_line(warning.message)}", markup=False, style="yellow")
             if status is not None:
                 status.start()
-        while not job.wait(0.1):
-            if status is not None:
-                status.update(escape(f"job {job.id}: {str(job.status).lower()} on {job.backend}"
-                                     + (f" ({job.stage})" if job.stage else "")))
+        polite = _waits_on_a_device(integrator, job)
+        if polite:
+            restore()  # Python's handler: Ctrl-C raises KeyboardInterrupt here
+        try:
+            while not job.wait(0.1):
+                if status is not None:
+                    status.update(escape(f"job {job.id}: {str(job.status).lower()} on {job.backend}"
+                                         + (f" ({job.stage})" if job.stage else "")))
+        except KeyboardInterrupt:
+            if polite:
+                _default_sigint()  # a second Ctrl-C ends at once
+                if status is not None:
+                    status.update(escape(f"cancelling job {job.id} on {job.backend}"))
+                job.cancel()
+                waiting = getattr(integrator.scheduler, "wait_returned", None)
+                if callable(waiting) and not waiting(job.id, CANCEL_WAIT_SECONDS):
+                    err.print(f"warning: {job.backend} did not confirm the cancellation within "
+                              f"{CANCEL_WAIT_SECONDS:g} s", markup=False, style="yellow")
+            raise
         result = job.result()
     finally:
         restore()
@@ -302,6 +319,20 @@ def run(program: str, backend: str, shots: int, seed: int | None, time_limit: fl
         print(json.dumps(doc, indent=2))
         return
     _print_result(program, result, load_seconds, top)
+
+
+#: How long Ctrl-C waits for a QPU front-end to stop its device's (or peer's) job.
+CANCEL_WAIT_SECONDS = 15.0
+
+
+def _waits_on_a_device(integrator: Any, job: Any) -> bool:
+    """Whether ``job`` runs on a QPU front-end or at a peer site: it waits there without holding
+    the GIL, and the device's or the peer's job must be stopped."""
+    try:
+        backend = integrator.backend(job.backend)
+        return str(backend.kind) != "emulator" or str(integrator.capabilities(backend).location) == "remote"
+    except Exception:  # an unknown backend: the default, at-once Ctrl-C
+        return False
 
 
 def _default_sigint() -> Any:

@@ -198,6 +198,18 @@ class InProcessScheduler(Scheduler):
                 self._cond.notify_all()
 
     # -- cancellation, time limits and stuck workers --------------------------------------------
+    def wait_returned(self, job_id: str, timeout: float) -> bool:
+        """Wait until no worker is inside the backend for ``job_id`` any more (after a cancellation:
+        until the backend has seen it, and stopped a remote task); False after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while job_id in self._running:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
     def cancel(self, job_id: str) -> bool:
         with self._cond:
             for task in self._queue:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from qhpc import Integrator, JobCancelledError, JobFailedError, Settings
@@ -148,3 +149,36 @@ def test_a_peer_refusal_is_a_failure_not_a_retry(peer: FakePeer, remote: Callabl
     assert resource.client.breaker.state == "closed"  # an answer is not a failure of the peer
     with pytest.raises(Exception, match="HTTP 404: no job nope"):
         resource.task_status("nope")
+
+
+def test_ctrl_c_on_the_command_line_stops_the_peers_job(peer: FakePeer, tmp_path: Path) -> None:
+    # Ctrl-C ended the process at once (right for an emulator holding the GIL): the peer's job ran on,
+    # its device time charged and its result never collected
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from qhpc.server.testing import write_config
+
+    from .conftest import PLUGINS, token_file
+
+    peer.hold = True
+    config = write_config(tmp_path / "site.toml", {"plugins": {"enabled": PLUGINS}, "peers": {"fake": {
+        "url": peer.url, "token_file": str(token_file(tmp_path)), "timeout": 2.0, "retries": 1}}})
+    program = tmp_path / "bell.qasm"
+    program.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0], q[1];\n'
+                       "measure q -> c;\n")
+    before = set(peer.jobs)
+    process = subprocess.Popen([str(Path(sys.executable).with_name("qhpc")), "run", str(program), "-b", "fake.ibm_fake"],
+                               env={**os.environ, "QHPC_CONFIG": str(config)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not set(peer.jobs) - before and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    started, = set(peer.jobs) - before
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert started in peer.cancelled and peer.jobs[started]["status"] == "CANCELLED"
