@@ -5,7 +5,9 @@ within the peer's time limit) and offers each as ``NAME.BACKEND``, with the peer
 ``location = "remote"``. Backends the peer itself reaches remotely are not offered again (no
 loops between sites). A peer that does not answer at start is reported in the log; its
 ``backends = [...]``, when configured, are offered anyway (as QPUs: ``auto`` leaves them alone),
-and fail or fall back at run time until it answers.
+and are refused as unavailable until it answers (their capabilities unknown, a job cannot be
+compiled for them, so a ``fallback`` option applies only once they have been read). A peer with
+no ``backends`` configured that is down at start offers nothing until the process starts again.
 
 Importing this module imports neither httpx nor the client: they load when the hook runs.
 """
