@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 from qhpc import (
+    Backend,
     BackendCapabilities,
     BackendKind,
     CapabilityError,
@@ -19,12 +21,16 @@ from qhpc import (
     Integrator,
     Location,
     Paradigm,
+    RunOutput,
     Settings,
     hookimpl,
     hookspecs,
 )
+from qhpc.errors import UnknownNameError
+from qhpc.integrator import LATE_BACKENDS_MISS_SECONDS
 from qhpc.plugins import ENTRY_POINT_GROUP, PluginRegistry
 from qhpc.testing import write_plugin_distribution
+from qhpc_interop import Circuit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,6 +119,62 @@ def test_an_unmarked_hook_and_a_wrong_item_are_refused_not_passed_by() -> None:
     assert info.status == "failed"
     assert info.error == "qhpc_backends returned 'acme.string', which is not an instance of Backend"
     assert "acme.string" not in str(info.provides)
+
+
+def test_late_backends_are_added_once_new_and_a_failing_late_hook_takes_only_its_plugin_out() -> None:
+    class Late(Backend):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        @property
+        def capabilities(self) -> BackendCapabilities:
+            return BackendCapabilities(num_qubits=3)
+
+        def run(self, circuit, *, shots, seed, memory, options, cancel):  # type: ignore[no-untyped-def]
+            return RunOutput(counts={"0" * circuit.num_clbits: shots})
+
+    class Cloud:
+        """Lists nothing at start; its device comes online later."""
+
+        def __init__(self) -> None:
+            self.online = False
+            self.asked: list[tuple[frozenset[str], float]] = []
+
+        @hookimpl
+        def qhpc_backends(self):  # type: ignore[no-untyped-def]
+            return []
+
+        @hookimpl
+        def qhpc_late_backends(self, known, timeout):  # type: ignore[no-untyped-def]
+            self.asked.append((known, timeout))
+            return [Late("cloud.qpu"), Late("aer.statevector")] if self.online else []  # a taken name: ignored
+
+    class Broken:
+        @hookimpl
+        def qhpc_late_backends(self, known, timeout):  # type: ignore[no-untyped-def]
+            raise ConnectionError("the vendor's cloud is down")
+
+    cloud = Cloud()
+    registry = PluginRegistry.discover(allow=["builtin", "qiskit"])
+    registry.add("cloud", cloud)
+    registry.add("broken", Broken())
+    with Integrator(registry) as it:
+        aer = it.backend("aer.statevector")
+        with pytest.raises(UnknownNameError, match=r"cloud\.qpu"):
+            it.backend("cloud.qpu")
+        assert registry.infos["broken"].status == "failed"
+        assert "qhpc_late_backends raised ConnectionError: the vendor's cloud is down" in (
+            registry.infos["broken"].error or "")
+        known, timeout = cloud.asked[-1]
+        assert "aer.statevector" in known and timeout == it.settings.capabilities_timeout
+        cloud.online = True
+        assert "cloud.qpu" not in it.refresh_backends()  # a listing asked a moment ago does not ask again
+        time.sleep(LATE_BACKENDS_MISS_SECONDS + 0.05)
+        qpu = it.backend("cloud.qpu")
+        assert qpu.name == "cloud.qpu" and it.backends["cloud.qpu"] is qpu
+        assert it.backend("aer.statevector") is aer  # the late duplicate did not replace it
+        ran = it.run(Circuit(1, 1).x(0).measure(0, 0), backend="cloud.qpu", shots=5)
+        assert ran.counts == {"0": 5}  # (this backend's own answer: the point is that it ran)
 
 
 def test_pluggy_tracing_sees_every_hook_call_of_every_plugin() -> None:

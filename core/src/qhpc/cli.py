@@ -108,7 +108,7 @@ def plugins(as_json: bool) -> None:
 def backends(name: str | None, as_json: bool) -> None:
     """List backends and their capabilities (NAME: one backend in full)."""
     integrator = _integrator()
-    selected = {name: integrator.backend(name)} if name else integrator.backends
+    selected = {name: integrator.backend(name)} if name else integrator.refresh_backends()
     answers = integrator.availability(selected.values())
     rows = []
     for backend_name, backend in selected.items():

@@ -126,6 +126,28 @@ def qhpc_backends() -> list[Backend]:
 
 
 @hookspec
+def qhpc_late_backends(known: frozenset[str], timeout: float) -> list[Backend]:
+    """Backends that have become available since :func:`qhpc_backends` answered: the devices of a
+    peer site or a vendor's cloud that could not be listed when the process started.
+
+    Optional; called again now and then (when a backend name is not found, and when the backends
+    are listed, at most every :data:`qhpc.integrator.LATE_BACKENDS_SECONDS`).
+
+    :param known: the names already offered; return only backends under other names.
+    :param timeout: the seconds the caller is prepared to wait (a network probe should give up
+        by then).
+    :return: :class:`~qhpc.interfaces.Backend` instances, made as in :func:`qhpc_backends`.
+    Collected from every plugin that implements it. A name that is already taken is ignored.
+
+    Example::
+
+        @hookimpl
+        def qhpc_late_backends(known, timeout):
+            return [AcmeQPU(n) for n in acme_devices(timeout) if n not in known]
+    """
+
+
+@hookspec
 def qhpc_compilers() -> list[Compiler]:
     """Compilers that fit circuits to targets (native gates, coupling maps, optimisation).
 

@@ -81,6 +81,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SHOTS = 1024
 COMPILE_CACHE_SIZE = 256
+#: Seconds between two askings of the plugins for backends that became available late
+#: (:func:`qhpc.hookspecs.qhpc_late_backends`) when backends are listed; a name not found asks at once.
+LATE_BACKENDS_SECONDS = 10.0
+#: Seconds a listing waits for those answers (a name not found waits ``capabilities_timeout``).
+LATE_BACKENDS_LISTING_TIMEOUT = 2.0
+#: Seconds between two askings when names are not found (so a stream of mistyped names does not
+#: probe a dead peer each time).
+LATE_BACKENDS_MISS_SECONDS = 1.0
 #: Seed of every compilation: compiled circuits depend only on the circuit and the target.
 COMPILE_SEED = 0
 #: Seeds every backend accepts: 0 <= seed < 2**63 (Aer's and numpy's 64-bit signed seeds).
@@ -107,6 +115,8 @@ class Integrator:
         self._converter: Converter | None = None
         self._kinds: dict[str, ProgramKind] = {}
         self._backends: dict[str, Backend] | None = None
+        self._late_asked = -float("inf")  # time.monotonic() of the last qhpc_late_backends call
+        self._late_lock = threading.Lock()
         self._compilers: dict[str, Compiler] | None = None
         self._compile_cache: OrderedDict[tuple[Any, ...], tuple[Circuit, dict[str, Any]]] = OrderedDict()
         # jobs the caller still holds, or that are queued or running (the scheduler holds those)
@@ -204,10 +214,43 @@ class Integrator:
                 raise PluginError(clash.describe(self.registry.infos)) from None
             raise UnknownNameError(kind, name, list(table)) from None
 
+    def refresh_backends(self, *, timeout: float | None = None, missing: bool = False) -> dict[str, Backend]:
+        """The backends, after asking the plugins for any that became available since they were
+        first listed (a peer site that was down when this process started): at most every
+        :data:`LATE_BACKENDS_SECONDS` (every :data:`LATE_BACKENDS_MISS_SECONDS` when a name was
+        ``missing``), waiting at most ``timeout`` seconds (default
+        :data:`LATE_BACKENDS_LISTING_TIMEOUT`). Listings (``qhpc backends``, ``GET /v1/backends``)
+        call this, and so does :meth:`backend` for a name it does not know."""
+        known = self.backends
+        now = time.monotonic()
+        if now - self._late_asked < (LATE_BACKENDS_MISS_SECONDS if missing else LATE_BACKENDS_SECONDS):
+            return known
+        if not self._late_lock.acquire(blocking=False):  # another thread is asking: use what is there
+            return known
+        try:
+            self._late_asked = now
+            wait = LATE_BACKENDS_LISTING_TIMEOUT if timeout is None else timeout
+            found = self.registry.collect("qhpc_late_backends", known=frozenset(known), timeout=wait)
+            with self._lock:
+                current = self._backends or {}
+                added = {b.name: b for plugin, b in found
+                         if self.registry.is_loaded(plugin) and isinstance(b.name, str) and b.name
+                         and b.name not in current}
+                if added:
+                    log.info("backends available since start: %s", ", ".join(sorted(added)))
+                    # a new table, not the old one changed: threads iterating the old one are unaffected
+                    self._backends = {**current, **added}
+                return self._backends or {}
+        finally:
+            self._late_lock.release()
+
     def backend(self, name: str) -> Backend:
         try:
             return self._lookup("backend", name, self.backends)  # type: ignore[no-any-return]
         except UnknownNameError:
+            late = self.refresh_backends(timeout=self.settings.capabilities_timeout, missing=True).get(name)
+            if late is not None:
+                return late
             # "perceval.slos" without qhpc-perceval: say which plugin the kinds name for that prefix
             prefix = name.split(".", 1)[0]
             wanted = sorted({p for kind in self.kinds.values() for p in kind.plugins if p == f"qhpc-{prefix}"})

@@ -45,6 +45,7 @@ COLLECTING_HOOKS = {
     "qhpc_program_formats": "formats",
     "qhpc_translators": "translators",
     "qhpc_backends": "backends",
+    "qhpc_late_backends": "backends",
     "qhpc_compilers": "compilers",
     "qhpc_noise_calibrators": "noise calibrators",
     "qhpc_schedulers": "schedulers",
@@ -349,7 +350,8 @@ def _not_of_kind(hook: str, items: list[Any]) -> str | None:
     from .kinds import ProgramKind
 
     expected: type = {"qhpc_program_kinds": ProgramKind, "qhpc_program_formats": ProgramFormat,
-                      "qhpc_translators": Translator, "qhpc_backends": Backend, "qhpc_compilers": Compiler,
+                      "qhpc_translators": Translator, "qhpc_backends": Backend, "qhpc_late_backends": Backend,
+                      "qhpc_compilers": Compiler,
                       "qhpc_noise_calibrators": NoiseCalibrator, "qhpc_schedulers": Scheduler}.get(hook, object)
     for item in items:
         ok = (isinstance(item, type) and issubclass(item, expected)) if hook == "qhpc_schedulers" \

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from qhpc import Integrator, JobCancelledError, JobFailedError, Settings
+from qhpc import Integrator, JobCancelledError, JobFailedError, QhpcError, Settings
+from qhpc.errors import UnknownNameError
+from qhpc.integrator import LATE_BACKENDS_MISS_SECONDS
 from qhpc.interfaces import BackendKind, Location
 from qhpc.resources import QuantumResource, ResourceBackend, TaskPayload, TaskStatus
 from qhpc_interop import Circuit
@@ -100,6 +102,39 @@ def test_a_down_peer_fails_clearly_and_opens_the_breaker(peer: FakePeer, remote:
     peer.start()
     time.sleep(1.1)  # reset_seconds: the next request is a trial
     assert it.run(ghz(), backend="fake.ibm_fake", shots=10, seed=1).counts == local_counts(10, 1)
+
+
+def test_a_peer_down_at_start_is_offered_once_it_answers(peer: FakePeer, remote: Callable[..., Integrator]) -> None:
+    peer.stop()
+    it = remote(peer.url)
+    assert not any(n.startswith("fake.") for n in it.refresh_backends())
+    with pytest.raises(UnknownNameError, match=r"fake\.ibm_fake"):
+        it.backend("fake.ibm_fake")  # asked again at once: still down
+    peer.start()
+    time.sleep(LATE_BACKENDS_MISS_SECONDS + 0.1)
+    # a name not found asks the peer again: a job for it runs as soon as the peer answers
+    assert it.run(ghz(), backend="fake.ibm_fake", shots=40, seed=3).counts == local_counts(40, 3)
+    assert {n for n in it.backends if n.startswith("fake.")} == {"fake.ibm_fake", "fake.sim"}
+    # a listing asks too (another process of this site, started while the peer was down)
+    peer.stop()
+    other = remote(peer.url)
+    assert not any(n.startswith("fake.") for n in other.backends)
+    peer.start()
+    assert {n for n in other.refresh_backends() if n.startswith("fake.")} == {"fake.ibm_fake", "fake.sim"}
+    assert other.backend("fake.sim") is other.backends["fake.sim"]  # one object per name from then on
+
+
+def test_configured_backends_of_a_down_peer_are_offered_and_read_once_it_answers(
+        peer: FakePeer, remote: Callable[..., Integrator]) -> None:
+    peer.stop()
+    it = remote(peer.url, backends=["ibm_fake"])
+    assert {n for n in it.backends if n.startswith("fake.")} == {"fake.ibm_fake"}
+    with pytest.raises(QhpcError, match=r"fake\.ibm_fake.*(unavailable|did not answer)"):
+        it.run(ghz(), backend="fake.ibm_fake", shots=10, seed=1)
+    peer.start()
+    time.sleep(1.1)  # reset_seconds: the peer's circuit breaker lets a trial through
+    assert it.run(ghz(), backend="fake.ibm_fake", shots=10, seed=1).counts == local_counts(10, 1)
+    assert {n for n in it.refresh_backends() if n.startswith("fake.")} == {"fake.ibm_fake"}  # only those named
 
 
 def test_the_fallback_runs_only_when_asked_and_is_recorded(peer: FakePeer, remote: Callable[..., Integrator]) -> None:

@@ -71,11 +71,11 @@ def _describe(svc: Service, backend: Backend, answer: Any, queues: dict[str, int
 
 @router.get("/backends", response_model=BackendList, summary="Backends: capabilities, health, queue length")
 def backends(svc: Svc, _user: User) -> dict[str, Any]:
-    integrator = svc.integrator
-    answers = integrator.availability(integrator.backends.values())
+    listed = svc.integrator.refresh_backends()  # with a peer's that answered since start
+    answers = svc.integrator.availability(listed.values())
     queues = svc.store.accounting.queue_lengths()
     return {"backends": [_describe(svc, b, answers[n], queues, calibration=False)
-                         for n, b in sorted(integrator.backends.items())]}
+                         for n, b in sorted(listed.items())]}
 
 
 def _backend(svc: Service, name: str) -> Backend:
