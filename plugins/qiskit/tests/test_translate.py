@@ -249,23 +249,3 @@ def test_a_delay_by_a_stretch_is_a_delay_too() -> None:
         circuit_from_qiskit(with_var)
 
 
-@pytest.mark.parametrize("builder, fragment", [
-    (lambda qc: qc.for_loop(range(2), None, QuantumCircuit(1, 1), [0], [0]), "for_loop"),
-])
-def test_what_the_model_cannot_hold_is_refused_by_name(builder, fragment: str) -> None:  # type: ignore[no-untyped-def]
-    qc = QuantumCircuit(1, 1)
-    qc.h(0)
-    builder(qc)
-    with pytest.raises(TranslationError, match=rf"instruction 1 \({fragment}\)"):
-        circuit_from_qiskit(qc)
-
-
-def test_an_else_branch_on_a_register_is_refused() -> None:
-    qc = QuantumCircuit(2, 2)
-    qc.measure([0, 1], [0, 1])
-    with qc.if_test((qc.cregs[0], 1)) as otherwise:
-        qc.x(0)
-    with otherwise:
-        qc.y(0)
-    with pytest.raises(TranslationError, match="else branch of a condition on 2 bits"):
-        circuit_from_qiskit(qc)

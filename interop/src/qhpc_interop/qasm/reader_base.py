@@ -171,7 +171,7 @@ class ReaderBase(Parser):
                 line, col = (tok.line, tok.col) if tok is not None else self.position()
                 bits = ", ".join(str(b) for b in sorted(frame.read & frame.written))
                 raise QasmUnsupportedError(
-                    f"this if writes a bit its condition reads (clbit {bits}) before another of its instructions: "
+                    f"this if (or switch case) writes a bit its condition reads (clbit {bits}) before another of its instructions: "
                     "the program model tests a condition at every instruction, so it would see the new value",
                     line, col, self.source)
 

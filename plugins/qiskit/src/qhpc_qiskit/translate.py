@@ -22,7 +22,9 @@ announced with a :class:`~qhpc_interop.errors.ConversionLossWarning`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -44,6 +46,20 @@ from qhpc_interop.errors import warn_loss
 from qhpc_interop.ir import Measure as ModelMeasure
 from qhpc_interop.ir import library_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
+from qhpc_interop.qasm.conditions import (
+    ALWAYS,
+    MAX_TERMS,
+    NEVER,
+    Term,
+    Terms,
+    TooManyTerms,
+    bits_read,
+    conjoin,
+    disjoin,
+    equals,
+    negate,
+)
+from qhpc_interop.qasm.control3 import MAX_LOOP_ITERATIONS, MAX_UNROLLED_INSTRUCTIONS
 
 # -- parameters ------------------------------------------------------------------------------
 
@@ -179,8 +195,35 @@ def param_to_qiskit(value: ParamValue, table: ParameterTable) -> Any:
 # -- QuantumCircuit -> model ------------------------------------------------------------------
 
 
+class _Break(Exception):
+    """A ``break_loop`` that always runs: the loop being unrolled stops."""
+
+
+class _Continue(Exception):
+    """A ``continue_loop`` that always runs: the iteration being unrolled ends."""
+
+
+@dataclass
+class _Frame:
+    """An ``if`` (or ``switch``) being read: the bits its condition reads, and those written since."""
+
+    read: frozenset[int]
+    written: set[int] = field(default_factory=set)
+
+
 class _Reader:
-    """Walks a QuantumCircuit (and, recursively, definitions and if-blocks) into model instructions."""
+    """Walks a QuantumCircuit (and, recursively, definitions and control-flow blocks) into model
+    instructions.
+
+    Control flow is read as the OpenQASM 3 reader reads it (:mod:`qhpc_interop.qasm.conditions`):
+    a condition on measured bits becomes mutually exclusive terms, each instruction of a block is
+    emitted once per term (``else`` under the negation, nested blocks under the conjunction, a
+    ``switch`` case under "the target is one of its values", ``default`` under "none of them");
+    ``for_loop`` is unrolled (its parameter bound to each value), ``box`` read as its contents, and
+    an unconditional ``break_loop``/``continue_loop`` ends the loop or iteration being unrolled.
+    What needs run-time classical computation (``while_loop``, ``store``, a ``break_loop`` under a
+    condition on measured bits) is refused by name.
+    """
 
     def __init__(self, qc: Any) -> None:
         self.qc = qc
@@ -190,11 +233,61 @@ class _Reader:
         self.out: list[Instruction] = []
         #: the delays read past, where and how long (the model has no timing)
         self.delays: list[str] = []
+        #: the condition terms in force (None: unconditional) and their model conditions
+        self.terms: Terms | None = None
+        self.conds: tuple[Condition, ...] | None = None
+        #: the ifs and switches being read, innermost last
+        self.frames: list[_Frame] = []
+        #: the conditions in force where each loop being unrolled started, innermost last
+        self.loops: list[Terms | None] = []
+        self.iterations = 0
 
+    # -- emitting ----------------------------------------------------------------------------------
+    def _check_frames(self, where: str) -> None:
+        for frame in self.frames:
+            if frame.read & frame.written:
+                bits = ", ".join(str(b) for b in sorted(frame.read & frame.written))
+                raise TranslationError(
+                    f"{where}: comes after an instruction of the same if (or switch) that writes a bit its condition "
+                    f"reads (clbit {bits}); the model tests a condition at every instruction, so it would see the "
+                    "new value")
+
+    def _emit(self, operation: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str) -> None:
+        """Append one instruction, copied under each condition in force."""
+        if self.frames:
+            self._check_frames(where)
+        conds = self.conds
+        if conds is None:
+            self.out.append(new_instruction(operation, qubits, clbits))
+        else:
+            self.out.extend(Instruction(operation, qubits, clbits, c) for c in conds)
+        if clbits and conds != ():
+            for frame in self.frames:
+                frame.written.update(clbits)
+
+    @contextmanager
+    def _conditional(self, terms: Terms, where: str) -> Iterator[None]:
+        """Read what is inside under ``terms`` as well as the conditions already in force."""
+        saved = self.terms, self.conds
+        try:
+            combined = terms if self.terms is None else conjoin(self.terms, terms)
+        except TooManyTerms as exc:
+            raise TranslationError(f"{where}: {exc}") from None
+        if combined == ALWAYS:
+            self.terms = self.conds = None
+        else:
+            self.terms, self.conds = combined, tuple(t.condition() for t in combined)
+        try:
+            yield
+        finally:
+            self.terms, self.conds = saved
+
+    # -- reading -----------------------------------------------------------------------------------
     def read(self, data: Any, qmap: Sequence[int] | None, cmap: Sequence[int] | None, where: str,
-             condition: Condition | None = None, depth: int = 0) -> None:
+             depth: int = 0) -> None:
         """Append ``data``'s instructions; ``qmap``/``cmap`` map a sub-circuit's bit positions outward."""
         qubit_of, clbit_of = self.qubit_index.__getitem__, self.clbit_index.__getitem__
+        out = self.out
         for position, ci in enumerate(data):
             if qmap is None:
                 qubits = tuple(map(qubit_of, ci.qubits))
@@ -215,63 +308,85 @@ class _Reader:
                             break
                     else:
                         params = tuple(params)
-                self.out.append(new_instruction(library_gate(name, params), qubits, (), condition))
+                if self.conds is None and not self.frames:
+                    out.append(new_instruction(library_gate(name, params), qubits))
+                else:
+                    self._emit(library_gate(name, params), qubits, (), f"{where}instruction {position} ({name})")
                 continue
             op = ci.operation
             here = f"{where}instruction {position} ({name})"
             if name == "measure":
-                self.out.append(new_instruction(MEASURE, qubits, clbits, condition))
+                self._emit(MEASURE, qubits, clbits, here)
             elif name == "reset":
-                self.out.append(Instruction(RESET, qubits, (), condition))
+                self._emit(RESET, qubits, (), here)
             elif name == "barrier":
-                if condition is None:
-                    self.out.append(Instruction(BARRIER, qubits))
+                if self.conds is None:
+                    out.append(Instruction(BARRIER, qubits))
             elif name == "global_phase":
-                if condition is None:
+                if self.conds is None:
                     self.phase = self.phase + param_from_qiskit(op.params[0])
-            elif name == "if_else":
+            elif name in ("if_else", "switch_case"):
                 # its condition names bits of the circuit being read: of a definition, mapped outward
                 scope = self.clbit_index if cmap is None else \
                     {c: cmap[k] for c, k in (self._sub_clbits or {}).items()}
-                self._if_else(ci, qubits, clbits, here, condition, depth, scope)
+                if name == "if_else":
+                    self._if_else(op, qubits, clbits, here, depth, scope)
+                else:
+                    self._switch(op, qubits, clbits, here, depth, scope)
+            elif name == "for_loop":
+                self._for_loop(op, qubits, clbits, here, depth)
+            elif name == "box":
+                if op.duration is not None:  # the model has no timing: the box's span is a barrier
+                    if self.conds is None:
+                        out.append(Instruction(BARRIER, qubits))
+                    self.delays.append(f"{here}: a box of {op.duration} {op.unit}")
+                self._sub(op.blocks[0], qubits, clbits, here, depth)
+            elif name in ("break_loop", "continue_loop"):
+                if self.conds == ():
+                    continue  # under a condition that never holds
+                if not self.loops or self.loops[-1] != self.terms:
+                    raise TranslationError(f"{here}: a {name} under a condition on measured bits needs run-time "
+                                           "control flow; the model holds none (loops are unrolled when read)")
+                raise _Break() if name == "break_loop" else _Continue()
             elif name == "delay":
                 # the model has no timing: a barrier on the qubits (nothing moves across it), announced
-                if condition is None:
-                    self.out.append(Instruction(BARRIER, qubits))
+                if self.conds is None:
+                    out.append(Instruction(BARRIER, qubits))
                 how_long = f"{op.duration} {op.unit}" if op.unit != "expr" else f"{_duration_text(op.duration)}"
                 self.delays.append(f"{here}: {how_long}")
-            elif name in ("for_loop", "while_loop", "switch_case", "box", "break_loop", "continue_loop",
-                          "store"):
-                raise TranslationError(f"{here}: the qhpc model cannot hold {name}")
+            elif name == "while_loop":
+                raise TranslationError(f"{here}: a while_loop repeats until a measured value changes, which needs "
+                                       "run-time control flow; the model holds none (a for_loop is unrolled when read)")
+            elif name == "store":
+                raise TranslationError(f"{here}: store assigns a classical value at run time, which the model cannot "
+                                       "hold")
             elif name == "unitary":
-                self.out.append(Instruction(UnitaryGate(op.to_matrix()), qubits, (), condition))
+                self._emit(UnitaryGate(op.to_matrix()), qubits, (), here)
             else:
-                self._expand(op, qubits, clbits, here, condition, depth)
+                self._expand(op, qubits, clbits, here, depth)
 
     # bit -> position in the sub-circuit being read (Qiskit bits hash by identity of the bit, but
     # their Python wrappers are recreated on access, so id() cannot be used)
     _sub_qubits: dict[Any, int] | None = None
     _sub_clbits: dict[Any, int] | None = None
 
-    def _sub(self, circuit: Any, qubits: Sequence[int], clbits: Sequence[int], where: str,
-             condition: Condition | None, depth: int) -> None:
+    def _sub(self, circuit: Any, qubits: Sequence[int], clbits: Sequence[int], where: str, depth: int) -> None:
         if depth > 64:
             raise TranslationError(f"{where}: definitions nest deeper than 64 levels")
         saved = (self._sub_qubits, self._sub_clbits)
         self._sub_qubits = {q: k for k, q in enumerate(circuit.qubits)}
         self._sub_clbits = {c: k for k, c in enumerate(circuit.clbits)}
         try:
-            if condition is None:
+            if self.conds is None:
                 self.phase = self.phase + param_from_qiskit(circuit.global_phase)
-            self.read(circuit.data, list(qubits), list(clbits), f"{where} > ", condition, depth + 1)
+            self.read(circuit.data, list(qubits), list(clbits), f"{where} > ", depth + 1)
         finally:
             self._sub_qubits, self._sub_clbits = saved
 
-    def _expand(self, op: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str,
-                condition: Condition | None, depth: int) -> None:
+    def _expand(self, op: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str, depth: int) -> None:
         definition = getattr(op, "definition", None)
         if definition is not None:
-            self._sub(definition, qubits, clbits, where, condition, depth)
+            self._sub(definition, qubits, clbits, where, depth)
             return
         if hasattr(op, "to_matrix") and not clbits:
             try:
@@ -279,102 +394,171 @@ class _Reader:
             except Exception:
                 matrix = None
             if matrix is not None:
-                self.out.append(Instruction(UnitaryGate(matrix), qubits, (), condition))
+                self._emit(UnitaryGate(matrix), qubits, (), where)
                 return
         raise TranslationError(f"{where}: has no definition and no matrix; the qhpc model cannot hold it")
 
-    def _if_else(self, ci: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str,
-                 outer: Condition | None, depth: int, scope: dict[Any, int]) -> None:
-        op = ci.operation
-        if outer is not None:
-            raise TranslationError(f"{where}: nested conditionals cannot be held by the model")
+    def _if_else(self, op: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str, depth: int,
+                 scope: dict[Any, int]) -> None:
         true_body, false_body = op.blocks[0], (op.blocks[1] if len(op.blocks) > 1 else None)
         if false_body is not None and not len(false_body.data):
             false_body = None
-        condition, opposite = self._condition(op.condition, where, scope, need_opposite=false_body is not None)
-        read = set(condition.clbits)
-        # each instruction of a block becomes a conditioned instruction, which tests the condition
-        # anew: exact only while nothing before the block's last operation writes a bit it reads
-        # (and, with an else branch, only if the if-branch writes none at all)
+        truth = self._terms(op.condition, where, scope)
+        read = bits_read(truth)
         start = len(self.out)
-        self._sub(true_body, qubits, clbits, where, condition, depth)
-        written = [k for k in range(start, len(self.out)) if read.intersection(self.out[k].clbits)]
-        if written and (false_body is not None or written[0] != len(self.out) - 1):
-            raise TranslationError(f"{where}: the block writes a bit its condition reads before it ends; "
-                                   "the model's per-instruction conditions cannot hold that")
-        if false_body is not None:
-            assert opposite is not None
-            start = len(self.out)
-            self._sub(false_body, qubits, clbits, f"{where} else", opposite, depth)
-            written = [k for k in range(start, len(self.out)) if read.intersection(self.out[k].clbits)]
-            if written and written[0] != len(self.out) - 1:
-                raise TranslationError(f"{where}: the else block writes a bit its condition reads before it "
-                                       "ends; the model's per-instruction conditions cannot hold that")
+        self.frames.append(_Frame(read))
+        try:
+            with self._conditional(truth, where):
+                self._sub(true_body, qubits, clbits, where, depth)
+            if false_body is None:
+                return
+            opposite = negate(truth)
+            if not read & self.frames[-1].written:
+                with self._conditional(opposite, where):
+                    self._sub(false_body, qubits, clbits, f"{where} else", depth)
+                return
+            # The if block ends by writing bits its condition reads: emitted after it, the else block
+            # would test the new value. The branches exclude each other, so the else block goes
+            # first, unless it too writes those bits.
+            middle = len(self.out)
+            self.frames[-1] = _Frame(read)
+            with self._conditional(opposite, where):
+                self._sub(false_body, qubits, clbits, f"{where} else", depth)
+            if read & self.frames[-1].written:
+                raise TranslationError(f"{where}: both branches write bits the condition reads; the model tests a "
+                                       "condition at every instruction, so one branch would see the other's writes")
+            self.out[start:] = self.out[middle:] + self.out[start:middle]
+        finally:
+            self.frames.pop()
 
-    def _condition(self, cond: Any, where: str, scope: dict[Any, int],
-                   need_opposite: bool = False) -> tuple[Condition, Condition | None]:
-        """The condition as the model's "these bits read this value", and (if asked) its opposite;
-        ``scope`` maps the bits it names (the circuit's, or a definition's) to the model's clbits.
+    def _switch(self, op: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str, depth: int,
+                scope: dict[Any, int]) -> None:
+        from qiskit.circuit.controlflow import CASE_DEFAULT
 
-        Any condition Qiskit can write is accepted if it is exactly such a test: every assignment
-        of the bits it reads is evaluated (Qiskit's semantics: casts to a narrower ``Uint``
-        truncate, a cast to ``Bool`` is "not zero"), and the assignments that satisfy it must be
-        those that fix some bits and leave the others free.
-        """
+        cases = list(op.cases_specifier())
+        values = [v for case_values, _ in cases for v in case_values if v is not CASE_DEFAULT]
+        try:
+            matched = NEVER
+            for v in values:
+                matched = disjoin(matched, self._equal(op.target, v, where, scope))
+        except TooManyTerms as exc:
+            raise TranslationError(f"{where}: {exc}") from None
+        self.frames.append(_Frame(bits_read(matched) | frozenset(self._target_bits(op.target, where, scope))))
+        try:
+            for k, (case_values, body) in enumerate(cases):
+                if any(v is CASE_DEFAULT for v in case_values):
+                    terms = negate(matched)
+                else:
+                    terms = NEVER
+                    for v in case_values:
+                        terms = disjoin(terms, self._equal(op.target, v, where, scope))
+                with self._conditional(terms, where):
+                    self._sub(body, qubits, clbits, f"{where} case {k}", depth)
+        except TooManyTerms as exc:
+            raise TranslationError(f"{where}: {exc}") from None
+        finally:
+            self.frames.pop()
+
+    def _for_loop(self, op: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str, depth: int) -> None:
+        indexset, parameter, body = op.params
+        self.loops.append(self.terms)
+        try:
+            for k, value in enumerate(indexset):
+                self.iterations += 1
+                if self.iterations > MAX_LOOP_ITERATIONS:
+                    raise TranslationError(f"{where}: the circuit's loops run more than {MAX_LOOP_ITERATIONS} "
+                                           "iterations in all (loops are unrolled when the circuit is read)")
+                if len(self.out) > MAX_UNROLLED_INSTRUCTIONS:
+                    raise TranslationError(f"{where}: unrolling the circuit's loops gives more than "
+                                           f"{MAX_UNROLLED_INSTRUCTIONS} instructions")
+                iteration = body if parameter is None else body.assign_parameters({parameter: value}, inplace=False, strict=False)
+                try:
+                    self._sub(iteration, qubits, clbits, f"{where} iteration {k}", depth)
+                except _Continue:
+                    continue
+                except _Break:
+                    break
+        finally:
+            self.loops.pop()
+
+    # -- conditions --------------------------------------------------------------------------------
+    def _target_bits(self, target: Any, where: str, scope: dict[Any, int]) -> list[int]:
+        from qiskit.circuit import ClassicalRegister, Clbit
+
+        if isinstance(target, Clbit):
+            return [scope[target]]
+        if isinstance(target, ClassicalRegister):
+            return [scope[b] for b in target]
+        try:
+            return _expr_bits(target, scope)
+        except TranslationError as exc:
+            raise TranslationError(f"{where}: {exc}") from None
+
+    def _equal(self, target: Any, value: Any, where: str, scope: dict[Any, int]) -> Terms:
+        """``target == value`` (a switch case) as terms."""
+        from qiskit.circuit import ClassicalRegister, Clbit
+
+        if isinstance(target, Clbit):
+            return equals((scope[target],), int(value))
+        if isinstance(target, ClassicalRegister):
+            register = target.name if scope is self.clbit_index else None
+            return equals(tuple(scope[b] for b in target), int(value), register)
+        bits = self._target_bits(target, where, scope)
+        return self._table_terms(bits, lambda v: _evaluate(target, dict(zip(bits, v, strict=True)), scope) == value,
+                                 f"switch target {target}", where)
+
+    def _terms(self, cond: Any, where: str, scope: dict[Any, int]) -> Terms:
+        """An ``if_test`` condition as mutually exclusive terms over the model's clbits; ``scope``
+        maps the bits it names (the circuit's, or a definition's) to the model's clbits. Qiskit's
+        semantics: casts to a narrower ``Uint`` truncate, a cast to ``Bool`` is "not zero"."""
         from qiskit.circuit import ClassicalRegister, Clbit
 
         if isinstance(cond, tuple):  # the legacy (bit or register, value) form
             target, value = cond
             if isinstance(target, Clbit):
-                bits, test = [scope[target]], (lambda v: v[0] == int(bool(value)))
-            elif isinstance(target, ClassicalRegister):
-                bits = [scope[b] for b in target]
-                test = lambda v: sum(b << k for k, b in enumerate(v)) == int(value)  # noqa: E731
-            else:
-                raise TranslationError(f"{where}: condition {cond} cannot be held by the model")
-            # a definition's register is not one of the circuit's: its bits are named one by one
-            register = target.name if isinstance(target, ClassicalRegister) and scope is self.clbit_index else None
-        else:
-            bits = _expr_bits(cond, scope)
-            register = None
+                return equals((scope[target],), int(bool(value)))
+            if isinstance(target, ClassicalRegister):
+                # a definition's register is not one of the circuit's: its bits are named one by one
+                register = target.name if scope is self.clbit_index else None
+                return equals(tuple(scope[b] for b in target), int(value), register)
+            raise TranslationError(f"{where}: condition {cond} cannot be held by the model")
+        bits = self._target_bits(cond, where, scope)
+        return self._table_terms(bits, lambda v: bool(_evaluate(cond, dict(zip(bits, v, strict=True)), scope)),
+                                 f"condition {cond}", where)
 
-            def test(values: Sequence[int]) -> bool:
-                return bool(_evaluate(cond, dict(zip(bits, values, strict=True)), scope))
+    @staticmethod
+    def _table_terms(bits: Sequence[int], test: Callable[[Sequence[int]], bool], what: str, where: str) -> Terms:
+        """The assignments of ``bits`` that pass ``test``, as mutually exclusive terms (a cube of
+        assignments where the test is constant becomes one term)."""
+        import itertools
 
-        if len(bits) > 16:
-            raise TranslationError(f"{where}: condition {cond} reads more than 16 bits; the model cannot hold it")
-        fixed = _as_fixed_bits(bits, test)
-        if fixed is None:
-            raise TranslationError(f"{where}: condition {cond} is not a test of bits against fixed values "
-                                   "(such as a register compared for equality); the model cannot hold it")
-        if not fixed:
-            raise TranslationError(f"{where}: condition {cond} is always true; write the block unconditioned")
-        fixed_bits = tuple(b for b, _ in fixed)
-        value = sum(v << k for k, (_, v) in enumerate(fixed))
-        if register is not None and len(fixed_bits) != len(bits):
-            register = None
-        condition = Condition(fixed_bits, value, register)
-        opposite = None
-        if need_opposite:
-            if len(fixed_bits) != 1:
-                raise TranslationError(f"{where}: an else branch of a condition on {len(fixed_bits)} bits cannot "
-                                       "be held by the model (its opposite is not one test)")
-            opposite = Condition(fixed_bits, 1 - value)
-        return condition, opposite
+        if len(bits) > MAX_CONDITION_BITS:
+            raise TranslationError(f"{where}: {what} reads {len(bits)} bits; the model holds conditions on at most "
+                                   f"{MAX_CONDITION_BITS}")
+        n = len(bits)
+        # entry i: the test with bits[k] = bit k of i
+        table = [bool(test(values[::-1])) for values in itertools.product((0, 1), repeat=n)]
+        out: list[Term] = []
+
+        def split(low: int, top: int, pairs: tuple[tuple[int, int], ...]) -> None:
+            part = table[low:low + (1 << top)]
+            if not any(part):
+                return
+            if all(part):
+                out.append(Term(tuple(sorted(pairs, key=lambda p: bits.index(p[0])))))
+                if len(out) > MAX_TERMS:
+                    raise TranslationError(f"{where}: {what} expands to more than {MAX_TERMS} alternatives (the "
+                                           "model holds it as one copy of each instruction per alternative)")
+                return
+            half = 1 << (top - 1)
+            split(low, top - 1, (*pairs, (bits[top - 1], 0)))
+            split(low + half, top - 1, (*pairs, (bits[top - 1], 1)))
+
+        split(0, n, ())
+        return tuple(out)
 
 
-def _as_fixed_bits(bits: Sequence[int], test: Callable[[Sequence[int]], bool]) -> list[tuple[int, int]] | None:
-    """If the assignments of ``bits`` that pass ``test`` are exactly those with some bits fixed,
-    those (bit, value) pairs in the order of ``bits``; else ``None`` (also when nothing passes)."""
-    import itertools
-
-    passing = [values for values in itertools.product((0, 1), repeat=len(bits)) if test(values)]
-    if not passing:
-        return None
-    fixed = [(k, passing[0][k]) for k in range(len(bits)) if all(p[k] == passing[0][k] for p in passing)]
-    if len(passing) != 2 ** (len(bits) - len(fixed)):
-        return None
-    return [(bits[k], v) for k, v in fixed]
+MAX_CONDITION_BITS = 16
 
 
 def _expr_bits(node: Any, clbit_index: dict[Any, int]) -> list[int]:
