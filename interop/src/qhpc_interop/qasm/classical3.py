@@ -22,6 +22,7 @@ from .values3 import (
     Angle,
     Array,
     Bits,
+    Computed,
     Cond,
     CType,
     Duration,
@@ -135,6 +136,13 @@ class Classical3(Gates3):
             self.error(f"a duration cannot become a {ctype}", tok)
         if isinstance(value, Array):
             self.error(f"an array cannot become a {ctype}", tok)
+        if isinstance(value, Computed):
+            if kind in ("bool", "bit") and width is None:
+                terms = self.truth(value, tok)
+                assert not isinstance(terms, bool)  # a computed value is known only when the circuit runs
+                return Cond(terms)
+            self.unsupported(f"{value.what}, computed from measured bits, can only be compared or tested in a "
+                             f"condition, not become a {ctype} (real-time classical computation)", tok)
         if isinstance(value, Special):
             self.unsupported(f"{value.what} cannot become a {ctype}", tok)
         if kind in ("duration", "stretch"):

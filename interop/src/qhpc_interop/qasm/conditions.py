@@ -16,12 +16,16 @@ more than :data:`MAX_TERMS` terms raises :class:`TooManyTerms`.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..ir import Condition
 
 #: The most conjunctions one condition may expand to (each copies every instruction of its block).
 MAX_TERMS = 64
+#: The most bits a condition given by its truth table (:func:`from_truth_table`) may read.
+MAX_TABLE_BITS = 16
 
 
 class TooManyTerms(Exception):
@@ -165,3 +169,33 @@ def disjoin(a: Terms, b: Terms) -> Terms:
 def bits_read(terms: Terms) -> frozenset[int]:
     """Every clbit the condition reads."""
     return frozenset(bit for term in terms for bit, _ in term.pairs)
+
+
+def from_truth_table(bits: Sequence[int], test: Callable[[dict[int, int]], object]) -> Terms:
+    """The assignments of ``bits`` (at most :data:`MAX_TABLE_BITS`) for which ``test`` (given
+    clbit -> value) is true, as exclusive terms: the assignments are split one bit at a time, from
+    the last, and each part where the test no longer depends on the rest becomes one term."""
+    n = len(bits)
+    if n > MAX_TABLE_BITS:
+        raise TooManyTerms(f"the condition reads {n} measured bits (the reader evaluates conditions of at most "
+                           f"{MAX_TABLE_BITS} by their truth table)")
+    # entry i: the test with bits[k] = bit k of i
+    table = [bool(test(dict(zip(bits, values[::-1], strict=True)))) for values in itertools.product((0, 1), repeat=n)]
+    order = {bit: k for k, bit in enumerate(bits)}
+    out: list[Term] = []
+
+    def split(low: int, top: int, pairs: tuple[tuple[int, int], ...]) -> None:
+        part = table[low:low + (1 << top)]
+        if not any(part):
+            return
+        if all(part):
+            out.append(Term(tuple(sorted(pairs, key=lambda p: order[p[0]]))))
+            if len(out) > MAX_TERMS:
+                raise TooManyTerms(f"the condition expands to more than {MAX_TERMS} alternatives (the reader holds "
+                                   f"at most {MAX_TERMS})")
+            return
+        split(low, top - 1, (*pairs, (bits[top - 1], 0)))
+        split(low + (1 << (top - 1)), top - 1, (*pairs, (bits[top - 1], 1)))
+
+    split(0, n, ())
+    return tuple(out)

@@ -12,10 +12,23 @@ raises :class:`~qhpc_interop.errors.QasmUnsupportedError` naming the operator.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NoReturn
 
 from ..params import Expr, ParamValue
-from .conditions import ALWAYS, NEVER, Terms, compare, conjoin, disjoin, equals, negate
+from .conditions import (
+    ALWAYS,
+    MAX_TABLE_BITS,
+    NEVER,
+    Terms,
+    TooManyTerms,
+    compare,
+    conjoin,
+    disjoin,
+    equals,
+    from_truth_table,
+    negate,
+)
 from .gatedefs import GateDef, placeholder
 from .indexing3 import Indexing3
 from .lexer import Token
@@ -26,6 +39,7 @@ from .values3 import (
     Array,
     Bits,
     Complement,
+    Computed,
     Cond,
     CType,
     Duration,
@@ -45,6 +59,14 @@ from .values3 import (
 _COMPARISONS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 #: a comparison read from the other side: ``3 < c`` is ``c > 3``
 _FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_BITWISE = ("&", "|", "^", "<<", ">>")
+_RELATIONS = {"==": lambda x, y: x == y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
+              "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y}
+_BITWISE_OPS = {"&": lambda x, y: x & y, "|": lambda x, y: x | y, "^": lambda x, y: x ^ y,
+                "<<": lambda x, y: x << y if y >= 0 else x >> -y, ">>": lambda x, y: x >> y if y >= 0 else x << -y}
+#: A run-time integer operand: the measured bits it reads, its value for an assignment of them,
+#: its width (None: a plain integer) and how the program wrote it.
+RuntimeInt = tuple[tuple[int, ...], "Callable[[dict[int, int]], int]", "int | None", str]
 _SCALAR_TYPES = frozenset({"int", "uint", "float", "angle", "bool", "bit", "complex", "duration", "stretch"})
 _TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 
@@ -235,6 +257,9 @@ class Expressions3(Indexing3):
 
     # -- operators -----------------------------------------------------------------------------
     def combine(self, tok: Token, op: str, a: Value, b: Value) -> Value:
+        computed = self._computed(tok, op, a, b)
+        if computed is not None:
+            return computed
         if (isinstance(a, Complement) or isinstance(b, Complement)) and op in _COMPARISONS:
             complement, value, op = (a, b, op) if isinstance(a, Complement) else (b, a, _FLIPPED[op])
             assert isinstance(complement, Complement)
@@ -248,7 +273,7 @@ class Expressions3(Indexing3):
             # ~x is 2^n - 1 - x (unsigned) or -x - 1 (signed): x compared the other way with the mirror value
             mirror = -number - 1 if bits.signed else (1 << len(bits.bits)) - 1 - number
             return self._compare(tok, bits, _FLIPPED[op] if op not in ("==", "!=") else op, mirror)
-        if isinstance(a, (Bits, Cond)) or isinstance(b, (Bits, Cond)):
+        if isinstance(a, (Bits, Cond, Computed)) or isinstance(b, (Bits, Cond, Computed)):
             return self._runtime(tok, op, a, b)
         if isinstance(a, Duration) or isinstance(b, Duration):
             return self._duration(tok, op, a, b)
@@ -293,6 +318,78 @@ class Expressions3(Indexing3):
             b = int(b)
         return super().combine(tok, op, a, b)
 
+    # -- integers computed from measured bits ------------------------------------------------------
+    def _runtime_int(self, value: Value) -> RuntimeInt | None:
+        """``value`` as a run-time integer operand, if it is one (measured bits, ``~`` of them, a
+        value computed from them, or a number)."""
+        if isinstance(value, Computed):
+            return value.bits, value.value, value.width, value.text
+        if isinstance(value, Complement):
+            inner = self._runtime_int(value.of)
+            assert inner is not None
+            bits, of, width, _ = inner
+            return bits, (lambda v: ~of(v) & ((1 << width) - 1) if width else ~of(v)), width, f"~{value.of.name}"
+        if isinstance(value, Bits):
+            bits, n, signed = value.bits, len(value.bits), value.signed
+
+            def read(v: dict[int, int]) -> int:
+                x = 0
+                for k, bit in enumerate(bits):
+                    x |= v[bit] << k
+                return x - (1 << n) if signed and x >> (n - 1) else x
+
+            return bits, read, n, value.name
+        if isinstance(value, Angle) or isinstance(value, Special) or isinstance(value, Expr):
+            return None
+        if isinstance(value, float):
+            if not value.is_integer():
+                return None
+            value = int(value)
+        number = int(value)
+        return (), (lambda v: number), value.width if isinstance(value, Sized) else None, str(number)
+
+    def _computed(self, tok: Token, op: str, a: Value, b: Value) -> Value | None:
+        """``a op b`` where a side is known only when the circuit runs and the other is a number or
+        known only then too: a bitwise operator gives a :class:`Computed` integer, a comparison the
+        condition its truth table gives. ``None`` where the other readings apply (measured bits
+        compared with a number keep their register name)."""
+        runtime = (Bits, Complement, Computed)
+        if not (isinstance(a, runtime) or isinstance(b, runtime)):
+            return None
+        if op in _COMPARISONS:
+            if not (isinstance(a, Computed) or isinstance(b, Computed) or
+                    (isinstance(a, runtime) and isinstance(b, runtime))):
+                return None
+        elif op not in _BITWISE:
+            return None
+        left, right = self._runtime_int(a), self._runtime_int(b)
+        if left is None or right is None:
+            return None
+        bits = tuple(dict.fromkeys(left[0] + right[0]))
+        text = f"{left[3]} {op} {right[3]}"
+        if len(bits) > MAX_TABLE_BITS:
+            self.unsupported(f"'{text}' reads {len(bits)} measured bits: the reader evaluates conditions on at most "
+                             f"{MAX_TABLE_BITS}", tok)
+        fa, fb = left[1], right[1]
+        if op in _COMPARISONS:
+            relation = _RELATIONS[op]
+            return Cond(self._table(bits, lambda v: relation(fa(v), fb(v)), text, tok))
+        combine = _BITWISE_OPS[op]
+        if op in ("<<", ">>"):
+            width = left[2]
+        else:
+            widths = [w for w in (left[2], right[2]) if w is not None]
+            width = max(widths) if widths else None
+        mask = (1 << width) - 1 if width else -1
+        return Computed(bits, lambda v: combine(fa(v), fb(v)) & mask, width, text)
+
+    def _table(self, bits: tuple[int, ...], test: Callable[[dict[int, int]], object], text: str,
+               tok: Token) -> Terms:
+        try:
+            return from_truth_table(bits, test)
+        except TooManyTerms as exc:
+            self.unsupported(f"'{text}': {exc}", tok)
+
     def combine_unary(self, tok: Token, op: str, a: Value) -> Value:
         if op == "not":
             truth = self.truth(a, tok)
@@ -302,7 +399,10 @@ class Expressions3(Indexing3):
             return Cond(equals(a.bits, 0)) if a.scalar else Complement(a)
         if isinstance(a, Complement) and op == "bitnot":
             return a.of
-        if isinstance(a, (Bits, Cond)):
+        if isinstance(a, Computed) and op == "bitnot" and a.width:
+            of, mask = a.value, (1 << a.width) - 1
+            return Computed(a.bits, lambda v: ~of(v) & mask, a.width, f"~({a.text})")
+        if isinstance(a, (Bits, Cond, Computed)):
             self.unsupported(f"'{tok.text}' on {a.what}: real-time classical computation on measured values is not "
                              "supported", tok)
         if isinstance(a, Angle):
@@ -334,6 +434,9 @@ class Expressions3(Indexing3):
         if isinstance(value, Complement):
             self.unsupported(f"a condition on {value.what} without a comparison: compare it with an integer "
                              f"(~{value.of.name} == n)", tok)
+        if isinstance(value, Computed):  # an integer as a condition: "not zero"
+            of = value.value
+            return self._table(value.bits, lambda v: of(v) != 0, value.text, tok)
         if isinstance(value, Expr):
             self.unsupported(f"a condition on the input parameter(s) of '{value}' cannot be decided when the program "
                              "is read", tok)

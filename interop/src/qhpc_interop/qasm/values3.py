@@ -11,6 +11,7 @@ them (``if`` and ``switch`` conditions).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +145,22 @@ class Complement(Special):
     @property
     def what(self) -> str:  # type: ignore[override]
         return f"'~{self.of.name}'"
+
+
+@dataclass(frozen=True, eq=False)
+class Computed(Special):
+    """An integer computed from measured bits by bitwise operators (``c & 5``, ``c >> 1``,
+    ``~c ^ d``): known only when the circuit runs, so only compared (or tested) in a condition,
+    where it is read as the bit patterns that satisfy the comparison (its truth table)."""
+
+    bits: tuple[int, ...]  # the measured bits it reads
+    value: Callable[[dict[int, int]], int]  # its value for an assignment of those bits
+    width: int | None  # the width it is wrapped to (None: a plain integer)
+    text: str
+
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        return f"'{self.text}'"
 
 
 @dataclass(frozen=True, eq=False)

@@ -48,15 +48,14 @@ from qhpc_interop.ir import library_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 from qhpc_interop.qasm.conditions import (
     ALWAYS,
-    MAX_TERMS,
     NEVER,
-    Term,
     Terms,
     TooManyTerms,
     bits_read,
     conjoin,
     disjoin,
     equals,
+    from_truth_table,
     negate,
 )
 from qhpc_interop.qasm.control3 import MAX_LOOP_ITERATIONS, MAX_UNROLLED_INSTRUCTIONS
@@ -504,7 +503,7 @@ class _Reader:
             register = target.name if scope is self.clbit_index else None
             return equals(tuple(scope[b] for b in target), int(value), register)
         bits = self._target_bits(target, where, scope)
-        return self._table_terms(bits, lambda v: _evaluate(target, dict(zip(bits, v, strict=True)), scope) == value,
+        return self._table_terms(bits, lambda v: _evaluate(target, v, scope) == value,
                                  f"switch target {target}", where)
 
     def _terms(self, cond: Any, where: str, scope: dict[Any, int]) -> Terms:
@@ -523,42 +522,18 @@ class _Reader:
                 return equals(tuple(scope[b] for b in target), int(value), register)
             raise TranslationError(f"{where}: condition {cond} cannot be held by the model")
         bits = self._target_bits(cond, where, scope)
-        return self._table_terms(bits, lambda v: bool(_evaluate(cond, dict(zip(bits, v, strict=True)), scope)),
+        return self._table_terms(bits, lambda v: bool(_evaluate(cond, v, scope)),
                                  f"condition {cond}", where)
 
     @staticmethod
-    def _table_terms(bits: Sequence[int], test: Callable[[Sequence[int]], bool], what: str, where: str) -> Terms:
-        """The assignments of ``bits`` that pass ``test``, as mutually exclusive terms (a cube of
-        assignments where the test is constant becomes one term)."""
-        import itertools
-
-        if len(bits) > MAX_CONDITION_BITS:
-            raise TranslationError(f"{where}: {what} reads {len(bits)} bits; the model holds conditions on at most "
-                                   f"{MAX_CONDITION_BITS}")
-        n = len(bits)
-        # entry i: the test with bits[k] = bit k of i
-        table = [bool(test(values[::-1])) for values in itertools.product((0, 1), repeat=n)]
-        out: list[Term] = []
-
-        def split(low: int, top: int, pairs: tuple[tuple[int, int], ...]) -> None:
-            part = table[low:low + (1 << top)]
-            if not any(part):
-                return
-            if all(part):
-                out.append(Term(tuple(sorted(pairs, key=lambda p: bits.index(p[0])))))
-                if len(out) > MAX_TERMS:
-                    raise TranslationError(f"{where}: {what} expands to more than {MAX_TERMS} alternatives (the "
-                                           "model holds it as one copy of each instruction per alternative)")
-                return
-            half = 1 << (top - 1)
-            split(low, top - 1, (*pairs, (bits[top - 1], 0)))
-            split(low + half, top - 1, (*pairs, (bits[top - 1], 1)))
-
-        split(0, n, ())
-        return tuple(out)
+    def _table_terms(bits: Sequence[int], test: Callable[[dict[int, int]], bool], what: str, where: str) -> Terms:
+        """The assignments of ``bits`` that pass ``test``, as mutually exclusive terms."""
+        try:
+            return from_truth_table(bits, test)
+        except TooManyTerms as exc:
+            raise TranslationError(f"{where}: {what}: {exc}") from None
 
 
-MAX_CONDITION_BITS = 16
 
 
 def _expr_bits(node: Any, clbit_index: dict[Any, int]) -> list[int]:
