@@ -19,6 +19,7 @@ from qhpc_interop import (
     QasmUnsupportedError,
     Register,
     qasm2,
+    qasm3,
 )
 from qhpc_interop.gates import STANDARD_GATES
 from qhpc_interop.testing import circuit_unitary, process_fidelity, random_circuit, random_unitary
@@ -448,3 +449,13 @@ def test_a_gate_parameter_or_qubit_named_by_a_reserved_word_is_refused(name: str
     with pytest.raises(QasmSyntaxError, match="cannot name a gate qubit argument"):
         qasm2.loads(HEADER + f"qreg q[1];\ngate g(a) {name} {{ U(0, a, 0) {name}; }}\n")
 
+
+
+def test_a_condition_on_one_bit_of_a_wider_register_is_refused_in_the_programs_own_names() -> None:
+    # the message showed the instruction in the model's generic names (if c[1]==1: x q[2]), where
+    # the circuit has no register c
+    circuit = qasm3.loads('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[3] r;\nbit[2] a;\na = measure r[0:1];\n'
+                          "if (a[1]) x r[2];\n")
+    with pytest.raises(NotExpressibleError, match=r"the single bit a\[1\], which is not a whole register "
+                                                  r"\(if a\[1\]==1: x r\[2\];\)"):
+        qasm2.dumps(circuit)

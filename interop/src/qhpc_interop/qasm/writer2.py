@@ -119,7 +119,7 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) ->
         what = (f"the single bit {bits}, which is not a whole register" if len(inst.condition.clbits) == 1
                 else f"the bits {bits}, which do not form one whole register")
         raise NotExpressibleError(
-            FORMAT, f"a condition on {what} ({inst})",
+            FORMAT, f"a condition on {what} (if {bits}=={inst.condition.value}: {text})",
             hint="OpenQASM 2 conditions test a whole register: put the bit(s) in a register of their own, "
                  "or export OpenQASM 3",
         )
