@@ -224,21 +224,90 @@ def _conditioned_break(qc: QuantumCircuit) -> None:
             qc.break_loop()
 
 
-def _store(qc: QuantumCircuit) -> None:
+def _store_into_a_clbit(qc: QuantumCircuit) -> None:
     qc.store(qc.clbits[0], expr.lift(True))
+
+
+def _store_under_a_condition(qc: QuantumCircuit) -> None:
+    qc.measure(0, 0)
+    v = qc.add_var("v", expr.lift(False))
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.store(v, expr.lift(True))
+
+
+def _variable_read_after_its_bit_is_measured_again(qc: QuantumCircuit) -> None:
+    qc.measure(0, 0)
+    v = qc.add_var("v", expr.lift(qc.clbits[0]))
+    qc.measure(0, 0)
+    with qc.if_test(v):
+        qc.x(0)
 
 
 @pytest.mark.parametrize("build, message", [
     (_while, r"instruction 1 \(while_loop\): a while_loop repeats until a measured value changes"),
     (_conditioned_break, r"instruction 1 \(for_loop\) iteration 0 > instruction 2 \(if_else\) > instruction 0 "
                          r"\(break_loop\): a break_loop under a condition on measured bits needs run-time control flow"),
-    (_store, r"instruction 1 \(store\): store assigns a classical value at run time"),
+    (_store_into_a_clbit, r"instruction 1 \(store\): a store into .* writes measured bits from a classical "
+                          r"expression at run time"),
+    (_store_under_a_condition, r"instruction 3 \(if_else\) > instruction 0 \(store\): a store into the variable v "
+                               r"under a condition on measured bits"),
+    (_variable_read_after_its_bit_is_measured_again, r"instruction 4 \(if_else\): the classical variable v holds "
+                                                     r"the value of clbits measured again since it was assigned"),
 ])
 def test_run_time_classical_computation_is_refused_by_name(build, message: str) -> None:  # type: ignore[no-untyped-def]
     qc = QuantumCircuit(1, 1)
     qc.h(0)
     build(qc)
     with pytest.raises(TranslationError, match=message):
+        circuit_from_qiskit(qc)
+
+
+def _with_variables(value: int, *, substituted: bool = False) -> QuantumCircuit:
+    """Standalone classical variables assigned from measured bits and read by later conditions
+    (``substituted``: each read replaced by the expression it holds, by hand: the oracle's form,
+    as Aer 0.18 cannot run circuits with variables)."""
+    qc, c, out = prepared(3, value, 3)
+    low = expr.bit_and(c, 3)
+    flag = expr.logic_and(c[0], expr.logic_not(c[1]))
+    if substituted:
+        u, b = low, flag
+    else:
+        u = qc.add_var("u", low)  # a Uint(3): c & 3
+        b = qc.add_var("b", flag)  # a Bool
+    with qc.if_test(expr.less(u, 2)):
+        qc.x(3)
+    if substituted:
+        b = expr.logic_not(flag)
+    else:
+        qc.store(b, expr.logic_not(b))  # reads its own earlier value
+    with qc.if_test(b):
+        qc.x(4)
+    if substituted:  # (Aer cannot switch on an expression)
+        with qc.if_test(expr.equal(low, 3)):
+            qc.x(5)
+    else:
+        with qc.switch(u) as case:  # a switch on a variable
+            with case(3):
+                qc.x(5)
+    return finish(qc, 3, out)
+
+
+def test_classical_variables_assigned_from_measured_bits_are_read_by_later_conditions(
+        integrator: Integrator) -> None:
+    for backend in BACKENDS:
+        for value in range(8):
+            assert qhpc_outcome(_with_variables(value), integrator, backend) == \
+                aer_outcome(_with_variables(value, substituted=True)), (backend, value)
+
+
+def test_input_variables_are_refused_by_name() -> None:
+    from qiskit.circuit.classical import types
+
+    qc = QuantumCircuit(1)
+    x = qc.add_input("x", types.Bool())
+    with qc.if_test(x):
+        qc.x(0)
+    with pytest.raises(TranslationError, match=r"uses input classical variables \(x\), given only when it runs"):
         circuit_from_qiskit(qc)
 
 

@@ -48,6 +48,7 @@ from qhpc_interop.ir import library_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 from qhpc_interop.qasm.conditions import (
     ALWAYS,
+    MAX_TABLE_BITS,
     NEVER,
     Terms,
     TooManyTerms,
@@ -210,6 +211,17 @@ class _Frame:
     written: set[int] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """A classical variable's value as the model can hold it: the clbits it was computed from, how
+    (clbit -> value gives its value), and how many times each of those clbits had been written
+    when it was assigned (read after one of them is measured again, it no longer stands for them)."""
+
+    bits: tuple[int, ...]
+    value: Callable[[dict[int, int]], int]
+    stamp: tuple[int, ...]
+
+
 class _Reader:
     """Walks a QuantumCircuit (and, recursively, definitions and control-flow blocks) into model
     instructions.
@@ -240,6 +252,10 @@ class _Reader:
         #: the conditions in force where each loop being unrolled started, innermost last
         self.loops: list[Terms | None] = []
         self.iterations = 0
+        #: clbit -> how many instructions have written it so far
+        self.writes: dict[int, int] = {}
+        #: the standalone classical variables assigned so far (``add_var``, ``store``)
+        self.env: dict[Any, _Stored] = {}
 
     # -- emitting ----------------------------------------------------------------------------------
     def _check_frames(self, where: str) -> None:
@@ -261,6 +277,8 @@ class _Reader:
         else:
             self.out.extend(Instruction(operation, qubits, clbits, c) for c in conds)
         if clbits and conds != ():
+            for c in clbits:
+                self.writes[c] = self.writes.get(c, 0) + 1
             for frame in self.frames:
                 frame.written.update(clbits)
 
@@ -324,14 +342,16 @@ class _Reader:
             elif name == "global_phase":
                 if self.conds is None:
                     self.phase = self.phase + param_from_qiskit(op.params[0])
-            elif name in ("if_else", "switch_case"):
+            elif name in ("if_else", "switch_case", "store"):
                 # its condition names bits of the circuit being read: of a definition, mapped outward
                 scope = self.clbit_index if cmap is None else \
                     {c: cmap[k] for c, k in (self._sub_clbits or {}).items()}
                 if name == "if_else":
                     self._if_else(op, qubits, clbits, here, depth, scope)
-                else:
+                elif name == "switch_case":
                     self._switch(op, qubits, clbits, here, depth, scope)
+                else:
+                    self._store(op, here, scope)
             elif name == "for_loop":
                 self._for_loop(op, qubits, clbits, here, depth)
             elif name == "box":
@@ -356,9 +376,6 @@ class _Reader:
             elif name == "while_loop":
                 raise TranslationError(f"{here}: a while_loop repeats until a measured value changes, which needs "
                                        "run-time control flow; the model holds none (a for_loop is unrolled when read)")
-            elif name == "store":
-                raise TranslationError(f"{here}: store assigns a classical value at run time, which the model cannot "
-                                       "hold")
             elif name == "unitary":
                 self._emit(UnitaryGate(op.to_matrix()), qubits, (), here)
             else:
@@ -480,6 +497,37 @@ class _Reader:
         finally:
             self.loops.pop()
 
+    # -- classical variables -----------------------------------------------------------------------
+    def _store(self, op: Any, where: str, scope: dict[Any, int]) -> None:
+        """``store`` into a standalone variable: kept as the computation of its value from the
+        clbits it reads, for the conditions that read it later."""
+        from qiskit.circuit.classical import expr
+
+        lvalue = op.lvalue
+        if not (isinstance(lvalue, expr.Var) and lvalue.standalone):
+            raise TranslationError(f"{where}: a store into {lvalue} writes measured bits from a classical expression "
+                                   "at run time, which the model cannot hold")
+        if self.conds is not None:
+            raise TranslationError(f"{where}: a store into the variable {lvalue.name} under a condition on measured "
+                                   "bits gives it a value that depends on the run, which the model cannot hold")
+        bits = tuple(self._target_bits(op.rvalue, where, scope))
+        if len(bits) > MAX_TABLE_BITS:
+            raise TranslationError(f"{where}: the variable {lvalue.name} is computed from {len(bits)} clbits; the model "
+                                   f"holds conditions on at most {MAX_TABLE_BITS}")
+        env, rvalue = dict(self.env), op.rvalue  # the variables' values as they are now
+        self.env[lvalue] = _Stored(bits, lambda v: _evaluate(rvalue, v, scope, env),
+                                   tuple(self.writes.get(b, 0) for b in bits))
+
+    def _var_bits(self, var: Any, where: str) -> tuple[int, ...]:
+        stored = self.env.get(var)
+        if stored is None:
+            raise TranslationError(f"{where}: the classical variable {var.name} is read before it is assigned")
+        if stored.stamp != tuple(self.writes.get(b, 0) for b in stored.bits):
+            raise TranslationError(f"{where}: the classical variable {var.name} holds the value of clbits measured "
+                                   "again since it was assigned; the model reads conditions from the bits themselves, "
+                                   "so it cannot hold the earlier value")
+        return stored.bits
+
     # -- conditions --------------------------------------------------------------------------------
     def _target_bits(self, target: Any, where: str, scope: dict[Any, int]) -> list[int]:
         from qiskit.circuit import ClassicalRegister, Clbit
@@ -489,9 +537,9 @@ class _Reader:
         if isinstance(target, ClassicalRegister):
             return [scope[b] for b in target]
         try:
-            return _expr_bits(target, scope)
+            return _expr_bits(target, scope, lambda var: self._var_bits(var, where))
         except TranslationError as exc:
-            raise TranslationError(f"{where}: {exc}") from None
+            raise TranslationError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
 
     def _equal(self, target: Any, value: Any, where: str, scope: dict[Any, int]) -> Terms:
         """``target == value`` (a switch case) as terms."""
@@ -503,7 +551,7 @@ class _Reader:
             register = target.name if scope is self.clbit_index else None
             return equals(tuple(scope[b] for b in target), int(value), register)
         bits = self._target_bits(target, where, scope)
-        return self._table_terms(bits, lambda v: _evaluate(target, v, scope) == value,
+        return self._table_terms(bits, lambda v: _evaluate(target, v, scope, self.env) == value,
                                  f"switch target {target}", where)
 
     def _terms(self, cond: Any, where: str, scope: dict[Any, int]) -> Terms:
@@ -522,7 +570,7 @@ class _Reader:
                 return equals(tuple(scope[b] for b in target), int(value), register)
             raise TranslationError(f"{where}: condition {cond} cannot be held by the model")
         bits = self._target_bits(cond, where, scope)
-        return self._table_terms(bits, lambda v: bool(_evaluate(cond, v, scope)),
+        return self._table_terms(bits, lambda v: bool(_evaluate(cond, v, scope, self.env)),
                                  f"condition {cond}", where)
 
     @staticmethod
@@ -536,8 +584,10 @@ class _Reader:
 
 
 
-def _expr_bits(node: Any, clbit_index: dict[Any, int]) -> list[int]:
-    """The clbits a classical expression reads, in first-appearance order."""
+def _expr_bits(node: Any, clbit_index: dict[Any, int],
+               var_bits: Callable[[Any], tuple[int, ...]] | None = None) -> list[int]:
+    """The clbits a classical expression reads, in first-appearance order (``var_bits``: those a
+    standalone variable's value was computed from)."""
     from qiskit.circuit import ClassicalRegister, Clbit
     from qiskit.circuit.classical import expr
 
@@ -550,6 +600,8 @@ def _expr_bits(node: Any, clbit_index: dict[Any, int]) -> list[int]:
             elif isinstance(n.var, ClassicalRegister):
                 for b in n.var:
                     found[clbit_index[b]] = None
+            elif var_bits is not None and n.standalone:
+                found.update(dict.fromkeys(var_bits(n)))
             else:
                 raise TranslationError(f"condition reads the classical variable {n.var}, which the model cannot hold")
         elif isinstance(n, expr.Cast | expr.Unary):
@@ -572,8 +624,10 @@ def _width(kind: Any) -> int | None:
     return getattr(kind, "width", None)
 
 
-def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int]) -> int:
-    """A classical expression's value (bools as 0/1) for given clbit values, with Qiskit's semantics."""
+def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int],
+              env: dict[Any, _Stored] | None = None) -> int:
+    """A classical expression's value (bools as 0/1) for given clbit values, with Qiskit's semantics
+    (``env``: the standalone variables' values)."""
     from qiskit.circuit import ClassicalRegister, Clbit
     from qiskit.circuit.classical import expr
 
@@ -583,6 +637,8 @@ def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int]) ->
         if isinstance(n, expr.Var):
             if isinstance(n.var, Clbit):
                 return values[clbit_index[n.var]]
+            if env is not None and n in env:
+                return env[n].value(values)
             assert isinstance(n.var, ClassicalRegister)
             return sum(values[clbit_index[b]] << k for k, b in enumerate(n.var))
         if isinstance(n, expr.Cast):
@@ -631,8 +687,10 @@ def _duration_text(duration: Any) -> str:
 def circuit_from_qiskit(qc: Any) -> Circuit:
     """The model circuit for a Qiskit ``QuantumCircuit`` (same qubit and clbit order)."""
     # (stretches are durations, which only delays and boxes use: a delay is read as a barrier)
-    if getattr(qc, "num_vars", 0):
-        raise TranslationError(f"circuit {qc.name!r} uses classical variables, which the model cannot hold")
+    if getattr(qc, "num_input_vars", 0):
+        names = ", ".join(v.name for v in qc.iter_input_vars())
+        raise TranslationError(f"circuit {qc.name!r} uses input classical variables ({names}), given only when it "
+                               "runs, which the model cannot hold")
     reader = _Reader(qc)
     reader.read(qc.data, None, None, "")
     circuit = Circuit(
