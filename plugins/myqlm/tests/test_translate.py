@@ -516,6 +516,13 @@ def test_global_phase_is_dropped_or_absorbed_exactly(myqlm_unitary) -> None:  # 
     absorbed = circuit_to_myqlm(c)
     assert [name for name, _, _ in absorbed.iterate_simple()] == ["PH", "X", "PH", "X", "H", "CNOT"]
     assert np.allclose(myqlm_unitary(absorbed), circuit_unitary(c), atol=1e-12)
+    # on a device's qubits most are idle: the phase goes on one the circuit acts on, not on qubit 0
+    mapped = Circuit(27).h(19).cx(19, 22)
+    mapped.global_phase = 0.8
+    assert {q for _, _, qs in circuit_to_myqlm(mapped).iterate_simple() for q in qs} == {19, 22}
+    small = Circuit(3).h(2).cx(2, 1)
+    small.global_phase = 0.8
+    assert np.allclose(myqlm_unitary(circuit_to_myqlm(small)), circuit_unitary(small), atol=1e-12)
     theta = Parameter("t")
     c.global_phase = theta / 2
     symbolic = circuit_to_myqlm(c)

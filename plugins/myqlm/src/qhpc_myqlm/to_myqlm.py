@@ -369,7 +369,8 @@ def circuit_to_myqlm(circuit: Circuit, *, absorb_global_phase: bool = True) -> A
     """A myQLM ``qat.core.Circuit`` for a model circuit (same qubit and cbit indices).
 
     myQLM circuits hold no global phase: with ``absorb_global_phase`` (the default) a nonzero one
-    is written exactly as ``PH(a) X PH(a) X`` on qubit 0, otherwise it is dropped. A condition
+    is written exactly as ``PH(a) X PH(a) X`` at the start, on the first qubit the circuit acts on
+    (qubit 0 if none), otherwise it is dropped. A condition
     other than "one bit reads 1" uses one extra cbit (after the circuit's own) computed by a
     ``CLASSIC`` op.
     """
@@ -504,7 +505,9 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
             raise TranslationError(f"myQLM holds a global phase only as gates on a qubit, and this circuit has "
                                    f"no qubits to carry its global phase {phase} (set the phase to 0 to convert it)")
         ph = w.define(("PH", phase))
-        absorb = [Op(gate=g, qbits=[0], type=gate_t) for g in (ph, "X", ph, "X")]
+        # on a qubit the circuit acts on (a circuit on a device's qubits leaves most of them idle)
+        carrier = next((inst.qubits[0] for inst in circuit.instructions if inst.qubits), 0)
+        absorb = [Op(gate=g, qbits=[carrier], type=gate_t) for g in (ph, "X", ph, "X")]
         ops[:0] = absorb
     var_dic = {name: TVariable(type=1, value=w._Param(is_abstract=True, type=1, string_p=name))
                for name in w.variables}

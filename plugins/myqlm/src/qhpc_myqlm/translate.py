@@ -55,7 +55,7 @@ myQLM variables and arithmetic expressions (``tan`` as ``sin/cos``, ``atan(x)`` 
 computed by a ``CLASSIC`` op (the ``prog.logic`` idiom), which the import above removes again.
 
 **Global phase.** A myQLM circuit has no global phase field. The export writes a nonzero phase
-``a`` exactly as ``PH(a) X PH(a) X`` on qubit 0 (``PH(a) X PH(a) X = e^{ia} I``, for a symbolic
+``a`` exactly as ``PH(a) X PH(a) X`` on the first qubit the circuit acts on (``PH(a) X PH(a) X = e^{ia} I``, for a symbolic
 ``a`` too), so the unitary is kept exactly and a conversion never has to drop it; a circuit without
 a phase gets no extra gate. ``absorb_global_phase=False`` drops it instead (the backends do: a
 phase changes no readout). The import reads those gates back as ``p x p x``: the same unitary.
