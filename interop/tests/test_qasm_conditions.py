@@ -216,7 +216,12 @@ Q = HEADER3 + "qubit[2] q;\nbit[4] c;\n"  # the statements below are on line 5
     ("if (float(c) == 3) x q[0];", 11, "cannot become a float"),
     ("if (c * 2 == 3) x q[0];", 7, "'*' on the measured bits 'c'"),
     ("if ((c & 5) + 1 == 3) x q[0];", 13, "'+' on 'c & 5': real-time classical computation"),
-    ("int[4] v = c & 5;", 12, "can only be compared or tested in a condition"),
+    ("int[4] v = c & 5;", 12, "'c & 5' stored in 'v': real-time classical computation"),
+    ("if (int[4](c & 5) == 1) x q[0];", 12, "can only be compared or tested in a condition"),
+    # a review: stored, it was read again after its bits were measured anew (silently wrong)
+    ("bool b = c[0] ^ c[1];", 10, "'c[0] ^ c[1]' stored in 'b': real-time classical computation"),
+    # and a signed operand lost its sign (-4 >> 1 read as 2, not -2)
+    ("if ((int[4](c) >> 1) < 0) x q[0];", 16, "'>>' on the signed value the measured bits 'c'"),
     ("if (int[3](c) == 1) x q[0];", 12, "'c' has 4 bit(s) and cannot be cast to int[3]"),
     ("rz(int[4](c)) q[0];", 4, "real-time classical computation on measured values"),
     ("if (c) x q[0];", 5, "without a comparison"),
@@ -233,3 +238,11 @@ def test_a_cast_of_the_whole_register_is_read_as_its_value() -> None:
     plain = text.replace("int[4](c) == 3", "c == 3")
     assert qasm3.loads(text) == qasm3.loads(plain)
     assert_same_distribution(ours3(text), aer_counts(qiskit.qasm3.loads(plain)))
+
+
+def test_a_switch_on_an_integer_computed_from_measured_bits() -> None:
+    # (a review found it refused as "the switch target must be a constant integer")
+    text = PREPARE + "switch (c & 3) { case 1, 2 { x q[3]; } default { h q[3]; } }\nd = measure q[3];\n"
+    qc = _reference(lambda qc: expr.logic_or(expr.equal(expr.bit_and(_c(qc), 3), 1),  # type: ignore[arg-type]
+                                             expr.equal(expr.bit_and(_c(qc), 3), 2)), "x", "h")  # type: ignore[arg-type]
+    assert_same_distribution(ours3(text), aer_counts(qc))

@@ -224,6 +224,19 @@ def _conditioned_break(qc: QuantumCircuit) -> None:
             qc.break_loop()
 
 
+def _break_after_its_condition_bit_is_measured_again(qc: QuantumCircuit) -> None:
+    # (a review: the break's condition equals the loop's, but the bit was measured since: it was
+    # taken as unconditional, and the loop stopped in its first iteration)
+    qc.x(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        with qc.for_loop(range(3)):
+            qc.x(0)
+            qc.measure(0, 0)
+            with qc.if_test((qc.clbits[0], 1)):
+                qc.break_loop()
+
+
 def _store_into_a_clbit(qc: QuantumCircuit) -> None:
     qc.store(qc.clbits[0], expr.lift(True))
 
@@ -247,6 +260,10 @@ def _variable_read_after_its_bit_is_measured_again(qc: QuantumCircuit) -> None:
     (_while, r"instruction 1 \(while_loop\): a while_loop repeats until a measured value changes"),
     (_conditioned_break, r"instruction 1 \(for_loop\) iteration 0 > instruction 2 \(if_else\) > instruction 0 "
                          r"\(break_loop\): a break_loop under a condition on measured bits needs run-time control flow"),
+    (_break_after_its_condition_bit_is_measured_again,
+     r"instruction 3 \(if_else\) > instruction 0 \(for_loop\) iteration 0 > instruction 2 \(if_else\) > "
+     r"instruction 0 \(break_loop\): comes after an instruction of the same if \(or switch\) that writes a bit its "
+     r"condition reads"),
     (_store_into_a_clbit, r"instruction 1 \(store\): a store into .* writes measured bits from a classical "
                           r"expression at run time"),
     (_store_under_a_condition, r"instruction 3 \(if_else\) > instruction 0 \(store\): a store into the variable v "

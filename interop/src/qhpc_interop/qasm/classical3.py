@@ -276,9 +276,9 @@ class Classical3(Gates3):
         if isinstance(value, Measured):
             self.unsupported(f"a measurement result stored in '{name}' (a {ctype}) needs bits: assign it to bits",
                              tok)
-        if isinstance(value, Cond):
-            self.unsupported(f"a condition on measured bits stored in '{name}': real-time classical computation on "
-                             "measured values is not supported", tok)
+        if isinstance(value, (Cond, Computed)):
+            self.unsupported(f"{'a condition on measured bits' if isinstance(value, Cond) else value.what} stored in "
+                             f"'{name}': real-time classical computation on measured values is not supported", tok)
         if isinstance(value, Bits):
             if self.runtime_depth:
                 self.unsupported(f"'{name}' assigned measured bits inside an if on measured bits", tok)

@@ -20,14 +20,14 @@ unrolled is refused by name: ``while`` on measured bits, ``break``/``continue``/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .classical3 import Classical3
 from .conditions import NEVER, Terms, bits_read, compare, disjoin, negate
 from .lexer import Token
 from .parser import Value
-from .values3 import Array, Bits, CType, Scope, Variable
+from .values3 import Array, Bits, Computed, CType, Scope, Variable
 
 #: The most loop iterations one program may unroll (all loops together).
 MAX_LOOP_ITERATIONS = 1_000_000
@@ -358,8 +358,8 @@ class Control3(Classical3):
             cases.append((values, self.capture_statement(), case))
         if not cases:
             self.error("a switch needs at least one case", kw)
-        if isinstance(target, Bits):
-            self._runtime_switch(target, cases, default)
+        if isinstance(target, (Bits, Computed)):
+            self._runtime_switch(target, cases, default, tok)
             return
         chosen = default
         number = self.integer(target, tok, "the switch target")
@@ -370,15 +370,18 @@ class Control3(Classical3):
         if chosen is not None:
             self.replay_statement(chosen)
 
-    def _runtime_switch(self, target: Bits, cases: list[tuple[list[int], list[Token], Token]],
-                        default: list[Token] | None) -> None:
+    def _runtime_switch(self, target: Bits | Computed, cases: list[tuple[list[int], list[Token], Token]],
+                        default: list[Token] | None, tok: Token) -> None:
         everything: Terms = NEVER
         with self.guard(frozenset(target.bits)):
             for values, body, _ in cases:
                 terms: Terms = NEVER
                 for value in values:
-                    terms = disjoin(terms, compare(target.bits, "==", value, signed=target.signed,
-                                                   register=target.register))
+                    if isinstance(target, Bits):
+                        case = compare(target.bits, "==", value, signed=target.signed, register=target.register)
+                    else:  # an integer computed from measured bits: by its truth table
+                        case = self._table(target.bits, _equal_to(target.value, value), target.text, tok)
+                    terms = disjoin(terms, case)
                 everything = disjoin(everything, terms)
                 with self.conditional(terms):
                     self.replay_statement(body)
@@ -398,3 +401,8 @@ class Control3(Classical3):
         if not self.at("{"):
             self.error(f"expected '{{' to open the box, found {self.peek().describe()}", self.peek())
         self.block("box")
+
+
+def _equal_to(value: Callable[[dict[int, int]], int], k: int) -> Callable[[dict[int, int]], bool]:
+    """The test "a computed integer is ``k``" on an assignment of the bits it reads."""
+    return lambda v: value(v) == k

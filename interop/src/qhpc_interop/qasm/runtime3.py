@@ -58,6 +58,8 @@ class Runtime3(Indexing3):
             inner = self._runtime_int(value.of)
             assert inner is not None
             bits, of, width, _ = inner
+            if value.of.signed:  # ~x of a two's complement value is -x - 1
+                return bits, (lambda v: ~of(v)), width, f"~{value.of.name}"
             return bits, (lambda v: ~of(v) & ((1 << width) - 1) if width else ~of(v)), width, f"~{value.of.name}"
         if isinstance(value, Bits):
             bits, n, signed = value.bits, len(value.bits), value.signed
@@ -104,6 +106,11 @@ class Runtime3(Indexing3):
         if op in _COMPARISONS:
             relation = _RELATIONS[op]
             return Cond(self._table(bits, lambda v: relation(fa(v), fb(v)), text, tok))
+        signed = [v for v in (a, b) if (isinstance(v, Bits) and v.signed) or
+                  (isinstance(v, Complement) and v.of.signed)]
+        if signed:
+            self.unsupported(f"'{op}' on the signed value {signed[0].what}: bitwise operators on signed integers "
+                             "computed from measured bits are not supported (compare the bits unsigned)", tok)
         combine = _BITWISE_OPS[op]
         if op in ("<<", ">>"):
             width = left[2]

@@ -361,6 +361,8 @@ class _Reader:
                     self.delays.append(f"{here}: a box of {op.duration} {op.unit}")
                 self._sub(op.blocks[0], qubits, clbits, here, depth)
             elif name in ("break_loop", "continue_loop"):
+                if self.frames:  # (a condition that reads a bit written since would be tested stale)
+                    self._check_frames(here)
                 if self.conds == ():
                     continue  # under a condition that never holds
                 if not self.loops or self.loops[-1] != self.terms:
