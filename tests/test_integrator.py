@@ -415,3 +415,15 @@ def test_a_compiler_that_takes_bound_circuits_gets_them_and_a_failing_one_is_nam
         assert isinstance(symbolic, Model)
         with pytest.raises(CompileError, match=r"compiles bound circuits only.*theta"):
             it.compile(symbolic, it.backend("aer.statevector"), compiler="test.bound-only")
+
+
+@pytest.mark.parametrize("backend", ["aer.statevector", "aer.stabilizer", "aer.density_matrix",
+                                     "aer.matrix_product_state", "cirq.simulator", "cirq.density_matrix",
+                                     "myqlm.pylinalg"])
+def test_a_circuit_that_measures_nothing_reads_its_clbits_as_zero_on_every_backend(backend: str) -> None:
+    # Aer has no counts for it (the job failed with its AttributeError) and Cirq refuses to sample
+    # it; myQLM's PyLinalg reads unwritten cbits as 0, as a device reports them
+    with Integrator() as it:
+        result = it.run(Circuit(2, 2).x(0), backend=backend, shots=7, seed=3, memory=True)
+    assert result.counts == {"00": 7}
+    assert result.memory == ["00"] * 7

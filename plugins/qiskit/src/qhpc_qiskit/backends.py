@@ -206,9 +206,7 @@ class AerBackend(Backend):
         width = circuit.num_clbits
         outputs = []
         for experiment in result.results:
-            data = experiment.data
-            counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in data.counts.items()}
-            mem = [format(int(k, 16), f"0{width}b") for k in data.memory] if memory else None
+            counts, mem = _readout(experiment.data, width, shots, memory)
             outputs.append(RunOutput(counts=counts, memory=mem,
                                      metadata={"seed": getattr(experiment, "seed_simulator", seed)}))
         return outputs
@@ -315,13 +313,13 @@ class AerBackend(Backend):
             from qhpc.noise.schedule import apply_correlated_readout
 
             assert noisy is not None
-            raw = [format(int(k, 16), f"0{width}b") for k in data.memory]
+            _, raw = _readout(data, width, shots, True)
+            assert raw is not None
             bits = apply_correlated_readout(raw, noisy, drawn)
             counts = dict(Counter(bits))
             mem = bits if memory else None
         else:
-            counts = {format(int(k, 16), f"0{width}b"): int(v) for k, v in data.counts.items()}
-            mem = [format(int(k, 16), f"0{width}b") for k in data.memory] if memory else None
+            counts, mem = _readout(data, width, shots, memory)
         meta = {
             "simulator": f"qiskit-aer {_aer_version()}",
             "method": getattr(experiment.metadata, "get", lambda *_: self.method)("method", self.method)
@@ -446,3 +444,15 @@ def _aer_has_gpu() -> bool:
         return "GPU" in AerSimulator().available_devices()
     except Exception:  # pragma: no cover - a broken Aer build
         return False
+
+
+def _readout(data: Any, width: int, shots: int, memory: bool) -> tuple[dict[str, int], list[str] | None]:
+    """Counts (and per-shot memory) from Aer's experiment data, keyed by bitstrings of ``width``
+    clbits. A circuit that measures nothing has no counts in Aer: every shot reads its clbits as
+    never written (0), as a device reports them."""
+    counts = getattr(data, "counts", None)
+    if counts is None:
+        zero = "0" * width
+        return {zero: shots}, ([zero] * shots if memory else None)
+    return ({format(int(k, 16), f"0{width}b"): int(v) for k, v in counts.items()},
+            [format(int(k, 16), f"0{width}b") for k in data.memory] if memory else None)
