@@ -454,26 +454,27 @@ class _Reader:
         from qiskit.circuit.controlflow import CASE_DEFAULT
 
         cases = list(op.cases_specifier())
-        values = [v for case_values, _ in cases for v in case_values if v is not CASE_DEFAULT]
+        # each case's condition once (None: the default), and what any non-default case matches
+        per_case: list[Terms | None] = []
+        matched = NEVER
         try:
-            matched = NEVER
-            for v in values:
-                matched = disjoin(matched, self._equal(op.target, v, where, scope))
+            for case_values, _ in cases:
+                if any(v is CASE_DEFAULT for v in case_values):
+                    per_case.append(None)
+                    continue
+                terms = NEVER
+                for v in case_values:
+                    terms = disjoin(terms, self._equal(op.target, v, where, scope))
+                per_case.append(terms)
+                matched = disjoin(matched, terms)
+            default = negate(matched) if None in per_case else NEVER  # (only a default case needs it)
         except TooManyTerms as exc:
             raise TranslationError(f"{where}: {exc}") from None
         self.frames.append(_Frame(bits_read(matched) | frozenset(self._target_bits(op.target, where, scope))))
         try:
-            for k, (case_values, body) in enumerate(cases):
-                if any(v is CASE_DEFAULT for v in case_values):
-                    terms = negate(matched)
-                else:
-                    terms = NEVER
-                    for v in case_values:
-                        terms = disjoin(terms, self._equal(op.target, v, where, scope))
-                with self._conditional(terms, where):
+            for k, ((_, body), terms_or_default) in enumerate(zip(cases, per_case, strict=True)):
+                with self._conditional(default if terms_or_default is None else terms_or_default, where):
                     self._sub(body, qubits, clbits, f"{where} case {k}", depth)
-        except TooManyTerms as exc:
-            raise TranslationError(f"{where}: {exc}") from None
         finally:
             self.frames.pop()
 
