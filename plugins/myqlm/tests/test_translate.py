@@ -708,3 +708,21 @@ def test_a_control_past_the_size_bound_is_a_named_error(monkeypatch: pytest.Monk
     prog.apply(RX(0.4).ctrl().ctrl().ctrl(), *reg)  # another angle: not a definition read before
     with pytest.raises(TranslationError, match="more than 5 gates"):
         circuit_from_myqlm(prog.to_circ())
+
+
+def test_results_of_exported_circuits_print_as_myqlms_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # a sample's state prints through the circuit's registers: myQLM's own circuits (made by a
+    # Program, or loaded from a file) give "|100>", and an exported one must too, after a dump
+    # and load as before
+    native = Program()
+    q = native.qalloc(3)
+    native.apply(X, q[0])
+    model = Circuit(3)
+    model.append(Gate("x"), [0])
+    exported = circuit_to_myqlm(model)
+    expected = [str(s.state) for s in PyLinalg().submit(native.to_circ().to_job(nbshots=0))]
+    assert expected == ["|100>"]
+    assert [str(s.state) for s in PyLinalg().submit(exported.to_job(nbshots=0))] == expected
+    exported.dump(str(tmp_path / "x.circ"))
+    loaded = QCircuit.load(str(tmp_path / "x.circ"))
+    assert [str(s.state) for s in PyLinalg().submit(loaded.to_job(nbshots=0))] == expected

@@ -380,7 +380,8 @@ def circuit_to_myqlm(circuit: Circuit, *, absorb_global_phase: bool = True) -> A
 
 
 def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
-    from qat.comm.datamodel.ttypes import Op, QRegister
+    from qat.comm.datamodel.ttypes import Op
+    from qat.core.bits import DefaultRegister
     from qat.comm.datamodel.ttypes import Variable as TVariable
     from qat.core import Circuit as QCircuit
 
@@ -511,7 +512,8 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
         ops[:0] = absorb
     var_dic = {name: TVariable(type=1, value=w._Param(is_abstract=True, type=1, string_p=name))
                for name in w.variables}
-    qregs = [QRegister(length=circuit.num_qubits, start=0, msb=None)] if circuit.num_qubits else []
+    # myQLM's own register class (what Circuit.load makes): a result's states print through it
+    qregs = [DefaultRegister(length=circuit.num_qubits, start=0, msb=None)] if circuit.num_qubits else []
     return QCircuit(
         ops=ops, gateDic=w.gate_dic, nbqbits=circuit.num_qubits,
         nbcbits=circuit.num_clbits + (1 if used_scratch else 0), name=circuit.name,
