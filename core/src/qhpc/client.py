@@ -188,7 +188,13 @@ def encode_program(program: Any, source_format: str | None = None) -> tuple[str,
         return wire.dumps(program), "qhpc.json"
     from . import get_integrator
 
-    converted, _ = get_integrator().convert(program, "qhpc.json", source=source_format)
+    integrator = get_integrator()
+    source = source_format or integrator.detect_format(program)
+    fmt = integrator.converter.formats.get(source)
+    if getattr(fmt, "samples_all_qubits", False):  # run as its SDK runs it (see ProgramFormat)
+        circuit, _ = integrator.to_circuit(program, source=source)
+        return wire.dumps(integrator.converter.for_running(circuit, source)), "qhpc.json"
+    converted, _ = integrator.convert(program, "qhpc.json", source=source)
     return str(converted), "qhpc.json"
 
 

@@ -26,6 +26,7 @@ from qhpc_interop.bulk import gc_paused
 from qhpc_interop.errors import ConversionLossWarning, warn_loss
 from qhpc_interop.features import features_used
 from qhpc_interop.graph import ANNOTATIONS, DROPPABLE, PROPERTIES, ConversionGraph, Edge, Route
+from qhpc_interop.ir import Measure
 
 from .errors import ProgramError, QhpcError, TranslationError
 from .interfaces import MODEL_FORMAT, ProgramFormat, Translator
@@ -112,6 +113,20 @@ class Converter:
             # the caller's own object: later edits to it must not reach queued jobs or caches
             circuit = circuit.copy()
         return circuit, route
+
+    def for_running(self, circuit: Circuit, source: str) -> Circuit:
+        """``circuit`` (read from format ``source``) as that format's SDK runs it: where the format
+        samples every qubit of a circuit that measures nothing (:attr:`ProgramFormat.samples_all_qubits`),
+        a copy that measures qubit ``k`` into clbit ``k`` at the end (adding clbits up to one per
+        qubit); otherwise ``circuit`` itself."""
+        fmt = self.formats.get(source)
+        if (not getattr(fmt, "samples_all_qubits", False) or not circuit.num_qubits
+                or any(isinstance(inst.operation, Measure) for inst in circuit.instructions)):
+            return circuit
+        out = circuit.copy()
+        out.num_clbits = max(out.num_clbits, out.num_qubits)
+        every = list(range(out.num_qubits))
+        return out.measure(every, every)
 
     def convert(self, program: object, to: str, *, source: str | None = None,
                 allow_loss: Iterable[str] = ()) -> tuple[Any, Route]:

@@ -534,6 +534,7 @@ class Integrator:
                                      noise=noise_model)
         with job._stage("convert"):
             circuit, route = self.to_circuit(program, source=source)
+            circuit = self.converter.for_running(circuit, route.source)
         if backend not in self._warm:
             # first use of these backends: their SDKs load when capabilities are first read
             with job._stage("startup"):

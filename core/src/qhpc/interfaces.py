@@ -51,6 +51,11 @@ class ProgramFormat(ABC):
     #: ``barriers``, ``registers``, ``qubit_identity``...). Shown by ``qhpc formats``; the
     #: translators into the format must not claim to preserve more.
     holds: frozenset[str] = frozenset()
+    #: True where the format's own SDK samples every qubit when it runs a circuit that measures
+    #: nothing (a myQLM job reads all its qubits). Running such a circuit through qhpc then reads
+    #: qubit ``k`` into clbit ``k`` at the end, so it gives what the SDK's own simulator gives;
+    #: converting it never adds measurements (its unitary is what other formats hold).
+    samples_all_qubits: bool = False
 
     def detect(self, program: object) -> bool:
         """Whether an in-memory ``program`` object is in this format (cheap; must not import an SDK

@@ -73,6 +73,52 @@ def test_a_myqlm_circuit_and_a_program_run_through_the_integrator(integrator) ->
             assert proportion_ok(result.counts.get("111", 0), shots, 0.5)
 
 
+def _pylinalg_counts(circ, shots: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """PyLinalg's exact distribution over every qubit, as qhpc's bitstrings (qubit 0 rightmost)."""
+    from qat.qpus import PyLinalg
+
+    return {format(s.state.int, f"0{circ.nbqbits}b")[::-1]: round(s.probability * shots)
+            for s in PyLinalg().submit(circ.to_job(nbshots=0))}
+
+
+def test_a_circuit_without_measurements_runs_as_myqlm_runs_it(integrator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A myQLM job reads every qubit at the end; a circuit with no MEASURE must not come back as
+    # clbits nothing wrote (all zeros), on any backend, from Python, a .circ file, or the remote client
+    prog = Program()
+    q = prog.qalloc(4)
+    prog.apply(X, q[0])
+    prog.apply(X, q[2])
+    prog.apply(H, q[3])
+    circ = prog.to_circ()
+    shots = 2000
+    expected = _pylinalg_counts(circ, shots)  # qubits 0 and 2 set; qubit 3 half the time
+    assert expected == {"0101": 1000, "1101": 1000}
+    for backend in ("myqlm.pylinalg", "aer.statevector", "cirq.simulator", "auto"):
+        counts = integrator.run(circ, backend=backend, shots=shots, seed=3).counts
+        assert set(counts) == set(expected), (backend, counts)
+        assert proportion_ok(counts["1101"], shots, 0.5)
+    path = tmp_path / "unmeasured.circ"
+    circ.dump(str(path))
+    from qhpc.programs import load_program
+
+    loaded, fmt = load_program(integrator, str(path))
+    assert set(integrator.run(loaded, source_format=fmt, shots=100, seed=1).counts) == set(expected)
+    # fewer clbits than qubits (a circuit built without any): clbits are added, one per qubit
+    bare = prog.to_circ()
+    bare.nbcbits = 0
+    assert set(integrator.run(bare, backend="myqlm.pylinalg", shots=100, seed=1).counts) == set(expected)
+    # the remote client sends what would run here
+    from qhpc.client import encode_program
+    from qhpc_interop import wire
+
+    sent = wire.loads(encode_program(circ)[0])
+    assert [inst.name for inst in sent.instructions[-4:]] == ["measure"] * 4
+    # converting adds nothing: the circuit's unitary is what other formats hold
+    assert "measure" not in [inst.name for inst in integrator.convert(circ, "qhpc.circuit")[0].instructions]
+    qc = integrator.convert(circ, "qiskit")[0]
+    assert qc.count_ops().get("measure", 0) == 0
+
+
 def test_a_parameterized_program_binds_at_submission(integrator) -> None:  # type: ignore[no-untyped-def]
     prog = Program()
     reg = prog.qalloc(1)

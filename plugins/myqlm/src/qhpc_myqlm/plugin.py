@@ -26,6 +26,8 @@ class MyQLMFormat(ProgramFormat):
     extensions = (".circ",)
     binary = True
     holds = PROPERTIES - {"barriers", "registers", "qubit_identity"}
+    # a myQLM job reads every qubit at the end: a circuit without MEASURE runs to all its qubits' values
+    samples_all_qubits = True
 
     def detect(self, program: object) -> bool:
         if not defined_in(program, "qat") or "qat" not in sys.modules:

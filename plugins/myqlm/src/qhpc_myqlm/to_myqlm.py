@@ -381,9 +381,9 @@ def circuit_to_myqlm(circuit: Circuit, *, absorb_global_phase: bool = True) -> A
 
 def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
     from qat.comm.datamodel.ttypes import Op
-    from qat.core.bits import DefaultRegister
     from qat.comm.datamodel.ttypes import Variable as TVariable
     from qat.core import Circuit as QCircuit
+    from qat.core.bits import DefaultRegister
 
     t = _optype()
     gate_t, measure_t, reset_t, classic_t, ctrl_t = t["GATETYPE"], t["MEASURE"], t["RESET"], t["CLASSIC"], t["CLASSICCTRL"]
