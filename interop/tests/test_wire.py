@@ -353,3 +353,37 @@ def test_json_nested_too_deeply_is_a_wire_format_error() -> None:
         wire.loads('{"format": "qhpc.circuit", "metadata": ' + deep + "}")
     with pytest.raises(WireFormatError, match="nested too deeply"):
         wire.loads(deep)
+
+
+def _bell_document(**changes: Any) -> dict[str, Any]:
+    doc = {"format": "qhpc.circuit", "version": 1, "num_qubits": 2, "num_clbits": 1,
+           "instructions": [{"op": "h", "qubits": [0]}, {"op": "measure", "qubits": [0], "clbits": [0]},
+                            {"op": "x", "qubits": [1], "condition": {"clbits": [0], "value": 1}}]}
+    doc.update(changes)
+    return doc
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    # a misspelt condition would make the gate unconditional: another program, read without a word
+    (lambda d: d["instructions"][2].update(conditon=d["instructions"][2].pop("condition")),
+     r"instruction 2: the 'x' instruction has unknown field\(s\) 'conditon'"),
+    (lambda d: d["instructions"][2]["condition"].update(vaule=1), r"a condition has unknown field\(s\) 'vaule'"),
+    (lambda d: d["instructions"][1].update(params=[1.0]), r"the 'measure' instruction has unknown field\(s\) 'params'"),
+    (lambda d: d["instructions"][0].update(matrix=[[[1, 0], [0, 0]], [[0, 0], [1, 0]]]),
+     r"the 'h' instruction has unknown field\(s\) 'matrix'"),
+    (lambda d: d.update(instuctions=[]), r"the document has unknown field\(s\) 'instuctions'"),
+    (lambda d: d.update(qregs=[{"name": "q", "bits": [0, 1], "size": 2}]), r"register 'q' has unknown field\(s\) 'size'"),
+    (lambda d: d.update(qregs=[{"name": "q", "bits": [0, 0]}]), r"register 'q' names a bit twice"),
+])
+def test_fields_the_format_does_not_have_are_refused_not_ignored(change: Any, message: str) -> None:
+    doc = _bell_document()
+    assert wire.from_dict(json.loads(json.dumps(doc))).instructions[2].condition == Condition((0,), 1)
+    change(doc)
+    with pytest.raises(WireFormatError, match=message):
+        wire.loads(json.dumps(doc))
+
+
+def test_a_register_naming_a_bit_twice_is_not_written() -> None:
+    c = Circuit(2, qregs=[Register("q", (0, 0))])
+    with pytest.raises(WireFormatError, match="names a bit twice"):
+        wire.dumps(c)

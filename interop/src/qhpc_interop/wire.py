@@ -104,6 +104,7 @@ def from_dict(doc: Any) -> Circuit:
         raise WireFormatError(
             f"wire-format version {version} is newer than this qhpc-interop reads ({VERSION}); upgrade qhpc-interop"
         )
+    _known_fields(doc, _DOCUMENT_FIELDS, "the document")
     where = "document"
     try:
         circuit = Circuit(
@@ -123,6 +124,26 @@ def from_dict(doc: Any) -> Circuit:
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
         raise WireFormatError(f"{where}: {detail}") from None
     return circuit
+
+
+#: The fields of each object of the format: a field outside these (a misspelt "conditon") would
+#: otherwise be ignored, and the program read as another one.
+_DOCUMENT_FIELDS = frozenset({"format", "version", "name", "num_qubits", "num_clbits", "global_phase", "qregs",
+                              "cregs", "metadata", "instructions"})
+_INSTRUCTION_FIELDS = {"measure": frozenset({"op", "qubits", "clbits", "condition"}),
+                       "reset": frozenset({"op", "qubits", "clbits", "condition"}),
+                       "barrier": frozenset({"op", "qubits", "clbits", "condition"}),
+                       "unitary": frozenset({"op", "qubits", "clbits", "condition", "matrix", "label"})}
+_GATE_FIELDS = frozenset({"op", "qubits", "clbits", "condition", "params"})
+_CONDITION_FIELDS = frozenset({"clbits", "value", "register"})
+_REGISTER_FIELDS = frozenset({"name", "bits"})
+
+
+def _known_fields(entry: dict[str, Any], known: frozenset[str], what: str) -> None:
+    unknown = entry.keys() - known
+    if unknown:
+        raise WireFormatError(f"{what} has unknown field(s) {', '.join(map(repr, sorted(unknown)))} "
+                              f"(its fields are {', '.join(sorted(known))})")
 
 
 def _int(doc: dict[str, Any], key: str) -> int:
@@ -150,6 +171,9 @@ def _check_registers(registers: list[Register], what: str) -> None:
     for name in names:
         if names.count(name) > 1:
             raise WireFormatError(f"{what}: two registers are named {name!r} (results are keyed by register name)")
+    for r in registers:
+        if len(set(r.bits)) != len(r.bits):
+            raise WireFormatError(f"register {r.name!r} names a bit twice: {list(r.bits)}")
 
 
 def _check_writable(circuit: Circuit) -> None:
@@ -192,6 +216,7 @@ def _metadata(value: Any) -> dict[str, Any]:
 def _register(entry: Any) -> Register:
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
         raise WireFormatError(f"a register is an object with a string name and bits, not {entry!r}")
+    _known_fields(entry, _REGISTER_FIELDS, f"register {entry['name']!r}")
     return Register(entry["name"], _indices(entry["bits"], f"register {entry['name']!r} bits"))
 
 
@@ -201,6 +226,7 @@ def _instruction(entry: Any) -> Instruction:
     name = entry["op"]
     if not isinstance(name, str):
         raise WireFormatError(f"op must be a string, not {name!r}")
+    _known_fields(entry, _INSTRUCTION_FIELDS.get(name, _GATE_FIELDS), f"the {name!r} instruction")
     qubits = _indices(entry.get("qubits", []), "qubits")
     clbits = _indices(entry.get("clbits", []), "clbits")
     cond = entry.get("condition")
@@ -208,6 +234,7 @@ def _instruction(entry: Any) -> Instruction:
     if cond is not None:
         if not isinstance(cond, dict):
             raise WireFormatError(f"a condition is a JSON object, not {cond!r}")
+        _known_fields(cond, _CONDITION_FIELDS, "a condition")
         value = cond["value"]
         if not isinstance(value, int) or isinstance(value, bool):
             raise WireFormatError(f"a condition needs an integer value, not {cond!r}")
