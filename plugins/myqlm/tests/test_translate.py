@@ -726,3 +726,42 @@ def test_results_of_exported_circuits_print_as_myqlms_own(tmp_path) -> None:  # 
     exported.dump(str(tmp_path / "x.circ"))
     loaded = QCircuit.load(str(tmp_path / "x.circ"))
     assert [str(s.state) for s in PyLinalg().submit(loaded.to_job(nbshots=0))] == expected
+
+
+def test_a_symbolic_angle_that_folds_to_zero_in_myqlm_is_written() -> None:
+    # 0 * s is a number to myQLM's arithmetic; Qiskit's own RGate(t, s).control(2) holds cp(0 + s*0)
+    from qhpc_qiskit.translate import circuit_from_qiskit
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter as QiskitParameter
+    from qiskit.circuit.library import RGate
+    from qiskit.quantum_info import Statevector
+
+    s, t = QiskitParameter("s"), QiskitParameter("t")
+    qc = QuantumCircuit(3)
+    qc.h([0, 1, 2])
+    qc.cp(0 * s, 0, 1)
+    qc.rz(0 * s, 2)
+    qc.p(s - s, 0)
+    qc.append(RGate(t, s).control(2), [0, 1, 2])
+    circ = circuit_to_myqlm(circuit_from_qiskit(qc))
+    bound = circ.bind_variables({"s": 0.7, "t": 1.3})
+    amplitudes = np.zeros(8, dtype=complex)
+    for sample in PyLinalg().submit(bound.to_job(nbshots=0)):
+        amplitudes[sample.state.int] = sample.amplitude
+    expected = Statevector(qc.assign_parameters({s: 0.7, t: 1.3})).data  # Qiskit: qubit 0 least significant
+    big_endian = \
+        np.array([expected[int(format(k, "03b")[::-1], 2)] for k in range(8)])
+    assert np.allclose(amplitudes, big_endian, atol=1e-9)
+
+
+def test_operations_on_qubits_or_cbits_the_circuit_lacks_are_refused_by_position() -> None:
+    prog = Program()
+    q = prog.qalloc(1)
+    prog.apply(H, q[0])
+    for op, message in ((Op(gate="H", qbits=[5], type=0), r"operation 1 \(H\): names qubit 5, but the circuit has 1"),
+                        (Op(gate=None, qbits=[0], type=1, cbits=[7]), r"operation 1 \(MEASURE\): names cbit 7"),
+                        (Op(gate="H", qbits=[-1], type=0), r"names qubit -1")):
+        circ = prog.to_circ()
+        circ.ops.append(op)
+        with pytest.raises(TranslationError, match=message):
+            circuit_from_myqlm(circ)

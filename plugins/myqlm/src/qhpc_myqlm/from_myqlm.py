@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -468,6 +470,24 @@ def _formula_patterns(formula: str, where: str) -> tuple[list[int], list[dict[in
     return variables, patterns
 
 
+def _check_bits(circ: Any, out: list[Instruction], num_qubits: int, num_clbits: int) -> None:
+    """Every qubit and cbit an operation names exists (in C-level passes: large circuits); the
+    first operation that names another is refused by position."""
+    qubits = set(chain.from_iterable(set(map(attrgetter("qubits"), out))))  # the distinct tuples are few
+    clbits = set(chain.from_iterable(set(map(attrgetter("clbits"), out))))
+    if qubits <= set(range(num_qubits)) and clbits <= set(range(num_clbits)):
+        return
+    kinds = {v: k for k, v in _optype().items()}
+    for index, op in enumerate(circ.ops or ()):
+        for kind, bits, size in (("qubit", op.qbits, num_qubits), ("cbit", op.cbits, num_clbits)):
+            bad = [b for b in bits or () if not 0 <= b < size]
+            if bad:
+                raise TranslationError(f"operation {index} ({op.gate or kinds.get(op.type, op.type)}): names {kind} {bad[0]}, but the "
+                                       f"circuit has {size} {kind}(s)")
+    raise TranslationError(f"an operation names a qubit or cbit the circuit does not have ({num_qubits} qubit(s), "
+                           f"{num_clbits} cbit(s))")
+
+
 def circuit_from_myqlm(program: Any) -> Circuit:
     """The model circuit of a myQLM ``Circuit`` (or ``Program``, through ``to_circ()``)."""
     load_qat()
@@ -574,6 +594,7 @@ def _read(circ: Any) -> Circuit:
             names = {v: k for k, v in t.items()}
             raise TranslationError(f"operation {index} ({names.get(kind, kind)}): the qhpc model cannot hold "
                                    f"myQLM {names.get(kind, kind)} operations")
+    _check_bits(circ, out, num_qubits, num_clbits)
     keep = list(range(num_clbits))
     if computed_ever:
         for bit, index in computed_ever.items():

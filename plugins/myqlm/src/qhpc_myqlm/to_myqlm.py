@@ -305,12 +305,6 @@ class _Writer:
                 found = self.matrices[name] = _matrix_from_thrift(d.matrix)
         return found
 
-    def _param(self, value: ParamValue) -> Any:
-        if isinstance(value, Expr):
-            node = expr_to_myqlm(value, self.variables)
-            return self._Param(is_abstract=True, type=1, string_p=node.to_thrift())
-        return self._Param(is_abstract=False, type=1, double_p=float(value))
-
     def define(self, struct: Struct) -> str:
         """The gate dictionary name of ``struct``, defining it (and what it is built from) on first use."""
         if isinstance(struct, str):
@@ -335,11 +329,12 @@ class _Writer:
                                      nbctrls=struct[1])
         else:
             value = struct[1]
-            if not isinstance(value, Expr):
-                return self.rotation_at(head, float(value))
+            node = expr_to_myqlm(value, self.variables) if isinstance(value, Expr) else value
+            if not hasattr(node, "to_thrift"):  # a number, or an expression myQLM folds to one (0 * s)
+                return self.rotation_at(head, float(node))
             name = self._new_name()
-            d = self._GateDefinition(name=name, arity=1, is_ctrl=False,
-                                     syntax=self._GSyntax(name=head, parameters=[self._param(value)]))
+            d = self._GateDefinition(name=name, arity=1, is_ctrl=False, syntax=self._GSyntax(
+                name=head, parameters=[self._Param(is_abstract=True, type=1, string_p=node.to_thrift())]))
         self.gate_dic[name] = d
         self.names[struct] = name
         return name
