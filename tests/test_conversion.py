@@ -78,7 +78,7 @@ def test_free_parameters_take_a_route_that_keeps_them_or_are_refused(integrator:
     # and not accepted when asked for (an outside audit followed the old advice and met the writer's error)
     for asked in ({"parameters"}, "parameters", "global_phase,parameters"):
         with pytest.raises(TranslationError, match="allow_loss cannot name parameters: a conversion can leave "
-                                                   "out only barriers, global_phase, qubit_identity, registers"):
+                                                   "out only barriers, global_phase, layout, qubit_identity, registers"):
             integrator.convert(qc, "qasm2", allow_loss=asked)
 
 
@@ -261,3 +261,32 @@ def test_a_matrix_gate_converted_to_qiskit_runs_right_on_aer() -> None:
         key = format(index, "03b")  # Cirq: q0 first and most significant; Qiskit's key: clbit 0 (q0) last
         got = counts.get(key[::-1], 0)
         assert proportion_ok(got, shots, abs(amplitude) ** 2), (key, got, abs(amplitude) ** 2)
+
+
+def test_the_phase_of_a_one_qubit_matrix_gate_is_not_dropped_silently_into_openqasm_2(integrator: Integrator) -> None:
+    # OpenQASM 2 writes a one-qubit matrix as u3, which leaves its phase out: that phase is the
+    # circuit's global phase, which OpenQASM 2 cannot hold. Judged by Qiskit's own reader and Operator.
+    from qiskit.circuit.library import UnitaryGate
+    from qiskit.quantum_info import random_unitary
+
+    qc = QuantumCircuit(2)
+    qc.append(UnitaryGate(np.eye(2) * np.exp(0.3j)), [0])
+    qc.append(UnitaryGate(random_unitary(2, seed=4)), [1])
+    qc.cx(0, 1)
+    with pytest.raises(TranslationError, match=r"qasm2 cannot hold .*global_phase \(the matrix gate at instruction 0"):
+        integrator.convert(qc, "qasm2")
+    with pytest.warns(ConversionLossWarning, match="drops global_phase"):
+        text, _ = integrator.convert(qc, "qasm2", allow_loss={"global_phase"})
+    assert Operator(qasm2.loads(text)).equiv(Operator(qc))  # equal up to the phase that was allowed to go
+    exact, _ = integrator.convert(qc, "qasm3")  # OpenQASM 3 holds it (gphase)
+    assert np.allclose(Operator(qasm3.loads(exact)).data, Operator(qc).data, atol=1e-9)
+    # phases that cancel, a phase-free matrix (S), and a conditioned matrix (a branch's phase) need nothing
+    fine = QuantumCircuit(1, 1)
+    fine.append(UnitaryGate(np.eye(2) * np.exp(0.3j)), [0])
+    fine.append(UnitaryGate(np.eye(2) * np.exp(-0.3j)), [0])
+    fine.append(UnitaryGate(np.diag([1, 1j])), [0])
+    fine.measure(0, 0)
+    with fine.if_test((fine.clbits[0], 1)):
+        fine.append(UnitaryGate(np.eye(2) * np.exp(0.7j)), [0])
+    text, _ = integrator.convert(fine, "qasm2")
+    assert "if(" in text and text.count("u3(") == 4

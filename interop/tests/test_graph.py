@@ -144,7 +144,7 @@ def test_route_preserves_and_lost_are_the_intersection_along_the_route() -> None
     assert route.lost == frozenset({"barriers", "registers", "global_phase"})
     assert route.preserves == ALL - route.lost
     assert route.preserves == frozenset({"unitary", "parameters", "measurements", "conditionals",
-                                         "mid_circuit_measurement", "resets", "qubit_identity"})
+                                         "mid_circuit_measurement", "resets", "qubit_identity", "layout"})
 
 
 def test_reachable_follows_direction_and_excludes_the_source() -> None:

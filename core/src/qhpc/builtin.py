@@ -83,7 +83,7 @@ class _TextFormat(ProgramFormat):
 class Qasm2Format(_TextFormat):
     name = "qasm2"
     description = "OpenQASM 2.0 text"
-    holds = PROPERTIES - {"global_phase", "parameters", "qubit_identity"}
+    holds = PROPERTIES - {"global_phase", "parameters", "qubit_identity", "layout"}
     extensions = (".qasm", ".qasm2")
 
     def detect(self, program: object) -> bool:
@@ -96,7 +96,7 @@ class Qasm2Format(_TextFormat):
 class Qasm3Format(_TextFormat):
     name = "qasm3"
     description = "OpenQASM 3 text"
-    holds = PROPERTIES - {"qubit_identity"}
+    holds = PROPERTIES - {"qubit_identity", "layout"}
     extensions = (".qasm", ".qasm3")
 
     def detect(self, program: object) -> bool:
@@ -238,9 +238,9 @@ class _QasmExport(_Translator):
 
 
 #: OpenQASM holds no global phase in version 2, no free parameters in version 2, and no framework
-#: qubit identities (Cirq's GridQubit) in either.
-_QASM2_KEEPS = PROPERTIES - {"global_phase", "parameters", "qubit_identity"}
-_QASM3_KEEPS = PROPERTIES - {"qubit_identity"}
+#: qubit identities (Cirq's GridQubit) or transpile layout records in either.
+_QASM2_KEEPS = PROPERTIES - {"global_phase", "parameters", "qubit_identity", "layout"}
+_QASM3_KEEPS = PROPERTIES - {"qubit_identity", "layout"}
 
 
 @hookimpl

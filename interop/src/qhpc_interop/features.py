@@ -7,7 +7,8 @@ and where it first uses it (for error messages that say *where*):
 feature                    used when
 =========================  =======================================================================
 ``unitary``                the circuit has any gate
-``global_phase``           its global phase is not zero (symbolic phases count)
+``global_phase``           its global phase is not zero (symbolic phases count), or its one-qubit
+                           matrix gates carry a phase their ``u`` form leaves out
 ``parameters``             it has free symbolic parameters
 ``measurements``           it measures anything
 ``mid_circuit_measurement`` a gate or reset acts on a qubit after it was measured
@@ -18,17 +19,22 @@ feature                    used when
                            annotation; names of quantum registers are not tracked)
 ``qubit_identity``         its qubits carry framework identities (``metadata["qubits"]``, e.g.
                            Cirq's GridQubit(1, 2)): an annotation
+``layout``                 it was transpiled and records where its original qubits were placed
+                           and how routing permuted them (``metadata["layout"]``, read from a
+                           Qiskit ``TranspileLayout``): an annotation
 =========================  =======================================================================
 """
 
 from __future__ import annotations
 
+import cmath
 from collections.abc import Collection
 from itertools import chain
 from operator import attrgetter
 
+from .gates import zyz_angles
 from .graph import PROPERTIES
-from .ir import Barrier, Circuit, Gate, Measure, Reset, UnitaryGate
+from .ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
 from .params import Expr
 
 
@@ -44,9 +50,14 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
     wanted = _ALL if only is None else frozenset(only)
     used: dict[str, str] = {}
     phase = circuit.global_phase
-    if "global_phase" in wanted and (isinstance(phase, Expr) or float(phase) != 0.0):
-        used["global_phase"] = f"the circuit's global phase is {phase}"
     instructions = circuit.instructions
+    if "global_phase" in wanted:
+        if isinstance(phase, Expr) or float(phase) != 0.0:
+            used["global_phase"] = f"the circuit's global phase is {phase}"
+        elif UnitaryGate in set(map(type, map(_operation_of, instructions))):
+            where = _matrix_phase(instructions)
+            if where:
+                used["global_phase"] = where
     if "parameters" in wanted:
         kinds = set(map(type, chain.from_iterable(map(_params_of, instructions))))
         if not kinds <= _NUMBER_TYPES or isinstance(phase, Expr):
@@ -59,6 +70,8 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
     identities = circuit.metadata.get("qubits") if "qubit_identity" in wanted else None
     if identities:
         used["qubit_identity"] = f"qubit identities such as {identities[0]}"
+    if "layout" in wanted and circuit.metadata.get("layout"):
+        used["layout"] = "the layout transpiling recorded (initial placement, routing permutation)"
     found: list[tuple[int, str]] = []  # (first index, feature), put in order of first use below
     if "conditionals" in wanted:
         conditions = list(map(_condition_of, instructions))
@@ -96,6 +109,28 @@ _NUMBER_TYPES = frozenset({float, int})
 _ALL = PROPERTIES
 #: the features found from the instructions' operation types
 _BY_OPERATION = frozenset({"unitary", "measurements", "mid_circuit_measurement", "resets", "barriers"})
+
+
+def _matrix_phase(instructions: list[Instruction]) -> str | None:
+    """Where a one-qubit matrix gate carries a phase that its ``u`` form leaves out (how formats
+    without matrix gates write it: the phase is then the circuit's), if their phases do not cancel;
+    a conditioned one's phase is its branch's, which nothing can observe."""
+    total, first = 0.0, None
+    for k, inst in enumerate(instructions):
+        op = inst.operation
+        if type(op) is UnitaryGate and op.num_qubits == 1 and inst.condition is None:
+            phase = zyz_angles(op.matrix_data)[3]
+            if abs(cmath.exp(1j * phase) - 1) > PHASE_TOLERANCE:
+                total += phase
+                first = first if first is not None else k
+    if first is None or abs(cmath.exp(1j * total) - 1) <= PHASE_TOLERANCE:
+        return None
+    return (f"the matrix gate at {_where(first, instructions[first])} carries a phase its u form leaves out "
+            f"(in all {total:.6g})")
+
+
+#: A phase closer than this to 0 (mod 2 pi, as |exp(i phase) - 1|) is none: matrices are read from floats.
+PHASE_TOLERANCE = 1e-10
 
 
 def _where(k: int, inst: object) -> str:

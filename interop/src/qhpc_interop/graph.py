@@ -20,12 +20,12 @@ from .errors import NoRouteError
 #: ``global_phase`` on top of it makes the unitary exact.
 PROPERTIES = frozenset({
     "unitary", "global_phase", "parameters", "measurements", "mid_circuit_measurement", "conditionals",
-    "resets", "barriers", "registers", "qubit_identity",
+    "resets", "barriers", "registers", "qubit_identity", "layout",
 })
 #: The properties that describe a program without changing what it computes (which bits are called
 #: what, where the compiler may not move gates). A conversion may drop one of these only when no
 #: route keeps it, and says so; it never drops one of the others unless the caller allows it.
-ANNOTATIONS = frozenset({"barriers", "registers", "qubit_identity"})
+ANNOTATIONS = frozenset({"barriers", "registers", "qubit_identity", "layout"})
 #: The properties a conversion can leave out at the caller's word (``allow_loss``): the annotations
 #: and the global phase. The others cannot be left out and still give a program (a free parameter
 #: needs a value, a condition or a measurement cannot be written as nothing).

@@ -249,3 +249,64 @@ def test_a_delay_by_a_stretch_is_a_delay_too() -> None:
         circuit_from_qiskit(with_var)
 
 
+
+
+def test_a_transpiled_circuits_layout_survives_through_qiskit_and_json_and_is_announced_elsewhere() -> None:
+    # Qiskit's Operator.from_circuit reads the layout transpile recorded (placement and routing);
+    # a conversion that kept the gates but lost that record would give another operator there
+    import warnings
+
+    import qhpc
+    from qhpc.conversion import ConversionLossWarning
+    from qiskit import transpile
+    from qiskit.transpiler import CouplingMap
+
+    qc = QuantumCircuit(3)
+    qc.h(0)
+    qc.cx(0, 2)
+    qc.cx(1, 2)
+    qc.t(1)
+    t = transpile(qc, coupling_map=CouplingMap.from_line(5), basis_gates=["cx", "u", "swap"],
+                  initial_layout=[4, 0, 2], optimization_level=0, seed_transpiler=1)
+    expected = Operator.from_circuit(t)
+    assert t.layout.routing_permutation() != list(range(5))  # routing moved qubits: a layout to lose
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        back = qhpc.convert(t, "qiskit")
+        through_json = qhpc.convert(qhpc.convert(t, "qhpc.json"), "qiskit")
+    for circuit in (back, through_json):
+        assert circuit.layout is not None
+        assert np.allclose(Operator.from_circuit(circuit).data, expected.data)
+        assert circuit.layout.initial_index_layout(filter_ancillas=True) == [4, 0, 2]
+    for target in ("cirq", "myqlm", "qasm3"):
+        with pytest.warns(ConversionLossWarning, match=f"converting to {target} drops layout"):
+            qhpc.convert(t, target)
+    # and a circuit without one has none afterwards
+    assert qhpc.convert(qc, "qiskit").layout is None
+
+
+def test_qubit_identities_recorded_before_transpiling_move_with_the_layout() -> None:
+    # a Cirq circuit on GridQubits, through Qiskit, transpiled with its two qubits swapped: back in
+    # Cirq each gate acts on the GridQubit it acted on before (judged by Cirq's own simulator)
+    import cirq
+    import qhpc
+    from qiskit import transpile
+
+    a, b = cirq.GridQubit(0, 0), cirq.GridQubit(4, 5)
+    original = cirq.Circuit(cirq.X(b), cirq.H(a), cirq.CZ(a, b) ** 0.5, cirq.measure(a, b, key="m"))
+    qc = qhpc.convert(original, "qiskit")
+    t = transpile(qc, basis_gates=["x", "h", "cs", "swap", "measure"], coupling_map=[[0, 1], [1, 0]], initial_layout=[1, 0],
+                  optimization_level=0)
+    from qhpc.conversion import ConversionLossWarning
+
+    with pytest.warns(ConversionLossWarning, match="drops layout"):  # Cirq holds no layout record
+        back = qhpc.convert(t, "cirq")
+    assert back.all_qubits() == {a, b}
+    order = [a, b]
+    assert np.allclose(cirq.final_state_vector(cirq.drop_terminal_measurements(back), qubit_order=order),
+                       cirq.final_state_vector(cirq.drop_terminal_measurements(original), qubit_order=order), atol=1e-9)
+    # onto more qubits than were named: the names no longer cover them, and that is said
+    wide = transpile(qc, basis_gates=["x", "h", "cs", "swap", "measure"], coupling_map=[[0, 1], [1, 0], [1, 2], [2, 1]], initial_layout=[2, 0],
+                     optimization_level=0)
+    with pytest.warns(ConversionLossWarning, match="identities recorded before"):
+        qhpc.convert(wide, "cirq")

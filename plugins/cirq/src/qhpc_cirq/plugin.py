@@ -22,7 +22,7 @@ class CirqFormat(ProgramFormat):
 
     name = "cirq"
     description = "cirq.Circuit (in memory)"
-    holds = PROPERTIES - {"barriers"}
+    holds = PROPERTIES - {"barriers", "layout"}
 
     def detect(self, program: object) -> bool:
         if not defined_in(program, "cirq") or "cirq" not in sys.modules:
@@ -37,11 +37,12 @@ class CirqFormat(ProgramFormat):
 #: lost; keys become classical registers; qubit identities go to ``metadata["qubits"]``).
 IMPORT_PRESERVES = frozenset({
     "unitary", "global_phase", "parameters", "measurements", "mid_circuit_measurement", "conditionals",
-    "resets", "barriers", "registers", "qubit_identity",
+    "resets", "barriers", "registers", "qubit_identity", "layout",
 }) & PROPERTIES
-#: Model -> Cirq drops barriers and quantum registers (Cirq has neither) and classical registers no
-#: measurement writes (Cirq's classical data are measurement records).
-EXPORT_PRESERVES = IMPORT_PRESERVES - {"barriers", "registers"}
+#: Model -> Cirq drops barriers and quantum registers (Cirq has neither), classical registers no
+#: measurement writes (Cirq's classical data are measurement records), and Qiskit's layout record
+#: (a Cirq circuit has none, so reading one loses none).
+EXPORT_PRESERVES = IMPORT_PRESERVES - {"barriers", "registers", "layout"}
 
 
 class _FromCirq(Translator):
@@ -68,7 +69,7 @@ class _ToCirq(Translator):
         return circuit_to_cirq(program)
 
     def drops(self, program: Any) -> frozenset[str]:
-        """Barriers, if the circuit has any; classical registers, if a bit of one is never written
+        """Barriers, if the circuit has any; a transpile layout record, if it has one; classical registers, if a bit of one is never written
         by a measurement (Cirq's classical data are measurement records), or if they are not laid
         out in the order Cirq gives them back (by first measurement: Cirq keys have no order)."""
         from qhpc_interop.ir import Barrier, Measure
@@ -78,6 +79,8 @@ class _ToCirq(Translator):
         types = list(map(type, map(_operation_of, instructions)))  # C-level passes: large circuits
         if Barrier in types:
             lost.add("barriers")
+        if program.metadata.get("layout"):
+            lost.add("layout")
         measures = [instructions[k] for k, t in enumerate(types) if t is Measure] if Measure in types else []
         written = {c for inst in measures for c in inst.clbits}
         in_registers = [b for reg in program.cregs for b in reg.bits]

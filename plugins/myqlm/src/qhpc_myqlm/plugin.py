@@ -25,7 +25,7 @@ class MyQLMFormat(ProgramFormat):
     description = "myQLM qat.core.Circuit or qat.lang.AQASM.Program (files: myQLM's binary .circ)"
     extensions = (".circ",)
     binary = True
-    holds = PROPERTIES - {"barriers", "registers", "qubit_identity"}
+    holds = PROPERTIES - {"barriers", "registers", "qubit_identity", "layout"}
     # a myQLM job reads every qubit at the end: a circuit without MEASURE runs to all its qubits' values
     samples_all_qubits = True
 
@@ -83,7 +83,7 @@ class _ToMyQLM(Translator):
     target = "myqlm"
     # a myQLM circuit has no barrier, no register names and no qubit identities (it numbers
     # qubits); its missing global phase field is made up for exactly with PH X PH X gates
-    preserves = PROPERTIES - {"barriers", "registers", "qubit_identity"}
+    preserves = PROPERTIES - {"barriers", "registers", "qubit_identity", "layout"}
 
     def convert(self, program: Any) -> Any:
         from .translate import circuit_to_myqlm

@@ -706,11 +706,61 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
         metadata=dict(qc.metadata) if isinstance(qc.metadata, dict) else {},
     )
     circuit.instructions = reader.out
+    if getattr(qc, "layout", None) is not None:
+        _read_layout(qc, circuit)
     if reader.delays:
         shown = ", ".join(reader.delays[:3]) + (f" and {len(reader.delays) - 3} more" if len(reader.delays) > 3 else "")
         warn_loss(f"the program model holds no timing, so reading drops {len(reader.delays)} delay(s) ({shown}), "
                   "each read as a barrier on its qubits")
     return circuit
+
+
+def _read_layout(qc: Any, circuit: Circuit) -> None:
+    """A transpiled circuit: its qubits are physical qubits. Qiskit's layout record goes to
+    ``metadata["layout"]`` (``initial``: the physical qubit of each virtual qubit, ancillas after
+    the ``inputs`` original ones; ``routing``: where each qubit's state ends, from routing), and
+    qubit identities recorded before transpiling (``metadata["qubits"]``, by index) move with the
+    initial layout, or are dropped, announced, where ancillas leave qubits without one."""
+    layout = qc.layout
+    try:
+        initial = [int(p) for p in layout.initial_index_layout(filter_ancillas=False)]
+        inputs = len(layout.initial_index_layout(filter_ancillas=True))
+        routing = [int(p) for p in layout.routing_permutation()]
+    except Exception as exc:  # a layout this Qiskit cannot read back
+        warn_loss(f"circuit {qc.name!r} has a transpile layout that cannot be read ({type(exc).__name__}: {exc}); "
+                  "it is read as transpiled, on its physical qubits, without it")
+        return
+    n = circuit.num_qubits
+    if sorted(initial) != list(range(n)) or sorted(routing) != list(range(n)) or not 0 <= inputs <= n:
+        warn_loss(f"circuit {qc.name!r} has a transpile layout over other qubits than its {n}; it is read as "
+                  "transpiled, on its physical qubits, without it")
+        return
+    circuit.metadata["layout"] = {"initial": initial, "inputs": inputs, "routing": routing}
+    names = circuit.metadata.get("qubits")
+    if isinstance(names, list):
+        if len(names) == inputs == n:
+            moved: list[Any] = [None] * n
+            for virtual, physical in enumerate(initial):
+                moved[physical] = names[virtual]
+            circuit.metadata["qubits"] = moved
+        else:
+            del circuit.metadata["qubits"]
+            warn_loss(f"circuit {qc.name!r} was transpiled onto {n} physical qubits, which the {len(names)} qubit "
+                      f"identities recorded before (such as {names[0] if names else None}) do not name one by "
+                      "one: they are dropped")
+
+
+def _write_layout(qc: Any, record: Any) -> None:
+    """Qiskit's ``TranspileLayout`` again, from :func:`_read_layout`'s record (new virtual qubits)."""
+    from qiskit.circuit import Qubit
+    from qiskit.transpiler import Layout, TranspileLayout
+
+    initial, inputs, routing = record["initial"], record["inputs"], record["routing"]
+    virtual = [Qubit() for _ in initial]
+    final = None if routing == list(range(len(routing))) else Layout(dict(zip(qc.qubits, routing, strict=True)))
+    qc._layout = TranspileLayout(Layout(dict(zip(virtual, initial, strict=True))),
+                                 {q: k for k, q in enumerate(virtual)}, final, _input_qubit_count=inputs,
+                                 _output_qubit_list=list(qc.qubits))
 
 
 # -- model -> QuantumCircuit ------------------------------------------------------------------
@@ -809,8 +859,9 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
     qc.global_phase = phase
     qubits, clbits = qc.qubits, qc.clbits
     cregs: dict[str, Any] = {reg.name: reg for reg in qc.cregs}
-    if circuit.metadata:
-        qc.metadata = dict(circuit.metadata)
+    record = circuit.metadata.get("layout") if circuit.metadata else None
+    if circuit.metadata:  # the layout record is the circuit's own TranspileLayout again
+        qc.metadata = {k: v for k, v in circuit.metadata.items() if k != "layout"}
     measure, reset = Measure(), Reset()
     # Standard gates go straight into Qiskit's Rust circuit data (``CircuitInstruction.from_standard``):
     # no Python gate object per instruction, which is most of what building a large circuit costs.
@@ -868,4 +919,6 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
             body.add_register(condition[0]) if not set(condition[0]) - set(body_clbits) else None
         body._append(CircuitInstruction(qop, qargs, cargs))
         qc._append(CircuitInstruction(IfElseOp(condition, body, None), qargs, body_clbits))
+    if record is not None:
+        _write_layout(qc, record)
     return qc
