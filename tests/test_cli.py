@@ -163,6 +163,13 @@ def test_a_conversion_never_drops_a_global_phase_silently(tmp_path: Path) -> Non
     exact = qhpc_cli("convert", str(program), "--to", "qasm3")
     assert exact.returncode == 0 and exact.stderr == ""
     assert np.allclose(Operator(qiskit_qasm3.loads(exact.stdout)).data, np.exp(1j * np.pi / 4) * Operator.from_label("X").data)
+    # several losses: repeated or comma-separated alike (repeating kept only the last one)
+    barred = tmp_path / "barred.qasm"
+    barred.write_text('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[1] q;\ngphase(pi/4);\nx q[0];\nbarrier q[0];\n')
+    for flags in (["--allow-loss", "global_phase", "--allow-loss", "barriers"], ["--allow-loss", "barriers,global_phase"]):
+        done = qhpc_cli("convert", str(barred), "--to", "qasm2", *flags)
+        assert done.returncode == 0, (flags, done.stderr)
+        assert Operator(qiskit_qasm2.loads(done.stdout)).equiv(Operator.from_label("X"))
 
 
 def test_convert_reads_what_an_outside_audit_found_refused_or_crashing(tmp_path: Path) -> None:

@@ -453,9 +453,10 @@ def _run_qaoa(program: str, backend: str, shots: int, seed: int | None, depth: i
 @click.argument("program", metavar="FILE[:NAME]")
 @click.option("-t", "--to", "target", required=True, help="Target format (see `qhpc formats`).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
-@click.option("--allow-loss", "allow_loss", default="", metavar="FEATURE[,FEATURE]",
-              help="Convert even if the target cannot hold these features of the program (e.g. global_phase).")
-def convert(program: str, target: str, output: str | None, allow_loss: str) -> None:
+@click.option("--allow-loss", "allow_loss", multiple=True, metavar="FEATURE[,FEATURE]",
+              help="Convert even if the target cannot hold these features of the program (e.g. global_phase); "
+                   "repeat it or separate them with commas.")
+def convert(program: str, target: str, output: str | None, allow_loss: tuple[str, ...]) -> None:
     """Translate a program to another format (e.g. OpenQASM 2 -> OpenQASM 3, Qiskit -> qasm3)."""
     from .errors import UnknownNameError
     from .programs import load_program
@@ -471,7 +472,7 @@ def convert(program: str, target: str, output: str | None, allow_loss: str) -> N
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         converted, _route = integrator.convert(obj, target, source=source,
-                                               allow_loss=[f.strip() for f in allow_loss.split(",") if f.strip()])
+                                               allow_loss=[f.strip() for given in allow_loss for f in given.split(",") if f.strip()])
     data = fmt.dumps(converted)
     if output is None:
         if isinstance(data, bytes):
