@@ -221,6 +221,15 @@ def test_a_delay_is_read_as_a_barrier_and_announced() -> None:
     assert [(i.name, i.qubits) for i in model.instructions] == [("h", (0,)), ("barrier", (0,)), ("barrier", (0,)),
                                                                 ("barrier", (1,)), ("cx", (0, 1))]
     assert np.allclose(circuit_unitary(model), op(qc.remove_final_measurements(inplace=False)), atol=1e-12)
+    # under a condition there is no barrier to read it as (the model conditions gates only): said so
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.delay(10, 0, unit="ns")
+        qc.x(0)
+    with pytest.warns(ConversionLossWarning, match=r"10.0 ns, under a condition: dropped"):
+        model = circuit_from_qiskit(qc)
+    assert [i.name for i in model.instructions] == ["measure", "x"]
 
 
 def test_a_delay_by_a_stretch_is_a_delay_too() -> None:

@@ -374,7 +374,8 @@ class _Reader:
                 if self.conds is None:
                     out.append(Instruction(BARRIER, qubits))
                 how_long = f"{op.duration} {op.unit}" if op.unit != "expr" else f"{_duration_text(op.duration)}"
-                self.delays.append(f"{here}: {how_long}")
+                # (under a condition, no barrier: the model conditions gates only)
+                self.delays.append(f"{here}: {how_long}" + ("" if self.conds is None else ", under a condition: dropped"))
             elif name == "while_loop":
                 raise TranslationError(f"{here}: a while_loop repeats until a measured value changes, which needs "
                                        "run-time control flow; the model holds none (a for_loop is unrolled when read)")
