@@ -290,3 +290,34 @@ def test_the_phase_of_a_one_qubit_matrix_gate_is_not_dropped_silently_into_openq
         fine.append(UnitaryGate(np.eye(2) * np.exp(0.7j)), [0])
     text, _ = integrator.convert(fine, "qasm2")
     assert "if(" in text and text.count("u3(") == 4
+
+
+def test_a_phase_within_rounding_of_a_whole_turn_is_no_phase(integrator: Integrator) -> None:
+    # Cirq writes u as PhasedXZ plus a global phase; for these angles the phases sum to -2.2e-16,
+    # which OpenQASM 2 refused as a global phase (and over many gates to -2 pi, which is none either)
+    qc = QuantumCircuit(1)
+    for _ in range(18):
+        qc.u(-3.3475790610918983, 2.8418157942965614, 2.8902679694213473, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        text, _ = integrator.convert(integrator.convert(qc, "cirq")[0], "qasm2")
+    assert np.allclose(Operator(qasm2.loads(text)).data, Operator(qc).data, atol=1e-9)  # exact, phase included
+    turned = QuantumCircuit(1, global_phase=2 * np.pi)
+    turned.x(0)
+    assert integrator.convert(turned, "qasm2")[0].splitlines()[-1] == "x q[0];"
+
+
+def test_cirq_line_qubits_zero_to_n_are_not_announced_as_lost(integrator: Integrator) -> None:
+    # LineQubit(0..n-1) is what a circuit without identities exports to: converting it to a format
+    # without qubit identities loses nothing, and reading it back gives the same circuit
+    q = cirq.LineQubit.range(2)
+    c = cirq.Circuit(cirq.H(q[0]), cirq.CNOT(*q), cirq.measure(*q, key="m"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        for target in ("qasm3", "qasm2", "myqlm"):  # (myQLM names no register: measure nothing there)
+            integrator.convert(c if target != "myqlm" else c[:-1], target)
+        assert integrator.convert(integrator.convert(c, "qasm3")[0], "cirq", source="qasm3")[0] == c
+        assert not integrator.convert(c, "qiskit")[0].metadata  # and Qiskit gets no names to carry
+    gapped = cirq.Circuit(cirq.H(cirq.LineQubit(0)), cirq.X(cirq.LineQubit(2)))  # a gap is an identity to keep
+    with pytest.warns(ConversionLossWarning, match="drops qubit_identity"):
+        integrator.convert(gapped, "qasm3")

@@ -52,12 +52,16 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
     phase = circuit.global_phase
     instructions = circuit.instructions
     if "global_phase" in wanted:
-        if isinstance(phase, Expr) or float(phase) != 0.0:
+        if isinstance(phase, Expr):
             used["global_phase"] = f"the circuit's global phase is {phase}"
-        elif UnitaryGate in set(map(type, map(_operation_of, instructions))):
-            where = _matrix_phase(instructions)
-            if where:
-                used["global_phase"] = where
+        else:
+            # a phase within rounding of a whole turn is none (sums of read angles leave 2e-16 or 2 pi)
+            matrices = _matrix_phase(instructions) if UnitaryGate in set(map(type, map(_operation_of, instructions))) \
+                else None
+            total = float(phase) + (matrices[0] if matrices else 0.0)
+            if abs(cmath.exp(1j * total) - 1) > PHASE_TOLERANCE:
+                used["global_phase"] = (f"the circuit's global phase is {phase}" if not matrices else
+                                        matrices[1] + ("" if float(phase) == 0.0 else f", with the circuit's {phase}"))
     if "parameters" in wanted:
         kinds = set(map(type, chain.from_iterable(map(_params_of, instructions))))
         if not kinds <= _NUMBER_TYPES or isinstance(phase, Expr):
@@ -111,10 +115,10 @@ _ALL = PROPERTIES
 _BY_OPERATION = frozenset({"unitary", "measurements", "mid_circuit_measurement", "resets", "barriers"})
 
 
-def _matrix_phase(instructions: list[Instruction]) -> str | None:
-    """Where a one-qubit matrix gate carries a phase that its ``u`` form leaves out (how formats
-    without matrix gates write it: the phase is then the circuit's), if their phases do not cancel;
-    a conditioned one's phase is its branch's, which nothing can observe."""
+def _matrix_phase(instructions: list[Instruction]) -> tuple[float, str] | None:
+    """The phase one-qubit matrix gates carry that their ``u`` forms leave out (how formats without
+    matrix gates write them: the phase is then the circuit's), and where the first is; a
+    conditioned one's phase is its branch's, which nothing can observe."""
     total, first = 0.0, None
     for k, inst in enumerate(instructions):
         op = inst.operation
@@ -123,10 +127,10 @@ def _matrix_phase(instructions: list[Instruction]) -> str | None:
             if abs(cmath.exp(1j * phase) - 1) > PHASE_TOLERANCE:
                 total += phase
                 first = first if first is not None else k
-    if first is None or abs(cmath.exp(1j * total) - 1) <= PHASE_TOLERANCE:
+    if first is None:
         return None
-    return (f"the matrix gate at {_where(first, instructions[first])} carries a phase its u form leaves out "
-            f"(in all {total:.6g})")
+    return total, (f"the matrix gate at {_where(first, instructions[first])} carries a phase its u form leaves "
+                   f"out (in all {total:.6g})")
 
 
 #: A phase closer than this to 0 (mod 2 pi, as |exp(i phase) - 1|) is none: matrices are read from floats.

@@ -662,7 +662,9 @@ def circuit_from_cirq(program: Any) -> Circuit:
     except _Refused as exc:
         raise TranslationError(str(exc)) from None
     registers, num_clbits, out, per_bit = _registers(reader, reader.out)
-    metadata: dict[str, Any] = {"qubits": meta}
+    # LineQubit(0) .. LineQubit(n - 1) are what a circuit without identities exports to: nothing to
+    # record (other formats would announce them as dropped, while nothing would be lost)
+    metadata: dict[str, Any] = {} if qubits == cirq.LineQubit.range(len(qubits)) else {"qubits": meta}
     if per_bit:
         # registers read from keys name[i]: written back to Cirq as those keys (one per bit)
         metadata[BIT_KEYS] = per_bit

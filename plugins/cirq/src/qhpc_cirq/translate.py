@@ -6,7 +6,8 @@ Conventions (stable; the tests hold the code to them):
   own default order (``cirq.QubitOrder.DEFAULT``). ``LineQubit``, ``GridQubit`` and ``NamedQubit``
   are read; each one's identity is kept in ``metadata["qubits"]``, one plain-JSON entry per model
   qubit (``{"type": "LineQubit", "x": 3}``, ``{"type": "GridQubit", "row": 1, "col": 2}``,
-  ``{"type": "NamedQubit", "name": "a"}``), and the export rebuilds exactly those qubits. A model
+  ``{"type": "NamedQubit", "name": "a"}``), and the export rebuilds exactly those qubits; qubits
+  that are exactly ``LineQubit(0)`` to ``LineQubit(n - 1)`` need no entry and get none. A model
   circuit without that entry exports to ``cirq.LineQubit(i)``; qubits it never touches get one
   ``cirq.IdentityGate`` so that the width survives.
 * **Matrices.** Cirq's matrices are big-endian in the order an operation lists its qubits, the
