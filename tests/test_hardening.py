@@ -13,7 +13,9 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import qhpc
 from qhpc import (
     Integrator,
     JobCancelledError,
@@ -25,6 +27,7 @@ from qhpc import (
     Settings,
 )
 from qhpc_interop import Circuit
+from qiskit import QuantumCircuit
 
 from .conftest import qhpc_cli
 
@@ -377,3 +380,103 @@ def test_qhpc_without_arguments_prints_short_usage() -> None:
     assert done.returncode == 0
     assert done.stdout.startswith("usage: qhpc COMMAND") and "qhpc run FILE" in done.stdout
     assert done.stderr == ""
+
+
+# -- hostile sizes and nesting (an outside audit, round 13) -----------------------------------------
+
+
+def test_gate_definitions_that_expand_without_end_are_refused_by_name() -> None:
+    from qiskit.circuit import Gate
+
+    class Wide(Gate):  # a definition of 1,001 copies of a gate of 1,001 x gates: over a million
+        def __init__(self, level: int) -> None:
+            super().__init__(f"wide{level}", 1, [])
+            self.level = level
+
+        def _define(self) -> None:
+            body = QuantumCircuit(1)
+            for _ in range(1001):
+                body.x(0) if self.level == 0 else body.append(inner, [0])
+            self.definition = body
+
+    inner = Wide(0)
+    qc = QuantumCircuit(1)
+    qc.append(Wide(1), [0])
+    start = time.monotonic()
+    with pytest.raises(qhpc.QhpcError, match="gate definitions expand past 1000000 gates"):
+        qhpc.convert(qc, "qasm3")
+    assert time.monotonic() - start < 60  # (a guard against a hang, not a speed test)
+
+
+def test_nested_circuit_operations_are_sized_before_they_are_expanded() -> None:
+    import cirq
+
+    q = cirq.LineQubit(0)
+    big = cirq.FrozenCircuit(cirq.X(q))
+    for _ in range(4):
+        big = cirq.FrozenCircuit(cirq.CircuitOperation(big, repetitions=1000))
+    doubling = cirq.FrozenCircuit(cirq.X(q))
+    for _ in range(40):  # 2**40 operations; each level names the one below twice
+        doubling = cirq.FrozenCircuit(cirq.CircuitOperation(doubling), cirq.CircuitOperation(doubling))
+    for circuit in (big, doubling, cirq.FrozenCircuit(cirq.CircuitOperation(cirq.FrozenCircuit(cirq.X(q)),
+                                                                            repetitions=10**9))):
+        with pytest.raises(qhpc.QhpcError, match="expands to more than 1000000 operations"):
+            qhpc.convert(cirq.Circuit(cirq.CircuitOperation(circuit)), "qasm3")
+    deep = cirq.FrozenCircuit(cirq.X(q))
+    for _ in range(400):
+        deep = cirq.FrozenCircuit(cirq.CircuitOperation(deep))
+    with pytest.raises(qhpc.QhpcError, match="nest deeper than 64 levels") as refused:
+        qhpc.convert(cirq.Circuit(cirq.CircuitOperation(deep)), "qasm3")
+    assert len(str(refused.value)) < 300
+    # what stays under the limits is expanded exactly (judged by Cirq's own unitary)
+    a, b = cirq.LineQubit.range(2)
+    small = cirq.FrozenCircuit(cirq.H(a), cirq.CZ(a, b) ** 0.3)
+    for _ in range(3):
+        small = cirq.FrozenCircuit(cirq.CircuitOperation(small, repetitions=3), cirq.T(b))
+    original = cirq.Circuit(cirq.CircuitOperation(small))
+    back = qhpc.convert(qhpc.convert(original, "qiskit"), "cirq")
+    assert np.allclose(cirq.unitary(back), cirq.unitary(original), atol=1e-9)
+
+
+def test_myqlm_circuits_past_the_readers_limits_are_refused_by_name(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from qat.lang.AQASM import AbstractGate, Program, QRoutine, X
+    from qhpc_myqlm import from_myqlm
+
+    prog = Program()
+    reg = prog.qalloc(1)
+    prog.apply(X, reg[0])
+    circ = prog.to_circ()
+    circ.nbqbits = 10**8  # was a MemoryError after gigabytes
+    with pytest.raises(qhpc.QhpcError, match="100000000 qubits, more than the readers' limit of 100000"):
+        qhpc.convert(circ, "qasm3")
+
+    def routine() -> QRoutine:
+        r = QRoutine()
+        for _ in range(60):
+            r.apply(X, 0)
+        return r
+
+    boxed = Program()
+    reg = boxed.qalloc(1)
+    gate = AbstractGate("SIXTY", [], arity=1, circuit_generator=routine)
+    boxed.apply(gate(), reg[0])
+    boxed.apply(gate(), reg[0])
+    circ = boxed.to_circ(inline=False)
+    assert len(qhpc.convert(circ, "qiskit").data) == 120
+    monkeypatch.setattr(from_myqlm, "MAX_GATE_EXPANSION", 100)  # the limit, made small enough to reach here
+    with pytest.raises(qhpc.QhpcError, match="implementations expand past 100 operations"):
+        qhpc.convert(circ, "qiskit")
+
+
+def test_expressions_nested_past_pythons_recursion_limit_get_a_named_error() -> None:
+    from qiskit.circuit import Parameter
+
+    p, q = Parameter("p"), Parameter("q")
+    e = p
+    for i in range(3000):
+        e = (e + q) if i % 2 else (e * p)
+    qc = QuantumCircuit(1)
+    qc.rz(e, 0)
+    for target in ("qasm2", "qasm3", "qhpc.json"):
+        with pytest.raises(qhpc.QhpcError, match="nests too deeply to convert"):
+            qhpc.convert(qc, target)

@@ -373,7 +373,7 @@ def _bell_document(**changes: Any) -> dict[str, Any]:
      r"the 'h' instruction has unknown field\(s\) 'matrix'"),
     (lambda d: d.update(instuctions=[]), r"the document has unknown field\(s\) 'instuctions'"),
     (lambda d: d.update(qregs=[{"name": "q", "bits": [0, 1], "size": 2}]), r"register 'q' has unknown field\(s\) 'size'"),
-    (lambda d: d.update(qregs=[{"name": "q", "bits": [0, 0]}]), r"register 'q' names a bit twice"),
+    (lambda d: d.update(qregs=[{"name": "q", "bits": [0, 0]}]), r"register 'q' names bit 0 twice"),
 ])
 def test_fields_the_format_does_not_have_are_refused_not_ignored(change: Any, message: str) -> None:
     doc = _bell_document()
@@ -385,5 +385,5 @@ def test_fields_the_format_does_not_have_are_refused_not_ignored(change: Any, me
 
 def test_a_register_naming_a_bit_twice_is_not_written() -> None:
     c = Circuit(2, qregs=[Register("q", (0, 0))])
-    with pytest.raises(WireFormatError, match="names a bit twice"):
+    with pytest.raises(WireFormatError, match="names bit 0 twice"):
         wire.dumps(c)

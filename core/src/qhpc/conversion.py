@@ -33,6 +33,10 @@ from .interfaces import MODEL_FORMAT, ProgramFormat, Translator
 
 __all__ = ["ConversionLossWarning", "Converter"]
 
+#: What a program whose expressions or definitions nest past Python's recursion limit is told.
+_TOO_DEEP = ("the program nests too deeply to convert (an expression or a definition nested past about "
+             "300 levels: Python's recursion limit); write it flatter, e.g. a long sum as several parameters")
+
 
 class Converter:
     """The formats and translators the plugins provide, as a routed conversion graph."""
@@ -84,6 +88,9 @@ class Converter:
                     current = translator.convert(current)
             except (QhpcError, InteropError):
                 raise
+            except RecursionError:
+                raise TranslationError(f"translator {translator.name} ({edge.source} -> {edge.target}): "
+                                       f"{_TOO_DEEP}") from None
             except Exception as exc:
                 raise TranslationError(
                     f"translator {translator.name} ({edge.source} -> {edge.target}) failed: "
@@ -137,7 +144,10 @@ class Converter:
         # circuit's model is several hundred thousand objects, and a pass over them cost as much
         # as writing the target).
         with gc_paused():
-            return self._convert(program, to, source=source, allow_loss=allow_loss)
+            try:
+                return self._convert(program, to, source=source, allow_loss=allow_loss)
+            except RecursionError:  # outside a translator: the scan of what the program uses
+                raise TranslationError(_TOO_DEEP) from None
 
     def _convert(self, program: object, to: str, *, source: str | None,
                  allow_loss: Iterable[str]) -> tuple[Any, Route]:

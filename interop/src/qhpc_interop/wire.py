@@ -173,7 +173,9 @@ def _check_registers(registers: list[Register], what: str) -> None:
             raise WireFormatError(f"{what}: two registers are named {name!r} (results are keyed by register name)")
     for r in registers:
         if len(set(r.bits)) != len(r.bits):
-            raise WireFormatError(f"register {r.name!r} names a bit twice: {list(r.bits)}")
+            seen: set[int] = set()
+            twice = next(b for b in r.bits if b in seen or seen.add(b))  # type: ignore[func-returns-value]
+            raise WireFormatError(f"register {r.name!r} names bit {twice} twice")
 
 
 def _check_writable(circuit: Circuit) -> None:

@@ -27,6 +27,7 @@ from qhpc_interop.errors import warn_loss
 from qhpc_interop.gates import controlled
 from qhpc_interop.ir import Barrier, expand_gate
 from qhpc_interop.params import Expr, ParamValue
+from qhpc_interop.qasm.gatedefs import MAX_GATE_EXPANSION
 
 from ._shared import (
     _NEVER,
@@ -62,6 +63,9 @@ class _Reader:
         self.key_count: dict[str, int] = {}
         self.num_clbits = 0
         self._sympy: dict[Any, ParamValue] = {}
+        #: CircuitOperations being expanded (only the outermost is sized, see _circuit_operation)
+        self._expanding = 0
+        self._sizes: dict[int, int] = {}
 
     def value(self, v: Any) -> ParamValue:
         t = type(v)
@@ -103,6 +107,8 @@ class _Reader:
                         continue
                     self.operation(op)
                 except _Refused as exc:
+                    if self._expanding and str(exc).startswith("moment "):
+                        raise  # inside nested CircuitOperations: the outermost and innermost places say where
                     raise _Refused(f"moment {m} ({_describe(op)}): {exc}") from None
                 except QhpcError:
                     raise
@@ -210,10 +216,24 @@ class _Reader:
     def _circuit_operation(self, op: Any) -> None:
         if op.repeat_until is not None:
             raise _Refused("a CircuitOperation repeated until a condition holds (a loop) cannot be held by the model")
-        if _has_bitmask_condition(op.circuit):
-            raise _Refused("Cirq 1.7 flattens a BitMaskKeyCondition inside a CircuitOperation wrongly (its key "
-                           "is rescoped and its mask and target dropped); use KeyCondition or SympyCondition there")
-        self.moments(op.mapped_circuit(deep=False).moments)
+        if self._expanding >= MAX_NESTING:
+            raise _Refused(f"CircuitOperations nest deeper than {MAX_NESTING} levels")
+        if not self._expanding:
+            # nested repetitions (1000 of 1000 of ...) would expand without end: sized before anything
+            # is built, against the OpenQASM readers' limit on what definitions expand to
+            size = abs(op.repetitions) * _expanded_size(op.circuit, self._sizes)
+            if size > MAX_GATE_EXPANSION:
+                raise _Refused(f"a CircuitOperation expands to more than {MAX_GATE_EXPANSION} operations "
+                               "(its repetitions, nested)")
+            if _has_bitmask_condition(op.circuit):
+                raise _Refused("Cirq 1.7 flattens a BitMaskKeyCondition inside a CircuitOperation wrongly (its key "
+                               "is rescoped and its mask and target dropped); use KeyCondition or SympyCondition "
+                               "there")
+        self._expanding += 1
+        try:
+            self.moments(op.mapped_circuit(deep=False).moments)
+        finally:
+            self._expanding -= 1
 
     def _classically_controlled(self, op: Any) -> None:
         try:
@@ -474,6 +494,29 @@ class _Reader:
                        f"or Ne(key, 0) on a one-bit key)")
 
 
+#: How deep CircuitOperations may nest (Qiskit's definitions and blocks: the same).
+MAX_NESTING = 64
+
+
+def _expanded_size(circuit: Any, sizes: dict[int, int]) -> int:
+    """How many operations ``circuit`` holds once its CircuitOperations are expanded (stops counting
+    past the limit; each circuit is counted once, however often it is nested)."""
+    found = sizes.get(id(circuit))
+    if found is not None:
+        return found
+    total = 0
+    for op in circuit.all_operations():
+        inner = op.untagged
+        if isinstance(inner, cirq.ClassicallyControlledOperation):
+            inner = inner.without_classical_controls().untagged
+        total += (abs(inner.repetitions) * _expanded_size(inner.circuit, sizes)
+                  if isinstance(inner, cirq.CircuitOperation) else 1)
+        if total > MAX_GATE_EXPANSION:
+            break
+    sizes[id(circuit)] = total
+    return total
+
+
 def _random_resolvers(*values: Any) -> list[dict[str, float]]:
     """Values for the symbols of ``values`` at which to compare them: none without symbols, else two
     seeded random points (two expressions that agree at random points are the same expression,
@@ -589,7 +632,13 @@ def _control_assignments(values: Any, n: int) -> list[tuple[int | None, ...]]:
     return list(products)
 
 
-def _has_bitmask_condition(circuit: Any) -> bool:
+def _has_bitmask_condition(circuit: Any, seen: set[int] | None = None) -> bool:
+    """Whether ``circuit`` or one nested in it has a BitMaskKeyCondition (each circuit looked at once,
+    however often it is nested)."""
+    seen = set() if seen is None else seen
+    if id(circuit) in seen:
+        return False
+    seen.add(id(circuit))
     for op in circuit.all_operations():
         while isinstance(op, cirq.TaggedOperation):
             op = op.sub_operation
@@ -597,7 +646,7 @@ def _has_bitmask_condition(circuit: Any) -> bool:
             if any(isinstance(c, cirq.BitMaskKeyCondition) for c in op.classical_controls):
                 return True
             op = op.without_classical_controls()
-        if isinstance(op, cirq.CircuitOperation) and _has_bitmask_condition(op.circuit):
+        if isinstance(op, cirq.CircuitOperation) and _has_bitmask_condition(op.circuit, seen):
             return True
     return False
 

@@ -410,5 +410,8 @@ _CONTROLLED1["u"] = ("cu", lambda p: (*p, 0.0))
 
 
 def _describe(op: Any) -> str:
+    inner = getattr(op, "untagged", op)
+    if isinstance(inner, cirq.CircuitOperation):  # (its text diagram draws every nested circuit)
+        return f"CircuitOperation on {len(inner.qubits)} qubit(s), repetitions={inner.repetitions}"
     text = repr(op.gate) if type(op) is cirq.GateOperation else str(op).replace("\n", " ")
     return text if len(text) <= 80 else text[:77] + "..."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from itertools import chain
@@ -12,8 +13,9 @@ from typing import Any
 import numpy as np
 from qhpc.errors import TranslationError
 from qhpc_interop import MEASURE, RESET, Circuit, Condition, Gate, Instruction, UnitaryGate
-from qhpc_interop.ir import INSTRUCTION_SETTERS, library_gate, new_instruction
+from qhpc_interop.ir import INSTRUCTION_SETTERS, MAX_READ_BITS, library_gate, new_instruction
 from qhpc_interop.params import Expr, ParamValue
+from qhpc_interop.qasm.gatedefs import MAX_GATE_EXPANSION
 from qhpc_interop.testing import circuit_unitary
 
 from ._qat import _bulk, _matrix_from_thrift, _optype, big_to_little, load_qat
@@ -470,12 +472,19 @@ def _formula_patterns(formula: str, where: str) -> tuple[list[int], list[dict[in
     return variables, patterns
 
 
+def _shown(n: int) -> str:
+    """A number for a message: a hostile one (10**400) by its size, not its 401 digits."""
+    text = str(n)
+    return text if len(text) <= 20 else f"a {len(text)}-digit number of"
+
+
 def _check_bits(circ: Any, out: list[Instruction], num_qubits: int, num_clbits: int) -> None:
     """Every qubit and cbit an operation names exists (in C-level passes: large circuits); the
     first operation that names another is refused by position."""
     qubits = set(chain.from_iterable(set(map(attrgetter("qubits"), out))))  # the distinct tuples are few
     clbits = set(chain.from_iterable(set(map(attrgetter("clbits"), out))))
-    if qubits <= set(range(num_qubits)) and clbits <= set(range(num_clbits)):
+    if (not qubits or (min(qubits) >= 0 and max(qubits) < num_qubits)) and (
+            not clbits or (min(clbits) >= 0 and max(clbits) < num_clbits)):
         return
     kinds = {v: k for k, v in _optype().items()}
     for index, op in enumerate(circ.ops or ()):
@@ -501,6 +510,10 @@ def _read(circ: Any) -> Circuit:
     gate_t, measure_t, reset_t, classic_t, ctrl_t = t["GATETYPE"], t["MEASURE"], t["RESET"], t["CLASSIC"], t["CLASSICCTRL"]
     reader = _Reader(circ)
     num_qubits, num_clbits = int(circ.nbqbits), int(circ.nbcbits or 0)
+    for what, size in (("qubits", num_qubits), ("cbits", num_clbits)):
+        if not 0 <= size <= MAX_READ_BITS:
+            raise TranslationError(f"the circuit has {_shown(size)} {what}, more than the readers' limit of "
+                                   f"{MAX_READ_BITS}" if size > 0 else f"the circuit has {size} {what}")
     out: list[Instruction] = []
     phase_num = 0.0
     phase_sym: ParamValue = 0.0
@@ -518,8 +531,12 @@ def _read(circ: Any) -> Circuit:
     # Iterating a myQLM circuit inlines the gates that have a circuit implementation (boxed routines);
     # without any, it yields ``circ.ops`` as they are, at fifteen times the cost of walking the list.
     ops: Any = circ.ops or ()
+    inlined_limit = None
     if any(d.circuit_implementation is not None for d in (circ.gateDic or {}).values()):
-        ops = circ
+        # what the implementations expand to is bounded as the OpenQASM readers bound gate definitions
+        inlined_limit = len(ops) + MAX_GATE_EXPANSION
+        ops = itertools.islice(circ, inlined_limit + 1)
+    index = -1
     for index, op in enumerate(ops):
         kind = op.type
         if kind == gate_t:  # most of a circuit: one model gate per operation, shortened
@@ -594,6 +611,9 @@ def _read(circ: Any) -> Circuit:
             names = {v: k for k, v in t.items()}
             raise TranslationError(f"operation {index} ({names.get(kind, kind)}): the qhpc model cannot hold "
                                    f"myQLM {names.get(kind, kind)} operations")
+    if inlined_limit is not None and index >= inlined_limit:
+        raise TranslationError(f"the circuit's boxed routines and gate implementations expand past "
+                               f"{MAX_GATE_EXPANSION} operations")
     _check_bits(circ, out, num_qubits, num_clbits)
     keep = list(range(num_clbits))
     if computed_ever:

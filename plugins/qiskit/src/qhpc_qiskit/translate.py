@@ -60,6 +60,7 @@ from qhpc_interop.qasm.conditions import (
     negate,
 )
 from qhpc_interop.qasm.control3 import MAX_LOOP_ITERATIONS, MAX_UNROLLED_INSTRUCTIONS
+from qhpc_interop.qasm.gatedefs import MAX_GATE_EXPANSION
 
 # -- parameters ------------------------------------------------------------------------------
 
@@ -244,6 +245,8 @@ class _Reader:
         self.out: list[Instruction] = []
         #: the delays read past, where and how long (the model has no timing)
         self.delays: list[str] = []
+        #: instructions read inside gate definitions so far (see :meth:`_expand`)
+        self.expanded = 0
         #: the condition terms in force (None: unconditional) and their model conditions
         self.terms: Terms | None = None
         self.conds: tuple[Condition, ...] | None = None
@@ -391,7 +394,7 @@ class _Reader:
 
     def _sub(self, circuit: Any, qubits: Sequence[int], clbits: Sequence[int], where: str, depth: int) -> None:
         if depth > 64:
-            raise TranslationError(f"{where}: definitions nest deeper than 64 levels")
+            raise TranslationError(f"{_short(where)}: definitions and control-flow blocks nest deeper than 64 levels")
         saved = (self._sub_qubits, self._sub_clbits)
         self._sub_qubits = {q: k for k, q in enumerate(circuit.qubits)}
         self._sub_clbits = {c: k for k, c in enumerate(circuit.clbits)}
@@ -405,6 +408,10 @@ class _Reader:
     def _expand(self, op: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str, depth: int) -> None:
         definition = getattr(op, "definition", None)
         if definition is not None:
+            # definitions that double at each level would expand without end: the OpenQASM readers' limit
+            self.expanded += len(definition.data)
+            if self.expanded > MAX_GATE_EXPANSION:
+                raise TranslationError(f"{_short(where)}: gate definitions expand past {MAX_GATE_EXPANSION} gates")
             self._sub(definition, qubits, clbits, where, depth)
             return
         if hasattr(op, "to_matrix") and not clbits:
@@ -714,6 +721,14 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
         warn_loss(f"the program model holds no timing, so reading drops {len(reader.delays)} delay(s) ({shown}), "
                   "each read as a barrier on its qubits")
     return circuit
+
+
+def _short(where: str) -> str:
+    """A location many levels deep, as its first two and last two levels."""
+    levels = where.split(" > ")
+    if len(levels) <= 5:
+        return where
+    return " > ".join([*levels[:2], f"... ({len(levels) - 4} levels) ...", *levels[-2:]])
 
 
 def _read_layout(qc: Any, circuit: Circuit) -> None:
