@@ -1024,3 +1024,29 @@ def test_a_matrix_gate_on_no_qubits_is_a_global_phase() -> None:
     assert [i.name for i in model.instructions] == ["h"] and math.isclose(model.global_phase, math.pi / 2)
     with pytest.raises(TranslationError, match="modulus 1"):
         circuit_from_cirq(cirq.Circuit(cirq.MatrixGate(np.array([[2.0]]), qid_shape=(), unitary_check=False).on()))
+
+
+def test_controlled_gates_reach_a_fixed_point_through_cirq() -> None:
+    # cu through Cirq gained a cancelling pair of phase gates on every round trip (2, 4, 6, ...):
+    # a controlled e^{i a} u is read as one cu with that phase. Judged by Qiskit's and Cirq's unitaries.
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import Operator
+
+    qc = QuantumCircuit(2)
+    qc.cu(0.3, 0.4, 0.5, 0.6, 1, 0)
+    qc.cu(1.1, -0.2, 2.5, 0.0, 0, 1)
+    sizes, current = [], qc
+    for _ in range(4):
+        current = qhpc.convert(qhpc.convert(current, "cirq"), "qiskit")
+        sizes.append(current.size())
+        assert np.allclose(Operator(current).data, Operator(qc).data, atol=1e-9)
+    assert sizes[1:] == sizes[:-1]
+    a, b = cirq.LineQubit.range(2)
+    source = cirq.Circuit(cirq.CXPowGate(exponent=0.3).on(a, b),
+                          cirq.PhasedXZGate(x_exponent=0.3, z_exponent=0.2, axis_phase_exponent=0.1).controlled(1).on(b, a))
+    counts, circuit = [], source
+    for _ in range(4):
+        circuit = qhpc.convert(qhpc.convert(circuit, "qhpc.json"), "cirq")
+        counts.append(len(list(circuit.all_operations())))
+        assert np.allclose(cirq.unitary(circuit), cirq.unitary(source), atol=1e-9)
+    assert counts[1:] == counts[:-1]

@@ -352,6 +352,11 @@ class _Reader:
             return
         if k == 1:
             c = controls[0]
+            if len(body) == 1 and type(body[0].operation) is Gate and body[0].name == "u":
+                # e^{i phase} u under a control is cu with that phase (as the writer writes cu): one
+                # gate, not cu and a phase gate that the next trip through Cirq would split again
+                self.out.append(_I(Gate("cu", (*body[0].operation.params, phase)), (c, *body[0].qubits)))
+                return
             for inst in body:
                 self._control1(inst, c)
             if phase != 0.0:
