@@ -408,6 +408,30 @@ def test_gate_definitions_that_expand_without_end_are_refused_by_name() -> None:
     assert time.monotonic() - start < 60  # (a guard against a hang, not a speed test)
 
 
+def test_the_expansion_limit_is_per_instruction_not_per_circuit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # many small custom gates are a large circuit, not an expansion bomb (a Trotter circuit of
+    # PauliEvolutionGates, say): the limit bounds what one instruction expands to, in a loop too
+    from qhpc_qiskit import translate
+
+    monkeypatch.setattr(translate, "MAX_GATE_EXPANSION", 100)  # the limit, made small enough to reach here
+    pair = QuantumCircuit(2)
+    pair.h(0)
+    pair.cx(0, 1)
+    gate = pair.to_gate()
+    qc = QuantumCircuit(2)
+    for _ in range(60):
+        qc.append(gate, [0, 1])
+    with qc.for_loop(range(60)):
+        qc.append(gate, [0, 1])
+    assert len(qhpc.convert(qc, "qhpc.circuit").instructions) == 240
+    big = QuantumCircuit(1)
+    for _ in range(101):
+        big.x(0)
+    qc.append(big.to_gate(), [0])
+    with pytest.raises(qhpc.QhpcError, match=r"instruction 61 .*gate definitions expand past 100 gates"):
+        qhpc.convert(qc, "qhpc.circuit")
+
+
 def test_nested_circuit_operations_are_sized_before_they_are_expanded() -> None:
     import cirq
 
@@ -456,16 +480,25 @@ def test_myqlm_circuits_past_the_readers_limits_are_refused_by_name(monkeypatch)
             r.apply(X, 0)
         return r
 
+    def twice() -> QRoutine:
+        r = QRoutine()
+        r.apply(sixty(), 0)
+        r.apply(sixty(), 0)
+        return r
+
+    sixty = AbstractGate("SIXTY", [], arity=1, circuit_generator=routine)
     boxed = Program()
     reg = boxed.qalloc(1)
-    gate = AbstractGate("SIXTY", [], arity=1, circuit_generator=routine)
-    boxed.apply(gate(), reg[0])
-    boxed.apply(gate(), reg[0])
+    boxed.apply(sixty(), reg[0])
+    boxed.apply(sixty(), reg[0])
     circ = boxed.to_circ(inline=False)
-    assert len(qhpc.convert(circ, "qiskit").data) == 120
     monkeypatch.setattr(from_myqlm, "MAX_GATE_EXPANSION", 100)  # the limit, made small enough to reach here
-    with pytest.raises(qhpc.QhpcError, match="implementations expand past 100 operations"):
-        qhpc.convert(circ, "qiskit")
+    assert len(qhpc.convert(circ, "qiskit").data) == 120  # each box is under it: many boxes are not refused
+    nested = Program()
+    reg = nested.qalloc(1)
+    nested.apply(AbstractGate("TWICE", [], arity=1, circuit_generator=twice)(), reg[0])
+    with pytest.raises(qhpc.QhpcError, match=r"operation 0 \(TWICE\): its implementation expands past 100"):
+        qhpc.convert(nested.to_circ(inline=False), "qiskit")
 
 
 def test_expressions_nested_past_pythons_recursion_limit_get_a_named_error() -> None:

@@ -20,8 +20,8 @@ feature                    used when
 ``qubit_identity``         its qubits carry framework identities (``metadata["qubits"]``, e.g.
                            Cirq's GridQubit(1, 2)): an annotation
 ``layout``                 it was transpiled and records where its original qubits were placed
-                           and how routing permuted them (``metadata["layout"]``, read from a
-                           Qiskit ``TranspileLayout``): an annotation
+                           and how routing permuted them (``metadata["transpile_layout"]``, read
+                           from a Qiskit ``TranspileLayout``; see :func:`layout_record`): an annotation
 =========================  =======================================================================
 """
 
@@ -31,6 +31,7 @@ import cmath
 from collections.abc import Collection
 from itertools import chain
 from operator import attrgetter
+from typing import Any
 
 from .gates import zyz_angles
 from .graph import PROPERTIES
@@ -74,7 +75,7 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
     identities = circuit.metadata.get("qubits") if "qubit_identity" in wanted else None
     if identities:
         used["qubit_identity"] = f"qubit identities such as {identities[0]}"
-    if "layout" in wanted and circuit.metadata.get("layout"):
+    if "layout" in wanted and layout_record(circuit.metadata) is not None:
         used["layout"] = "the layout transpiling recorded (initial placement, routing permutation)"
     found: list[tuple[int, str]] = []  # (first index, feature), put in order of first use below
     if "conditionals" in wanted:
@@ -113,6 +114,24 @@ _NUMBER_TYPES = frozenset({float, int})
 _ALL = PROPERTIES
 #: the features found from the instructions' operation types
 _BY_OPERATION = frozenset({"unitary", "measurements", "mid_circuit_measurement", "resets", "barriers"})
+
+
+#: The metadata key of a transpiled circuit's layout record.
+LAYOUT_KEY = "transpile_layout"
+
+
+def layout_record(metadata: dict[str, Any]) -> dict[str, Any] | None:
+    """A circuit's transpile layout record, if its metadata holds one of the record's shape:
+    ``initial`` (the physical qubit of each virtual qubit, ancillas after the ``inputs`` original
+    ones) and ``routing`` (Qiskit's ``routing_permutation()``), permutations of the same qubits."""
+    record = metadata.get(LAYOUT_KEY) if metadata else None
+    if not isinstance(record, dict) or set(record) != {"initial", "inputs", "routing"}:
+        return None
+    initial, inputs, routing = record["initial"], record["inputs"], record["routing"]
+    if not (isinstance(initial, list) and isinstance(routing, list) and isinstance(inputs, int)
+            and sorted(initial) == list(range(len(initial))) == sorted(routing) and 0 <= inputs <= len(initial)):
+        return None
+    return record
 
 
 def _matrix_phase(instructions: list[Instruction]) -> tuple[float, str] | None:

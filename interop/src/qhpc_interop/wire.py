@@ -140,6 +140,8 @@ _REGISTER_FIELDS = frozenset({"name", "bits"})
 
 
 def _known_fields(entry: dict[str, Any], known: frozenset[str], what: str) -> None:
+    if entry.keys() <= known:  # (a subset test makes no set: this runs once per instruction)
+        return
     unknown = entry.keys() - known
     if unknown:
         raise WireFormatError(f"{what} has unknown field(s) {', '.join(map(repr, sorted(unknown)))} "
@@ -228,7 +230,9 @@ def _instruction(entry: Any) -> Instruction:
     name = entry["op"]
     if not isinstance(name, str):
         raise WireFormatError(f"op must be a string, not {name!r}")
-    _known_fields(entry, _INSTRUCTION_FIELDS.get(name, _GATE_FIELDS), f"the {name!r} instruction")
+    known = _INSTRUCTION_FIELDS.get(name, _GATE_FIELDS)
+    if not entry.keys() <= known:  # (checked here first: the message is made only when it is needed)
+        _known_fields(entry, known, f"the {name!r} instruction")
     qubits = _indices(entry.get("qubits", []), "qubits")
     clbits = _indices(entry.get("clbits", []), "clbits")
     cond = entry.get("condition")

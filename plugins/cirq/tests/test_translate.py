@@ -1050,3 +1050,13 @@ def test_controlled_gates_reach_a_fixed_point_through_cirq() -> None:
         counts.append(len(list(circuit.all_operations())))
         assert np.allclose(cirq.unitary(circuit), cirq.unitary(source), atol=1e-9)
     assert counts[1:] == counts[:-1]
+    # and with a symbolic angle, where the phase to correct is a difference sympy finds to be zero
+    a_sym = sympy.Symbol("a")
+    symbolic = cirq.Circuit(cirq.PhasedXZGate(x_exponent=a_sym, z_exponent=0.4, axis_phase_exponent=0.1).on(b)
+                            .controlled_by(a))
+    circuit = symbolic
+    for _ in range(3):
+        circuit = qhpc.convert(qhpc.convert(circuit, "qhpc.json"), "cirq")
+        assert len(list(circuit.all_operations())) == 1
+        assert np.allclose(cirq.unitary(cirq.resolve_parameters(circuit, {"a": 0.3})),
+                           cirq.unitary(cirq.resolve_parameters(symbolic, {"a": 0.3})), atol=1e-9)

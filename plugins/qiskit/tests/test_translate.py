@@ -319,3 +319,32 @@ def test_qubit_identities_recorded_before_transpiling_move_with_the_layout() -> 
                      optimization_level=0)
     with pytest.warns(ConversionLossWarning, match="identities recorded before"):
         qhpc.convert(wide, "cirq")
+
+
+def test_layout_records_and_user_metadata_do_not_mix_and_names_survive_repeated_trips() -> None:
+    # a user's own "layout" metadata is theirs: kept, not read as a layout record, nothing announced
+    import warnings
+
+    import cirq
+    import qhpc
+    from qhpc.conversion import ConversionLossWarning
+    from qiskit import transpile
+
+    qc = QuantumCircuit(1, metadata={"layout": "heavy-hex"})
+    qc.h(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        back = qhpc.convert(qhpc.convert(qc, "qhpc.json"), "qiskit", source="qhpc.json")
+        qhpc.convert(qc, "cirq")
+    assert back.metadata == {"layout": "heavy-hex"} and back.layout is None
+    # names recorded before transpiling, through Qiskit and back twice: each gate stays on its qubit
+    a, b, c = cirq.GridQubit(0, 0), cirq.GridQubit(1, 1), cirq.GridQubit(2, 2)
+    original = cirq.Circuit(cirq.X(a), cirq.H(b), cirq.Y(c))
+    t = transpile(qhpc.convert(original, "qiskit"), basis_gates=["x", "h", "y"], coupling_map=[[0, 1], [1, 2]],
+                  initial_layout=[2, 1, 0], optimization_level=0)
+    current = t
+    for _ in range(3):
+        current = qhpc.convert(current, "qiskit")
+        with pytest.warns(ConversionLossWarning, match="drops layout"):
+            again = qhpc.convert(current, "cirq")
+        assert {str(op) for op in again.all_operations()} == {str(op) for op in original.all_operations()}

@@ -13,6 +13,7 @@ from typing import Any
 
 from qhpc import hookimpl
 from qhpc.interfaces import MODEL_FORMAT, Backend, ProgramFormat, Translator, defined_in
+from qhpc_interop.features import layout_record
 from qhpc_interop.graph import PROPERTIES
 
 
@@ -79,7 +80,7 @@ class _ToCirq(Translator):
         types = list(map(type, map(_operation_of, instructions)))  # C-level passes: large circuits
         if Barrier in types:
             lost.add("barriers")
-        if program.metadata.get("layout"):
+        if layout_record(program.metadata) is not None:
             lost.add("layout")
         measures = [instructions[k] for k, t in enumerate(types) if t is Measure] if Measure in types else []
         written = {c for inst in measures for c in inst.clbits}

@@ -76,7 +76,9 @@ def _w_cu(w: _Writer, p: tuple[ParamValue, ...], q: list[Any]) -> None:
     # C(e^{i theta/2} u) = p(theta/2) on the control times C(u)
     correction = gamma - theta / 2
     if correction != 0.0:
-        w.ops.append(cirq.ZPowGate(exponent=w.e(correction)).on(q[0]))
+        exponent = w.e(correction)
+        if exponent != 0:  # (a symbolic difference sympy finds to be zero, a/2 - a/2: no gate)
+            w.ops.append(cirq.ZPowGate(exponent=exponent).on(q[0]))
 
 
 def _w_rzx(w: _Writer, p: tuple[ParamValue, ...], q: list[Any]) -> None:

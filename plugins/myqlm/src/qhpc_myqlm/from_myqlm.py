@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from itertools import chain
@@ -472,6 +471,37 @@ def _formula_patterns(formula: str, where: str) -> tuple[list[int], list[dict[in
     return variables, patterns
 
 
+def _check_expansion(circ: Any) -> None:
+    """What each operation's boxed implementation expands to is bounded, as the OpenQASM readers
+    bound one gate's definition (sized before myQLM inlines anything: nested boxes can double at
+    each level)."""
+    gate_dic = circ.gateDic or {}
+    sizes: dict[str, int] = {}
+
+    def size(name: str | None) -> int:
+        if name is None:
+            return 1
+        found = sizes.get(name)
+        if found is None:
+            d = gate_dic.get(name)
+            found = 1
+            if d is not None and d.circuit_implementation is not None:
+                found = 0
+                for inner in d.circuit_implementation.ops or ():
+                    found += size(inner.gate)
+                    if found > MAX_GATE_EXPANSION:
+                        break
+            elif d is not None and d.subgate is not None:
+                found = size(d.subgate)
+            sizes[name] = found
+        return found
+
+    for index, op in enumerate(circ.ops or ()):
+        if size(op.gate) > MAX_GATE_EXPANSION:
+            raise TranslationError(f"operation {index} ({display_name(gate_dic, op.gate)}): its implementation "
+                                   f"expands past {MAX_GATE_EXPANSION} operations")
+
+
 def _shown(n: int) -> str:
     """A number for a message: a hostile one (10**400) by its size, not its 401 digits."""
     text = str(n)
@@ -531,12 +561,9 @@ def _read(circ: Any) -> Circuit:
     # Iterating a myQLM circuit inlines the gates that have a circuit implementation (boxed routines);
     # without any, it yields ``circ.ops`` as they are, at fifteen times the cost of walking the list.
     ops: Any = circ.ops or ()
-    inlined_limit = None
     if any(d.circuit_implementation is not None for d in (circ.gateDic or {}).values()):
-        # what the implementations expand to is bounded as the OpenQASM readers bound gate definitions
-        inlined_limit = len(ops) + MAX_GATE_EXPANSION
-        ops = itertools.islice(circ, inlined_limit + 1)
-    index = -1
+        _check_expansion(circ)
+        ops = circ
     for index, op in enumerate(ops):
         kind = op.type
         if kind == gate_t:  # most of a circuit: one model gate per operation, shortened
@@ -611,9 +638,6 @@ def _read(circ: Any) -> Circuit:
             names = {v: k for k, v in t.items()}
             raise TranslationError(f"operation {index} ({names.get(kind, kind)}): the qhpc model cannot hold "
                                    f"myQLM {names.get(kind, kind)} operations")
-    if inlined_limit is not None and index >= inlined_limit:
-        raise TranslationError(f"the circuit's boxed routines and gate implementations expand past "
-                               f"{MAX_GATE_EXPANSION} operations")
     _check_bits(circ, out, num_qubits, num_clbits)
     keep = list(range(num_clbits))
     if computed_ever:

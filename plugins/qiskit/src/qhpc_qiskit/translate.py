@@ -43,6 +43,7 @@ from qhpc_interop import (
     UnitaryGate,
 )
 from qhpc_interop.errors import warn_loss
+from qhpc_interop.features import LAYOUT_KEY, layout_record
 from qhpc_interop.ir import Measure as ModelMeasure
 from qhpc_interop.ir import library_gate, new_instruction
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
@@ -245,8 +246,9 @@ class _Reader:
         self.out: list[Instruction] = []
         #: the delays read past, where and how long (the model has no timing)
         self.delays: list[str] = []
-        #: instructions read inside gate definitions so far (see :meth:`_expand`)
+        #: instructions read inside the definition of the circuit's current instruction (see :meth:`_expand`)
         self.expanded = 0
+        self.defining = 0
         #: the condition terms in force (None: unconditional) and their model conditions
         self.terms: Terms | None = None
         self.conds: tuple[Condition, ...] | None = None
@@ -408,11 +410,18 @@ class _Reader:
     def _expand(self, op: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str, depth: int) -> None:
         definition = getattr(op, "definition", None)
         if definition is not None:
-            # definitions that double at each level would expand without end: the OpenQASM readers' limit
+            # definitions that double at each level would expand without end: what one instruction of
+            # the circuit expands to is bounded, as the OpenQASM readers bound one gate's definition
+            if not self.defining:  # an instruction outside any definition (in a block or loop, too)
+                self.expanded = 0
             self.expanded += len(definition.data)
             if self.expanded > MAX_GATE_EXPANSION:
                 raise TranslationError(f"{_short(where)}: gate definitions expand past {MAX_GATE_EXPANSION} gates")
-            self._sub(definition, qubits, clbits, where, depth)
+            self.defining += 1
+            try:
+                self._sub(definition, qubits, clbits, where, depth)
+            finally:
+                self.defining -= 1
             return
         if hasattr(op, "to_matrix") and not clbits:
             try:
@@ -733,7 +742,7 @@ def _short(where: str) -> str:
 
 def _read_layout(qc: Any, circuit: Circuit) -> None:
     """A transpiled circuit: its qubits are physical qubits. Qiskit's layout record goes to
-    ``metadata["layout"]`` (``initial``: the physical qubit of each virtual qubit, ancillas after
+    ``metadata["transpile_layout"]`` (``initial``: the physical qubit of each virtual qubit, ancillas after
     the ``inputs`` original ones; ``routing``: where each qubit's state ends, from routing), and
     qubit identities recorded before transpiling (``metadata["qubits"]``, by index) move with the
     initial layout, or are dropped, announced, where ancillas leave qubits without one."""
@@ -751,7 +760,7 @@ def _read_layout(qc: Any, circuit: Circuit) -> None:
         warn_loss(f"circuit {qc.name!r} has a transpile layout over other qubits than its {n}; it is read as "
                   "transpiled, on its physical qubits, without it")
         return
-    circuit.metadata["layout"] = {"initial": initial, "inputs": inputs, "routing": routing}
+    circuit.metadata[LAYOUT_KEY] = {"initial": initial, "inputs": inputs, "routing": routing}
     names = circuit.metadata.get("qubits")
     if isinstance(names, list):
         if len(names) == inputs == n:
@@ -875,9 +884,14 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
     qc.global_phase = phase
     qubits, clbits = qc.qubits, qc.clbits
     cregs: dict[str, Any] = {reg.name: reg for reg in qc.cregs}
-    record = circuit.metadata.get("layout") if circuit.metadata else None
-    if circuit.metadata:  # the layout record is the circuit's own TranspileLayout again
-        qc.metadata = {k: v for k, v in circuit.metadata.items() if k != "layout"}
+    record = layout_record(circuit.metadata)
+    if circuit.metadata:  # a layout record is the circuit's own TranspileLayout again
+        qc.metadata = {k: v for k, v in circuit.metadata.items() if record is None or k != LAYOUT_KEY}
+        names = qc.metadata.get("qubits")
+        if record is not None and isinstance(names, list) and len(names) == len(record["initial"]):
+            # identities are by physical qubit in the model; a transpiled QuantumCircuit's metadata
+            # names its original (virtual) qubits, as the reader expects of it
+            qc.metadata["qubits"] = [names[p] for p in record["initial"]]
     measure, reset = Measure(), Reset()
     # Standard gates go straight into Qiskit's Rust circuit data (``CircuitInstruction.from_standard``):
     # no Python gate object per instruction, which is most of what building a large circuit costs.
