@@ -236,6 +236,34 @@ def test_a_wire_document_is_recognised_by_its_own_format_field_only() -> None:
     assert not WireFormat().detect(other)
 
 
+def test_a_json_file_another_format_claims_by_content_is_not_taken_by_the_wire_format(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the wire format reads (and refuses) a .json that names no format; a plugin that recognises
+    # its own .json by content (Cirq's "cirq_type") is asked first, whatever the plugins' order
+    from types import SimpleNamespace
+
+    from qhpc.builtin import WireFormat
+    from qhpc.interfaces import ProgramFormat
+    from qhpc.programs import load_program
+
+    class Tagged(ProgramFormat):
+        name = "tagged"
+        extensions = (".json",)
+
+        def sniff(self, path, head):  # type: ignore[no-untyped-def]
+            return b'"tag"' in head
+
+        def load_file(self, path):  # type: ignore[no-untyped-def]
+            return ("tagged", path.read_text())
+
+    path = tmp_path / "doc.json"
+    path.write_text('{"tag": 1}')
+    integ = SimpleNamespace(formats={"qhpc.json": WireFormat(), "tagged": Tagged()})
+    assert load_program(integ, str(path)) == (("tagged", '{"tag": 1}'), "tagged")  # type: ignore[arg-type]
+    wire_file = tmp_path / "wire.json"
+    wire_file.write_text(qhpc.convert(bell_with_phase(), "qhpc.json"))
+    assert load_program(integ, str(wire_file))[1] == "qhpc.json"  # type: ignore[arg-type]
+
+
 def test_a_library_error_is_one_plain_line() -> None:
     from qhpc.programs import _plain
 

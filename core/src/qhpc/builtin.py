@@ -131,6 +131,7 @@ class WireFormat(_TextFormat):
     description = "qhpc's versioned JSON wire format"
     holds = PROPERTIES
     extensions = (".json",)
+    fallback_reader = True
 
     def detect(self, program: object) -> bool:
         # JSON text whose "format" is the wire format's, wherever in the object it stands

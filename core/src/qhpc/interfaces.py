@@ -56,6 +56,10 @@ class ProgramFormat(ABC):
     #: qubit ``k`` into clbit ``k`` at the end, so it gives what the SDK's own simulator gives;
     #: converting it never adds measurements (its unitary is what other formats hold).
     samples_all_qubits: bool = False
+    #: True for a format that reads the files of its extensions no other format claims (the wire
+    #: format takes a ``.json`` that names no format, to refuse it with the reason): its
+    #: :meth:`sniff` is asked after every other format's, so a plugin's content check comes first.
+    fallback_reader: bool = False
 
     def detect(self, program: object) -> bool:
         """Whether an in-memory ``program`` object is in this format (cheap; must not import an SDK

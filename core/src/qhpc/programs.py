@@ -67,7 +67,8 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
             head = fh.read(SNIFF_BYTES)
     except OSError as exc:
         raise ProgramError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    readers = [fmt for fmt in integrator.formats.values() if fmt.extensions]
+    # a format that claims what others leave (a .json naming no format) is asked last
+    readers = sorted((fmt for fmt in integrator.formats.values() if fmt.extensions), key=lambda f: f.fallback_reader)
     for fmt in readers:
         if fmt.sniff(path, head):
             try:

@@ -1,29 +1,38 @@
 """The qhpc plugin for Cirq (entry point ``cirq`` in the ``qhpc.plugins`` group).
 
-Provides the ``cirq`` program format (``cirq.Circuit``, in memory only), translators both ways
+Provides the ``cirq`` program format (``cirq.Circuit``; files: Cirq's JSON), translators both ways
 between it and the model, and the Cirq simulator backends. Importing this module does not import
 Cirq (about 2 s): that happens on first use.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 from qhpc import hookimpl
+from qhpc.errors import ProgramError
 from qhpc.interfaces import MODEL_FORMAT, Backend, ProgramFormat, Translator, defined_in
 from qhpc_interop.features import layout_record
 from qhpc_interop.graph import PROPERTIES
 
 
 class CirqFormat(ProgramFormat):
-    """``cirq.Circuit`` and ``cirq.FrozenCircuit``. No file form: Cirq's JSON shares ``.json`` with
-    the qhpc wire format, and telling them apart by content is not worth the ambiguity."""
+    """``cirq.Circuit`` and ``cirq.FrozenCircuit``; files: Cirq's own JSON (``cirq.to_json``).
+
+    Cirq's JSON shares ``.json`` with qhpc's JSON documents, which name their format in a
+    ``"format"`` field; a Cirq document is one whose top-level object has a ``"cirq_type"`` (the
+    first key ``cirq.to_json`` writes).
+    """
 
     name = "cirq"
-    description = "cirq.Circuit (in memory)"
+    description = "cirq.Circuit (files: Cirq's JSON, cirq.to_json)"
     holds = PROPERTIES - {"barriers", "layout"}
+    extensions = (".json",)
 
     def detect(self, program: object) -> bool:
         if not defined_in(program, "cirq") or "cirq" not in sys.modules:
@@ -31,6 +40,57 @@ class CirqFormat(ProgramFormat):
         import cirq
 
         return isinstance(program, cirq.AbstractCircuit)
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return path.suffix.lower() in self.extensions and names_cirq_type(head)
+
+    def load_file(self, path: Path) -> Any:
+        import cirq
+
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+            found = cirq.read_json(json_text=text)
+        except (UnicodeDecodeError, OSError):
+            raise
+        except RecursionError:
+            raise ProgramError(f"{path}: a Cirq JSON document nested too deeply to read") from None
+        except Exception as exc:  # Cirq's reader on a corrupt or hand-edited document
+            raise ProgramError(f"{path}: not a readable Cirq JSON circuit ({type(exc).__name__}: "
+                               f"{_first_line(exc)})") from None
+        if isinstance(found, cirq.AbstractCircuit):
+            return found
+        what = type(found).__name__
+        hint = (": put the operations in a cirq.Circuit before writing it" if isinstance(found, (
+            cirq.Moment, cirq.Operation, cirq.Gate, list)) else "")
+        raise ProgramError(f"{path}: this Cirq JSON document holds a {what}, not a circuit{hint}")
+
+    def dumps(self, program: Any) -> str:
+        import cirq
+
+        return str(cirq.to_json(program))
+
+
+_CIRQ_TYPE_FIRST = re.compile(rb'^\s*\{\s*"cirq_type"\s*:')
+
+
+def names_cirq_type(head: bytes) -> bool:
+    """Whether a JSON document (from its first bytes) is Cirq's: its top-level object has a
+    ``"cirq_type"`` key (first, as ``cirq.to_json`` writes it, or anywhere in a whole document)."""
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    if _CIRQ_TYPE_FIRST.match(head):
+        return True
+    if b'"cirq_type"' not in head:
+        return False
+    try:
+        doc = json.loads(head)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and "cirq_type" in doc
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else ""
 
 
 #: What each direction keeps (named here, so that a property the core adds later is not claimed
