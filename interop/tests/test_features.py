@@ -17,9 +17,17 @@ from qhpc_interop.ir import Barrier, Gate, Measure, Reset, UnitaryGate
 from qhpc_interop.params import Expr
 
 
-def test_a_plain_circuit_uses_unitary_and_measurements_only() -> None:
-    c = Circuit(2, 2).h(0).cx(0, 1).measure([0, 1], [0, 1])
+def test_what_a_plain_circuit_uses_registers_included() -> None:
+    c = Circuit(2).h(0).cx(0, 1)
+    c.add_creg("c", 2)
+    c.measure([0, 1], [0, 1])
+    assert set(features_used(c)) == {"unitary", "measurements", "registers"}
+    c = Circuit(2).h(0).cx(0, 1)
+    assert set(features_used(c)) == {"unitary"}
+    # bits in no register (as a myQLM circuit's): their number is the results' layout, a register feature
+    c = Circuit(2, 3).h(0).cx(0, 1).measure([0, 1], [0, 1])
     used = features_used(c)
+    assert used.pop("registers") == "3 classical bit(s) in no register"
     assert set(used) == {"unitary", "measurements"}
     assert used["unitary"].startswith("instruction 0 ")
     assert used["measurements"].startswith("instruction 2 ")
@@ -83,6 +91,8 @@ def _reference(circuit: Circuit) -> dict[str, int]:
             out.setdefault("mid_circuit_measurement", k)
     if any(isinstance(p, Expr) for inst in circuit.instructions for p in inst.params):
         out["parameters"] = -1
+    if circuit.cregs or circuit.num_clbits:
+        out["registers"] = -1
     return out
 
 

@@ -72,6 +72,9 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
     if "registers" in wanted and circuit.cregs:
         named = [r.name for r in circuit.cregs]
         used["registers"] = f"classical register(s) {', '.join(named[:5])}{', ...' if len(named) > 5 else ''}"
+    elif "registers" in wanted and circuit.num_clbits:
+        # bits in no register (a myQLM circuit's): their number is the layout of the results
+        used["registers"] = f"{circuit.num_clbits} classical bit(s) in no register"
     identities = circuit.metadata.get("qubits") if "qubit_identity" in wanted else None
     if identities:
         used["qubit_identity"] = f"qubit identities such as {identities[0]}"

@@ -179,3 +179,34 @@ def test_objects_from_elsewhere_are_not_taken_for_myqlm(integrator) -> None:  # 
     fmt = integrator.formats["myqlm"]
     assert not fmt.detect(QuantumCircuit(1))
     assert not fmt.detect("OPENQASM 2.0;")
+
+
+def test_bits_no_measurement_writes_are_announced_lost_only_where_they_are(integrator) -> None:  # type: ignore[no-untyped-def]
+    """A myQLM circuit's bits are in no register. Cirq keeps only measured bits (keys): converting
+    there says it drops them; Qiskit, OpenQASM and myQLM keep the count, and say nothing."""
+    import cirq
+    from qhpc_interop.errors import ConversionLossWarning
+    from qiskit import qasm2
+
+    prog = Program()
+    q = prog.qalloc(2)
+    c = prog.calloc(5)
+    prog.apply(X, q[0])
+    prog.measure(q[0], c[3])
+    circ = prog.to_circ()
+    with pytest.warns(ConversionLossWarning, match=r"converting to cirq drops registers \(5 classical bit"):
+        native, _ = integrator.convert(circ, "cirq")
+    assert len(cirq.Simulator().run(native).measurements) == 1  # what Cirq holds: the one key
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        assert integrator.convert(circ, "qiskit")[0].num_clbits == 5
+        assert qasm2.loads(integrator.convert(circ, "qasm2")[0]).num_clbits == 5
+        model, _ = integrator.convert(circ, "qhpc.circuit")
+        assert integrator.convert(model, "myqlm")[0].nbcbits == 5
+    prog = Program()
+    q = prog.qalloc(2)
+    c = prog.calloc(2)
+    prog.measure(q, c)
+    with warnings.catch_warnings():  # every bit measured: Cirq holds them all
+        warnings.simplefilter("error", ConversionLossWarning)
+        integrator.convert(prog.to_circ(), "cirq")

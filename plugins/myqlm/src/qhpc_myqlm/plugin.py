@@ -90,6 +90,12 @@ class _ToMyQLM(Translator):
 
         return circuit_to_myqlm(program)
 
+    def drops(self, program: Any) -> frozenset[str]:
+        """Register names, where the circuit has classical registers (myQLM keeps its bits, by
+        number); barriers, qubit identities and a layout record, where it has them."""
+        lost = PROPERTIES - self.preserves
+        return frozenset(lost if program.cregs else lost - {"registers"})
+
 
 @hookimpl
 def qhpc_program_formats() -> list[ProgramFormat]:
