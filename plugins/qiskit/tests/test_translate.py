@@ -129,6 +129,41 @@ def test_parameterized_circuit_bound_after_translation() -> None:
         assert np.allclose(op(bound_back), expected, atol=1e-9)
 
 
+@pytest.mark.parametrize("through", ["cirq", "myqlm", "qhpc.json"])
+def test_a_parameter_vector_binds_by_position_after_a_trip_through_another_format(through: str) -> None:
+    # an outside audit: the elements came back as plain parameters th[0], th[1], th[10], th[11],
+    # th[2]... (Qiskit orders plain parameters by name), so a list of values bound the wrong ones
+    import qhpc
+
+    vec = ParameterVector("th", 12)
+    qc = QuantumCircuit(2)
+    for i in range(12):
+        qc.rx((i + 1) * vec[i], i % 2)
+        qc.cx(i % 2, 1 - i % 2)
+    values = [0.1 * k + 0.05 for k in range(12)]
+    back = qhpc.convert(qhpc.convert(qc, through), "qiskit")
+    assert [p.name for p in back.parameters] == [f"th[{i}]" for i in range(12)]
+    assert Operator(back.assign_parameters(values)).equiv(Operator(qc.assign_parameters(values)))
+
+
+def test_names_like_vector_elements_from_other_formats_become_vector_elements() -> None:
+    import cirq
+    import qhpc
+    import sympy
+
+    q = cirq.LineQubit(0)
+    a3, a01, a, a10 = (sympy.Symbol(n) for n in ("a[3]", "a[01]", "a", "a[10]"))
+    circuit = cirq.Circuit(cirq.rx(a3).on(q), cirq.rx(a01).on(q), cirq.ry(a).on(q), cirq.rz(a10).on(q))
+    qc = qhpc.convert(circuit, "qiskit")
+    kinds = {p.name: type(p).__name__ for p in qc.parameters}
+    assert kinds == {"a": "Parameter", "a[01]": "Parameter", "a[3]": "ParameterVectorElement",
+                     "a[10]": "ParameterVectorElement"}
+    assert [p.name for p in qc.parameters if kinds[p.name] != "Parameter"] == ["a[3]", "a[10]"]  # by index
+    values = {"a[3]": 0.3, "a[01]": -0.7, "a": 1.1, "a[10]": 0.9}
+    expected = cirq.unitary(cirq.resolve_parameters(circuit, {sympy.Symbol(k): v for k, v in values.items()}))
+    assert np.allclose(op(qc.assign_parameters(values)), expected, atol=1e-9)  # one qubit: no bit order
+
+
 def test_registers_names_and_loose_bits_survive() -> None:
     a, b = QuantumRegister(2, "a"), QuantumRegister(1, "b")
     c, d = ClassicalRegister(1, "c"), ClassicalRegister(2, "d")

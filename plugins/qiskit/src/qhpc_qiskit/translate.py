@@ -22,6 +22,7 @@ announced with a :class:`~qhpc_interop.errors.ConversionLossWarning`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -144,19 +145,45 @@ def _from_replay(expression: Any) -> ParamValue:
     return stack[0]
 
 
+#: A parameter name that is element ``i`` of a vector (``theta[3]``, as Qiskit names them).
+_VECTOR_ELEMENT = re.compile(r"(.+)\[(0|[1-9][0-9]{0,5})\]\Z", re.DOTALL)
+
+
 class ParameterTable:
-    """Model parameter names -> Qiskit ``Parameter`` objects, so one name is one Qiskit parameter."""
+    """Model parameter names -> Qiskit ``Parameter`` objects, so one name is one Qiskit parameter.
+
+    A name ``base[i]`` (how Qiskit names the elements of a ``ParameterVector``, and how they reach
+    other formats) becomes element ``i`` of a ``ParameterVector`` named ``base``: Qiskit orders a
+    circuit's parameters by name, but a vector's elements by index, and a list of values binds in
+    that order (as plain parameters ``theta[10]`` would sort before ``theta[2]``).
+    """
 
     def __init__(self, known: Sequence[Any] = ()) -> None:
         self._by_name: dict[str, Any] = {p.name: p for p in known}
+        self._vectors: dict[str, Any] = {}
 
     def get(self, name: str) -> Any:
         p = self._by_name.get(name)
         if p is None:
-            from qiskit.circuit import Parameter as QParameter
+            found = _VECTOR_ELEMENT.match(name)
+            if found is not None:
+                p = self._element(found.group(1), int(found.group(2)))
+            else:
+                from qiskit.circuit import Parameter as QParameter
 
-            p = self._by_name[name] = QParameter(name)
+                p = QParameter(name)
+            self._by_name[name] = p
         return p
+
+    def _element(self, base: str, index: int) -> Any:
+        vector = self._vectors.get(base)
+        if vector is None:
+            from qiskit.circuit import ParameterVector
+
+            vector = self._vectors[base] = ParameterVector(base, 0)
+        if index >= len(vector):  # grown geometrically: elements keep their identity (UUIDs by index)
+            vector.resize(max(index + 1, 2 * len(vector)))
+        return vector[index]
 
 
 _TO_QISKIT_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
