@@ -139,6 +139,9 @@ SYMBOLIC: dict[str, Callable[[random.Random], Any]] = {
     "PhasedFSimGate": lambda g: cirq.PhasedFSimGate(_e(g), _e(g), _e(g), _e(g), _e(g)),
     "ControlledGate": lambda g: cirq.ControlledGate(cirq.rz(_e(g)), control_values=[0]),
     "GlobalPhaseGate": lambda g: cirq.GlobalPhaseGate(sympy.exp(sympy.I * _e(g))),
+    # e^{ix} times numbers of modulus 1 and other such exponentials (an audit: I*exp(I*a) was refused)
+    "GlobalPhaseGate product": lambda g: cirq.GlobalPhaseGate(
+        sympy.I * sympy.exp(sympy.I * _e(g)) * sympy.exp(sympy.I * _e(g)) * (1 - sympy.I) / sympy.sqrt(2)),
 }
 
 
@@ -544,6 +547,13 @@ def test_what_the_model_cannot_hold_is_refused_by_name() -> None:
         circuit_from_cirq(cirq.Circuit(_PhaseOff(t).on(a, b)))  # no matrix, and no exact decomposition
     with pytest.raises(TranslationError, match=r"moment 0 .*7 qubits"):
         circuit_from_cirq(cirq.Circuit(_MatrixOnly().on(*cirq.LineQubit.range(7))))
+    # a symbolic global_shift (Cirq does not resolve one): named, where the exponent was blamed
+    for gate in (cirq.YPowGate(exponent=t, global_shift=sympy.Symbol("s")), cirq.XPowGate(global_shift=t / 2),
+                 cirq.XXPowGate(exponent=0.3, global_shift=t)):
+        with pytest.raises(TranslationError, match=r"moment 1 \(.*global_shift is symbolic \(uses [st]\)"):
+            circuit_from_cirq(cirq.Circuit(cirq.H(a), gate.on(*Q[:gate.num_qubits()])))
+    shifted = cirq.Circuit(cirq.XPowGate(exponent=0.5, global_shift=sympy.Rational(1, 3)).on(a))  # a number
+    assert same(circuit_from_cirq(shifted), shifted) < ATOL
     # a gate that decomposes into itself (Cirq's own is_measurement recursed: a RecursionError)
     with pytest.raises(TranslationError, match=r"moment 0 .*its decomposition never ends"):
         circuit_from_cirq(cirq.Circuit(_DecomposesIntoItself().on(*cirq.LineQubit.range(7))))

@@ -40,9 +40,20 @@ _I = new_instruction
 
 
 def _exponent_phase(r: _Reader, t: ParamValue, factor: float) -> None:
-    """Add ``pi * t * factor`` to the global phase (nothing when ``factor`` is 0)."""
+    """Add ``pi * t * factor`` to the global phase (nothing when ``factor`` is 0); ``factor`` holds
+    the gate's ``global_shift``, which must be a number."""
+    if type(factor) is not float and type(factor) is not int:
+        factor = _number_shift(factor)
     if factor:
         r.phase = r.phase + PI * factor * t
+
+
+def _number_shift(factor: Any) -> float:
+    if isinstance(factor, sympy.Basic) and factor.free_symbols:
+        names = ", ".join(sorted(str(s) for s in factor.free_symbols))
+        raise _Refused(f"its global_shift is symbolic (uses {names}); the model holds a gate's global shift "
+                       "only as a number, and Cirq does not resolve a symbolic one either: give it a value")
+    return float(factor)
 
 
 def _xpow(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
@@ -272,11 +283,21 @@ def _phasedfsim(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
 def _global_phase(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     coefficient = g.coefficient
     if isinstance(coefficient, sympy.Basic) and coefficient.free_symbols:
-        # e^{i x}: sympy writes it exp(I*x)
-        if isinstance(coefficient, sympy.exp):
-            angle = sympy.expand(coefficient.args[0] / sympy.I)
-            if angle.is_real is not False and not angle.has(sympy.I):
-                r.phase = r.phase + r.value(angle)
+        # e^{i x}, which sympy writes exp(I*x), times numbers of modulus 1 (I*exp(I*x)) and other
+        # such exponentials
+        angles: list[Any] = []
+        number = 1.0 + 0j
+        for factor in sympy.Mul.make_args(coefficient):
+            if factor.free_symbols:
+                angle = sympy.expand(factor.args[0] / sympy.I) if isinstance(factor, sympy.exp) else None
+                if angle is None or angle.is_real is False or angle.has(sympy.I):
+                    break
+                angles.append(angle)
+            else:
+                number *= complex(factor)
+        else:
+            if abs(abs(number) - 1) <= 1e-9:
+                r.phase = r.phase + r.value(sympy.Add(*angles)) + cmath.phase(number)
                 return
         raise _Refused(f"global phase {coefficient} is not of the form exp(I*x) with x real")
     z = complex(coefficient)
