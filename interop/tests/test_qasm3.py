@@ -598,8 +598,11 @@ def test_export_refuses_a_multi_qubit_unitary() -> None:
 
 def test_export_refuses_abs() -> None:
     circuit = Circuit(num_qubits=1).rx(apply("abs", Parameter("a")), 0)
-    with pytest.raises(NotExpressibleError, match="abs"):
+    with pytest.raises(NotExpressibleError, match="abs") as info:
         qasm3.dumps(circuit)
+    # an audit: the hint named the model's Circuit.bind only, and a myQLM max is read as an abs
+    assert "assign_parameters" in info.value.hint and "bind_variables" in info.value.hint
+    assert "max/min" in str(info.value)
 
 
 @pytest.mark.parametrize("value", range(4))

@@ -38,7 +38,8 @@ def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:
         shown = ", ".join(p.name for p in free)
         raise NotExpressibleError(
             FORMAT, f"free parameters ({shown})",
-            hint="bind them first (Circuit.bind) or export OpenQASM 3, which has input parameters",
+            hint="bind them to numbers first (Qiskit's assign_parameters, Cirq's resolve_parameters, myQLM's "
+                 "bind_variables; Circuit.bind on qhpc's model) or export OpenQASM 3, which has input parameters",
         )
     for inst in circuit.instructions:
         if isinstance(inst.operation, UnitaryGate) and inst.operation.num_qubits > 1:

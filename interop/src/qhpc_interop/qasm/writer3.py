@@ -71,8 +71,10 @@ class _Writer:
                 )
             values.extend(op.params)
         if any(uses_function(v, "abs") for v in values):
-            raise NotExpressibleError(FORMAT, "abs() in a parameter expression (OpenQASM 3 readers have no abs)",
-                                      hint="bind the parameters first (Circuit.bind)")
+            raise NotExpressibleError(
+                FORMAT, "abs() in a parameter expression (|x|, or a max/min read as one; OpenQASM 3 has no abs)",
+                hint="bind the parameters to numbers first (Qiskit's assign_parameters, Cirq's resolve_parameters, "
+                     "myQLM's bind_variables; Circuit.bind on qhpc's model)")
 
     def expr(self, value: ParamValue, local: bool = False) -> str:
         if not isinstance(value, Expr):

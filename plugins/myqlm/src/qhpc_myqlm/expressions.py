@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qhpc.errors import TranslationError
@@ -23,16 +24,50 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def valid_name(name: str) -> bool:
+    """Whether myQLM takes ``name`` as a variable name (no spaces, not a number, not an operator or
+    function name)."""
+    return bool(name) and not any(ch.isspace() for ch in name) and name not in _RESERVED_TOKENS \
+        and not _is_number(name)
+
+
 def _check_name(name: str) -> None:
-    if not name or any(ch.isspace() for ch in name) or name in _RESERVED_TOKENS or _is_number(name):
+    if not valid_name(name):
         raise TranslationError(f"parameter name {name!r} cannot be a myQLM variable name "
                                "(no spaces, not a number, not an operator or function name)")
 
 
-def expr_to_myqlm(value: ParamValue, variables: dict[str, Any] | None = None) -> Any:
+def written_names(names: Iterable[str]) -> dict[str, str]:
+    """The names myQLM cannot take, each with the one it is written as: spaces made ``_``, a number
+    prefixed with ``_``, then ``_1``, ``_2``... added until the name is valid and no other
+    parameter's (a number's suffix would make another number: ``1e3_1`` is ``1e31``)."""
+    names = list(names)
+    taken = set(names)
+    out: dict[str, str] = {}
+    for name in names:
+        if valid_name(name):
+            continue
+        base = "_".join(name.split()) or "p"
+        if _is_number(base):
+            base = f"_{base}"
+        candidate, k = base, 0
+        while not valid_name(candidate) or candidate in taken:
+            k += 1
+            if k > len(taken) + 1:  # pragma: no cover - base is valid, so one of these suffixes is free
+                raise TranslationError(f"parameter name {name!r} cannot be a myQLM variable name")
+            candidate = f"{base}_{k}"
+        taken.add(candidate)
+        out[name] = candidate
+    return out
+
+
+def expr_to_myqlm(value: ParamValue, variables: dict[str, Any] | None = None,
+                  names: Mapping[str, str] | None = None) -> Any:
     """A model parameter value as a myQLM value: a float, a ``Variable`` or an ``ArithExpression``.
 
-    ``variables`` collects (and reuses) the ``qat.core.variables.Variable`` of each parameter name.
+    ``variables`` collects (and reuses) the ``qat.core.variables.Variable`` of each parameter name;
+    ``names`` gives the name a parameter is written as where myQLM cannot take its own (see
+    :func:`written_names`).
     """
     load_qat()
     from qat.core import variables as qv
@@ -45,8 +80,9 @@ def expr_to_myqlm(value: ParamValue, variables: dict[str, Any] | None = None) ->
         if isinstance(v, Parameter):
             var = found.get(v.name)
             if var is None:
-                _check_name(v.name)
-                var = found[v.name] = qv.Variable(v.name)
+                written = names.get(v.name, v.name) if names else v.name
+                _check_name(written)
+                var = found[v.name] = qv.Variable(written)
             return var
         assert isinstance(v, Apply)
         args = [conv(a) for a in v.args]

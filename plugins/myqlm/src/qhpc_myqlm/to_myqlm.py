@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 from qhpc.errors import TranslationError
 from qhpc_interop import STANDARD_GATES, Circuit, Condition, Gate, UnitaryGate
+from qhpc_interop.errors import warn_loss
 from qhpc_interop.ir import Barrier, Measure, Reset
 from qhpc_interop.params import Expr, ParamValue
 
 from ._qat import PI, _bulk, _matrix_from_thrift, _matrix_to_thrift, _optype, little_to_big, load_qat
-from .expressions import expr_to_myqlm
+from .expressions import expr_to_myqlm, written_names
 
 _MODEL_TO_FIXED = {"id": "I", "x": "X", "y": "Y", "z": "Z", "h": "H", "s": "S", "t": "T",
                    "cx": "CNOT", "cz": "CSIGN", "swap": "SWAP", "iswap": "ISWAP", "ccx": "CCNOT"}
@@ -284,6 +285,10 @@ class _Writer:
         #: myQLM's RX RY RZ PH at numbers: kind -> angle -> gate dictionary name
         self.by_kind: dict[str, dict[float, str]] = {kind: {} for kind in tmpl.rotations}
         self.counter = itertools.count()
+        #: the circuit's parameter names (asked once, on its first expression) and those myQLM
+        #: cannot take, with the names they are written as
+        self.parameter_names: Callable[[], list[str]] = list
+        self.renames: dict[str, str] | None = None
 
     def _new_name(self) -> str:
         return f"_{next(self.counter)}"
@@ -329,7 +334,12 @@ class _Writer:
                                      nbctrls=struct[1])
         else:
             value = struct[1]
-            node = expr_to_myqlm(value, self.variables) if isinstance(value, Expr) else value
+            if isinstance(value, Expr):
+                if self.renames is None:  # the circuit's first expression: its names, checked once
+                    self.renames = written_names(self.parameter_names())
+                node = expr_to_myqlm(value, self.variables, self.renames)
+            else:
+                node = value
             if not hasattr(node, "to_thrift"):  # a number, or an expression myQLM folds to one (0 * s)
                 return self.rotation_at(head, float(node))
             name = self._new_name()
@@ -383,6 +393,7 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
     t = _optype()
     gate_t, measure_t, reset_t, classic_t, ctrl_t = t["GATETYPE"], t["MEASURE"], t["RESET"], t["CLASSIC"], t["CLASSICCTRL"]
     w = _Writer()
+    w.parameter_names = lambda: [p.name for p in circuit.parameters]
     gate_op = w.template.op  # (gate, qbits, type), field by field where it can be
     ops: list[Any] = []
     scratch = circuit.num_clbits
@@ -505,8 +516,12 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
         carrier = next((inst.qubits[0] for inst in circuit.instructions if inst.qubits), 0)
         absorb = [Op(gate=g, qbits=[carrier], type=gate_t) for g in (ph, "X", ph, "X")]
         ops[:0] = absorb
-    var_dic = {name: TVariable(type=1, value=w._Param(is_abstract=True, type=1, string_p=name))
-               for name in w.variables}
+    var_dic = {var.name: TVariable(type=1, value=w._Param(is_abstract=True, type=1, string_p=var.name))
+               for var in w.variables.values()}
+    renamed = [f"parameter {name!r} as {w.renames[name]!r}" for name in w.variables if w.renames and name in w.renames]
+    if renamed:
+        warn_loss(f"converting to myqlm writes {'; '.join(renamed)}: bindings use the names written "
+                  "(myQLM takes no spaces, numbers or its function names as variable names)")
     # myQLM's own register class (what Circuit.load makes): a result's states print through it
     qregs = [DefaultRegister(length=circuit.num_qubits, start=0, msb=None)] if circuit.num_qubits else []
     return QCircuit(
