@@ -349,3 +349,29 @@ def test_cirq_line_qubits_zero_to_n_are_not_announced_as_lost(integrator: Integr
     gapped = cirq.Circuit(cirq.H(cirq.LineQubit(0)), cirq.X(cirq.LineQubit(2)))  # a gap is an identity to keep
     with pytest.warns(ConversionLossWarning, match="drops qubit_identity"):
         integrator.convert(gapped, "qasm3")
+
+
+def test_quantum_register_names_are_kept_or_announced_lost() -> None:
+    # quantum register names are annotations like classical ones: formats without registers (Cirq,
+    # myQLM) announce them dropped, the others keep them (read back by Qiskit's own readers); the
+    # default register (one 'q' over every qubit) is no name to lose
+    from qiskit import ClassicalRegister, QuantumRegister
+
+    anc, data, m = QuantumRegister(1, "anc"), QuantumRegister(2, "data"), ClassicalRegister(3, "m")
+    qc = QuantumCircuit(anc, data, m)
+    qc.h(anc[0])
+    qc.cx(anc[0], data[1])
+    qc.measure([0, 1, 2], [0, 1, 2])
+    for target in ("cirq", "myqlm"):
+        with pytest.warns(ConversionLossWarning, match=rf"converting to {target} drops registers \(.*quantum "
+                                                       r"register\(s\) anc, data\)"):
+            qhpc.convert(qc, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConversionLossWarning)
+        assert [r.name for r in qasm3.loads(qhpc.convert(qc, "qasm3")).qregs] == ["anc", "data"]
+        assert [r.name for r in qasm2.loads(qhpc.convert(qc, "qasm2")).qregs] == ["anc", "data"]
+        assert [r.name for r in qhpc.convert(qhpc.convert(qc, "qhpc.json"), "qiskit").qregs] == ["anc", "data"]
+        plain = QuantumCircuit(2, 2)
+        plain.h(0)
+        plain.measure([0, 1], [0, 1])
+        qhpc.convert(plain, "cirq")  # register q (default) and c (every bit measured): nothing lost

@@ -28,7 +28,7 @@ feature                    used when
 from __future__ import annotations
 
 import cmath
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -37,6 +37,20 @@ from .gates import zyz_angles
 from .graph import PROPERTIES
 from .ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
 from .params import Expr
+
+
+def named_qregs(circuit: Circuit) -> bool:
+    """Whether the circuit's quantum registers say more than the default: anything but none, or one
+    register ``q`` over every qubit in order (what Qiskit and the OpenQASM readers make by default)."""
+    qregs = circuit.qregs
+    if not qregs:
+        return False
+    return not (len(qregs) == 1 and qregs[0].name == "q" and qregs[0].bits == tuple(range(circuit.num_qubits)))
+
+
+def _names(registers: Sequence[Any]) -> str:
+    named = [r.name for r in registers]
+    return f"{', '.join(named[:5])}{', ...' if len(named) > 5 else ''}"
 
 
 def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict[str, str]:
@@ -69,12 +83,17 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
             free = circuit.parameters
             if free:
                 used["parameters"] = f"free parameter(s) {', '.join(p.name for p in free)}"
-    if "registers" in wanted and circuit.cregs:
-        named = [r.name for r in circuit.cregs]
-        used["registers"] = f"classical register(s) {', '.join(named[:5])}{', ...' if len(named) > 5 else ''}"
-    elif "registers" in wanted and circuit.num_clbits:
-        # bits in no register (a myQLM circuit's): their number is the layout of the results
-        used["registers"] = f"{circuit.num_clbits} classical bit(s) in no register"
+    if "registers" in wanted:
+        parts = []
+        if circuit.cregs:
+            parts.append(f"classical register(s) {_names(circuit.cregs)}")
+        elif circuit.num_clbits:
+            # bits in no register (a myQLM circuit's): their number is the layout of the results
+            parts.append(f"{circuit.num_clbits} classical bit(s) in no register")
+        if named_qregs(circuit):
+            parts.append(f"quantum register(s) {_names(circuit.qregs)}")
+        if parts:
+            used["registers"] = "; ".join(parts)
     identities = circuit.metadata.get("qubits") if "qubit_identity" in wanted else None
     if identities:
         used["qubit_identity"] = f"qubit identities such as {identities[0]}"

@@ -130,9 +130,11 @@ class _ToCirq(Translator):
         return circuit_to_cirq(program)
 
     def drops(self, program: Any) -> frozenset[str]:
-        """Barriers, if the circuit has any; a transpile layout record, if it has one; classical registers, if a bit of one is never written
+        """Barriers, if the circuit has any; a transpile layout record, if it has one; quantum
+        register names other than the default (Cirq has no registers); classical registers, if a bit of one is never written
         by a measurement (Cirq's classical data are measurement records), or if they are not laid
         out in the order Cirq gives them back (by first measurement: Cirq keys have no order)."""
+        from qhpc_interop.features import named_qregs
         from qhpc_interop.ir import Barrier, Measure
 
         lost = set()
@@ -147,7 +149,7 @@ class _ToCirq(Translator):
         in_registers = [b for reg in program.cregs for b in reg.bits]
         if any(set(reg.bits) - written for reg in program.cregs) or program.num_clbits > len(written | set(
                 in_registers)) or len(in_registers) != len(set(in_registers)) or not _layout_kept(program, measures) \
-                or _renamed(program):
+                or _renamed(program) or named_qregs(program):
             # (registers that share bits, aliases: each bit is written under one key only)
             lost.add("registers")
         return frozenset(lost)

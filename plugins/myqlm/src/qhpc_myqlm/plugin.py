@@ -91,10 +91,13 @@ class _ToMyQLM(Translator):
         return circuit_to_myqlm(program)
 
     def drops(self, program: Any) -> frozenset[str]:
-        """Register names, where the circuit has classical registers (myQLM keeps its bits, by
-        number); barriers, qubit identities and a layout record, where it has them."""
+        """Register names, where the circuit has classical registers or quantum registers other than
+        the default (myQLM keeps bits and qubits, by number); barriers, qubit identities and a
+        layout record, where it has them."""
+        from qhpc_interop.features import named_qregs
+
         lost = PROPERTIES - self.preserves
-        return frozenset(lost if program.cregs else lost - {"registers"})
+        return frozenset(lost if program.cregs or named_qregs(program) else lost - {"registers"})
 
 
 @hookimpl
