@@ -323,6 +323,33 @@ def test_bad_program_files_are_one_line_errors(tmp_path: Path) -> None:
     assert_one_line_error(qhpc_cli("run", str(tmp_path)), "is a directory")
 
 
+def test_files_whose_name_and_content_disagree_and_outputs_named_for_another_format(tmp_path: Path) -> None:
+    # an outside audit of file conversions: OpenQASM in a .json was refused as "source='qhpc.json',
+    # but the program is a qhpc.builtin.SourceText"; a white-space .qasm converted to an empty program;
+    # -o x.qpy with --to qasm3 wrote text no reader takes; -o - wrote a file named "-"
+    text = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nx q[0];\nmeasure q -> c;\n'
+    as_json = tmp_path / "prog.json"
+    as_json.write_text(text)
+    assert_one_line_error(qhpc_cli("convert", str(as_json), "--to", "qasm3"), f"{as_json}: the extension .json is for",
+                          "but this one holds qasm2 by its content; rename it")
+    wire = tmp_path / "wire.qasm"
+    wire.write_text(qhpc_cli("convert", str(EXAMPLES / "ghz.qasm"), "--to", "qhpc.json").stdout)
+    assert_one_line_error(qhpc_cli("run", str(wire)), "holds qhpc.json by its content")
+    blank = tmp_path / "blank.qasm"
+    blank.write_text("  \n\n  ")
+    assert_one_line_error(qhpc_cli("convert", str(blank), "--to", "qasm3"), f"{blank}: the file holds only white space")
+    program = tmp_path / "prog.qasm"
+    program.write_text(text)
+    assert_one_line_error(qhpc_cli("convert", str(program), "--to", "qasm3", "-o", str(tmp_path / "x.qpy")),
+                          "the extension .qpy is for qiskit files, not qasm3 (name it .qasm or .qasm3)")
+    assert not (tmp_path / "x.qpy").exists()
+    done = qhpc_cli("convert", str(program), "--to", "qasm3", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0 and not (tmp_path / "-").exists()
+    assert qiskit_qasm3.loads(done.stdout).num_qubits == 1
+    done = qhpc_cli("convert", str(program), "--to", "qasm3", "-o", str(tmp_path / "out.txt"))  # a name of one's own
+    assert done.returncode == 0 and qiskit_qasm3.loads((tmp_path / "out.txt").read_text()).num_clbits == 1
+
+
 def test_a_wire_format_file_runs(tmp_path: Path) -> None:
     target = tmp_path / "ghz.json"
     assert qhpc_cli("convert", str(EXAMPLES / "ghz.qasm"), "--to", "qhpc.json", "-o", str(target)).returncode == 0

@@ -19,6 +19,7 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -468,6 +469,10 @@ def convert(program: str, target: str, output: str | None, allow_loss: tuple[str
     if not fmt.has_file_form:
         writable = [n for n, f in integrator.formats.items() if f.has_file_form]
         raise QhpcError(f"format {target!r} has no file form; convert to one of: {', '.join(writable)}")
+    if output == "-":  # as on the input side: standard output
+        output = None
+    if output is not None:
+        _check_output_suffix(integrator, Path(output), target)
     obj, source = load_program(integrator, program)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -487,6 +492,19 @@ def convert(program: str, target: str, output: str | None, allow_loss: tuple[str
             raise QhpcError(f"{output}: cannot write: {exc.strerror}") from None
     for warning in _for_users(caught):
         err.print(f"note: {_one_line(warning.message)}", markup=False, style="yellow")
+
+
+def _check_output_suffix(integrator: Any, path: Path, target: str) -> None:
+    """Refuse to write ``target`` into a file whose suffix is another format's (OpenQASM text in a
+    ``.qpy`` is a file neither qhpc nor the SDK reads back); an unknown suffix is the user's choice."""
+    suffix = path.suffix.lower()
+    if not suffix:
+        return
+    owners = sorted(n for n, f in integrator.formats.items() if any(ext.lower().endswith(suffix) for ext in f.extensions))
+    ours = integrator.formats[target].extensions
+    if owners and target not in owners:
+        hint = f" (name it {' or '.join(ours)})" if ours else ""
+        raise QhpcError(f"{path}: the extension {path.suffix} is for {' or '.join(owners)} files, not {target}{hint}")
 
 
 # -- vqe ------------------------------------------------------------------------------------

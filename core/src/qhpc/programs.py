@@ -68,11 +68,15 @@ def load_program(integrator: Integrator, spec: str) -> tuple[Any, str | None]:
     except OSError as exc:
         raise ProgramError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     # a format that claims what others leave (a .json naming no format) is asked last
+    if len(head) < SNIFF_BYTES and not head.strip():
+        raise ProgramError(f"{path}: the file holds only white space")
     readers = sorted((fmt for fmt in integrator.formats.values() if fmt.extensions), key=lambda f: f.fallback_reader)
     for fmt in readers:
         if fmt.sniff(path, head):
             try:
-                return fmt.load_file(path), fmt.name
+                loaded = fmt.load_file(path)
+                _check_content(integrator, path, fmt, loaded)
+                return loaded, fmt.name
             except UnicodeDecodeError as exc:
                 raise ProgramError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
             except QhpcError:
@@ -109,6 +113,22 @@ def _plain(exc: BaseException) -> str:
     if cause and len(lines) > 1 and cause.group(1).strip() not in head:
         head = f"{head} {cause.group(1).strip()}"
     return head
+
+
+def _check_content(integrator: Integrator, path: Path, fmt: Any, loaded: Any) -> None:
+    """A text file claimed by its extension (OpenQASM 3 needs no header; the wire format reads a
+    .json naming no format) whose content another format recognises, and this one does not, is
+    refused saying both, as :func:`_by_content` does (OpenQASM 2 text in a ``.json``)."""
+    from .builtin import SourceText
+
+    if not isinstance(loaded, SourceText) or _detects(fmt, loaded):
+        return
+    other = next((name for name, f in integrator.formats.items()
+                  if f.extensions and f is not fmt and _detects(f, loaded)), None)
+    if other is not None:
+        claimed = sorted(n for n, f in integrator.formats.items() if path.suffix.lower() in f.extensions)
+        raise ProgramError(f"{path}: the extension {path.suffix} is for {' or '.join(claimed)} files, but this one "
+                           f"holds {other} by its content; rename it")
 
 
 def _by_content(integrator: Integrator, path: Path) -> tuple[Any, str] | None:

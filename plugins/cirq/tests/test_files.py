@@ -132,3 +132,27 @@ def test_cirq_json_that_is_no_circuit_or_broken_is_one_line(tmp_path: Path) -> N
     truncated = tmp_path / "truncated.json"
     truncated.write_text('{"cirq_type": "Circuit", "moments": [')
     one_line_error(cli("convert", str(truncated), "--to", "qasm3"), str(truncated), "not a readable Cirq JSON circuit")
+
+
+def test_an_outside_audit_of_file_conversions(integrator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a symbolic global phase (X**t read as rx and a phase) is an exp, which Cirq's JSON cannot
+    # write: a named error, not an internal one; the same circuit in memory and to qasm3 converts
+    source = tmp_path / "xpow.json"
+    t = sympy.Symbol("t")
+    cirq.to_json(cirq.Circuit(cirq.X(cirq.LineQubit(0)) ** t), source)
+    one_line_error(cli("convert", str(source), "--to", "cirq", "-o", str(tmp_path / "back.json")),
+                   "Cirq's JSON cannot hold sympy's exp", "bind the parameters first")
+    assert not (tmp_path / "back.json").exists()
+    # a top-level list of operations is Cirq's, and gets Cirq's hint (it was taken for a wire document)
+    ops = tmp_path / "ops.json"
+    q = cirq.LineQubit.range(2)
+    cirq.to_json([cirq.H(q[0]), cirq.CNOT(*q)], ops)
+    one_line_error(cli("convert", str(ops), "--to", "qasm3"), "holds a list, not a circuit")
+    # a document longer than the first bytes read, whose "cirq_type" is not its first key
+    big = cirq.Circuit(cirq.rx(0.001 * k).on(q[k % 2]) for k in range(600))
+    doc = json.loads(cirq.to_json(big))
+    reordered = tmp_path / "reordered.json"
+    reordered.write_text(json.dumps({"moments": doc["moments"], "cirq_type": "Circuit"}))
+    assert reordered.stat().st_size > 65536
+    program, fmt = load_program(integrator, str(reordered))
+    assert fmt == "cirq" and program == big

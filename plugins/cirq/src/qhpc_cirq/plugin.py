@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qhpc import hookimpl
-from qhpc.errors import ProgramError
+from qhpc.errors import ProgramError, TranslationError
 from qhpc.interfaces import MODEL_FORMAT, Backend, ProgramFormat, Translator, defined_in
 from qhpc_interop.features import layout_record
 from qhpc_interop.graph import PROPERTIES
@@ -67,15 +67,27 @@ class CirqFormat(ProgramFormat):
     def dumps(self, program: Any) -> str:
         import cirq
 
-        return str(cirq.to_json(program))
+        try:
+            return str(cirq.to_json(program))
+        except TypeError as exc:  # "Object of type exp is not JSON serializable"
+            found = re.search(r"Object of type (\w+)", str(exc))
+            what = f"sympy's {found.group(1)}" if found else "an object in this circuit"
+            raise TranslationError(
+                f"Cirq's JSON cannot hold {what} (Cirq's serializer writes symbols, sums, products, powers and "
+                "numbers; a symbolic global phase is an exp): bind the parameters first, or write qhpc.json or "
+                "qasm3, which keep them") from None
 
 
-_CIRQ_TYPE_FIRST = re.compile(rb'^\s*\{\s*"cirq_type"\s*:')
+_CIRQ_TYPE_FIRST = re.compile(rb'^\s*(?:\[\s*)?\{\s*"cirq_type"\s*:')
 
 
 def names_cirq_type(head: bytes) -> bool:
-    """Whether a JSON document (from its first bytes) is Cirq's: its top-level object has a
-    ``"cirq_type"`` key (first, as ``cirq.to_json`` writes it, or anywhere in a whole document)."""
+    """Whether a JSON document (from its first bytes) is Cirq's: its top-level object (or a
+    top-level list's first) has a ``"cirq_type"`` key: first, as ``cirq.to_json`` writes it, or
+    anywhere in a whole document; in the first bytes of a longer one, anywhere, where they name no
+    qhpc ``"format"``."""
+    from qhpc.builtin import json_format_field
+
     head = head.removeprefix(b"\xef\xbb\xbf")
     if _CIRQ_TYPE_FIRST.match(head):
         return True
@@ -83,8 +95,12 @@ def names_cirq_type(head: bytes) -> bool:
         return False
     try:
         doc = json.loads(head)
-    except (ValueError, RecursionError):
+    except RecursionError:
         return False
+    except ValueError:  # the first bytes of a longer document
+        return json_format_field(head) is None
+    if isinstance(doc, list) and doc:
+        doc = doc[0]
     return isinstance(doc, dict) and "cirq_type" in doc
 
 
