@@ -152,14 +152,16 @@ def test_names_like_vector_elements_from_other_formats_become_vector_elements() 
     import sympy
 
     q = cirq.LineQubit(0)
-    a3, a01, a, a10 = (sympy.Symbol(n) for n in ("a[3]", "a[01]", "a", "a[10]"))
-    circuit = cirq.Circuit(cirq.rx(a3).on(q), cirq.rx(a01).on(q), cirq.ry(a).on(q), cirq.rz(a10).on(q))
+    a3, a01, a, a10, far = (sympy.Symbol(n) for n in ("a[3]", "a[01]", "a", "a[10]", "b[100000]"))
+    circuit = cirq.Circuit(cirq.rx(a3).on(q), cirq.rx(a01).on(q), cirq.ry(a).on(q), cirq.rz(a10).on(q),
+                           cirq.rx(far).on(q))
     qc = qhpc.convert(circuit, "qiskit")
     kinds = {p.name: type(p).__name__ for p in qc.parameters}
+    # a leading zero is no index; an index of 100,000 or more would make a vector that long
     assert kinds == {"a": "Parameter", "a[01]": "Parameter", "a[3]": "ParameterVectorElement",
-                     "a[10]": "ParameterVectorElement"}
+                     "a[10]": "ParameterVectorElement", "b[100000]": "Parameter"}
     assert [p.name for p in qc.parameters if kinds[p.name] != "Parameter"] == ["a[3]", "a[10]"]  # by index
-    values = {"a[3]": 0.3, "a[01]": -0.7, "a": 1.1, "a[10]": 0.9}
+    values = {"a[3]": 0.3, "a[01]": -0.7, "a": 1.1, "a[10]": 0.9, "b[100000]": -0.4}
     expected = cirq.unitary(cirq.resolve_parameters(circuit, {sympy.Symbol(k): v for k, v in values.items()}))
     assert np.allclose(op(qc.assign_parameters(values)), expected, atol=1e-9)  # one qubit: no bit order
 

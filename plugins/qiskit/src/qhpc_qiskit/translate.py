@@ -145,8 +145,9 @@ def _from_replay(expression: Any) -> ParamValue:
     return stack[0]
 
 
-#: A parameter name that is element ``i`` of a vector (``theta[3]``, as Qiskit names them).
-_VECTOR_ELEMENT = re.compile(r"(.+)\[(0|[1-9][0-9]{0,5})\]\Z", re.DOTALL)
+#: A parameter name that is element ``i`` of a vector (``theta[3]``, as Qiskit names them; an index
+#: under 100,000: a larger one stays a plain parameter rather than make a vector that long).
+_VECTOR_ELEMENT = re.compile(r"(.+)\[(0|[1-9][0-9]{0,4})\]\Z", re.DOTALL)
 
 
 class ParameterTable:
