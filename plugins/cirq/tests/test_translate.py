@@ -549,7 +549,8 @@ def test_what_the_model_cannot_hold_is_refused_by_name() -> None:
         circuit_from_cirq(cirq.Circuit(_MatrixOnly().on(*cirq.LineQubit.range(7))))
     # a symbolic global_shift (Cirq does not resolve one): named, where the exponent was blamed
     for gate in (cirq.YPowGate(exponent=t, global_shift=sympy.Symbol("s")), cirq.XPowGate(global_shift=t / 2),
-                 cirq.XXPowGate(exponent=0.3, global_shift=t)):
+                 cirq.XXPowGate(exponent=0.3, global_shift=t), cirq.ZPowGate(exponent=0.5, global_shift=t),
+                 cirq.ZPowGate(exponent=-1, global_shift=t)):
         with pytest.raises(TranslationError, match=r"moment 1 \(.*global_shift is symbolic \(uses [st]\)"):
             circuit_from_cirq(cirq.Circuit(cirq.H(a), gate.on(*Q[:gate.num_qubits()])))
     shifted = cirq.Circuit(cirq.XPowGate(exponent=0.5, global_shift=sympy.Rational(1, 3)).on(a))  # a number

@@ -90,8 +90,7 @@ def _zpow(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
         name = _Z_NAMES.get(e)
         if name is not None:
             r.out.append(_I(_FIXED[name], qs))
-            if s:
-                r.phase = r.phase + PI * e * s
+            _exponent_phase(r, float(e), s)
             return
     t = r.value(e)
     r.out.append(_I(_G("p", (PI * t,)), qs))
@@ -297,7 +296,10 @@ def _global_phase(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
                 number *= complex(factor)
         else:
             if abs(abs(number) - 1) <= 1e-9:
-                r.phase = r.phase + r.value(sympy.Add(*angles)) + cmath.phase(number)
+                offset = cmath.phase(number)
+                r.phase = r.phase + r.value(sympy.Add(*angles))
+                if offset:  # (not "+ 0" in the written phase)
+                    r.phase = r.phase + offset
                 return
         raise _Refused(f"global phase {coefficient} is not of the form exp(I*x) with x real")
     z = complex(coefficient)
