@@ -75,15 +75,19 @@ class Converter:
         except InteropError as exc:
             raise TranslationError(str(exc)) from None
 
-    def follow(self, program: object, route: Route, dropped: set[str] | None = None) -> Any:
+    def follow(self, program: object, route: Route, dropped: set[str] | None = None,
+               details: dict[str, str] | None = None) -> Any:
         """Apply the translators of ``route`` to ``program`` in turn (adding to ``dropped`` what
-        each step loses of the program it converts)."""
+        each step loses of the program it converts, and to ``details`` what it says of a partial loss)."""
         current: Any = program
         for edge in route.edges:
             translator = self._by_edge[(edge.source, edge.target, edge.name)]
             try:
                 if dropped is not None:
-                    dropped.update(translator.drops(current))
+                    lost = frozenset(translator.drops(current))
+                    dropped.update(lost)
+                    if details is not None and lost:
+                        details.update(translator.loss_details(current, lost))
                 with gc_paused():
                     current = translator.convert(current)
             except (QhpcError, InteropError):
@@ -191,10 +195,11 @@ class Converter:
             except InteropError:
                 outbound = self._best_effort(to, used, keep)
         losses: set[str] = set()
-        result = self.follow(circuit, outbound, losses)
+        details: dict[str, str] = {}
+        result = self.follow(circuit, outbound, losses, details)
         dropped = sorted(set(used) & losses)
         if dropped:
-            warn_loss(f"converting to {to} drops {'; '.join(f'{f} ({used[f]})' for f in dropped)}"
+            warn_loss(f"converting to {to} drops {'; '.join(f'{f} ({details.get(f) or used[f]})' for f in dropped)}"
                       + (" as allowed" if set(dropped) <= allowed else ""))
         return result, Route(inbound.source, to, inbound.edges + outbound.edges)
 

@@ -126,6 +126,12 @@ class Translator(ABC):
 
         return PROPERTIES - frozenset(self.preserves)
 
+    def loss_details(self, program: Any, lost: frozenset[str]) -> dict[str, str]:
+        """For a feature in ``lost`` (what :meth:`drops` said) of which this program loses only a
+        part, that part in one line (a warning names it instead of the program's whole use of the
+        feature: Cirq keeps measured classical registers, not quantum register names). Default: none."""
+        return {}
+
 
 # -- backends -----------------------------------------------------------------------------------
 

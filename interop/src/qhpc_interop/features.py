@@ -87,8 +87,9 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
         parts = []
         if circuit.cregs:
             parts.append(f"classical register(s) {_names(circuit.cregs)}")
-        elif circuit.num_clbits:
-            # bits in no register (a myQLM circuit's): their number is the layout of the results
+        elif circuit.num_clbits and Measure in set(map(type, map(_operation_of, instructions))):
+            # bits in no register (a myQLM circuit's) that a measurement writes: their number is the
+            # layout of the results (a circuit that measures nothing, as most myQLM ones, has none)
             parts.append(f"{circuit.num_clbits} classical bit(s) in no register")
         if named_qregs(circuit):
             parts.append(f"quantum register(s) {_names(circuit.qregs)}")

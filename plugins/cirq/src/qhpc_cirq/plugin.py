@@ -146,29 +146,60 @@ class _ToCirq(Translator):
         return circuit_to_cirq(program)
 
     def drops(self, program: Any) -> frozenset[str]:
-        """Barriers, if the circuit has any; a transpile layout record, if it has one; quantum
-        register names other than the default (Cirq has no registers); classical registers, if a bit of one is never written
-        by a measurement (Cirq's classical data are measurement records), or if they are not laid
-        out in the order Cirq gives them back (by first measurement: Cirq keys have no order)."""
-        from qhpc_interop.features import named_qregs
-        from qhpc_interop.ir import Barrier, Measure
+        """Barriers, if the circuit has any; a transpile layout record, if it has one; register
+        names, where :func:`_register_losses` finds one lost."""
+        from qhpc_interop.ir import Barrier
 
         lost = set()
-        instructions = program.instructions
-        types = list(map(type, map(_operation_of, instructions)))  # C-level passes: large circuits
+        types = list(map(type, map(_operation_of, program.instructions)))  # C-level passes: large circuits
         if Barrier in types:
             lost.add("barriers")
         if layout_record(program.metadata) is not None:
             lost.add("layout")
-        measures = [instructions[k] for k, t in enumerate(types) if t is Measure] if Measure in types else []
-        written = {c for inst in measures for c in inst.clbits}
-        in_registers = [b for reg in program.cregs for b in reg.bits]
-        if any(set(reg.bits) - written for reg in program.cregs) or program.num_clbits > len(written | set(
-                in_registers)) or len(in_registers) != len(set(in_registers)) or not _layout_kept(program, measures) \
-                or _renamed(program) or named_qregs(program):
-            # (registers that share bits, aliases: each bit is written under one key only)
+        if _register_losses(program, types):
             lost.add("registers")
         return frozenset(lost)
+
+    def loss_details(self, program: Any, lost: frozenset[str]) -> dict[str, str]:
+        if "registers" not in lost:
+            return {}
+        return {"registers": "; ".join(_register_losses(program))}
+
+
+def _register_losses(program: Any, types: list[type] | None = None) -> list[str]:
+    """What Cirq loses of the circuit's registers: quantum register names other than the default
+    (Cirq has none); classical registers with a bit no measurement writes, and bits in no register
+    no measurement writes (Cirq's classical data are measurement records); the registers' layout
+    where Cirq gives them back in another order (keys come back in order of first measurement,
+    and have no order of their own) or under other names."""
+    from qhpc_interop.features import named_qregs
+    from qhpc_interop.ir import Measure
+
+    out = []
+    if named_qregs(program):
+        out.append(f"quantum register(s) {', '.join(r.name for r in program.qregs)}")
+    instructions = program.instructions
+    if types is None:
+        types = list(map(type, map(_operation_of, instructions)))
+    measures = [instructions[k] for k, t in enumerate(types) if t is Measure] if Measure in types else []
+    written = {c for inst in measures for c in inst.clbits}
+    unwritten = [reg.name for reg in program.cregs if set(reg.bits) - written]
+    if unwritten:
+        out.append(f"classical register(s) {', '.join(unwritten)} (bits no measurement writes)")
+    in_registers = [b for reg in program.cregs for b in reg.bits]
+    loose = program.num_clbits - len(written | set(in_registers))
+    if loose > 0:
+        out.append(f"{loose} classical bit(s) in no register that no measurement writes")
+    if unwritten:
+        return out
+    names = ", ".join(r.name for r in program.cregs)
+    if len(in_registers) != len(set(in_registers)):  # aliases: each bit is written under one key only
+        out.append(f"classical register(s) {names}, which share bits")
+    elif not _layout_kept(program, measures):
+        out.append(f"the order of classical register(s) {names} (Cirq gives keys back in order of first measurement)")
+    if _renamed(program):
+        out.append("a classical register named like a bit of another (written under another key)")
+    return out
 
 
 _operation_of = attrgetter("operation")

@@ -99,6 +99,16 @@ class _ToMyQLM(Translator):
         lost = PROPERTIES - self.preserves
         return frozenset(lost if program.cregs or named_qregs(program) else lost - {"registers"})
 
+    def loss_details(self, program: Any, lost: frozenset[str]) -> dict[str, str]:
+        from qhpc_interop.features import named_qregs
+
+        if "registers" not in lost:
+            return {}
+        parts = [f"classical register(s) {', '.join(r.name for r in program.cregs)}"] if program.cregs else []
+        if named_qregs(program):
+            parts.append(f"quantum register(s) {', '.join(r.name for r in program.qregs)}")
+        return {"registers": "; ".join(parts)}
+
 
 @hookimpl
 def qhpc_program_formats() -> list[ProgramFormat]:
