@@ -261,3 +261,20 @@ def test_the_token_file_must_be_readable_by_its_owner_only(site: Site, tmp_path:
     private = qhpc_cli("jobs", "--limit", "1", "--json", env=env)
     assert private.returncode == 0, private.stderr
     assert isinstance(json.loads(private.stdout), list)
+
+
+def test_cirq_json_sent_as_text_under_its_format_name(site_factory) -> None:  # type: ignore[no-untyped-def]
+    # a review: the server handed Cirq's JSON text to the Cirq translator as text (an AttributeError
+    # inside it); a format now reads the text of its file form (ProgramFormat.loads)
+    import cirq
+    from qhpc.client import _Rejected
+
+    site = site_factory(plugins=["builtin", "qiskit", "cirq"])
+    a, b = cirq.GridQubit(0, 0), cirq.NamedQubit("b")
+    text = cirq.to_json(cirq.Circuit(cirq.Moment(cirq.X(a)), cirq.Moment(cirq.measure(a, key="m")),
+                                     cirq.Moment(cirq.measure(b, key="n"))))
+    with site.client() as client:
+        # clbit 0 is key m (measured first) and reads 1; n reads 0
+        assert client.run(text, source_format="cirq", backend="aer.statevector", shots=9).counts == {"01": 9}
+        with pytest.raises(_Rejected, match="holds a Moment, not a circuit"):
+            client.submit('{"cirq_type": "Moment", "operations": []}', source_format="cirq")

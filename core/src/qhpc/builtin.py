@@ -168,6 +168,11 @@ class BQMFormat(ProgramFormat):
 
         return bqm.loads(path.read_text(encoding="utf-8-sig"), source=str(path))
 
+    def loads(self, text: str) -> Any:
+        from qhpc_interop import bqm
+
+        return bqm.loads(text, source="program")
+
     def dumps(self, program: Any) -> str:
         from qhpc_interop import bqm
 
@@ -197,6 +202,11 @@ class AnalogFormat(ProgramFormat):
         from qhpc_interop import analog
 
         return analog.loads(path.read_text(encoding="utf-8-sig"), source=str(path))
+
+    def loads(self, text: str) -> Any:
+        from qhpc_interop import analog
+
+        return analog.loads(text, source="program")
 
     def dumps(self, program: Any) -> str:
         from qhpc_interop import analog

@@ -78,6 +78,12 @@ class ProgramFormat(ABC):
         """Read a program of this format from a file."""
         raise NotImplementedError(f"format {self.name!r} has no file form")
 
+    def loads(self, text: str) -> Any:
+        """A program of this format from the text of its file form (what the access server receives
+        under this format's name). Default: the text itself, for formats whose programs are text;
+        a format whose programs are objects read from JSON (Cirq's, the other kinds') overrides it."""
+        return text
+
     def dumps(self, program: Any) -> str | bytes:
         """Serialise a program of this format (text, or bytes if :attr:`binary`)."""
         raise NotImplementedError(f"format {self.name!r} has no file form")

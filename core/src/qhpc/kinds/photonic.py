@@ -181,6 +181,11 @@ class PhotonicFormat(ProgramFormat):
 
         return photonic.loads(path.read_text(encoding="utf-8"), source=str(path))
 
+    def loads(self, text: str) -> Any:
+        from qhpc_interop import photonic
+
+        return photonic.loads(text, source="program")
+
     def dumps(self, program: Any) -> str:
         from qhpc_interop import photonic
 

@@ -92,8 +92,8 @@ class Admission:
             kind = integrator.kind_of(fmt)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if kind.name == "gate":
-                    model, _ = integrator.to_circuit(text, source=fmt)
+                if kind.name == "gate":  # Cirq's JSON -> a cirq.Circuit; the text formats: as they are
+                    model, _ = integrator.to_circuit(integrator.formats[fmt].loads(text), source=fmt)
                 else:
                     model, _ = integrator.converter.to_model(text, source=fmt)
         except (QhpcError, InteropError) as exc:

@@ -186,8 +186,8 @@ class Executor:
             return cached
         fmt = claimed.program_format
         text = SourceText(claimed.program, "program")
-        if fmt is not None and self.integrator.kind_of(fmt).name == "gate":
-            program: Any = self.integrator.to_circuit(text, source=fmt)[0]
+        if fmt is not None and self.integrator.kind_of(fmt).name == "gate":  # read as admission read it
+            program: Any = self.integrator.to_circuit(self.integrator.formats[fmt].loads(text), source=fmt)[0]
         else:
             program = text
         self._programs[key] = program

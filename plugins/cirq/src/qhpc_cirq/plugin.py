@@ -45,24 +45,24 @@ class CirqFormat(ProgramFormat):
         return path.suffix.lower() in self.extensions and names_cirq_type(head)
 
     def load_file(self, path: Path) -> Any:
+        return self.loads(Path(path).read_text(encoding="utf-8-sig"), str(path))
+
+    def loads(self, text: str, where: str = "program") -> Any:
         import cirq
 
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
             found = cirq.read_json(json_text=text)
-        except (UnicodeDecodeError, OSError):
-            raise
         except RecursionError:
-            raise ProgramError(f"{path}: a Cirq JSON document nested too deeply to read") from None
+            raise ProgramError(f"{where}: a Cirq JSON document nested too deeply to read") from None
         except Exception as exc:  # Cirq's reader on a corrupt or hand-edited document
-            raise ProgramError(f"{path}: not a readable Cirq JSON circuit ({type(exc).__name__}: "
+            raise ProgramError(f"{where}: not a readable Cirq JSON circuit ({type(exc).__name__}: "
                                f"{_first_line(exc)})") from None
         if isinstance(found, cirq.AbstractCircuit):
             return found
         what = type(found).__name__
         hint = (": put the operations in a cirq.Circuit before writing it" if isinstance(found, (
             cirq.Moment, cirq.Operation, cirq.Gate, list)) else "")
-        raise ProgramError(f"{path}: this Cirq JSON document holds a {what}, not a circuit{hint}")
+        raise ProgramError(f"{where}: this Cirq JSON document holds a {what}, not a circuit{hint}")
 
     def dumps(self, program: Any) -> str:
         import cirq
