@@ -66,13 +66,19 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
     used: dict[str, str] = {}
     phase = circuit.global_phase
     instructions = circuit.instructions
+    types: list[type] = []  # each instruction's operation type, made on first need (one C-level pass)
+
+    def operation_types() -> list[type]:
+        if not types and instructions:
+            types.extend(map(type, map(_operation_of, instructions)))
+        return types
+
     if "global_phase" in wanted:
         if isinstance(phase, Expr):
             used["global_phase"] = f"the circuit's global phase is {phase}"
         else:
             # a phase within rounding of a whole turn is none (sums of read angles leave 2e-16 or 2 pi)
-            matrices = _matrix_phase(instructions) if UnitaryGate in set(map(type, map(_operation_of, instructions))) \
-                else None
+            matrices = _matrix_phase(instructions) if UnitaryGate in set(operation_types()) else None
             total = float(phase) + (matrices[0] if matrices else 0.0)
             if abs(cmath.exp(1j * total) - 1) > PHASE_TOLERANCE:
                 used["global_phase"] = (f"the circuit's global phase is {phase}" if not matrices else
@@ -87,7 +93,7 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
         parts = []
         if circuit.cregs:
             parts.append(f"classical register(s) {_names(circuit.cregs)}")
-        elif circuit.num_clbits and Measure in set(map(type, map(_operation_of, instructions))):
+        elif circuit.num_clbits and Measure in set(operation_types()):
             # bits in no register (a myQLM circuit's) that a measurement writes: their number is the
             # layout of the results (a circuit that measures nothing, as most myQLM ones, has none)
             parts.append(f"{circuit.num_clbits} classical bit(s) in no register")
@@ -106,7 +112,7 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
         if conditions.count(None) != len(conditions):
             found.append((next(k for k, c in enumerate(conditions) if c is not None), "conditionals"))
     if wanted & _BY_OPERATION:
-        types = list(map(type, map(_operation_of, instructions)))
+        operation_types()
         present = set(types)
         firsts = {t: types.index(t) for t in present}
         gates = [firsts[t] for t in present if t is Gate or t is UnitaryGate]
