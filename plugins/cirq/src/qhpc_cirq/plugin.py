@@ -197,21 +197,24 @@ def _register_losses(program: Any, types: list[type] | None = None) -> list[str]
         out.append(f"classical register(s) {names}, which share bits")
     elif not _layout_kept(program, measures):
         out.append(f"the order of classical register(s) {names} (Cirq gives keys back in order of first measurement)")
-    if _renamed(program):
-        out.append("a classical register named like a bit of another (written under another key)")
+    renamed = _renamed(program)
+    if renamed:
+        out.append(f"classical register(s) named like a bit of another, written under other keys: {', '.join(renamed)}")
     return out
 
 
 _operation_of = attrgetter("operation")
 
 
-def _renamed(program: Any) -> bool:
-    """Whether a register is named like bit ``i`` of another (``c[0]`` beside ``c``): the export
-    writes it under another key (:func:`qhpc_cirq.to_cirq.whole_key`)."""
+def _renamed(program: Any) -> list[str]:
+    """The registers named like bit ``i`` of another (``c[0]`` beside ``c``), each with the key the
+    export writes it under (:func:`qhpc_cirq.to_cirq.whole_key`)."""
     from ._shared import bit_key
+    from .to_cirq import whole_key
 
-    names = {r.name for r in program.cregs}
-    return any((named := bit_key(name)) is not None and named[0] in names for name in names)
+    registers = {r.name: r.bits for r in program.cregs}
+    return [f"{name!r} as {whole_key(name, registers)!r}" for name in registers
+            if (named := bit_key(name)) is not None and named[0] in registers]
 
 
 def _layout_kept(program: Any, measures: list[Any]) -> bool:
