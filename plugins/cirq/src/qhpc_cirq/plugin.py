@@ -8,6 +8,7 @@ Cirq (about 2 s): that happens on first use.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from operator import attrgetter
@@ -70,12 +71,49 @@ class CirqFormat(ProgramFormat):
         try:
             return str(cirq.to_json(program))
         except TypeError as exc:  # "Object of type exp is not JSON serializable"
-            found = re.search(r"Object of type (\w+)", str(exc))
-            what = f"sympy's {found.group(1)}" if found else "an object in this circuit"
-            raise TranslationError(
-                f"Cirq's JSON cannot hold {what} (Cirq's serializer writes symbols, sums, products, powers and "
-                "numbers; a symbolic global phase is an exp): bind the parameters first, or write qhpc.json or "
-                "qasm3, which keep them") from None
+            error = exc
+        # Cirq's serializer has no sympy exp, which a symbolic global phase e^{ix} is: such a phase is
+        # written exactly as gates on a qubit, Z^a X Z^a X with a = x/pi (as the myQLM writer writes
+        # a phase PH X PH X), which Cirq resolves and simulates as the phase
+        rewritten = _phases_as_gates(program)
+        if rewritten is not None:
+            try:
+                return str(cirq.to_json(rewritten))
+            except TypeError as exc:
+                error = exc
+        found = re.search(r"Object of type (\w+)", str(error))
+        what = f"sympy's {found.group(1)}" if found else "an object in this circuit"
+        raise TranslationError(
+            f"Cirq's JSON cannot hold {what} (Cirq's serializer writes symbols, sums, products, powers and "
+            "numbers): bind the parameters first, or write qhpc.json or qasm3, which keep them")
+
+
+def _phases_as_gates(circuit: Any) -> Any:
+    """``circuit`` with each symbolic ``GlobalPhaseGate`` e^{ix} written as Z^a X Z^a X (a = x/pi) on
+    its first qubit (``None``: it has none, or no qubit to carry them)."""
+    import cirq
+    import sympy
+
+    qubits = sorted(circuit.all_qubits())
+    if not qubits:
+        return None
+    carrier = qubits[0]
+    moments: list[Any] = []
+    changed = False
+    for moment in circuit:
+        kept = []
+        for op in moment.operations:
+            gate = op.gate
+            coefficient = gate.coefficient if isinstance(gate, cirq.GlobalPhaseGate) else None
+            if isinstance(coefficient, sympy.exp) and coefficient.free_symbols:
+                a = sympy.expand(coefficient.args[0] / sympy.I / math.pi)
+                moments += [cirq.Moment(cirq.Z(carrier) ** a), cirq.Moment(cirq.X(carrier)),
+                            cirq.Moment(cirq.Z(carrier) ** a), cirq.Moment(cirq.X(carrier))]
+                changed = True
+            else:
+                kept.append(op)
+        moments.append(cirq.Moment(kept))
+    return cirq.Circuit(moments) if changed else None
 
 
 _CIRQ_TYPE_FIRST = re.compile(rb'^\s*(?:\[\s*)?\{\s*"cirq_type"\s*:')
