@@ -343,6 +343,25 @@ def test_routines_and_boxed_implementations_are_inlined(myqlm_unitary) -> None: 
 # -- measurement, reset, classical control ---------------------------------------------------------
 
 
+def test_myqlm_arithmetic_reads_once_linked_and_unlinked_says_how_to_link(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    from qat.lang.AQASM import QInt, classarith, qftarith
+
+    def adder() -> Program:
+        prog = Program()
+        a, b = prog.qalloc(2, QInt), prog.qalloc(2, QInt)
+        prog.apply(X, a[0])
+        a += b  # myQLM's abstract ADD gate, implemented by the library linked
+        return prog
+
+    # unlinked, the circuit holds no form of ADD: PyLinalg cannot run it either, and the message
+    # named ADD "not a myQLM library gate" without saying how to link it
+    with pytest.raises(TranslationError, match=r"'ADD'.*Program\.to_circ\(link=.*qftarith"):
+        circuit_from_myqlm(adder().to_circ())
+    for library in (qftarith, classarith):
+        circ = adder().to_circ(link=[library])
+        assert np.allclose(circuit_unitary(circuit_from_myqlm(circ)), myqlm_unitary(circ), atol=1e-9)
+
+
 def test_measure_reset_and_classical_control_read_as_myqlm_runs_them() -> None:
     prog = Program()
     reg = prog.qalloc(3)
@@ -419,7 +438,10 @@ def test_or_xor_and_nested_logic_become_one_condition_per_pattern(which: int) ->
     prog.cc_apply(bits[3], X, reg[3])  # reg[3] reads the formula's value
     prog.measure(reg[3], bits[4])
     model = circuit_from_myqlm(prog.to_circ())
-    assert model.num_clbits == 4  # the computed bit is dropped
+    # the computed bit stays, written by nothing, so the measurement into bits[4] keeps its index
+    # (it was dropped and the bits above it renumbered: myQLM's cbit 4 came out as clbit 3)
+    assert model.num_clbits == 5
+    assert [i.clbits for i in model if i.name == "measure"][-1] == (4,)
     conditions = [i.condition for i in model if i.condition]
     reads = [(0, 1), (0, 2), (0, 1, 2), (0, 1, 2)][which]  # one condition per true pattern of the bits read
     patterns = {tuple(bits3[k] for k in reads) for bits3 in itertools.product((0, 1), repeat=3) if truth[which](*bits3)}
@@ -432,8 +454,9 @@ def test_or_xor_and_nested_logic_become_one_condition_per_pattern(which: int) ->
                                 memory=True).result().get_memory()
     assert len({m[-3:] for m in memory}) == 8
     for m in memory:
-        c3, c2, c1, c0 = (int(x) for x in m)
-        assert c3 == truth[which](c0, c1, c2), m
+        c4, c3, c2, c1, c0 = (int(x) for x in m)
+        assert c4 == truth[which](c0, c1, c2), m
+        assert c3 == 0, m  # nothing writes the computed bit in the model
 
 
 def test_refused_myqlm_operations_are_named_with_their_position() -> None:

@@ -303,7 +303,9 @@ class _Reader:
             return self._implementation(impl, label, where, depth)
         symbolic = any(p.is_abstract for p in params)
         why = ("its parameters are still symbolic; bind them first (circ.bind_variables)" if symbolic
-               else "it is not a myQLM library gate and has no matrix or implementation")
+               else "the circuit holds no matrix or implementation for it (an abstract gate left unlinked? "
+               "link one when the circuit is made: Program.to_circ(link=[...]); myQLM's arithmetic, ADD "
+               "and MULT, is implemented in qat.lang.AQASM.qftarith and classarith)")
         raise TranslationError(f"{where}: gate {label!r} cannot be read: {why}")
 
     def _implementation(self, impl: Any, label: str, where: object, depth: int) -> Circuit:
@@ -647,9 +649,14 @@ def _read(circ: Any) -> Circuit:
             if clash:
                 raise TranslationError(f"operation {index} (CLASSIC): cbit {bit} is computed by classical logic and "
                                        f"also {clash}; the model has no classical computation")
-        keep = [b for b in range(num_clbits) if b not in computed_ever]
-        renumber = {b: k for k, b in enumerate(keep)}
-        out = [_renumbered(inst, renumber) for inst in out]
+        # A computed bit is never a record of the run (myQLM's results show measurements only) and
+        # the conditions that read it now read the bits it is computed from. Computed bits above
+        # every other bit (where qhpc's writer puts the one it needs) are dropped; one among the
+        # others stays as a bit nothing writes, so every measured bit keeps its index.
+        width = num_clbits
+        while width and width - 1 in computed_ever:
+            width -= 1
+        keep = list(range(width))
     circuit = Circuit(num_qubits=num_qubits, num_clbits=len(keep), name=circ.name or None,
                       global_phase=phase_sym + phase_num if isinstance(phase_sym, Expr) else phase_num)
     circuit.instructions = out
@@ -681,11 +688,3 @@ def _conditions(cbits: Sequence[int], computed: dict[int, tuple[list[int], list[
                                    f"{order}; the model holds it as one condition per pattern")
     return [Condition(tuple(order), sum(a[b] << k for k, b in enumerate(order))) for a in combos]
 
-
-def _renumbered(inst: Instruction, renumber: dict[int, int]) -> Instruction:
-    if not inst.clbits and inst.condition is None:
-        return inst
-    cond = inst.condition
-    if cond is not None:
-        cond = Condition(tuple(renumber[c] for c in cond.clbits), cond.value, cond.register)
-    return Instruction(inst.operation, inst.qubits, tuple(renumber[c] for c in inst.clbits), cond)
