@@ -274,6 +274,8 @@ class _Reader:
         self.out: list[Instruction] = []
         #: the delays read past, where and how long (the model has no timing)
         self.delays: list[str] = []
+        #: the PauliEvolutionGates whose synthesis (what they are read as) approximates them, and how
+        self.approximated: list[str] = []
         #: instructions read inside the definition of the circuit's current instruction (see :meth:`_expand`)
         self.expanded = 0
         self.defining = 0
@@ -436,6 +438,10 @@ class _Reader:
             self._sub_qubits, self._sub_clbits = saved
 
     def _expand(self, op: Any, qubits: tuple[int, ...], clbits: tuple[int, ...], where: str, depth: int) -> None:
+        if type(op).__name__ == "PauliEvolutionGate":
+            how = _evolution_approximation(op)
+            if how is not None:
+                self.approximated.append(f"{_short(where)}: {how}")
         definition = getattr(op, "definition", None)
         if definition is not None:
             # definitions that double at each level would expand without end: what one instruction of
@@ -757,7 +763,46 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
         shown = ", ".join(reader.delays[:3]) + (f" and {len(reader.delays) - 3} more" if len(reader.delays) > 3 else "")
         warn_loss(f"the program model holds no timing, so reading drops {len(reader.delays)} delay(s) ({shown}), "
                   "each read as a barrier on its qubits")
+    if reader.approximated:
+        found = reader.approximated
+        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        warn_loss(f"{len(found)} PauliEvolutionGate(s) read as Qiskit's synthesis of them, which approximates "
+                  f"exp(-iHt) ({shown}); Qiskit's transpiler and Aer run the same gates. For the exact unitary, "
+                  "give the gate synthesis=MatrixExponential() (a matrix) or more steps (reps, SuzukiTrotter)")
     return circuit
+
+
+def _evolution_approximation(op: Any) -> str | None:
+    """How the synthesis of a ``PauliEvolutionGate`` (its ``definition``) differs from the exponential
+    the gate stands for (``Operator(gate)``), or None where it is that exponential: a product formula
+    (Lie-Trotter, Suzuki-Trotter) of terms that all commute, or a synthesis that is not a product
+    formula (``MatrixExponential``). QDrift samples terms at random, so it is never taken as exact."""
+    from qiskit.synthesis import ProductFormula, QDrift
+
+    synthesis = getattr(op, "synthesis", None)
+    if not isinstance(synthesis, ProductFormula):
+        return None
+    steps = f"{synthesis.reps} step(s)"
+    if isinstance(synthesis, QDrift):
+        return f"QDrift, {steps} of randomly sampled terms"
+    operators = op.operator if isinstance(op.operator, list) else [op.operator]
+    if _paulis_commute(np.concatenate([o.paulis.x for o in operators]), np.concatenate([o.paulis.z for o in operators])):
+        return None
+    order = getattr(synthesis, "order", 1)
+    return f"{type(synthesis).__name__} of order {order}, {steps}, over terms that do not all commute"
+
+
+def _paulis_commute(x: np.ndarray, z: np.ndarray) -> bool:
+    """Whether the Pauli strings with symplectic rows ``x``, ``z`` (terms x qubits) all commute:
+    two anticommute where ``x_i . z_j + z_i . x_j`` is odd."""
+    rows = np.unique(np.concatenate([x, z], axis=1).astype(np.uint8), axis=0)
+    n = x.shape[1]
+    xs, zs = rows[:, :n].astype(np.int64), rows[:, n:].astype(np.int64)
+    for start in range(0, len(rows), 256):  # blocks of rows: a large Hamiltonian in bounded memory
+        symplectic = xs[start:start + 256] @ zs.T + zs[start:start + 256] @ xs.T
+        if np.any(symplectic % 2):
+            return False
+    return True
 
 
 def _short(where: str) -> str:
