@@ -243,6 +243,42 @@ def test_library_and_custom_gates_expand_through_their_definitions() -> None:
     assert np.allclose(op(circuit_to_qiskit(model)), op(qc), atol=1e-9)
 
 
+@pytest.mark.parametrize("case", ["permutation", "controlled annotated", "powered annotated", "symbolic annotated",
+                                  "clifford"])
+def test_operations_without_a_definition_are_read_as_qiskits_synthesis(case: str) -> None:
+    # they were read as matrices, which OpenQASM cannot hold ("arbitrary 4-qubit unitary"), or refused
+    # ("no definition and no matrix") where the annotated gate had a symbolic parameter
+    from qiskit import qasm3 as qiskit_qasm3
+    from qiskit.circuit.library import CXGate, PermutationGate, QFTGate, RZGate
+    from qiskit.quantum_info import Clifford
+
+    theta = Parameter("theta")
+    made = {
+        "permutation": PermutationGate([2, 0, 3, 1]),
+        "controlled annotated": QFTGate(2).control(1, ctrl_state=0, annotated=True),
+        "powered annotated": CXGate().power(3, annotated=True),
+        "symbolic annotated": RZGate(theta).control(2, annotated=True),
+        "clifford": Clifford(QuantumCircuit.from_qasm_str(
+            'OPENQASM 2.0; include "qelib1.inc"; qreg q[3]; h q[0]; cx q[0],q[2]; s q[1]; cz q[1],q[2]; sdg q[2]; '
+            "swap q[0],q[1];")),
+    }[case]
+    n = made.num_qubits
+    qc = QuantumCircuit(n + 1)
+    qc.h(n)
+    qc.append(made, range(n, 0, -1))  # on qubits in another order than the circuit's
+    model = circuit_from_qiskit(qc)
+    assert all(type(i.operation).__name__ != "UnitaryGate" for i in model)  # gates, not a matrix
+    values = {theta: 0.83}
+    expected = op(qc.assign_parameters(values) if qc.parameters else qc)
+    text = qasm3.dumps(model)  # the matrix was refused here
+    back = qiskit_qasm3.loads(text)
+    bound = back.assign_parameters({p: values[theta] for p in back.parameters}) if back.parameters else back
+    assert np.allclose(op(bound), expected, atol=1e-9)
+    again = circuit_to_qiskit(model)
+    assert np.allclose(op(again.assign_parameters({p: values[theta] for p in again.parameters})
+                          if again.parameters else again), expected, atol=1e-9)
+
+
 def _evolution(terms: list[str], synthesis: object = None) -> QuantumCircuit:
     from qiskit.circuit.library import PauliEvolutionGate
     from qiskit.quantum_info import SparsePauliOp

@@ -457,6 +457,13 @@ class _Reader:
             finally:
                 self.defining -= 1
             return
+        synthesized = _synthesized(op) if not clbits else None
+        if synthesized is not None:
+            # Qiskit's own synthesis of an operation with no definition (a PermutationGate's swaps,
+            # an AnnotatedOperation's controlled, inverted or powered base): gates every format
+            # can hold, where the matrix below would be an opaque unitary (or none, with symbols)
+            self._sub(synthesized, qubits, clbits, where, depth)
+            return
         if hasattr(op, "to_matrix") and not clbits:
             try:
                 matrix = op.to_matrix()
@@ -770,6 +777,24 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
                   f"exp(-iHt) ({shown}); Qiskit's transpiler and Aer run the same gates. For the exact unitary, "
                   "give the gate synthesis=MatrixExponential() (a matrix) or more steps (reps, SuzukiTrotter)")
     return circuit
+
+
+def _synthesized(op: Any) -> Any:
+    """The circuit Qiskit's ``HighLevelSynthesis`` makes of ``op`` (an operation with no definition),
+    or None where it makes nothing else of it."""
+    from qiskit import QuantumCircuit
+    from qiskit.transpiler.passes import HighLevelSynthesis
+
+    try:
+        one = QuantumCircuit(op.num_qubits)
+        one.append(op, range(op.num_qubits))
+        out = HighLevelSynthesis()(one)
+    except Exception:  # no synthesis for it: the matrix, or a refusal, follows
+        return None
+    data = out.data
+    if len(data) == 1 and type(data[0].operation) is type(op) and data[0].operation.name == op.name:
+        return None
+    return out
 
 
 def _evolution_approximation(op: Any) -> str | None:
