@@ -1002,8 +1002,11 @@ def test_gates_cirq_decomposes_exactly_into_library_gates_are_read_through_the_d
         (cirq.X(a) * cirq.Y(c) * -1j, True),
         (cirq.DiagonalGate([0.1, -0.4, 0.7, 1.3]).on(b, a), True),
         (cirq.TwoQubitDiagonalGate([0.1, 0.2, 0.3, 0.4]).on(a, c), True),
-        # (on qubits out of order, Cirq 1.7's decomposition of it is another gate: read as its matrix then)
         (cirq.ThreeQubitDiagonalGate([0.1, 0.2, -0.3, 0.4, 0.5, 0.6, 0.7, -0.8]).on(a, b, c), True),
+        # on qubits out of order, Cirq 1.7's decomposition of it is another gate: read as the gate's
+        # decomposition on LineQubits 0..2, moved onto its qubits (it was its matrix, refused by OpenQASM)
+        (cirq.ThreeQubitDiagonalGate([0.1, 0.2, -0.3, 0.4, 0.5, 0.6, 0.7, -0.8]).on(c, a, b), True),
+        (cirq.ThreeQubitDiagonalGate([0.1, 0.5, 1.2, -0.7, 0.3, 2.0, -1.0, 0.9]).on(q[5], a, q[6]), True),
         (cirq.PhaseGradientGate(num_qubits=3, exponent=0.3).on(a, b, c), True),
         (cirq.BooleanHamiltonianGate(["x", "y"], ["x ^ y"], 0.3).on(a, b), True),
         (cirq.PauliStringPhasor(cirq.X(b) * cirq.Z(a), exponent_neg=0.3, exponent_pos=-0.2), True),
@@ -1012,7 +1015,7 @@ def test_gates_cirq_decomposes_exactly_into_library_gates_are_read_through_the_d
     ]
     for op, holds in cases:
         _exact_in_every_target(cirq.Circuit(cirq.H(b), op), qasm2=holds)
-    # a decomposition that is not the gate is not taken (Cirq 1.7's of this one, on qubits out of order)
+    # a decomposition that is not the gate is not taken (Cirq 1.7's of this one on (c, a, b) is not)
     off = cirq.Circuit(cirq.ThreeQubitDiagonalGate([0.1, 0.2, -0.3, 0.4, 0.5, 0.6, 0.7, -0.8]).on(c, a, b))
     assert same(circuit_from_cirq(off), off) <= ATOL
     swap = circuit_from_cirq(cirq.Circuit(cirq.QubitPermutationGate([1, 0]).on(a, b)))

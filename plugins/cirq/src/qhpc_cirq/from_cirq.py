@@ -579,7 +579,26 @@ def _as_library_base(gate: Any) -> tuple[Any, Any] | None:
 def _exact_decomposition(op: Any) -> list[Any] | None:
     """Cirq's one-step decomposition of ``op``, where it acts on ``op``'s qubits only and is exactly
     ``op`` (unitary and global phase compared, at random values of its symbols; too large to
-    compare, Cirq's contract that a decomposition is the operation is taken at its word)."""
+    compare, Cirq's contract that a decomposition is the operation is taken at its word). Where it
+    is not, the gate's decomposition on ``LineQubit(0), ..., LineQubit(n - 1)``, moved onto ``op``'s
+    qubits (Cirq 1.7 decomposes a ``ThreeQubitDiagonalGate`` wrongly on some orders of qubits)."""
+    parts = _checked_decomposition(op)
+    if parts is None and isinstance(op, cirq.GateOperation) and len(op.qubits) <= MAX_UNITARY_QUBITS + 4:
+        line = cirq.LineQubit.range(len(op.qubits))
+        if list(op.qubits) != line:
+            moved = _checked_decomposition(op.gate.on(*line))
+            if moved is not None:
+                to_op = dict(zip(line, op.qubits, strict=True))
+                parts = [part.transform_qubits(to_op) for part in moved]
+                try:
+                    same = _agree(op, parts)
+                except Exception:
+                    same = False
+                return parts if same else None
+    return parts
+
+
+def _checked_decomposition(op: Any) -> list[Any] | None:
     try:
         parts = cirq.decompose_once(op, default=None)
     except Exception:  # a gate whose decomposition needs what the reader does not give (a qubit manager)
