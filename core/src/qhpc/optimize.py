@@ -22,9 +22,11 @@ from .interfaces import BackendCapabilities
 
 
 def elide_final_permutations(circuit: Circuit) -> Circuit:
-    """Drop the swaps after which their qubits are only measured, and measure the swapped-in qubit
-    instead. Exact for the readout distribution, not for the final state vector (whose qubits it
-    relabels): a caller that reads amplitudes compiles without it. Circuits with classical
+    """Drop the swaps after which both their qubits are measured and nothing else, and measure the
+    swapped-in qubit instead. Exact for the readout distribution, not for the final state vector
+    of a measured circuit (whose qubits it relabels): a caller that reads amplitudes compiles
+    without it. A swap on a qubit that is never measured after it stays (a circuit without
+    measurements is left as it is: its state is what it is read for). Circuits with classical
     conditions are left alone.
     """
     insts = circuit.instructions
@@ -33,13 +35,18 @@ def elide_final_permutations(circuit: Circuit) -> Circuit:
     # backwards: a qubit is "clean" while everything after the current point on it is a measurement,
     # a barrier or an elided swap; a swap between two clean qubits is elided
     clean = [True] * circuit.num_qubits
+    measured = [False] * circuit.num_qubits  # something after the current point measures the qubit
     elided = [False] * len(insts)
     for k in range(len(insts) - 1, -1, -1):
         inst = insts[k]
         op = inst.operation
-        if isinstance(op, (Measure, Barrier)):
+        if isinstance(op, Measure):
+            for q in inst.qubits:
+                measured[q] = True
             continue
-        if isinstance(op, Gate) and op.name == "swap" and all(clean[q] for q in inst.qubits):
+        if isinstance(op, Barrier):
+            continue
+        if isinstance(op, Gate) and op.name == "swap" and all(clean[q] and measured[q] for q in inst.qubits):
             elided[k] = True
             continue
         for q in inst.qubits:
