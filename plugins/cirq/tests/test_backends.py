@@ -69,6 +69,18 @@ def test_seed_is_honoured_and_a_drawn_seed_reported() -> None:
         assert run(backend, c, 300, drawn.metadata["seed"], memory=True).memory == drawn.memory
 
 
+def test_seeds_up_to_qhpcs_largest_are_taken() -> None:
+    # Cirq's simulators take seeds below 2**32; a larger one (qhpc takes up to 2**63 - 1) failed
+    # every job with numpy's "Seed must be between 0 and 2**32 - 1"
+    c = Circuit(2, 2).h(0).cx(0, 1).measure([0, 1], [0, 1])
+    for backend in BACKENDS.values():
+        for seed in (2**32, 2**63 - 1):
+            first = run(backend, c, 400, seed, memory=True)
+            assert first.memory == run(backend, c, 400, seed, memory=True).memory and first.metadata["seed"] == seed
+            assert set(first.counts) == {"00", "11"} and proportion_ok(first.counts["11"], 400, 0.5)
+        assert run(backend, c, 400, 2**32, memory=True).memory != run(backend, c, 400, 2**32 + 1, memory=True).memory
+
+
 def test_counts_cover_every_clbit_highest_first_and_memory_is_in_shot_order() -> None:
     c = Circuit.with_registers({"q": 3}, {"a": 2, "b": 3})
     c.x(0).x(2)
@@ -162,6 +174,24 @@ def test_qsim_refuses_unitaries_wider_than_it_applies() -> None:
     with pytest.raises(QhpcError, match="up to 6 qubits"):
         run(CirqBackend("qsim"), c, 1)
     assert run(CirqBackend("simulator"), c, 5).counts == {"0": 5}
+    # said before the run, so that backend="auto" does not pick qsim for it (it did, and the job failed)
+    assert [why for why in CirqBackend("qsim").cannot_run(c) if "up to 6 qubits" in why]
+    assert CirqBackend("simulator").cannot_run(c) == []
+
+
+def test_a_conditioned_measurement_is_refused_before_the_run() -> None:
+    # the translation refuses it (Cirq keeps no record of a skipped measurement); the backends
+    # accepted the job and it failed at run time, where auto could have picked them
+    import qhpc
+
+    c = Circuit(2, 2).x(0).measure(0, 0)
+    c.append("measure", [1], [1], condition=Condition((0,), 1))
+    for backend in BACKENDS.values():
+        assert any("conditioned measurement" in why for why in backend.cannot_run(c))
+    with pytest.raises(QhpcError, match=r"cirq\.simulator cannot run a classically conditioned measurement"):
+        qhpc.run(c, backend="cirq.simulator", shots=10, seed=1)
+    auto = qhpc.run(c, shots=50, seed=1)  # elsewhere: qubit 1 is |0>, so bit 1 reads 0 (analytic)
+    assert not auto.backend.startswith("cirq.") and auto.counts == {"01": 50}
 
 
 def test_estimates_grow_with_the_work() -> None:

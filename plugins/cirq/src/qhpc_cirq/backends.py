@@ -123,6 +123,18 @@ class CirqBackend(Backend):
             )
         return self._capabilities
 
+    def cannot_run(self, circuit: Circuit) -> list[str]:
+        reasons = []
+        if any(i.condition is not None and i.name == "measure" for i in circuit.instructions):
+            reasons.append("cannot run a classically conditioned measurement (a skipped measurement leaves no "
+                           "record in Cirq); aer and myqlm backends run it")
+        if self.simulator_kind == "qsim":
+            widest = max((len(i.qubits) for i in circuit.instructions if i.name == "unitary"), default=0)
+            if widest > QSIM_MAX_UNITARY_QUBITS:
+                reasons.append(f"runs unitary gates on up to {QSIM_MAX_UNITARY_QUBITS} qubits (qsim's limit) and this "
+                               f"circuit has one on {widest}: run it on cirq.simulator")
+        return reasons
+
     # -- cost --------------------------------------------------------------------------------
     #: Run-time model, fitted to runs of 300-gate random circuits (4-24 qubits, 1000 shots) and of a
     #: circuit with mid-circuit measurements on the 2-core development VM: a fixed start-up, seconds
@@ -203,7 +215,10 @@ class CirqBackend(Backend):
             program, readout, deferred = noisy_circuit_to_cirq(noisy)
         else:
             program, readout = self._translated(circuit)
-        simulator = self._simulator(seed)
+        # Cirq's simulators take numpy's legacy seeds, below 2**32; qhpc's seeds go to 2**63 - 1,
+        # and a larger one is mixed down to 32 bits by numpy's SeedSequence (still one seed, one run)
+        simulator = self._simulator(seed if seed < 2**32 else
+                                    int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0]))
         batch = BATCH if _per_shot(circuit) else shots
         records: list[dict[str, np.ndarray]] = []
         # a circuit that measures nothing: Cirq refuses to sample it, and every shot reads its
