@@ -169,11 +169,34 @@ def test_a_compiler_into_another_kind_named_for_a_gate_backend_is_refused_by_nam
     ({"seed": 1.5}, "seed must be a whole number"),
     ({"backend": "ibm.fez"}, "unknown backend 'ibm.fez'; available: aer."),
     ({"shots": 10**9}, "exceed aer.statevector's limit"),
+    # arguments of the wrong kind: they failed inside with AttributeError or TypeError, or a list of
+    # values was reported as names ("parameter(s) 0.3 are not in the circuit")
+    ({"backend": None}, "backend must be a backend's name or 'auto', not None"),
+    ({"backend": 123}, "backend must be a backend's name"),
+    ({"options": [1, 2]}, "options must map option names to values, not a list"),
+    ({"parameters": [0.3]}, r"parameters must map parameter names to values \(\{'theta': 0.3\}\), not a list"),
 ])
 def test_bad_requests_are_refused(integrator: Integrator, kwargs: dict, message: str) -> None:
     kwargs = {"backend": "aer.statevector", **kwargs}
     with pytest.raises((JobRejectedError, UnknownNameError), match=message):
         integrator.submit(ghz(2), **kwargs)
+
+
+def test_numpy_integers_are_taken_as_shots_and_seeds(integrator: Integrator) -> None:
+    # from an array or a config: they were refused as "not a positive integer" / "not a whole number"
+    import numpy as np
+
+    for shots, seed in ((np.int64(64), np.int64(3)), (np.uint16(64), np.uint32(3))):
+        result = integrator.run(ghz(2), backend="aer.statevector", shots=shots, seed=seed)
+        assert type(result.shots) is int and result.shots == 64 and type(result.seed) is int and result.seed == 3
+        assert set(result.counts) <= {"00", "11"} and sum(result.counts.values()) == 64
+        assert result.counts == integrator.run(ghz(2), backend="aer.statevector", shots=64, seed=3).counts
+
+
+def test_an_unknown_register_is_named(integrator: Integrator) -> None:
+    result = integrator.run(ghz(2), backend="aer.statevector", shots=8, seed=1)
+    with pytest.raises(UnknownNameError, match=r"unknown register 'zz'; available: "):
+        result.register_counts("zz")  # a bare KeyError('zz') before
 
 
 def test_unbound_and_unknown_parameters_are_refused(integrator: Integrator) -> None:

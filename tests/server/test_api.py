@@ -30,6 +30,21 @@ def test_a_job_gives_what_a_local_run_gives(site: Site) -> None:
         assert set(result.timings) >= {"convert", "validate", "compile", "schedule", "run", "verify"}
 
 
+def test_numpy_integers_travel_and_wrong_kinds_are_refused_before_sending(site: Site) -> None:
+    import numpy as np
+    from qhpc import JobRejectedError
+
+    with site.client() as client:
+        # numpy's integers are not JSON: the client failed with json's TypeError
+        result = client.submit(BELL_QASM, backend="aer.statevector", shots=np.int64(300),
+                               seed=np.uint32(11)).result(timeout=60)
+        assert result.counts == aer_counts(BELL_QASM, 300, 11) and result.seed == 11
+        with pytest.raises(JobRejectedError, match="parameters must map parameter names to values"):
+            client.submit(BELL_QASM, backend="aer.statevector", parameters=[0.3])
+        with pytest.raises(JobRejectedError, match="backend must be a backend's name"):
+            client.submit(BELL_QASM, backend=None)
+
+
 def test_the_event_log_has_every_step_in_order(site: Site) -> None:
     with site.client() as client:
         job = client.submit(X_QASM, backend="aer.statevector", shots=10, seed=1)

@@ -35,7 +35,7 @@ from . import __version__
 from .config import Settings, load_settings
 from .errors import JobCancelledError, JobFailedError, JobRejectedError, QhpcError
 from .interfaces import BackendCapabilities
-from .jobs import JobEvent, JobStatus, Result
+from .jobs import JobEvent, JobStatus, Result, request_types
 from .server.protocol import DigestMismatchError, event_from_doc, result_from_doc, verify_digest
 
 __all__ = ["AuthenticationError", "Client", "DigestMismatchError", "NotFoundError", "QuotaExceededError",
@@ -379,6 +379,7 @@ class Client:
                  options: Mapping[str, Any] | None = None, session: str | None = None,
                  time_limit: float | None = None, idempotency_key: str | None = None,
                  source_format: str | None = None) -> dict[str, Any]:
+        backend, shots, seed = request_types(backend, shots, seed, parameters, options)
         text, fmt = encode_program(program, source_format)
         body: dict[str, Any] = {"program": text, "backend": backend, "shots": shots, "memory": memory,
                                 "idempotency_key": idempotency_key or uuid.uuid4().hex}

@@ -70,7 +70,7 @@ from .interfaces import (
     Scheduler,
     Translator,
 )
-from .jobs import Job, JobEvent, JobEventKind, JobStatus, Result
+from .jobs import Job, JobEvent, JobEventKind, JobStatus, Result, request_types
 from .kinds import ProgramKind
 from .noise import NoiseModel, as_noise_model
 from .optimize import optimize_for_emulator
@@ -520,6 +520,7 @@ class Integrator:
         """
         if self._closed:
             raise QhpcError("this integrator is closed")
+        backend, shots, seed = request_types(backend, shots, seed, parameters, options)
         noise_model = as_noise_model(noise) if noise is not None else None
         if time_limit is None:
             time_limit = self.settings.time_limit

@@ -9,19 +9,39 @@ Qiskit writes them), optional per-shot memory, and metadata (backend, seed, stag
 from __future__ import annotations
 
 import enum
+import numbers
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import JobCancelledError, JobFailedError
+from .errors import JobCancelledError, JobFailedError, JobRejectedError, UnknownNameError
 
 #: Pipeline stages, in the order a job passes them (see :mod:`qhpc.integrator`). ``startup`` is
 #: recorded only by the first job that uses a backend (loading its SDK).
 STAGES = ("convert", "startup", "validate", "compile", "schedule", "run", "verify", "postprocess")
+
+
+def request_types(backend: object, shots: object, seed: object, parameters: object,
+                   options: object) -> tuple[str, Any, Any]:
+    """A request's arguments of the wrong kind refused by name (they failed deep inside with an
+    AttributeError or TypeError, or a list of values was taken for names); integers of any kind
+    (numpy's from an array) as Python ints. Their ranges are checked where the job is validated."""
+    if not isinstance(backend, str):
+        raise JobRejectedError(f"backend must be a backend's name or 'auto', not {backend!r}")
+    if isinstance(shots, numbers.Integral) and not isinstance(shots, bool):
+        shots = int(shots)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        seed = int(seed)
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise JobRejectedError(f"parameters must map parameter names to values ({{'theta': 0.3}}), not a "
+                               f"{type(parameters).__name__}")
+    if options is not None and not isinstance(options, Mapping):
+        raise JobRejectedError(f"options must map option names to values, not a {type(options).__name__}")
+    return backend, shots, seed
 
 
 class JobStatus(enum.StrEnum):
@@ -108,7 +128,9 @@ class Result:
 
     def register_counts(self, register: str) -> dict[str, int]:
         """Counts marginalised onto one classical register (its highest bit first)."""
-        bits = self.registers[register]
+        bits = self.registers.get(register) if isinstance(register, str) else None
+        if bits is None:
+            raise UnknownNameError("register", str(register), list(self.registers))
         n = self.num_clbits
         out: dict[str, int] = {}
         for key, value in self.counts.items():

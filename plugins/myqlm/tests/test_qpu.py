@@ -362,6 +362,9 @@ def test_seeds_are_checked_and_observable_results_look_like_pylinalgs(integrator
     for bad in ("x", [1], 1.9, True, -1):
         with pytest.raises(TypeError, match="seed must be a non-negative integer"):
             QhpcQPU("aer.statevector", integrator=integrator, seed=bad)
+    for bad_backend in (None, 3):  # an AttributeError at submit before
+        with pytest.raises(TypeError, match="backend must be a qhpc backend's name or 'auto'"):
+            QhpcQPU(bad_backend, integrator=integrator)
     circ, observable = _h2_like()
     for nbshots in (0, 100):
         reference = PyLinalg().submit(circ.to_job(observable=observable, nbshots=0))

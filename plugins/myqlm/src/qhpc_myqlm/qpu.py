@@ -102,6 +102,8 @@ class QhpcQPU(QPUHandler):
         if unknown:
             raise TypeError(f"QhpcQPU got unknown option(s) {', '.join(sorted(unknown))}; "
                             f"it takes {', '.join(sorted(_OPTIONS))}")
+        if not isinstance(backend, str):
+            raise TypeError(f"QhpcQPU backend must be a qhpc backend's name or 'auto', not {backend!r}")
         seed = options.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
             raise TypeError(f"QhpcQPU seed must be a non-negative integer, not {seed!r}")
