@@ -26,7 +26,7 @@ from qhpc.noise import (
 )
 from qhpc.noise.channels import Channel, check_cptp, depolarizing_for_error
 from qhpc.noise.simulate import distribution
-from qhpc_interop import Circuit
+from qhpc_interop import Circuit, Condition
 
 
 def test_channels_are_trace_preserving_and_their_fidelities_are_analytic() -> None:
@@ -188,6 +188,35 @@ def test_the_schedule_inserts_gate_idle_crosstalk_and_preparation_noise() -> Non
     assert noisy.duration == pytest.approx(3.5e-8 + 3e-7 + 7e-7)
     with pytest.raises(NoiseModelError, match=r"has no duration for h on qubits \[0\]"):
         expand(Circuit(1, 1).h(0).measure(0, 0), model)
+
+
+def test_the_schedule_keeps_the_order_of_writes_and_reads_of_a_classical_bit() -> None:
+    """Operations run in start-time order; a measurement waited only for its qubits, so a later
+    write into a bit came before an earlier one (x q1; measure q1 -> c0; measure q0 -> c0 read 1,
+    where the last write gives 0), and a write overtook the condition that reads the old value. The
+    analytic outcomes: the relaxation here (T1 = T2 = 10^6 s) moves them by under 1e-6."""
+    from qhpc.noise import QubitRelaxation
+
+    durations = {("x", None): 1e-7, ("measure", None): 1e-6}
+    model = NoiseModel(durations=durations, relaxation={q: QubitRelaxation(1e6, 1e6) for q in range(3)})
+    waw = Circuit(2, 1).x(1).measure(1, 0).measure(0, 0)
+    assert distribution(expand(waw, model))["0"] == pytest.approx(1.0, abs=1e-6)
+    war = Circuit(3, 2).x(0).measure(0, 0)
+    for _ in range(20):
+        war.x(1)  # q1 is busy long after c0 is written: its conditioned x starts late
+    war.append("x", [1], condition=Condition((0,), 1))  # reads c0 = 1
+    war.measure(2, 0).measure(1, 1)  # then c0 is overwritten with 0; q1 was flipped 21 times
+    assert distribution(expand(war, model))["10"] == pytest.approx(1.0, abs=1e-6)
+    # the noise after a conditioned gate is conditioned too, read when the gate ends: the write
+    # waits for that (else the bit-flip after y would read the overwritten 0 and never apply)
+    flips = NoiseModel(durations={**durations, ("y", None): 1e-7}, gate_noise=[GateNoise("y", None, (BitFlip(0.25),))])
+    late = Circuit(3, 2).x(0).measure(0, 0)
+    for _ in range(20):
+        late.x(1)
+    late.append("y", [1], condition=Condition((0,), 1))
+    late.measure(2, 0).measure(1, 1)
+    got = distribution(expand(late, flips))
+    assert got["10"] == pytest.approx(0.75, abs=1e-12) and got["00"] == pytest.approx(0.25, abs=1e-12)
 
 
 def test_zz_crosstalk_accumulates_the_analytic_phase() -> None:

@@ -64,7 +64,12 @@ def expand(circuit: Circuit, model: NoiseModel) -> NoisyCircuit:
     """The circuit with the model's noise inserted (see the module docstring)."""
     timing = model.has_timing_noise
     free = [0.0] * circuit.num_qubits  # when each qubit is next free
+    # when each clbit's latest value is written (a condition reading it waits for that), and when
+    # the operations reading or writing it are done (a measurement into it waits for those): the
+    # operations run in start-time order, so two writes, or a read and a later write, of one bit
+    # must not swap places when their qubits would let them
     clbit_ready = [0.0] * circuit.num_clbits
+    clbit_free = [0.0] * circuit.num_clbits
     timed: list[tuple[float, int, NoisyOp]] = []  # (start time, order, op)
     order = 0
 
@@ -81,7 +86,8 @@ def expand(circuit: Circuit, model: NoiseModel) -> NoisyCircuit:
         op = inst.operation
         qubits = inst.qubits
         reads = inst.condition.clbits if inst.condition is not None else ()
-        start = max([free[q] for q in qubits] + [clbit_ready[c] for c in reads], default=0.0)
+        start = max([free[q] for q in qubits] + [clbit_ready[c] for c in reads] + [clbit_free[c] for c in inst.clbits],
+                    default=0.0)
         duration = 0.0
         if timing:
             if not isinstance(op, Barrier):
@@ -106,7 +112,9 @@ def expand(circuit: Circuit, model: NoiseModel) -> NoisyCircuit:
         for q in qubits:
             free[q] = end
         for c in inst.clbits:
-            clbit_ready[c] = end
+            clbit_ready[c] = clbit_free[c] = end
+        for c in reads:  # (the noise after a conditioned gate reads the condition at its end)
+            clbit_free[c] = max(clbit_free[c], end)
         if isinstance(op, Measure):
             continue
         if isinstance(op, Reset):
