@@ -193,6 +193,25 @@ def test_numpy_integers_are_taken_as_shots_and_seeds(integrator: Integrator) -> 
         assert result.counts == integrator.run(ghz(2), backend="aer.statevector", shots=64, seed=3).counts
 
 
+def test_parameters_by_sdk_object_or_any_mapping_and_numpy_time_limits(integrator: Integrator) -> None:
+    import numpy as np
+
+    theta = Parameter("theta")
+    qc = QuantumCircuit(1, 1)
+    qc.rx(theta, 0)
+    qc.measure(0, 0)
+
+    class Values:  # dict-like without being a collections.abc.Mapping
+        def items(self):  # type: ignore[no-untyped-def]
+            return [("theta", np.pi)]
+
+    # rx(pi)|0> = -i|1>: every shot reads 1 (analytic)
+    for given in ({theta: np.pi}, Values()):  # a Qiskit Parameter key failed with "not Parameter(theta)"
+        result = integrator.run(qc, backend="aer.statevector", shots=20, seed=1, parameters=given,
+                                time_limit=np.int64(60))
+        assert result.counts == {"1": 20}
+
+
 def test_an_unknown_register_is_named(integrator: Integrator) -> None:
     result = integrator.run(ghz(2), backend="aer.statevector", shots=8, seed=1)
     with pytest.raises(UnknownNameError, match=r"unknown register 'zz'; available: "):

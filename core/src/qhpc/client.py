@@ -379,7 +379,8 @@ class Client:
                  options: Mapping[str, Any] | None = None, session: str | None = None,
                  time_limit: float | None = None, idempotency_key: str | None = None,
                  source_format: str | None = None) -> dict[str, Any]:
-        backend, shots, seed = request_types(backend, shots, seed, parameters, options)
+        backend, shots, seed, parameters, time_limit = request_types(backend, shots, seed, parameters, options,
+                                                                     time_limit)
         text, fmt = encode_program(program, source_format)
         body: dict[str, Any] = {"program": text, "backend": backend, "shots": shots, "memory": memory,
                                 "idempotency_key": idempotency_key or uuid.uuid4().hex}

@@ -520,7 +520,8 @@ class Integrator:
         """
         if self._closed:
             raise QhpcError("this integrator is closed")
-        backend, shots, seed = request_types(backend, shots, seed, parameters, options)
+        backend, shots, seed, parameters, time_limit = request_types(backend, shots, seed, parameters, options,
+                                                                     time_limit)
         noise_model = as_noise_model(noise) if noise is not None else None
         if time_limit is None:
             time_limit = self.settings.time_limit

@@ -25,23 +25,31 @@ from .errors import JobCancelledError, JobFailedError, JobRejectedError, Unknown
 STAGES = ("convert", "startup", "validate", "compile", "schedule", "run", "verify", "postprocess")
 
 
-def request_types(backend: object, shots: object, seed: object, parameters: object,
-                   options: object) -> tuple[str, Any, Any]:
+def request_types(backend: object, shots: object, seed: object, parameters: object, options: object,
+                  time_limit: object = None) -> tuple[str, Any, Any, dict[Any, Any] | None, Any]:
     """A request's arguments of the wrong kind refused by name (they failed deep inside with an
     AttributeError or TypeError, or a list of values was taken for names); integers of any kind
-    (numpy's from an array) as Python ints. Their ranges are checked where the job is validated."""
+    (numpy's from an array) as Python ints, and parameters keyed by name (an SDK's parameter
+    object gives its ``name``). Ranges are checked where the job is validated. Returns backend,
+    shots, seed, parameters and time limit."""
     if not isinstance(backend, str):
         raise JobRejectedError(f"backend must be a backend's name or 'auto', not {backend!r}")
     if isinstance(shots, numbers.Integral) and not isinstance(shots, bool):
         shots = int(shots)
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         seed = int(seed)
-    if parameters is not None and not isinstance(parameters, Mapping):
-        raise JobRejectedError(f"parameters must map parameter names to values ({{'theta': 0.3}}), not a "
-                               f"{type(parameters).__name__}")
+    if isinstance(time_limit, numbers.Real) and not isinstance(time_limit, bool):
+        time_limit = float(time_limit)
+    named: dict[Any, Any] | None = None
+    if parameters is not None:
+        items = getattr(parameters, "items", None)
+        if isinstance(parameters, (str, bytes)) or not callable(items):
+            raise JobRejectedError(f"parameters must map parameter names to values ({{'theta': 0.3}}), not a "
+                                   f"{type(parameters).__name__}")
+        named = {getattr(k, "name", k): v for k, v in items()}
     if options is not None and not isinstance(options, Mapping):
         raise JobRejectedError(f"options must map option names to values, not a {type(options).__name__}")
-    return backend, shots, seed
+    return backend, shots, seed, named, time_limit
 
 
 class JobStatus(enum.StrEnum):

@@ -1015,7 +1015,8 @@ def test_gates_cirq_decomposes_exactly_into_library_gates_are_read_through_the_d
     ]
     for op, holds in cases:
         _exact_in_every_target(cirq.Circuit(cirq.H(b), op), qasm2=holds)
-    # a decomposition that is not the gate is not taken (Cirq 1.7's of this one on (c, a, b) is not)
+    # Cirq 1.7's decomposition of this one on (c, a, b) is another gate: it is not taken, the gate's
+    # decomposition on LineQubits 0..2 moved onto (c, a, b) is, and the reading is exact
     off = cirq.Circuit(cirq.ThreeQubitDiagonalGate([0.1, 0.2, -0.3, 0.4, 0.5, 0.6, 0.7, -0.8]).on(c, a, b))
     assert same(circuit_from_cirq(off), off) <= ATOL
     swap = circuit_from_cirq(cirq.Circuit(cirq.QubitPermutationGate([1, 0]).on(a, b)))

@@ -279,6 +279,32 @@ def test_operations_without_a_definition_are_read_as_qiskits_synthesis(case: str
                           if again.parameters else again), expected, atol=1e-9)
 
 
+def test_a_large_annotated_power_is_a_matrix_and_synthesis_counts_toward_the_expansion_limit() -> None:
+    from qhpc_qiskit import translate
+    from qiskit.circuit import AnnotatedOperation, PowerModifier
+    from qiskit.circuit.library import PermutationGate
+
+    base = QuantumCircuit(2, name="g")
+    base.h(0)
+    base.cx(0, 1)
+    base.rz(0.3, 1)
+    # HighLevelSynthesis writes every repetition: a power of 10**5 took seconds and 300,000 gates
+    qc = QuantumCircuit(2)
+    qc.append(AnnotatedOperation(base.to_gate(), [PowerModifier(10**5)]), [0, 1])
+    model = circuit_from_qiskit(qc)
+    assert [i.name for i in model] == ["unitary"]
+    assert np.allclose(circuit_unitary(model), op(qc), atol=1e-6)
+    wide = QuantumCircuit(8)
+    wide.append(PermutationGate([*range(1, 8), 0]), range(8))
+    limit = translate.MAX_GATE_EXPANSION
+    try:
+        translate.MAX_GATE_EXPANSION = 3  # the synthesised swaps are counted like a definition's gates
+        with pytest.raises(TranslationError, match="its synthesis expands past 3 gates"):
+            circuit_from_qiskit(wide)
+    finally:
+        translate.MAX_GATE_EXPANSION = limit
+
+
 def _evolution(terms: list[str], synthesis: object = None) -> QuantumCircuit:
     from qiskit.circuit.library import PauliEvolutionGate
     from qiskit.quantum_info import SparsePauliOp
@@ -290,13 +316,14 @@ def _evolution(terms: list[str], synthesis: object = None) -> QuantumCircuit:
     return qc
 
 
-@pytest.mark.parametrize("case", ["commuting", "matrix", "lie-trotter", "suzuki", "qdrift", "list"])
+@pytest.mark.parametrize("case", ["commuting", "matrix", "lie-trotter", "suzuki", "qdrift", "list",
+                                  "sparse observable", "controlled"])
 def test_a_pauli_evolution_is_exact_or_announced_as_its_product_formula(case: str) -> None:
     import warnings
 
     from qhpc_interop.errors import ConversionLossWarning
     from qiskit.circuit.library import PauliEvolutionGate
-    from qiskit.quantum_info import SparsePauliOp
+    from qiskit.quantum_info import SparseObservable, SparsePauliOp
     from qiskit.synthesis import MatrixExponential, QDrift, SuzukiTrotter
 
     noncommuting = ["XZY", "ZZI", "IYX"]
@@ -308,8 +335,14 @@ def test_a_pauli_evolution_is_exact_or_announced_as_its_product_formula(case: st
         "qdrift": lambda: _evolution(noncommuting, QDrift(reps=2, seed=5)),
         "list": lambda: QuantumCircuit(2).compose(PauliEvolutionGate([SparsePauliOp(["XX"]), SparsePauliOp(["ZI"])],
                                                                       time=0.7), [0, 1]),
+        # a SparseObservable (projector terms too), as .control() makes: reading failed with an
+        # AttributeError (no .paulis) once the check was added
+        "sparse observable": lambda: QuantumCircuit(2).compose(PauliEvolutionGate(
+            SparseObservable.from_list([("X+", 0.4), ("1Z", -0.3)]), time=0.5), [0, 1]),
+        "controlled": lambda: QuantumCircuit(3).compose(PauliEvolutionGate(
+            SparsePauliOp(["XX", "YY"], [0.3, 0.2]), time=0.6).control(1), [0, 1, 2]),
     }[case]()
-    exact = case in ("commuting", "matrix")
+    exact = case in ("commuting", "matrix", "controlled")  # (|1><1| x (XX, YY) terms all commute)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = circuit_from_qiskit(qc)

@@ -175,18 +175,24 @@ class CirqBackend(Backend):
         return entry
 
     def _simulator(self, seed: int) -> Any:
+        # Cirq's simulators take numpy's legacy seeds, below 2**32, and qhpc's go to 2**63 - 1: a
+        # larger seed seeds numpy's generator through SeedSequence, which uses all of it (qsim takes
+        # 32 bits only: there it is mixed down to 32 by SeedSequence, and may meet a smaller seed's run)
         kind = self.simulator_kind
         if kind == "qsim":
             try:
                 import qsimcirq
             except Exception as exc:
                 raise BackendUnavailableError(f"{self.name}: qsimcirq does not import: {exc}") from None
+            if seed >= 2**32:
+                seed = int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
             return qsimcirq.QSimSimulator(seed=seed)
         import cirq
 
+        state: Any = seed if seed < 2**32 else np.random.RandomState(np.random.MT19937(np.random.SeedSequence(seed)))
         if kind == "simulator":
-            return cirq.Simulator(seed=seed)
-        return cirq.DensityMatrixSimulator(seed=seed)
+            return cirq.Simulator(seed=state)
+        return cirq.DensityMatrixSimulator(seed=state)
 
     def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,
             options: Mapping[str, Any], cancel: CancelToken, noise: NoiseModel | None = None) -> RunOutput:
@@ -215,10 +221,7 @@ class CirqBackend(Backend):
             program, readout, deferred = noisy_circuit_to_cirq(noisy)
         else:
             program, readout = self._translated(circuit)
-        # Cirq's simulators take numpy's legacy seeds, below 2**32; qhpc's seeds go to 2**63 - 1,
-        # and a larger one is mixed down to 32 bits by numpy's SeedSequence (still one seed, one run)
-        simulator = self._simulator(seed if seed < 2**32 else
-                                    int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0]))
+        simulator = self._simulator(seed)
         batch = BATCH if _per_shot(circuit) else shots
         records: list[dict[str, np.ndarray]] = []
         # a circuit that measures nothing: Cirq refuses to sample it, and every shot reads its

@@ -459,10 +459,19 @@ class _Reader:
             return
         synthesized = _synthesized(op) if not clbits else None
         if synthesized is not None:
+            if not self.defining:
+                self.expanded = 0
+            self.expanded += len(synthesized.data)
+            if self.expanded > MAX_GATE_EXPANSION:
+                raise TranslationError(f"{_short(where)}: its synthesis expands past {MAX_GATE_EXPANSION} gates")
             # Qiskit's own synthesis of an operation with no definition (a PermutationGate's swaps,
             # an AnnotatedOperation's controlled, inverted or powered base): gates every format
             # can hold, where the matrix below would be an opaque unitary (or none, with symbols)
-            self._sub(synthesized, qubits, clbits, where, depth)
+            self.defining += 1
+            try:
+                self._sub(synthesized, qubits, clbits, where, depth)
+            finally:
+                self.defining -= 1
             return
         if hasattr(op, "to_matrix") and not clbits:
             try:
@@ -779,12 +788,29 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
     return circuit
 
 
+#: Operation types Qiskit's HighLevelSynthesis returned unchanged (it has no plugin for them): they
+#: are not offered to it again (a pass costs about half a millisecond).
+_NOT_SYNTHESIZED: set[type] = set()
+
+#: The largest power of an annotated operation synthesised as repetitions (HighLevelSynthesis makes
+#: every repetition before the reader could count them); a larger one is read as its matrix.
+MAX_SYNTHESIZED_POWER = 64
+
+
 def _synthesized(op: Any) -> Any:
     """The circuit Qiskit's ``HighLevelSynthesis`` makes of ``op`` (an operation with no definition),
     or None where it makes nothing else of it."""
     from qiskit import QuantumCircuit
     from qiskit.transpiler.passes import HighLevelSynthesis
 
+    kind = type(op)
+    if kind in _NOT_SYNTHESIZED:
+        return None
+    power = 1.0
+    for modifier in getattr(op, "modifiers", ()):  # an AnnotatedOperation's, outermost last
+        power *= abs(float(getattr(modifier, "power", 1.0)))
+    if power > MAX_SYNTHESIZED_POWER:
+        return None
     try:
         one = QuantumCircuit(op.num_qubits)
         one.append(op, range(op.num_qubits))
@@ -792,7 +818,9 @@ def _synthesized(op: Any) -> Any:
     except Exception:  # no synthesis for it: the matrix, or a refusal, follows
         return None
     data = out.data
-    if len(data) == 1 and type(data[0].operation) is type(op) and data[0].operation.name == op.name:
+    if len(data) == 1 and type(data[0].operation) is kind and data[0].operation.name == op.name:
+        if kind.__name__ != "AnnotatedOperation":
+            _NOT_SYNTHESIZED.add(kind)
         return None
     return out
 
@@ -810,22 +838,37 @@ def _evolution_approximation(op: Any) -> str | None:
     steps = f"{synthesis.reps} step(s)"
     if isinstance(synthesis, QDrift):
         return f"QDrift, {steps} of randomly sampled terms"
-    operators = op.operator if isinstance(op.operator, list) else [op.operator]
-    if _paulis_commute(np.concatenate([o.paulis.x for o in operators]), np.concatenate([o.paulis.z for o in operators])):
-        return None
     order = getattr(synthesis, "order", 1)
-    return f"{type(synthesis).__name__} of order {order}, {steps}, over terms that do not all commute"
+    what = f"{type(synthesis).__name__} of order {order}, {steps}"
+    try:
+        paulis = [_paulis_of(o) for o in (op.operator if isinstance(op.operator, list) else [op.operator])]
+        if _paulis_commute(np.concatenate([p.x for p in paulis]), np.concatenate([p.z for p in paulis])):
+            return None
+    except Exception:  # an operator qhpc cannot expand into Pauli strings: not known to be exact
+        return f"{what}, over terms qhpc could not check for commuting"
+    return f"{what}, over terms that do not all commute"
+
+
+def _paulis_of(operator: Any) -> Any:
+    """The Pauli strings (a ``PauliList``) of a ``SparsePauliOp`` or a ``SparseObservable`` (whose
+    projector terms, such as a controlled evolution's ``1``, expand into Pauli strings)."""
+    from qiskit.quantum_info import SparsePauliOp
+
+    if hasattr(operator, "paulis"):
+        return operator.paulis
+    return SparsePauliOp.from_sparse_observable(operator.as_paulis()).paulis
 
 
 def _paulis_commute(x: np.ndarray, z: np.ndarray) -> bool:
     """Whether the Pauli strings with symplectic rows ``x``, ``z`` (terms x qubits) all commute:
-    two anticommute where ``x_i . z_j + z_i . x_j`` is odd."""
+    two anticommute where ``x_i . z_j + z_i . x_j`` is odd (0/1 products summed in float32 are exact
+    integers below 2**24, and BLAS does them fast)."""
     rows = np.unique(np.concatenate([x, z], axis=1).astype(np.uint8), axis=0)
     n = x.shape[1]
-    xs, zs = rows[:, :n].astype(np.int64), rows[:, n:].astype(np.int64)
-    for start in range(0, len(rows), 256):  # blocks of rows: a large Hamiltonian in bounded memory
-        symplectic = xs[start:start + 256] @ zs.T + zs[start:start + 256] @ xs.T
-        if np.any(symplectic % 2):
+    xs, zs = rows[:, :n].astype(np.float32), rows[:, n:].astype(np.float32)
+    for start in range(0, len(rows), 1024):  # blocks of rows: a large Hamiltonian in bounded memory
+        symplectic = xs[start:start + 1024] @ zs.T + zs[start:start + 1024] @ xs.T
+        if np.any(symplectic.astype(np.int64) % 2):
             return False
     return True
 
