@@ -323,18 +323,18 @@ class Integrator:
         """Reasons ``circuit`` cannot run on ``backend`` even after compilation (empty: it can)."""
         caps = self.capabilities(backend)
         reasons: list[str] = []
-        if caps.paradigm != "gate":
+        if caps.paradigm != "gate":  # through a compiler; the compiled program is checked when submitted
             _, why = self._cross_compiler("gate", str(caps.paradigm), circuit, caps)
-            return [why] if why else []
+            if why:
+                return [why]
+            reasons.extend(_run_limits(backend.name, caps, shots, memory))
+            return reasons
         if circuit.num_qubits > caps.num_qubits:
             note = f" ({caps.limit_note})" if caps.limit_note else ""
             reasons.append(
                 f"the circuit needs {circuit.num_qubits} qubits but {backend.name} holds at most {caps.num_qubits}{note}"
             )
-        if shots > caps.max_shots:
-            reasons.append(f"{shots} shots exceed {backend.name}'s limit of {caps.max_shots}")
-        if memory and not caps.supports_memory:
-            reasons.append(f"{backend.name} cannot return per-shot memory")
+        reasons.extend(_run_limits(backend.name, caps, shots, memory))
         if circuit.has_conditionals() and not caps.supports_conditionals:
             reasons.append(f"{backend.name} cannot run classically conditioned operations")
         elif circuit.has_mid_circuit_measurement() and not caps.supports_mid_circuit_measurement:
@@ -412,7 +412,8 @@ class Integrator:
         With ``emulators_only`` (how ``auto`` chooses), backends whose class declares another
         ``kind`` are not touched at all: reading a QPU's capabilities may need its network; and
         noisy emulators (device targets) are left out, since ``auto`` is for exact results, and so are
-        backends that declare ``auto_choice=False``. With
+        backends that declare ``auto_choice=False`` and emulators of another paradigm (a gate
+        circuit compiled to pulses or photons runs there only when the backend is named). With
         ``noise`` (a job under a noise model), only emulators that can apply one are kept.
         """
         fits: list[Backend] = []
@@ -425,6 +426,8 @@ class Integrator:
             backend, caps = self.backends[name], answer
             if emulators_only and (caps.kind != BackendKind.EMULATOR or caps.noisy or not caps.auto_choice):
                 continue
+            if emulators_only and str(caps.paradigm) != "gate":
+                continue  # a pulse- or photon-level emulation of a gate circuit is no exact run of it: named only
             if noise and not caps.supports_noise:
                 rejected[name] = [f"{name} cannot apply a noise model"]
                 continue
@@ -556,6 +559,10 @@ class Integrator:
                     raise JobRejectedError(f"{target.name} cannot run this circuit: {why}")
                 compiled = cross.compile(bound, self.capabilities(target), seed=COMPILE_SEED)
                 compile_info = {"compiler": cross.name, "from": "gate", "to": target_kind}
+                refused = self._compiled_reasons(target, self.kinds.get(target_kind), compiled, noise_model)
+                if refused:
+                    raise JobRejectedError(f"{target.name} cannot run this circuit as {cross.name} compiles it: "
+                                           f"{'; '.join(refused)}")
             else:
                 # on a noisy target, or under a noise model, gate fusion would change the noise: keep the gates
                 optimize = optimize and noise_model is None
@@ -625,6 +632,12 @@ class Integrator:
                     compile_info["gate"] = gate_info
             else:
                 compiled, compile_info = bound, {"compiler": None}
+            if cross is not None and str(caps.paradigm) != "gate":
+                refused = self._compiled_reasons(target, self.kinds.get(str(caps.paradigm)), compiled, noise)
+            else:  # (a gate circuit's noise model is attached by the gate backend's own checks)
+                refused = [] if noise is None or str(caps.paradigm) == "gate" else target.noise_reasons(compiled, noise)
+            if refused:
+                raise JobRejectedError(f"{target.name} cannot run {kind.describe(bound)}: {'; '.join(refused)}")
             estimate = _estimate(target, compiled, shots)
         job.metadata.update({
             "route": str(route), "format": route.source, "kind": kind.name, "compile": compile_info,
@@ -644,9 +657,9 @@ class Integrator:
         """The backend for a program of ``kind`` (and the compiler to another paradigm, if one is needed)."""
 
         def reasons(backend: Backend, caps: BackendCapabilities) -> tuple[list[str], Compiler | None]:
-            if str(caps.paradigm) != kind.name:
+            if str(caps.paradigm) != kind.name:  # the compiled program is checked when submitted
                 cross, why = self._cross_compiler(kind.name, str(caps.paradigm), program, caps)
-                return ([why] if why else []), cross
+                return ([why] if why else _run_limits(backend.name, caps, shots, memory)), cross
             out: list[str] = []
             size = kind.size(program)
             if size > caps.num_qubits:
@@ -769,6 +782,25 @@ class Integrator:
                 "(qhpc run -p NAME=VALUE, or parameters={...} in Python)"
             )
 
+    def _compiled_reasons(self, backend: Backend, kind: ProgramKind | None, program: Any,
+                          noise: NoiseModel | None) -> list[str]:
+        """Why ``backend`` cannot run ``program``, a program compiled into its paradigm (the checks
+        a program written for it passes when chosen: its size, the backend's own, the noise model)."""
+        caps = self.capabilities(backend)
+        out: list[str] = []
+        if kind is not None:
+            size = kind.size(program)
+            if size > caps.num_qubits:
+                out.append(f"the compiled program needs {size} {kind.unit}s but {backend.name} holds at most "
+                           f"{caps.num_qubits}")
+        try:
+            out.extend(backend.cannot_run(program))
+            if noise is not None:
+                out.extend(backend.noise_reasons(program, noise))
+        except Exception as exc:
+            out.append(f"{backend.name} failed to check the program: {type(exc).__name__}: {exc}")
+        return out
+
     def _choose_backend(self, circuit: Circuit, name: str, *, shots: int, memory: bool, compiler: str | None,
                         options: dict[str, Any], noise: bool = False) -> Backend:
         if name != "auto":
@@ -788,7 +820,9 @@ class Integrator:
         fits, rejected = self.feasible_backends(circuit, shots=shots, memory=memory, noise=noise)
         if not fits:
             detail = " | ".join(f"{n}: {'; '.join(r)}" for n, r in rejected.items()) or "no emulator is installed"
-            raise JobRejectedError(f"no emulator can run this circuit ({circuit.num_qubits} qubits): {detail}")
+            raise JobRejectedError(f"no gate emulator can run this circuit ({circuit.num_qubits} qubits): {detail} "
+                                   "(auto leaves out emulators of other hardware, pulses or photons: name one "
+                                   "to run the circuit compiled for it)")
         if not self.registry.pm.hook.qhpc_select_backend.get_hookimpls():
             raise PluginError("no plugin selects backends for 'auto' (is the builtin plugin left out of QHPC_PLUGINS?)")
         try:
@@ -935,6 +969,15 @@ class Integrator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _run_limits(name: str, caps: BackendCapabilities, shots: int, memory: bool) -> list[str]:
+    out = []
+    if shots > caps.max_shots:
+        out.append(f"{shots} shots exceed {name}'s limit of {caps.max_shots}")
+    if memory and not caps.supports_memory:
+        out.append(f"{name} cannot return per-shot memory")
+    return out
 
 
 def _check_noise_applies(circuit: Circuit, model: NoiseModel, backend: str) -> None:

@@ -364,6 +364,13 @@ class Backend(ABC):
         """
         return []
 
+    def noise_reasons(self, program: Any, noise: Any) -> list[str]:
+        """Why this backend cannot apply the noise model ``noise`` (a :class:`qhpc.noise.NoiseModel`)
+        to ``program`` as compiled for it (one line each; empty: it can). The integrator refuses the
+        job with these before running it. Gate-circuit emulators need not say: the integrator
+        attaches the model to the compiled circuit (:func:`qhpc.noise.expand`) before queueing."""
+        return []
+
     def compile_preferences(self, circuit: Circuit) -> list[tuple[str, dict[str, Any]]]:
         """Compilers to try, in order, with their options, for a circuit that does not fit as it is.
 

@@ -172,12 +172,12 @@ def test_multi_photon_emission_adds_photons_the_kind_accepts(integrator: Integra
 def test_noise_that_concerns_qubits_is_refused_not_ignored(integrator: Integrator) -> None:
     model = NoiseModel.from_dict({"format": "qhpc.noise", "version": 1, "readout": {"0": {"p01": 0.1, "p10": 0.1}},
                                   "photonic": {"brightness": 0.9}})
-    job = integrator.submit(hom(), backend="perceval.slos", shots=10, seed=1, noise=model)
-    with pytest.raises(JobFailedError, match=r"applies only the photonic section of a noise model .* also has readout"):
-        job.result(60)
-    job = integrator.submit(hom(), backend="perceval.slos", shots=10, seed=1, noise=_noise(phase_error=4.0))
-    with pytest.raises(JobFailedError, match=r"phase_error=4.0 exceeds pi"):
-        job.result(60)
+    # refused at submit (Backend.noise_reasons); the job was accepted and failed when it ran
+    with pytest.raises(JobRejectedError, match=r"perceval.slos cannot run .*applies only the photonic section of a "
+                                               r"noise model .* also has readout"):
+        integrator.submit(hom(), backend="perceval.slos", shots=10, seed=1, noise=model)
+    with pytest.raises(JobRejectedError, match=r"phase_error=4.0 exceeds pi"):
+        integrator.submit(hom(), backend="perceval.slos", shots=10, seed=1, noise=_noise(phase_error=4.0))
 
 
 def test_a_noiseless_model_gives_the_noiseless_distribution() -> None:

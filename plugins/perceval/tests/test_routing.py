@@ -82,3 +82,31 @@ def test_a_photonic_program_is_never_forced_through_the_gate_model() -> None:
         with pytest.raises(JobRejectedError, match=r"aer.statevector cannot run a 2-mode photonic program with 2 "
                                                    r"photons: the backend runs gate programs, not photonic programs"):
             integrator.run(hom(), backend="aer.statevector", shots=10)
+
+
+def test_a_gate_circuit_compiled_to_photons_is_checked_before_it_runs() -> None:
+    """A backend of another paradigm was checked for a compiler only: a job it cannot run was
+    accepted and failed at run time, or ran past the backend's shot limit, and ``auto`` took it
+    where no gate emulator fitted (a 64-qubit circuit failed on perceval.slos with 1e52 states)."""
+    from qhpc.noise import Depolarizing, GateNoise, NoiseModel
+    from qhpc_perceval.backends import MAX_SHOTS
+
+    wide = Circuit(64, 64)
+    for q in range(64):
+        wide.h(q).t(q)
+    for q in range(63):
+        wide.cx(q, q + 1)
+    wide.measure(list(range(64)), list(range(64)))
+    gate_noise = NoiseModel(gate_noise=[GateNoise("h", None, (Depolarizing(0.01, 1),))])
+    with Integrator() as integrator:
+        with pytest.raises(JobRejectedError, match=r"perceval.slos cannot run this circuit as perceval.dual-rail "
+                                                   r"compiles it: 64 photons in \d+ modes have .* output states"):
+            integrator.submit(wide, backend="perceval.slos", shots=10)
+        with pytest.raises(JobRejectedError, match=rf"{MAX_SHOTS + 1} shots exceed perceval.slos's limit"):
+            integrator.submit(BELL, backend="perceval.slos", shots=MAX_SHOTS + 1)
+        with pytest.raises(JobRejectedError, match=r"applies only the photonic section of a noise model.*gate_noise"):
+            integrator.submit(BELL, backend="perceval.slos", shots=10, noise=gate_noise)
+        with pytest.raises(JobRejectedError, match=r"no gate emulator can run this circuit \(64 qubits\).*name one"):
+            integrator.submit(wide, shots=10)
+        assert integrator.feasible_backends(BELL)[0] and not any(
+            b.name.startswith(("perceval.", "pulser.")) for b in integrator.feasible_backends(BELL)[0])

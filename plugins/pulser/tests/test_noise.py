@@ -159,11 +159,14 @@ def test_basis_specific_noise_is_refused_where_it_cannot_act() -> None:
     assert params == {"dephasing_rate": 0.1, "hyperfine_dephasing_rate": 0.1}
 
 
-def test_a_refused_model_fails_the_job_with_the_reason(integrator) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_model_is_refused_with_the_reason_before_the_run(integrator) -> None:  # type: ignore[no-untyped-def]
+    from qhpc.errors import JobRejectedError
+
     noise = NoiseModel(gate_noise=[GateNoise("x", None, (Depolarizing(0.01),))])
-    with pytest.raises(JobFailedError, match=r"the noise model cannot be applied on pulser.analog: Pulser cannot apply "
-                                             r"gate noise \(an analog program has no gates\)"):
-        integrator.run(rabi_sequence(2 * math.pi, 500), shots=10, noise=noise)
+    # (accepted, the job failed when it ran: Backend.noise_reasons now says so at submit)
+    with pytest.raises(JobRejectedError, match=r"pulser.analog cannot run a 1-atom analog program.*: Pulser cannot "
+                                               r"apply gate noise \(an analog program has no gates\)"):
+        integrator.submit(rabi_sequence(2 * math.pi, 500), shots=10, noise=noise)
     with pytest.raises(JobFailedError, match="n_trajectories applies to runs with shot-to-shot noise"):
         integrator.run(rabi_sequence(2 * math.pi, 500), shots=10, options={"n_trajectories": 3})
     with pytest.raises(JobFailedError, match="has no option 'trajectories'"):

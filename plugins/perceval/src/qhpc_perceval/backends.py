@@ -253,6 +253,15 @@ class PercevalBackend(Backend):
                     f"{need / 2**30:.1f} GiB to simulate, more than half of this machine's {memory / 2**30:.0f} GiB"]
         return []
 
+    def noise_reasons(self, program: Any, noise: Any) -> list[str]:
+        from qhpc.noise import NoiseModelError
+
+        try:
+            perceval_noise(noise, self.name)
+        except NoiseModelError as exc:
+            return [str(exc)]
+        return []
+
     # -- cost --------------------------------------------------------------------------------
     #: Run-time model fitted to measured runs on the 2-core development VM (random interferometers,
     #: 4-24 modes, 2-8 photons, 1000 shots): a fixed start-up, seconds per output state (per state

@@ -94,6 +94,15 @@ class PulserBackend(Backend):
         return devices.device_of(self.entry)
 
     # -- validation -----------------------------------------------------------------------------
+    def noise_reasons(self, program: Any, noise: Any) -> list[str]:
+        if not isinstance(program, AnalogProgram):
+            return []
+        try:
+            pulser_noise_parameters(noise, program)
+        except NoiseModelError as exc:
+            return [str(exc)]
+        return []
+
     def cannot_run(self, circuit: Any) -> list[str]:
         if not isinstance(circuit, AnalogProgram):
             return []  # gate circuits come through the gates-to-pulses compiler
