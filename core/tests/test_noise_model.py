@@ -217,6 +217,15 @@ def test_the_schedule_keeps_the_order_of_writes_and_reads_of_a_classical_bit() -
     late.measure(2, 0).measure(1, 1)
     got = distribution(expand(late, flips))
     assert got["10"] == pytest.approx(0.75, abs=1e-12) and got["00"] == pytest.approx(0.25, abs=1e-12)
+    # a conditioned measurement reads its condition when it starts and has no noise after it: a
+    # later write into that bit waits for the read, not for the whole measurement (it waited 1 us
+    # more, decaying q2 to exp(-2) instead of exp(-1) with T1 = 1 us)
+    t1 = NoiseModel(durations=durations, relaxation={q: QubitRelaxation(1e-6, 1e-6) for q in range(3)})
+    reader = Circuit(3, 2).x(0).measure(0, 0).x(2)  # c0 written at 1.1 us; q2 in |1> from 0.1 us
+    reader.append("measure", [1], [1], condition=Condition((0,), 1))  # reads c0 at 1.1 us
+    reader.measure(2, 0)  # starts at 1.1 us: q2 idled 1 us
+    got = distribution(expand(reader, t1))
+    assert sum(v for k, v in got.items() if k[-1] == "1") == pytest.approx(math.exp(-1.0), abs=1e-9)
 
 
 def test_zz_crosstalk_accumulates_the_analytic_phase() -> None:

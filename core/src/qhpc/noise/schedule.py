@@ -113,25 +113,20 @@ def expand(circuit: Circuit, model: NoiseModel) -> NoisyCircuit:
             free[q] = end
         for c in inst.clbits:
             clbit_ready[c] = clbit_free[c] = end
-        for c in reads:  # (the noise after a conditioned gate reads the condition at its end)
-            clbit_free[c] = max(clbit_free[c], end)
+        # the condition is read when the operation starts, and again by the noise after it (placed
+        # at its end, under the same condition): a write into those bits waits until the last read
+        after: list[ChannelOp]
         if isinstance(op, Measure):
-            continue
-        if isinstance(op, Reset):
-            for q in qubits:
-                p = model.preparation.get(q, 0.0)
-                if p > 0:
-                    add(end, ChannelOp(BitFlip(p), (q,), "preparation", inst.condition))
-            continue
-        for channel in model.channels_after(op.name, qubits):
-            if channel.num_qubits == len(qubits):
-                add(end, ChannelOp(channel, qubits, f"after {op.name}", inst.condition))
-            elif channel.num_qubits == 1:
-                for q in qubits:
-                    add(end, ChannelOp(channel, (q,), f"after {op.name}", inst.condition))
-            else:
-                raise NoiseModelError(f"a {channel.num_qubits}-qubit channel cannot follow {op.name} on "
-                                      f"{len(qubits)} qubit(s)")
+            after = []
+        elif isinstance(op, Reset):
+            after = [ChannelOp(BitFlip(p), (q,), "preparation", inst.condition) for q in qubits
+                     if (p := model.preparation.get(q, 0.0)) > 0]
+        else:
+            after = _channels_after(model, op.name, qubits, inst.condition)
+        for c in reads:
+            clbit_free[c] = max(clbit_free[c], end if after else start)
+        for channel_op in after:
+            add(end, channel_op)
     timed.sort(key=lambda item: (item[0], item[1]))
     ops = _with_crosstalk(timed, model, circuit.num_qubits) if model.zz else [op for _, _, op in timed]
     total = max(free, default=0.0)
@@ -143,6 +138,20 @@ def expand(circuit: Circuit, model: NoiseModel) -> NoisyCircuit:
         correlated_readout=_joint_readout(model, used & measured),
         duration=total,
     )
+
+
+def _channels_after(model: NoiseModel, name: str, qubits: tuple[int, ...],
+                    condition: Condition | None) -> list[ChannelOp]:
+    """The model's noise after gate ``name`` on ``qubits``, under the gate's condition."""
+    out = []
+    for channel in model.channels_after(name, qubits):
+        if channel.num_qubits == len(qubits):
+            out.append(ChannelOp(channel, qubits, f"after {name}", condition))
+        elif channel.num_qubits == 1:
+            out.extend(ChannelOp(channel, (q,), f"after {name}", condition) for q in qubits)
+        else:
+            raise NoiseModelError(f"a {channel.num_qubits}-qubit channel cannot follow {name} on {len(qubits)} qubit(s)")
+    return out
 
 
 def _joint_readout(model: NoiseModel, measured: set[int]) -> list[CorrelatedReadout]:
