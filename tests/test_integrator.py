@@ -212,6 +212,28 @@ def test_parameters_by_sdk_object_or_any_mapping_and_numpy_time_limits(integrato
         assert result.counts == {"1": 20}
 
 
+def test_parameters_as_each_sdk_gives_them(integrator: Integrator) -> None:
+    import cirq
+    import numpy as np
+    import sympy
+    from qiskit.circuit import ParameterVector
+
+    vector = ParameterVector("v", 2)
+    qc = QuantumCircuit(2, 2)
+    qc.rx(vector[0], 0)
+    qc.rx(vector[1], 1)
+    qc.measure([0, 1], [0, 1])
+    # rx(pi) flips, rx(0) does not (analytic): a vector given a list of values, as Qiskit binds it
+    assert integrator.run(qc, backend="aer.statevector", shots=10, seed=1,
+                          parameters={vector: [np.pi, 0.0]}).counts == {"01": 10}
+    t = sympy.Symbol("t")
+    circuit = cirq.Circuit(cirq.rx(t).on(cirq.LineQubit(0)), cirq.measure(cirq.LineQubit(0), key="m"))
+    for given in (cirq.ParamResolver({"t": np.pi}), {t: np.array(np.pi)}):  # a resolver; a 0-d array value
+        assert integrator.run(circuit, backend="aer.statevector", shots=10, seed=1, parameters=given).counts == {"1": 10}
+    with pytest.raises(JobRejectedError, match=r"parameter 't' is given twice, as 0.0 and 3.14"):
+        integrator.submit(circuit, backend="aer.statevector", parameters={t: 0.0, "t": np.pi})
+
+
 def test_an_unknown_register_is_named(integrator: Integrator) -> None:
     result = integrator.run(ghz(2), backend="aer.statevector", shots=8, seed=1)
     with pytest.raises(UnknownNameError, match=r"unknown register 'zz'; available: "):

@@ -293,3 +293,23 @@ def test_cirq_json_sent_as_text_under_its_format_name(site_factory) -> None:  # 
         assert client.run(text, source_format="cirq", backend="aer.statevector", shots=9).counts == {"01": 9}
         with pytest.raises(_Rejected, match="holds a Moment, not a circuit"):
             client.submit('{"cirq_type": "Moment", "operations": []}', source_format="cirq")
+
+
+def test_admission_checks_a_circuit_as_a_photonic_backend_would_run_it(site_factory) -> None:  # type: ignore[no-untyped-def]
+    # admission asked a backend of another paradigm for a compiler only: a 4-qubit QFT was admitted
+    # for perceval.slos and failed when run (22 photons in 32 modes); a parameterised circuit was
+    # refused as unbound though its parameters came with it
+    from qhpc.client import _Rejected
+
+    site = site_factory(plugins=["builtin", "qiskit", "perceval"])
+    qft = ('OPENQASM 2.0; include "qelib1.inc"; qreg q[4]; creg c[4]; h q[0]; cp(pi/2) q[1],q[0]; h q[1]; '
+           "cp(pi/4) q[2],q[0]; cp(pi/2) q[2],q[1]; h q[2]; cp(pi/8) q[3],q[0]; cp(pi/4) q[3],q[1]; "
+           "cp(pi/2) q[3],q[2]; h q[3]; measure q -> c;")
+    rx = 'OPENQASM 3.0; include "stdgates.inc"; input float theta; qubit[1] q; bit[1] c; rx(theta) q[0]; c[0] = measure q[0];'
+    with site.client() as client:
+        with pytest.raises(_Rejected, match=r"perceval.slos cannot run this circuit: as perceval.dual-rail compiles "
+                                            r"it: \d+ photons in \d+ modes have .* output states"):
+            client.submit(qft, backend="perceval.slos", shots=10)
+        # rx(pi)|0> reads 1 in every shot (analytic)
+        assert client.run(rx, backend="perceval.slos", shots=40, seed=3, parameters={"theta": math.pi},
+                          timeout=120).counts == {"1": 40}

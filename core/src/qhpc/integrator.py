@@ -319,16 +319,32 @@ class Integrator:
 
     # -- feasibility --------------------------------------------------------------------------
     def fit_report(self, backend: Backend, circuit: Circuit, *, shots: int = 1, memory: bool = False,
-                   compiler: str | None = None) -> list[str]:
-        """Reasons ``circuit`` cannot run on ``backend`` even after compilation (empty: it can)."""
+                   compiler: str | None = None, parameters: Mapping[Any, Any] | None = None) -> list[str]:
+        """Reasons ``circuit`` cannot run on ``backend`` even after compilation (empty: it can).
+        ``parameters`` (by name) bind it first where a compiler into another paradigm needs a
+        bound circuit."""
         caps = self.capabilities(backend)
         reasons: list[str] = []
-        if caps.paradigm != "gate":  # through a compiler; the compiled program is checked when submitted
-            _, why = self._cross_compiler("gate", str(caps.paradigm), circuit, caps)
-            if why:
+        if caps.paradigm != "gate":  # through a compiler, and then as the backend's own program
+            paradigm = str(caps.paradigm)
+            program = circuit
+            if parameters and circuit.is_parameterized:
+                try:
+                    program = circuit.bind(dict(parameters))
+                except Exception:  # names the circuit lacks: refused by the request's own checks
+                    program = circuit
+            cross, why = self._cross_compiler("gate", paradigm, program, caps)
+            if cross is None:
                 return [why]
             reasons.extend(_run_limits(backend.name, caps, shots, memory))
-            return reasons
+            if reasons or program.is_parameterized:
+                return reasons
+            try:
+                compiled = cross.compile(program, caps, seed=COMPILE_SEED)
+            except QhpcError as exc:
+                return [f"{cross.name} cannot compile it: {exc}"]
+            return [f"as {cross.name} compiles it: {why}"
+                    for why in self._compiled_reasons(backend, self.kinds.get(paradigm), compiled, None)]
         if circuit.num_qubits > caps.num_qubits:
             note = f" ({caps.limit_note})" if caps.limit_note else ""
             reasons.append(
@@ -547,7 +563,8 @@ class Integrator:
         with job._stage("validate"):
             self._validate_request(circuit, shots, seed, parameters)
             target = self._choose_backend(circuit, backend, shots=shots, memory=memory, compiler=compiler,
-                                          options=dict(options or {}), noise=noise_model is not None)
+                                          options=dict(options or {}), noise=noise_model is not None,
+                                          parameters=parameters)
             job.backend = target.name
         target_kind = str(self.capabilities(target).paradigm)
         cross: Compiler | None = None
@@ -612,9 +629,14 @@ class Integrator:
             if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED):
                 raise JobRejectedError(f"seed must be a whole number from 0 to 2**63 - 1 ({MAX_SEED}), not {seed!r}")
             given = {getattr(k, "name", k): v for k, v in (parameters or {}).items()}
-            missing = sorted(kind.free_parameters(model) - set(given))
+            free = kind.free_parameters(model)
+            missing = sorted(free - set(given))
             if missing:
                 raise JobRejectedError(f"the program has unbound variable(s) {', '.join(missing)}; give them values")
+            unknown = sorted(map(str, set(given) - free))
+            if unknown:
+                raise JobRejectedError(f"variable(s) {', '.join(unknown)} are not in the program (its variables: "
+                                       f"{', '.join(sorted(free)) or 'none'})")
             bound = kind.bind(model, given)
             target, cross = self._choose_for_kind(kind, bound, backend, shots=shots, memory=memory,
                                                   noise=noise is not None)
@@ -632,10 +654,14 @@ class Integrator:
                     compile_info["gate"] = gate_info
             else:
                 compiled, compile_info = bound, {"compiler": None}
-            if cross is not None and str(caps.paradigm) != "gate":
+            if str(caps.paradigm) == "gate":  # compiled into a gate circuit: the model attaches to it or not
+                if noise is not None:
+                    _check_noise_applies(compiled, noise, target.name)
+                refused = []
+            elif cross is not None:
                 refused = self._compiled_reasons(target, self.kinds.get(str(caps.paradigm)), compiled, noise)
-            else:  # (a gate circuit's noise model is attached by the gate backend's own checks)
-                refused = [] if noise is None or str(caps.paradigm) == "gate" else target.noise_reasons(compiled, noise)
+            else:
+                refused = [] if noise is None else target.noise_reasons(compiled, noise)
             if refused:
                 raise JobRejectedError(f"{target.name} cannot run {kind.describe(bound)}: {'; '.join(refused)}")
             estimate = _estimate(target, compiled, shots)
@@ -659,7 +685,12 @@ class Integrator:
         def reasons(backend: Backend, caps: BackendCapabilities) -> tuple[list[str], Compiler | None]:
             if str(caps.paradigm) != kind.name:  # the compiled program is checked when submitted
                 cross, why = self._cross_compiler(kind.name, str(caps.paradigm), program, caps)
-                return ([why] if why else _run_limits(backend.name, caps, shots, memory)), cross
+                if why:
+                    return [why], cross
+                limits = _run_limits(backend.name, caps, shots, memory)
+                if noise and not caps.supports_noise:
+                    limits.append(f"{backend.name} cannot apply a noise model")
+                return limits, cross
             out: list[str] = []
             size = kind.size(program)
             if size > caps.num_qubits:
@@ -802,14 +833,16 @@ class Integrator:
         return out
 
     def _choose_backend(self, circuit: Circuit, name: str, *, shots: int, memory: bool, compiler: str | None,
-                        options: dict[str, Any], noise: bool = False) -> Backend:
+                        options: dict[str, Any], noise: bool = False,
+                        parameters: Mapping[Any, Any] | None = None) -> Backend:
         if name != "auto":
             backend = self.backend(name)
             try:
                 self.capabilities(backend)  # may load an SDK or reach a device
             except BackendUnavailableError as exc:
                 raise JobRejectedError(str(exc)) from None
-            reasons = self.fit_report(backend, circuit, shots=shots, memory=memory, compiler=compiler)
+            reasons = self.fit_report(backend, circuit, shots=shots, memory=memory, compiler=compiler,
+                                      parameters=parameters)
             if noise and not self.capabilities(backend).supports_noise:
                 able = sorted(n for n, c in self.availability(self.backends.values()).items()
                               if not isinstance(c, str) and c.supports_noise)

@@ -42,14 +42,39 @@ def request_types(backend: object, shots: object, seed: object, parameters: obje
         time_limit = float(time_limit)
     named: dict[Any, Any] | None = None
     if parameters is not None:
+        parameters = getattr(parameters, "param_dict", parameters)  # a cirq.ParamResolver's mapping
         items = getattr(parameters, "items", None)
         if isinstance(parameters, (str, bytes)) or not callable(items):
             raise JobRejectedError(f"parameters must map parameter names to values ({{'theta': 0.3}}), not a "
                                    f"{type(parameters).__name__}")
-        named = {getattr(k, "name", k): v for k, v in items()}
+        named = {}
+        for key, value in items():
+            elements = getattr(key, "params", None)  # a Qiskit ParameterVector given a list of values
+            pairs = (zip(elements, value, strict=True) if isinstance(elements, list) and _is_sequence(value)
+                     and len(elements) == len(value) else [(key, value)])
+            for k, v in pairs:
+                name = _parameter_name(k)
+                v = v.item() if getattr(v, "ndim", None) == 0 else v  # a numpy scalar or 0-d array
+                if name in named and named[name] != v:
+                    raise JobRejectedError(f"parameter {name!r} is given twice, as {named[name]!r} and {v!r}")
+                named[name] = v
     if options is not None and not isinstance(options, Mapping):
         raise JobRejectedError(f"options must map option names to values, not a {type(options).__name__}")
     return backend, shots, seed, named, time_limit
+
+
+def _parameter_name(key: Any) -> Any:
+    """The name a parameter is bound by: a name itself, or an SDK's parameter object's (Qiskit's and
+    sympy's ``name``, a Pulser variable item's ``var.name``)."""
+    name = getattr(key, "name", None)
+    if isinstance(name, str):
+        return name
+    var_name = getattr(getattr(key, "var", None), "name", None)
+    return var_name if isinstance(var_name, str) else key
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) or getattr(value, "ndim", None) == 1
 
 
 class JobStatus(enum.StrEnum):

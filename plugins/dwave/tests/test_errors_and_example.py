@@ -111,3 +111,23 @@ def test_the_maxcut_example_finds_the_maximum_cut() -> None:
     assert len(cuts) == 4 and set(cuts) == {best_cut}, done.stdout  # exact, sa, tabu and QAOA
     energies = [float(e) for e in re.findall(r"best energy\s+(-?[\d.]+)", done.stdout)]
     assert energies and set(energies) == {15 - 2 * best_cut}
+
+
+def test_a_noise_model_the_compiled_circuit_cannot_take_is_refused_before_the_run(integrator) -> None:  # type: ignore[no-untyped-def]
+    """An annealing problem compiled to a gate emulator (QAOA) under a noise model: the job was
+    accepted and failed at run time, on a backend that applies noise (no duration for h) and on one
+    that applies none (a TypeError inside the backend)."""
+    from qhpc.errors import JobRejectedError
+    from qhpc.noise import NoiseModel
+
+    timed = NoiseModel.from_dict({"format": "qhpc.noise", "version": 1,
+                                  "durations": [{"gate": "cx", "qubits": None, "seconds": 3e-7}],
+                                  "relaxation": {"0": {"t1": 1e-4, "t2": 1e-4}, "1": {"t1": 1e-4, "t2": 1e-4}}})
+    bqm = dimod.BinaryQuadraticModel({0: -1, 1: -1}, {(0, 1): 2}, 0, "BINARY")
+    with pytest.raises(JobRejectedError, match=r"noise model cannot be applied on aer.density_matrix: .*no duration for"):
+        integrator.submit(bqm, backend="aer.density_matrix", shots=50, seed=1, noise=timed)
+    with pytest.raises(JobRejectedError, match=r"myqlm.pylinalg cannot apply a noise model"):
+        integrator.submit(bqm, backend="myqlm.pylinalg", shots=50, seed=1, noise=timed)
+    # and a variable the problem does not have is refused, as a gate circuit's unknown parameter is
+    with pytest.raises(JobRejectedError, match=r"variable\(s\) nope are not in the program"):
+        integrator.submit(bqm, backend="dwave.exact", shots=5, parameters={"nope": 1.0})

@@ -99,7 +99,7 @@ def test_a_gate_circuit_compiled_to_photons_is_checked_before_it_runs() -> None:
     wide.measure(list(range(64)), list(range(64)))
     gate_noise = NoiseModel(gate_noise=[GateNoise("h", None, (Depolarizing(0.01, 1),))])
     with Integrator() as integrator:
-        with pytest.raises(JobRejectedError, match=r"perceval.slos cannot run this circuit as perceval.dual-rail "
+        with pytest.raises(JobRejectedError, match=r"perceval.slos cannot run this circuit: as perceval.dual-rail "
                                                    r"compiles it: 64 photons in \d+ modes have .* output states"):
             integrator.submit(wide, backend="perceval.slos", shots=10)
         with pytest.raises(JobRejectedError, match=rf"{MAX_SHOTS + 1} shots exceed perceval.slos's limit"):

@@ -33,7 +33,8 @@ class Admission:
     def __init__(self, integrator: Integrator) -> None:
         self.integrator = integrator
         self._read: OrderedDict[tuple[str, str | None], tuple[Any, str, str]] = OrderedDict()
-        self._fits: OrderedDict[tuple[str, str, str | None, int, bool], list[str]] = OrderedDict()
+        #: (backend, program, format, shots, memory, parameters) -> the fit report
+        self._fits: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def cached(self, request: JobRequest) -> bool:
@@ -42,7 +43,8 @@ class Admission:
         same program was admitted to the same named backend, with the same shots, before."""
         if request.session is not None or request.backend == "auto":
             return False
-        fit = (request.backend, request.program, request.format, request.shots, request.memory)
+        fit = (request.backend, request.program, request.format, request.shots, request.memory,
+               tuple(sorted(request.parameters.items())))
         with self._lock:
             return (request.program, request.format) in self._read and fit in self._fits
 
@@ -64,11 +66,13 @@ class Admission:
         return answer
 
     def _fit(self, target: Any, model: Circuit, request: JobRequest) -> list[str]:
-        key = (target.name, request.program, request.format, request.shots, request.memory)
+        key = (target.name, request.program, request.format, request.shots, request.memory,
+               tuple(sorted(request.parameters.items())))
         with self._lock:
             hit = self._fits.get(key)
         if hit is None:
-            hit = self.integrator.fit_report(target, model, shots=request.shots, memory=request.memory)
+            hit = self.integrator.fit_report(target, model, shots=request.shots, memory=request.memory,
+                                             parameters=dict(request.parameters))
             if len(request.program) <= CACHE_MAX_CHARS:
                 with self._lock:
                     self._fits[key] = hit
