@@ -442,34 +442,24 @@ class _Reader:
             how = _evolution_approximation(op)
             if how is not None:
                 self.approximated.append(f"{_short(where)}: {how}")
+        # Qiskit's definition, else its own synthesis of an operation with none (a PermutationGate's
+        # swaps, an AnnotatedOperation's controlled, inverted or powered base): gates every format
+        # can hold, where the matrix below would be an opaque unitary (or none, with symbols)
         definition = getattr(op, "definition", None)
-        if definition is not None:
+        for body, what in ((definition, "gate definitions expand"),
+                           (_synthesized(op) if definition is None and not clbits else None, "its synthesis expands")):
+            if body is None:
+                continue
             # definitions that double at each level would expand without end: what one instruction of
             # the circuit expands to is bounded, as the OpenQASM readers bound one gate's definition
             if not self.defining:  # an instruction outside any definition (in a block or loop, too)
                 self.expanded = 0
-            self.expanded += len(definition.data)
+            self.expanded += len(body.data)
             if self.expanded > MAX_GATE_EXPANSION:
-                raise TranslationError(f"{_short(where)}: gate definitions expand past {MAX_GATE_EXPANSION} gates")
+                raise TranslationError(f"{_short(where)}: {what} past {MAX_GATE_EXPANSION} gates")
             self.defining += 1
             try:
-                self._sub(definition, qubits, clbits, where, depth)
-            finally:
-                self.defining -= 1
-            return
-        synthesized = _synthesized(op) if not clbits else None
-        if synthesized is not None:
-            if not self.defining:
-                self.expanded = 0
-            self.expanded += len(synthesized.data)
-            if self.expanded > MAX_GATE_EXPANSION:
-                raise TranslationError(f"{_short(where)}: its synthesis expands past {MAX_GATE_EXPANSION} gates")
-            # Qiskit's own synthesis of an operation with no definition (a PermutationGate's swaps,
-            # an AnnotatedOperation's controlled, inverted or powered base): gates every format
-            # can hold, where the matrix below would be an opaque unitary (or none, with symbols)
-            self.defining += 1
-            try:
-                self._sub(synthesized, qubits, clbits, where, depth)
+                self._sub(body, qubits, clbits, where, depth)
             finally:
                 self.defining -= 1
             return
