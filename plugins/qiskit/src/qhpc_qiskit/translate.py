@@ -43,7 +43,7 @@ from qhpc_interop import (
     Register,
     UnitaryGate,
 )
-from qhpc_interop.errors import warn_loss
+from qhpc_interop.errors import CircuitError, warn_loss
 from qhpc_interop.features import LAYOUT_KEY, layout_record
 from qhpc_interop.ir import Measure as ModelMeasure
 from qhpc_interop.ir import library_gate, new_instruction
@@ -469,7 +469,11 @@ class _Reader:
             except Exception:
                 matrix = None
             if matrix is not None:
-                self._emit(UnitaryGate(matrix), qubits, (), where)
+                try:
+                    gate = UnitaryGate(matrix)
+                except CircuitError as exc:  # a power so high that Qiskit's matrix is no longer unitary
+                    raise TranslationError(f"{where}: {exc}") from None
+                self._emit(gate, qubits, (), where)
                 return
         raise TranslationError(f"{where}: has no definition and no matrix; the qhpc model cannot hold it")
 
