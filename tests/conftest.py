@@ -133,12 +133,44 @@ class BadCounts(Backend):
             return RunOutput(counts={key: shots - 0.5, "1" * circuit.num_clbits: 0.5})
         if kind == "bool":
             return RunOutput(counts={key: True})
+        if kind == "reversed":  # the all-zeros-but-clbit-0 readout, read backwards
+            return RunOutput(counts={"1" + "0" * (circuit.num_clbits - 1): shots})
         return RunOutput(counts={key: shots})
+
+
+class WideQPU(Backend):
+    """A device front-end whose readout has one bit too many, and a limit of 1,000 shots."""
+
+    name = "wide.qpu"
+    kind = "qpu"
+
+    @property
+    def capabilities(self):
+        return BackendCapabilities(num_qubits=4, kind="qpu", max_shots=1000)
+
+    def run(self, circuit, *, shots, seed, memory, options, cancel):
+        if shots > 1000:
+            raise RuntimeError("too many shots")
+        return RunOutput(counts={"0" * (circuit.num_clbits + 1): shots})
+
+
+class QuietQPU(Backend):
+    """A device front-end that reads all zeros and, as devices do, uses no seed."""
+
+    name = "quiet.qpu"
+    kind = "qpu"
+
+    @property
+    def capabilities(self):
+        return BackendCapabilities(num_qubits=4, kind="qpu")
+
+    def run(self, circuit, *, shots, seed, memory, options, cancel):
+        return RunOutput(counts={"0" * circuit.num_clbits: shots})
 
 
 @hookimpl
 def qhpc_backends():
-    return [UnreachableQPU(), StuckEmulator(), PoliteEmulator(), BadCounts()]
+    return [UnreachableQPU(), StuckEmulator(), PoliteEmulator(), BadCounts(), WideQPU(), QuietQPU()]
 '''
 
 

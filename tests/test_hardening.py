@@ -26,7 +26,7 @@ from qhpc import (
     PluginError,
     Settings,
 )
-from qhpc_interop import Circuit
+from qhpc_interop import Circuit, Parameter
 from qiskit import QuantumCircuit
 
 from .conftest import qhpc_cli
@@ -228,6 +228,37 @@ def test_counts_that_are_not_whole_numbers_fail_verification(slow_vendor: Path, 
         with pytest.raises(JobFailedError, match=message):
             job.result(30)
         assert job.status is JobStatus.FAILED
+
+
+def test_a_readout_with_a_one_where_nothing_writes_fails_verification(slow_vendor: Path) -> None:
+    # bits reversed or relabelled: the circuit writes clbit 0 only, so clbits 1 and 2 must read 0;
+    # a vendor backend reading backwards was accepted (counts {'100': n} for '001')
+    c = Circuit(3, 3).x(0).measure(0, 0)
+    with Integrator() as it:
+        job = it.submit(c, backend="badcounts.emulator", shots=10, options={"counts": "reversed"})
+        with pytest.raises(JobFailedError, match=r"returned '100', which reads 1 in clbit 2, a bit nothing in the "
+                                                 r"circuit writes"):
+            job.result(30)
+        assert job.status is JobStatus.FAILED
+        assert it.run(c, backend="aer.statevector", shots=10).counts == {"001": 10}  # (the right readout)
+
+
+def test_a_session_checks_its_backends_readouts_and_limits(slow_vendor: Path) -> None:
+    # the hybrid Session called the backend directly: a readout one bit too wide gave an energy of
+    # 110 where the exact one is -89, shots past the device's limit were sent, its errors came back bare
+    from qhpc import JobRejectedError
+    from qhpc.hybrid import Session
+
+    ansatz = Circuit(2).ry(Parameter("a"), 0).cx(0, 1)
+    with Integrator() as it:
+        session = Session(ansatz, ["ZZ"], backend="wide.qpu", integrator=it, shots=100)
+        with pytest.raises(JobFailedError, match=r"wide.qpu returned a malformed bitstring '000' \(expected 2 bits"):
+            session.expectation([0.3])
+        with pytest.raises(JobRejectedError, match=r"5000 shots exceed wide.qpu's limit of 1000"):
+            Session(ansatz, ["ZZ"], backend="wide.qpu", integrator=it, shots=5000)
+        # a device's result names no seed it did not report: the request's would claim a replay
+        result = it.run(Circuit(1, 1).measure(0, 0), backend="quiet.qpu", shots=8, seed=5)
+        assert result.counts == {"0": 8} and result.seed is None
 
 
 # -- 4. cost estimates ------------------------------------------------------------------------------

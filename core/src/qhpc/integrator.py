@@ -903,7 +903,10 @@ class Integrator:
                         (source_kind or self.kinds["gate"]).verify(output, source_program, request.shots,
                                                                    request.backend)
             with job._stage("postprocess"):
-                seed = request.seed if request.seed is not None else output.metadata.get("seed")
+                # a QPU's result names a seed only where its run reports one (a device draws its own
+                # randomness: the request's seed would claim a replay nothing can give)
+                seed = (output.metadata.get("seed") if backend.kind == BackendKind.QPU
+                        else request.seed if request.seed is not None else output.metadata.get("seed"))
                 shown_kind = source_kind if source_kind is not None else (None if decoder is not None else kind)
                 extra = shown_kind.result_metadata(output, source_program) if shown_kind is not None else {}
                 result = Result(

@@ -6,6 +6,8 @@ import numbers
 from collections import Counter
 from collections.abc import Mapping
 
+from qhpc_interop import Circuit
+
 from .errors import QhpcError
 from .interfaces import ExecutionRequest, RunOutput
 
@@ -14,7 +16,8 @@ def verify_output(output: RunOutput, request: ExecutionRequest, num_clbits: int)
     """Raise if a backend's readout is inconsistent with the request.
 
     Counts must be whole, non-negative numbers (Python or numpy integers; not floats, not bools)
-    keyed by bitstrings of the circuit's width, summing to the shots; memory must match them.
+    keyed by bitstrings of the circuit's width, summing to the shots; memory must match them; a
+    clbit nothing in the circuit writes reads 0 (a 1 there is a readout reversed or relabelled).
     """
     name = request.backend
     if not isinstance(output, RunOutput) or not isinstance(output.counts, Mapping):
@@ -28,6 +31,17 @@ def verify_output(output: RunOutput, request: ExecutionRequest, num_clbits: int)
         if value < 0:
             raise QhpcError(f"{name} returned a negative count for {key!r}")
     output.counts = {key: int(value) for key, value in output.counts.items()}
+    circuit = request.circuit
+    if isinstance(circuit, Circuit) and circuit.num_clbits == num_clbits:
+        written = {c for inst in circuit.instructions for c in inst.clbits}
+        unwritten = sum(1 << c for c in range(num_clbits) if c not in written)
+        if unwritten:
+            for key, value in output.counts.items():
+                stray = int(key, 2) & unwritten
+                if stray and value:
+                    bit = stray.bit_length() - 1
+                    raise QhpcError(f"{name} returned {key!r}, which reads 1 in clbit {bit}, a bit nothing in the "
+                                    "circuit writes (a readout reversed or relabelled?)")
     total = sum(output.counts.values())
     if total != request.shots:
         raise QhpcError(f"{name} returned {total} shots of counts for a job of {request.shots}")

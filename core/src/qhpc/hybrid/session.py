@@ -27,8 +27,9 @@ import numpy as np
 from qhpc_interop import Circuit, Gate, Instruction, Measure, Parameter
 from qhpc_interop.params import Expr
 
-from ..errors import QhpcError
-from ..interfaces import CancelToken
+from ..errors import JobFailedError, JobRejectedError, QhpcError
+from ..interfaces import CancelToken, ExecutionRequest
+from ..verify import verify_output
 from .observables import PauliSum, estimate_group, group_basis
 
 #: Gates whose parameter enters as exp(-i theta/2 G) with G^2 = I (up to a global phase), for which
@@ -76,6 +77,12 @@ class Session:
 
         check_qpu_allocation(self.backend)  # inside a job whose QPUs QRMI allocated: only those
         self.shots, self.seed = shots, seed
+        caps = self.integrator.capabilities(self.backend)
+        if shots is not None:
+            if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
+                raise JobRejectedError(f"shots must be a positive integer or None (exact), not {shots!r}")
+            if shots > caps.max_shots:  # (the backend received them: a vendor's bare error came back)
+                raise JobRejectedError(f"{shots} shots exceed {self.backend.name}'s limit of {caps.max_shots}")
         self.noise = as_noise_model(noise) if noise is not None else None
         self.mitigate_readout = mitigate_readout
         # the readout model to invert: the given noise model's, or the noisy backend's own (a device target)
@@ -195,16 +202,34 @@ class Session:
         return values, np.sqrt(variances)
 
     def _run(self, circuit: Circuit, angle_sets: list[dict[str, float]]) -> list[Any]:
+        """The backend's readouts of ``circuit`` at each angle set, checked as a job's are (shots,
+        widths, whole counts, bits nothing writes): a broken readout would be an estimate, not an error."""
         self.stats.backend_calls += 1
         assert self.shots is not None
-        if self.noise is not None:
-            run: Any = self.backend.run
-            return [run(circuit.bind(dict(values)),  # type: ignore[arg-type]
-                        shots=self.shots, seed=None if self.seed is None else self.seed + k,
-                        memory=False, options={}, cancel=CancelToken(), noise=self.noise)
-                    for k, values in enumerate(angle_sets)]
-        return list(self.backend.run_batch(circuit, angle_sets, shots=self.shots, seed=self.seed, memory=False,
-                                           options={}, cancel=CancelToken()))
+        name = self.backend.name
+        try:
+            if self.noise is not None:
+                run: Any = self.backend.run
+                outputs = [run(circuit.bind(dict(values)),  # type: ignore[arg-type]
+                               shots=self.shots, seed=None if self.seed is None else self.seed + k,
+                               memory=False, options={}, cancel=CancelToken(), noise=self.noise)
+                           for k, values in enumerate(angle_sets)]
+            else:
+                outputs = list(self.backend.run_batch(circuit, angle_sets, shots=self.shots, seed=self.seed,
+                                                      memory=False, options={}, cancel=CancelToken()))
+        except QhpcError:
+            raise
+        except Exception as exc:
+            raise JobFailedError(f"{name} failed in a session run: {type(exc).__name__}: {exc}") from exc
+        if len(outputs) != len(angle_sets):
+            raise JobFailedError(f"{name} returned {len(outputs)} readouts for {len(angle_sets)} parameter sets")
+        request = ExecutionRequest("session", name, circuit, self.shots, self.seed, False)
+        for output in outputs:
+            try:
+                verify_output(output, request, circuit.num_clbits)
+            except QhpcError as exc:
+                raise JobFailedError(str(exc)) from None
+        return outputs
 
     def _mitigated(self, counts: Mapping[str, int], qubits: Sequence[int]) -> dict[str, float]:
         """Counts with the model's readout confusion inverted (tensored, exact linear inversion);

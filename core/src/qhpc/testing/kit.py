@@ -22,7 +22,8 @@ from qhpc_interop.testing import (
 )
 
 from ..compile import DecomposeCompiler, needs_compilation
-from ..interfaces import Backend, BackendCapabilities, CancelToken, Compiler
+from ..errors import QhpcError
+from ..interfaces import Backend, BackendCapabilities, CancelToken, Compiler, ExecutionRequest
 
 #: Statistical checks accept a deviation of up to this many standard deviations (seeded runs make
 #: them deterministic; 5 sigma keeps an honest implementation far from a false failure).
@@ -183,6 +184,20 @@ def _fit(circuit: Circuit, caps: BackendCapabilities) -> Circuit:
     return circuit
 
 
+def _checked_run(backend: Backend, circuit: Circuit, shots: int, seed: int | None, memory: bool) -> Any:
+    """``backend.run``, its readout checked as the integrator checks every job's (whole counts,
+    widths, shot totals, memory, bits nothing writes): a backend the kit passes is not refused at
+    run time for its readout's form."""
+    from ..verify import verify_output
+
+    output = backend.run(circuit, shots=shots, seed=seed, memory=memory, options={}, cancel=CancelToken())
+    try:
+        verify_output(output, ExecutionRequest("kit", backend.name, circuit, shots, seed, memory), circuit.num_clbits)
+    except QhpcError as exc:
+        raise AssertionError(f"{backend.name} on {circuit.name or 'a circuit'}: {exc}") from None
+    return output
+
+
 def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_width: bool = False) -> None:
     """A gate backend honours what its capabilities declare, checked against analytic readouts.
 
@@ -216,7 +231,7 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
 
     def run(circuit: Circuit, *, memory: bool = False, seed_: int | None = seed) -> Any:
         fitted = _fit(circuit, caps)
-        return backend.run(fitted, shots=shots, seed=seed_, memory=memory, options={}, cancel=CancelToken())
+        return _checked_run(backend, fitted, shots, seed_, memory)
 
     width = min(caps.num_qubits, 4)
     qubits = _path(caps, width)
@@ -624,8 +639,7 @@ def _check_noisy_backend(backend: Backend, caps: BackendCapabilities, shots: int
     failures = []
     for label, circuit in circuits:
         fitted = _fit(circuit, caps)
-        output = backend.run(fitted, shots=shots, seed=seed, memory=caps.supports_memory, options={},
-                             cancel=CancelToken())
+        output = _checked_run(backend, fitted, shots, seed, caps.supports_memory)
         if sum(output.counts.values()) != shots:
             failures.append(f"{label}: {sum(output.counts.values())} shots counted, {shots} asked")
             continue
