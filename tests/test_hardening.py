@@ -256,6 +256,10 @@ def test_a_session_checks_its_backends_readouts_and_limits(slow_vendor: Path) ->
             session.expectation([0.3])
         with pytest.raises(JobRejectedError, match=r"5000 shots exceed wide.qpu's limit of 1000"):
             Session(ansatz, ["ZZ"], backend="wide.qpu", integrator=it, shots=5000)
+        # numpy's integers are shots, as for a job (refused once the check came in); the state
+        # cos|00> + sin|11> has <ZZ> = 1 exactly
+        exact = Session(ansatz, ["ZZ"], backend="aer.statevector", integrator=it, shots=np.int64(64), seed=1)
+        assert exact.shots == 64 and exact.expectation([0.3])[0].value == 1.0
         # a device's result names no seed it did not report: the request's would claim a replay
         result = it.run(Circuit(1, 1).measure(0, 0), backend="quiet.qpu", shots=8, seed=5)
         assert result.counts == {"0": 8} and result.seed is None

@@ -313,3 +313,24 @@ def test_admission_checks_a_circuit_as_a_photonic_backend_would_run_it(site_fact
         # rx(pi)|0> reads 1 in every shot (analytic)
         assert client.run(rx, backend="perceval.slos", shots=40, seed=3, parameters={"theta": math.pi},
                           timeout=120).counts == {"1": 40}
+
+
+def test_a_parameter_sweep_keeps_the_admission_cache_on_gate_backends() -> None:
+    # the fit report was keyed by the parameters on every backend, so a sweep that resubmits one
+    # circuit with new values never took the inline admission path; only a backend of another
+    # paradigm, fitted with the circuit compiled at those values, needs them in the key
+    from qhpc import Integrator
+    from qhpc.config import Settings
+    from qhpc.server.admission import Admission
+    from qhpc.server.schemas import JobRequest
+
+    rx = 'OPENQASM 3.0; include "stdgates.inc"; input float theta; qubit[1] q; bit[1] c; rx(theta) q[0]; c[0] = measure q[0];'
+    settings = Settings.from_mapping({"plugins": {"enabled": ["builtin", "qiskit", "perceval"]}})
+    with Integrator(settings=settings) as integrator:
+        admission = Admission(integrator)
+        for backend, kept in (("aer.statevector", True), ("perceval.slos", False)):
+            first = JobRequest(program=rx, format="qasm3", backend=backend, shots=10, parameters={"theta": 0.1})
+            model, _, _ = admission.read(first)
+            assert admission._fit(integrator.backend(backend), model, first) == []
+            assert admission.cached(first)
+            assert admission.cached(first.model_copy(update={"parameters": {"theta": 0.2}})) is kept

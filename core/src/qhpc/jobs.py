@@ -55,7 +55,7 @@ def request_types(backend: object, shots: object, seed: object, parameters: obje
             for k, v in pairs:
                 name = _parameter_name(k)
                 v = v.item() if getattr(v, "ndim", None) == 0 else v  # a numpy scalar or 0-d array
-                if name in named and named[name] != v:
+                if name in named and named[name] is not v and _differ(named[name], v):
                     raise JobRejectedError(f"parameter {name!r} is given twice, as {named[name]!r} and {v!r}")
                 named[name] = v
     if options is not None and not isinstance(options, Mapping):
@@ -69,8 +69,19 @@ def _parameter_name(key: Any) -> Any:
     name = getattr(key, "name", None)
     if isinstance(name, str):
         return name
-    var_name = getattr(getattr(key, "var", None), "name", None)
-    return var_name if isinstance(var_name, str) else key
+    var = getattr(key, "var", None)
+    var_name = getattr(var, "name", None)
+    if not isinstance(var_name, str):
+        return key
+    size = getattr(var, "size", 1)
+    return var_name if size == 1 else f"{var_name}[{getattr(key, 'key', '?')}]"  # one item of an array
+
+
+def _differ(a: Any, b: Any) -> bool:
+    try:
+        return bool(a != b)
+    except ValueError:  # arrays: compared element by element
+        return not (getattr(a, "shape", None) == getattr(b, "shape", None) and bool((a == b).all()))
 
 
 def _is_sequence(value: Any) -> bool:

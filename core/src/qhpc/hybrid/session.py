@@ -18,6 +18,7 @@ Under a noise model, readout errors can be mitigated by inverting the model's co
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,8 +80,9 @@ class Session:
         self.shots, self.seed = shots, seed
         caps = self.integrator.capabilities(self.backend)
         if shots is not None:
-            if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
+            if isinstance(shots, bool) or not isinstance(shots, numbers.Integral) or shots < 1:
                 raise JobRejectedError(f"shots must be a positive integer or None (exact), not {shots!r}")
+            shots = self.shots = int(shots)  # (numpy's integers too)
             if shots > caps.max_shots:  # (the backend received them: a vendor's bare error came back)
                 raise JobRejectedError(f"{shots} shots exceed {self.backend.name}'s limit of {caps.max_shots}")
         self.noise = as_noise_model(noise) if noise is not None else None

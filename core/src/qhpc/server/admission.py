@@ -35,6 +35,7 @@ class Admission:
         self._read: OrderedDict[tuple[str, str | None], tuple[Any, str, str]] = OrderedDict()
         #: (backend, program, format, shots, memory, parameters) -> the fit report
         self._fits: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
+        self._paradigms: dict[str, str] = {}  # backend -> its paradigm, once read
         self._lock = threading.Lock()
 
     def cached(self, request: JobRequest) -> bool:
@@ -44,7 +45,7 @@ class Admission:
         if request.session is not None or request.backend == "auto":
             return False
         fit = (request.backend, request.program, request.format, request.shots, request.memory,
-               tuple(sorted(request.parameters.items())))
+               self._parameters_key(request.backend, request))
         with self._lock:
             return (request.program, request.format) in self._read and fit in self._fits
 
@@ -65,9 +66,24 @@ class Admission:
                     self._read.popitem(last=False)
         return answer
 
+    def _parameters_key(self, backend: str, request: JobRequest) -> tuple[Any, ...]:
+        """The parameters, where the fit depends on them: a backend of another paradigm is fitted with
+        the circuit compiled at those values; a gate backend's fit is the same for every value (a
+        sweep that resubmits one circuit keeps hitting the cache)."""
+        if not request.parameters:
+            return ()
+        paradigm = self._paradigms.get(backend)
+        if paradigm is None:
+            try:
+                paradigm = str(self.integrator.capabilities(self.integrator.backend(backend)).paradigm)
+            except Exception:
+                return tuple(sorted(request.parameters.items()))
+            self._paradigms[backend] = paradigm
+        return () if paradigm == "gate" else tuple(sorted(request.parameters.items()))
+
     def _fit(self, target: Any, model: Circuit, request: JobRequest) -> list[str]:
         key = (target.name, request.program, request.format, request.shots, request.memory,
-               tuple(sorted(request.parameters.items())))
+               self._parameters_key(target.name, request))
         with self._lock:
             hit = self._fits.get(key)
         if hit is None:
