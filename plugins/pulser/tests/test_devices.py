@@ -98,7 +98,7 @@ def test_a_variable_that_breaks_a_limit_is_caught_after_binding(integrator) -> N
         integrator.run(seq, parameters={"omega": 20.0}, shots=10)
     with pytest.raises(JobRejectedError, match=r"unbound variable\(s\) omega"):
         integrator.run(seq, shots=10)
-    with pytest.raises(JobRejectedError, match=r"no variable 'omgea'"):
+    with pytest.raises(JobRejectedError, match=r"variable\(s\) omgea are not in the program \(its variables: omega\)"):
         integrator.run(seq, parameters={"omega": 1.0, "omgea": 1.0}, shots=10)
 
 

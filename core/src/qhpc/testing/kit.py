@@ -8,7 +8,7 @@ import itertools
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from qhpc_interop.testing import (
 
 from ..compile import DecomposeCompiler, needs_compilation
 from ..errors import QhpcError
-from ..interfaces import Backend, BackendCapabilities, CancelToken, Compiler, ExecutionRequest
+from ..interfaces import Backend, BackendCapabilities, CancelToken, Compiler, ExecutionRequest, RunOutput
 
 #: Statistical checks accept a deviation of up to this many standard deviations (seeded runs make
 #: them deterministic; 5 sigma keeps an honest implementation far from a false failure).
@@ -184,17 +184,24 @@ def _fit(circuit: Circuit, caps: BackendCapabilities) -> Circuit:
     return circuit
 
 
-def _checked_run(backend: Backend, circuit: Circuit, shots: int, seed: int | None, memory: bool) -> Any:
+def _checked_run(backend: Backend, circuit: Circuit, shots: int, seed: int | None, memory: bool,
+                 failures: list[str]) -> Any:
     """``backend.run``, its readout checked as the integrator checks every job's (whole counts,
     widths, shot totals, memory, bits nothing writes): a backend the kit passes is not refused at
-    run time for its readout's form."""
+    run time for its readout's form. What fails is added to ``failures`` (the kit's own checks of
+    the readout follow); a readout that is no ``RunOutput`` at all ends the check."""
     from ..verify import verify_output
 
     output = backend.run(circuit, shots=shots, seed=seed, memory=memory, options={}, cancel=CancelToken())
+    if not isinstance(output, RunOutput) or not isinstance(output.counts, Mapping):
+        raise AssertionError(f"{backend.name} on {circuit.name or 'a circuit'}: returned {type(output).__name__}, "
+                             "not a RunOutput with a counts mapping")
     try:
         verify_output(output, ExecutionRequest("kit", backend.name, circuit, shots, seed, memory), circuit.num_clbits)
     except QhpcError as exc:
-        raise AssertionError(f"{backend.name} on {circuit.name or 'a circuit'}: {exc}") from None
+        failure = f"{circuit.name or 'a circuit'}: the run-time readout check: {exc}"
+        if failure not in failures:
+            failures.append(failure)
     return output
 
 
@@ -231,7 +238,7 @@ def check_backend(backend: Backend, *, shots: int = 2000, seed: int = 11, full_w
 
     def run(circuit: Circuit, *, memory: bool = False, seed_: int | None = seed) -> Any:
         fitted = _fit(circuit, caps)
-        return _checked_run(backend, fitted, shots, seed_, memory)
+        return _checked_run(backend, fitted, shots, seed_, memory, failures)
 
     width = min(caps.num_qubits, 4)
     qubits = _path(caps, width)
@@ -636,10 +643,10 @@ def _check_noisy_backend(backend: Backend, caps: BackendCapabilities, shots: int
         c.append("x", [path[2]], condition=Condition((0, 1), 1))
         c.measure(path[2], 2)
         circuits.append(("conditional X on a two-bit value", c))
-    failures = []
+    failures: list[str] = []
     for label, circuit in circuits:
         fitted = _fit(circuit, caps)
-        output = _checked_run(backend, fitted, shots, seed, caps.supports_memory)
+        output = _checked_run(backend, fitted, shots, seed, caps.supports_memory, failures)
         if sum(output.counts.values()) != shots:
             failures.append(f"{label}: {sum(output.counts.values())} shots counted, {shots} asked")
             continue
