@@ -150,6 +150,28 @@ def test_a_crashed_executor_is_replaced_and_its_jobs_run_again(site_factory: Cal
         assert client.health()["executor"] == "running"
 
 
+def test_a_job_left_running_by_an_executor_that_outlived_its_server_is_recovered(site_factory: Callable[..., Site]) -> None:
+    """An executor whose server was killed can take jobs for a moment after the new server's
+    executor has started and recovered; those stayed RUNNING for ever (recovery ran only at an
+    executor's start). The live executor now looks for them every RECOVER_SECONDS; here a job's
+    attempt is handed to an owner that no longer exists, as the orphan's claim leaves it."""
+    from sqlalchemy import create_engine
+
+    site = site_factory(users={"bob": False})
+    with site.client("bob") as client:
+        job = client.submit(program(3)[0], backend="slowlab.emulator", shots=SHOTS, options={"seconds": 2})
+        deadline = time.monotonic() + 60
+        while job.refresh()["substate"] != "executing" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        engine = create_engine(site.database)
+        with engine.begin() as conn:
+            taken = conn.execute(text("UPDATE jobs SET owner = 'gone-executor' WHERE status = 'RUNNING'")).rowcount
+        engine.dispose()
+        assert taken == 1
+        result = job.result(timeout=120)  # recovered within RECOVER_SECONDS (10 s), run again
+        assert result.counts == {"111": SHOTS} and job.refresh()["attempt"] == 2
+
+
 def _niceness(pid: int, tid: int | None = None) -> int:
     path = Path(f"/proc/{pid}/task/{tid}/stat") if tid is not None else Path(f"/proc/{pid}/stat")
     return int(path.read_text().rsplit(")", 1)[1].split()[16])

@@ -34,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from qhpc_interop import InteropError
 
@@ -56,6 +56,8 @@ CANCEL_CHECK_SECONDS = 0.1
 IDLE_SECONDS = 0.25
 #: The shortest time between two turns of the executor's loop.
 TURN_SECONDS = 0.02
+#: Seconds between looks for jobs another executor left RUNNING (one that outlived its server).
+RECOVER_SECONDS = 10.0
 #: Parsed programs kept (sessions resubmit the same program with new parameters).
 PROGRAM_CACHE = 256
 SUBSTATES = {JobEventKind.QUEUED: "waiting", JobEventKind.RUNNING: "executing"}
@@ -99,6 +101,7 @@ class Executor:
         self._progress: list[Progress] = []
         self._completions: list[Completion] = []
         self._last_cancel_check = 0.0
+        self._last_recovery = 0.0
         self._registered = threading.Condition()
         self._qpu_submitting = False  # a job for a QPU of the premises is being submitted
         integrator.registry.add("qhpc-server-executor", _Observer(self))
@@ -125,11 +128,38 @@ class Executor:
         self.store.runs.record([Progress(run.claimed.seq, run.claimed.attempt, substate="executing")], [])
 
     # -- the main loop --------------------------------------------------------------------------------
-    def run(self) -> None:
+    def _recover(self) -> None:
+        """Requeue or fail what other (dead) executors left RUNNING: at the start, and every
+        :data:`RECOVER_SECONDS`, for an executor that outlived its server for a moment and took
+        jobs after this one had started."""
+        self._last_recovery = time.monotonic()
         counts = self.store.runs.recover(self.settings.service.server.max_attempts)
         if any(counts.values()):
             log.warning("recovered jobs left by a stopped server: %d queued again, %d failed",
                         counts["requeued"], counts["failed"])
+
+    def _server_gone(self) -> bool:
+        """Whether the server process has closed its end of the wake pipe (without waiting)."""
+        if self.wake_fd is None:
+            return False
+        try:
+            ready, _, _ = select.select([self.wake_fd], [], [], 0)
+        except InterruptedError:
+            return False
+        if not ready:
+            return False
+        data = os.read(self.wake_fd, 65536)
+        return not data
+
+    def _leave(self) -> NoReturn:
+        """Record what is known and exit: the next server's executor recovers the jobs left running."""
+        self._take_events()
+        self._flush()
+        log.warning("the server process is gone; the executor stops")
+        os._exit(0)
+
+    def run(self) -> None:
+        self._recover()
         drain_deadline: float | None = None
         while True:
             turn = time.monotonic()
@@ -140,6 +170,10 @@ class Executor:
                 if not self.runs or time.monotonic() > drain_deadline:
                     return
             else:
+                if self._server_gone():  # before taking jobs: a new server's executor owns them now
+                    self._leave()
+                if time.monotonic() - self._last_recovery > RECOVER_SECONDS:
+                    self._recover()
                 # what happened and what to take next: one transaction, one commit per turn
                 free = self.capacity - len(self.runs)
                 busy = {r.claimed.session_id for r in self.runs.values() if r.claimed.session_id}
@@ -172,10 +206,7 @@ class Executor:
         for fd in ready:
             data = os.read(fd, 65536)
             if fd == self.wake_fd and not data:  # the server is gone: the next executor recovers our jobs
-                self._take_events()
-                self._flush()
-                log.warning("the server process is gone; the executor stops")
-                os._exit(0)
+                self._leave()
 
     # -- jobs -----------------------------------------------------------------------------------------
     def _program(self, claimed: Claimed) -> Any:
