@@ -264,3 +264,16 @@ def test_settings_reject_unknown_keys_and_bad_values() -> None:
         Settings.from_mapping({"scheduler": {"max_workers": True}})
     merged = Settings.from_mapping({"jobs": {"time_limit": 5}}).merged({"jobs": {"warn_seconds": 1}}, "user")
     assert merged.time_limit == 5.0 and merged.warn_seconds == 1.0
+
+
+def test_runs_of_a_batch_get_independent_seeds() -> None:
+    # run k of a batch was seeded seed + k: where a simulator seeds shot i with seed + i (Aer, shot
+    # by shot), neighbouring runs shared all but one of their noise draws
+    from qhpc.interfaces import batch_seed
+
+    assert batch_seed(None, 3) is None and batch_seed(7, 0) == 7
+    seeds = [batch_seed(7, k) for k in range(1, 200)]
+    assert len(set(seeds)) == 199 and all(isinstance(s, int) and 0 <= s < 2**63 for s in seeds)
+    import itertools
+
+    assert all(abs(a - b) > 10**6 for a, b in itertools.pairwise(seeds))

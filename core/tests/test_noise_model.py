@@ -228,6 +228,20 @@ def test_the_schedule_keeps_the_order_of_writes_and_reads_of_a_classical_bit() -
     assert sum(v for k, v in got.items() if k[-1] == "1") == pytest.approx(math.exp(-1.0), abs=1e-9)
 
 
+@pytest.mark.parametrize("build, message", [
+    # a negative duration became idle relaxation before the measurement ({'0': 65, '1': 35} for an x)
+    (lambda: NoiseModel(durations={("x", None): -1e-5}), r"duration of x on any qubits must be a non-negative"),
+    (lambda: NoiseModel(durations={("x", (0,)): float("nan")}), r"duration of x on \[0\] must be a non-negative"),
+    (lambda: QubitRelaxation(1e-5, 1e-5, excited_population=2.0), r"excited-state population must be a probability"),
+    (lambda: NoiseModel(preparation={0: 1.5}), r"preparation error of qubit 0 must be a probability"),
+    (lambda: NoiseModel(zz=[ZZCoupling((-1, 0), 1e3)]), r"zz: qubit -1 is not a qubit index"),
+    (lambda: NoiseModel(readout={-1: ReadoutError(0.1, 0.1)}), r"readout: qubit -1 is not a qubit index"),
+])
+def test_values_only_a_run_would_have_found_wrong_are_refused_when_the_model_is_built(build, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NoiseModelError, match=message):
+        build()
+
+
 def test_zz_crosstalk_accumulates_the_analytic_phase() -> None:
     """|+>|1> under ZZ for t picks up a relative phase zeta t on qubit 0: Ramsey P(0) = cos^2(zeta t / 2)."""
     zeta = 2 * math.pi * 100e3

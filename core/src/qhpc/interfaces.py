@@ -335,12 +335,13 @@ class Backend(ABC):
                   seed: int | None, memory: bool, options: Mapping[str, Any], cancel: CancelToken) -> list[RunOutput]:
         """Run one parameterised circuit for each of ``parameter_sets`` (the hybrid runtime's hot
         path). The default binds and runs each in turn; an emulator that can take many bindings
-        in one call (Aer's ``parameter_binds``) overrides it. Run ``k`` is seeded ``seed + k``."""
+        in one call (Aer's ``parameter_binds``) overrides it. Run ``k`` is seeded
+        :func:`batch_seed` ``(seed, k)``."""
         outputs = []
         for k, values in enumerate(parameter_sets):
             if cancel.cancelled:
                 break
-            outputs.append(self.run(circuit.bind(cast(Any, dict(values))), shots=shots, seed=None if seed is None else seed + k,
+            outputs.append(self.run(circuit.bind(cast(Any, dict(values))), shots=shots, seed=batch_seed(seed, k),
                                     memory=memory, options=options, cancel=cancel))
         return outputs
 
@@ -458,6 +459,17 @@ class NoiseCalibrator(ABC):
     def calibrate(self, snapshot: Any, *, runs: Sequence[Any] = (), base: Any = None,
                   options: Mapping[str, Any] | None = None) -> Any:
         """A :class:`qhpc.noise.NoiseModel` for the device ``snapshot`` describes."""
+
+
+def batch_seed(seed: int | None, k: int) -> int | None:
+    """The seed of run ``k`` of a batch seeded ``seed``: ``seed`` itself for the first, then seeds
+    drawn from it by numpy's ``SeedSequence`` (``seed + k`` made neighbouring runs share their draws
+    where a simulator seeds shot ``i`` with ``seed + i``, as Aer does shot by shot)."""
+    if seed is None or k == 0:
+        return seed
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, k]).generate_state(1, dtype=np.uint64)[0]) >> 1
 
 
 @dataclass

@@ -103,6 +103,18 @@ def test_rewritten_bits_keep_their_order_on_a_timed_device_model(integrator: Int
         assert ours[ideal] > 0.8 * SHOTS
 
 
+def test_an_operation_a_snapshot_has_no_duration_for_is_refused_before_the_run(integrator: Integrator) -> None:
+    # ibmq_valencia's snapshot gives no reset duration: the job was accepted and failed when run
+    qc = QuantumCircuit(1, 1)
+    qc.x(0)
+    qc.reset(0)
+    qc.measure(0, 0)
+    with pytest.raises(JobRejectedError, match=r"ibmq_valencia cannot run reset: its calibration snapshot gives no "
+                                               r"duration for it"):
+        integrator.submit(qc, backend="ibmq_valencia", shots=100)
+    assert integrator.run(qc, backend="ibm_perth", shots=100, seed=1).counts.get("0", 0) > 80  # (perth has one)
+
+
 def test_a_job_is_routed_onto_the_device_and_keeps_its_snapshot_and_model(integrator: Integrator) -> None:
     result = integrator.run(ghz(3), backend="ibm_perth", shots=2000, seed=1)
     assert result.metadata["compile"]["compiler"] == "qiskit"

@@ -29,7 +29,7 @@ from qhpc_interop import Circuit, Gate, Instruction, Measure, Parameter
 from qhpc_interop.params import Expr
 
 from ..errors import JobFailedError, JobRejectedError, QhpcError
-from ..interfaces import CancelToken, ExecutionRequest
+from ..interfaces import CancelToken, ExecutionRequest, batch_seed
 from ..verify import verify_output
 from .observables import PauliSum, estimate_group, group_basis
 
@@ -213,7 +213,7 @@ class Session:
             if self.noise is not None:
                 run: Any = self.backend.run
                 outputs = [run(circuit.bind(dict(values)),  # type: ignore[arg-type]
-                               shots=self.shots, seed=None if self.seed is None else self.seed + k,
+                               shots=self.shots, seed=batch_seed(self.seed, k),
                                memory=False, options={}, cancel=CancelToken(), noise=self.noise)
                            for k, values in enumerate(angle_sets)]
             else:

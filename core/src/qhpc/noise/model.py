@@ -91,6 +91,8 @@ class QubitRelaxation:
             raise NoiseModelError(f"T1 and T2 must be positive (T1={self.t1!r}, T2={self.t2!r})")
         if self.t2 > 2 * self.t1 * (1 + 1e-9):
             raise NoiseModelError(f"T2 = {self.t2:g} s exceeds 2 T1 = {2 * self.t1:g} s")
+        if not 0.0 <= self.excited_population <= 1.0:  # (false for nan too)
+            raise NoiseModelError(f"the excited-state population must be a probability, not {self.excited_population!r}")
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,27 @@ class NoiseModel:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # what only a run would find wrong (a negative duration became idle relaxation; a bad
+        # population or qubit index failed, or did not, depending on the circuit)
+        for (gate, qubits), seconds in self.durations.items():
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds) \
+                    or seconds < 0:
+                raise NoiseModelError(f"the duration of {gate} on {'any qubits' if qubits is None else list(qubits)} "
+                                      f"must be a non-negative number of seconds, not {seconds!r}")
+        indexed: tuple[tuple[str, list[Any]], ...] = (
+                                ("relaxation", list(self.relaxation)), ("readout", list(self.readout)),
+                                ("preparation", list(self.preparation)),
+                                ("zz", [q for c in self.zz for q in c.qubits]),
+                                ("durations", [q for _, qs in self.durations for q in qs or ()]),
+                                ("gate_noise", [q for g in self.gate_noise for q in g.qubits or ()]),
+                                ("correlated_readout", [q for c in self.correlated_readout for q in c.qubits]))
+        for section, indices in indexed:
+            bad = [q for q in indices if isinstance(q, bool) or not isinstance(q, int) or q < 0]
+            if bad:
+                raise NoiseModelError(f"{section}: qubit {bad[0]!r} is not a qubit index (0, 1, 2, ...)")
+        for qubit, p in self.preparation.items():
+            if not 0.0 <= p <= 1.0:
+                raise NoiseModelError(f"the preparation error of qubit {qubit} must be a probability, not {p!r}")
         for section, keys in (("analog", ANALOG_KEYS), ("photonic", PHOTONIC_KEYS)):
             values = getattr(self, section)
             unknown = sorted(set(values) - set(keys))

@@ -139,9 +139,17 @@ class DeviceTarget(Backend):
         reasons = []
         if len(used) <= STATEVECTOR_MAX:
             try:
-                self.model_for(tuple(sorted({q for inst in circuit.instructions for q in inst.qubits})))
+                model = self.model_for(tuple(sorted({q for inst in circuit.instructions for q in inst.qubits})))
             except QhpcError as exc:
                 reasons.append(f"has no noise model for the qubits the circuit uses: {exc}")
+            else:
+                # the device's timed model schedules every operation: one its snapshot gives no
+                # duration for (an old snapshot's reset) failed the job when it ran
+                timed = {gate for gate, _ in model.durations}
+                missing = sorted({i.name for i in circuit.instructions if i.name in ("reset", "measure")} - timed)
+                if model.has_timing_noise and missing:
+                    reasons.append(f"cannot run {' or '.join(missing)}: its calibration snapshot gives no duration for "
+                                   "it, which the device's timed noise model needs")
         if len(used) > STATEVECTOR_MAX:
             reasons.append(f"uses {len(used)} qubits; the emulation of a device holds at most {STATEVECTOR_MAX} "
                            "used qubits on this machine")
