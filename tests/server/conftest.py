@@ -32,6 +32,11 @@ class _Slow(Backend):
         return 60.0  # never chosen by auto
 
     def run(self, circuit, *, shots, seed, memory, options, cancel):
+        if options.get("crash"):  # a vendor library that takes the process down (a segfault)
+            import os
+            import signal
+
+            os.kill(os.getpid(), signal.SIGSEGV)
         end = time.monotonic() + float(options.get("seconds", 0.0))
         while time.monotonic() < end and not cancel.cancelled:
             time.sleep(0.01)

@@ -172,6 +172,24 @@ def test_a_job_left_running_by_an_executor_that_outlived_its_server_is_recovered
         assert result.counts == {"111": SHOTS} and job.refresh()["attempt"] == 2
 
 
+def test_a_job_that_crashes_the_executor_fails_alone(site_factory: Callable[..., Site]) -> None:
+    """A job whose backend takes the executor process down (a segfault) was retried until
+    max_attempts, and each crash used one attempt of every job the executor held, from any user:
+    7 of 8 valid jobs failed with 'interrupted 3 times by server restarts'. Jobs the executor had
+    recorded as only waiting for a worker are now queued again without counting. One worker here,
+    so no valid job runs beside the crashing one (one that does shares the interruption)."""
+    site = site_factory(users={"alice": False, "bob": False}, extra={"scheduler": {"max_workers": 1}})
+    with site.client("alice") as alice, site.client("bob") as bob:
+        crash = alice.submit(program(1)[0], backend="slowlab.emulator", shots=SHOTS, options={"crash": True})
+        valid = [bob.submit(program(3)[0], backend="slowlab.emulator", shots=SHOTS, options={"seconds": 0.2})
+                 for _ in range(6)]
+        for job in valid:
+            assert job.result(timeout=180).counts == {"111": SHOTS}
+        with pytest.raises(Exception, match=r"interrupted 3 times"):
+            crash.result(timeout=180)
+        assert all(job.refresh()["status"] == "DONE" for job in valid)
+
+
 def _niceness(pid: int, tid: int | None = None) -> int:
     path = Path(f"/proc/{pid}/task/{tid}/stat") if tid is not None else Path(f"/proc/{pid}/stat")
     return int(path.read_text().rsplit(")", 1)[1].split()[16])

@@ -20,18 +20,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import hashlib
+import json
 import logging
 import os
 import queue
 import select
 import signal
 import sys
+import tempfile
 import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -63,6 +66,36 @@ PROGRAM_CACHE = 256
 SUBSTATES = {JobEventKind.QUEUED: "waiting", JobEventKind.RUNNING: "executing"}
 #: Sub-states only move forward (a job may start running before its "queued" event is emitted).
 ORDER = {"compiling": 0, "waiting": 1, "executing": 2}
+
+
+def inflight_path(owner: str) -> str:
+    """Where the executor of ``owner`` keeps the state of the jobs it holds (see :meth:`Executor._mark`)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in owner)
+    return os.path.join(tempfile.gettempdir(), f"qhpc-executor-{safe}.inflight.json")
+
+
+def waiting_jobs(owners: Iterable[str]) -> dict[str, set[int]]:
+    """The jobs each dead executor of ``owners`` last recorded as only waiting for a worker."""
+    out: dict[str, set[int]] = {}
+    for owner in owners:
+        try:
+            with open(inflight_path(owner)) as f:
+                states = json.load(f)
+        except (OSError, ValueError):
+            continue
+        # the job being compiled when a job was running: the crash is taken for the runner's (a
+        # compile that crashes does so when first dispatched, before the jobs after it run)
+        idle = IDLE + (("compiling",) if "running" in states.values() else ())
+        out[owner] = {int(seq) for seq, state in states.items() if state in idle}
+    return out
+
+
+#: In-flight states, in the order a job goes through them (a record never moves backwards):
+#: taken from the store, being read and compiled (one at a time, on the main thread), handed to
+#: the integrator and waiting for a worker, running on a backend.
+INFLIGHT = {"claimed": 0, "compiling": 1, "waiting": 2, "running": 3}
+#: The states in which a job cannot have ended its executor.
+IDLE = ("claimed", "waiting")
 
 
 @dataclass
@@ -102,13 +135,42 @@ class Executor:
         self._completions: list[Completion] = []
         self._last_cancel_check = 0.0
         self._last_recovery = 0.0
+        #: seq -> in-flight state of each job held, mirrored to a file the next executor reads
+        self._inflight: dict[int, str] = {}
+        self._inflight_lock = threading.Lock()
+        self._inflight_file = inflight_path(store.runs.owner)
         self._registered = threading.Condition()
         self._qpu_submitting = False  # a job for a QPU of the premises is being submitted
         integrator.registry.add("qhpc-server-executor", _Observer(self))
 
+    # -- the in-flight record ---------------------------------------------------------------------
+    def _mark(self, seq: int, state: str) -> None:
+        """Record that job ``seq`` is compiling, waiting for a worker, running or done, before it
+        goes on (written at once, no sync: it must outlive the process, not the machine). If this
+        executor dies, the next one requeues the jobs recorded as waiting without counting the
+        interruption against them: they cannot have caused it."""
+        with self._inflight_lock:
+            if state == "done":
+                if self._inflight.pop(seq, None) is None:
+                    return
+            elif INFLIGHT[state] > INFLIGHT.get(self._inflight.get(seq, ""), -1):
+                self._inflight[seq] = state
+            else:
+                return
+            temporary = f"{self._inflight_file}.{os.getpid()}"
+            try:
+                with open(temporary, "w") as f:
+                    json.dump(self._inflight, f)
+                os.replace(temporary, self._inflight_file)
+            except OSError as exc:  # then every job counts as it did before the record
+                log.warning("cannot record the jobs in flight in %s: %s", self._inflight_file, exc)
+
     # -- the hook (integrator threads) ------------------------------------------------------------
     def on_event(self, job: Job, event: JobEvent) -> None:
         if event.kind is JobEventKind.RUNNING:
+            started = self.runs.get(job.id)
+            if started is not None:
+                self._mark(started.claimed.seq, "running")
             self._before_start(job)
         self._events.put((job, event))
         try:
@@ -133,7 +195,12 @@ class Executor:
         :data:`RECOVER_SECONDS`, for an executor that outlived its server for a moment and took
         jobs after this one had started."""
         self._last_recovery = time.monotonic()
-        counts = self.store.runs.recover(self.settings.service.server.max_attempts)
+        owners = self.store.runs.orphan_owners()
+        counts = self.store.runs.recover(self.settings.service.server.max_attempts, waiting_jobs(owners))
+        for owner in owners:  # read once: what they held is recovered (and a write cut short)
+            for path in [inflight_path(owner), *glob.glob(glob.escape(inflight_path(owner)) + ".*")]:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
         if any(counts.values()):
             log.warning("recovered jobs left by a stopped server: %d queued again, %d failed",
                         counts["requeued"], counts["failed"])
@@ -168,6 +235,9 @@ class Executor:
                 self._flush()
                 drain_deadline = drain_deadline or time.monotonic() + self.grace
                 if not self.runs or time.monotonic() > drain_deadline:
+                    if not self.runs:  # nothing left for the next executor to read
+                        with contextlib.suppress(OSError):
+                            os.remove(self._inflight_file)
                     return
             else:
                 if self._server_gone():  # before taking jobs: a new server's executor owns them now
@@ -177,7 +247,10 @@ class Executor:
                 # what happened and what to take next: one transaction, one commit per turn
                 free = self.capacity - len(self.runs)
                 busy = {r.claimed.session_id for r in self.runs.values() if r.claimed.session_id}
-                for claimed in self._flush(claim=free, busy=busy):
+                taken = self._flush(claim=free, busy=busy)
+                for claimed in taken:
+                    self._mark(claimed.seq, "claimed")
+                for claimed in taken:
                     self._dispatch(claimed)
             if time.monotonic() - self._last_cancel_check > CANCEL_CHECK_SECONDS and self.runs:
                 self._check_cancelled()
@@ -231,6 +304,7 @@ class Executor:
         if claimed.location == "remote":  # a re-run after a crash finds the peer's job instead of a new one
             options.setdefault("idempotency_key", claimed.id)
         self._qpu_submitting = claimed.device == "qpu" and claimed.location != "remote"
+        self._mark(claimed.seq, "compiling")
         try:
             program = self._program(claimed)
             with warnings.catch_warnings():
@@ -241,6 +315,7 @@ class Executor:
                     source_format=None if not isinstance(program, str) else claimed.program_format)
         except Exception as exc:
             self._qpu_submitting = False
+            self._mark(claimed.seq, "done")
             message = str(exc) if isinstance(exc, QhpcError | InteropError) else f"{type(exc).__name__}: {exc}"
             self._completions.append(Completion(
                 claimed.seq, claimed.attempt, claimed.user_id, "FAILED", claimed.backend, claimed.device,
@@ -254,6 +329,8 @@ class Executor:
             self.runs[job.id] = run
             self._qpu_submitting = False
             self._registered.notify_all()
+        # registered first: a start from now on is marked by on_event, one before it is seen here
+        self._mark(claimed.seq, "waiting" if job.status is JobStatus.QUEUED else "running")
 
     def _take_events(self) -> None:
         touched: dict[str, _Run] = {}
@@ -276,6 +353,7 @@ class Executor:
             if run.job.status.final and run.job.done():
                 del self.runs[job_id]
                 self._completions.append(self._completion(run, docs))
+                self._mark(run.claimed.seq, "done")
             else:
                 self._progress.append(Progress(run.claimed.seq, run.claimed.attempt, docs, run.substate, run.backend))
                 run.backend = None

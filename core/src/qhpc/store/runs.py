@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from .db import Database
 from .jobs import _SQL, PRIORITIES, _in
@@ -88,31 +88,57 @@ _CLAIM_COLUMNS = (J.seq, J.id, J.user_id, J.attempt, J.backend, J.device, J.loca
                   J.time_limit)
 
 
+#: A job a dead executor knew was only waiting is queued again without counting, up to this many
+#: times max_attempts attempts (a bound, should the record be wrong).
+WAITING_REQUEUES = 3
+
+
 class Runs:
     def __init__(self, db: Database, owner: str) -> None:
         self.db = db
         self.owner = owner
 
-    def recover(self, max_attempts: int) -> dict[str, int]:
+    def orphan_owners(self) -> list[str]:
+        """The other executors that hold RUNNING jobs (dead ones: one executor runs per store)."""
+        with self.db.read() as conn:
+            return [o for (o,) in conn.execute(select(J.owner).distinct().where(
+                J.status == "RUNNING", J.owner.is_not(None), J.owner != self.owner)).all()]
+
+    def recover(self, max_attempts: int, waiting: Mapping[str, Collection[int]] | None = None) -> dict[str, int]:
         """Requeue or fail the jobs other (dead) executors left RUNNING; counts of each. A job of an
         on-premises QPU that may have started on the device (sub-state ``executing``, or unknown) is
-        failed rather than run twice; one still compiling or waiting is queued again."""
+        failed rather than run twice; one still compiling or waiting is queued again.
+
+        ``waiting`` names, by owner, the jobs a dead executor knew were only waiting for a worker
+        (neither compiling nor running): they cannot have caused its end, and are queued again
+        without counting toward ``max_attempts`` (a job that crashes every executor that runs it
+        would otherwise take down up to a batch of other users' jobs with it, each crash using one
+        of their attempts). Other interruptions count; a job fails at the ``max_attempts``-th."""
         now = time.time()
         counts = {"requeued": 0, "failed": 0}
         with self.db.write() as conn:
             rows = conn.execute(select(J.seq, J.attempt, J.device, J.location, J.owner, J.substate).where(
                 J.status == "RUNNING", (J.owner.is_(None)) | (J.owner != self.owner))).all()
             for row in rows:
+                idle = row.seq in (waiting or {}).get(row.owner or "", ())
                 # the executor commits "executing" before a job of an on-premises QPU starts on the
                 # device: one still compiling or waiting for a worker never reached it
                 if row.device == "qpu" and row.location != "remote" and row.substate not in ("compiling", "waiting"):
                     status, reason = "FAILED", (f"the server stopped while attempt {row.attempt} was running on a "
                                                 "QPU; it is not run again because it may have used the device")
-                elif row.attempt >= max_attempts:
-                    status, reason = "FAILED", (f"interrupted {row.attempt} times by server restarts "
-                                                f"(max_attempts = {max_attempts}); not run again")
+                elif idle and row.attempt < WAITING_REQUEUES * max_attempts:
+                    status, reason = "QUEUED", (f"attempt {row.attempt} was waiting for a worker when its executor "
+                                                "stopped; queued again (not counted as an interruption)")
                 else:
-                    status, reason = "QUEUED", f"attempt {row.attempt} was interrupted by a server restart; queued again"
+                    interrupted = 1 + conn.execute(select(func.count()).select_from(JOB_EVENTS).where(
+                        JOB_EVENTS.c.job_seq == row.seq, JOB_EVENTS.c.kind == "requeued",
+                        JOB_EVENTS.c.detail.like("% was interrupted by %"))).scalar_one()
+                    if interrupted >= max_attempts:
+                        status, reason = "FAILED", (f"interrupted {interrupted} times by server restarts "
+                                                    f"(max_attempts = {max_attempts}); not run again")
+                    else:
+                        status, reason = "QUEUED", (f"attempt {row.attempt} was interrupted by a server restart; "
+                                                    "queued again")
                 values: dict[str, Any] = {"status": status, "substate": None, "owner": None}
                 if status == "FAILED":
                     values.update(error=reason, finished_at=now)
