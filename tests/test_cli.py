@@ -416,3 +416,14 @@ def test_a_long_leading_comment_does_not_hide_the_header(tmp_path: Path) -> None
     program.write_text("// " + "x" * 10000 + "\n" + (EXAMPLES / "ghz.qasm").read_text())
     doc = run_json(str(program), "--shots", "50", "--seed", "3")
     assert set(doc["counts"]) <= {"00000", "11111"}
+
+
+def test_a_server_url_that_cannot_be_one_is_a_one_line_error() -> None:
+    # a bracket left open was "internal error: InvalidURL" with exit status 70; no scheme retried
+    # four times before "UnsupportedProtocol"
+    for url, message in (("http://[::1:21399", "is not a URL"), ("127.0.0.1:21399", "must start with http:// or https://"),
+                         ("http://", "names no host")):
+        out = qhpc_cli("jobs", "--server", url, env={"QHPC_TOKEN": "x"})
+        lines = out.stderr.strip().splitlines()
+        assert out.returncode == 1 and len(lines) == 1, out.stderr
+        assert lines[0].startswith(f"error: the server URL {url!r} ") and message in lines[0], out.stderr

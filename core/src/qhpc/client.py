@@ -355,6 +355,7 @@ class Client:
             raise QhpcError("no server: give its URL (qhpc.connect(URL), --server URL, QHPC_SERVER or [client] url)")
         if verify is None:
             verify = settings.service.client.ca_file or True
+        _check_url(url)
         self.url = url.rstrip("/")
         self.conn = Connection(self.url, resolve_token(token, settings), timeout=timeout, retries=retries,
                                verify=verify, local_address=local_address)
@@ -463,6 +464,22 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_url(url: str) -> None:
+    """A server URL that cannot be one is refused by name (a bracket left open was an internal
+    error, a URL without a scheme retried four times before 'UnsupportedProtocol')."""
+    import httpx
+
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("http", "https"):
+        raise QhpcError(f"the server URL {url!r} must start with http:// or https://")
+    try:
+        parsed = httpx.URL(url)
+    except Exception as exc:
+        raise QhpcError(f"the server URL {url!r} is not a URL: {exc}") from None
+    if not parsed.host:
+        raise QhpcError(f"the server URL {url!r} names no host")
 
 
 def connect(url: str | None = None, token: str | None = None, **kwargs: Any) -> Client:
