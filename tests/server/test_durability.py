@@ -131,14 +131,20 @@ def _executor_pid(config: Path) -> int:
     raise AssertionError("no executor process found")
 
 
+def _executing(client: Any, k: int) -> Any:
+    """A 2-second job on ``k`` qubits, once the executor has started running it."""
+    job = client.submit(program(k)[0], backend="slowlab.emulator", shots=SHOTS, options={"seconds": 2})
+    deadline = time.monotonic() + 60
+    while job.refresh()["substate"] != "executing" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return job
+
+
 @pytest.mark.slow
 def test_a_crashed_executor_is_replaced_and_its_jobs_run_again(site_factory: Callable[..., Site]) -> None:
     site = site_factory(users={"bob": False})
     with site.client("bob") as client:
-        job = client.submit(program(5)[0], backend="slowlab.emulator", shots=SHOTS, options={"seconds": 2})
-        deadline = time.monotonic() + 60
-        while job.refresh()["substate"] != "executing" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        job = _executing(client, 5)
         first = _executor_pid(site.config)
         os.kill(first, signal.SIGKILL)
         result = job.result(timeout=120)
@@ -159,10 +165,7 @@ def test_a_job_left_running_by_an_executor_that_outlived_its_server_is_recovered
 
     site = site_factory(users={"bob": False})
     with site.client("bob") as client:
-        job = client.submit(program(3)[0], backend="slowlab.emulator", shots=SHOTS, options={"seconds": 2})
-        deadline = time.monotonic() + 60
-        while job.refresh()["substate"] != "executing" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        job = _executing(client, 3)
         engine = create_engine(site.database)
         with engine.begin() as conn:
             taken = conn.execute(text("UPDATE jobs SET owner = 'gone-executor' WHERE status = 'RUNNING'")).rowcount
