@@ -236,6 +236,9 @@ def test_the_schedule_keeps_the_order_of_writes_and_reads_of_a_classical_bit() -
     (lambda: NoiseModel(preparation={0: 1.5}), r"preparation error of qubit 0 must be a probability"),
     (lambda: NoiseModel(zz=[ZZCoupling((-1, 0), 1e3)]), r"zz: qubit -1 is not a qubit index"),
     (lambda: NoiseModel(readout={-1: ReadoutError(0.1, 0.1)}), r"readout: qubit -1 is not a qubit index"),
+    # noise on a gate name no circuit applies was silently unused ({'00': 1000} under depolarizing 1.0)
+    (lambda: GateNoise("CX", None, (Depolarizing(1.0, 2),)), r"gate noise on 'CX': .*did you mean 'cx'"),
+    (lambda: GateNoise("measure", None, (BitFlip(0.1),)), r"gate noise on 'measure': no circuit applies"),
 ])
 def test_values_only_a_run_would_have_found_wrong_are_refused_when_the_model_is_built(build, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NoiseModelError, match=message):

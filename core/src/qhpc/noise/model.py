@@ -58,6 +58,14 @@ class GateNoise:
     channels: tuple[Channel, ...]
 
     def __post_init__(self) -> None:
+        from qhpc_interop import STANDARD_GATES
+
+        # noise after a gate no circuit names (a typo, 'CX' for 'cx', or 'measure') applied to
+        # nothing, silently: the model's gates are the library's (and matrix gates, 'unitary')
+        if self.gate not in STANDARD_GATES and self.gate != "unitary":
+            close = sorted(g for g in STANDARD_GATES if g == str(self.gate).lower())
+            hint = f" (did you mean {close[0]!r}?)" if close else " (a library gate name, such as cx, sx or rz)"
+            raise NoiseModelError(f"gate noise on {self.gate!r}: no circuit applies a gate of that name{hint}")
         if self.qubits is not None:
             object.__setattr__(self, "qubits", tuple(int(q) for q in self.qubits))
         object.__setattr__(self, "channels", tuple(self.channels))
