@@ -697,10 +697,7 @@ class Integrator:
                 note = f" ({caps.limit_note})" if caps.limit_note else ""
                 out.append(f"the program needs {size} {kind.unit}s but {backend.name} holds at most "
                            f"{caps.num_qubits}{note}")
-            if shots > caps.max_shots:
-                out.append(f"{shots} shots exceed {backend.name}'s limit of {caps.max_shots}")
-            if memory and not caps.supports_memory:
-                out.append(f"{backend.name} cannot return per-shot memory")
+            out.extend(_run_limits(backend.name, caps, shots, memory))
             if noise and not caps.supports_noise:
                 out.append(f"{backend.name} cannot apply a noise model")
             out.extend(kind.fit_reasons(program, caps, shots=shots, memory=memory))

@@ -109,8 +109,9 @@ class Runs:
         on-premises QPU that may have started on the device (sub-state ``executing``, or unknown) is
         failed rather than run twice; one still compiling or waiting is queued again.
 
-        ``waiting`` names, by owner, the jobs a dead executor knew were only waiting for a worker
-        (neither compiling nor running): they cannot have caused its end, and are queued again
+        ``waiting`` names, by owner, the jobs a dead executor recorded as not running (taken, or
+        waiting for a worker; see :func:`qhpc.server.executor.waiting_jobs`): taken for innocent of
+        its end, they are queued again
         without counting toward ``max_attempts`` (a job that crashes every executor that runs it
         would otherwise take down up to a batch of other users' jobs with it, each crash using one
         of their attempts). Other interruptions count; a job fails at the ``max_attempts``-th."""
