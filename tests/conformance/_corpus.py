@@ -266,13 +266,17 @@ MQT_SIZES: dict[str, tuple[int, ...]] = {
 MQT_GATESETS = ("ibm_falcon", "ionq_forte", "iqm", "rigetti", "quantinuum", "ibm_heron", "clifford+t+rotations")
 
 
-def mqt_benchmark(name: str, size: int, *, gateset: str | None = None) -> Any:
-    """An MQT Bench circuit at the algorithm level (``gateset=None``) or the native-gates level for
-    ``gateset``, without its final measurements (for unitary and state-vector oracles)."""
+def mqt_benchmark(name: str, size: int, *, gateset: str | None = None, independent: bool = False) -> Any:
+    """An MQT Bench circuit at the algorithm level (``gateset=None``), the target-independent level
+    (``independent``: the algorithm in Qiskit's standard gates, no composite gates left) or the
+    native-gates level for ``gateset``, without its final measurements (for unitary and state-vector
+    oracles)."""
     from mqt.bench import BenchmarkLevel, get_benchmark
     from mqt.bench.targets import get_target_for_gateset
 
-    if gateset is None:
+    if independent:
+        qc = get_benchmark(name, BenchmarkLevel.INDEP, size)
+    elif gateset is None:
         qc = get_benchmark(name, BenchmarkLevel.ALG, size)
     else:
         qc = get_benchmark(name, BenchmarkLevel.NATIVEGATES, size, target=get_target_for_gateset(gateset, size),

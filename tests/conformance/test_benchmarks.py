@@ -1,5 +1,5 @@
 """MQT Bench corpora (generated at test time, 2 to 12 qubits): every benchmark at the algorithm
-level and at the native-gates level of MQT's targets, converted from Qiskit into every other format
+level, the target-independent level and the native-gates level of MQT's targets, converted from Qiskit into every other format
 (the smallest size of each through every ordered pair), judged by each format's own framework:
 unitaries up to UNITARY_QUBITS qubits, above that state vectors from random product inputs.
 
@@ -49,6 +49,17 @@ def test_mqt_bench_algorithm_level(name: str) -> None:
         qc = mqt_benchmark(name, size)
         _check(checker, f"mqt {name} {size} (alg)", qc, pairs=k == 0)
         CIRCUITS["MQT Bench, algorithm level"] += 1
+    checker.verdict()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MQT_SIZES))
+def test_mqt_bench_target_independent_level(name: str) -> None:
+    checker = Checker("unitary/statevector", allowed_refusals=REFUSALS)
+    for size in MQT_SIZES[name]:
+        qc = mqt_benchmark(name, size, independent=True)
+        _check(checker, f"mqt {name} {size} (target-independent)", qc, pairs=False)
+        CIRCUITS["MQT Bench, target-independent level"] += 1
     checker.verdict()
 
 
