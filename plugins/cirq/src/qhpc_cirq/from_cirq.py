@@ -167,8 +167,8 @@ class _Reader:
                 handler(self, base_gate, qs)
                 return
         if cirq.is_measurement(op):
-            raise _Refused("this kind of measurement cannot be held by the model (it measures in the "
-                           "computational basis only; use cirq.measure)")
+            self._other_measurement(op)
+            return
         symbolic = cirq.is_parameterized(op)
         has_unitary = cirq.has_unitary(op)
         # no matrix to fall back on: the decomposition is the only exact form, matrices in it or not
@@ -188,6 +188,23 @@ class _Reader:
             self.phase = self.phase + cmath.phase(complex(cirq.unitary(op)[0, 0]))
             return
         self.out.append(_I(UnitaryGate(little_endian(cirq.unitary(op))), qs))
+
+    def _other_measurement(self, op: Any) -> None:
+        """A measurement other than ``cirq.measure`` (a ``PauliMeasurementGate``, a Pauli string's
+        measurement): as Cirq's own decomposition of it, where that is unitary operations around
+        computational-basis measurements (a change of basis, the measurement, the change undone:
+        outcome and state after it as Cirq defines them); else refused."""
+        try:
+            parts = list(cirq.decompose_once(op, default=None) or ())
+        except Exception:  # a decomposition that needs what the reader does not give (a qubit manager)
+            parts = []
+        if not parts or parts == [op] or not {q for part in parts for q in part.qubits} <= set(op.qubits) or \
+                not all(cirq.has_unitary(part) or isinstance(part.gate, cirq.MeasurementGate) for part in parts):
+            raise _Refused("this kind of measurement cannot be held by the model (it measures in the "
+                           "computational basis only, and Cirq gives no decomposition into such measurements "
+                           "and gates; use cirq.measure)")
+        for part in parts:
+            self.operation(part)
 
     def _read_parts(self, parts: list[Any], needed: bool) -> bool:
         """Read ``parts`` (an exact decomposition) in place of the operation. Where it is ``needed``
