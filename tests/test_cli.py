@@ -245,6 +245,30 @@ def test_plugins_and_backends_listings() -> None:
     assert qhpc_cli("formats").returncode == 0
 
 
+def test_formats_shows_every_feature_whole_at_80_columns() -> None:
+    # the tables folded "mid_circuit_measurement" into "mid_circuit_measur" + "ement" and cut it to
+    # "mid_circuit_measu…" in the translators' column, at a terminal's 80 columns
+    done = qhpc_cli("formats", env={"COLUMNS": "80"})
+    assert done.returncode == 0
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    assert "…" not in done.stdout
+    words = {w.strip(",") for line in done.stdout.splitlines() for w in line.replace("│", " ").split()}
+    from qhpc_interop.graph import PROPERTIES
+
+    assert "mid_circuit_measurement" in words and "qubit_identity" in words
+    assert all(p in words for p in PROPERTIES - {"unitary", "measurements"})
+
+
+def test_backends_shows_every_name_whole_at_80_columns() -> None:
+    # names such as pulser.digital_analog were folded over two lines, so not what the user types next
+    names = [b["name"] for b in json.loads(qhpc_cli("backends", "--json").stdout)]
+    done = qhpc_cli("backends", env={"COLUMNS": "80"})
+    assert done.returncode == 0
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    words = {w for line in done.stdout.splitlines() for w in line.replace("│", " ").split()}
+    assert [n for n in names if n not in words] == []
+
+
 def test_a_broken_plugin_is_listed_and_does_not_stop_a_run(tmp_path: Path) -> None:
     site = write_plugin_distribution(tmp_path / "site", "qhpc-vendor", "2.0.0",
                                      {"vendor_plugin": "import not_a_real_sdk\n"}, {"vendor": "vendor_plugin"})

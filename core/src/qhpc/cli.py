@@ -143,8 +143,12 @@ def backends(name: str | None, as_json: bool) -> None:
         out.print(table)
         return
     table = Table(title="qhpc backends (qhpc backends NAME for one in full)")
-    for col in ("backend", "kind", "qubits", "gates", "limit"):
-        table.add_column(col, overflow="fold")
+    # names whole (a name is what the user types next); the limit note takes what width is left
+    table.add_column("backend", no_wrap=True)
+    table.add_column("kind", max_width=9)
+    table.add_column("qubits", overflow="fold")
+    table.add_column("gates", max_width=10)
+    table.add_column("limit", overflow="fold")
     for row in rows:
         caps = row["capabilities"]
         if row["error"]:
@@ -162,6 +166,13 @@ def backends(name: str | None, as_json: bool) -> None:
     out.print(table)
 
 
+def _word_list(words: Sequence[str], width: int = 26) -> str:
+    """``words`` comma-separated in lines of about ``width`` characters, no word broken."""
+    import textwrap
+
+    return textwrap.fill(", ".join(words), width=width, break_long_words=False, break_on_hyphens=False) or "-"
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def formats(as_json: bool) -> None:
@@ -176,18 +187,23 @@ def formats(as_json: bool) -> None:
     if as_json:
         print(json.dumps({"formats": fmts, "translators": edges}, indent=2))
         return
+    # feature names stay whole (mid_circuit_measurement is one word): their lists are wrapped here,
+    # at word boundaries, and the descriptions take what width is left
     table = Table(title="program formats (and what a program in each can hold beyond gates)")
-    for col in ("format", "description", "files", "holds"):
-        table.add_column(col, overflow="fold")
+    table.add_column("format", overflow="fold")
+    table.add_column("description", overflow="fold")
+    table.add_column("files", overflow="fold")
+    table.add_column("holds", no_wrap=True)
     for f in fmts:
         held = [h for h in f["holds"] if h not in ("unitary", "measurements")]
-        table.add_row(f["name"], f["description"], " ".join(f["extensions"]) or "-", ", ".join(held) or "-")
+        table.add_row(f["name"], f["description"], "\n".join(f["extensions"]) or "-", _word_list(held))
     out.print(table)
     table = Table(title="translators")
-    for col in ("translator", "from", "to", "loses"):
-        table.add_column(col)
+    for col in ("translator", "from", "to"):
+        table.add_column(col, overflow="fold")
+    table.add_column("loses", no_wrap=True)
     for e in edges:
-        table.add_row(e["name"], e["source"], e["target"], ", ".join(e["lost"]) or "nothing")
+        table.add_row(e["name"], e["source"], e["target"], _word_list(e["lost"]) if e["lost"] else "nothing")
     out.print(table)
 
 
