@@ -446,9 +446,9 @@ def test_gate_definitions_that_expand_without_end_are_refused_by_name() -> None:
 def test_the_expansion_limit_is_per_instruction_not_per_circuit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # many small custom gates are a large circuit, not an expansion bomb (a Trotter circuit of
     # PauliEvolutionGates, say): the limit bounds what one instruction expands to, in a loop too
-    from qhpc_qiskit import translate
+    from qhpc_qiskit import from_qiskit  # the reader, where the limit is read
 
-    monkeypatch.setattr(translate, "MAX_GATE_EXPANSION", 100)  # the limit, made small enough to reach here
+    monkeypatch.setattr(from_qiskit, "MAX_GATE_EXPANSION", 100)  # the limit, made small enough to reach here
     pair = QuantumCircuit(2)
     pair.h(0)
     pair.cx(0, 1)

@@ -280,7 +280,7 @@ def test_operations_without_a_definition_are_read_as_qiskits_synthesis(case: str
 
 
 def test_a_large_annotated_power_is_a_matrix_and_synthesis_counts_toward_the_expansion_limit() -> None:
-    from qhpc_qiskit import translate
+    from qhpc_qiskit import from_qiskit  # the reader, where the limit is read
     from qiskit.circuit import AnnotatedOperation, PowerModifier
     from qiskit.circuit.library import PermutationGate
 
@@ -296,13 +296,13 @@ def test_a_large_annotated_power_is_a_matrix_and_synthesis_counts_toward_the_exp
     assert np.allclose(circuit_unitary(model), op(qc), atol=1e-6)
     wide = QuantumCircuit(8)
     wide.append(PermutationGate([*range(1, 8), 0]), range(8))
-    limit = translate.MAX_GATE_EXPANSION
+    limit = from_qiskit.MAX_GATE_EXPANSION
     try:
-        translate.MAX_GATE_EXPANSION = 3  # the synthesised swaps are counted like a definition's gates
+        from_qiskit.MAX_GATE_EXPANSION = 3  # the synthesised swaps are counted like a definition's gates
         with pytest.raises(TranslationError, match="its synthesis expands past 3 gates"):
             circuit_from_qiskit(wide)
     finally:
-        translate.MAX_GATE_EXPANSION = limit
+        from_qiskit.MAX_GATE_EXPANSION = limit
 
 
 def _evolution(terms: list[str], synthesis: object = None) -> QuantumCircuit:
