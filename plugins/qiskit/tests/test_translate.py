@@ -183,6 +183,26 @@ def test_registers_names_and_loose_bits_survive() -> None:
     assert measurement_probabilities(model) == {"100": 1.0}
 
 
+def test_bits_in_no_register_are_written_in_one_so_qiskits_primitives_return_them() -> None:
+    # a myQLM circuit (or JSON without registers) became a Qiskit circuit of loose bits, whose
+    # StatevectorSampler result holds no data at all; judged by Qiskit's own sampler
+    from qhpc_interop import Circuit, Register
+    from qiskit.primitives import StatevectorSampler
+
+    model = Circuit(3, 3).x(0).x(2).measure(0, 0).measure(1, 1).measure(2, 2)
+    qc = circuit_to_qiskit(model)
+    assert [(r.name, r.size) for r in qc.qregs] == [("q", 3)] and [(r.name, r.size) for r in qc.cregs] == [("c", 3)]
+    assert StatevectorSampler(seed=1).run([qc], shots=10).result()[0].data.c.get_counts() == {"101": 10}
+    # some bits in registers, the others loose: the loose ones in one more register, named apart
+    model = Circuit(2, 3, qregs=[Register("c", (0,))], cregs=[Register("m", (1,))]).x(0).measure(0, 0)
+    model.measure(1, 2).measure(0, 1)
+    qc = circuit_to_qiskit(model)
+    assert [(r.name, [qc.find_bit(b).index for b in r]) for r in qc.qregs] == [("c", [0]), ("q", [1])]
+    assert [(r.name, [qc.find_bit(b).index for b in r]) for r in qc.cregs] == [("m", [1]), ("c_1", [0, 2])]
+    data = StatevectorSampler(seed=1).run([qc], shots=10).result()[0].data
+    assert data.m.get_counts() == {"1": 10} and data.c_1.get_counts() == {"01": 10}
+
+
 def test_circuits_written_with_one_layout_are_independent() -> None:
     # circuit_to_qiskit copies a kept empty circuit per bit and register layout: each result must
     # still be its own circuit, with its own name, phase and instructions

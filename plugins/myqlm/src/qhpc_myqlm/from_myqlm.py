@@ -641,7 +641,6 @@ def _read(circ: Any) -> Circuit:
             raise TranslationError(f"operation {index} ({names.get(kind, kind)}): the qhpc model cannot hold "
                                    f"myQLM {names.get(kind, kind)} operations")
     _check_bits(circ, out, num_qubits, num_clbits)
-    keep = list(range(num_clbits))
     if computed_ever:
         for bit, index in computed_ever.items():
             clash = ("measured into" if bit in measured else "read as a plain bit by a condition" if bit in read_plain
@@ -650,14 +649,18 @@ def _read(circ: Any) -> Circuit:
                 raise TranslationError(f"operation {index} (CLASSIC): cbit {bit} is computed by classical logic and "
                                        f"also {clash}; the model has no classical computation")
         # A computed bit is never a record of the run (myQLM's results show measurements only) and
-        # the conditions that read it now read the bits it is computed from. Computed bits above
-        # every other bit (where qhpc's writer puts the one it needs) are dropped; one among the
-        # others stays as a bit nothing writes, so every measured bit keeps its index.
-        width = num_clbits
-        while width and width - 1 in computed_ever:
-            width -= 1
-        keep = list(range(width))
-    circuit = Circuit(num_qubits=num_qubits, num_clbits=len(keep), name=circ.name or None,
+        # the conditions that read it now read the bits it is computed from.
+    # The cbits above every bit a measurement writes or a condition reads are dropped: myQLM
+    # allocates a cbit per qubit whether or not anything uses it (a circuit that measures nothing
+    # would become a Qiskit circuit with clbits no measurement writes, which Qiskit cannot make a
+    # gate of and has no counts for), and qhpc's writer puts the bit a formula computes there. A
+    # computed or unused bit among the others stays, written by nothing, so every measured bit
+    # keeps its index.
+    used = measured.keys() | read_plain.keys() | read_by_formula.keys()
+    width = num_clbits
+    while width and width - 1 not in used:
+        width -= 1
+    circuit = Circuit(num_qubits=num_qubits, num_clbits=width, name=circ.name or None,
                       global_phase=phase_sym + phase_num if isinstance(phase_sym, Expr) else phase_num)
     circuit.instructions = out
     return circuit

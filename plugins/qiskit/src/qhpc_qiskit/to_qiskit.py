@@ -53,22 +53,44 @@ _EMPTY_CIRCUITS: dict[tuple[Any, ...], Any] = {}
 _EMPTY_CIRCUITS_KEPT = 64
 
 
+def _with_loose_bits(registers: Sequence[Register], size: int, name: str, taken: set[str]) -> list[Register]:
+    """``registers``, and the bits of ``0..size-1`` in none of them as one more register named
+    ``name`` (``name_1``... where that is taken). Qiskit's primitives return the data of registers
+    only (a ``SamplerV2`` result of a circuit whose bits are in no register is empty), and the
+    formats with no registers (myQLM, JSON without them) name them so: ``q`` and ``c``, as the
+    OpenQASM writers do."""
+    held = {b for reg in registers for b in reg.bits}
+    loose = tuple(b for b in range(size) if b not in held)
+    if not loose:
+        return list(registers)
+    unique, k = name, 0
+    while unique in taken:
+        k += 1
+        unique = f"{name}_{k}"
+    taken.add(unique)
+    return [*registers, Register(unique, loose)]
+
+
 def _empty_circuit(circuit: Circuit) -> Any:
-    """A Qiskit circuit with ``circuit``'s bits and registers and nothing else."""
+    """A Qiskit circuit with ``circuit``'s bits and registers and nothing else (bits in no
+    register in one more register: :func:`_with_loose_bits`)."""
     from qiskit.circuit import ClassicalRegister, Clbit, QuantumCircuit, QuantumRegister, Qubit
 
-    if _laid_out_in_order(circuit.qregs, circuit.num_qubits) and _laid_out_in_order(circuit.cregs, circuit.num_clbits):
+    taken = {reg.name for reg in (*circuit.qregs, *circuit.cregs)}
+    qregisters = _with_loose_bits(circuit.qregs, circuit.num_qubits, "q", taken)
+    cregisters = _with_loose_bits(circuit.cregs, circuit.num_clbits, "c", taken)
+    if _laid_out_in_order(qregisters, circuit.num_qubits) and _laid_out_in_order(cregisters, circuit.num_clbits):
         # registers that own all the bits, one after the other (what every reader makes): Qiskit makes
         # the bits with the registers, a quarter of the cost of adding bits and then registers over them
-        qregs = [QuantumRegister(len(reg.bits), reg.name) for reg in circuit.qregs]
-        cregs = [ClassicalRegister(len(reg.bits), reg.name) for reg in circuit.cregs]
+        qregs = [QuantumRegister(len(reg.bits), reg.name) for reg in qregisters]
+        cregs = [ClassicalRegister(len(reg.bits), reg.name) for reg in cregisters]
         return QuantumCircuit(*qregs, *cregs)
     qubits = [Qubit() for _ in range(circuit.num_qubits)]
     clbits = [Clbit() for _ in range(circuit.num_clbits)]
     qc = QuantumCircuit(qubits, clbits)
-    for reg in circuit.qregs:
+    for reg in qregisters:
         qc.add_register(QuantumRegister(name=reg.name, bits=[qubits[i] for i in reg.bits]))
-    for reg in circuit.cregs:
+    for reg in cregisters:
         qc.add_register(ClassicalRegister(name=reg.name, bits=[clbits[i] for i in reg.bits]))
     return qc
 
