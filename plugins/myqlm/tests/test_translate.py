@@ -187,6 +187,26 @@ def test_model_expressions_become_myqlm_variables_and_bind_there(myqlm_unitary, 
         assert np.allclose(circuit_unitary(back.bind(values)), expected, atol=1e-9)
 
 
+def test_a_written_circuit_is_bound_and_inverted_by_myqlm_itself(myqlm_unitary, big_little) -> None:  # type: ignore[no-untyped-def]
+    # an audit found bind_variables(...).dag() of every written circuit with RX/RY/RZ/PH refused by
+    # PyLinalg ("Gate RZ has no matrix!"): the gate set carried CustomGate's signature, with which
+    # myQLM's bind_variables drops the rotations' matrix generators. Judged by the model's unitary
+    a = Parameter("a")
+    c = Circuit(2, global_phase=a / 2).h(0).rz(a, 0).cx(0, 1).ry(2 * a + 0.1, 1).rx(0.4, 0).p(-a, 1)
+    native = circuit_to_myqlm(c)
+    for value in (0.3, -1.7):
+        inverted = native.bind_variables({"a": value}).dag()
+        assert np.allclose(myqlm_unitary(inverted), circuit_unitary(c.bind({"a": value})).conj().T, atol=1e-9)
+    fixed = Circuit(2).h(0).rz(0.3, 0).cp(0.2, 0, 1).cx(1, 0).rx(-0.5, 1)
+    inverted = circuit_to_myqlm(fixed).bind_variables({}).dag()
+    assert np.allclose(myqlm_unitary(inverted), circuit_unitary(fixed).conj().T, atol=1e-9)
+    # with a custom (matrix) gate the gate set needs CustomGate's signature; myQLM then drops the
+    # generators for its own circuits too, and dag() of the unbound circuit is the way round
+    u = random_unitary(4, random.Random(3))
+    custom = Circuit(2).h(0).rz(0.3, 0).unitary(u, [0, 1]).cx(0, 1)
+    assert np.allclose(myqlm_unitary(circuit_to_myqlm(custom).dag()), circuit_unitary(custom).conj().T, atol=1e-9)
+
+
 def _ops(value: object) -> set[str]:
     from qhpc_interop.params import Apply
 

@@ -97,13 +97,18 @@ class _Template:
         from qat.lang.AQASM import CustomGate, Program
 
         prog = Program()
-        reg = prog.qalloc(1)
-        prog.apply(CustomGate(np.eye(2)), reg[0])  # puts CustomGate's signature in the gate set
+        prog.qalloc(1)
+        plain = prog.to_circ()
+        prog.apply(CustomGate(np.eye(2)), prog.registers[0][0])  # puts CustomGate's signature in the gate set
         circ = prog.to_circ()
         self.natives = {k: v for k, v in circ.gateDic.items() if not k.startswith("_")}
         self.matrices = {k: _matrix_from_thrift(v.matrix) for k, v in self.natives.items() if v.matrix is not None}
-        self.gate_set = circ._gate_set
-        self.serialized_gate_set = circ._serialized_gate_set
+        #: the gate set of a circuit with custom (matrix) gates, and of one without: with CustomGate's
+        #: signature in it, myQLM's bind_variables leaves RX, RY, RZ and PH without their matrix
+        #: generators (a native circuit with a CustomGate too), and the definitions dag() then makes
+        #: have no matrix, which PyLinalg refuses; comparing such a circuit loaded from a file fails
+        self.gate_set, self.serialized_gate_set = circ._gate_set, circ._serialized_gate_set
+        self.plain_gate_set, self.plain_serialized_gate_set = plain._gate_set, plain._serialized_gate_set
         from qat.comm.datamodel.ttypes import ComplexNumber, GateDefinition, GSyntax, Matrix, Op, Param
 
         # Matrix entries 0 and 1 are shared, as the native definitions' matrices are shared by every
@@ -289,6 +294,9 @@ class _Writer:
         #: cannot take, with the names they are written as
         self.parameter_names: Callable[[], list[str]] = list
         self.renames: dict[str, str] | None = None
+        #: whether a custom (matrix) gate is defined: the circuit then takes the gate set with
+        #: CustomGate's signature (see :class:`_Template`)
+        self.custom = False
 
     def _new_name(self) -> str:
         return f"_{next(self.counter)}"
@@ -360,6 +368,7 @@ class _Writer:
         self.gate_dic[name] = self._GateDefinition(
             name=name, arity=op.num_qubits, is_ctrl=False, matrix=thrift,
             syntax=self._GSyntax(name="CustomGate", parameters=[self._Param(type=3, matrix_p=thrift)]))
+        self.custom = True
         self.matrices[name] = big
         self.names[key] = name
         return name
@@ -527,6 +536,7 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
     return QCircuit(
         ops=ops, gateDic=w.gate_dic, nbqbits=circuit.num_qubits,
         nbcbits=circuit.num_clbits + (1 if used_scratch else 0), name=circuit.name,
-        _gate_set=w.template.gate_set, _serialized_gate_set=w.template.serialized_gate_set,
+        _gate_set=w.template.gate_set if w.custom else w.template.plain_gate_set,
+        _serialized_gate_set=w.template.serialized_gate_set if w.custom else w.template.plain_serialized_gate_set,
         has_matrices=False, var_dic=var_dic, qregs=qregs,
     )
