@@ -277,8 +277,18 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
         ops.insert(0, cirq.IdentityGate(len(idle)).on(*idle))
     if global_phase and w.phase != 0.0:
         phase = w.phase
-        coefficient = cmath.exp(1j * phase) if type(phase) is float else sympy.exp(sympy.I * w.c(phase))
-        ops.append(cirq.GlobalPhaseGate(coefficient).on())
+        if type(phase) is float:
+            ops.append(cirq.GlobalPhaseGate(cmath.exp(1j * phase)).on())
+        elif qubits:
+            # Cirq prints, compares and serialises a GlobalPhaseGate of a symbolic e^{ix} not at all
+            # (str() of the circuit raised TypeError): the phase is written exactly as gates on a
+            # qubit instead, Z^a X Z^a X with a = x/pi, which Cirq resolves and simulates as the phase
+            # (as the myQLM writer writes PH X PH X)
+            carrier = qubits[min(used) if used else 0]
+            a = w.e(phase)
+            ops += [cirq.Z(carrier) ** a, cirq.X(carrier), cirq.Z(carrier) ** a, cirq.X(carrier)]
+        else:
+            ops.append(cirq.GlobalPhaseGate(sympy.exp(sympy.I * w.c(phase))).on())
     return _build(ops), readout
 
 
