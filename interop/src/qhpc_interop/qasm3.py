@@ -134,8 +134,10 @@ Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included
     clashes with a keyword, a gate name or another name, is escaped deterministically: each invalid
     character becomes ``_`` (a leading digit gets a ``_`` prefix), then ``_1``, ``_2``... is added
     until the name is free. Parameters are named first (those already valid and free keep their
-    names, then the others in sorted order), then registers. ``θ[0]`` is written ``θ_0_``; reading
-    the text back gives ``Parameter("θ_0_")``.
+    names, then the others in sorted order), then registers. ``θ[0]`` is written ``θ_0_``, its index
+    zero-padded to the width of the vector's largest (``θ_07_`` beside ``θ_11_``), so that the plain
+    parameters reading the text back gives (``Parameter("θ_07_")``) sort, and bind by position, in
+    the vector's order.
 
     :class:`~qhpc_interop.errors.NotExpressibleError` for a multi-qubit unitary, ``abs`` in a
     parameter expression (no OpenQASM 3 builtin Qiskit's reader knows).

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..errors import NotExpressibleError
 from ..gates import STANDARD_GATES, zyz_angles
 from ..ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
-from ..params import Expr, ParamValue, format_expr, format_number
+from ..params import VECTOR_ELEMENT, Expr, ParamValue, format_expr, format_number
 from .stdlib import QASM3_KEYWORDS, STDGATES
 from .writer_common import (
     QASM3_IDENTIFIER,
@@ -40,6 +40,27 @@ def _sanitize(name: str) -> str:
     return "_" + clean if not clean or "0" <= clean[0] <= "9" else clean
 
 
+def _vector_sanitizer(params: list[str]) -> Callable[[str], str]:
+    """:func:`_sanitize`, with a vector element's index (``theta[7]``, a Qiskit ``ParameterVector``'s)
+    zero-padded to the width of its vector's largest: ``theta_07_``. Read back, the elements are
+    plain parameters, which Qiskit orders by name: padded, a list of values binds them in index
+    order as it did the vector (``theta_10_`` sorted before ``theta_1_``, and positional binding
+    after the trip was silently wrong)."""
+    widths: dict[str, int] = {}
+    for name in params:
+        found = VECTOR_ELEMENT.match(name)
+        if found:
+            widths[found[1]] = max(widths.get(found[1], 1), len(found[2]))
+
+    def sanitize(name: str) -> str:
+        found = VECTOR_ELEMENT.match(name)
+        if found is None:
+            return _sanitize(name)
+        return f"{_sanitize(found[1])}_{int(found[2]):0{widths.get(found[1], 1)}d}_"
+
+    return sanitize
+
+
 class _Writer:
     def __init__(self, circuit: Circuit) -> None:
         self.circuit = circuit
@@ -47,9 +68,9 @@ class _Writer:
         used = dict.fromkeys(i.operation.name for i in circuit.instructions if isinstance(i.operation, Gate))
         self.declared = definition_order(used, lambda n: n in _NATIVE)
         reserved = QASM3_KEYWORDS | set(STDGATES) | set(self.declared)
-        names = NameAllocator(reserved, _valid_identifier, _sanitize)
-        # valid, free names first, so that a valid name is never renamed to make room for an escaped one
         params = [p.name for p in circuit.parameters]
+        names = NameAllocator(reserved, _valid_identifier, _vector_sanitizer(params))
+        # valid, free names first, so that a valid name is never renamed to make room for an escaped one
         keep = [n for n in params if _valid_identifier(n) and n not in reserved]
         self.param_names = {n: names.take(n, "parameter") for n in keep}
         self.param_names.update({n: names.take(n, "parameter") for n in params if n not in self.param_names})

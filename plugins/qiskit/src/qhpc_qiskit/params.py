@@ -5,7 +5,6 @@ a name ``base[i]`` becomes element ``i`` of a ``ParameterVector`` ``base``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,7 +12,7 @@ from qhpc.errors import TranslationError
 from qhpc_interop import (
     Parameter,
 )
-from qhpc_interop.params import OPERATORS, Apply, Expr, ParamValue, apply
+from qhpc_interop.params import OPERATORS, VECTOR_ELEMENT, Apply, Expr, ParamValue, apply
 
 # -- parameters ------------------------------------------------------------------------------
 
@@ -98,7 +97,6 @@ def _from_replay(expression: Any) -> ParamValue:
 
 #: A parameter name that is element ``i`` of a vector (``theta[3]``, as Qiskit names them; an index
 #: under 100,000: a larger one stays a plain parameter rather than make a vector that long).
-_VECTOR_ELEMENT = re.compile(r"(.+)\[(0|[1-9][0-9]{0,4})\]\Z", re.DOTALL)
 
 
 class ParameterTable:
@@ -117,7 +115,7 @@ class ParameterTable:
     def get(self, name: str) -> Any:
         p = self._by_name.get(name)
         if p is None:
-            found = _VECTOR_ELEMENT.match(name)
+            found = VECTOR_ELEMENT.match(name)
             if found is not None:
                 p = self._element(found.group(1), int(found.group(2)))
             else:
