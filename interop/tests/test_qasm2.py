@@ -397,11 +397,29 @@ def test_export_refuses_free_parameters() -> None:
     assert "bind" in info.value.hint and "OpenQASM 3" in info.value.hint
 
 
-def test_export_refuses_a_condition_on_one_bit_of_a_larger_register() -> None:
+def test_export_writes_a_condition_on_part_of_a_register_as_its_values() -> None:
+    # one bit of a larger register: one if(c == v) per value of c with that bit (at most one holds)
     circuit = Circuit.with_registers({"q": 1}, {"c": 2})
     circuit.append(Gate("x"), [0], condition=Condition((1,), 1))
+    assert [line for line in qasm2.dumps(circuit).splitlines() if line.startswith("if")] == \
+        ["if(c==2) x q[0];", "if(c==3) x q[0];"]
+    # refused where the bits are in no one register, where the copies would test what the
+    # instruction writes, and past MAX_REGISTER_VALUES copies
+    two = Circuit.with_registers({"q": 1}, {"a": 1, "b": 1})
+    two.append(Gate("x"), [0], condition=Condition((0, 1), 3))
+    with pytest.raises(NotExpressibleError, match="the bits a\\[0\\], b\\[0\\], which do not form one whole register"):
+        qasm2.dumps(two)
+    writes = Circuit.with_registers({"q": 1}, {"c": 2})
+    writes.append(MEASURE, [0], [0], condition=Condition((1,), 1))
     with pytest.raises(NotExpressibleError, match="single bit c\\[1\\]"):
-        qasm2.dumps(circuit)
+        qasm2.dumps(writes)
+    wide = Circuit.with_registers({"q": 1}, {"c": 8})
+    wide.append(Gate("x"), [0], condition=Condition((0, 1), 1))
+    assert len([line for line in qasm2.dumps(wide).splitlines() if line.startswith("if")]) == 64
+    wider = Circuit.with_registers({"q": 1}, {"c": 8})
+    wider.append(Gate("x"), [0], condition=Condition((0,), 1))
+    with pytest.raises(NotExpressibleError, match="single bit c\\[0\\]"):
+        qasm2.dumps(wider)
 
 
 @pytest.mark.parametrize("name", sorted(STANDARD_GATES))
@@ -451,11 +469,11 @@ def test_a_gate_parameter_or_qubit_named_by_a_reserved_word_is_refused(name: str
 
 
 
-def test_a_condition_on_one_bit_of_a_wider_register_is_refused_in_the_programs_own_names() -> None:
+def test_a_condition_on_bits_of_two_registers_is_refused_in_the_programs_own_names() -> None:
     # the message showed the instruction in the model's generic names (if c[1]==1: x q[2]), where
     # the circuit has no register c
-    circuit = qasm3.loads('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[3] r;\nbit[2] a;\na = measure r[0:1];\n'
-                          "if (a[1]) x r[2];\n")
-    with pytest.raises(NotExpressibleError, match=r"the single bit a\[1\], which is not a whole register "
-                                                  r"\(if a\[1\]==1: x r\[2\];\)"):
+    circuit = qasm3.loads('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[3] r;\nbit[2] a;\nbit[1] b;\n'
+                          "a = measure r[0:1];\nb[0] = measure r[2];\nif (a[1]) { if (b[0]) x r[2]; }\n")
+    with pytest.raises(NotExpressibleError, match=r"the bits a\[1\], b\[0\], which do not form one whole register "
+                                                  r"\(if a\[1\], b\[0\]==3: x r\[2\];\)"):
         qasm2.dumps(circuit)

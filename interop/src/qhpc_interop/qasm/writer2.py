@@ -116,6 +116,10 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) ->
         return text
     register = cplan.by_bits.get(inst.condition.clbits)
     if register is None:
+        spread = _over_register(inst, cplan)
+        if spread is not None:
+            name, values = spread
+            return "\n".join(f"if({name}=={v}) {text}" for v in values)
         bits = ", ".join(cplan.refs[c] for c in inst.condition.clbits)
         what = (f"the single bit {bits}, which is not a whole register" if len(inst.condition.clbits) == 1
                 else f"the bits {bits}, which do not form one whole register")
@@ -125,3 +129,30 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) ->
                  "or export OpenQASM 3",
         )
     return f"if({register}=={inst.condition.value}) {text}"
+
+
+#: Most copies of an instruction a condition on part of a register is written as.
+MAX_REGISTER_VALUES = 64
+
+
+def _over_register(inst: Instruction, cplan: RegisterPlan) -> tuple[str, list[int]] | None:
+    """A condition on some bits of one declared register as the register's values that satisfy it
+    (the instruction written once per value: ``if(r==1)``, ``if(r==3)`` for ``r[0] == 1`` on two
+    bits; at most one holds, so at most one copy acts); ``None`` where the bits are in no one
+    register, there would be more than :data:`MAX_REGISTER_VALUES` copies, or the instruction writes
+    a bit of the register (a later copy would test the value it wrote)."""
+    cond = inst.condition
+    assert cond is not None
+    for bits, name in cplan.by_bits.items():
+        if not set(cond.clbits) <= set(bits) or set(inst.clbits) & set(bits):
+            continue
+        free = len(bits) - len(cond.clbits)
+        if 2**free > MAX_REGISTER_VALUES:
+            return None
+        where = {b: k for k, b in enumerate(bits)}
+        fixed = sum(((cond.value >> j) & 1) << where[b] for j, b in enumerate(cond.clbits))
+        others = [where[b] for b in bits if b not in cond.clbits]
+        values = sorted(fixed | sum(((pattern >> i) & 1) << k for i, k in enumerate(others))
+                        for pattern in range(2**free))
+        return name, values
+    return None
