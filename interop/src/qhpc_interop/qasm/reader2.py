@@ -19,6 +19,8 @@ from .parser import QASM2_DIALECT, Value
 from .reader_base import Operand, ReaderBase, check_register_size, read_program
 from .stdlib import QASM2_KEYWORDS, QELIB1_GATES, QELIB1_LIBRARY, QELIB1_PAPER_GATES
 
+#: The opaque gates Qiskit's OpenQASM 2 writer declares for its delays.
+_QISKIT_DELAY = re.compile(r"delay(?:_[0-9]+)?")
 _STATEMENT_WORDS = frozenset({"OPENQASM", "include", "qreg", "creg", "gate", "opaque", "barrier", "if"})
 
 
@@ -401,6 +403,14 @@ class Reader(ReaderBase):
         args = self.arguments()
         operands = self.operand_list(quantum=True)
         self.end_statement(f"the call of '{name.text}'")
+        if gate.opaque and _QISKIT_DELAY.fullmatch(gate.name) and gate.num_params == 1 and gate.num_qubits == 1 \
+                and len(args) == 1:
+            # Qiskit's writer declares its Delay so (``opaque delay(param0) q0;``, and one more
+            # ``delay_<number>`` per other delay object; its reader reads ``delay`` back as a Delay):
+            # read as OpenQASM 3's delay is, a barrier, announced
+            self.timing.append(("a delay", name))
+            self.emit_barrier(operands)
+            return
         self.check_call(gate, len(args), len(operands), name)
         definition = gate.instantiate([self.to_param(v, t) for v, t in args])
         for qubits in self.broadcast(operands, name):
