@@ -507,3 +507,14 @@ def test_qiskits_opaque_delay_is_read_as_a_delay() -> None:
     # any other opaque gate is still refused by name
     with pytest.raises(QasmUnsupportedError, match="opaque gate 'mygate'"):
         qasm2.loads('OPENQASM 2.0;\nqreg q[1];\nopaque mygate(a) q;\nmygate(1) q[0];\n')
+
+
+@pytest.mark.parametrize("module", [qasm2, qasm3])
+def test_a_renamed_register_never_takes_a_name_the_program_uses(module) -> None:  # type: ignore[no-untyped-def]
+    # an audit: registers z (a gate's name) and z_1 were written z_1 and z_1_1, so results under z_1
+    # were register z's. Now z takes a free name and z_1 keeps its own
+    circuit = Circuit(2, 2, qregs=[Register("q", (0, 1))], cregs=[Register("z", (0,)), Register("z_1", (1,))])
+    circuit.x(0).measure(0, 0).measure(1, 1)
+    text = module.dumps(circuit)
+    back = module.loads(text)
+    assert [(r.name, r.bits) for r in back.cregs] == [("z_2", (0,)), ("z_1", (1,))]

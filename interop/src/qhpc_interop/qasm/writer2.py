@@ -51,6 +51,7 @@ def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:
     declared = definition_order(used, lambda n: n in QELIB1_PAPER_GATES, _WRITER_OVERRIDES)
     reserved = QASM2_KEYWORDS | set(QELIB1_GATES) | set(declared)
     names = NameAllocator(reserved, lambda s: bool(QASM2_IDENTIFIER.fullmatch(s)), _sanitize)
+    names.claim(r.name for r in (*circuit.qregs, *circuit.cregs))
     qplan = plan_registers(circuit.qregs, circuit.num_qubits, "q", names)
     cplan = plan_registers(circuit.cregs, circuit.num_clbits, "c", names, "classical register")
     if changes is not None:

@@ -73,6 +73,7 @@ class _Writer:
         # valid, free names first, so that a valid name is never renamed to make room for an escaped one
         keep = [n for n in params if _valid_identifier(n) and n not in reserved]
         self.param_names = {n: names.take(n, "parameter") for n in keep}
+        names.claim(r.name for r in (*circuit.qregs, *circuit.cregs))
         self.param_names.update({n: names.take(n, "parameter") for n in params if n not in self.param_names})
         self.qplan: RegisterPlan = plan_registers(circuit.qregs, circuit.num_qubits, "q", names)
         self.cplan: RegisterPlan = plan_registers(circuit.cregs, circuit.num_clbits, "c", names,

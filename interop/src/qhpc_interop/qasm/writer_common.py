@@ -29,9 +29,24 @@ class NameAllocator:
         self.sanitize = sanitize
         #: what was written under another name than the circuit's (``classical register 'z' as 'z_1'``)
         self.changes: list[str] = []
+        #: valid names set aside for :meth:`take` to give back to their owners (:meth:`claim`)
+        self.claimed: set[str] = set()
+
+    def claim(self, names: Iterable[str]) -> None:
+        """Set aside those of ``names`` that are valid and free, so that :meth:`take` gives each back
+        to its owner and a name escaped before its owner's turn never takes it (a register ``z``,
+        a gate's name, written ``z_1`` where a register ``z_1`` exists, which then became
+        ``z_1_1``: results under ``z_1`` were the other register's)."""
+        for name in names:
+            if self.valid(name) and name not in self.taken:
+                self.taken.add(name)
+                self.claimed.add(name)
 
     def take(self, name: str, what: str | None = None) -> str:
         """A free identifier for ``name``; where it differs and ``what`` names the thing, the change is noted."""
+        if name in self.claimed:
+            self.claimed.discard(name)
+            return name
         base = name if self.valid(name) else self.sanitize(name)
         candidate, k = base, 0
         while candidate in self.taken:
