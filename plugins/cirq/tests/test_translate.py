@@ -655,6 +655,31 @@ def test_a_symbolic_global_phase_is_written_as_gates_cirq_prints_and_serialises(
             assert np.allclose(native_unitary(resolved), expected, atol=ATOL)
 
 
+def test_a_symbolic_phase_sympy_cancels_is_no_phase_and_round_trips_do_not_grow() -> None:
+    # a symbolic u's -theta/2 (written) and +theta/2 (read back) cancel; the writer took the sum for
+    # a phase and wrote it as four gates, four more on every trip (an audit: 5, 9, 13, 17, 21).
+    # Judged by Qiskit's Operator of the bound circuits
+    from qiskit import QuantumCircuit, transpile
+    from qiskit.circuit import Parameter as QiskitParameter
+    from qiskit.circuit.library import efficient_su2
+    from qiskit.quantum_info import Operator
+
+    theta = QiskitParameter("theta")
+    one = QuantumCircuit(1)
+    one.u(theta, 0.4, 0.2, 0)
+    su2 = transpile(efficient_su2(3, reps=1), basis_gates=["u", "cx"], optimization_level=0)
+    for source in (one, su2):
+        sizes, x = [], source
+        for _ in range(4):
+            x = qhpc.convert(qhpc.convert(x, "cirq"), "qiskit")
+            sizes.append(len(x.data))
+        assert len(set(sizes)) == 1, sizes
+        values = {p.name: 0.3 + 0.1 * k for k, p in enumerate(source.parameters)}
+        bound = x.assign_parameters({p: values[p.name] for p in x.parameters})
+        expected = source.assign_parameters({p: values[p.name] for p in source.parameters})
+        assert np.allclose(Operator(bound).data, Operator(expected).data, atol=1e-9)  # global phase included
+
+
 def test_a_written_global_phase_runs_on_the_density_matrix_simulator_as_the_readme_says() -> None:
     # Cirq 1.7's DensityMatrixSimulator fails on a GlobalPhaseGate with its default settings (an audit
     # found it on half of the converted circuits); the README gives split_untangled_states=False.

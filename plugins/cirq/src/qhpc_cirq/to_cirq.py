@@ -275,8 +275,14 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
     idle = [qubits[i] for i in range(circuit.num_qubits) if i not in used]
     if idle:
         ops.insert(0, cirq.IdentityGate(len(idle)).on(*idle))
-    if global_phase and w.phase != 0.0:
-        phase = w.phase
+    phase = w.phase
+    if isinstance(phase, Expr):
+        # what sympy makes a number is one (a u gate's -theta/2 and its reading's +theta/2 cancel:
+        # written as gates, a symbolic zero grew the circuit by four gates on every trip)
+        simplified = w.c(phase)
+        if simplified.is_number:
+            phase = float(sympy.re(simplified))
+    if global_phase and phase != 0.0:
         if type(phase) is float:
             ops.append(cirq.GlobalPhaseGate(cmath.exp(1j * phase)).on())
         elif qubits:
