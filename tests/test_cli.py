@@ -257,6 +257,10 @@ def test_formats_shows_every_feature_whole_at_80_columns() -> None:
 
     assert "mid_circuit_measurement" in words and "qubit_identity" in words
     assert all(p in words for p in PROPERTIES - {"unitary", "measurements"})
+    # and every format's name, in both tables (a review found perceval-impor / t)
+    listed = json.loads(qhpc_cli("formats", "--json").stdout)
+    assert {f["name"] for f in listed["formats"]} <= words
+    assert {e[k] for e in listed["translators"] for k in ("source", "target")} <= words
 
 
 def test_backends_shows_every_name_whole_at_80_columns() -> None:

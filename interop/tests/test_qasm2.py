@@ -420,6 +420,11 @@ def test_export_writes_a_condition_on_part_of_a_register_as_its_values() -> None
     wider.append(Gate("x"), [0], condition=Condition((0,), 1))
     with pytest.raises(NotExpressibleError, match="single bit c\\[0\\]"):
         qasm2.dumps(wider)
+    # a bit listed twice (c[0] == 1 and c[0] == 0: never true) was written if(c==1) (a review)
+    twice = Circuit.with_registers({"q": 1}, {"c": 2})
+    twice.append(Gate("x"), [0], condition=Condition((0, 0), 1))
+    with pytest.raises(NotExpressibleError, match="which do not form one whole register"):
+        qasm2.dumps(twice)
 
 
 @pytest.mark.parametrize("name", sorted(STANDARD_GATES))
@@ -504,6 +509,11 @@ def test_qiskits_opaque_delay_is_read_as_a_delay() -> None:
               if ci.operation.name != "delay"]
     assert [(i.name, i.qubits) for i in gates] == [(ci.operation.name, tuple(qc.find_bit(q).index for q in ci.qubits))
                                                    for ci in theirs]
+    # its argument and operand counts are checked as a gate's are (a review: two qubits were taken)
+    declared = 'OPENQASM 2.0;\nopaque delay(param0) q0;\nqreg q[2];\n'
+    for call in ("delay(10) q[0], q[1];", "delay(10, 20) q[0];"):
+        with pytest.raises(QasmSyntaxError, match="'delay' takes 1 parameter and 1 qubit operand"):
+            qasm2.loads(declared + call)
     # any other opaque gate is still refused by name
     with pytest.raises(QasmUnsupportedError, match="opaque gate 'mygate'"):
         qasm2.loads('OPENQASM 2.0;\nqreg q[1];\nopaque mygate(a) q;\nmygate(1) q[0];\n')

@@ -190,7 +190,7 @@ def formats(as_json: bool) -> None:
     # feature names stay whole (mid_circuit_measurement is one word): their lists are wrapped here,
     # at word boundaries, and the descriptions take what width is left
     table = Table(title="program formats (and what a program in each can hold beyond gates)")
-    table.add_column("format", overflow="fold")
+    table.add_column("format", no_wrap=True)
     table.add_column("description", overflow="fold")
     table.add_column("files", overflow="fold")
     table.add_column("holds", no_wrap=True)
@@ -198,12 +198,13 @@ def formats(as_json: bool) -> None:
         held = [h for h in f["holds"] if h not in ("unitary", "measurements")]
         table.add_row(f["name"], f["description"], "\n".join(f["extensions"]) or "-", _word_list(held))
     out.print(table)
-    table = Table(title="translators")
-    for col in ("translator", "from", "to"):
-        table.add_column(col, overflow="fold")
+    # the formats whole (what --to takes); the translators' own names are in --json
+    table = Table(title="translators (qhpc formats --json names them)")
+    for col in ("from", "to"):
+        table.add_column(col, no_wrap=True)
     table.add_column("loses", no_wrap=True)
     for e in edges:
-        table.add_row(e["name"], e["source"], e["target"], _word_list(e["lost"]) if e["lost"] else "nothing")
+        table.add_row(e["source"], e["target"], _word_list(e["lost"]) if e["lost"] else "nothing")
     out.print(table)
 
 

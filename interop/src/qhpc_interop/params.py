@@ -24,12 +24,12 @@ ParamValue = Union[float, "Expr"]
 
 Bindings = Mapping[Union[str, "Parameter"], Union[float, int, "Expr"]]
 
-#: Functions an expression may apply, with their numeric implementation.
 #: A parameter name ``base[i]``: element ``i`` of a vector ``base`` (how Qiskit names a
 #: ``ParameterVector``'s elements, and how they reach other formats); indices as Python writes them,
 #: below 100,000.
 VECTOR_ELEMENT = re.compile(r"(.+)\[(0|[1-9][0-9]{0,4})\]\Z", re.DOTALL)
 
+#: Functions an expression may apply, with their numeric implementation.
 FUNCTIONS: dict[str, Callable[[float], float]] = {
     "neg": lambda x: -x,
     "sin": math.sin,

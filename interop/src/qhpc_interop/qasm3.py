@@ -136,8 +136,8 @@ Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included
     until the name is free. Parameters are named first (those already valid and free keep their
     names, then the others in sorted order), then registers. ``θ[0]`` is written ``θ_0_``, its index
     zero-padded to the width of the vector's largest (``θ_07_`` beside ``θ_11_``), so that the plain
-    parameters reading the text back gives (``Parameter("θ_07_")``) sort, and bind by position, in
-    the vector's order.
+    parameters reading the text back gives (``Parameter("θ_07_")``) sort among themselves in the
+    vector's order (other names can still sort between them: bind by the names written).
 
     :class:`~qhpc_interop.errors.NotExpressibleError` for a multi-qubit unitary, ``abs`` in a
     parameter expression (no OpenQASM 3 builtin Qiskit's reader knows).

@@ -647,6 +647,12 @@ def test_a_symbolic_global_phase_is_written_as_gates_cirq_prints_and_serialises(
     written = circuit_to_cirq(source)
     assert not any(isinstance(op.gate, cirq.GlobalPhaseGate) for op in written.all_operations())
     assert "Z^" in str(written)
+    # before any measurement, so measurements stay terminal (a review: the gates after them made
+    # Cirq simulate shot by shot, and the model read back had mid-circuit measurements)
+    measured = Circuit(3, 3, global_phase=theta).h(0).h(1).measure(0, 0).measure(1, 1).measure(2, 2)
+    cirq_measured = circuit_to_cirq(measured)
+    assert cirq_measured.are_all_measurements_terminal()
+    assert not circuit_from_cirq(cirq_measured).has_mid_circuit_measurement()
     again = cirq.read_json(json_text=cirq.to_json(written))
     for value in (0.3, -2.1):
         expected = circuit_unitary(source.bind({"theta": value}))

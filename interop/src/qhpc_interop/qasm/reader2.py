@@ -403,11 +403,13 @@ class Reader(ReaderBase):
         args = self.arguments()
         operands = self.operand_list(quantum=True)
         self.end_statement(f"the call of '{name.text}'")
-        if gate.opaque and _QISKIT_DELAY.fullmatch(gate.name) and gate.num_params == 1 and gate.num_qubits == 1 \
-                and len(args) == 1:
+        if gate.opaque and _QISKIT_DELAY.fullmatch(gate.name) and gate.num_params == 1 and gate.num_qubits == 1:
             # Qiskit's writer declares its Delay so (``opaque delay(param0) q0;``, and one more
             # ``delay_<number>`` per other delay object; its reader reads ``delay`` back as a Delay):
             # read as OpenQASM 3's delay is, a barrier, announced
+            if len(args) != 1 or len(operands) != 1:
+                self.error(f"'{gate.name}' takes 1 parameter and 1 qubit operand, got {len(args)} and "
+                           f"{len(operands)}", name)
             self.timing.append(("a delay", name))
             self.emit_barrier(operands)
             return

@@ -144,6 +144,8 @@ def _over_register(inst: Instruction, cplan: RegisterPlan) -> tuple[str, list[in
     a bit of the register (a later copy would test the value it wrote)."""
     cond = inst.condition
     assert cond is not None
+    if len(set(cond.clbits)) != len(cond.clbits):
+        return None  # a bit listed twice (a condition that may never hold): refused as before
     for bits, name in cplan.by_bits.items():
         if not set(cond.clbits) <= set(bits) or set(inst.clbits) & set(bits):
             continue

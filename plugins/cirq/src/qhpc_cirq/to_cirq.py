@@ -289,10 +289,10 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
             # Cirq prints, compares and serialises a GlobalPhaseGate of a symbolic e^{ix} not at all
             # (str() of the circuit raised TypeError): the phase is written exactly as gates on a
             # qubit instead, Z^a X Z^a X with a = x/pi, which Cirq resolves and simulates as the phase
-            # (as the myQLM writer writes PH X PH X)
+            # (as the myQLM writer writes PH X PH X), first, so that measurements stay terminal
             carrier = qubits[min(used) if used else 0]
             a = w.e(phase)
-            ops += [cirq.Z(carrier) ** a, cirq.X(carrier), cirq.Z(carrier) ** a, cirq.X(carrier)]
+            ops[:0] = [cirq.Z(carrier) ** a, cirq.X(carrier), cirq.Z(carrier) ** a, cirq.X(carrier)]
         else:
             ops.append(cirq.GlobalPhaseGate(sympy.exp(sympy.I * w.c(phase))).on())
     return _build(ops), readout

@@ -32,8 +32,11 @@ model clbit ``k`` (except bits written by classical logic, see below).
   stands for: one copy of the operation per pattern of the bits read that makes the formula true
   (``c0 & ~c1`` is "bits (0, 1) read 1"; ``c0 | c1`` is three copies, on ``01``, ``10`` and
   ``11``: the patterns are disjoint, so at most one acts), up to
-  :data:`~qhpc_myqlm.from_myqlm.MAX_PATTERNS` of them; the computed cbit is dropped from the
-  model's clbits (the later ones move down by one).
+  :data:`~qhpc_myqlm.from_myqlm.MAX_PATTERNS` of them; the computed cbit stays a clbit nothing
+  writes, so every measured cbit keeps its index;
+* the cbits above every one a measurement writes or a condition reads are left out (myQLM
+  allocates a cbit per qubit whether or not anything uses it; a computed cbit there is dropped):
+  a circuit that measures nothing has no clbits.
 
 Refused with a :class:`~qhpc.errors.TranslationError` naming the operation and its position:
 ``BREAK``, ``REMAP``, formulas over computed bits or true on more than ``MAX_PATTERNS``

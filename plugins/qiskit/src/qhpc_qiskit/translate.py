@@ -6,7 +6,9 @@ Conventions (stable; the tests hold the code to them):
 
 * **Bits and registers.** Model qubit ``i`` is ``qc.qubits[i]`` and clbit ``j`` is ``qc.clbits[j]``
   (Qiskit's little-endian order: a counts bitstring shows clbit 0 rightmost); registers keep their
-  names and bits, and are written back as the same registers. A transpiled circuit's layout
+  names and bits, and are written back as the same registers; bits in no register (a myQLM
+  circuit's, say) are written into one more register, ``q`` or ``c`` (``q_1``, ``c_1`` where the
+  name is taken), since Qiskit's primitives return the data of registers only. A transpiled circuit's layout
   (Qiskit's ``TranspileLayout``) is kept in the circuit's metadata and written back.
 * **Gates.** Every Qiskit standard gate the model's library has is read and written by name
   (``cx``, ``rz``, ``cu``, ...). Any other gate or instruction with a definition (library circuits
