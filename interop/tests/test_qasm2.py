@@ -400,6 +400,7 @@ def test_export_refuses_free_parameters() -> None:
 def test_export_writes_a_condition_on_part_of_a_register_as_its_values() -> None:
     # one bit of a larger register: one if(c == v) per value of c with that bit (at most one holds)
     circuit = Circuit.with_registers({"q": 1}, {"c": 2})
+    circuit.measure(0, 0)
     circuit.append(Gate("x"), [0], condition=Condition((1,), 1))
     assert [line for line in qasm2.dumps(circuit).splitlines() if line.startswith("if")] == \
         ["if(c==2) x q[0];", "if(c==3) x q[0];"]
@@ -414,12 +415,24 @@ def test_export_writes_a_condition_on_part_of_a_register_as_its_values() -> None
     with pytest.raises(NotExpressibleError, match="single bit c\\[1\\]"):
         qasm2.dumps(writes)
     wide = Circuit.with_registers({"q": 1}, {"c": 8})
+    for bit in range(8):
+        wide.measure(0, bit)
     wide.append(Gate("x"), [0], condition=Condition((0, 1), 1))
     assert len([line for line in qasm2.dumps(wide).splitlines() if line.startswith("if")]) == 64
     wider = Circuit.with_registers({"q": 1}, {"c": 8})
+    for bit in range(8):
+        wider.measure(0, bit)
     wider.append(Gate("x"), [0], condition=Condition((0,), 1))
     with pytest.raises(NotExpressibleError, match="single bit c\\[0\\]"):
         qasm2.dumps(wider)
+    # bits no measurement has written yet read 0: one value each (an audit: OpenQASM 2 -> myQLM ->
+    # OpenQASM 2 merged registers a[1], b[7] into c[8], and the condition on c[0] needed 128 copies)
+    early = Circuit.with_registers({"q": 2}, {"c": 8})
+    early.measure(0, 0).measure(1, 3)
+    early.append(Gate("x"), [1], condition=Condition((0,), 1))
+    early.measure(1, 7)
+    assert [line for line in qasm2.dumps(early).splitlines() if line.startswith("if")] == \
+        ["if(c==1) x q[1];", "if(c==9) x q[1];"]
     # a bit listed twice (c[0] == 1 and c[0] == 0: never true) was written if(c==1) (a review)
     twice = Circuit.with_registers({"q": 1}, {"c": 2})
     twice.append(Gate("x"), [0], condition=Condition((0, 0), 1))

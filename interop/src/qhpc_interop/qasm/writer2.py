@@ -60,10 +60,13 @@ def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:
     lines.extend(_gate_declaration(name) for name in declared)
     lines.extend(f"qreg {name}[{size}];" for name, size in qplan.declarations)
     lines.extend(f"creg {name}[{size}];" for name, size in cplan.declarations)
+    written: set[int] = set()  # the clbits a measurement has written so far (the others read 0)
     for inst in circuit.instructions:
-        text = _instruction(inst, qplan, cplan)
+        text = _instruction(inst, qplan, cplan, written)
         if text:
             lines.append(text)
+        if isinstance(inst.operation, Measure):
+            written.update(inst.clbits)
     return "\n".join(lines) + "\n"
 
 
@@ -97,7 +100,7 @@ def _gate_declaration(name: str) -> str:
     return f"gate {name}{params} {', '.join(qubits)} {{ {body} }}"
 
 
-def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) -> str:
+def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan, written: set[int]) -> str:
     op = inst.operation
     qubits = [qplan.refs[q] for q in inst.qubits]
     if isinstance(op, Gate):
@@ -117,7 +120,7 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) ->
         return text
     register = cplan.by_bits.get(inst.condition.clbits)
     if register is None:
-        spread = _over_register(inst, cplan)
+        spread = _over_register(inst, cplan, written)
         if spread is not None:
             name, values = spread
             return "\n".join(f"if({name}=={v}) {text}" for v in values)
@@ -136,12 +139,14 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan) ->
 MAX_REGISTER_VALUES = 64
 
 
-def _over_register(inst: Instruction, cplan: RegisterPlan) -> tuple[str, list[int]] | None:
+def _over_register(inst: Instruction, cplan: RegisterPlan, written: set[int]) -> tuple[str, list[int]] | None:
     """A condition on some bits of one declared register as the register's values that satisfy it
     (the instruction written once per value: ``if(r==1)``, ``if(r==3)`` for ``r[0] == 1`` on two
-    bits; at most one holds, so at most one copy acts); ``None`` where the bits are in no one
-    register, there would be more than :data:`MAX_REGISTER_VALUES` copies, or the instruction writes
-    a bit of the register (a later copy would test the value it wrote)."""
+    bits; at most one holds, so at most one copy acts). The register's other bits that no
+    measurement has ``written`` yet read 0 and take no other value (one ``if`` where registers
+    merged into one left the condition's bit among unwritten ones). ``None`` where the bits are in
+    no one register, there would be more than :data:`MAX_REGISTER_VALUES` copies, or the
+    instruction writes a bit of the register (a later copy would test the value it wrote)."""
     cond = inst.condition
     assert cond is not None
     if len(set(cond.clbits)) != len(cond.clbits):
@@ -149,12 +154,12 @@ def _over_register(inst: Instruction, cplan: RegisterPlan) -> tuple[str, list[in
     for bits, name in cplan.by_bits.items():
         if not set(cond.clbits) <= set(bits) or set(inst.clbits) & set(bits):
             continue
-        free = len(bits) - len(cond.clbits)
-        if 2**free > MAX_REGISTER_VALUES:
-            return None
         where = {b: k for k, b in enumerate(bits)}
         fixed = sum(((cond.value >> j) & 1) << where[b] for j, b in enumerate(cond.clbits))
-        others = [where[b] for b in bits if b not in cond.clbits]
+        others = [where[b] for b in bits if b not in cond.clbits and b in written]
+        free = len(others)
+        if 2**free > MAX_REGISTER_VALUES:
+            return None
         values = sorted(fixed | sum(((pattern >> i) & 1) << k for i, k in enumerate(others))
                         for pattern in range(2**free))
         return name, values
