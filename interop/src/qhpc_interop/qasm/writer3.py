@@ -43,9 +43,9 @@ def _sanitize(name: str) -> str:
 def _vector_sanitizer(params: list[str]) -> Callable[[str], str]:
     """:func:`_sanitize`, with a vector element's index (``theta[7]``, a Qiskit ``ParameterVector``'s)
     zero-padded to the width of its vector's largest: ``theta_07_``. Read back, the elements are
-    plain parameters, which Qiskit orders by name: padded, a list of values binds them in index
-    order as it did the vector (``theta_10_`` sorted before ``theta_1_``, and positional binding
-    after the trip was silently wrong)."""
+    plain parameters, which Qiskit orders by name: padded, they keep the vector's order among
+    themselves (``theta_10_`` sorted before ``theta_1_``, and positional binding after the trip was
+    silently wrong; other names can still sort between them)."""
     widths: dict[str, int] = {}
     for name in params:
         found = VECTOR_ELEMENT.match(name)
