@@ -215,12 +215,11 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
     k, n = 0, len(instructions)
     while k < n:
         inst = instructions[k]
-        op = inst.operation
+        op, iq, _, cond = inst  # (an instruction is a named tuple: unpacked, not read field by field)
         t = type(op)
         if t is Barrier:
             k += 1
             continue  # Cirq has no barrier
-        cond = inst.condition
         start, phase = len(ops), w.phase
         controls: Any = None
         if cond is not None:
@@ -231,27 +230,27 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
             if controls is _NEVER:
                 k += 1
                 continue
-        used.update(inst.qubits)
+        used.update(iq)
         if t is Gate:
             gate = fixed.get(op.name)
             if gate is not None:
                 # operations are immutable values: one per (gate, qubits) serves every occurrence
-                key = (op.name, inst.qubits)
+                key = (op.name, iq)
                 cop = made.get(key)
                 if cop is None:
-                    cop = made[key] = gate.on(*[qubits[i] for i in inst.qubits])
+                    cop = made[key] = gate.on(*[qubits[i] for i in iq])
                 ops.append(cop)
             elif op.name in _ONE_OP:
                 # the same for single-gate writers (no phase to add): repeated angles are common
-                pkey = (op.name, op.params, inst.qubits)
+                pkey = (op.name, op.params, iq)
                 cop = made_p.get(pkey)
                 if cop is None:
-                    export[op.name](w, op.params, [qubits[i] for i in inst.qubits])
+                    export[op.name](w, op.params, [qubits[i] for i in iq])
                     cop = made_p[pkey] = ops[-1]
                 else:
                     ops.append(cop)
             else:
-                export[op.name](w, op.params, [qubits[i] for i in inst.qubits])
+                export[op.name](w, op.params, [qubits[i] for i in iq])
             if cond is not None:
                 w.phase = phase  # a phase under a classical condition is unobservable
                 if controls:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from qhpc.errors import TranslationError
 from qhpc_interop import MEASURE, RESET, Circuit, Condition, Gate, Instruction, UnitaryGate
-from qhpc_interop.ir import INSTRUCTION_SETTERS, MAX_READ_BITS, library_gate, new_instruction
+from qhpc_interop.ir import MAX_READ_BITS, library_gate, new_instruction
 from qhpc_interop.params import Expr, ParamValue
 from qhpc_interop.qasm.gatedefs import MAX_GATE_EXPANSION
 from qhpc_interop.testing import circuit_unitary
@@ -558,8 +558,7 @@ def _read(circ: Any) -> Circuit:
     read_by_formula: dict[int, int] = {}
 
     plans, singles = reader.plans, reader.singles
-    new = object.__new__
-    set_operation, set_qubits, set_clbits, set_condition = INSTRUCTION_SETTERS
+    make_tuple = tuple.__new__  # an Instruction is a named tuple: made in C (new_instruction's body)
     # Iterating a myQLM circuit inlines the gates that have a circuit implementation (boxed routines);
     # without any, it yields ``circ.ops`` as they are, at fifteen times the cost of walking the list.
     ops: Any = circ.ops or ()
@@ -578,12 +577,7 @@ def _read(circ: Any) -> Circuit:
                 if len(qubits) != single[1]:
                     raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, name)}): acts on "
                                            f"{len(qubits)} qubits, its definition on {single[1]}")
-                inst = new(Instruction)  # new_instruction's body, without the call
-                set_operation(inst, single[0])
-                set_qubits(inst, tuple(qubits))
-                set_clbits(inst, ())
-                set_condition(inst, None)
-                out.append(inst)
+                out.append(make_tuple(Instruction, (single[0], tuple(qubits), (), None)))
                 continue
         if kind == gate_t or kind == ctrl_t:
             plan = plans.get(op.gate)

@@ -430,14 +430,13 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
     ph_table, ry_table = tables["PH"], tables["RY"]
     make_ph, make_ry = w.template.rotations["PH"], w.template.rotations["RY"]
     for index, inst in enumerate(circuit.instructions):
-        op = inst.operation
-        cond = inst.condition
+        op, qubits, _, cond = inst  # (an instruction is a named tuple: unpacked, not read field by field)
         if type(op) is plain_gate and cond is None:  # most of a circuit: the loop below, shortened
             name = op.name
             if name == "u" or name == "u3":  # most of a transpiled circuit: PH(lam) RY(theta) PH(phi)
                 theta, phi, lam = op.params
                 if type(theta) is float and type(phi) is float and type(lam) is float:
-                    qubit = inst.qubits[0]
+                    qubit = qubits[0]
                     gate = ph_table.get(lam)
                     if gate is None:
                         gate = ph_table[lam] = f"_{next(counter)}"
@@ -463,7 +462,7 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
                     if type(v) is not float:
                         break
                 else:
-                    qubit = inst.qubits[0]
+                    qubit = qubits[0]
                     for kind, make, k in order:
                         angle: Any = params[k]  # a float, checked above (typing.cast would be a call per step)
                         table = tables[kind]
@@ -476,7 +475,6 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
             parts, step_phase = steps_cache.get((op.name, op.params)) or gate_ops(op)
             if step_phase is not None:
                 phase = phase + step_phase
-            qubits = inst.qubits
             for name, local in parts:
                 append(gate_op(name, list(qubits) if local is None else [qubits[q] for q in local], gate_t))
             continue
@@ -499,7 +497,6 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
             parts, step_phase = gate_ops(op)
             if cond is None and step_phase is not None:
                 phase = phase + step_phase
-        qubits = inst.qubits
         if cond is None:
             for name, local in parts:
                 ops.append(gate_op(name, list(qubits) if local is None else [qubits[q] for q in local], gate_t))

@@ -152,19 +152,18 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
     data = qc._data
     from_standard = CircuitInstruction.from_standard
     for k, inst in enumerate(circuit.instructions):
-        op = inst.operation
-        if type(op) is Gate and inst.condition is None:
+        op, qs, _, cond = inst  # (an instruction is a named tuple: unpacked, not read field by field)
+        if type(op) is Gate and cond is None:
             params = op.params
             for p in params:  # (a loop, not any(): this runs once per instruction)
                 if type(p) is not float:
                     params = tuple(param_to_qiskit(p, table) for p in params)
                     break
-            qs = inst.qubits
             n = len(qs)  # (one and two qubits indexed directly: a comprehension costs twice as much)
             qargs = (qubits[qs[0]],) if n == 1 else (qubits[qs[0]], qubits[qs[1]]) if n == 2 else [qubits[q] for q in qs]
             data.append(from_standard(classes[op.name], qargs, params))
             continue
-        if type(op) is ModelMeasure and inst.condition is None:  # no parameters: into the data directly
+        if type(op) is ModelMeasure and cond is None:  # no parameters: into the data directly
             data.append(CircuitInstruction(measure, [qubits[q] for q in inst.qubits], [clbits[c] for c in inst.clbits]))
             continue
         if isinstance(op, Gate):
