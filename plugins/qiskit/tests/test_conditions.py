@@ -3,18 +3,20 @@
 Oracles: Aer's own simulation of the Qiskit circuit (for the condition forms Aer implements as
 Qiskit documents them), Qiskit's own numeric evaluation of parameter expressions, and the
 semantics Qiskit documents for casts (a cast to a narrower ``Uint`` truncates; a cast to ``Bool``
-is "not zero").
+is "not zero"), and tables worked out by hand for the conditions Aer does not run (``Float``
+casts, arithmetic).
 """
 
 from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 from qhpc import Integrator, JobRejectedError, TranslationError
 from qhpc_interop import Condition
-from qhpc_qiskit.translate import circuit_from_qiskit, param_from_qiskit
+from qhpc_qiskit.translate import circuit_from_qiskit, circuit_to_qiskit, param_from_qiskit
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Parameter
 from qiskit.circuit.classical import expr, types
@@ -82,6 +84,52 @@ def test_a_cast_to_bool_means_not_zero() -> None:
         qc2.x(0)
     copies = circuit_from_qiskit(qc2).instructions
     assert [(i.name, i.condition) for i in copies] == [("x", Condition((0, 1), 0b01)), ("x", Condition((1,), 1))]
+
+
+#: Conditions Aer does not run (Float casts, arithmetic, negation: "unknown type" or "unknown op"),
+#: each with the register values (``cr``, 3 bits) for which it holds, worked out by hand from
+#: Qiskit's documented semantics: a ``Float`` cast is the number, ``Uint`` division truncates.
+BEYOND_AER = {
+    "float_greater": (lambda cr: expr.greater(expr.cast(cr, types.Float()), 4.5), {5, 6, 7}),
+    "float_negate": (lambda cr: expr.less(expr.negate(expr.cast(cr, types.Float())), -1.5), {2, 3, 4, 5, 6, 7}),
+    "float_divide": (lambda cr: expr.greater(expr.div(expr.cast(cr, types.Float()), 4.0), 0.6), {3, 4, 5, 6, 7}),
+    "float_sum": (lambda cr: expr.equal(expr.add(expr.cast(cr, types.Float()), 0.5), 3.5), {3}),
+    "uint_add": (lambda cr: expr.equal(expr.add(expr.cast(cr, types.Uint(4)), 3), 9), {6}),
+    "uint_sub": (lambda cr: expr.equal(expr.sub(expr.cast(cr, types.Uint(4)), expr.lift(0, types.Uint(4))), 2), {2}),
+    "uint_mul": (lambda cr: expr.less(expr.mul(expr.cast(cr, types.Uint(6)), 5), 12), {0, 1, 2}),
+    "uint_div": (lambda cr: expr.equal(expr.div(cr, 3), 1), {3, 4, 5}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BEYOND_AER))
+def test_float_and_arithmetic_conditions_hold_exactly_where_qiskit_says(name: str) -> None:
+    """Before, a cast to ``Float`` was read as a cast to ``Bool`` (``float(cr) > 4.5`` never held:
+    the conditioned gate vanished without a word) and arithmetic was refused. The converted circuit
+    holds plain bit conditions, which Aer runs: its counts are compared with the hand-worked table."""
+    make, holds = BEYOND_AER[name]
+    for value in range(8):
+        qc, cr, out = prepared(value)
+        with qc.if_test(make(cr)):
+            qc.x(3)
+        qc.measure(3, out[0])
+        converted = circuit_to_qiskit(circuit_from_qiskit(qc))
+        expected = f"{int(value in holds)}{value:03b}"
+        assert aer_counts(converted) == {expected: SHOTS}, (name, value)
+
+
+@pytest.mark.parametrize(("make", "says"), [
+    (lambda cr: expr.equal(expr.add(cr, 1), 0), "outside Uint(3)'s range"),  # 7 + 1 on three bits
+    (lambda cr: expr.equal(expr.sub(cr, 1), 0), "outside Uint(3)'s range"),  # 0 - 1
+    (lambda cr: expr.equal(expr.div(7, cr), 1), "divides by zero"),
+    (lambda cr: expr.equal(expr.cast(expr.div(expr.cast(cr, types.Float()), 2.0), types.Uint(3)), 1),
+     "casts Float() to Uint(3)"),
+])
+def test_conditions_qiskit_leaves_undefined_are_refused_by_name(make, says: str) -> None:  # type: ignore[no-untyped-def]
+    qc, cr, _ = prepared(0)
+    with qc.if_test(make(cr)):
+        qc.x(3)
+    with pytest.raises(TranslationError, match=re.escape(says)):
+        circuit_from_qiskit(qc)
 
 
 def test_an_else_branch_on_one_bit_runs_as_aer_runs_it(integrator: Integrator) -> None:

@@ -69,7 +69,7 @@ class _Stored:
     when it was assigned (read after one of them is measured again, it no longer stands for them)."""
 
     bits: tuple[int, ...]
-    value: Callable[[dict[int, int]], int]
+    value: Callable[[dict[int, int]], int | float]
     stamp: tuple[int, ...]
 
 
@@ -504,21 +504,32 @@ def _expr_bits(node: Any, clbit_index: dict[Any, int],
     return list(found)
 
 
-def _width(kind: Any) -> int | None:
-    """The width of a ``Uint`` type, ``None`` for ``Bool``."""
-    return getattr(kind, "width", None)
-
-
 def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int],
-              env: dict[Any, _Stored] | None = None) -> int:
-    """A classical expression's value (bools as 0/1) for given clbit values, with Qiskit's semantics
-    (``env``: the standalone variables' values)."""
+              env: dict[Any, _Stored] | None = None) -> int | float:
+    """A classical expression's value for given clbit values, with Qiskit's semantics: a ``Bool`` is
+    0 or 1, a ``Uint(n)`` an integer in ``[0, 2**n)``, a ``Float`` a float (``env``: the standalone
+    variables' values). A cast to a narrower ``Uint`` truncates and a cast to ``Bool`` is "not zero".
+    What Qiskit leaves undefined is refused by name, not given a value: ``Uint`` arithmetic whose
+    result leaves its type's range, division by zero, a ``Float`` cast to ``Uint``, durations."""
     from qiskit.circuit import ClassicalRegister, Clbit
-    from qiskit.circuit.classical import expr
+    from qiskit.circuit.classical import expr, types
 
-    def ev(n: Any) -> int:
+    def refuse(n: Any, why: str) -> TranslationError:
+        return TranslationError(f"condition {node}: {n} {why}, which the model cannot hold")
+
+    def checked(n: Any, value: int | float) -> int | float:
+        """``value`` as a value of ``n``'s type; outside a ``Uint``'s range it is refused."""
+        kind = n.type
+        if isinstance(kind, types.Uint) and not 0 <= value < 1 << kind.width:
+            raise refuse(n, f"is {value} for some measured values, outside {kind}'s range (Qiskit does not "
+                            "define what unsigned arithmetic does past its width)")
+        return value
+
+    def ev(n: Any) -> int | float:
+        if isinstance(n.type, types.Duration):
+            raise refuse(n, "is a duration")
         if isinstance(n, expr.Value):
-            return int(n.value)
+            return float(n.value) if isinstance(n.type, types.Float) else int(n.value)
         if isinstance(n, expr.Var):
             if isinstance(n.var, Clbit):
                 return values[clbit_index[n.var]]
@@ -527,34 +538,48 @@ def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int],
             assert isinstance(n.var, ClassicalRegister)
             return sum(values[clbit_index[b]] << k for k, b in enumerate(n.var))
         if isinstance(n, expr.Cast):
-            inner = ev(n.operand)
-            width = _width(n.type)
-            return int(inner != 0) if width is None else inner % (1 << width)
+            inner, kind = ev(n.operand), n.type
+            if isinstance(kind, types.Bool):
+                return int(inner != 0)
+            if isinstance(kind, types.Float):
+                return float(inner)
+            if isinstance(kind, types.Uint) and not isinstance(inner, float):
+                return inner % (1 << kind.width)
+            raise refuse(n, f"casts {n.operand.type} to {kind}")
         if isinstance(n, expr.Index):
-            return (ev(n.target) >> ev(n.index)) & 1
+            return (int(ev(n.target)) >> int(ev(n.index))) & 1
         if isinstance(n, expr.Unary):
             inner = ev(n.operand)
             if n.op is expr.Unary.Op.LOGIC_NOT:
                 return int(not inner)
-            width = _width(n.type) or 1
-            return ~inner & ((1 << width) - 1)  # BIT_NOT
+            if n.op is expr.Unary.Op.NEGATE:
+                return checked(n, -inner)
+            width = getattr(n.type, "width", None) or 1
+            return ~int(inner) & ((1 << width) - 1)  # BIT_NOT
         if isinstance(n, expr.Binary):
             left, right = ev(n.left), ev(n.right)
             Op = expr.Binary.Op
-            table: dict[Any, Callable[[int, int], int]] = {
-                Op.BIT_AND: lambda a, b: a & b, Op.BIT_OR: lambda a, b: a | b, Op.BIT_XOR: lambda a, b: a ^ b,
-                Op.LOGIC_AND: lambda a, b: int(bool(a) and bool(b)), Op.LOGIC_OR: lambda a, b: int(bool(a) or bool(b)),
-                Op.EQUAL: lambda a, b: int(a == b), Op.NOT_EQUAL: lambda a, b: int(a != b),
-                Op.LESS: lambda a, b: int(a < b), Op.LESS_EQUAL: lambda a, b: int(a <= b),
-                Op.GREATER: lambda a, b: int(a > b), Op.GREATER_EQUAL: lambda a, b: int(a >= b),
+            compare: dict[Any, Callable[[Any, Any], bool]] = {
+                Op.LOGIC_AND: lambda a, b: bool(a) and bool(b), Op.LOGIC_OR: lambda a, b: bool(a) or bool(b),
+                Op.EQUAL: lambda a, b: a == b, Op.NOT_EQUAL: lambda a, b: a != b,
+                Op.LESS: lambda a, b: a < b, Op.LESS_EQUAL: lambda a, b: a <= b,
+                Op.GREATER: lambda a, b: a > b, Op.GREATER_EQUAL: lambda a, b: a >= b,
             }
-            if n.op in table:
-                return table[n.op](left, right)
-            width = _width(n.type) or 1
-            if n.op is Op.SHIFT_LEFT:
-                return (left << right) & ((1 << width) - 1)
-            if n.op is Op.SHIFT_RIGHT:
-                return left >> right
+            if n.op in compare:
+                return int(compare[n.op](left, right))
+            if n.op is Op.DIV:
+                if right == 0:
+                    raise refuse(n, "divides by zero for some measured values")
+                return left / right if isinstance(n.type, types.Float) else int(left) // int(right)
+            arithmetic: dict[Any, Callable[[Any, Any], Any]] = {
+                Op.BIT_AND: lambda a, b: a & b, Op.BIT_OR: lambda a, b: a | b, Op.BIT_XOR: lambda a, b: a ^ b,
+                Op.ADD: lambda a, b: a + b, Op.SUB: lambda a, b: a - b, Op.MUL: lambda a, b: a * b,
+                Op.SHIFT_RIGHT: lambda a, b: a >> b,
+            }
+            if n.op in arithmetic:
+                return checked(n, arithmetic[n.op](left, right))
+            if n.op is Op.SHIFT_LEFT:  # bits shifted past the width are dropped, as in Qiskit's shift
+                return (int(left) << int(right)) & ((1 << (getattr(n.type, "width", None) or 1)) - 1)
         raise TranslationError(f"condition uses {n}, which the model cannot hold")
 
     return ev(node)
