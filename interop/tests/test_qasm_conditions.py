@@ -143,6 +143,13 @@ CONDITIONS: dict[str, tuple[str, Callable[[QuantumCircuit], object] | None]] = {
     "complement or": ("(~c | 1) == 7", lambda qc: expr.logic_not(expr.logic_or(qc.clbits[1], qc.clbits[2]))),  # c in {0, 1}
     "bits compared": ("c[0] == c[2]", lambda qc: expr.equal(qc.clbits[0], qc.clbits[2])),
     "masked as a condition": ("bool(c & 6)", lambda qc: expr.not_equal(expr.bit_and(_c(qc), 6), 0)),  # type: ignore[arg-type]
+    # an unsized int or uint is a machine integer, at least 32 bits wide: an outside audit found them
+    # cut to the register's 3 bits (so (int(c) << 1) == 10 never held); references by hand again
+    "unsized shift": ("(int(c) << 1) == 10", lambda qc: expr.equal(_c(qc), 5)),  # type: ignore[arg-type]
+    "unsized wide shift": ("(uint(c) << 2) > 7", lambda qc: expr.greater_equal(_c(qc), 2)),  # type: ignore[arg-type]
+    "unsized or": ("(uint(c) | 8) == 13", lambda qc: expr.equal(_c(qc), 5)),  # type: ignore[arg-type]
+    "unsized xor": ("(uint(c) ^ 255) == 250", lambda qc: expr.equal(_c(qc), 5)),  # type: ignore[arg-type]
+    "unsized int complement": ("~int(c) == -6", lambda qc: expr.equal(_c(qc), 5)),  # type: ignore[arg-type]
 }
 
 
@@ -225,6 +232,10 @@ Q = HEADER3 + "qubit[2] q;\nbit[4] c;\n"  # the statements below are on line 5
     ("if (int[3](c) == 1) x q[0];", 12, "'c' has 4 bit(s) and cannot be cast to int[3]"),
     ("rz(int[4](c)) q[0];", 4, "real-time classical computation on measured values"),
     ("if (c) x q[0];", 5, "without a comparison"),
+    # what an unsized integer's width would decide, and a bool compared with a number it cannot be
+    ("if (~uint(c) == 2) x q[0];", 5, "depends on the implementation's integer width"),
+    ("if ((int(c) << 30) > 0) x q[0];", 13, "past 31 bits"),
+    ("if (bool(c) == 2) x q[0];", 13, "a bool is true or false"),
 ])
 def test_unsupported_conditions_name_what_is_unsupported(statement: str, column: int, fragment: str) -> None:
     with pytest.raises((QasmUnsupportedError, QasmSyntaxError)) as err:

@@ -208,8 +208,10 @@ class Classical3(Gates3):
                 return value
             return Cond(compare(value.bits, "!=", 0))
         if kind in ("int", "uint", "bit") and (width is None or width == n):
-            # int[n] of n bits is two's complement; a wider (unsized) int holds them zero-extended
-            return Bits(value.bits, False, value.name, value.register, signed=kind == "int" and width == n)
+            # int[n] of n bits is two's complement; an unsized int or uint (a machine integer) holds
+            # them zero-extended, at a width that is the implementation's
+            return Bits(value.bits, False, value.name, value.register, signed=kind == "int" and width == n,
+                        machine=kind if width is None and kind != "bit" else None)
         if kind in ("int", "uint", "bit"):
             self.error(f"'{value.name}' has {n} bit(s) and cannot be cast to {ctype} (slice it first)", tok)
         self.unsupported(f"{value.what} cannot become a {ctype}: real-time classical computation on measured "
@@ -285,7 +287,7 @@ class Classical3(Gates3):
             converted = self.convert(value, ctype, tok)
             if isinstance(converted, Bits):
                 return Snapshot(converted.bits, converted.scalar, converted.name, converted.register,
-                                converted.signed, self.write_stamp(converted.bits))
+                                converted.signed, converted.machine, self.write_stamp(converted.bits))
             self.unsupported(f"'{name}' assigned {value.what}: real-time classical computation", tok)
         return self.convert(value, ctype, tok)
 

@@ -248,7 +248,7 @@ class Expressions3(Runtime3):
                 self.error(f"measured bits compared with the non-integer {value!r}", tok)
             number = int(value)
             # ~x is 2^n - 1 - x (unsigned) or -x - 1 (signed): x compared the other way with the mirror value
-            mirror = -number - 1 if bits.signed else (1 << len(bits.bits)) - 1 - number
+            mirror = -number - 1 if bits.signed or bits.machine == "int" else (1 << len(bits.bits)) - 1 - number
             return self._compare(tok, bits, _FLIPPED[op] if op not in ("==", "!=") else op, mirror)
         if isinstance(a, (Bits, Cond, Computed)) or isinstance(b, (Bits, Cond, Computed)):
             return self._runtime(tok, op, a, b)
@@ -300,6 +300,9 @@ class Expressions3(Runtime3):
             truth = self.truth(a, tok)
             return (not truth) if isinstance(truth, bool) else Cond(negate(truth))
         if op == "bitnot" and isinstance(a, Bits):
+            if a.machine == "uint":
+                self.unsupported(f"'~' on {a.name} read as an unsized uint: its value depends on the implementation's "
+                                 "integer width (give the width: ~uint[n](...))", tok)
             # ~ of one bit is its negation; of several, a value only a comparison can use
             return Cond(equals(a.bits, 0)) if a.scalar else Complement(a)
         if isinstance(a, Complement) and op == "bitnot":

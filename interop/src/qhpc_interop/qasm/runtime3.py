@@ -58,7 +58,7 @@ class Runtime3(Indexing3):
             inner = self._runtime_int(value.of)
             assert inner is not None
             bits, of, width, _ = inner
-            if value.of.signed:  # ~x of a two's complement value is -x - 1
+            if value.of.signed or value.of.machine == "int":  # ~x of a two's complement value is -x - 1
                 return bits, (lambda v: ~of(v)), width, f"~{value.of.name}"
             return bits, (lambda v: ~of(v) & ((1 << width) - 1) if width else ~of(v)), width, f"~{value.of.name}"
         if isinstance(value, Bits):
@@ -70,7 +70,8 @@ class Runtime3(Indexing3):
                     x |= v[bit] << k
                 return x - (1 << n) if signed and x >> (n - 1) else x
 
-            return bits, read, n, value.name
+            # a machine integer's width is the implementation's: its value, unbounded (see Bits)
+            return bits, read, None if value.machine else n, value.name
         if isinstance(value, Angle) or isinstance(value, Special) or isinstance(value, Expr):
             return None
         if isinstance(value, float):
@@ -112,12 +113,27 @@ class Runtime3(Indexing3):
             self.unsupported(f"'{op}' on the signed value {signed[0].what}: bitwise operators on signed integers "
                              "computed from measured bits are not supported (compare the bits unsigned)", tok)
         combine = _BITWISE_OPS[op]
+        machine = any(isinstance(v, Bits) and v.machine for v in (a, b)) or any(
+            isinstance(v, Computed) and v.width is None and v.bits for v in (a, b))
         if op in ("<<", ">>"):
             width = left[2]
+        elif machine:  # with a machine integer: a machine integer (its value unbounded, see Bits)
+            width = None
         else:
             widths = [w for w in (left[2], right[2]) if w is not None]
             width = max(widths) if widths else None
         mask = (1 << width) - 1 if width else -1
+        if width is None and op == "<<":
+            # unbounded here, but a machine integer has at least 32 bits: past 31 the value would be
+            # the implementation's
+            def shifted(v: dict[int, int]) -> int:
+                out = combine(fa(v), fb(v))
+                if not -(1 << 31) <= out < 1 << 31:
+                    self.unsupported(f"'{text}' reaches {out} for some measured values, past 31 bits: its value "
+                                     "then depends on the implementation's integer width", tok)
+                return out
+
+            return Computed(bits, shifted, None, text)
         return Computed(bits, lambda v: combine(fa(v), fb(v)) & mask, width, text)
 
     def _table(self, bits: tuple[int, ...], test: Callable[[dict[int, int]], object], text: str,
@@ -161,6 +177,10 @@ class Runtime3(Indexing3):
             if isinstance(b, Bits) and not isinstance(a, Special):
                 return self._compare(tok, b, _FLIPPED[op], a)
             if op in ("==", "!=") and (isinstance(a, Cond) or isinstance(b, Cond)):
+                number = b if isinstance(a, Cond) else a
+                if isinstance(number, (int, float)) and not isinstance(number, bool) and number not in (0, 1):
+                    self.error(f"a condition on measured bits compared with {number}: a bool is true or false "
+                               "(1 or 0)", tok)
                 left, right = self.truth(a, tok), self.truth(b, tok)
                 if isinstance(left, bool) or isinstance(right, bool):
                     known, terms = (left, right) if isinstance(left, bool) else (right, left)

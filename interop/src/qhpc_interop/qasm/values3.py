@@ -112,8 +112,12 @@ class Scope:
 class Bits(Special):
     """Measured bits (a bit register, part of one, or one bit): known only when the circuit runs.
 
-    ``signed`` when read through an ``int[n]`` cast. ``name`` is how the program wrote it.
-    ``register`` names the register when these are all of its bits, in order.
+    ``signed`` when read through an ``int[n]`` cast. ``machine`` is ``"int"`` or ``"uint"`` when read
+    through a cast without a width (``int(c)``): a machine integer, whose width is the
+    implementation's, holding the bits zero-extended; its value is then read as an unbounded
+    integer, and what would depend on that width (``~`` of a ``uint``, a shift past 31 bits) is
+    refused. ``name`` is how the program wrote it. ``register`` names the register when these are
+    all of its bits, in order.
     """
 
     bits: tuple[int, ...]
@@ -121,6 +125,7 @@ class Bits(Special):
     name: str
     register: str | None = None
     signed: bool = False
+    machine: str | None = None
 
     @property
     def what(self) -> str:  # type: ignore[override]
