@@ -516,3 +516,17 @@ def test_new_gate_and_library_gate_make_the_same_frozen_gate() -> None:
             assert (made.name, made.params) == (reference.name, reference.params)
             with pytest.raises(dataclasses.FrozenInstanceError):
                 made.name = "y"  # type: ignore[misc]
+
+
+def test_describe_names_bits_by_the_circuits_registers() -> None:
+    # an outside audit: errors said "measure q[4] -> c[4]" (the model's flat clbit) of a program whose
+    # bit 4 is d[1]; a bit in no register keeps its flat name, a register condition its register
+    from qhpc_interop.ir import MEASURE, Condition
+
+    circuit = Circuit.with_registers({"q": 5}, {"c": 3, "d": 2})
+    inst = Instruction(MEASURE, (4,), (4,), Condition((3, 4), 1, "d"))
+    assert circuit.describe(inst) == "if d==1: measure q[4] -> d[1]"
+    assert circuit.describe(Instruction(Gate("cx"), (0, 1), (), Condition((3,), 1))) == "if d[0]==1: cx q[0], q[1]"
+    assert circuit.describe(Instruction(Gate("x"), (2,), (), Condition((0, 4), 2))) == "if (c[0], d[1])==2: x q[2]"
+    loose = Circuit(num_qubits=2, num_clbits=2)
+    assert loose.describe(Instruction(MEASURE, (1,), (1,))) == "measure q[1] -> c[1]"

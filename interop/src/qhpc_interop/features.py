@@ -132,7 +132,7 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
                     found.append((k, "mid_circuit_measurement"))
                     break
     for k, feature in sorted(found):
-        used[feature] = _where(k, instructions[k])
+        used[feature] = _where(k, instructions[k], circuit)
     return used
 
 
@@ -185,5 +185,5 @@ def _matrix_phase(instructions: list[Instruction]) -> tuple[float, str] | None:
 PHASE_TOLERANCE = 1e-10
 
 
-def _where(k: int, inst: object) -> str:
-    return f"instruction {k} ({inst})"
+def _where(k: int, inst: Instruction, circuit: Circuit | None = None) -> str:
+    return f"instruction {k} ({inst if circuit is None else circuit.describe(inst)})"

@@ -534,6 +534,28 @@ class Circuit:
                 return reg.name, reg.bits.index(clbit)
         return None
 
+    def describe(self, inst: Instruction) -> str:
+        """``inst`` as text with the bits named by the circuit's registers (``measure q[4] -> d[1]``
+        where ``str(inst)`` says the flat ``c[4]``): what an error message shows, as the source named
+        the bits. A bit in no register keeps its flat name."""
+        def named(regs: list[Register], flat: str) -> Callable[[int], str]:
+            where = {}
+            for reg in reversed(regs):  # a bit's first register wins
+                where.update({b: f"{reg.name}[{k}]" for k, b in enumerate(reg.bits)})
+            return lambda b: where.get(b, f"{flat}[{b}]")
+
+        qubit, clbit = named(self.qregs, "q"), named(self.cregs, "c")
+        op = inst.operation
+        text = f"{op if isinstance(op, (Gate, UnitaryGate)) else op.name} {', '.join(map(qubit, inst.qubits))}"
+        if inst.clbits:
+            text += f" -> {', '.join(map(clbit, inst.clbits))}"
+        cond = inst.condition
+        if cond is not None:
+            tested = cond.register or (clbit(cond.clbits[0]) if len(cond.clbits) == 1
+                                       else "(" + ", ".join(map(clbit, cond.clbits)) + ")")
+            text = f"if {tested}=={cond.value}: {text}"
+        return text
+
     # -- transformation --------------------------------------------------------------------
     def copy(self, *, instructions: Iterable[Instruction] | None = None) -> Circuit:
         """A shallow copy (instructions are immutable), optionally with other instructions."""

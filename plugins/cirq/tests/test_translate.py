@@ -839,6 +839,19 @@ def test_a_condition_on_the_first_record_of_a_key_measured_again_is_refused() ->
     with pytest.warns(ConversionLossWarning, match=r"'m' \(2 times\), only the latest record is kept"):
         back = qhpc.convert(latest, "cirq")
     assert cirq.Simulator().run(back).records["r"][0, -1].tolist() == [0]
+    # the latest record counted from the first (index 1 of two) is the latest too: an outside audit
+    # found it refused with the message that the model keeps the latest value. Cirq's simulator of
+    # the source is the oracle (the second record is 0, so the X does not act)
+    seen = []
+    for condition in (cirq.KeyCondition(cirq.MeasurementKey("m"), index=1),  # record 1 is 0: no X
+                      cirq.BitMaskKeyCondition("m", index=1, target_value=0, equal_target=True)):  # X
+        circuit = cirq.Circuit(*twice, cirq.X(d).with_classical_controls(condition), cirq.measure(d, key="r"))
+        want = cirq.Simulator().run(circuit).records["r"][0, -1].tolist()
+        with pytest.warns(ConversionLossWarning):
+            back = qhpc.convert(circuit, "cirq")
+        assert cirq.Simulator().run(back).records["r"][0, -1].tolist() == want
+        seen.append(want)
+    assert seen == [[0], [1]]
 
 
 def test_a_bit_key_never_collides_with_a_register_of_that_name() -> None:

@@ -558,7 +558,7 @@ def test_an_operation_on_a_number_of_qubits_its_definition_does_not_have_is_refu
 def test_model_operations_myqlm_cannot_hold_are_refused_by_name() -> None:
     c = Circuit(2, 2).h(0).measure(0, 0)
     c.append("measure", [1], [1], condition=Condition((0,), 1))
-    with pytest.raises(TranslationError, match=r"instruction 2 \(measure\)"):
+    with pytest.raises(TranslationError, match=r"instruction 2 \(if c\[0\]==1: measure q\[1\] -> c\[1\]\): myQLM conditions only hold gates"):
         circuit_to_myqlm(c)
 
 

@@ -127,6 +127,11 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan, wr
         bits = ", ".join(cplan.refs[c] for c in inst.condition.clbits)
         what = (f"the single bit {bits}, which is not a whole register" if len(inst.condition.clbits) == 1
                 else f"the bits {bits}, which do not form one whole register")
+        shared = next((name for reg_bits, name in cplan.by_bits.items()
+                       if set(inst.condition.clbits) <= set(reg_bits) and set(inst.clbits) & set(reg_bits)), None)
+        if shared is not None:  # the one reason _over_register had beyond the copies' number
+            what += (f", for an instruction that writes register {shared} (written as one if per value of "
+                     f"{shared}, a later if would test the bit an earlier one wrote)")
         raise NotExpressibleError(
             FORMAT, f"a condition on {what} (if {bits}=={inst.condition.value}: {text})",
             hint="OpenQASM 2 conditions test a whole register: put the bit(s) in a register of their own, "
@@ -146,13 +151,14 @@ def _over_register(inst: Instruction, cplan: RegisterPlan, written: set[int]) ->
     measurement has ``written`` yet read 0 and take no other value (one ``if`` where registers
     merged into one left the condition's bit among unwritten ones). ``None`` where the bits are in
     no one register, there would be more than :data:`MAX_REGISTER_VALUES` copies, or the
-    instruction writes a bit of the register (a later copy would test the value it wrote)."""
+    instruction writes a bit of the register and there would be more than one copy (a later copy
+    would test the value it wrote; one copy tests the register once, before it acts)."""
     cond = inst.condition
     assert cond is not None
     if len(set(cond.clbits)) != len(cond.clbits):
         return None  # a bit listed twice (a condition that may never hold): refused as before
     for bits, name in cplan.by_bits.items():
-        if not set(cond.clbits) <= set(bits) or set(inst.clbits) & set(bits):
+        if not set(cond.clbits) <= set(bits):
             continue
         where = {b: k for k, b in enumerate(bits)}
         fixed = sum(((cond.value >> j) & 1) << where[b] for j, b in enumerate(cond.clbits))
@@ -162,5 +168,7 @@ def _over_register(inst: Instruction, cplan: RegisterPlan, written: set[int]) ->
             return None
         values = sorted(fixed | sum(((pattern >> i) & 1) << k for i, k in enumerate(others))
                         for pattern in range(2**free))
+        if len(values) > 1 and set(inst.clbits) & set(bits):
+            return None
         return name, values
     return None

@@ -454,10 +454,11 @@ class _Reader:
         bits = self.key_bits.get(str(key))
         if bits is None:
             raise _Refused(f"condition on measurement key {str(key)!r}, which no earlier measurement writes")
-        if index != -1 and not (index == 0 and self.key_count.get(str(key)) == 1):
+        count = self.key_count.get(str(key))
+        if index != -1 and index != (count or 0) - 1:  # record -1, or its number counted from the first: the latest
             raise _Refused(f"condition on record {index} of key {str(key)!r}, measured "
-                           f"{self.key_count.get(str(key))} time(s) so far; the model keeps the latest value of "
-                           "each bit")
+                           f"{count} time(s) so far, which is not its latest record; the model keeps the latest "
+                           "value of each bit")
         return bits
 
     def _condition_bits(self, cond: Any) -> list[tuple[int, int]]:

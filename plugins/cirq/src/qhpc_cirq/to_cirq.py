@@ -224,7 +224,7 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
         controls: Any = None
         if cond is not None:
             if t is Measure:
-                raise TranslationError(f"instruction {k} ({inst}): a conditioned measurement cannot be written "
+                raise TranslationError(f"instruction {k} ({circuit.describe(inst)}): a conditioned measurement cannot be written "
                                        f"for Cirq (a skipped measurement leaves no record there)")
             controls = _cirq_conditions(cond, readout)  # read before this instruction writes anything
             if controls is _NEVER:

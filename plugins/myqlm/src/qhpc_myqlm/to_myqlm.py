@@ -481,7 +481,7 @@ def _write(circuit: Circuit, absorb_global_phase: bool) -> Any:
         if isinstance(op, Barrier):
             continue
         if cond is not None and not isinstance(op, (Gate, UnitaryGate)):
-            raise TranslationError(f"instruction {index} ({op.name}): myQLM conditions only hold gates, "
+            raise TranslationError(f"instruction {index} ({circuit.describe(inst)}): myQLM conditions only hold gates, "
                                    f"not a conditioned {op.name}")
         if isinstance(op, Measure):
             ops.append(Op(gate=None, qbits=list(inst.qubits), type=measure_t, cbits=list(inst.clbits)))
