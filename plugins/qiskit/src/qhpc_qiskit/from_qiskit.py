@@ -437,7 +437,7 @@ class _Reader:
             return equals(tuple(scope[b] for b in target), int(value), register)
         bits = self._target_bits(target, where, scope)
         return self._table_terms(bits, lambda v: _evaluate(target, v, scope, self.env) == value,
-                                 f"switch target {target}", where)
+                                 f"switch target {_expr_text(target)}", where)
 
     def _terms(self, cond: Any, where: str, scope: dict[Any, int]) -> Terms:
         """An ``if_test`` condition as mutually exclusive terms over the model's clbits; ``scope``
@@ -453,10 +453,10 @@ class _Reader:
                 # a definition's register is not one of the circuit's: its bits are named one by one
                 register = target.name if scope is self.clbit_index else None
                 return equals(tuple(scope[b] for b in target), int(value), register)
-            raise TranslationError(f"{where}: condition {cond} cannot be held by the model")
+            raise TranslationError(f"{where}: condition {_expr_text(cond)} cannot be held by the model")
         bits = self._target_bits(cond, where, scope)
         return self._table_terms(bits, lambda v: bool(_evaluate(cond, v, scope, self.env)),
-                                 f"condition {cond}", where)
+                                 f"condition {_expr_text(cond)}", where)
 
     @staticmethod
     def _table_terms(bits: Sequence[int], test: Callable[[dict[int, int]], bool], what: str, where: str) -> Terms:
@@ -465,6 +465,8 @@ class _Reader:
             return from_truth_table(bits, test)
         except TooManyTerms as exc:
             raise TranslationError(f"{where}: {what}: {exc}") from None
+        except TranslationError as exc:  # a value the evaluation refuses (undefined in Qiskit)
+            raise TranslationError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
 
 
 
@@ -515,7 +517,7 @@ def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int],
     from qiskit.circuit.classical import expr, types
 
     def refuse(n: Any, why: str) -> TranslationError:
-        return TranslationError(f"condition {node}: {n} {why}, which the model cannot hold")
+        return TranslationError(f"condition {_expr_text(node)}: {_expr_text(n)} {why}, which the model cannot hold")
 
     def checked(n: Any, value: int | float) -> int | float:
         """``value`` as a value of ``n``'s type; outside a ``Uint``'s range it is refused."""
@@ -580,9 +582,56 @@ def _evaluate(node: Any, values: dict[int, int], clbit_index: dict[Any, int],
                 return checked(n, arithmetic[n.op](left, right))
             if n.op is Op.SHIFT_LEFT:  # bits shifted past the width are dropped, as in Qiskit's shift
                 return (int(left) << int(right)) & ((1 << (getattr(n.type, "width", None) or 1)) - 1)
-        raise TranslationError(f"condition uses {n}, which the model cannot hold")
+        raise TranslationError(f"condition uses {_expr_text(n)}, which the model cannot hold")
 
     return ev(node)
+
+
+_BINARY_SYMBOLS = {"BIT_AND": "&", "BIT_OR": "|", "BIT_XOR": "^", "LOGIC_AND": "&&", "LOGIC_OR": "||",
+                   "EQUAL": "==", "NOT_EQUAL": "!=", "LESS": "<", "LESS_EQUAL": "<=", "GREATER": ">",
+                   "GREATER_EQUAL": ">=", "SHIFT_LEFT": "<<", "SHIFT_RIGHT": ">>", "ADD": "+", "SUB": "-",
+                   "MUL": "*", "DIV": "/"}
+_UNARY_SYMBOLS = {"BIT_NOT": "~", "LOGIC_NOT": "!", "NEGATE": "-"}
+
+
+def _expr_text(node: Any) -> str:
+    """A Qiskit classical expression (or a bit or register) as OpenQASM 3-like text, for messages
+    (its repr runs to hundreds of characters)."""
+    from qiskit.circuit import ClassicalRegister, Clbit
+    from qiskit.circuit.classical import expr, types
+
+    def kind(t: Any) -> str:
+        if isinstance(t, types.Uint):
+            return f"uint[{t.width}]"
+        return type(t).__name__.lower()
+
+    def bit(b: Any) -> str:
+        register, index = getattr(b, "_register", None), getattr(b, "_index", None)
+        return f"{register.name}[{index}]" if register is not None and index is not None else "a clbit"
+
+    def text(n: Any) -> str:
+        if isinstance(n, ClassicalRegister):
+            return n.name
+        if isinstance(n, Clbit):
+            return bit(n)
+        if isinstance(n, expr.Value):
+            return str(n.value).lower() if isinstance(n.value, bool) else str(n.value)
+        if isinstance(n, expr.Var):
+            return text(n.var) if not n.standalone else n.name
+        if isinstance(n, expr.Cast):
+            return f"{kind(n.type)}({text(n.operand)})"
+        if isinstance(n, expr.Unary):
+            return f"{_UNARY_SYMBOLS.get(n.op.name, n.op.name)}{text(n.operand)}"
+        if isinstance(n, expr.Binary):
+            return f"({text(n.left)} {_BINARY_SYMBOLS.get(n.op.name, n.op.name)} {text(n.right)})"
+        if isinstance(n, expr.Index):
+            return f"{text(n.target)}[{text(n.index)}]"
+        if isinstance(n, expr.Stretch):
+            return n.name
+        return str(n)
+
+    shown = text(node)
+    return shown[1:-1] if shown.startswith("(") and shown.endswith(")") and isinstance(node, expr.Binary) else shown
 
 
 def _duration_text(duration: Any) -> str:
