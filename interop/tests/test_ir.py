@@ -111,7 +111,7 @@ def test_unknown_gate_name_is_refused(circuit: Circuit) -> None:
 
 
 def test_measure_without_clbit_is_refused(circuit: Circuit) -> None:
-    with pytest.raises(CircuitError, match="measure needs one clbit per qubit"):
+    with pytest.raises(CircuitError, match="measures one qubit into one clbit, not 1 into 0"):
         circuit.append(MEASURE, [0])
     with pytest.raises(CircuitError, match=r"measure: 2 qubit\(s\) but 1 clbit\(s\)"):
         circuit.measure([0, 1], [0])
@@ -521,7 +521,7 @@ def test_new_gate_and_library_gate_make_the_same_frozen_gate() -> None:
 def test_describe_names_bits_by_the_circuits_registers() -> None:
     # an outside audit: errors said "measure q[4] -> c[4]" (the model's flat clbit) of a program whose
     # bit 4 is d[1]; a bit in no register keeps its flat name, a register condition its register
-    from qhpc_interop.ir import MEASURE, Condition
+    from qhpc_interop.ir import BARRIER, MEASURE, Condition, Register
 
     circuit = Circuit.with_registers({"q": 5}, {"c": 3, "d": 2})
     inst = Instruction(MEASURE, (4,), (4,), Condition((3, 4), 1, "d"))
@@ -530,3 +530,28 @@ def test_describe_names_bits_by_the_circuits_registers() -> None:
     assert circuit.describe(Instruction(Gate("x"), (2,), (), Condition((0, 4), 2))) == "if (c[0], d[1])==2: x q[2]"
     loose = Circuit(num_qubits=2, num_clbits=2)
     assert loose.describe(Instruction(MEASURE, (1,), (1,))) == "measure q[1] -> c[1]"
+    # beside a register called c, a bit in no register is not "c[0]" (the review of describe)
+    beside = Circuit(num_qubits=2, num_clbits=3)
+    beside.cregs.append(Register("c", (1, 2)))
+    assert beside.describe(Instruction(MEASURE, (1,), (0,), Condition((1,), 1))) == \
+        "if c[0]==1: measure q[1] -> clbit 0"
+    assert beside.describe(Instruction(BARRIER, ())) == "barrier"
+
+
+def test_a_measure_or_reset_instruction_acts_on_one_qubit() -> None:
+    # the model took measure q[0, 1] -> c[0, 1] in one instruction, and the OpenQASM, Qiskit and
+    # Cirq writers wrote its first pair only (a review): one per instruction now, by name
+    from qhpc_interop import wire
+    from qhpc_interop.errors import WireFormatError
+    from qhpc_interop.ir import MEASURE, RESET
+
+    circuit = Circuit(num_qubits=2, num_clbits=2)
+    with pytest.raises(CircuitError, match="measures one qubit into one clbit, not 2 into 2"):
+        circuit.append(MEASURE, [0, 1], [0, 1])
+    with pytest.raises(CircuitError, match="resets one qubit, not 2"):
+        circuit.append(RESET, [0, 1])
+    circuit.measure([0, 1], [0, 1])  # one instruction per pair
+    assert [i.qubits for i in circuit.instructions] == [(0,), (1,)]
+    document = wire.dumps(circuit).replace('"qubits": [0]', '"qubits": [0, 1]').replace('"clbits": [0]', '"clbits": [0, 1]')
+    with pytest.raises(WireFormatError, match="instruction 0: a measure instruction measures one qubit"):
+        wire.loads(document)

@@ -150,6 +150,11 @@ CONDITIONS: dict[str, tuple[str, Callable[[QuantumCircuit], object] | None]] = {
     "unsized or": ("(uint(c) | 8) == 13", lambda qc: expr.equal(_c(qc), 5)),  # type: ignore[arg-type]
     "unsized xor": ("(uint(c) ^ 255) == 250", lambda qc: expr.equal(_c(qc), 5)),  # type: ignore[arg-type]
     "unsized int complement": ("~int(c) == -6", lambda qc: expr.equal(_c(qc), 5)),  # type: ignore[arg-type]
+    # (a review: an int[3] widened to an unsized int was zero-extended, losing its sign, and a
+    # machine integer's complement beside a sized register was cut to the register's width)
+    "signed widened": ("int(int[3](c)) == -3", lambda qc: expr.equal(_c(qc), 5)),  # type: ignore[arg-type]
+    "signed widened order": ("int(int[3](c)) < 0", lambda qc: expr.greater_equal(_c(qc), 4)),  # type: ignore[arg-type]
+    "complement or itself": ("(~int(c) | c) == -1", None),
 }
 
 
@@ -236,6 +241,11 @@ Q = HEADER3 + "qubit[2] q;\nbit[4] c;\n"  # the statements below are on line 5
     ("if (~uint(c) == 2) x q[0];", 5, "depends on the implementation's integer width"),
     ("if ((int(c) << 30) > 0) x q[0];", 13, "past 31 bits"),
     ("if (bool(c) == 2) x q[0];", 13, "a bool is true or false"),
+    # a machine integer's shift by a negative count (~int(c)) or by 32 or more, and a signed int[n]
+    # made an unsized uint (a review: read as shifts the other way, and zero-extended)
+    ("if ((8 >> ~int(c)) == 16) x q[0];", 8, "shift is defined for a non-negative value and a count from 0 to 31"),
+    ("if ((uint(c) >> 40) == 0) x q[0];", 14, "shift is defined for a non-negative value"),
+    ("if (uint(int[4](c)) == 5) x q[0];", 10, "cannot become an unsized uint"),
 ])
 def test_unsupported_conditions_name_what_is_unsupported(statement: str, column: int, fragment: str) -> None:
     with pytest.raises((QasmUnsupportedError, QasmSyntaxError)) as err:

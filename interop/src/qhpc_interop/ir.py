@@ -141,7 +141,7 @@ class UnitaryGate:
 
 @dataclass(frozen=True, slots=True)
 class Measure:
-    """Measure each qubit in the computational basis into the clbit at the same position."""
+    """Measure a qubit in the computational basis into a clbit (one of each per instruction)."""
 
     name: ClassVar[str] = "measure"
     params: ClassVar[tuple[ParamValue, ...]] = ()
@@ -153,7 +153,7 @@ class Measure:
 
 @dataclass(frozen=True, slots=True)
 class Reset:
-    """Reset each qubit to |0>."""
+    """Reset a qubit to |0> (one per instruction)."""
 
     name: ClassVar[str] = "reset"
     params: ClassVar[tuple[ParamValue, ...]] = ()
@@ -390,10 +390,16 @@ class Circuit:
             if inst.clbits:
                 raise CircuitError(f"{op.name} is a gate and takes no classical bits")
         elif isinstance(op, Measure):
-            if len(inst.qubits) != len(inst.clbits) or not inst.qubits:
-                raise CircuitError("measure needs one clbit per qubit")
+            if len(inst.qubits) != 1 or len(inst.clbits) != 1:
+                # (several at once were taken, and the OpenQASM, Qiskit and Cirq writers wrote the
+                # first pair only: Circuit.measure makes one instruction per pair)
+                raise CircuitError(f"a measure instruction measures one qubit into one clbit, not "
+                                   f"{len(inst.qubits)} into {len(inst.clbits)} (Circuit.measure(qubits, clbits) "
+                                   "appends one per pair)")
         elif inst.clbits:
             raise CircuitError(f"{op.name} takes no classical bits")
+        elif isinstance(op, Reset) and len(inst.qubits) != 1:
+            raise CircuitError(f"a reset instruction resets one qubit, not {len(inst.qubits)} (append one per qubit)")
         if inst.condition is not None:
             for c in inst.condition.clbits:
                 if not 0 <= c < self.num_clbits:
@@ -537,16 +543,18 @@ class Circuit:
     def describe(self, inst: Instruction) -> str:
         """``inst`` as text with the bits named by the circuit's registers (``measure q[4] -> d[1]``
         where ``str(inst)`` says the flat ``c[4]``): what an error message shows, as the source named
-        the bits. A bit in no register keeps its flat name."""
-        def named(regs: list[Register], flat: str) -> Callable[[int], str]:
+        the bits. In a circuit without registers of a kind the bits keep their flat names (``c[4]``);
+        beside registers, a bit in none is ``clbit 4`` (``c[4]`` could be a register's)."""
+        def named(regs: list[Register], flat: str, kind: str) -> Callable[[int], str]:
             where = {}
             for reg in reversed(regs):  # a bit's first register wins
                 where.update({b: f"{reg.name}[{k}]" for k, b in enumerate(reg.bits)})
-            return lambda b: where.get(b, f"{flat}[{b}]")
+            return lambda b: where.get(b, f"{kind} {b}" if regs else f"{flat}[{b}]")
 
-        qubit, clbit = named(self.qregs, "q"), named(self.cregs, "c")
+        qubit, clbit = named(self.qregs, "q", "qubit"), named(self.cregs, "c", "clbit")
         op = inst.operation
-        text = f"{op if isinstance(op, (Gate, UnitaryGate)) else op.name} {', '.join(map(qubit, inst.qubits))}"
+        text = " ".join(filter(None, (str(op) if isinstance(op, (Gate, UnitaryGate)) else op.name,
+                                      ", ".join(map(qubit, inst.qubits)))))
         if inst.clbits:
             text += f" -> {', '.join(map(clbit, inst.clbits))}"
         cond = inst.condition

@@ -208,9 +208,14 @@ class Classical3(Gates3):
                 return value
             return Cond(compare(value.bits, "!=", 0))
         if kind in ("int", "uint", "bit") and (width is None or width == n):
-            # int[n] of n bits is two's complement; an unsized int or uint (a machine integer) holds
-            # them zero-extended, at a width that is the implementation's
-            return Bits(value.bits, False, value.name, value.register, signed=kind == "int" and width == n,
+            # int[n] of n bits is two's complement; an unsized int or uint (a machine integer, at a
+            # width that is the implementation's) holds them zero-extended, or sign-extended where
+            # they already are an int[n]
+            if width is None and value.signed and kind == "uint":
+                self.unsupported(f"{value.what}, a signed int[{n}], cannot become an unsized uint: its value "
+                                 "would depend on the implementation's integer width (give the width)", tok)
+            return Bits(value.bits, False, value.name, value.register,
+                        signed=kind == "int" and (width == n or (width is None and value.signed)),
                         machine=kind if width is None and kind != "bit" else None)
         if kind in ("int", "uint", "bit"):
             self.error(f"'{value.name}' has {n} bit(s) and cannot be cast to {ctype} (slice it first)", tok)

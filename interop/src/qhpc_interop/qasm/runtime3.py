@@ -113,8 +113,8 @@ class Runtime3(Indexing3):
             self.unsupported(f"'{op}' on the signed value {signed[0].what}: bitwise operators on signed integers "
                              "computed from measured bits are not supported (compare the bits unsigned)", tok)
         combine = _BITWISE_OPS[op]
-        machine = any(isinstance(v, Bits) and v.machine for v in (a, b)) or any(
-            isinstance(v, Computed) and v.width is None and v.bits for v in (a, b))
+        machine = any((isinstance(v, Bits) and v.machine) or (isinstance(v, Complement) and v.of.machine)
+                      or (isinstance(v, Computed) and v.width is None and v.bits) for v in (a, b))
         if op in ("<<", ">>"):
             width = left[2]
         elif machine:  # with a machine integer: a machine integer (its value unbounded, see Bits)
@@ -123,12 +123,17 @@ class Runtime3(Indexing3):
             widths = [w for w in (left[2], right[2]) if w is not None]
             width = max(widths) if widths else None
         mask = (1 << width) - 1 if width else -1
-        if width is None and op == "<<":
-            # unbounded here, but a machine integer has at least 32 bits: past 31 the value would be
-            # the implementation's
+        if width is None and op in ("<<", ">>"):
+            # unbounded here, but a machine integer's width is the implementation's (at least 32
+            # bits): a shift by a negative count or by 32 or more, a shift of a negative value and a
+            # result past 31 bits are refused where a run would reach them
             def shifted(v: dict[int, int]) -> int:
-                out = combine(fa(v), fb(v))
-                if not -(1 << 31) <= out < 1 << 31:
+                x, k = fa(v), fb(v)
+                if x < 0 or not 0 <= k < 32:
+                    self.unsupported(f"'{text}' shifts {x} by {k} for some measured values: a machine integer's "
+                                     "shift is defined for a non-negative value and a count from 0 to 31", tok)
+                out = x << k if op == "<<" else x >> k
+                if out >= 1 << 31:
                     self.unsupported(f"'{text}' reaches {out} for some measured values, past 31 bits: its value "
                                      "then depends on the implementation's integer width", tok)
                 return out

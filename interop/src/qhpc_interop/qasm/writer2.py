@@ -127,9 +127,9 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan, wr
         bits = ", ".join(cplan.refs[c] for c in inst.condition.clbits)
         what = (f"the single bit {bits}, which is not a whole register" if len(inst.condition.clbits) == 1
                 else f"the bits {bits}, which do not form one whole register")
-        shared = next((name for reg_bits, name in cplan.by_bits.items()
-                       if set(inst.condition.clbits) <= set(reg_bits) and set(inst.clbits) & set(reg_bits)), None)
-        if shared is not None:  # the one reason _over_register had beyond the copies' number
+        allowed = _over_register(inst, cplan, written, writes_allowed=True)
+        shared = allowed[0] if allowed is not None else None
+        if shared is not None:  # the one reason _over_register had: the instruction writes the register
             what += (f", for an instruction that writes register {shared} (written as one if per value of "
                      f"{shared}, a later if would test the bit an earlier one wrote)")
         raise NotExpressibleError(
@@ -144,7 +144,8 @@ def _instruction(inst: Instruction, qplan: RegisterPlan, cplan: RegisterPlan, wr
 MAX_REGISTER_VALUES = 64
 
 
-def _over_register(inst: Instruction, cplan: RegisterPlan, written: set[int]) -> tuple[str, list[int]] | None:
+def _over_register(inst: Instruction, cplan: RegisterPlan, written: set[int], *,
+                   writes_allowed: bool = False) -> tuple[str, list[int]] | None:
     """A condition on some bits of one declared register as the register's values that satisfy it
     (the instruction written once per value: ``if(r==1)``, ``if(r==3)`` for ``r[0] == 1`` on two
     bits; at most one holds, so at most one copy acts). The register's other bits that no
@@ -168,7 +169,7 @@ def _over_register(inst: Instruction, cplan: RegisterPlan, written: set[int]) ->
             return None
         values = sorted(fixed | sum(((pattern >> i) & 1) << k for i, k in enumerate(others))
                         for pattern in range(2**free))
-        if len(values) > 1 and set(inst.clbits) & set(bits):
+        if len(values) > 1 and set(inst.clbits) & set(bits) and not writes_allowed:
             return None
         return name, values
     return None

@@ -306,7 +306,10 @@ class _Reader:
             for key, n in zip(keys, widths, strict=True):
                 values[key] = tuple((code >> (at + i)) & 1 for i in range(n))
                 at += n
-            store = cirq.ClassicalDataDictionaryStore(_records={k: [v] for k, v in values.items()})
+            # as many records as the key has had (a condition's index counts from the first, and
+            # _key has let through only the latest), each the pattern's value
+            store = cirq.ClassicalDataDictionaryStore(
+                _records={k: [v] * max(1, self.key_count.get(str(k), 1)) for k, v in values.items()})
             try:
                 holds = all(cond.resolve(store) for cond in conditions)
             except Exception as exc:

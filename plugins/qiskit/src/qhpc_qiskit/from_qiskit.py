@@ -610,12 +610,14 @@ def _expr_text(node: Any) -> str:
         return f"{register.name}[{index}]" if register is not None and index is not None else "a clbit"
 
     def text(n: Any) -> str:
+        if isinstance(n, tuple) and len(n) == 2:  # the legacy (bit or register, value) form
+            return f"{text(n[0])} == {n[1]}"
         if isinstance(n, ClassicalRegister):
             return n.name
         if isinstance(n, Clbit):
             return bit(n)
-        if isinstance(n, expr.Value):
-            return str(n.value).lower() if isinstance(n.value, bool) else str(n.value)
+        if isinstance(n, expr.Value):  # (Qiskit holds a Bool value as an int)
+            return ("true" if n.value else "false") if isinstance(n.type, types.Bool) else str(n.value)
         if isinstance(n, expr.Var):
             return text(n.var) if not n.standalone else n.name
         if isinstance(n, expr.Cast):
