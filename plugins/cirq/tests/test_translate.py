@@ -562,6 +562,30 @@ def test_conditions_true_on_several_bit_patterns_become_one_condition_each(which
     assert len(seen) == 8
 
 
+def test_a_condition_on_several_keys_converts_the_same_under_every_hash_seed() -> None:
+    # a SympyCondition's keys are a set of sympy symbols, ordered by Python's hash seed: the
+    # patterns (and the text written) came out in that order, so two runs wrote different files
+    import os
+    import subprocess
+    import sys
+
+    program = (
+        "import cirq, sympy, qhpc\n"
+        "q = cirq.LineQubit.range(4)\n"
+        "m, k, j = sympy.symbols('m k j')\n"
+        "c = cirq.Circuit(cirq.H.on_each(*q[:3]), cirq.measure(q[0], q[1], key='m'), cirq.measure(q[2], key='k'),\n"
+        "    cirq.measure(q[3], key='j'), cirq.X(q[3]).with_classical_controls(cirq.SympyCondition(m + j > k)))\n"
+        "print(qhpc.convert(c, 'qasm3'))\n"
+        "try:\n"
+        "    qhpc.convert(c, 'qasm2')\n"
+        "except qhpc.QhpcError as e:\n"
+        "    print(e)\n"
+    )
+    outputs = {subprocess.run([sys.executable, "-c", program], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                              capture_output=True, text=True, check=True).stdout for seed in range(5)}
+    assert len(outputs) == 1, outputs
+
+
 def test_conditions_exported_and_read_back() -> None:
     c = Circuit.with_registers({"q": 3}, {"m": 2, "f": 1})
     c.h(0).h(1).measure([0, 1], [0, 1]).measure(2, 2)

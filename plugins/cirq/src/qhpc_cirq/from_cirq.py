@@ -294,6 +294,9 @@ class _Reader:
             keys.extend(k for k in cond.keys if k not in keys)
             for key in cond.keys:
                 self._key(key, getattr(cond, "index", -1))  # refuses a key never measured, or an old record
+        # in the order the keys were measured: a SympyCondition's keys come from a set of sympy
+        # symbols, whose order changes with Python's hash seed, and the patterns (so the output) with it
+        keys.sort(key=lambda k: self.key_bits[str(k)])
         widths = [len(self.key_bits[str(k)]) for k in keys]
         total = sum(widths)
         if 2 ** total > 4 * MAX_CONDITION_PATTERNS:
