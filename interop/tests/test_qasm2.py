@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -141,12 +142,39 @@ def test_registers_are_laid_out_in_declaration_order_and_survive_a_round_trip() 
 
 
 def test_registers_that_do_not_partition_the_bits_become_one_register() -> None:
-    circuit = Circuit(num_qubits=3, num_clbits=2, qregs=[Register("a", (2, 0))], cregs=[Register("c", (1,))])
+    circuit = Circuit(num_qubits=3, num_clbits=2, qregs=[Register("a", (2, 0))], cregs=[Register("c", (1, 0))])
     circuit.cx(2, 0).measure(1, 0)
-    text = qasm2.dumps(circuit)
+    changes: list[str] = []
+    text = qasm2.dumps(circuit, changes=changes)
+    assert changes == ["classical registers 'c' as one register (their bits are not in order)"]
     assert "qreg q[3];" in text and "creg c[2];" in text and "qreg a" not in text
     back = qasm2.loads(text)
     assert structure(back) == structure(circuit)
+
+
+@pytest.mark.parametrize(("qregs", "cregs", "declared"), [
+    # bits in no register: a register of their own, named q or c where free (q_1 where q is taken)
+    ([("q", (0,))], [("c", (0,))], ["qreg q[1];", "qreg q_1[1];", "creg c[1];", "creg c_1[1];"]),
+    ([("a", (1,))], [("m", (1,))], ["qreg q[1];", "qreg a[1];", "creg c[1];", "creg m[1];"]),
+    # registers listed out of bit order are declared in bit order, not merged
+    ([("b", (1,)), ("a", (0,))], [("n", (1,)), ("m", (0,))], ["qreg a[1];", "qreg b[1];", "creg m[1];", "creg n[1];"]),
+])
+def test_bits_in_no_register_get_registers_of_their_own(qregs: list[Any], cregs: list[Any], declared: list[str]) -> None:
+    # the OpenQASM writers merged every register into one where a bit was in none, and said the
+    # registers' bits were "not in order"; Qiskit's reader is the oracle for the bit numbering
+    circuit = Circuit(num_qubits=2, num_clbits=2, qregs=[Register(n, b) for n, b in qregs],
+                      cregs=[Register(n, b) for n, b in cregs])
+    circuit.x(1).measure(1, 1).measure(0, 0)
+    changes: list[str] = []
+    text = qasm2.dumps(circuit, changes=changes)
+    assert changes == []
+    assert [line for line in text.splitlines() if line.startswith(("qreg", "creg"))] == declared
+    import qiskit.qasm3
+
+    for read in (qiskit_read(text), qiskit.qasm3.loads(qasm3.dumps(circuit))):  # the OpenQASM 3 writer plans alike
+        assert [(read.find_bit(ci.qubits[0]).index, read.find_bit(ci.clbits[0]).index)
+                for ci in read.data if ci.operation.name == "measure"] == [(1, 1), (0, 0)]
+        assert aer_counts(read, shots=10) == {"10": 1.0}
 
 
 def test_register_names_are_escaped_when_invalid_or_clashing() -> None:

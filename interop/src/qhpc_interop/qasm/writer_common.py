@@ -71,30 +71,63 @@ class RegisterPlan:
 
 def plan_registers(registers: Sequence[Register], count: int, default: str, names: NameAllocator,
                    what: str | None = None) -> RegisterPlan:
-    """Declare ``registers`` if they lay the ``count`` bits out in order, else one register.
+    """Declare ``registers``, and the bits in none of them, so that the text numbers the bits as now.
 
-    The registers are used when, empty ones left out, their bits concatenated are ``0..count-1``
-    (so reading the text back numbers the bits as they are numbered now); otherwise the bits are
-    written as one register called ``default`` (or a free variant of it). Where ``what`` names the
-    registers (``classical register``), a register written under another name is noted in
-    ``names.changes``.
+    Reading OpenQASM numbers bits in the order their registers are declared, so the registers are
+    kept when each holds consecutive bits and no two share one (empty ones are left out): they are
+    declared in the order of their first bits, and each run of bits in no register is declared as
+    a register called ``default`` (or a free variant of it, ``q_1`` where a register ``q`` exists).
+    Otherwise all bits are written as one register ``default``, and where ``what`` names the
+    registers (``classical register``) that, and a register written under another name, is noted
+    in ``names.changes``.
     """
     plan = RegisterPlan()
     if count == 0:
         return plan
     regs = [r for r in registers if r.size]
-    kept = [b for r in regs for b in r.bits] == list(range(count))
-    if not kept:
-        if what is not None and regs:
+    layout = _in_bit_order(regs, count, default)
+    if layout is None:
+        if what is not None:
             shown = ", ".join(repr(r.name) for r in regs)
             names.changes.append(f"{what}s {shown} as one register (their bits are not in order)")
-        regs = [Register(default, tuple(range(count)))]
-    for reg in regs:
-        name = names.take(reg.name, what if kept else None)
+        layout = [(Register(default, tuple(range(count))), False)]
+    # the circuit's registers take their names before the runs of loose bits take the default's
+    written = {id(reg): names.take(reg.name, what) for reg, own in layout if own}
+    written.update({id(reg): names.take(reg.name) for reg, own in layout if not own})
+    for reg, _own in layout:
+        name = written[id(reg)]
         plan.declarations.append((name, reg.size))
         plan.refs.extend(f"{name}[{k}]" for k in range(reg.size))
         plan.by_bits[reg.bits] = name
     return plan
+
+
+def _in_bit_order(regs: Sequence[Register], count: int, default: str) -> list[tuple[Register, bool]] | None:
+    """``regs`` in the order of their first bits, with a register called ``default`` for each run
+    of bits in none of them (each paired with whether it is one of ``regs``), if every register
+    holds consecutive bits below ``count`` and no bit is in two; else None."""
+    covered: set[int] = set()
+    starts: dict[int, Register] = {}
+    for reg in regs:
+        first = reg.bits[0]
+        if reg.bits != tuple(range(first, first + reg.size)) or first + reg.size > count or covered.intersection(reg.bits):
+            return None
+        covered.update(reg.bits)
+        starts[first] = reg
+    layout: list[tuple[Register, bool]] = []
+    bit = 0
+    while bit < count:
+        found = starts.get(bit)
+        if found is not None:
+            layout.append((found, True))
+            bit += found.size
+            continue
+        end = bit
+        while end < count and end not in covered:
+            end += 1
+        layout.append((Register(default, tuple(range(bit, end))), False))
+        bit = end
+    return layout
 
 
 def definition_order(names: Iterable[str], native: Callable[[str], bool],
