@@ -114,6 +114,13 @@ def test_a_source_naming_another_format_than_the_objects_is_said_plainly() -> No
     # text no format claims is named by source (OpenQASM 3 may have no header)
     qc = qhpc.convert('include "stdgates.inc";\nqubit[1] q;\nh q[0];\n', "qiskit", source="qasm3")
     assert Operator(qc).equiv(Operator.from_label("H"))
+    # an object no format claims, named as one: said so, not as that translator's crash (was
+    # "translator qiskit-import (qiskit -> qhpc.circuit) failed: AttributeError: 'bytes' object ...")
+    qpy = qhpc.get_integrator().formats["qiskit"].dumps(bell_with_phase())
+    for source, what in (("qiskit", r"qiskit\.QuantumCircuit"), ("myqlm", r"myQLM qat\.core\.Circuit")):
+        with pytest.raises(TranslationError, match=rf"^the program is a builtins\.bytes, which is not a {source} program "
+                                                    rf"\({what}.*\): reading it as one failed with AttributeError"):
+            qhpc.convert(qpy, "qasm3", source=source)
 
 
 class _MyQiskitCircuit(QuantumCircuit):

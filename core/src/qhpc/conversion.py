@@ -96,6 +96,15 @@ class Converter:
                 raise TranslationError(f"translator {translator.name} ({edge.source} -> {edge.target}): "
                                        f"{_TOO_DEEP}") from None
             except Exception as exc:
+                fmt = self.formats.get(edge.source)
+                if current is program and fmt is not None and not _claims(fmt, program):
+                    # named as source= says, but not a program of that format (a file's bytes for a
+                    # QuantumCircuit): said as such, not as the translator's crash
+                    raise TranslationError(
+                        f"the program is a {type(program).__module__}.{type(program).__qualname__}, which is not "
+                        f"a {edge.source} program ({fmt.description or edge.source}): reading it as one failed with "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
                 raise TranslationError(
                     f"translator {translator.name} ({edge.source} -> {edge.target}) failed: "
                     f"{type(exc).__name__}: {exc}"
@@ -245,6 +254,13 @@ class Converter:
                 f"allow_loss={{{', '.join(repr(f) for f in lost)}}} (qhpc convert --allow-loss {','.join(lost)})"
             )
         return route
+
+
+def _claims(fmt: Any, program: object) -> bool:
+    try:
+        return bool(fmt.detect(program))
+    except Exception:  # a format's detect must never take the pipeline down
+        return False
 
 
 #: What to do about a feature a target cannot hold and a conversion cannot leave out
