@@ -491,3 +491,18 @@ def test_a_circuit_that_measures_nothing_reads_its_clbits_as_zero_on_every_backe
         result = it.run(Circuit(2, 2).x(0), backend=backend, shots=7, seed=3, memory=True)
     assert result.counts == {"00": 7}
     assert result.memory == ["00"] * 7
+
+
+def test_exact_probabilities_of_a_circuit_without_clbits_are_refused_on_every_backend() -> None:
+    # the one key was "0" with probability 1, which reads as "clbit 0 is 0" where there is no clbit;
+    # a run of such a circuit is refused ("measures nothing"), and so is its distribution
+    from qhpc_interop.errors import InteropError
+
+    with Integrator() as it:
+        exact = [b for b in it.backends.values() if hasattr(b, "probabilities") and b.name.split(".")[0] in
+                 ("aer", "cirq", "myqlm")]
+        assert {"aer.statevector", "cirq.simulator", "myqlm.pylinalg"} <= {b.name for b in exact}
+        for backend in exact:
+            with pytest.raises(InteropError, match=r"measures nothing \(no classical bits\)"):
+                backend.probabilities(Circuit(2).h(0))
+            assert backend.probabilities(Circuit(2, 1).x(0).measure(0, 0)) == pytest.approx({"1": 1.0})

@@ -85,6 +85,9 @@ def exact_probabilities(circuit: Circuit, evolve: Evolve) -> dict[str, float]:
     if needs_branching(circuit):
         raise InteropError("exact probabilities need a circuit whose measurements all read the final state "
                         "(no reset, conditions or measured qubits used again)")
+    if not circuit.num_clbits:  # as a run refuses it: no readout (its one key was "0", read as clbit 0 = 0)
+        raise InteropError("the circuit measures nothing (no classical bits): add measurements to get a readout "
+                           "distribution (statevector() gives the final state)")
     n = circuit.num_qubits
     deferred = deferred_measurements(circuit)
     final = [pair for i, d in zip(circuit.instructions, deferred) if d for pair in zip(i.qubits, i.clbits)]
