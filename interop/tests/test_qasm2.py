@@ -100,7 +100,7 @@ def test_global_phase_is_dropped() -> None:
 
 
 def test_numbers_are_written_exactly() -> None:
-    values = [math.pi / 2, -3 * math.pi / 4, 0.1, 1 / 3, 1e-300, 2.5e17, -0.0, 12345.0]
+    values = [math.pi / 2, -3 * math.pi / 4, 0.1, 1 / 3, 1e-300, 1048576.0, 987654.3210987654, -0.0, 12345.0]
     circuit = Circuit(num_qubits=1)
     for v in values:
         circuit.rz(v, 0)

@@ -19,9 +19,16 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from .errors import CircuitError
+from .errors import CircuitError, ParameterError
 from .gates import STANDARD_GATES, gate_spec
 from .params import Bindings, Expr, Parameter, ParamValue, _normalise_bindings, as_param, bind_value, free_parameters
+
+#: The largest gate angle the model holds (2^20, about 1e6). Floats beyond it are over 2e-10 apart,
+#: so what converters do with an angle (add pi/2, divide by pi, Cirq's exponent times pi) moves it
+#: by more than the 1e-9 conversions keep: such an angle is refused by name, never written wrong.
+#: Every library gate is the same with any of its angles moved by 4pi.
+LARGEST_ANGLE = 2.0**20
+
 
 # -- operations ----------------------------------------------------------------------------
 
@@ -37,7 +44,12 @@ class Gate:
         spec = gate_spec(self.name)
         if len(self.params) != spec.num_params:
             spec._check(self.params)
-        object.__setattr__(self, "params", tuple(as_param(p) for p in self.params))
+        params = tuple(as_param(p) for p in self.params)
+        for p in params:
+            if type(p) is float and not -LARGEST_ANGLE <= p <= LARGEST_ANGLE:
+                raise ParameterError(f"gate {self.name}: its angle {p:g} is beyond 2^20 ({LARGEST_ANGLE:.0f}), where floats "
+                                     f"are too far apart to convert it exactly; reduce it modulo 4pi (the gate is the same)")
+        object.__setattr__(self, "params", params)
 
     @property
     def num_qubits(self) -> int:
@@ -89,7 +101,7 @@ def library_gate(name: str, params: tuple[ParamValue, ...] = ()) -> Gate:
             gate = _PLAIN_GATES[name] = Gate(name)
         return gate
     for p in params:
-        if type(p) is not float or p - p != 0.0:  # not a finite float: full checks
+        if type(p) is not float or not -LARGEST_ANGLE <= p <= LARGEST_ANGLE:  # (nan too) full checks
             return Gate(name, params)
     return new_gate(name, params)
 

@@ -792,12 +792,32 @@ def test_a_gate_argument_that_is_not_finite_is_refused(make: Callable[[Any, Any]
     lambda a, b: cirq.PhasedXZGate(x_exponent=0.5, z_exponent=1e308, axis_phase_exponent=-1e308)(a),
     lambda a, b: (cirq.CZ(a, b) ** np.float64(2e300)),
     lambda a, b: cirq.rz(1e308)(b).controlled_by(a),
+    # finite and far smaller, but floats there are too far apart for pi times an exponent (plus
+    # pi/2, or a shift) to be exact: at 1e15 the gates moved by 0.01-0.03 (an outside audit)
+    lambda a, b: cirq.Z(a) ** 1e15,
+    lambda a, b: cirq.rz(1e7)(a),
+    lambda a, b: cirq.YPowGate(exponent=0.3, global_shift=1e15)(a),
+    lambda a, b: cirq.PhasedXZGate(x_exponent=0.1, z_exponent=1e15, axis_phase_exponent=0.2)(a),
+    lambda a, b: cirq.XPowGate(exponent=262145.0)(a),
 ])
 def test_a_gate_argument_too_large_to_be_an_angle_is_refused(make: Callable[[Any, Any], Any]) -> None:
     # pi times such an exponent is not a finite float (it read as p(inf) before): refused by name
     a, b = cirq.LineQubit.range(2)
-    with pytest.raises(TranslationError, match=r"moment 0 .*gate argument .* is too large to be an angle"):
+    with pytest.raises(TranslationError, match=r"moment 0 .*(gate argument|global_shift).* is too large to "
+                                                r"(be an angle|convert exactly)"):
         circuit_from_cirq(cirq.Circuit(make(a, b)))
+
+
+def test_arguments_up_to_the_bound_are_exact_and_a_non_finite_shift_is_named() -> None:
+    # 2^18 as an exponent (an angle of pi 2^18), judged by cirq.unitary
+    a = cirq.LineQubit(0)
+    for gate in (cirq.XPowGate(exponent=262144.0 - 0.3), cirq.ZPowGate(exponent=-262143.7, global_shift=0.1),
+                 cirq.rz(262143.9)):
+        circuit = cirq.Circuit(gate(a))
+        assert same(circuit_from_cirq(circuit), circuit) < 1e-9
+    for shift in (sympy.zoo, sympy.oo, sympy.nan):
+        with pytest.raises(TranslationError, match=r"moment 0 .*global_shift.* not a finite"):
+            circuit_from_cirq(cirq.Circuit(cirq.YPowGate(exponent=0.3, global_shift=shift)(a)))
 
 
 def test_phased_xz_arguments_of_mixed_kinds_are_checked_one_by_one() -> None:
@@ -807,7 +827,7 @@ def test_phased_xz_arguments_of_mixed_kinds_are_checked_one_by_one() -> None:
     bad = cirq.PhasedXZGate(x_exponent=0.3, z_exponent=sympy.Symbol("t"), axis_phase_exponent=True).on(q)
     with pytest.raises(TranslationError, match=r"moment 0 .*gate argument True is not a real number"):
         circuit_from_cirq(cirq.Circuit(bad))
-    big = cirq.PhasedXZGate(x_exponent=np.float64(0.2), z_exponent=1e300, axis_phase_exponent=1e300).on(q)
+    big = cirq.PhasedXZGate(x_exponent=np.float64(0.2), z_exponent=2.5e5, axis_phase_exponent=np.float64(2.5e5)).on(q)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = circuit_from_cirq(cirq.Circuit(big))

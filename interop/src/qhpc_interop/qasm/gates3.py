@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import ParameterError
 from ..gates import Definition
 from ..params import Expr
 from .gatedefs import BodyBuilder, GateDef, ModifierError, control, defined_gate, fractional_power, invert, power
@@ -195,11 +196,12 @@ class Gates3(Operands3):
             if len(set(local)) != len(local):
                 self.error(f"the same qubit is used twice in the call of '{name.text}'", name)
             body.add(definition, local)
-        elif not operands:
-            self.emit_definition(definition, ())
         else:
-            for qubits in self.broadcast(operands, name):
-                self.emit_definition(definition, qubits)
+            try:
+                for qubits in self.broadcast(operands, name) if operands else [()]:
+                    self.emit_definition(definition, qubits)
+            except ParameterError as exc:  # an angle too large to convert exactly
+                self.unsupported(str(exc), name)
 
     def apply_modifiers(self, mods: Sequence[_Modifier], definition: Definition, name: Token,
                         width: int) -> Definition:

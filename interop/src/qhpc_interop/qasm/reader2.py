@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
+from ..errors import ParameterError
 from ..gates import PI, Definition
 from ..ir import Circuit, Register
 from . import fast
@@ -415,8 +416,11 @@ class Reader(ReaderBase):
             return
         self.check_call(gate, len(args), len(operands), name)
         definition = gate.instantiate([self.to_param(v, t) for v, t in args])
-        for qubits in self.broadcast(operands, name):
-            self.emit_definition(definition, qubits)
+        try:
+            for qubits in self.broadcast(operands, name):
+                self.emit_definition(definition, qubits)
+        except ParameterError as exc:  # an angle too large to convert exactly
+            self.unsupported(str(exc), name)
 
     def resolve_name(self, tok: Token) -> Value:
         if self.params is not None and tok.text in self.params:

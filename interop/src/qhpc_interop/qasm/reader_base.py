@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import QasmSyntaxError, QasmUnsupportedError, warn_loss
+from ..errors import ParameterError, QasmSyntaxError, QasmUnsupportedError, warn_loss
 from ..gates import Definition
 from ..ir import BARRIER, MAX_READ_BITS, MEASURE, RESET, Circuit, Condition, Instruction, Operation, new_instruction
 from ..ir import library_gate as library_gate_instance
@@ -45,7 +45,7 @@ def read_program(reader: Any, source: str) -> Circuit:
     except RecursionError:
         line, col = reader.position()
         raise QasmSyntaxError("the program nests too deeply to read", line, col, source) from None
-    except (ExpansionError, TooManyTerms) as exc:
+    except (ExpansionError, TooManyTerms, ParameterError) as exc:  # (an angle too large to convert exactly)
         line, col = reader.position()
         raise QasmUnsupportedError(str(exc), line, col, source) from None
     dropped = getattr(reader, "timing", None)

@@ -17,7 +17,7 @@ from qhpc_interop import (
     Circuit,
     Parameter,
 )
-from qhpc_interop.ir import MAX_READ_BITS
+from qhpc_interop.ir import LARGEST_ANGLE, MAX_READ_BITS
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
 PI = math.pi
@@ -131,9 +131,11 @@ def param_from_sympy(e: Any) -> ParamValue:
     raise _Refused(f"parameter expression {e} uses {name}, which the model does not hold")
 
 
-#: The largest gate argument (exponent or angle) read. Beyond it an angle (pi times an exponent)
-#: may not be a finite float, and none has a meaning: a float's spacing there is far above a period.
-LARGEST_ARGUMENT = 1e300
+#: The largest gate argument (exponent, global shift or angle) read: a quarter of the model's
+#: largest angle (:data:`qhpc_interop.ir.LARGEST_ANGLE`, 2^20), so that pi times it is still one.
+#: Beyond it floats are too far apart for the reading (pi times an exponent, plus a shift) to be
+#: exact: at 1e15 an exponent's angle moved by 0.03.
+LARGEST_ARGUMENT = LARGEST_ANGLE / 4
 
 
 def _real(z: Any, shown: Any = None) -> float:
@@ -152,8 +154,8 @@ def _real(z: Any, shown: Any = None) -> float:
             raise _Refused(f"gate argument {shown if shown is not None else z} is too large to be an angle")
         raise _Refused(f"gate argument {shown if shown is not None else z} is not a finite number")
     if not -LARGEST_ARGUMENT <= out <= LARGEST_ARGUMENT:
-        raise _Refused(f"gate argument {shown if shown is not None else z} is too large to be an angle "
-                       f"(over {LARGEST_ARGUMENT:g})")
+        raise _Refused(f"gate argument {shown if shown is not None else z} is too large to convert exactly "
+                       f"(over 2^18, {LARGEST_ARGUMENT:.0f}); reduce it by a period of the gate first")
     return out
 
 

@@ -21,7 +21,7 @@ from qhpc_interop import (
 from qhpc_interop.ir import BARRIER, new_gate, new_instruction
 from qhpc_interop.params import ParamValue
 
-from ._shared import LARGEST_ARGUMENT, PI, _Refused, little_endian
+from ._shared import LARGEST_ARGUMENT, PI, _real, _Refused, little_endian
 
 if TYPE_CHECKING:
     from .from_cirq import _Reader
@@ -41,8 +41,8 @@ _I = new_instruction
 
 def _exponent_phase(r: _Reader, t: ParamValue, factor: float) -> None:
     """Add ``pi * t * factor`` to the global phase (nothing when ``factor`` is 0); ``factor`` holds
-    the gate's ``global_shift``, which must be a number."""
-    if type(factor) is not float and type(factor) is not int:
+    the gate's ``global_shift``, which must be a number (finite, and no larger than any argument)."""
+    if (type(factor) is not float and type(factor) is not int) or not -LARGEST_ARGUMENT <= factor <= LARGEST_ARGUMENT:
         factor = _number_shift(factor)
     if factor:
         r.phase = r.phase + PI * factor * t
@@ -53,7 +53,11 @@ def _number_shift(factor: Any) -> float:
         names = ", ".join(sorted(str(s) for s in factor.free_symbols))
         raise _Refused(f"its global_shift is symbolic (uses {names}); the model holds a gate's global shift "
                        "only as a number, and Cirq does not resolve a symbolic one either: give it a value")
-    return float(factor)
+    try:
+        value = (float(factor) if factor.is_real else complex(factor)) if isinstance(factor, sympy.Basic) else factor
+    except (TypeError, ValueError):  # sympy's zoo (complex infinity) and other numbers no float holds
+        raise _Refused(f"its global_shift {factor} is not a finite real number") from None
+    return _real(value, f"{factor} (its global_shift, as a phase factor)")
 
 
 def _xpow(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:

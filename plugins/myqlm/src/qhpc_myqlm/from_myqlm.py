@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from qhpc.errors import TranslationError
 from qhpc_interop import MEASURE, RESET, Circuit, Condition, Gate, Instruction, UnitaryGate
+from qhpc_interop.errors import ParameterError
 from qhpc_interop.ir import MAX_READ_BITS, library_gate, new_instruction
 from qhpc_interop.params import Expr, ParamValue
 from qhpc_interop.qasm.gatedefs import MAX_GATE_EXPANSION
@@ -571,7 +572,10 @@ def _read(circ: Any) -> Circuit:
             name = op.gate
             single = singles.get(name, _UNSEEN)
             if single is _UNSEEN:
-                single = reader.single(name, index)
+                try:
+                    single = reader.single(name, index)
+                except ParameterError as exc:  # an angle too large to convert exactly
+                    raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, name)}): {exc}") from None
             if single is not None:
                 qubits = op.qbits
                 if len(qubits) != single[1]:
@@ -582,7 +586,10 @@ def _read(circ: Any) -> Circuit:
         if kind == gate_t or kind == ctrl_t:
             plan = plans.get(op.gate)
             if plan is None:
-                plan = reader.plan(op.gate, _Where(reader.gate_dic, index, op.gate))
+                try:
+                    plan = reader.plan(op.gate, _Where(reader.gate_dic, index, op.gate))
+                except ParameterError as exc:
+                    raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, op.gate)}): {exc}") from None
             size, phase, items, whole = plan
             qubits = op.qbits
             if len(qubits) != size:

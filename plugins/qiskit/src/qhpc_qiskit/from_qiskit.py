@@ -21,7 +21,7 @@ from qhpc_interop import (
     Register,
     UnitaryGate,
 )
-from qhpc_interop.errors import CircuitError, warn_loss
+from qhpc_interop.errors import CircuitError, ParameterError, warn_loss
 from qhpc_interop.features import LAYOUT_KEY
 from qhpc_interop.ir import library_gate, new_instruction
 from qhpc_interop.params import ParamValue
@@ -181,10 +181,14 @@ class _Reader:
                             break
                     else:
                         params = tuple(params)
+                try:
+                    gate = library_gate(name, params)
+                except ParameterError as exc:  # an angle the model refuses (too large to convert exactly)
+                    raise TranslationError(f"{where}instruction {position} ({name}): {exc}") from None
                 if self.conds is None and not self.frames:
-                    out.append(new_instruction(library_gate(name, params), qubits))
+                    out.append(new_instruction(gate, qubits))
                 else:
-                    self._emit(library_gate(name, params), qubits, (), f"{where}instruction {position} ({name})")
+                    self._emit(gate, qubits, (), f"{where}instruction {position} ({name})")
                 continue
             op = ci.operation
             here = f"{where}instruction {position} ({name})"
