@@ -1253,3 +1253,20 @@ def test_controlled_gates_reach_a_fixed_point_through_cirq() -> None:
         assert len(list(circuit.all_operations())) == 1
         assert np.allclose(cirq.unitary(cirq.resolve_parameters(circuit, {"a": 0.3})),
                            cirq.unitary(cirq.resolve_parameters(symbolic, {"a": 0.3})), atol=1e-9)
+
+
+@pytest.mark.parametrize("gate", [
+    cirq.PhaseGradientGate(num_qubits=3, exponent=sympy.Rational(1, 3)),
+    cirq.PhaseGradientGate(num_qubits=2, exponent=sympy.pi / 7),
+    cirq.PhasedISwapPowGate(phase_exponent=sympy.Rational(1, 5), exponent=sympy.Rational(2, 3)),
+])
+def test_a_gate_whose_arguments_are_sympy_numbers_is_read_as_numbers(gate: Any) -> None:
+    # Cirq counts sympy numbers as parameters and gives such a gate no unitary: it was refused as
+    # "a symbolic gate ... (resolve its parameters first)", which resolving did not change
+    qubits = cirq.LineQubit.range(gate.num_qubits())
+    circuit = cirq.Circuit(cirq.H.on_each(*qubits), gate.on(*qubits))
+    numeric = cirq.resolve_parameters(circuit, {"unused": 0.0})  # Cirq's own floats, as the oracle's input
+    assert not cirq.is_parameterized(numeric)
+    model = circuit_from_cirq(circuit)
+    assert not model.parameters
+    assert same(model, numeric) < 1e-10

@@ -170,6 +170,12 @@ class _Reader:
             self._other_measurement(op)
             return
         symbolic = cirq.is_parameterized(op)
+        if symbolic and not cirq.parameter_names(op):
+            # sympy numbers (``exponent=sympy.Rational(1, 3)``), which Cirq counts as parameters and
+            # gives no unitary: resolved to floats (Cirq leaves an operation as it is for an empty
+            # resolver, so the resolver names a symbol nothing uses)
+            op = cirq.resolve_parameters(op, {_NO_SYMBOL: 0.0})
+            symbolic = cirq.is_parameterized(op)
         has_unitary = cirq.has_unitary(op)
         # no matrix to fall back on: the decomposition is the only exact form, matrices in it or not
         needed = symbolic or len(qs) > MAX_UNITARY_QUBITS or not has_unitary
@@ -525,6 +531,10 @@ class _Reader:
 
 #: How deep CircuitOperations may nest (Qiskit's definitions and blocks: the same).
 MAX_NESTING = 64
+
+
+#: A symbol no operation uses (see :meth:`_Reader._other`).
+_NO_SYMBOL = "_qhpc_no_symbol"
 
 
 def _expanded_size(circuit: Any, sizes: dict[int, int]) -> int:
