@@ -21,7 +21,7 @@ from qhpc_interop import (
 from qhpc_interop.ir import BARRIER, new_gate, new_instruction
 from qhpc_interop.params import ParamValue
 
-from ._shared import LARGEST_ARGUMENT, PI, _real, _Refused, little_endian
+from ._shared import LARGEST_ARGUMENT, PI, _real, _Refused, add_phase, little_endian
 
 if TYPE_CHECKING:
     from .from_cirq import _Reader
@@ -45,7 +45,7 @@ def _exponent_phase(r: _Reader, t: ParamValue, factor: float) -> None:
     if (type(factor) is not float and type(factor) is not int) or not -LARGEST_ARGUMENT <= factor <= LARGEST_ARGUMENT:
         factor = _number_shift(factor)
     if factor:
-        r.phase = r.phase + PI * factor * t
+        r.phase = add_phase(r.phase, PI * factor * t)
 
 
 def _number_shift(factor: Any) -> float:
@@ -258,7 +258,7 @@ def _phasedxz(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
             and -LARGEST_ARGUMENT <= z <= LARGEST_ARGUMENT and -LARGEST_ARGUMENT <= a <= LARGEST_ARGUMENT):
         x, z, a = r.value(x), r.value(z), r.value(a)
     r.out.append(_I(_G("u", (PI * x, PI * a - PI / 2 + PI * z, PI / 2 - PI * a)), qs))
-    r.phase = r.phase + PI * 0.5 * x
+    r.phase = add_phase(r.phase, PI * 0.5 * x)
 
 
 def _phasediswap(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:

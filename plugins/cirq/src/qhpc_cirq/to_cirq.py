@@ -21,7 +21,7 @@ from qhpc_interop import (
 from qhpc_interop.ir import Barrier, Measure, Reset
 from qhpc_interop.params import Expr, ParamValue
 
-from ._shared import _NEVER, BIT_KEYS, PI, _qubits_for, bit_key, little_endian, param_to_sympy
+from ._shared import _NEVER, BIT_KEYS, PI, _qubits_for, add_phase, bit_key, little_endian, param_to_sympy
 
 # -- model -> cirq ---------------------------------------------------------------------------
 
@@ -67,7 +67,7 @@ def _phased_xz(w: _Writer, theta: ParamValue, phi: ParamValue, lam: ParamValue) 
 def _w_u(w: _Writer, p: tuple[ParamValue, ...], q: list[Any]) -> None:
     theta, phi, lam = p
     w.ops.append(_phased_xz(w, theta, phi, lam).on(*q))
-    w.phase = w.phase - theta / 2
+    w.phase = add_phase(w.phase, -theta / 2)
 
 
 def _w_cu(w: _Writer, p: tuple[ParamValue, ...], q: list[Any]) -> None:
