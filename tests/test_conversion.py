@@ -11,6 +11,7 @@ import pytest
 import qhpc
 from qhpc import Integrator, QhpcError, TranslationError
 from qhpc.conversion import ConversionLossWarning
+from qhpc_interop import Register
 from qiskit import QuantumCircuit, qasm2, qasm3
 from qiskit.circuit import Parameter
 from qiskit.quantum_info import Operator
@@ -196,8 +197,14 @@ def test_a_name_openqasm_cannot_hold_is_written_under_another_with_a_warning(int
         text, _ = integrator.convert(qc, "qasm2")
     assert [r.name for r in qasm2.loads(text).cregs] == ["x_1", "meas"]
     model = integrator.convert(qc, "qhpc.circuit")[0]
-    model.cregs = list(reversed(model.cregs))  # bit 1's register first: not the order OpenQASM numbers them
-    with pytest.warns(ConversionLossWarning, match=r"classical registers 'meas', 'x' as one register \(their bits"):
+    model.cregs = list(reversed(model.cregs))  # bit 1's register listed first: declared in bit order, kept
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        text, _ = integrator.convert(model, "qasm3")
+    assert not [w for w in seen if "one register" in str(w.message)]
+    assert [(r.name, r.size) for r in qasm3.loads(text).cregs] == [("x_1", 1), ("meas", 1)]
+    model.cregs = [Register("m", (1, 0))]  # one register whose bits run backwards: OpenQASM cannot number them so
+    with pytest.warns(ConversionLossWarning, match=r"classical registers 'm' as one register \(their bits"):
         integrator.convert(model, "qasm3")
     # a parameter OpenQASM 3 cannot name as it is
     theta = Parameter("a b")
@@ -384,31 +391,39 @@ def test_quantum_register_names_are_kept_or_announced_lost() -> None:
         qhpc.convert(plain, "cirq")  # register q (default) and c (every bit measured): nothing lost
 
 
-def _large_angle_sources() -> list[tuple[object, str]]:
+def _large_angle_sources() -> list[tuple[object, np.ndarray]]:
+    """Programs with angles far beyond 2^20, each with its unitary by its own SDK (libm reduces the
+    angle exactly, as the exact number the float is)."""
     from qat.lang.AQASM import RZ, H, Program
+    from qat.qpus import PyLinalg  # noqa: F401 - the oracle below is myQLM's matrices of its gates
 
     qc = QuantumCircuit(2)
     qc.h(0)
     qc.r(0.3, 1e15, 1)  # its u form adds pi/2 to 1e15: moved by 0.06 where floats are 0.125 apart
+    qc.p(2.5e17, 0)
     prog = Program()
     reg = prog.qalloc(2)
     prog.apply(H, reg[0])
-    prog.apply(RZ(-3e6), reg[1])
-    qasm_3 = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\ngate g(a) x { rz(a) x; }\nh q[0];\ng(1e7) q[1];\n'
-    qasm_2 = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\nu3(2e6, 0, 0) q[1];\n'
-    return [(qc, r"instruction 1 \(r\): gate r: its angle 1e\+15 is beyond 2\^20"),
-            (prog.to_circ(), r"operation 1 \(RZ\): gate rz: its angle -3e\+06 is beyond 2\^20"),
-            (qasm_3, r"<qasm>:6:1: gate rz: its angle 1e\+07 is beyond 2\^20"),
-            (qasm_2, r"<qasm>:5:1: gate u3: its angle 2e\+06 is beyond 2\^20")]
+    prog.apply(RZ(-3e16), reg[1])
+    half = -3e16 / 2  # RZ(t) = diag(e^{-it/2}, e^{it/2}) on qubit 1, H on qubit 0 (myQLM's own definitions)
+    rz = np.diag([np.exp(-1j * half), np.exp(1j * half)])
+    myqlm_u = np.kron(rz, np.array([[1, 1], [1, -1]]) / np.sqrt(2))  # little-endian: qubit 1 is the high bit
+    qasm_3 = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\ngate g(a) x { rz(a) x; }\nh q[0];\ng(1e17) q[1];\n'
+    qasm_2 = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\nu3(2e16, 3e15, -1e14) q[1];\n'
+    return [(qc, Operator(qc).data), (prog.to_circ(), myqlm_u), (qasm_3, Operator(qasm3.loads(qasm_3)).data),
+            (qasm_2, Operator(qasm2.loads(qasm_2)).data)]
 
 
 @pytest.mark.parametrize("which", range(4))
-def test_an_angle_too_large_to_convert_exactly_is_refused_where_it_is(which: int) -> None:
-    # an outside audit: r(0.3, 1e15, 0) reached Cirq and myQLM moved by 0.008-0.03, without a word
-    source, message = _large_angle_sources()[which]
-    for target in ("cirq", "qasm3", "qhpc.json"):
-        with pytest.raises(QhpcError, match=message):
-            qhpc.convert(source, target)
+def test_an_angle_far_beyond_2_20_converts_exactly(which: int) -> None:
+    # an outside audit: r(0.3, 1e15, 0) reached Cirq and myQLM moved by 0.008-0.03, without a word;
+    # the model now takes such an angle modulo 4pi, exactly, when the gate is made
+    source, want = _large_angle_sources()[which]
+    big_endian = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])  # Cirq's and myQLM's order
+    assert np.abs(big_endian @ cirq.unitary(qhpc.convert(source, "cirq")) @ big_endian - want).max() < 1e-12
+    for target in ("qiskit", "qasm3", "qhpc.json", "myqlm"):
+        back = qhpc.convert(qhpc.convert(source, target), "qiskit")
+        assert np.abs(Operator(back).data - want).max() < 1e-12, target
 
 
 def test_an_angle_at_the_bound_converts_exactly() -> None:

@@ -19,15 +19,48 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from .errors import CircuitError, ParameterError
+from .errors import CircuitError
 from .gates import STANDARD_GATES, gate_spec
 from .params import Bindings, Expr, Parameter, ParamValue, _normalise_bindings, as_param, bind_value, free_parameters
 
-#: The largest gate angle the model holds (2^20, about 1e6). Floats beyond it are over 2e-10 apart,
-#: so what converters do with an angle (add pi/2, divide by pi, Cirq's exponent times pi) moves it
-#: by more than the 1e-9 conversions keep: such an angle is refused by name, never written wrong.
-#: Every library gate is the same with any of its angles moved by 4pi.
+#: The largest gate angle the model holds as given (2^20, about 1e6). Floats beyond it are over
+#: 2e-10 apart, so what converters do with an angle (add pi/2, divide by pi) would move it by more
+#: than the 1e-9 conversions keep: a larger angle is reduced exactly modulo 4pi when a gate is
+#: made (:func:`reduce_angle`; every library gate is the same with any of its angles moved by 4pi).
 LARGEST_ANGLE = 2.0**20
+
+_PRECISION = 1280  # bits of 4pi below the point: k 4pi is exact to 2^-250 for any float's k
+
+
+def _four_pi_scaled(bits: int) -> int:
+    """floor(4 pi 2^bits), from Machin's formula in integers (20 guard bits)."""
+    one = 1 << (bits + 20)
+
+    def arctan_inverse(x: int) -> int:
+        total = term = one // x
+        x2, n, sign = x * x, 1, -1
+        while term:
+            term //= x2
+            n += 2
+            total += sign * (term // n)
+            sign = -sign
+        return total
+
+    return (16 * (4 * arctan_inverse(5) - arctan_inverse(239))) >> 20
+
+
+_FOUR_PI = _four_pi_scaled(_PRECISION)
+
+
+def reduce_angle(x: float) -> float:
+    """``x`` minus the multiple of 4pi nearest it, as the float nearest the exact value (``x`` taken
+    as the exact number it is, 4pi to 1280 bits): the same gate, with an angle a converter can
+    add to or divide without moving it. An outside audit found ``r(0.3, 1e15, 0)`` moved by 0.06
+    where ``r`` is written as ``u(0.3, 1e15 - pi/2, pi/2 - 1e15)``."""
+    num, den = x.as_integer_ratio()  # den is a power of two
+    scaled = num << _PRECISION  # x 2^P den
+    k = (2 * scaled + den * _FOUR_PI) // (2 * den * _FOUR_PI)  # round(x / 4pi)
+    return (scaled - k * den * _FOUR_PI) / (den << _PRECISION)
 
 
 # -- operations ----------------------------------------------------------------------------
@@ -45,10 +78,9 @@ class Gate:
         if len(self.params) != spec.num_params:
             spec._check(self.params)
         params = tuple(as_param(p) for p in self.params)
-        for p in params:
-            if type(p) is float and not -LARGEST_ANGLE <= p <= LARGEST_ANGLE:
-                raise ParameterError(f"gate {self.name}: its angle {p:g} is beyond 2^20 ({LARGEST_ANGLE:.0f}), where floats "
-                                     f"are too far apart to convert it exactly; reduce it modulo 4pi (the gate is the same)")
+        if any(type(p) is float and not -LARGEST_ANGLE <= p <= LARGEST_ANGLE for p in params):
+            params = tuple(reduce_angle(p) if type(p) is float and not -LARGEST_ANGLE <= p <= LARGEST_ANGLE else p
+                           for p in params)
         object.__setattr__(self, "params", params)
 
     @property

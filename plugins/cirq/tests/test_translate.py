@@ -795,10 +795,10 @@ def test_a_gate_argument_that_is_not_finite_is_refused(make: Callable[[Any, Any]
     # finite and far smaller, but floats there are too far apart for pi times an exponent (plus
     # pi/2, or a shift) to be exact: at 1e15 the gates moved by 0.01-0.03 (an outside audit)
     lambda a, b: cirq.Z(a) ** 1e15,
-    lambda a, b: cirq.rz(1e7)(a),
+    lambda a, b: cirq.rz(1e7)(a),  # Cirq's own matrix of it is from rads / pi, rounded: not exact either
     lambda a, b: cirq.YPowGate(exponent=0.3, global_shift=1e15)(a),
     lambda a, b: cirq.PhasedXZGate(x_exponent=0.1, z_exponent=1e15, axis_phase_exponent=0.2)(a),
-    lambda a, b: cirq.XPowGate(exponent=262145.0)(a),
+    lambda a, b: cirq.XPowGate(exponent=1048577.0)(a),
 ])
 def test_a_gate_argument_too_large_to_be_an_angle_is_refused(make: Callable[[Any, Any], Any]) -> None:
     # pi times such an exponent is not a finite float (it read as p(inf) before): refused by name
@@ -809,10 +809,11 @@ def test_a_gate_argument_too_large_to_be_an_angle_is_refused(make: Callable[[Any
 
 
 def test_arguments_up_to_the_bound_are_exact_and_a_non_finite_shift_is_named() -> None:
-    # 2^18 as an exponent (an angle of pi 2^18), judged by cirq.unitary
+    # 2^20 as an exponent (an angle of pi 2^20, which the model reduces modulo 4pi), judged by
+    # cirq.unitary; a phase estimation's Z**(x 2^k / 2^n) reaches such exponents
     a = cirq.LineQubit(0)
-    for gate in (cirq.XPowGate(exponent=262144.0 - 0.3), cirq.ZPowGate(exponent=-262143.7, global_shift=0.1),
-                 cirq.rz(262143.9)):
+    for gate in (cirq.XPowGate(exponent=1048576.0 - 0.3), cirq.ZPowGate(exponent=-1048575.7, global_shift=0.1),
+                 cirq.rz(1048575.9)):
         circuit = cirq.Circuit(gate(a))
         assert same(circuit_from_cirq(circuit), circuit) < 1e-9
     for shift in (sympy.zoo, sympy.oo, sympy.nan):

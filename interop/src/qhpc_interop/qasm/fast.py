@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..ir import LARGEST_ANGLE, MEASURE, Register, new_instruction
+from ..ir import MEASURE, Register, new_instruction
 from ..ir import library_gate as library_gate_instance
 from .gatedefs import PI
 from .lexer import MAX_LITERAL_LENGTH
@@ -104,7 +104,7 @@ def numbers(text: str, version: int) -> tuple[float, ...] | None:
         plain = _REAL.fullmatch(part)
         if plain is not None:  # the common case: one real literal (as written by repr)
             result = float(plain.group(2))
-            if not -LARGEST_ANGLE <= result <= LARGEST_ANGLE:  # (nan, infinities) the token reader says why
+            if not math.isfinite(result):
                 return None
             out.append(-result if plain.group(1) else result)
             continue
@@ -135,7 +135,7 @@ def numbers(text: str, version: int) -> tuple[float, ...] | None:
             else:
                 value = float(value) / float(right)
         result = float(value)
-        if not -LARGEST_ANGLE <= result <= LARGEST_ANGLE:
+        if not math.isfinite(result):
             return None
         out.append(-result if sign and not integers else result)
     return tuple(out)

@@ -200,7 +200,7 @@ class Gates3(Operands3):
             try:
                 for qubits in self.broadcast(operands, name) if operands else [()]:
                     self.emit_definition(definition, qubits)
-            except ParameterError as exc:  # an angle too large to convert exactly
+            except ParameterError as exc:  # a value the model refuses: said where
                 self.unsupported(str(exc), name)
 
     def apply_modifiers(self, mods: Sequence[_Modifier], definition: Definition, name: Token,

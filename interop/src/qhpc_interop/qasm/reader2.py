@@ -419,7 +419,7 @@ class Reader(ReaderBase):
         try:
             for qubits in self.broadcast(operands, name):
                 self.emit_definition(definition, qubits)
-        except ParameterError as exc:  # an angle too large to convert exactly
+        except ParameterError as exc:  # a value the model refuses: said where
             self.unsupported(str(exc), name)
 
     def resolve_name(self, tok: Token) -> Value:

@@ -45,7 +45,7 @@ def read_program(reader: Any, source: str) -> Circuit:
     except RecursionError:
         line, col = reader.position()
         raise QasmSyntaxError("the program nests too deeply to read", line, col, source) from None
-    except (ExpansionError, TooManyTerms, ParameterError) as exc:  # (an angle too large to convert exactly)
+    except (ExpansionError, TooManyTerms, ParameterError) as exc:  # (a value the model refuses)
         line, col = reader.position()
         raise QasmUnsupportedError(str(exc), line, col, source) from None
     dropped = getattr(reader, "timing", None)

@@ -141,11 +141,11 @@ def param_from_sympy(e: Any) -> ParamValue:
     raise _Refused(f"parameter expression {e} uses {name}, which the model does not hold")
 
 
-#: The largest gate argument (exponent, global shift or angle) read: a quarter of the model's
-#: largest angle (:data:`qhpc_interop.ir.LARGEST_ANGLE`, 2^20), so that pi times it is still one.
-#: Beyond it floats are too far apart for the reading (pi times an exponent, plus a shift) to be
-#: exact: at 1e15 an exponent's angle moved by 0.03.
-LARGEST_ARGUMENT = LARGEST_ANGLE / 4
+#: The largest gate argument (exponent, global shift or angle) read: the model's largest angle held
+#: as given (:data:`qhpc_interop.ir.LARGEST_ANGLE`, 2^20). The reading multiplies an exponent by pi
+#: (and by a shift) before the model can reduce the angle, and floats beyond are too far apart for
+#: that to be exact: at 1e15 an exponent's angle moved by 0.03. Beyond it an argument is refused.
+LARGEST_ARGUMENT = LARGEST_ANGLE
 
 
 def _real(z: Any, shown: Any = None) -> float:
@@ -165,7 +165,7 @@ def _real(z: Any, shown: Any = None) -> float:
         raise _Refused(f"gate argument {shown if shown is not None else z} is not a finite number")
     if not -LARGEST_ARGUMENT <= out <= LARGEST_ARGUMENT:
         raise _Refused(f"gate argument {shown if shown is not None else z} is too large to convert exactly "
-                       f"(over 2^18, {LARGEST_ARGUMENT:.0f}); reduce it by a period of the gate first")
+                       f"(over 2^20, {LARGEST_ARGUMENT:.0f}); reduce it by a period of the gate first")
     return out
 
 

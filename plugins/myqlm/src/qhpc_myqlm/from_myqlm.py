@@ -574,7 +574,7 @@ def _read(circ: Any) -> Circuit:
             if single is _UNSEEN:
                 try:
                     single = reader.single(name, index)
-                except ParameterError as exc:  # an angle too large to convert exactly
+                except ParameterError as exc:  # a value the model refuses: said where
                     raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, name)}): {exc}") from None
             if single is not None:
                 qubits = op.qbits

@@ -183,7 +183,7 @@ class _Reader:
                         params = tuple(params)
                 try:
                     gate = library_gate(name, params)
-                except ParameterError as exc:  # an angle the model refuses (too large to convert exactly)
+                except ParameterError as exc:  # a value the model refuses (not finite): said where
                     raise TranslationError(f"{where}instruction {position} ({name}): {exc}") from None
                 if self.conds is None and not self.frames:
                     out.append(new_instruction(gate, qubits))
