@@ -115,7 +115,8 @@ def test_per_shot_samples_when_not_aggregated(integrator) -> None:  # type: igno
 
 def test_exact_probabilities_on_a_statevector_backend(integrator) -> None:  # type: ignore[no-untyped-def]
     circ = _circuit()
-    for qubits in ([2, 0], None, [1]):
+    # qubits=[]: one outcome, the empty one, probability 1 (a refusal "measures nothing" for a round)
+    for qubits in ([2, 0], None, [1], []):
         exact = {s.state.int: s.probability for s in PyLinalg().submit(circ.to_job(nbshots=0, qubits=qubits))}
         for backend in ("myqlm.pylinalg", "myqlm.clinalg", "aer.statevector", "cirq.simulator", "auto"):
             result = QhpcQPU(backend, integrator=integrator).submit(circ.to_job(nbshots=0, qubits=qubits))

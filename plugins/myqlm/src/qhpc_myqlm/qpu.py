@@ -356,7 +356,9 @@ class QhpcQPU(QPUHandler):
         measured = self._measured(model, qubits)
         base = model.num_clbits
         probabilities: dict[int, float] = {}
-        for key, p in self._probabilities(measured).items():
+        # nothing read at all (qubits=[] of a circuit without cbits): one outcome, the empty one, as PyLinalg says
+        readout = self._probabilities(measured) if measured.num_clbits else {"": 1.0}
+        for key, p in readout.items():
             state = self._state_of(key, base, m)
             probabilities[state] = probabilities.get(state, 0.0) + p
         for state in sorted(probabilities):
