@@ -436,3 +436,23 @@ def test_an_angle_at_the_bound_converts_exactly() -> None:
     assert np.abs(cirq.unitary(qhpc.convert(qc, "cirq")) - want).max() < 1e-9
     back = qhpc.convert(qhpc.convert(qc, "myqlm"), "qiskit")
     assert np.abs(Operator(back).data - want).max() < 1e-9
+
+
+def test_a_large_global_phase_converts_exactly() -> None:
+    # a review: Qiskit's setter takes a phase % 2pi in floats (0.03 off at 1e15), and a gate's phase
+    # added to 1e15 in the Cirq writer was rounded away; e^{i 1e15} by libm, which reduces exactly
+    import cmath
+
+    from qhpc_interop import Circuit as Model
+    from qhpc_interop.testing import circuit_unitary
+
+    model = Model(1)
+    model.global_phase = 1e15
+    model.u(0.3, 0.2, 0.1, 0)
+    want = cmath.exp(1j * 1e15) * circuit_unitary(Model(1).u(0.3, 0.2, 0.1, 0))
+    text = 'OPENQASM 3.0;\nqubit q;\ngphase(1e15);\nU(0.3, 0.2, 0.1) q;\n'
+    for source in (model, text):
+        assert np.abs(cirq.unitary(qhpc.convert(source, "cirq")) - want).max() < 1e-12
+        assert np.abs(Operator(qhpc.convert(source, "qiskit")).data - want).max() < 1e-12
+        assert np.abs(Operator(qasm3.loads(qhpc.convert(source, "qasm3"))).data - want).max() < 1e-12
+        assert np.abs(Operator(qhpc.convert(qhpc.convert(source, "myqlm"), "qiskit")).data - want).max() < 1e-12

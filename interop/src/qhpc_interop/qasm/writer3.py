@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import NotExpressibleError
 from ..gates import STANDARD_GATES, zyz_angles
-from ..ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
+from ..ir import LARGEST_ANGLE, Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate, reduce_phase
 from ..params import VECTOR_ELEMENT, Expr, ParamValue, format_expr, format_number
 from .stdlib import QASM3_KEYWORDS, STDGATES
 from .writer_common import (
@@ -169,7 +169,12 @@ class _Writer:
         lines += [f"bit[{size}] {name};" for name, size in self.cplan.declarations]
         body = [t for t in (self.instruction(inst) for inst in self.circuit.instructions) if t]
         if isinstance(self.phase, Expr) or self.phase != 0.0:
-            lines.append(f"gphase({self.expr(self.phase)});")
+            # a large phase written reduced exactly: readers take it modulo 2pi in floats (Qiskit's
+            # is 0.03 off at 1e15)
+            phase = self.phase
+            if type(phase) is float and not -LARGEST_ANGLE <= phase <= LARGEST_ANGLE:
+                phase = reduce_phase(phase)
+            lines.append(f"gphase({self.expr(phase)});")
         return "\n".join(lines + body) + "\n"
 
 

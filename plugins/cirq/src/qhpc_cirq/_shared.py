@@ -17,7 +17,7 @@ from qhpc_interop import (
     Circuit,
     Parameter,
 )
-from qhpc_interop.ir import LARGEST_ANGLE, MAX_READ_BITS
+from qhpc_interop.ir import LARGEST_ANGLE, MAX_READ_BITS, reduce_phase
 from qhpc_interop.params import Apply, Expr, ParamValue, apply
 
 PI = math.pi
@@ -32,7 +32,9 @@ def add_phase(phase: ParamValue, value: ParamValue) -> ParamValue:
     gates, read from Cirq); kept small, each sum is exact to 2e-16."""
     out = phase + value
     if type(out) is float and not -PI <= out <= PI:
-        out = math.remainder(out, 2 * PI)
+        # a turn or a few (the sum is kept small): remainder is off by 2.4e-16 a turn; from a large
+        # start (a circuit's global phase of 1e9), the exact reduction
+        out = math.remainder(out, 2 * PI) if -64.0 <= out <= 64.0 else reduce_phase(out)
     return out
 
 

@@ -36,6 +36,7 @@ from ._shared import (
     MAX_UNITARY_QUBITS,
     _real,
     _Refused,
+    add_phase,
     bit_key,
     little_endian,
     param_from_sympy,
@@ -191,7 +192,7 @@ class _Reader:
             raise _Refused(f"no library form and {len(qs)} qubits (a unitary is kept up to {MAX_UNITARY_QUBITS}); "
                            f"decompose it first, e.g. with cirq.decompose")
         if not qs:
-            self.phase = self.phase + cmath.phase(complex(cirq.unitary(op)[0, 0]))
+            self.phase = add_phase(self.phase, cmath.phase(complex(cirq.unitary(op)[0, 0])))
             return
         self.out.append(_I(UnitaryGate(little_endian(cirq.unitary(op))), qs))
 
@@ -377,7 +378,7 @@ class _Reader:
         k = len(controls)
         if k == 0:
             self.out.extend(body)
-            self.phase = self.phase + phase
+            self.phase = add_phase(self.phase, phase)
             return
         if k == 1:
             c = controls[0]

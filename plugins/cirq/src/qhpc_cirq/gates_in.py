@@ -280,7 +280,7 @@ def _phasedfsim(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     r.out.append(_I(_G("rz", (zeta - gamma,)), (a,)))
     r.out.append(_I(_G("rz", (-zeta - gamma,)), (b,)))
     r.out.append(_I(_G("cp", (-phi,)), qs))
-    r.phase = r.phase - gamma
+    r.phase = add_phase(r.phase, -gamma)
 
 
 def _global_phase(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
@@ -301,15 +301,15 @@ def _global_phase(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
         else:
             if abs(abs(number) - 1) <= 1e-9:
                 offset = cmath.phase(number)
-                r.phase = r.phase + r.value(sympy.Add(*angles))
+                r.phase = add_phase(r.phase, r.value(sympy.Add(*angles)))
                 if offset:  # (not "+ 0" in the written phase)
-                    r.phase = r.phase + offset
+                    r.phase = add_phase(r.phase, offset)
                 return
         raise _Refused(f"global phase {coefficient} is not of the form exp(I*x) with x real")
     z = complex(coefficient)
     if abs(abs(z) - 1) > 1e-9:
         raise _Refused(f"global phase coefficient {z} does not have modulus 1")
-    r.phase = r.phase + cmath.phase(z)
+    r.phase = add_phase(r.phase, cmath.phase(z))
 
 
 #: Library gates no Cirq gate equals, which the export writes as their ``MatrixGate`` (read back as
@@ -323,7 +323,7 @@ def _matrix(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
         z = complex(m[0, 0])
         if abs(abs(z) - 1) > 1e-9:
             raise _Refused(f"a matrix gate on no qubits with entry {z}, which does not have modulus 1")
-        r.phase = r.phase + cmath.phase(z)
+        r.phase = add_phase(r.phase, cmath.phase(z))
         return
     if not _MATRIX_GATES:
         for name in ("ecr", "rccx"):
@@ -350,7 +350,7 @@ def _clifford1(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     else:
         phi, lam = cmath.phase(m[1, 0]), cmath.phase(-m[0, 1])
     r.out.append(_I(_G("u", (theta, phi, lam)), qs))
-    r.phase = r.phase + a
+    r.phase = add_phase(r.phase, a)
 
 
 def _identity(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:

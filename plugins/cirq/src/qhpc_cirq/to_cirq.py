@@ -199,7 +199,7 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
     ``GlobalPhaseGate`` in Cirq 1.7)."""
     qubits = _qubits_for(circuit)
     w = _Writer()
-    w.phase = circuit.global_phase
+    w.phase = add_phase(circuit.global_phase, 0.0)  # (reduced first: a gate's phase added to 1e15 is rounded away)
     ops = w.ops
     readout = _Readout(circuit.num_clbits)
     instructions = circuit.instructions

@@ -16,6 +16,7 @@ from qhpc_interop import (
     UnitaryGate,
 )
 from qhpc_interop.features import LAYOUT_KEY, layout_record
+from qhpc_interop.ir import LARGEST_ANGLE, reduce_phase
 from qhpc_interop.ir import Measure as ModelMeasure
 
 from .params import ParameterTable, param_to_qiskit
@@ -135,7 +136,8 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
     qc = template.copy_empty_like()
     if circuit.name is not None:  # (copy_empty_like keeps the template's name for an empty one)
         qc.name = circuit.name
-    qc.global_phase = phase
+    # Qiskit takes the phase % 2pi in floats (0.03 off at 1e15): a large one goes in reduced exactly
+    qc.global_phase = reduce_phase(phase) if type(phase) is float and not -LARGEST_ANGLE <= phase <= LARGEST_ANGLE else phase
     qubits, clbits = qc.qubits, qc.clbits
     cregs: dict[str, Any] = {reg.name: reg for reg in qc.cregs}
     record = layout_record(circuit.metadata)
