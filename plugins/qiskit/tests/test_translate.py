@@ -266,6 +266,23 @@ def test_library_and_custom_gates_expand_through_their_definitions() -> None:
     assert np.allclose(op(circuit_to_qiskit(model)), op(qc), atol=1e-9)
 
 
+@pytest.mark.parametrize("name", ["measure", "reset", "barrier", "delay", "global_phase", "unitary", "if_else",
+                                  "switch_case", "for_loop", "while_loop", "box", "break_loop", "continue_loop"])
+def test_a_custom_gate_named_like_a_builtin_instruction_is_read_by_its_definition(name: str) -> None:
+    # the reader dispatches on names: a gate called "barrier" was dropped, "reset" became a reset
+    # on two qubits, "delay" crashed; Qiskit's own Operator is the oracle
+    sub = QuantumCircuit(2, name=name)
+    sub.ry(0.3, 0)
+    sub.cx(0, 1)
+    sub.rz(0.7, 1)
+    qc = QuantumCircuit(3)
+    qc.append(sub.to_gate(), [2, 0])
+    qc.append(sub.to_instruction(), [0, 1])
+    model = circuit_from_qiskit(qc)
+    assert {i.operation.name for i in model.instructions} <= {"ry", "cx", "rz"}
+    assert np.allclose(circuit_unitary(model), op(qc), atol=1e-9)
+
+
 @pytest.mark.parametrize("case", ["permutation", "controlled annotated", "powered annotated", "symbolic annotated",
                                   "clifford"])
 def test_operations_without_a_definition_are_read_as_qiskits_synthesis(case: str) -> None:

@@ -192,6 +192,9 @@ class _Reader:
                 continue
             op = ci.operation
             here = f"{where}instruction {position} ({name})"
+            builtin = _builtins().get(name)
+            if builtin is not None and not isinstance(op, builtin):
+                name = ""  # a custom instruction named like a built-in one (a gate called "barrier"): its definition
             if name == "measure":
                 self._emit(MEASURE, qubits, clbits, here)
             elif name == "reset":
@@ -681,6 +684,38 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
                   f"exp(-iHt) ({shown}); Qiskit's transpiler and Aer run the same gates. For the exact unitary, "
                   "give the gate synthesis=MatrixExponential() (a matrix) or more steps (reps, SuzukiTrotter)")
     return circuit
+
+
+_BUILTINS: dict[str, type] | None = None
+
+
+def _builtins() -> dict[str, type]:
+    """The names the reader dispatches on, each with the Qiskit class it means: an instruction of
+    another class that takes one of these names (``QuantumCircuit(name="reset").to_gate()``) is a
+    custom one, read by its definition."""
+    global _BUILTINS
+    if _BUILTINS is None:
+        from qiskit.circuit import (
+            Barrier,
+            BoxOp,
+            BreakLoopOp,
+            ContinueLoopOp,
+            Delay,
+            ForLoopOp,
+            IfElseOp,
+            Measure,
+            Reset,
+            Store,
+            SwitchCaseOp,
+            WhileLoopOp,
+        )
+        from qiskit.circuit.library import GlobalPhaseGate, UnitaryGate
+
+        _BUILTINS = {"measure": Measure, "reset": Reset, "barrier": Barrier, "global_phase": GlobalPhaseGate,
+                     "if_else": IfElseOp, "switch_case": SwitchCaseOp, "store": Store, "for_loop": ForLoopOp,
+                     "box": BoxOp, "break_loop": BreakLoopOp, "continue_loop": ContinueLoopOp, "delay": Delay,
+                     "while_loop": WhileLoopOp, "unitary": UnitaryGate}
+    return _BUILTINS
 
 
 #: Operation types Qiskit's HighLevelSynthesis returned unchanged (it has no plugin for them): they
