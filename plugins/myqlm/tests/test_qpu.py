@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from qat.comm.exceptions.ttypes import QPUException
 from qat.core import Observable, Term
+from qat.core.variables import Variable
 from qat.lang.AQASM import (
     CCNOT,
     CNOT,
@@ -426,3 +427,39 @@ def test_observables_on_a_product_state_match_the_bloch_vectors(nbshots: int, in
         assert result.value == pytest.approx(analytic, abs=1e-12)
     else:
         assert abs(result.value - analytic) < 5 * result.error
+
+
+def test_observables_with_a_complex_constant_or_unbound_coefficients_are_refused(integrator) -> None:  # type: ignore[no-untyped-def]
+    # a complex constant was cut to its real part; a Variable coefficient raised a bare TypeError
+    prog = Program()
+    reg = prog.qalloc(1)
+    prog.apply(H, reg[0])
+    circ = prog.to_circ()
+    qpu = QhpcQPU("myqlm.pylinalg", integrator=integrator)
+    complex_constant = Observable(1, pauli_terms=[Term(1.0, "X", [0])], constant_coeff=0.5j)
+    with pytest.raises(QPUException, match="constant term is complex"):
+        qpu.submit(circ.to_job("OBS", observable=complex_constant))
+    symbolic = Observable(1, pauli_terms=[Term(Variable("a"), "X", [0])])
+    with pytest.raises(QPUException, match=r"term X\[0\] .*unbound variable\(s\) a"):
+        qpu.submit(circ.to_job("OBS", observable=symbolic))
+    bound = circ.to_job("OBS", observable=symbolic)(a=0.5)
+    assert qpu.submit(bound).value == pytest.approx(PyLinalg().submit(bound).value, abs=1e-12)  # 0.5 <X> = 0.5
+
+
+def test_one_shot_gives_no_error_bar_and_reading_no_qubits_gives_the_empty_outcome(integrator) -> None:  # type: ignore[no-untyped-def]
+    prog = Program()
+    reg = prog.qalloc(1)
+    prog.apply(H, reg[0])
+    circ = prog.to_circ()
+    qpu = QhpcQPU("myqlm.pylinalg", integrator=integrator, seed=5)
+    z = Observable(1, pauli_terms=[Term(1.0, "Z", [0])])
+    one = qpu.submit(circ.to_job("OBS", observable=z, nbshots=1))
+    assert one.value in (1.0, -1.0) and one.error is None  # it was 0.0: a certainty one shot cannot give
+    assert qpu.submit(circ.to_job("OBS", observable=z, nbshots=400)).error > 0
+    # nothing read (qubits=[] and no measurement): PyLinalg's nbshots=0 answer is the one empty state
+    exact = [(s.state.int, s.probability) for s in PyLinalg().submit(circ.to_job(nbshots=0, qubits=[]))]
+    assert [state for state, _ in exact] == [0] and exact[0][1] == pytest.approx(1.0, abs=1e-12)
+    sampled = qpu.submit(circ.to_job(nbshots=10, qubits=[]))
+    assert [(s.state.int, s.probability, s.err) for s in sampled] == [(0, 1.0, 0.0)]
+    shots = qpu.submit(circ.to_job(nbshots=3, qubits=[], aggregate_data=False))
+    assert [s.state.int for s in shots] == [0, 0, 0]

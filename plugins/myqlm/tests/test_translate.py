@@ -28,6 +28,7 @@ from qat.lang.AQASM import (
     H,
     I,
     Program,
+    QRoutine,
     S,
     T,
     X,
@@ -819,6 +820,36 @@ def test_a_symbolic_angle_that_folds_to_zero_in_myqlm_is_written() -> None:
     big_endian = \
         np.array([expected[int(format(k, "03b")[::-1], 2)] for k in range(8)])
     assert np.allclose(amplitudes, big_endian, atol=1e-9)
+
+
+def test_a_gate_naming_a_qubit_twice_is_refused_by_position() -> None:
+    # myQLM's Program.apply refuses it, but a loaded or edited circuit can hold it; it was written out
+    # as "cx q[0], q[0]" (and a boxed routine of one-qubit parts would have hidden it)
+    routine = QRoutine()
+    wires = routine.new_wires(2)
+    routine.apply(H, wires[0])
+    routine.apply(RX(0.3), wires[1])
+    prog = Program()
+    q = prog.qalloc(2)
+    prog.apply(X, q[0])
+    prog.apply(CNOT, q[0], q[1])
+    prog.apply(routine, q[0], q[1])
+    for index in (1, 2):
+        circ = prog.to_circ(box_routines=True)
+        circ.ops[index].qbits = [0, 0]
+        with pytest.raises(TranslationError, match=rf"operation {index} \(.*\): names qubit 0 twice"):
+            circuit_from_myqlm(circ)
+
+
+def test_an_infinite_angle_is_refused_by_name_and_position() -> None:
+    # the reader compared the rotation's matrix first, and math.cos(inf) raised a bare ValueError
+    for gate, matrices in ((RZ, True), (PH, True), (RX, False)):  # (myQLM cannot make RX(inf)'s matrix)
+        prog = Program()
+        q = prog.qalloc(1)
+        prog.apply(H, q[0])
+        prog.apply(gate(-math.inf), q[0])
+        with pytest.raises(TranslationError, match=r"operation 1 \(.*\): a gate parameter must be finite, not -inf"):
+            circuit_from_myqlm(prog.to_circ(include_matrices=matrices))
 
 
 def test_operations_on_qubits_or_cbits_the_circuit_lacks_are_refused_by_position() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from itertools import chain
 from operator import attrgetter
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from qhpc.errors import TranslationError
@@ -327,10 +327,11 @@ class _Reader:
 
 def _rotation_agrees(kind: str, theta: Any, matrix: Any) -> bool:
     """Whether ``matrix`` (myQLM's thrift matrix) is myQLM's ``kind`` (RX RY RZ PH) at the number
-    ``theta``, entry by entry to 1e-9; ``False`` for anything else (then compared in full). Run once
+    ``theta``, entry by entry to 1e-9; ``False`` for anything else, an angle that is not finite
+    too (then compared in full, where it is refused by name). Run once
     per rotation definition, which a large circuit has one of per gate: written out, not looped."""
     data = matrix.data
-    if type(theta) is not float or matrix.nRows != 2 or matrix.nCols != 2 or data is None or len(data) != 4:
+    if type(theta) is not float or theta - theta != 0.0 or matrix.nRows != 2 or matrix.nCols != 2 or data is None or len(data) != 4:
         return False
     a, b, c, d = data
     # myQLM's own matrices (and qhpc's) are these formulas to the last bit: equality first
@@ -512,22 +513,34 @@ def _shown(n: int) -> str:
 
 
 def _check_bits(circ: Any, out: list[Instruction], num_qubits: int, num_clbits: int) -> None:
-    """Every qubit and cbit an operation names exists (in C-level passes: large circuits); the
-    first operation that names another is refused by position."""
-    qubits = set(chain.from_iterable(set(map(attrgetter("qubits"), out))))  # the distinct tuples are few
+    """Every qubit and cbit an operation names exists, and no gate names a qubit twice (in C-level
+    passes: large circuits); the first operation that breaks either is refused by position."""
+    tuples = set(map(attrgetter("qubits"), out))  # the distinct tuples are few
+    qubits = set(chain.from_iterable(tuples))
     clbits = set(chain.from_iterable(set(map(attrgetter("clbits"), out))))
     if (not qubits or (min(qubits) >= 0 and max(qubits) < num_qubits)) and (
-            not clbits or (min(clbits) >= 0 and max(clbits) < num_clbits)):
+            not clbits or (min(clbits) >= 0 and max(clbits) < num_clbits)) and all(
+            len(t) < 2 or len(set(t)) == len(t) for t in tuples):
         return
+    _refuse_bits(circ, num_qubits, num_clbits)
+
+
+def _refuse_bits(circ: Any, num_qubits: int, num_clbits: int) -> NoReturn:
+    """Refuse the first operation that names a qubit or cbit the circuit lacks, or a qubit twice."""
     kinds = {v: k for k, v in _optype().items()}
+    gate_types = (_optype()["GATETYPE"], _optype()["CLASSICCTRL"])
     for index, op in enumerate(circ.ops or ()):
         for kind, bits, size in (("qubit", op.qbits, num_qubits), ("cbit", op.cbits, num_clbits)):
             bad = [b for b in bits or () if not 0 <= b < size]
             if bad:
                 raise TranslationError(f"operation {index} ({op.gate or kinds.get(op.type, op.type)}): names {kind} {bad[0]}, but the "
                                        f"circuit has {size} {kind}(s)")
-    raise TranslationError(f"an operation names a qubit or cbit the circuit does not have ({num_qubits} qubit(s), "
-                           f"{num_clbits} cbit(s))")
+        if op.type in gate_types:
+            repeated = [q for k, q in enumerate(op.qbits or ()) if q in op.qbits[:k]]
+            if repeated:
+                raise TranslationError(f"operation {index} ({op.gate}): names qubit {repeated[0]} twice")
+    raise TranslationError(f"an operation names a qubit or cbit the circuit does not have, or a qubit twice "
+                           f"({num_qubits} qubit(s), {num_clbits} cbit(s))")
 
 
 def circuit_from_myqlm(program: Any) -> Circuit:
@@ -565,6 +578,9 @@ def _read(circ: Any) -> Circuit:
     ops: Any = circ.ops or ()
     if any(d.circuit_implementation is not None for d in (circ.gateDic or {}).values()):
         _check_expansion(circ)
+        # (iterating inlines a boxed gate onto its op's qubits: one that names a qubit twice is seen here)
+        if any(len(set(op.qbits)) != len(op.qbits) for op in circ.ops if op.type in (gate_t, ctrl_t) and op.qbits):
+            _refuse_bits(circ, num_qubits, num_clbits)
         ops = circ
     for index, op in enumerate(ops):
         kind = op.type
@@ -595,6 +611,8 @@ def _read(circ: Any) -> Circuit:
             if len(qubits) != size:
                 raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, op.gate)}): acts on "
                                        f"{len(qubits)} qubits, its definition on {size}")
+            if size > 1 and len(set(qubits)) != size:  # (a gate made of one-qubit parts would hide it)
+                _refuse_bits(circ, num_qubits, num_clbits)
             condition = None
             conditions: list[Condition | None] = [None]
             if kind == ctrl_t:

@@ -299,6 +299,14 @@ class QhpcQPU(QPUHandler):
         program, kept = recorded
         measured = self._measured(program, qubits)
         base, m = program.num_clbits, len(qubits)
+        n = job.nbshots
+        if not measured.num_clbits:  # nothing read at all (qubits=[], no measurements): every shot is the empty outcome
+            if job.aggregate_data:
+                result.raw_data.append(Sample(state=0, probability=1.0, err=0.0 if n > 1 else None))
+                result.meta_data["nbshots"] = str(n)
+            else:
+                result.raw_data.extend(Sample(state=0) for _ in range(n))
+            return result
         (seed,) = self._seeds(1)
         run = self._run(measured, job.nbshots, seed, memory=not job.aggregate_data)
         result.meta_data["backend"] = run.backend
@@ -320,7 +328,6 @@ class QhpcQPU(QPUHandler):
         counts: dict[tuple[int, tuple[tuple[int, ...], ...]], int] = {}
         for key, count in run.counts.items():
             counts[read[key]] = counts.get(read[key], 0) + count
-        n = job.nbshots
         for (state, outcomes), count in sorted(counts.items(), key=lambda kv: -kv[1]):
             p = count / n
             err = math.sqrt(p * (1 - p) / (n - 1)) if n > 1 else None
@@ -380,11 +387,13 @@ class QhpcQPU(QPUHandler):
                 raise _fail(f"term {op}{qubits}: qhpc measures Pauli terms (X, Y, Z, I) only")
             if any(not 0 <= q < model.num_qubits for q in qubits):
                 raise _fail(f"term {op}{qubits} acts outside the {model.num_qubits}-qubit circuit")
-            coeff = complex(term.coeff)
+            coeff = _number(term.coeff, f"term {op}{qubits}")
             if abs(coeff.imag) > 1e-12:
                 raise _fail(f"term {op}{qubits} has a complex coefficient {coeff}; the observable is not Hermitian")
             terms.append((op, qubits, coeff.real))
-        constant = complex(observable.constant_coeff or 0.0)
+        constant = _number(observable.constant_coeff or 0.0, "the constant term")
+        if abs(constant.imag) > 1e-12:
+            raise _fail(f"the constant term is complex ({constant}); the observable is not Hermitian")
         value, variance = constant.real, 0.0
         groups = qubitwise_groups(terms)
         seeds = self._seeds(len(groups))
@@ -430,12 +439,23 @@ class QhpcQPU(QPUHandler):
         result = Result()
         result.raw_data = []  # as PyLinalg's: an observable job's result holds no samples
         result.value = value
-        result.error = math.sqrt(variance) if job.nbshots else None
+        # (one shot tells nothing of the spread: no error, as a one-shot sample's probability has none)
+        result.error = math.sqrt(variance) if job.nbshots and (job.nbshots > 1 or not pending) else None
         result.meta_data = {"backend": ",".join(sorted(backends)) or self.backend, "groups": str(len(groups)),
                             "nbshots": str(job.nbshots)}
         if job.nbshots and self.options.get("seed") is not None:
             result.meta_data["seed"] = str(self.options["seed"])  # each group's is derived from it
         return result
+
+
+def _number(coeff: Any, what: str) -> complex:
+    """An observable's coefficient as a number; one with unbound variables is refused by name."""
+    try:
+        return complex(coeff)
+    except (TypeError, ValueError):
+        names = sorted(map(str, coeff.get_variables())) if hasattr(coeff, "get_variables") else []
+        raise _fail(f"{what} has the coefficient {coeff}" + (f" with unbound variable(s) {', '.join(names)}" if names
+                    else ", not a number") + "; bind them first (job(name=value))") from None
 
 
 def _group_value(key: str, masks: list[tuple[float, list[int]]]) -> float:
