@@ -562,7 +562,7 @@ SYNTAX_ERRORS = [
     (Q3 + "rx(1/0) q[0];", 5, 5, "division by zero"),
     (Q3 + "gate g(a) x { rx(theta) x; }", 5, 18, "unknown name 'theta'"),
     (Q3 + "input float theta;\ngate g(a) x { rx(theta) x; }", 6, 18, "cannot be used inside a gate definition"),
-    (Q3 + "cx q[0], q[0];", 5, 1, "the same qubit is used twice"),
+    (Q3 + "cx q[0], q[0];", 5, 1, "the same qubit is used twice in one operation on q, q: operands 1 and 2 are both q[0]"),
     (Q3 + "h q[0:1:0];\nh q[1:0];", 6, 5, "the range selects no bits"),
     (Q3 + "h q[0:0:1];", 5, 5, "a range step cannot be 0"),
     (Q3 + "qubit s2;\nh s2[0];", 6, 5, "is a single qubit and cannot be indexed"),

@@ -212,7 +212,11 @@ class ReaderBase(Parser):
         tuples = [tuple(op.bits[0] if op.single else op.bits[k] for op in operands) for k in range(count)]
         for bits in tuples:
             if len(set(bits)) != len(bits):
-                self.error(f"the same qubit is used twice in one operation on {self._names(operands)}", tok)
+                first_at = next(k for k, b in enumerate(bits) if b in bits[:k])
+                again, bit = bits.index(bits[first_at]), bits[first_at]
+                shown = next((f"{r.name}[{r.bits.index(bit)}]" for r in self.circuit.qregs if bit in r.bits), "one qubit")
+                self.error(f"the same qubit is used twice in one operation on {self._names(operands)}: operands "
+                           f"{again + 1} and {first_at + 1} are both {shown}", tok)
         return tuples
 
     @staticmethod
