@@ -319,6 +319,43 @@ def test_operations_without_a_definition_are_read_as_qiskits_synthesis(case: str
                           if again.parameters else again), expected, atol=1e-9)
 
 
+@pytest.mark.parametrize("case", ["cx ** -0.5", "h ** -0.5", "z ** -0.25", "swap ** -0.5", "cx ** -1.5",
+                                  "controlled x ** -0.5", "(h ** 0.5) inverse", "rz ** -0.5"])
+def test_a_negative_fractional_power_is_the_principal_one_qiskits_operator_takes(case: str) -> None:
+    # HighLevelSynthesis makes U ** -p as (U ** -1) ** p: on a gate with an eigenvalue -1 that is
+    # another operation (CX ** -0.5 came out as CX ** 0.5); Qiskit's Operator is the oracle
+    from qiskit.circuit import AnnotatedOperation, InverseModifier, PowerModifier
+    from qiskit.circuit.library import CXGate, HGate, RZGate, SwapGate, XGate, ZGate
+
+    base, modifiers = {
+        "cx ** -0.5": (CXGate(), [PowerModifier(-0.5)]), "h ** -0.5": (HGate(), [PowerModifier(-0.5)]),
+        "z ** -0.25": (ZGate(), [PowerModifier(-0.25)]), "swap ** -0.5": (SwapGate(), [PowerModifier(-0.5)]),
+        "cx ** -1.5": (CXGate(), [PowerModifier(-1.5)]),
+        "controlled x ** -0.5": (XGate().control(1), [PowerModifier(-0.5)]),
+        "(h ** 0.5) inverse": (HGate(), [PowerModifier(0.5), InverseModifier()]),
+        "rz ** -0.5": (RZGate(0.3), [PowerModifier(-0.5)])}[case]
+    annotated = AnnotatedOperation(base, modifiers)
+    qc = QuantumCircuit(3)
+    qc.h(2)
+    qc.append(annotated, [2, 0][:annotated.num_qubits])
+    assert np.allclose(circuit_unitary(circuit_from_qiskit(qc)), op(qc), atol=1e-9)
+
+
+def test_operations_qiskit_can_make_only_once_bound_are_refused_by_position() -> None:
+    from qiskit.circuit import AnnotatedOperation, PowerModifier
+    from qiskit.circuit.library import HamiltonianGate, RVGate, XGate
+
+    p = Parameter("p")
+    for operation, message in ((AnnotatedOperation(XGate(), [PowerModifier(p)]), r"a power by p, a symbol"),
+                               (HamiltonianGate(np.diag([1.0, -1, -1, 1]), p), r"Qiskit could not define it .*bind"),
+                               (RVGate(p, 0.1, 0.2), r"Qiskit could not define it .*bind")):
+        qc = QuantumCircuit(2)
+        qc.x(0)
+        qc.append(operation, range(operation.num_qubits))
+        with pytest.raises(TranslationError, match=rf"^instruction 1 \({operation.name}\): {message}"):
+            circuit_from_qiskit(qc)
+
+
 def test_a_large_annotated_power_is_a_matrix_and_synthesis_counts_toward_the_expansion_limit() -> None:
     from qhpc_qiskit import from_qiskit  # the reader, where the limit is read
     from qiskit.circuit import AnnotatedOperation, PowerModifier

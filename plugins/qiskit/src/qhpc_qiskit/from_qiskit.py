@@ -273,9 +273,15 @@ class _Reader:
         # Qiskit's definition, else its own synthesis of an operation with none (a PermutationGate's
         # swaps, an AnnotatedOperation's controlled, inverted or powered base): gates every format
         # can hold, where the matrix below would be an opaque unitary (or none, with symbols)
-        definition = getattr(op, "definition", None)
+        try:
+            definition = getattr(op, "definition", None)
+        except Exception as exc:  # Qiskit failing to define it (a HamiltonianGate over an unbound time)
+            raise TranslationError(f"{where}: Qiskit could not define it ({_first_line(exc)})"
+                                   + ("; bind its parameters first" if getattr(op, "is_parameterized", bool)() else "")
+                                   ) from None
         for body, what in ((definition, "gate definitions expand"),
-                           (_synthesized(op) if definition is None and not clbits else None, "its synthesis expands")):
+                           (_synthesized(op, where) if definition is None and not clbits else None,
+                            "its synthesis expands")):
             if body is None:
                 continue
             # definitions that double at each level would expand without end: what one instruction of
@@ -727,18 +733,27 @@ _NOT_SYNTHESIZED: set[type] = set()
 MAX_SYNTHESIZED_POWER = 64
 
 
-def _synthesized(op: Any) -> Any:
+def _synthesized(op: Any, where: str) -> Any:
     """The circuit Qiskit's ``HighLevelSynthesis`` makes of ``op`` (an operation with no definition),
-    or None where it makes nothing else of it."""
+    or None where it makes nothing else of it, or where it makes another operation: a fractional
+    power is checked against ``Operator(op)``, which takes it on the principal branch
+    (``HighLevelSynthesis`` makes ``CX ** -0.5`` as ``(CX ** -1) ** 0.5``, which is ``CX ** 0.5``)."""
     from qiskit import QuantumCircuit
     from qiskit.transpiler.passes import HighLevelSynthesis
 
     kind = type(op)
     if kind in _NOT_SYNTHESIZED:
         return None
-    power = 1.0
+    power, fractional = 1.0, False
     for modifier in getattr(op, "modifiers", ()):  # an AnnotatedOperation's, outermost last
-        power *= abs(float(getattr(modifier, "power", 1.0)))
+        exponent = getattr(modifier, "power", 1.0)
+        try:
+            exponent = float(exponent)
+        except TypeError:
+            raise TranslationError(f"{where}: a power by {exponent}, a symbol: Qiskit can make this operation only "
+                                   "once it is bound (assign_parameters first)") from None
+        fractional = fractional or not exponent.is_integer()
+        power *= abs(exponent)
     if power > MAX_SYNTHESIZED_POWER:
         return None
     try:
@@ -752,7 +767,26 @@ def _synthesized(op: Any) -> Any:
         if kind.__name__ != "AnnotatedOperation":
             _NOT_SYNTHESIZED.add(kind)
         return None
+    if fractional and op.num_qubits <= MAX_CHECKED_QUBITS:
+        from qiskit.quantum_info import Operator
+
+        try:
+            same = np.allclose(Operator(out).data, Operator(op).data, rtol=0.0, atol=1e-9)
+        except Exception:  # no matrix to compare with: the synthesis stands
+            same = True
+        if not same:
+            return None  # its matrix follows
     return out
+
+
+#: The widest fractional power of an operation whose synthesis is compared with its matrix (a
+#: fractional power is a matrix in the synthesis too: wider, the synthesis is taken as it is).
+MAX_CHECKED_QUBITS = 10
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().strip("'\"")
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def _evolution_approximation(op: Any) -> str | None:
