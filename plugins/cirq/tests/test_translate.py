@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cmath
 import math
 import random
 import warnings
@@ -683,6 +684,28 @@ def test_a_symbolic_global_phase_is_written_as_gates_cirq_prints_and_serialises(
         for circuit in (written, again):
             resolved = cirq.resolve_parameters(circuit, {"theta": value})
             assert np.allclose(native_unitary(resolved), expected, atol=ATOL)
+
+
+def test_symbolic_phases_written_as_powers_of_unit_numbers_are_read() -> None:
+    # Cirq decomposes a symbolic DiagonalGate into phases I**x, which were refused as "not of the
+    # form exp(I*x)"; judged by Cirq's own unitary of the resolved circuits (Cirq resolves (-1)**x
+    # at a non-integer to nan, so that form is judged at integers and by sympy's principal branch)
+    s = sympy.Symbol("s")
+    a, b, c = cirq.LineQubit.range(3)
+    cases = [cirq.Circuit(cirq.DiagonalGate([s, 0.0])(a)),
+             cirq.Circuit(cirq.ThreeQubitDiagonalGate([s, 0.1, 0.2, s, 0.3, 0.0, 0.4, 0.5])(a, b, c)),
+             cirq.Circuit(cirq.X(a), cirq.GlobalPhaseGate(sympy.I ** s)()),
+             cirq.Circuit(cirq.X(a), cirq.GlobalPhaseGate(sympy.I * sympy.exp(sympy.I * s / 3) * sympy.I ** (2 * s))())]
+    for circuit in cases:
+        model = circuit_from_cirq(circuit)
+        for value in (0.37, -1.3, 2.0):
+            resolved = cirq.resolve_parameters(circuit, {"s": value})
+            assert np.allclose(circuit_unitary(model.bind({"s": value})), native_unitary(resolved), atol=ATOL)
+    minus = circuit_from_cirq(cirq.Circuit(cirq.X(a), cirq.GlobalPhaseGate((-1) ** s)()))
+    for value in (1.0, 2.0, -3.0):
+        assert np.allclose(circuit_unitary(minus.bind({"s": value})), (-1) ** value * np.array([[0, 1], [1, 0]]))
+    assert np.isclose(complex(sympy.exp(sympy.I * sympy.pi * 0.37)),
+                      cmath.exp(1j * float(minus.bind({"s": 0.37}).global_phase)))
 
 
 def test_a_symbolic_phase_sympy_cancels_is_no_phase_and_round_trips_do_not_grow() -> None:

@@ -286,13 +286,22 @@ def _phasedfsim(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
 def _global_phase(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     coefficient = g.coefficient
     if isinstance(coefficient, sympy.Basic) and coefficient.free_symbols:
-        # e^{i x}, which sympy writes exp(I*x), times numbers of modulus 1 (I*exp(I*x)) and other
-        # such exponentials
+        # e^{i x}, which sympy writes exp(I*x), and powers b**x of numbers of modulus 1 (I**x, which
+        # Cirq's DiagonalGate decomposes into, (-1)**x: e^{i arg(b) x} on sympy's principal branch),
+        # times numbers of modulus 1 (I*exp(I*x)) and other such factors
         angles: list[Any] = []
         number = 1.0 + 0j
         for factor in sympy.Mul.make_args(coefficient):
             if factor.free_symbols:
-                angle = sympy.expand(factor.args[0] / sympy.I) if isinstance(factor, sympy.exp) else None
+                angle = None
+                if isinstance(factor, sympy.exp):
+                    angle = sympy.expand(factor.args[0] / sympy.I)
+                elif isinstance(factor, sympy.Pow) and not factor.base.free_symbols:
+                    base = complex(factor.base)
+                    if abs(abs(base) - 1) <= 1e-9 and base != -1:
+                        angle = sympy.expand(sympy.Float(cmath.phase(base)) * factor.exp)
+                    elif base == -1:  # (arg(-1) is pi exactly, not cmath's float)
+                        angle = sympy.expand(sympy.pi * factor.exp)
                 if angle is None or angle.is_real is False or angle.has(sympy.I):
                     break
                 angles.append(angle)
