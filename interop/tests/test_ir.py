@@ -183,6 +183,19 @@ def test_unitary_gate_refuses_non_unitary_matrices(matrix: np.ndarray) -> None:
         UnitaryGate(matrix)
 
 
+def test_a_matrix_unitary_to_single_precision_is_read_as_its_nearest_unitary() -> None:
+    # a complex64 Hadamard is 6e-8 from unitary: Qiskit's UnitaryGate and Cirq's MatrixGate take it,
+    # the model refused it; it is read as its polar factor, which is the float64 Hadamard
+    h32 = (np.array([[1, 1], [1, -1]]) / np.sqrt(2)).astype(np.complex64)
+    assert not np.allclose(h32.conj().T @ h32, np.eye(2), rtol=0.0, atol=1e-10)
+    gate = UnitaryGate(h32)
+    np.testing.assert_allclose(gate.matrix(), np.array([[1, 1], [1, -1]]) / np.sqrt(2), rtol=0.0, atol=1e-15)
+    m = random_unitary(8, random.Random(3)).astype(np.complex64)
+    read = UnitaryGate(m).matrix()
+    np.testing.assert_allclose(read.conj().T @ read, np.eye(8), rtol=0.0, atol=1e-12)
+    np.testing.assert_allclose(read, m, rtol=0.0, atol=1e-6)
+
+
 def test_unitary_gate_accepts_a_unitary_and_freezes_it() -> None:
     m = random_unitary(4, random.Random(1))
     gate = UnitaryGate(m)

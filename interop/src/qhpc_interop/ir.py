@@ -148,9 +148,15 @@ def library_gate(name: str, params: tuple[ParamValue, ...] = ()) -> Gate:
     return new_gate(name, params)
 
 
+#: How far from unitary (largest entry of U^dagger U - I) a matrix given for a unitary gate may be:
+#: up to this it is read as the nearest unitary (single precision is about 6e-8 off), beyond it refused.
+NEAR_UNITARY = 1e-6
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class UnitaryGate:
-    """An arbitrary unitary on ``k`` qubits, as a ``2**k x 2**k`` matrix (little-endian)."""
+    """An arbitrary unitary on ``k`` qubits, as a ``2**k x 2**k`` matrix (little-endian). A matrix
+    within :data:`NEAR_UNITARY` of unitary, but not within 1e-10, is replaced by its nearest unitary."""
 
     matrix_data: np.ndarray
     label: str | None = None
@@ -160,7 +166,14 @@ class UnitaryGate:
         if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] < 2 or m.shape[0] & (m.shape[0] - 1):
             raise CircuitError(f"a unitary gate needs a 2^k x 2^k matrix, got shape {m.shape}")
         if not np.allclose(m.conj().T @ m, np.eye(m.shape[0]), rtol=0.0, atol=1e-10):
-            raise CircuitError("the matrix of a unitary gate is not unitary (U^dagger U != I within 1e-10)")
+            off = float(np.max(np.abs(m.conj().T @ m - np.eye(m.shape[0]))))
+            if not off <= NEAR_UNITARY:  # (nan too)
+                raise CircuitError(f"the matrix of a unitary gate is not unitary (U^dagger U is {off:.2g} away from I, "
+                                   f"more than {NEAR_UNITARY:g})")
+            # unitary to the precision it was made in (single precision, a product of rounded
+            # matrices), as Qiskit's and Cirq's checks accept it: the nearest unitary, its polar factor
+            left, _, right = np.linalg.svd(m)
+            m = left @ right
         m.setflags(write=False)
         object.__setattr__(self, "matrix_data", m)
 

@@ -606,6 +606,20 @@ def test_conditions_exported_and_read_back() -> None:
         circuit_to_cirq(e)
 
 
+def test_a_single_precision_matrix_gate_is_read_and_one_far_from_unitary_is_refused_where_it_is() -> None:
+    # a complex64 MatrixGate (Cirq accepts it at unitary_check_atol=1e-6) was refused with no place
+    a, b = Q[:2]
+    h32 = (np.array([[1, 1], [1, -1]]) / np.sqrt(2)).astype(np.complex64)
+    circuit = cirq.Circuit(cirq.X(b), cirq.MatrixGate(h32, unitary_check_atol=1e-6).on(a))
+    assert np.allclose(circuit_unitary(circuit_from_cirq(circuit)), native_unitary(circuit), atol=1e-7)
+    far = cirq.MatrixGate(np.diag([1.0, 1.001]), unitary_check_atol=1e-2)
+    nested = cirq.CircuitOperation(cirq.FrozenCircuit(cirq.X(a), far.on(a)))
+    with pytest.raises(TranslationError, match=r"^moment 1 \(cirq.MatrixGate.*0.002 away from I"):
+        circuit_from_cirq(cirq.Circuit(cirq.X(a), far.on(a)))
+    with pytest.raises(TranslationError, match=r"^moment 0 \(CircuitOperation.*\): moment 1 \(cirq.MatrixGate.*not unitary"):
+        circuit_from_cirq(cirq.Circuit(nested))
+
+
 def test_what_the_model_cannot_hold_is_refused_by_name() -> None:
     a, b = Q[:2]
     t = sympy.Symbol("t")

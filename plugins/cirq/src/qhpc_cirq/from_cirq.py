@@ -23,7 +23,7 @@ from qhpc_interop import (
 )
 from qhpc_interop.controls import ControlError
 from qhpc_interop.controls import control as control_definition
-from qhpc_interop.errors import warn_loss
+from qhpc_interop.errors import CircuitError, warn_loss
 from qhpc_interop.gates import controlled
 from qhpc_interop.ir import Barrier, expand_gate
 from qhpc_interop.params import Expr, ParamValue
@@ -110,6 +110,8 @@ class _Reader:
                 except _Refused as exc:
                     if self._expanding and str(exc).startswith("moment "):
                         raise  # inside nested CircuitOperations: the outermost and innermost places say where
+                    raise _Refused(f"moment {m} ({_describe(op)}): {exc}") from None
+                except CircuitError as exc:  # a matrix the model refuses (far from unitary): said where
                     raise _Refused(f"moment {m} ({_describe(op)}): {exc}") from None
                 except QhpcError:
                     raise

@@ -243,7 +243,11 @@ class _Reader:
                 raise TranslationError(f"{here}: a while_loop repeats until a measured value changes, which needs "
                                        "run-time control flow; the model holds none (a for_loop is unrolled when read)")
             elif name == "unitary":
-                self._emit(UnitaryGate(op.to_matrix()), qubits, (), here)
+                try:
+                    matrix = UnitaryGate(op.to_matrix())
+                except CircuitError as exc:
+                    raise TranslationError(f"{here}: {exc}") from None
+                self._emit(matrix, qubits, (), here)
             else:
                 self._expand(op, qubits, clbits, here, depth)
 
