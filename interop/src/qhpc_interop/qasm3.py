@@ -140,7 +140,10 @@ Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included
     vector's order (other names can still sort between them: bind by the names written).
 
     :class:`~qhpc_interop.errors.NotExpressibleError` for a multi-qubit unitary, ``abs`` in a
-    parameter expression (no OpenQASM 3 builtin Qiskit's reader knows).
+    parameter expression (OpenQASM 3 has no such builtin). The other functions are written as the
+    OpenQASM 3 builtins they are (``sin``, ``exp``, ``**``...), which qhpc's reader reads back and
+    Qiskit's importer (qiskit-qasm3-import 0.6) does not: it reads parameter expressions of
+    ``+ - * /`` only.
 """
 
 from __future__ import annotations

@@ -722,6 +722,26 @@ def test_symbolic_phases_written_as_powers_of_unit_numbers_are_read() -> None:
                       cmath.exp(1j * float(minus.bind({"s": 0.37}).global_phase)))
 
 
+def test_an_expression_sympy_folds_to_a_number_is_written_as_a_float() -> None:
+    # rz(2x - x - x) was written as Rz(rads=sympy.Integer(0)): Cirq counts that as a parameter, so a
+    # circuit whose only symbols cancel had no unitary until resolved. Judged by the model's matrices
+    x = Parameter("x")
+    for angle, gate in (((x + 1) - x, "rz"), (2 * x - x - x, "rz"), (x * 0.0, "p"), ((x + 0.3) - x, "u")):
+        params = (angle, 0.2, 0.1) if gate == "u" else (angle,)
+        alone = Circuit(2).h(0).cx(0, 1)
+        alone.append(gate, [0], params=params)
+        written = circuit_to_cirq(alone)
+        assert not cirq.is_parameterized(written)
+        assert np.allclose(native_unitary(written), circuit_unitary(alone.bind({"x": 0.3})), atol=ATOL)
+        source = Circuit(2).h(0).cx(0, 1).ry(x, 1)
+        source.append(gate, [0], params=params)
+        written = circuit_to_cirq(source)
+        assert all(cirq.is_parameterized(op) == bool(cirq.parameter_names(op)) for op in written.all_operations())
+        for value in (0.3, -1.7):
+            resolved = cirq.resolve_parameters(written, {"x": value})
+            assert np.allclose(native_unitary(resolved), circuit_unitary(source.bind({"x": value})), atol=ATOL)
+
+
 def test_a_symbolic_phase_sympy_cancels_is_no_phase_and_round_trips_do_not_grow() -> None:
     # a symbolic u's -theta/2 (written) and +theta/2 (read back) cancel; the writer took the sum for
     # a phase and wrote it as four gates, four more on every trip (an audit: 5, 9, 13, 17, 21).

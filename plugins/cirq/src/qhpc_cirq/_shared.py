@@ -200,3 +200,16 @@ def param_to_sympy(value: ParamValue) -> Any:
     if value.op in _TO_SYMPY_OPERATORS:
         return _TO_SYMPY_OPERATORS[value.op](*args)
     return _TO_SYMPY_FUNCTIONS[value.op](args[0])
+
+
+#: A symbol no circuit uses: resolving by it makes Cirq resolve an operation at all (it leaves one as
+#: it is for an empty resolver), so that the sympy numbers in it become floats.
+NO_SYMBOL = "_qhpc_no_symbol"
+
+
+def as_numbers(op: Any) -> Any:
+    """``op`` with the sympy numbers among its arguments (``sympy.Integer(0)``, which Cirq counts as
+    a parameter and gives no matrix) made floats, where it has no symbol; else ``op``."""
+    if cirq.parameter_names(op):
+        return op
+    return cirq.resolve_parameters(op, {NO_SYMBOL: 0.0})

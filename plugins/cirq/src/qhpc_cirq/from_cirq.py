@@ -37,6 +37,7 @@ from ._shared import (
     _real,
     _Refused,
     add_phase,
+    as_numbers,
     bit_key,
     little_endian,
     param_from_sympy,
@@ -175,9 +176,8 @@ class _Reader:
         symbolic = cirq.is_parameterized(op)
         if symbolic and not cirq.parameter_names(op):
             # sympy numbers (``exponent=sympy.Rational(1, 3)``), which Cirq counts as parameters and
-            # gives no unitary: resolved to floats (Cirq leaves an operation as it is for an empty
-            # resolver, so the resolver names a symbol nothing uses)
-            op = cirq.resolve_parameters(op, {_NO_SYMBOL: 0.0})
+            # gives no unitary: resolved to floats
+            op = as_numbers(op)
             symbolic = cirq.is_parameterized(op)
         has_unitary = cirq.has_unitary(op)
         # no matrix to fall back on: the decomposition is the only exact form, matrices in it or not
@@ -534,10 +534,6 @@ class _Reader:
 
 #: How deep CircuitOperations may nest (Qiskit's definitions and blocks: the same).
 MAX_NESTING = 64
-
-
-#: A symbol no operation uses (see :meth:`_Reader._other`).
-_NO_SYMBOL = "_qhpc_no_symbol"
 
 
 def _expanded_size(circuit: Any, sizes: dict[int, int]) -> int:

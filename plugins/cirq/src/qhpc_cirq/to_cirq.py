@@ -21,7 +21,7 @@ from qhpc_interop import (
 from qhpc_interop.ir import Barrier, Measure, Reset
 from qhpc_interop.params import Expr, ParamValue
 
-from ._shared import _NEVER, BIT_KEYS, PI, _qubits_for, add_phase, bit_key, little_endian, param_to_sympy
+from ._shared import _NEVER, BIT_KEYS, PI, _qubits_for, add_phase, as_numbers, bit_key, little_endian, param_to_sympy
 
 # -- model -> cirq ---------------------------------------------------------------------------
 
@@ -294,6 +294,10 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
             ops[:0] = [cirq.Z(carrier) ** a, cirq.X(carrier), cirq.Z(carrier) ** a, cirq.X(carrier)]
         else:
             ops.append(cirq.GlobalPhaseGate(sympy.exp(sympy.I * w.c(phase))).on())
+    if circuit.parameters:
+        # what sympy folds to a number (x - x) is written as one: Cirq takes a sympy number for a
+        # symbol, which its resolver leaves as it is, and then the gate has no matrix
+        ops[:] = [as_numbers(o) if cirq.is_parameterized(o) else o for o in ops]
     return _build(ops), readout
 
 
