@@ -320,11 +320,12 @@ def test_operations_without_a_definition_are_read_as_qiskits_synthesis(case: str
 
 
 @pytest.mark.parametrize("case", ["cx ** -0.5", "h ** -0.5", "z ** -0.25", "swap ** -0.5", "cx ** -1.5",
-                                  "controlled x ** -0.5", "(h ** 0.5) inverse", "rz ** -0.5"])
+                                  "controlled x ** -0.5", "(h ** 0.5) inverse", "rz ** -0.5", "(h ** -0.5) controlled",
+                                  "(controlled h) ** -0.5", "((cx inverse) ** 0.3) ** -2 ** 0.5"])
 def test_a_negative_fractional_power_is_the_principal_one_qiskits_operator_takes(case: str) -> None:
     # HighLevelSynthesis makes U ** -p as (U ** -1) ** p: on a gate with an eigenvalue -1 that is
     # another operation (CX ** -0.5 came out as CX ** 0.5); Qiskit's Operator is the oracle
-    from qiskit.circuit import AnnotatedOperation, InverseModifier, PowerModifier
+    from qiskit.circuit import AnnotatedOperation, ControlModifier, InverseModifier, PowerModifier
     from qiskit.circuit.library import CXGate, HGate, RZGate, SwapGate, XGate, ZGate
 
     base, modifiers = {
@@ -333,11 +334,15 @@ def test_a_negative_fractional_power_is_the_principal_one_qiskits_operator_takes
         "cx ** -1.5": (CXGate(), [PowerModifier(-1.5)]),
         "controlled x ** -0.5": (XGate().control(1), [PowerModifier(-0.5)]),
         "(h ** 0.5) inverse": (HGate(), [PowerModifier(0.5), InverseModifier()]),
-        "rz ** -0.5": (RZGate(0.3), [PowerModifier(-0.5)])}[case]
+        "rz ** -0.5": (RZGate(0.3), [PowerModifier(-0.5)]),
+        "(h ** -0.5) controlled": (HGate(), [PowerModifier(-0.5), ControlModifier(1)]),
+        "(controlled h) ** -0.5": (HGate(), [ControlModifier(1), PowerModifier(-0.5)]),
+        "((cx inverse) ** 0.3) ** -2 ** 0.5": (CXGate(), [InverseModifier(), PowerModifier(0.3), PowerModifier(-2),
+                                                          PowerModifier(0.5)])}[case]
     annotated = AnnotatedOperation(base, modifiers)
     qc = QuantumCircuit(3)
     qc.h(2)
-    qc.append(annotated, [2, 0][:annotated.num_qubits])
+    qc.append(annotated, [2, 0, 1][:annotated.num_qubits])
     assert np.allclose(circuit_unitary(circuit_from_qiskit(qc)), op(qc), atol=1e-9)
 
 
@@ -353,6 +358,14 @@ def test_operations_qiskit_can_make_only_once_bound_are_refused_by_position() ->
         qc.x(0)
         qc.append(operation, range(operation.num_qubits))
         with pytest.raises(TranslationError, match=rf"^instruction 1 \({operation.name}\): {message}"):
+            circuit_from_qiskit(qc)
+    from qiskit.circuit.library import MCXGate
+
+    for operation, message in ((AnnotatedOperation(XGate(), [PowerModifier(0.5 + 0j)]), r"not a real number"),
+                               (AnnotatedOperation(MCXGate(10), [PowerModifier(-0.5)]), r"11-qubit operation.* 10")):
+        qc = QuantumCircuit(operation.num_qubits)
+        qc.append(operation, range(operation.num_qubits))
+        with pytest.raises(TranslationError, match=rf"^instruction 0 \(annotated\): a .*{message}"):
             circuit_from_qiskit(qc)
 
 

@@ -21,7 +21,7 @@ from qhpc_interop import (
 from qhpc_interop.ir import Barrier, Measure, Reset
 from qhpc_interop.params import Expr, ParamValue
 
-from ._shared import _NEVER, BIT_KEYS, PI, _qubits_for, add_phase, as_numbers, bit_key, little_endian, param_to_sympy
+from ._shared import _NEVER, BIT_KEYS, PI, _qubits_for, add_phase, bit_key, little_endian, param_to_sympy
 
 # -- model -> cirq ---------------------------------------------------------------------------
 
@@ -40,19 +40,27 @@ class _Writer:
         self._sympy: dict[Expr, Any] = {}
 
     def c(self, v: ParamValue) -> Any:
-        """A model value as a Cirq argument (float or sympy)."""
+        """A model value as a Cirq argument: a float, or a sympy expression of symbols. What sympy
+        folds to a number (``x - x``) is a float: Cirq takes a sympy number for a parameter, which
+        its resolver may leave as it is, and then the gate has no matrix."""
         if not isinstance(v, Expr):
             return v
         out = self._sympy.get(v)
         if out is None:
-            out = self._sympy[v] = param_to_sympy(v)
+            out = param_to_sympy(v)
+            if getattr(out, "is_number", False):
+                number = complex(out)
+                if number.imag == 0.0:
+                    out = number.real
+            self._sympy[v] = out
         return out
 
     def e(self, v: ParamValue) -> Any:
         """An angle (radians) as a Cirq exponent (half turns)."""
         if type(v) is float:
             return v / PI
-        return self.c(v) / sympy.pi
+        out = self.c(v)
+        return out / PI if type(out) is float else out / sympy.pi
 
 
 _W = Callable[[_Writer, tuple[ParamValue, ...], list[Any]], None]
@@ -279,7 +287,9 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
         # what sympy makes a number is one (a u gate's -theta/2 and its reading's +theta/2 cancel:
         # written as gates, a symbolic zero grew the circuit by four gates on every trip)
         simplified = w.c(phase)
-        if simplified.is_number:
+        if type(simplified) is float:
+            phase = simplified
+        elif simplified.is_number:
             phase = float(sympy.re(simplified))
     if global_phase and phase != 0.0:
         if type(phase) is float:
@@ -294,10 +304,6 @@ def _export(circuit: Circuit, *, global_phase: bool = True) -> tuple[Any, _Reado
             ops[:0] = [cirq.Z(carrier) ** a, cirq.X(carrier), cirq.Z(carrier) ** a, cirq.X(carrier)]
         else:
             ops.append(cirq.GlobalPhaseGate(sympy.exp(sympy.I * w.c(phase))).on())
-    if circuit.parameters:
-        # what sympy folds to a number (x - x) is written as one: Cirq takes a sympy number for a
-        # symbol, which its resolver leaves as it is, and then the gate has no matrix
-        ops[:] = [as_numbers(o) if cirq.is_parameterized(o) else o for o in ops]
     return _build(ops), readout
 
 

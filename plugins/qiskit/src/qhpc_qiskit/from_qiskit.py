@@ -739,30 +739,23 @@ MAX_SYNTHESIZED_POWER = 64
 
 def _synthesized(op: Any, where: str) -> Any:
     """The circuit Qiskit's ``HighLevelSynthesis`` makes of ``op`` (an operation with no definition),
-    or None where it makes nothing else of it, or where it makes another operation: a fractional
-    power is checked against ``Operator(op)``, which takes it on the principal branch
-    (``HighLevelSynthesis`` makes ``CX ** -0.5`` as ``(CX ** -1) ** 0.5``, which is ``CX ** 0.5``)."""
+    or None where it makes nothing else of it. A fractional power of an ``AnnotatedOperation`` is
+    taken first as ``Operator`` takes it, on the principal branch (see :func:`_principal_powers`)."""
     from qiskit import QuantumCircuit
     from qiskit.transpiler.passes import HighLevelSynthesis
 
     kind = type(op)
     if kind in _NOT_SYNTHESIZED:
         return None
-    power, fractional = 1.0, False
+    power = 1.0
     for modifier in getattr(op, "modifiers", ()):  # an AnnotatedOperation's, outermost last
-        exponent = getattr(modifier, "power", 1.0)
-        try:
-            exponent = float(exponent)
-        except TypeError:
-            raise TranslationError(f"{where}: a power by {exponent}, a symbol: Qiskit can make this operation only "
-                                   "once it is bound (assign_parameters first)") from None
-        fractional = fractional or not exponent.is_integer()
-        power *= abs(exponent)
+        power *= abs(_real_power(modifier, where))
     if power > MAX_SYNTHESIZED_POWER:
         return None
+    made = _principal_powers(op, where) if kind.__name__ == "AnnotatedOperation" else op
     try:
         one = QuantumCircuit(op.num_qubits)
-        one.append(op, range(op.num_qubits))
+        one.append(made, range(op.num_qubits))
         out = HighLevelSynthesis()(one)
     except Exception:  # no synthesis for it: the matrix, or a refusal, follows
         return None
@@ -771,21 +764,47 @@ def _synthesized(op: Any, where: str) -> Any:
         if kind.__name__ != "AnnotatedOperation":
             _NOT_SYNTHESIZED.add(kind)
         return None
-    if fractional and op.num_qubits <= MAX_CHECKED_QUBITS:
-        from qiskit.quantum_info import Operator
-
-        try:
-            same = np.allclose(Operator(out).data, Operator(op).data, rtol=0.0, atol=1e-9)
-        except Exception:  # no matrix to compare with: the synthesis stands
-            same = True
-        if not same:
-            return None  # its matrix follows
     return out
 
 
-#: The widest fractional power of an operation whose synthesis is compared with its matrix (a
-#: fractional power is a matrix in the synthesis too: wider, the synthesis is taken as it is).
-MAX_CHECKED_QUBITS = 10
+def _real_power(modifier: Any, where: str) -> float:
+    """A modifier's power (1 for one that is not a power), refused by name where it is no real number."""
+    exponent = getattr(modifier, "power", 1.0)
+    try:
+        return float(exponent)
+    except TypeError:
+        if getattr(exponent, "parameters", None):
+            raise TranslationError(f"{where}: a power by {exponent}, a symbol: Qiskit can make this operation "
+                                   "only once it is bound (assign_parameters first)") from None
+        raise TranslationError(f"{where}: a power by {exponent}, which is not a real number") from None
+
+
+def _principal_powers(op: Any, where: str) -> Any:
+    """``op`` (an ``AnnotatedOperation``) with each fractional power replaced by the matrix of what
+    it powers raised to it as ``Operator`` raises it (the principal branch), up to
+    :data:`MAX_POWERED_QUBITS` qubits. Qiskit's ``HighLevelSynthesis`` makes ``U ** -p`` as
+    ``(U ** -1) ** p``, which on a gate with an eigenvalue -1 is another operation (``CX ** -0.5``
+    came out as ``CX ** 0.5``); it makes a fractional power a matrix too, so nothing is lost."""
+    from qiskit.circuit import AnnotatedOperation, PowerModifier
+    from qiskit.circuit.library import UnitaryGate as QiskitUnitary
+    from qiskit.quantum_info import Operator
+
+    current: Any = op.base_op
+    pending: list[Any] = []
+    for modifier in op.modifiers:
+        if isinstance(modifier, PowerModifier) and not _real_power(modifier, where).is_integer():
+            powered = AnnotatedOperation(current, pending) if pending else current
+            if powered.num_qubits > MAX_POWERED_QUBITS:
+                raise TranslationError(f"{where}: a fractional power of a {powered.num_qubits}-qubit operation, "
+                                       f"which qhpc reads as its matrix, up to {MAX_POWERED_QUBITS} qubits")
+            current, pending = QiskitUnitary(Operator(powered).power(float(modifier.power)), check_input=False), []
+        else:
+            pending.append(modifier)
+    return AnnotatedOperation(current, pending) if pending else current
+
+
+#: The widest operation a fractional power is taken of (as a matrix, as Qiskit's synthesis does too).
+MAX_POWERED_QUBITS = 10
 
 
 def _first_line(exc: BaseException) -> str:
