@@ -397,3 +397,28 @@ def test_a_refusal_names_the_bits_as_the_source_registers_do(target: str) -> Non
         qc.measure(4, d[1])
     with pytest.raises(TranslationError, match=re.escape("instruction 2 (if d==1: measure q[4] -> d[1])")):
         qhpc.convert(qc, target)
+
+
+def test_a_condition_on_many_loose_bits_is_written_shallow_and_read_back_whole() -> None:
+    # written as a chain of ands, a condition on 30,000 bits crashed the interpreter inside Qiskit's
+    # expression code, and any and over more than 16 bits could not be read back (truth tables).
+    # Aer runs the written circuit: x on q[0] only where the bits read the value (bit 0 set, bit 1
+    # clear, bit 2 set, the rest clear)
+    from qhpc_interop import Circuit as Model
+
+    n = 40
+    model = Model(2, n)
+    model.x(1).measure(1, 0).measure(1, 2)  # clbits 0 and 2 read 1, the rest 0
+    value = 0b101
+    model.append("x", [0], condition=Condition(tuple(range(n)), value))
+    model.measure(0, 1)
+    written = circuit_to_qiskit(model)
+    counts = AerSimulator(seed_simulator=3).run(written, shots=50).result().get_counts()
+    assert counts == {"0" * (n - 3) + "111": 50}
+    back = circuit_from_qiskit(written)
+    assert [i.condition for i in back.instructions if i.condition is not None] == [Condition(tuple(range(n)), value)]
+    wide = Model(1, 30001)
+    wide.measure(0, 0)
+    wide.append("x", [0], condition=Condition(tuple(range(30001)), 1))
+    (read,) = [i.condition for i in circuit_from_qiskit(circuit_to_qiskit(wide)).instructions if i.condition]
+    assert read.clbits == tuple(range(30001)) and read.value == 1

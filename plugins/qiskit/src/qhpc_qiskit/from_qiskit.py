@@ -471,6 +471,13 @@ class _Reader:
                 register = target.name if scope is self.clbit_index else None
                 return equals(tuple(scope[b] for b in target), int(value), register)
             raise TranslationError(f"{where}: condition {_expr_text(cond)} cannot be held by the model")
+        pairs = _literal_pairs(cond, scope) if _is_and(cond) else None
+        if pairs is not None:  # an and of bits and negated bits (qhpc's own writing), over any number of bits
+            literals: dict[int, int] = {}
+            for b, v in pairs:
+                if literals.setdefault(b, v) != v:
+                    return NEVER  # a bit required both set and clear
+            return equals(tuple(literals), sum(v << k for k, v in enumerate(literals.values())))
         bits = self._target_bits(cond, where, scope)
         return self._table_terms(bits, lambda v: bool(_evaluate(cond, v, scope, self.env)),
                                  f"condition {_expr_text(cond)}", where)
@@ -486,6 +493,35 @@ class _Reader:
             raise TranslationError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
 
 
+
+
+def _literal_pairs(node: Any, scope: dict[Any, int]) -> list[tuple[int, int]] | None:
+    """(clbit, required value) of each literal of ``node`` where it is a logical and (any shape) of
+    bits and negated bits, else None; walked without recursion (a chain can be thousands deep)."""
+    from qiskit.circuit import Clbit
+    from qiskit.circuit.classical import expr
+
+    pairs: list[tuple[int, int]] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, expr.Binary) and n.op is expr.Binary.Op.LOGIC_AND:
+            stack.append(n.right)
+            stack.append(n.left)
+            continue
+        value = 1
+        if isinstance(n, expr.Unary) and n.op is expr.Unary.Op.LOGIC_NOT:
+            n, value = n.operand, 0
+        if not (isinstance(n, expr.Var) and isinstance(n.var, Clbit) and n.var in scope):
+            return None
+        pairs.append((scope[n.var], value))
+    return pairs
+
+
+def _is_and(node: Any) -> bool:
+    from qiskit.circuit.classical import expr
+
+    return isinstance(node, expr.Binary) and node.op is expr.Binary.Op.LOGIC_AND
 
 
 def _expr_bits(node: Any, clbit_index: dict[Any, int],
@@ -650,7 +686,9 @@ def _expr_text(node: Any) -> str:
         return str(n)
 
     shown = text(node)
-    return shown[1:-1] if shown.startswith("(") and shown.endswith(")") and isinstance(node, expr.Binary) else shown
+    shown = shown[1:-1] if shown.startswith("(") and shown.endswith(")") and isinstance(node, expr.Binary) else shown
+    # (a condition over thousands of bits would make a message of a megabyte)
+    return shown if len(shown) <= 200 else f"{shown[:200]}... ({len(shown)} characters)"
 
 
 def _duration_text(duration: Any) -> str:

@@ -195,9 +195,12 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
             condition = (cond_bits[0], bool(cond.value))
         else:
             terms = [expr.lift(b) if (cond.value >> i) & 1 else expr.logic_not(b) for i, b in enumerate(cond_bits)]
+            # a balanced tree of ands: a chain over thousands of bits is as deep, and Qiskit's
+            # expression code recurses on it (30,000 bits crashed the interpreter)
+            while len(terms) > 1:
+                terms = [expr.logic_and(terms[i], terms[i + 1]) if i + 1 < len(terms) else terms[i]
+                         for i in range(0, len(terms), 2)]
             condition = terms[0]
-            for t in terms[1:]:
-                condition = expr.logic_and(condition, t)
         body_clbits = list(dict.fromkeys(cargs + cond_bits))
         body = QuantumCircuit(qargs, body_clbits)
         if isinstance(condition, tuple) and isinstance(condition[0], ClassicalRegister):
