@@ -456,3 +456,18 @@ def test_a_large_global_phase_converts_exactly() -> None:
         assert np.abs(Operator(qhpc.convert(source, "qiskit")).data - want).max() < 1e-12
         assert np.abs(Operator(qasm3.loads(qhpc.convert(source, "qasm3"))).data - want).max() < 1e-12
         assert np.abs(Operator(qhpc.convert(qhpc.convert(source, "myqlm"), "qiskit")).data - want).max() < 1e-12
+
+
+def test_a_wire_document_whose_qubits_metadata_is_no_list_converts() -> None:
+    # metadata {"qubits": {"0": ...}} was read, then every conversion of it raised KeyError: 0
+    import json
+
+    from qhpc_interop import Circuit
+
+    doc = json.loads(qhpc.convert(Circuit(2).h(0).cx(0, 1), "qhpc.json"))
+    doc["metadata"]["qubits"] = {"0": ["grid", 1, 2]}
+    text = qhpc.convert(json.dumps(doc), "qasm3", source="qhpc.json")
+    bell = QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    assert np.allclose(Operator(qasm3.loads(text)).data, Operator(bell).data)

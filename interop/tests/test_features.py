@@ -59,6 +59,14 @@ def test_each_feature_is_found_at_its_first_use() -> None:
         assert features_used(c, only=only) == {f: text for f, text in used.items() if f in only}
 
 
+def test_qubits_metadata_that_is_no_list_of_identities_is_the_users_own() -> None:
+    # a wire document with metadata {"qubits": {"0": ...}} was read, then converting it raised KeyError
+    c = Circuit(2).h(0).cx(0, 1)
+    for value in ({"0": ["grid", 1, 2]}, "q", 3, []):
+        c.metadata["qubits"] = value
+        assert "qubit_identity" not in features_used(c)
+
+
 def test_a_barrier_or_a_second_measurement_after_a_measurement_is_not_mid_circuit() -> None:
     c = Circuit(1, 2).h(0).measure(0, 0).barrier(0).measure(0, 1)
     assert "mid_circuit_measurement" not in features_used(c)

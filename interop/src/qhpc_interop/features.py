@@ -102,7 +102,7 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
         if parts:
             used["registers"] = "; ".join(parts)
     identities = circuit.metadata.get("qubits") if "qubit_identity" in wanted else None
-    if identities:
+    if isinstance(identities, list) and identities:  # (metadata is the user's too: only a list is a record)
         used["qubit_identity"] = f"qubit identities such as {identities[0]}"
     if "layout" in wanted and layout_record(circuit.metadata) is not None:
         used["layout"] = "the layout transpiling recorded (initial placement, routing permutation)"
