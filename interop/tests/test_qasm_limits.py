@@ -88,3 +88,32 @@ def test_an_overlong_version_number_is_the_lexers_error(module, version, declara
     with pytest.raises(QasmSyntaxError, match="numeric literal of 1202 characters is too long") as err:
         module.loads(f"OPENQASM {version}{'0' * 1200};\n{declaration}\n")
     assert (err.value.line, err.value.column) == (1, 10)
+
+
+def _cap(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    """The program-wide instruction cap, lowered (the real one is 10,000,000: seconds and gigabytes)."""
+    from qhpc_interop.qasm import control3, fast, reader_base
+
+    monkeypatch.setattr(reader_base, "MAX_INSTRUCTIONS", limit)
+    monkeypatch.setattr(fast, "MAX_INSTRUCTIONS", limit)
+    monkeypatch.setattr(control3, "MAX_UNROLLED_INSTRUCTIONS", limit)
+
+
+@pytest.mark.parametrize("module, program, line", [
+    # straight-line calls of a definition (each under the per-definition limit), broadcasts, measurements:
+    # 2,000 lines of "h q;" on 100,000 qubits read until memory ran out (3.7 GB)
+    (qasm3, HEADER3 + "gate g a { h a; x a; }\nqubit[1] q;\n" + "g q[0];\n" * 600, 505),
+    (qasm2, HEADER2 + "qreg q[100];\n" + "h q;\n" * 20, 14),
+    (qasm3, HEADER3 + "qubit[100] q;\n" + "h q;\n" * 20, 14),
+    (qasm3, HEADER3 + "qubit[100] q;\nbit[100] c;\n" + "c = measure q;\n" * 20, 15),
+    (qasm2, HEADER2 + "gate g a { h a; x a; }\nqreg q[1000];\ng q;\n", 5),
+    (qasm3, HEADER3 + "qubit[10] q;\n" + "if (true) { h q; }\n" * 200, 104),
+])
+def test_a_program_past_the_instruction_cap_is_refused_at_the_statement_that_crosses_it(
+        monkeypatch: pytest.MonkeyPatch, module, program: str, line: int) -> None:  # type: ignore[no-untyped-def]
+    _cap(monkeypatch, 1000)
+    with pytest.raises(QasmUnsupportedError, match="expands to more than 1000 instructions in all") as err:
+        module.loads(program)
+    assert err.value.line == line
+    _cap(monkeypatch, 100_000)
+    assert len(module.loads(program).instructions) > 1000  # the same program, read under a higher cap

@@ -25,14 +25,15 @@ from typing import Any
 
 from .classical3 import Classical3
 from .conditions import NEVER, Terms, bits_read, compare, disjoin, negate
+from .gatedefs import MAX_INSTRUCTIONS
 from .lexer import Token
 from .parser import Value
 from .values3 import Array, Bits, Computed, CType, Scope, Variable
 
 #: The most loop iterations one program may unroll (all loops together).
 MAX_LOOP_ITERATIONS = 1_000_000
-#: The most instructions unrolled loops and subroutine calls may bring a circuit to.
-MAX_UNROLLED_INSTRUCTIONS = 10_000_000
+#: The most instructions unrolled loops and subroutine calls may bring a circuit to (the cap on any program).
+MAX_UNROLLED_INSTRUCTIONS = MAX_INSTRUCTIONS
 #: The most nested subroutine calls (recursion that never ends stops here).
 MAX_CALL_DEPTH = 64
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..ir import MEASURE, Register, new_instruction
 from ..ir import library_gate as library_gate_instance
-from .gatedefs import PI
+from .gatedefs import MAX_INSTRUCTIONS, PI
 from .lexer import MAX_LITERAL_LENGTH
 from .values3 import Register3
 
@@ -224,23 +224,31 @@ def broadcast(operand_bits: Sequence[tuple[tuple[int, ...], bool]]) -> list[tupl
     return tuples if all(len(set(t)) == len(t) for t in tuples) else None
 
 
-def emit_call(reader: Any, gate: Any, args: tuple[float, ...], targets: list[tuple[int, ...]]) -> None:
-    """Append a call's instructions (no condition is active on a fast path)."""
+def emit_call(reader: Any, gate: Any, args: tuple[float, ...], targets: list[tuple[int, ...]]) -> bool:
+    """Append a call's instructions (no condition is active on a fast path); ``False``, appending
+    nothing, where they would bring the program past :data:`~.gatedefs.MAX_INSTRUCTIONS`."""
+    instructions = reader.circuit.instructions
     if gate.library is not None:
-        append = reader.circuit.instructions.append
+        if len(instructions) + len(targets) > MAX_INSTRUCTIONS:
+            return False
+        append = instructions.append
         operation = library_gate_instance(gate.library, args)
         for qubits in targets:
             append(new_instruction(operation, qubits))
-        return
+        return True
     definition = gate.instantiate(args)
+    if len(instructions) + len(targets) * len(definition[0]) > MAX_INSTRUCTIONS:
+        return False
     for qubits in targets:
         reader.emit_definition(definition, qubits)
+    return True
 
 
 def emit_measurements(reader: Any, qubits: tuple[tuple[int, ...], bool], clbits: tuple[tuple[int, ...], bool]) -> bool:
-    """Append ``clbits = measure qubits`` if the shapes agree (else the token reader reports it)."""
+    """Append ``clbits = measure qubits`` if the shapes agree and the program stays within
+    :data:`~.gatedefs.MAX_INSTRUCTIONS` (else the token reader reports it)."""
     (qbits, qsingle), (cbits, csingle) = qubits, clbits
-    if qsingle != csingle or len(qbits) != len(cbits):
+    if qsingle != csingle or len(qbits) != len(cbits) or len(reader.circuit.instructions) + len(qbits) > MAX_INSTRUCTIONS:
         return False
     append = reader.circuit.instructions.append
     writes = reader.writes

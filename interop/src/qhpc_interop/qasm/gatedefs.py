@@ -32,6 +32,10 @@ PI = math.pi
 #: The most library gates one gate definition may expand to (definitions that call each other can
 #: grow exponentially: 40 nested definitions of two calls each would be 2^40 gates).
 MAX_GATE_EXPANSION = 1_000_000
+#: The most instructions a program may be read into, all told (gate calls with their definitions
+#: expanded, broadcasts, unrolled loops and subroutine calls): past this it is refused by name, not
+#: read until memory runs out (2,000 lines of ``h q;`` on 100,000 qubits reached 3.7 GB).
+MAX_INSTRUCTIONS = 10_000_000
 
 
 class ExpansionError(Exception):

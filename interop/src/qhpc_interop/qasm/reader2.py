@@ -97,6 +97,7 @@ class Reader(ReaderBase):
             if self.peek().kind == "eof":
                 return self.circuit
             self.statement()
+            self.check_size()
 
     # -- the fast path --------------------------------------------------------------------------
     def fast_statements(self) -> None:
@@ -147,7 +148,8 @@ class Reader(ReaderBase):
                 targets = known[operand_text] = fast.targets(operand_text, qregs, gate.num_qubits, 2)
             if targets is None:
                 break
-            fast.emit_call(self, gate, args, targets)
+            if not fast.emit_call(self, gate, args, targets):
+                break  # (past the size cap: the token reader reads the call and says so, where it is)
             pos = m.end()
         if pos != start:
             self.resume_at(pos, line + text.count("\n", start, pos))

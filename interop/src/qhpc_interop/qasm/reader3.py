@@ -75,6 +75,7 @@ class Reader(Subroutines3):
             if self.peek().kind == "eof":
                 return self.circuit
             self.statement()
+            self.check_size()
 
     def fast_statements(self) -> None:
         """Read a run of plain gate calls and ``bits = measure qubits;`` straight from the text (see
@@ -113,7 +114,8 @@ class Reader(Subroutines3):
                     targets = known[operand_text] = fast.targets(operand_text, names, gate.num_qubits, 3)
                 if targets is None:
                     break
-                fast.emit_call(self, gate, args, targets)
+                if not fast.emit_call(self, gate, args, targets):
+                    break  # (past the size cap: the token reader reads the call and says so, where it is)
             else:
                 clbits = fast.operands3(m.group(4), names, False)
                 qubits = fast.operands3(m.group(5), names, True)

@@ -17,7 +17,7 @@ from ..gates import Definition
 from ..ir import BARRIER, MAX_READ_BITS, MEASURE, RESET, Circuit, Condition, Instruction, Operation, new_instruction
 from ..ir import library_gate as library_gate_instance
 from .conditions import ALWAYS, Terms, TooManyTerms, conjoin
-from .gatedefs import ExpansionError, GateDef, _add, _is_zero
+from .gatedefs import MAX_INSTRUCTIONS, ExpansionError, GateDef, _add, _is_zero
 from .lexer import Token
 from .parser import Parser, Value
 
@@ -223,6 +223,13 @@ class ReaderBase(Parser):
     def _names(operands: Sequence[Operand]) -> str:
         return ", ".join(op.token.text for op in operands)
 
+    def check_size(self, adding: int = 0) -> None:
+        """Refuse the statement being read where it would bring the program past :data:`MAX_INSTRUCTIONS`."""
+        if len(self.circuit.instructions) + adding > MAX_INSTRUCTIONS:
+            self.unsupported(f"the program expands to more than {MAX_INSTRUCTIONS} instructions in all (gate "
+                             "definitions, broadcasts, loops and subroutine calls are expanded when it is read)",
+                             self.statement_token or self.peek())
+
     def emit_definition(self, definition: Definition, qubits: Sequence[int]) -> None:
         """Append ``definition`` applied to ``qubits``; its phase goes to the circuit's global phase.
 
@@ -230,6 +237,8 @@ class ReaderBase(Parser):
         observable, and the model has no conditional phase.
         """
         steps, phase = definition
+        if len(self.circuit.instructions) + len(steps) > MAX_INSTRUCTIONS:
+            self.check_size(len(steps))
         # the readers have checked every operand (in range, no qubit twice) and the condition, and
         # library definitions act on distinct qubits: append without the circuit's re-checks
         if self._terms is not None:
