@@ -548,3 +548,20 @@ def test_expressions_nested_past_pythons_recursion_limit_get_a_named_error() -> 
     for target in ("qasm2", "qasm3", "qhpc.json"):
         with pytest.raises(qhpc.QhpcError, match="nests too deeply to convert"):
             qhpc.convert(qc, target)
+
+
+@pytest.mark.slow
+def test_running_out_of_memory_while_converting_is_a_one_line_error(tmp_path: Path) -> None:
+    # 9,500,000 instructions (under the readers' cap) in a process allowed 1.5 GB: reading fits, writing
+    # OpenQASM 3 does not. It was reported as "not a qasm3 program", and printing that failed into a
+    # traceback; the memory is let go before the message is made
+    program = tmp_path / "big.qasm"
+    program.write_text('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[100000] q;\n' + "h q;\n" * 95)
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000)); "
+    run = subprocess.run([sys.executable, "-c", limit + "import runpy; runpy.run_module('qhpc', run_name='__main__')",
+                          "convert", str(program), "-t", "qasm3", "-o", str(tmp_path / "out.qasm")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode not in (0, 70) and "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert run.stderr.strip().splitlines() == [
+        "error: translator qasm3-export (qhpc.circuit -> qasm3) ran out of memory: the program is too large to "
+        "convert in this process"]

@@ -82,6 +82,7 @@ class Converter:
         current: Any = program
         for edge in route.edges:
             translator = self._by_edge[(edge.source, edge.target, edge.name)]
+            out_of_memory = False
             try:
                 if dropped is not None:
                     lost = frozenset(translator.drops(current))
@@ -95,6 +96,8 @@ class Converter:
             except RecursionError:
                 raise TranslationError(f"translator {translator.name} ({edge.source} -> {edge.target}): "
                                        f"{_TOO_DEEP}") from None
+            except MemoryError:
+                out_of_memory = True  # (said below, once the error and the frames it holds are let go)
             except Exception as exc:
                 fmt = self.formats.get(edge.source)
                 if current is program and fmt is not None and not _claims(fmt, program):
@@ -109,6 +112,9 @@ class Converter:
                     f"translator {translator.name} ({edge.source} -> {edge.target}) failed: "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
+            if out_of_memory:
+                raise TranslationError(f"translator {translator.name} ({edge.source} -> {edge.target}) ran out of "
+                                       "memory: the program is too large to convert in this process")
         return current
 
     def to_model(self, program: object, *, source: str | None = None) -> tuple[Any, Route]:
