@@ -117,3 +117,13 @@ def test_a_program_past_the_instruction_cap_is_refused_at_the_statement_that_cro
     assert err.value.line == line
     _cap(monkeypatch, 100_000)
     assert len(module.loads(program).instructions) > 1000  # the same program, read under a higher cap
+
+
+@pytest.mark.parametrize("declaration, size, column", [("array[int[32], 1000000000] a;", 1000000000, 16),
+                                                        ("array[int[8], 1000, 1000] a;", 1000000, 21)])
+def test_a_huge_array_is_refused_where_declared(declaration: str, size: int, column: int) -> None:
+    # every element is held: array[int[32], 10**9] took 43 s and 3.7 GB, then failed with MemoryError
+    with pytest.raises(QasmUnsupportedError, match=rf"an array of {size} elements; the reader holds at most 100000") as err:
+        qasm3.loads(HEADER3 + "qubit[1] q;\n" + declaration + "\n")
+    assert (err.value.line, err.value.column) == (4, column)
+    assert qasm3.loads(HEADER3 + "qubit[1] q;\narray[int[8], 100, 1000] a;\na[99][999] = 3;\n").num_qubits == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..ir import MAX_READ_BITS
 from ..params import Expr
 from .conditions import compare
 from .gates3 import Gates3
@@ -38,6 +39,10 @@ from .values3 import (
 )
 
 #: the scalar classical types (``bit`` is a register type: declared apart)
+#: The most elements a classical array may have (all its dimensions together), as a register holds
+#: at most MAX_READ_BITS bits: the reader holds every element.
+MAX_ARRAY_ELEMENTS = MAX_READ_BITS
+
 SCALAR_TYPES = frozenset({"int", "uint", "float", "angle", "bool", "complex", "duration", "stretch"})
 _ZERO: dict[str, Any] = {"int": 0, "uint": 0, "float": 0.0, "angle": 0.0, "bool": False,
                          "duration": Duration(0.0), "stretch": Duration(0.0)}
@@ -76,6 +81,9 @@ class Classical3(Gates3):
                 if size <= 0:
                     self.error(f"an array dimension must be positive, not {size}", dtok)
                 dims.append(size)
+                if math.prod(dims) > MAX_ARRAY_ELEMENTS:  # (the reader holds every element)
+                    self.unsupported(f"an array of {math.prod(dims)} elements; the reader holds at most "
+                                     f"{MAX_ARRAY_ELEMENTS}", dtok)
             self.expect("]", "to close the array type")
             if not dims:
                 self.error("an array type needs at least one dimension", tok)
