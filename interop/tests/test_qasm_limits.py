@@ -127,3 +127,24 @@ def test_a_huge_array_is_refused_where_declared(declaration: str, size: int, col
         qasm3.loads(HEADER3 + "qubit[1] q;\n" + declaration + "\n")
     assert (err.value.line, err.value.column) == (4, column)
     assert qasm3.loads(HEADER3 + "qubit[1] q;\narray[int[8], 100, 1000] a;\na[99][999] = 3;\n").num_qubits == 1
+
+
+@pytest.mark.parametrize("program, lines", [
+    # a loop of many statements: iterations were counted, not the statements read again (1,000,000
+    # iterations of 300 statements would have taken about an hour)
+    (HEADER3 + "qubit[1] q;\nint v = 0;\nfor int i in [0:99999] {\n" + "v = v + 1;\n" * 30 + "}\n", range(6, 36)),
+    # subroutines calling each other twice, 40 deep: said to be "loops" that run too many iterations
+    (HEADER3 + "qubit[1] q;\ndef f0(qubit a) { x a; }\n"
+     + "".join(f"def f{k}(qubit a) {{ f{k - 1}(a); f{k - 1}(a); }}\n" for k in range(1, 40)) + "f39(q[0]);\n", range(4, 44)),
+])
+def test_statements_run_again_by_loops_and_calls_are_bounded(monkeypatch: pytest.MonkeyPatch, program: str,
+                                                              lines: range) -> None:
+    from qhpc_interop.qasm import control3
+
+    monkeypatch.setattr(control3, "MAX_REPLAYED_STATEMENTS", 5000)
+    with pytest.raises(QasmUnsupportedError, match="loops and subroutine calls run more than 5000 statements") as err:
+        qasm3.loads(program)
+    assert err.value.line in lines  # (at the statement inside the body that crosses the bound)
+    monkeypatch.setattr(control3, "MAX_REPLAYED_STATEMENTS", 4000)
+    small = program.replace("[0:99999]", "[0:99]").replace("f39(q[0])", "f9(q[0])")
+    assert qasm3.loads(small).num_qubits == 1

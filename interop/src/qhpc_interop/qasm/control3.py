@@ -34,6 +34,9 @@ from .values3 import Array, Bits, Computed, CType, Scope, Variable
 MAX_LOOP_ITERATIONS = 1_000_000
 #: The most instructions unrolled loops and subroutine calls may bring a circuit to (the cap on any program).
 MAX_UNROLLED_INSTRUCTIONS = MAX_INSTRUCTIONS
+#: The most statements loop bodies and subroutine bodies may run in all (each is read again on every
+#: iteration or call, at about 15 us: a small loop of many statements is bounded by this, not its iterations).
+MAX_REPLAYED_STATEMENTS = 2_000_000
 #: The most nested subroutine calls (recursion that never ends stops here).
 MAX_CALL_DEPTH = 64
 
@@ -63,6 +66,8 @@ class Control3(Classical3):
     #: active subroutine calls, with the runtime depth and loop stack at each
     calls: list[tuple[int, list[int]]]
     iterations = 0
+    #: statements read again (loop bodies, subroutine calls), against MAX_REPLAYED_STATEMENTS
+    replayed = 0
 
     # -- blocks ----------------------------------------------------------------------------------
     def block(self, what: str) -> None:
@@ -210,11 +215,19 @@ class Control3(Classical3):
         with self.replay(tokens if tokens[-1].kind == "eof" else self.sealed(tokens)):
             self.statement()
 
+    def count_replayed(self, tok: Token) -> None:
+        """Count a statement read again (in a loop body or a subroutine), refusing the program past
+        :data:`MAX_REPLAYED_STATEMENTS`."""
+        self.replayed += 1
+        if self.replayed > MAX_REPLAYED_STATEMENTS:
+            self.unsupported(f"the program's loops and subroutine calls run more than {MAX_REPLAYED_STATEMENTS} "
+                             "statements in all (they are unrolled when the program is read)", tok)
+
     def count_iteration(self, tok: Token) -> None:
         self.iterations += 1
         if self.iterations > MAX_LOOP_ITERATIONS:
-            self.unsupported(f"the program's loops run more than {MAX_LOOP_ITERATIONS} iterations in all "
-                             "(loops are unrolled when the program is read)", tok)
+            self.unsupported(f"the program's loops and subroutine calls run more than {MAX_LOOP_ITERATIONS} iterations "
+                             "and calls in all (they are unrolled when the program is read)", tok)
         if len(self.circuit.instructions) > MAX_UNROLLED_INSTRUCTIONS:
             self.unsupported(f"unrolling the program's loops and calls gives more than {MAX_UNROLLED_INSTRUCTIONS} "
                              "instructions", tok)

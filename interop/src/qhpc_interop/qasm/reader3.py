@@ -61,6 +61,7 @@ class Reader(Subroutines3):
         self.loops: list[int] = []
         self.calls: list[tuple[int, list[int]]] = []
         self.iterations = 0
+        self.replayed = 0
         #: operand text -> its qubit tuples, as the fast path read them (top-level names never change)
         self.fast_targets: dict[str, list[tuple[int, ...]] | None] = {}
 
@@ -182,6 +183,8 @@ class Reader(Subroutines3):
     def statement(self) -> None:
         tok = self.peek()
         self.statement_token = tok
+        if self.replaying:
+            self.count_replayed(tok)
         if self.gate_body is not None and not (tok.kind == "op" and tok.text == "{"):
             self.body_statement()
             return
