@@ -471,3 +471,14 @@ def test_a_wire_document_whose_qubits_metadata_is_no_list_converts() -> None:
     bell.h(0)
     bell.cx(0, 1)
     assert np.allclose(Operator(qasm3.loads(text)).data, Operator(bell).data)
+
+
+def test_what_is_no_program_is_said_plainly() -> None:
+    # a string no format claims was "a builtins.str" qhpc cannot read; a Qiskit gate "a None._SingletonHGate"
+    from qiskit.circuit.library import HGate
+
+    for text in ("", "h q[0];", "OPENQASM 99.0; qubit q;"):
+        with pytest.raises(QhpcError, match=r"does not recognise this str as a program .*'OPENQASM 2\.0;' or "):
+            qhpc.convert(text, "qasm3")
+    with pytest.raises(QhpcError, match=r"read a _SingletonHGate; .*a circuit is read, not one of its gates"):
+        qhpc.convert(HGate(), "qasm3")

@@ -64,9 +64,18 @@ class Converter:
             except Exception:  # a format's detect must never take the pipeline down
                 continue
         kinds = ", ".join(sorted(self.formats)) or "none"
+        kind = type(program)
+        module = kind.__module__ if kind.__module__ not in (None, "builtins") else ""
+        shown = f"{module}.{kind.__qualname__}".lstrip(".")
+        if isinstance(program, str | bytes):  # text no format claims: what each expects to see
+            raise ProgramError(
+                f"qhpc does not recognise this {shown} as a program ({len(program)} characters, starting "
+                f"{program[:40]!r}): OpenQASM text starts with its 'OPENQASM 2.0;' or 'OPENQASM 3.0;' header, "
+                f"a qhpc.json document is a JSON object; installed formats: {kinds}"
+            )
         raise ProgramError(
-            f"qhpc does not know how to read a {type(program).__module__}.{type(program).__qualname__}; "
-            f"installed formats: {kinds} (is the plugin for its framework installed?)"
+            f"qhpc does not know how to read a {shown}; installed formats: {kinds} (is the plugin for its "
+            f"framework installed? a circuit is read, not one of its gates)"
         )
 
     def route(self, source: str, target: str, *, require: Iterable[str] = ()) -> Route:

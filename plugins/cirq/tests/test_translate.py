@@ -620,6 +620,17 @@ def test_a_single_precision_matrix_gate_is_read_and_one_far_from_unitary_is_refu
         circuit_from_cirq(cirq.Circuit(nested))
 
 
+def test_an_invert_mask_of_anything_but_booleans_is_refused() -> None:
+    # a mask of "x" (from a hand-edited JSON file) was read as inverting the qubit; Cirq's own
+    # simulator refuses that circuit
+    a = Q[0]
+    odd = cirq.MeasurementGate(1, key="m", invert_mask=("x",)).on(a)
+    with pytest.raises(TranslationError, match=r"moment 0 .*invert_mask \('x',\), which is not of booleans"):
+        circuit_from_cirq(cirq.Circuit(odd))
+    fine = circuit_from_cirq(cirq.Circuit(cirq.measure(a, key="m", invert_mask=(True,))))
+    assert [i.operation.name for i in fine.instructions] == ["x", "measure", "x"]
+
+
 def test_what_the_model_cannot_hold_is_refused_by_name() -> None:
     a, b = Q[:2]
     t = sympy.Symbol("t")

@@ -400,7 +400,10 @@ def _measure(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
                        f"{len(bits)}; the model keeps one register per key (give each measurement its own key)")
     # inverted qubits are flipped before the measurement and back after it, the measurement itself
     # kept whole (the export writes a key measured at once as one measurement, so it keeps its key)
-    flipped = [q for i, q in enumerate(qs) if i < len(g.invert_mask) and g.invert_mask[i]]
+    mask = g.invert_mask
+    if any(not isinstance(m, (bool, np.bool_)) and m not in (0, 1) for m in mask):
+        raise _Refused(f"measurement key {key!r} has the invert_mask {mask!r}, which is not of booleans")
+    flipped = [q for i, q in enumerate(qs) if i < len(mask) and mask[i]]
     r.out.extend(_I(_FIXED["x"], (q,)) for q in flipped)
     r.out.extend(_I(MEASURE, (q,), (c,)) for q, c in zip(qs, bits))
     r.out.extend(_I(_FIXED["x"], (q,)) for q in flipped)
