@@ -839,6 +839,22 @@ def test_a_gate_naming_a_qubit_twice_is_refused_by_position() -> None:
         circ.ops[index].qbits = [0, 0]
         with pytest.raises(TranslationError, match=rf"operation {index} \(.*\): names qubit 0 twice"):
             circuit_from_myqlm(circ)
+    # inside a boxed routine's implementation (a routine of a routine)
+    outer = QRoutine()
+    wires = outer.new_wires(2)
+    outer.apply(routine, wires[0], wires[1])
+    outer.apply(CNOT, wires[1], wires[0])
+    nested = Program()
+    q = nested.qalloc(2)
+    nested.apply(outer, q[0], q[1])
+    circ = nested.to_circ(box_routines=True)
+    (name,) = [k for k, d in circ.gateDic.items() if d.circuit_implementation is not None
+               and any(op.gate == "CNOT" for op in d.circuit_implementation.ops)]
+    (cnot,) = [op for op in circ.gateDic[name].circuit_implementation.ops if op.gate == "CNOT"]
+    cnot.qbits = [1, 1]
+    with pytest.raises(TranslationError, match=rf"gate '{name}', operation \d+ of its implementation \(CNOT\): "
+                                               "names qubit 1 twice"):
+        circuit_from_myqlm(circ)
 
 
 def test_an_infinite_angle_is_refused_by_name_and_position() -> None:

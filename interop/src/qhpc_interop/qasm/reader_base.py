@@ -214,7 +214,8 @@ class ReaderBase(Parser):
             if len(set(bits)) != len(bits):
                 first_at = next(k for k, b in enumerate(bits) if b in bits[:k])
                 again, bit = bits.index(bits[first_at]), bits[first_at]
-                shown = next((f"{r.name}[{r.bits.index(bit)}]" for r in self.circuit.qregs if bit in r.bits), "one qubit")
+                shown = next((r.name if len(r.bits) == 1 else f"{r.name}[{r.bits.index(bit)}]"
+                              for r in self.circuit.qregs if bit in r.bits), "one qubit")
                 self.error(f"the same qubit is used twice in one operation on {self._names(operands)}: operands "
                            f"{again + 1} and {first_at + 1} are both {shown}", tok)
         return tuples

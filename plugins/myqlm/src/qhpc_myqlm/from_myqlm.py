@@ -539,6 +539,12 @@ def _refuse_bits(circ: Any, num_qubits: int, num_clbits: int) -> NoReturn:
             repeated = [q for k, q in enumerate(op.qbits or ()) if q in op.qbits[:k]]
             if repeated:
                 raise TranslationError(f"operation {index} ({op.gate}): names qubit {repeated[0]} twice")
+    for name, d in (circ.gateDic or {}).items():  # inside a boxed gate's implementation
+        for index, op in enumerate(getattr(d.circuit_implementation, "ops", None) or ()):
+            repeated = [q for k, q in enumerate(op.qbits or ()) if q in op.qbits[:k]]
+            if op.type in gate_types and repeated:
+                raise TranslationError(f"gate {name!r}, operation {index} of its implementation ({op.gate}): names "
+                                       f"qubit {repeated[0]} twice")
     raise TranslationError(f"an operation names a qubit or cbit the circuit does not have, or a qubit twice "
                            f"({num_qubits} qubit(s), {num_clbits} cbit(s))")
 
@@ -579,7 +585,10 @@ def _read(circ: Any) -> Circuit:
     if any(d.circuit_implementation is not None for d in (circ.gateDic or {}).values()):
         _check_expansion(circ)
         # (iterating inlines a boxed gate onto its op's qubits: one that names a qubit twice is seen here)
-        if any(len(set(op.qbits)) != len(op.qbits) for op in circ.ops if op.type in (gate_t, ctrl_t) and op.qbits):
+        implementations = [d.circuit_implementation.ops or () for d in circ.gateDic.values()
+                           if d.circuit_implementation is not None]
+        if any(len(set(op.qbits)) != len(op.qbits) for ops_of in (circ.ops or (), *implementations)
+               for op in ops_of if op.type in (gate_t, ctrl_t) and op.qbits):
             _refuse_bits(circ, num_qubits, num_clbits)
         ops = circ
     for index, op in enumerate(ops):
