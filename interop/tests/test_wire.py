@@ -355,6 +355,15 @@ def test_json_nested_too_deeply_is_a_wire_format_error() -> None:
         wire.loads(deep)
 
 
+def test_an_overlong_integer_and_a_non_finite_phase_are_said_as_such() -> None:
+    # a 5,001-digit integer gave Python's ValueError through the translator; an infinite global
+    # phase was called "a gate parameter"
+    with pytest.raises(WireFormatError, match=r"^JSON that cannot be read: Exceeds the limit \(4300 digits\)"):
+        wire.loads('{"format": "qhpc.circuit", "version": 1, "num_qubits": 1' + "0" * 5000 + "}")
+    with pytest.raises(WireFormatError, match=r"^global_phase: the global phase must be finite, not inf"):
+        wire.loads('{"format": "qhpc.circuit", "version": 1, "num_qubits": 1, "global_phase": Infinity}')
+
+
 def _bell_document(**changes: Any) -> dict[str, Any]:
     doc = {"format": "qhpc.circuit", "version": 1, "num_qubits": 2, "num_clbits": 1,
            "instructions": [{"op": "h", "qubits": [0]}, {"op": "measure", "qubits": [0], "clbits": [0]},

@@ -107,11 +107,14 @@ def from_dict(doc: Any) -> Circuit:
     _known_fields(doc, _DOCUMENT_FIELDS, "the document")
     where = "document"
     try:
+        where = "global_phase"
+        phase = expr_from_tree(doc.get("global_phase", 0.0))
+        where = "document"
         circuit = Circuit(
             num_qubits=_size(doc, "num_qubits"),
             num_clbits=_size(doc, "num_clbits"),
             name=_optional_str(doc.get("name"), "name"),
-            global_phase=expr_from_tree(doc.get("global_phase", 0.0)),
+            global_phase=phase,
             qregs=_registers(doc.get("qregs", []), "qregs"),
             cregs=_registers(doc.get("cregs", []), "cregs"),
             metadata=_metadata(doc.get("metadata")),
@@ -122,6 +125,8 @@ def from_dict(doc: Any) -> Circuit:
             circuit.instructions.append(inst)
     except (InteropError, KeyError, TypeError, ValueError) as exc:  # WireFormatError included: add where
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        if where == "global_phase":  # (the value checks speak of gate parameters)
+            detail = detail.replace("a gate parameter", "the global phase")
         raise WireFormatError(f"{where}: {detail}") from None
     return circuit
 
@@ -276,6 +281,8 @@ def loads(text: str | bytes, *, source: str | None = None) -> Circuit:
         raise WireFormatError(f"{where}invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise WireFormatError(f"{where}JSON nested too deeply to read") from None
+    except ValueError as exc:  # (an integer literal past Python's 4,300 digits)
+        raise WireFormatError(f"{where}JSON that cannot be read: {exc}") from None
     try:
         return from_dict(doc)
     except WireFormatError as exc:
