@@ -148,3 +148,17 @@ def test_statements_run_again_by_loops_and_calls_are_bounded(monkeypatch: pytest
     monkeypatch.setattr(control3, "MAX_REPLAYED_STATEMENTS", 4000)
     small = program.replace("[0:99999]", "[0:99]").replace("f39(q[0])", "f9(q[0])")
     assert qasm3.loads(small).num_qubits == 1
+
+
+@pytest.mark.parametrize("levels, message, line", [(70, "nest more than 64 deep", 69), (4000, "nests too deeply", 204),
+                                                   (100_000, "nests too deeply", 204)])
+def test_deeply_nested_loops_are_refused_near_the_top_and_fast(levels: int, message: str, line: int) -> None:
+    # each level read the levels inside it again: 100,000 levels took over 15 s, and the error
+    # pointed at the innermost loop
+    program = HEADER3 + "qubit[1] q;\n" + "".join(f"for int i{k} in [0:0] {{\n" for k in range(levels)) \
+        + "x q[0];\n" + "}\n" * levels
+    with pytest.raises((QasmSyntaxError, QasmUnsupportedError), match=message) as err:
+        qasm3.loads(program)
+    assert err.value.line == line  # (at the 65th loop, or the 201st bracket: not the innermost)
+    nested = HEADER3 + "qubit[1] q;\n" + "".join(f"for int i{k} in [0:1] {{\n" for k in range(10)) + "x q[0];\n" + "}\n" * 10
+    assert len(qasm3.loads(nested).instructions) == 2 ** 10

@@ -37,6 +37,8 @@ MAX_UNROLLED_INSTRUCTIONS = MAX_INSTRUCTIONS
 #: The most statements loop bodies and subroutine bodies may run in all (each is read again on every
 #: iteration or call, at about 15 us: a small loop of many statements is bounded by this, not its iterations).
 MAX_REPLAYED_STATEMENTS = 2_000_000
+#: The most brackets a loop or block body may nest (the reader's recursion stops expressions near this too).
+MAX_BRACKET_DEPTH = 200
 #: The most nested subroutine calls (recursion that never ends stops here).
 MAX_CALL_DEPTH = 64
 
@@ -151,6 +153,8 @@ class Control3(Classical3):
             out.append(tok)
             if tok.kind == "op" and tok.text in closing:
                 stack.append(closing[tok.text])
+                if len(stack) > MAX_BRACKET_DEPTH:  # (each level would be read again by the one around it)
+                    self.error("the program nests too deeply to read", tok)
             elif tok.kind == "op" and tok.text in (")", "]", "}"):
                 if not stack or tok.text != stack.pop():
                     self.error(f"unexpected {tok.describe()}", tok)
@@ -224,6 +228,8 @@ class Control3(Classical3):
                              "statements in all (they are unrolled when the program is read)", tok)
 
     def count_iteration(self, tok: Token) -> None:
+        if self.replaying > MAX_CALL_DEPTH:  # (each level reads the ones inside it again: nesting is bounded)
+            self.unsupported(f"loops, blocks and subroutine calls nest more than {MAX_CALL_DEPTH} deep", tok)
         self.iterations += 1
         if self.iterations > MAX_LOOP_ITERATIONS:
             self.unsupported(f"the program's loops and subroutine calls run more than {MAX_LOOP_ITERATIONS} iterations "
