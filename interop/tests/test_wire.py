@@ -362,6 +362,11 @@ def test_an_overlong_integer_and_a_non_finite_phase_are_said_as_such() -> None:
         wire.loads('{"format": "qhpc.circuit", "version": 1, "num_qubits": 1' + "0" * 5000 + "}")
     with pytest.raises(WireFormatError, match=r"^global_phase: the global phase must be finite, not inf"):
         wire.loads('{"format": "qhpc.circuit", "version": 1, "num_qubits": 1, "global_phase": Infinity}')
+    # a matrix entry of true was read as 1
+    matrix = '[[[true, 0], [0, 0]], [[0, 0], [1, 0]]]'
+    with pytest.raises(WireFormatError, match=r"^instruction 0: a unitary's matrix is rows of \[real, imaginary\]"):
+        wire.loads('{"format": "qhpc.circuit", "version": 1, "num_qubits": 1, "instructions": '
+                   '[{"op": "unitary", "qubits": [0], "matrix": ' + matrix + '}]}')
 
 
 def _bell_document(**changes: Any) -> dict[str, Any]:

@@ -259,6 +259,10 @@ def _instruction(entry: Any) -> Instruction:
         op = BARRIER
     elif name == "unitary":
         rows = entry["matrix"]
+        if not isinstance(rows, list) or not all(
+                isinstance(row, list) and all(isinstance(z, list) and len(z) == 2 and all(
+                    isinstance(x, int | float) and not isinstance(x, bool) for x in z) for z in row) for row in rows):
+            raise WireFormatError("a unitary's matrix is rows of [real, imaginary] number pairs")
         matrix = np.array([[complex(re, im) for re, im in row] for row in rows], dtype=complex)
         op = UnitaryGate(matrix, entry.get("label"))
     else:
