@@ -365,7 +365,7 @@ def test_an_overlong_integer_and_a_non_finite_phase_are_said_as_such() -> None:
     # a matrix entry of true was read as 1
     matrix = '[[[true, 0], [0, 0]], [[0, 0], [1, 0]]]'
     with pytest.raises(WireFormatError, match=r"^instruction 0: a unitary's matrix is rows of \[real, imaginary\]"):
-        wire.loads('{"format": "qhpc.circuit", "version": 1, "num_qubits": 1, "instructions": '
+        wire.loads('{"format": "qhpc.circuit", "version": 1, "num_qubits": 1, "num_clbits": 0, "instructions": '
                    '[{"op": "unitary", "qubits": [0], "matrix": ' + matrix + '}]}')
 
 
