@@ -455,3 +455,33 @@ def test_a_server_url_that_cannot_be_one_is_a_one_line_error() -> None:
         lines = out.stderr.strip().splitlines()
         assert out.returncode == 1 and len(lines) == 1, out.stderr
         assert lines[0].startswith(f"error: the server URL {url!r} ") and message in lines[0], out.stderr
+
+
+def test_convert_keeps_its_paths_its_input_and_its_stdout_whatever_a_program_file_does(tmp_path: Path) -> None:
+    # an outside audit of the CLI through files: a program file that changes directory moved a relative
+    # -o (written elsewhere, rc 0); a NAME that is a class was called and converted as an empty program;
+    # -o onto the input replaced it; what a file printed at exit landed after the converted program
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "chd.py").write_text(
+        "import os\nos.chdir(os.path.dirname(os.path.abspath(__file__)))\nfrom qiskit import QuantumCircuit\n"
+        "circuit = QuantumCircuit(1, 1)\ncircuit.x(0)\ncircuit.measure(0, 0)\n")
+    done = qhpc_cli("convert", "sub/chd.py", "-t", "qasm3", "-o", "out.qasm3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "x q[0];" in (tmp_path / "out.qasm3").read_text() and not (tmp_path / "sub" / "out.qasm3").exists()
+    (tmp_path / "p.py").write_text("from qiskit import QuantumCircuit\na = QuantumCircuit(1)\na.x(0)\nn = 3\n"
+                                   "def f():\n    return None\n")
+    for spec, says in (("p.py:QuantumCircuit", "QuantumCircuit is a class (qiskit.circuit.quantumcircuit.QuantumCircuit)"),
+                       ("p.py:n", "n is an object of type int, not a program qhpc reads"),
+                       ("p.py:f", "f() returns an object of type NoneType"), ("p.py:1a", "'1a' is not a Python name")):
+        assert_one_line_error(qhpc_cli("convert", spec, "-t", "qasm3", cwd=tmp_path), f"p.py: {says}")
+    source = tmp_path / "b.qasm"
+    source.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nx q[0];\n')
+    assert_one_line_error(qhpc_cli("convert", "b.qasm", "-t", "qasm3", "-o", "b.qasm", cwd=tmp_path),
+                          "b.qasm: is the file being converted")
+    assert source.read_text().startswith("OPENQASM 2.0;")
+    assert_one_line_error(qhpc_cli("convert", "b.qasm", "-t", "qasm3", "-o", "", cwd=tmp_path), "-o needs a file name")
+    (tmp_path / "e.py").write_text('import atexit\natexit.register(lambda: print("BYE"))\n'
+                                   "from qiskit import QuantumCircuit\ncircuit = QuantumCircuit(1)\ncircuit.x(0)\n")
+    done = qhpc_cli("convert", "e.py", "-t", "qasm3", cwd=tmp_path)
+    assert done.returncode == 0 and "BYE" not in done.stdout and "BYE" in done.stderr
+    assert np.allclose(Operator(qiskit_qasm3.loads(done.stdout)).data, [[0, 1], [1, 0]])

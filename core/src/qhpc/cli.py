@@ -477,7 +477,7 @@ def _run_qaoa(program: str, backend: str, shots: int, seed: int | None, depth: i
 def convert(program: str, target: str, output: str | None, allow_loss: tuple[str, ...]) -> None:
     """Translate a program to another format (e.g. OpenQASM 2 -> OpenQASM 3, Qiskit -> qasm3)."""
     from .errors import UnknownNameError
-    from .programs import load_program
+    from .programs import load_program, split_spec
 
     integrator = _integrator()
     if target not in integrator.formats:
@@ -489,7 +489,16 @@ def convert(program: str, target: str, output: str | None, allow_loss: tuple[str
     if output == "-":  # as on the input side: standard output
         output = None
     if output is not None:
+        if not output.strip():
+            raise QhpcError("-o needs a file name (or - for standard output)")
         _check_output_suffix(integrator, Path(output), target)
+        source_path = split_spec(program)[0] if program != "-" else None
+        if source_path is not None and source_path.exists() and Path(output).exists() \
+                and os.path.samefile(source_path, output):
+            raise QhpcError(f"{output}: is the file being converted; write the result to another file")
+    shown = output
+    if output is not None:
+        output = str(Path(output).absolute())  # (a program file that changes directory cannot move it)
     obj, source = load_program(integrator, program)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -506,7 +515,7 @@ def convert(program: str, target: str, output: str | None, allow_loss: tuple[str
             with open(output, mode) as fh:
                 fh.write(data)
         except OSError as exc:
-            raise QhpcError(f"{output}: cannot write: {exc.strerror}") from None
+            raise QhpcError(f"{shown}: cannot write: {exc.strerror}") from None
     for warning in _for_users(caught):
         err.print(f"note: {_one_line(warning.message)}", markup=False, style="yellow")
 

@@ -12,6 +12,7 @@ or 3, qhpc JSON) from standard input and recognises it by its content.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -39,8 +40,11 @@ def split_spec(spec: str) -> tuple[Path, str | None]:
     """``"file.py:name"`` -> (path, name); a plain path -> (path, None)."""
     if ":" in spec:
         head, _, tail = spec.rpartition(":")
-        if tail.isidentifier() and not Path(spec).exists():
-            return Path(head), tail
+        if not Path(spec).exists():
+            if tail.isidentifier():
+                return Path(head), tail
+            if Path(head).is_file():  # file.py:1a, file.py:
+                raise ProgramError(f"{head}: {tail!r} is not a Python name to take the program from")
     return Path(spec), None
 
 
@@ -230,6 +234,26 @@ def _raised(path: Path, exc: BaseException, what: str) -> ProgramError:
 
 
 def _load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
+    # the working directory is put back after the file runs, and what it prints at exit goes to stderr
+    here = os.getcwd()
+    try:
+        return _run_python(integrator, path, name)
+    finally:
+        if os.getcwd() != here:  # (a file that changed it would move every relative path given after it)
+            os.chdir(here)
+        atexit.unregister(_stdout_to_stderr)
+        atexit.register(_stdout_to_stderr)  # (registered last, so it runs before the file's own handlers)
+
+
+def _stdout_to_stderr() -> None:
+    """At exit: what a program file's exit handlers print goes to stderr, not after the converted program."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
+        os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+
+def _run_python(integrator: Integrator, path: Path, name: str | None) -> Any:
     directory = str(path.resolve().parent)
     sys.path.insert(0, directory)
     try:
@@ -249,6 +273,9 @@ def _load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
             hint = f"; it defines {', '.join(found)}" if found else ""
             raise ProgramError(f"{path}: defines no {name!r}{hint}")
         obj = namespace[name]
+        if isinstance(obj, type):  # (called, a class makes an empty program: QuantumCircuit() is one)
+            raise ProgramError(f"{path}: {name} is a class ({obj.__module__}.{obj.__qualname__}), not a program "
+                               "or a function that returns one")
         if callable(obj) and not _is_program(integrator, obj):
             try:
                 obj = obj()
@@ -256,6 +283,10 @@ def _load_python(integrator: Integrator, path: Path, name: str | None) -> Any:
                 raise ProgramError(f"{path}: {name}() called exit({exc.code})") from None
             except BaseException as exc:
                 raise _raised(path, exc, f"{name}()") from None
+        if not _is_program(integrator, obj):
+            made = f"{name}() returns" if callable(namespace[name]) else f"{name} is"
+            raise ProgramError(f"{path}: {made} an object of type {type(obj).__qualname__}, not a program qhpc reads "
+                               f"(formats: {', '.join(sorted(integrator.formats))})")
         return obj
     found = _programs(integrator, namespace)
     if len(found) == 1:
