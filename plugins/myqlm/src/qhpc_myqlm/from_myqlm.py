@@ -513,14 +513,13 @@ def _shown(n: int) -> str:
 
 
 def _check_bits(circ: Any, out: list[Instruction], num_qubits: int, num_clbits: int) -> None:
-    """Every qubit and cbit an operation names exists, and no gate names a qubit twice (in C-level
-    passes: large circuits); the first operation that breaks either is refused by position."""
-    tuples = set(map(attrgetter("qubits"), out))  # the distinct tuples are few
-    qubits = set(chain.from_iterable(tuples))
+    """Every qubit and cbit an operation names exists (in C-level passes: large circuits); the
+    first operation that names another is refused by position. (A gate naming a qubit twice is
+    refused where it is read.)"""
+    qubits = set(chain.from_iterable(set(map(attrgetter("qubits"), out))))  # the distinct tuples are few
     clbits = set(chain.from_iterable(set(map(attrgetter("clbits"), out))))
     if (not qubits or (min(qubits) >= 0 and max(qubits) < num_qubits)) and (
-            not clbits or (min(clbits) >= 0 and max(clbits) < num_clbits)) and all(
-            len(t) < 2 or len(set(t)) == len(t) for t in tuples):
+            not clbits or (min(clbits) >= 0 and max(clbits) < num_clbits)):
         return
     _refuse_bits(circ, num_qubits, num_clbits)
 
@@ -603,9 +602,12 @@ def _read(circ: Any) -> Circuit:
                     raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, name)}): {exc}") from None
             if single is not None:
                 qubits = op.qbits
-                if len(qubits) != single[1]:
+                size = single[1]
+                if len(qubits) != size:
                     raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, name)}): acts on "
-                                           f"{len(qubits)} qubits, its definition on {single[1]}")
+                                           f"{len(qubits)} qubits, its definition on {size}")
+                if size != 1 and (qubits[0] == qubits[1] if size == 2 else len(set(qubits)) != size):
+                    _refuse_bits(circ, num_qubits, num_clbits)  # a qubit named twice
                 out.append(make_tuple(Instruction, (single[0], tuple(qubits), (), None)))
                 continue
         if kind == gate_t or kind == ctrl_t:
@@ -620,7 +622,7 @@ def _read(circ: Any) -> Circuit:
             if len(qubits) != size:
                 raise TranslationError(f"operation {index} ({display_name(reader.gate_dic, op.gate)}): acts on "
                                        f"{len(qubits)} qubits, its definition on {size}")
-            if size > 1 and len(set(qubits)) != size:  # (a gate made of one-qubit parts would hide it)
+            if size != 1 and (qubits[0] == qubits[1] if size == 2 else len(set(qubits)) != size):  # (named twice)
                 _refuse_bits(circ, num_qubits, num_clbits)
             condition = None
             conditions: list[Condition | None] = [None]
