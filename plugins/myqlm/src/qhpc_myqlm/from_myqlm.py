@@ -534,18 +534,21 @@ def _refuse_bits(circ: Any, num_qubits: int, num_clbits: int) -> NoReturn:
             if bad:
                 raise TranslationError(f"operation {index} ({op.gate or kinds.get(op.type, op.type)}): names {kind} {bad[0]}, but the "
                                        f"circuit has {size} {kind}(s)")
-        if op.type in gate_types:
-            repeated = [q for k, q in enumerate(op.qbits or ()) if q in op.qbits[:k]]
-            if repeated:
-                raise TranslationError(f"operation {index} ({op.gate}): names qubit {repeated[0]} twice")
+        if op.type in gate_types and (twice := _named_twice(op.qbits)) is not None:
+            raise TranslationError(f"operation {index} ({op.gate}): names qubit {twice} twice")
     for name, d in (circ.gateDic or {}).items():  # inside a boxed gate's implementation
         for index, op in enumerate(getattr(d.circuit_implementation, "ops", None) or ()):
-            repeated = [q for k, q in enumerate(op.qbits or ()) if q in op.qbits[:k]]
-            if op.type in gate_types and repeated:
+            if op.type in gate_types and (twice := _named_twice(op.qbits)) is not None:
                 raise TranslationError(f"gate {name!r}, operation {index} of its implementation ({op.gate}): names "
-                                       f"qubit {repeated[0]} twice")
+                                       f"qubit {twice} twice")
     raise TranslationError(f"an operation names a qubit or cbit the circuit does not have, or a qubit twice "
                            f"({num_qubits} qubit(s), {num_clbits} cbit(s))")
+
+
+def _named_twice(qbits: Sequence[int] | None) -> int | None:
+    """The first qubit an operation names a second time, if any."""
+    seen = list(qbits or ())
+    return next((q for k, q in enumerate(seen) if q in seen[:k]), None)
 
 
 def circuit_from_myqlm(program: Any) -> Circuit:
