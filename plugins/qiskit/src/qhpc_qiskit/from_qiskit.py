@@ -471,7 +471,7 @@ class _Reader:
                 register = target.name if scope is self.clbit_index else None
                 return equals(tuple(scope[b] for b in target), int(value), register)
             raise TranslationError(f"{where}: condition {_expr_text(cond)} cannot be held by the model")
-        pairs = _literal_pairs(cond, scope) if _is_and(cond) else None
+        pairs = _literal_pairs(cond, scope)
         if pairs is not None:  # an and of bits and negated bits (qhpc's own writing), over any number of bits
             literals: dict[int, int] = {}
             for b, v in pairs:
@@ -501,6 +501,8 @@ def _literal_pairs(node: Any, scope: dict[Any, int]) -> list[tuple[int, int]] | 
     from qiskit.circuit import Clbit
     from qiskit.circuit.classical import expr
 
+    if not (isinstance(node, expr.Binary) and node.op is expr.Binary.Op.LOGIC_AND):
+        return None
     pairs: list[tuple[int, int]] = []
     stack = [node]
     while stack:
@@ -516,12 +518,6 @@ def _literal_pairs(node: Any, scope: dict[Any, int]) -> list[tuple[int, int]] | 
             return None
         pairs.append((scope[n.var], value))
     return pairs
-
-
-def _is_and(node: Any) -> bool:
-    from qiskit.circuit.classical import expr
-
-    return isinstance(node, expr.Binary) and node.op is expr.Binary.Op.LOGIC_AND
 
 
 def _expr_bits(node: Any, clbit_index: dict[Any, int],
