@@ -410,14 +410,6 @@ def test_valid_programs_the_model_cannot_hold(text: str, line: int, column: int,
     assert fragment in info.value.reason
 
 
-def test_export_refuses_a_multi_qubit_unitary() -> None:
-    circuit = Circuit(num_qubits=2).unitary(np.eye(4), [0, 1])
-    with pytest.raises(NotExpressibleError, match="arbitrary 2-qubit unitary") as info:
-        qasm2.dumps(circuit)
-    assert info.value.format == "OpenQASM 2"
-    assert "compile the circuit for a target" in info.value.hint
-
-
 def test_export_refuses_free_parameters() -> None:
     circuit = Circuit(num_qubits=1).rx(Parameter("theta") * 2, 0).rz(Parameter("alpha"), 0)
     with pytest.raises(NotExpressibleError, match=r"free parameters \(alpha, theta\)") as info:

@@ -589,13 +589,6 @@ def test_syntax_errors_carry_line_and_column(text: str, line: int, column: int, 
     assert fragment in err.reason, err.reason
 
 
-def test_export_refuses_a_multi_qubit_unitary() -> None:
-    circuit = Circuit(num_qubits=3).unitary(np.eye(8), [0, 1, 2])
-    with pytest.raises(NotExpressibleError, match="arbitrary 3-qubit unitary") as info:
-        qasm3.dumps(circuit)
-    assert info.value.format == "OpenQASM 3" and "compile the circuit" in info.value.hint
-
-
 def test_export_refuses_abs() -> None:
     circuit = Circuit(num_qubits=1).rx(apply("abs", Parameter("a")), 0)
     with pytest.raises(NotExpressibleError, match="abs") as info:

@@ -23,6 +23,7 @@ from typing import Any
 from qhpc_interop import STANDARD_GATES, Circuit, Gate, Instruction, UnitaryGate
 from qhpc_interop.gates import Definition, DefinitionStep, zyz_angles
 from qhpc_interop.params import ParamValue
+from qhpc_interop.synthesis import SYNTHESIS_GATES, unitaries_as_gates
 
 from .errors import CompileError
 from .interfaces import BackendCapabilities, Compiler
@@ -154,10 +155,15 @@ class DecomposeCompiler(Compiler):
                     f"{', '.join(sorted(native))}")
         if "unitary" in circuit.gate_names() and not target.supports_unitary:
             if any(i.name == "unitary" and len(i.qubits) > 1 for i in circuit.instructions):
-                return "decompose cannot synthesise multi-qubit unitaries"
+                missing = sorted(n for n in SYNTHESIS_GATES if n not in plan)
+                if missing:
+                    return (f"multi-qubit unitaries are synthesised in {', '.join(sorted(SYNTHESIS_GATES))}; "
+                            f"the native gates {', '.join(sorted(native))} cannot express {', '.join(missing)}")
             if "u" not in plan:
                 return "one-qubit unitaries need u, which the native gates cannot express"
         if target.coupling_map is not None:
+            if not target.supports_unitary:
+                circuit = unitaries_as_gates(circuit)
             return self._off_the_map(circuit, target, plan, native)
         return None
 
@@ -198,6 +204,8 @@ class DecomposeCompiler(Compiler):
             raise CompileError(why)
         native = native_set(target)
         plan = plan_for(native)
+        if not target.supports_unitary:
+            circuit = unitaries_as_gates(circuit)
         out = circuit.copy(instructions=[])
         phase: ParamValue = circuit.global_phase
         for inst in circuit.instructions:

@@ -8,6 +8,7 @@ from ..errors import NotExpressibleError
 from ..gates import STANDARD_GATES, Definition, zyz_angles
 from ..ir import Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate
 from ..params import Expr, ParamValue, format_expr, format_number
+from ..synthesis import unitaries_as_gates
 from .stdlib import QASM2_KEYWORDS, QELIB1_GATES, QELIB1_PAPER_GATES
 from .writer_common import (
     QASM2_IDENTIFIER,
@@ -41,12 +42,7 @@ def dumps(circuit: Circuit, *, changes: list[str] | None = None) -> str:
             hint="bind them to numbers first (Qiskit's assign_parameters, Cirq's resolve_parameters, myQLM's "
                  "bind_variables; Circuit.bind on qhpc's model) or export OpenQASM 3, which has input parameters",
         )
-    for inst in circuit.instructions:
-        if isinstance(inst.operation, UnitaryGate) and inst.operation.num_qubits > 1:
-            raise NotExpressibleError(
-                FORMAT, f"an arbitrary {inst.operation.num_qubits}-qubit unitary ({inst})",
-                hint="compile the circuit for a target so it is decomposed into gates",
-            )
+    circuit = unitaries_as_gates(circuit)  # OpenQASM 2 has no matrix gate
     used = dict.fromkeys(inst.operation.name for inst in circuit.instructions if isinstance(inst.operation, Gate))
     declared = definition_order(used, lambda n: n in QELIB1_PAPER_GATES, _WRITER_OVERRIDES)
     reserved = QASM2_KEYWORDS | set(QELIB1_GATES) | set(declared)

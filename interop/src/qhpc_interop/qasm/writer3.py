@@ -9,6 +9,7 @@ from ..errors import NotExpressibleError
 from ..gates import STANDARD_GATES, zyz_angles
 from ..ir import LARGEST_ANGLE, Barrier, Circuit, Gate, Instruction, Measure, Reset, UnitaryGate, reduce_phase
 from ..params import VECTOR_ELEMENT, Expr, ParamValue, format_expr, format_number
+from ..synthesis import unitaries_as_gates
 from .stdlib import QASM3_KEYWORDS, STDGATES
 from .writer_common import (
     QASM3_IDENTIFIER,
@@ -63,6 +64,7 @@ def _vector_sanitizer(params: list[str]) -> Callable[[str], str]:
 
 class _Writer:
     def __init__(self, circuit: Circuit) -> None:
+        circuit = unitaries_as_gates(circuit)  # OpenQASM 3 has no matrix gate
         self.circuit = circuit
         self._check()
         used = dict.fromkeys(i.operation.name for i in circuit.instructions if isinstance(i.operation, Gate))
@@ -85,13 +87,7 @@ class _Writer:
     def _check(self) -> None:
         values: list[ParamValue] = [self.circuit.global_phase]
         for inst in self.circuit.instructions:
-            op = inst.operation
-            if isinstance(op, UnitaryGate) and op.num_qubits > 1:
-                raise NotExpressibleError(
-                    FORMAT, f"an arbitrary {op.num_qubits}-qubit unitary ({inst})",
-                    hint="compile the circuit for a target so it is decomposed into gates",
-                )
-            values.extend(op.params)
+            values.extend(inst.operation.params)
         if any(uses_function(v, "abs") for v in values):
             raise NotExpressibleError(
                 FORMAT, "abs() in a parameter expression (|x|, or a max/min read as one; OpenQASM 3 has no abs)",
