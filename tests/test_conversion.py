@@ -237,6 +237,37 @@ def test_every_error_is_a_qhpc_error() -> None:
         qhpc.convert(bell_with_phase(), "qasm2", allow_loss=["phase"])  # type: ignore[call-arg]
 
 
+def _convert_in_worker(text: str) -> object:
+    return qhpc.convert(text, "qiskit", source="qasm2")
+
+
+def test_errors_pickle_as_themselves_and_come_back_from_worker_processes() -> None:
+    # an audit: errors whose constructors take more than the message (QasmError's line and column,
+    # NotExpressibleError's feature, UnknownNameError's known names...) could not be unpickled, so a
+    # conversion failing in a process pool broke the pool (BrokenProcessPool; multiprocessing.Pool hung)
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from qhpc.errors import UnknownNameError
+    from qhpc.store.jobs import SubmissionRefused
+    from qhpc_interop import NotExpressibleError, QasmSyntaxError, QasmUnsupportedError
+
+    made = [NotExpressibleError("OpenQASM 2", "free parameters (a)", hint="bind them"),
+            QasmSyntaxError("unexpected ';'", 3, 7, "prog.qasm"), QasmUnsupportedError("opaque gate 'g'", 2, 1),
+            UnknownNameError("backend", "nope", ["aer"], hint="pip install it"), SubmissionRefused(429, "over quota", "jobs")]
+    for error in made:
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error) and back.args == error.args
+        assert vars(back) == vars(error)
+    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+        with pytest.raises(QasmSyntaxError) as info:
+            pool.submit(_convert_in_worker, "OPENQASM 2.0;\nqreg q[1];\nnope q[0];\n").result(timeout=120)
+        assert (info.value.line, info.value.column) == (3, 1) and "nope" in str(info.value)
+        # the pool still works
+        assert pool.submit(_convert_in_worker, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nx q[0];\n").result(timeout=120).num_qubits == 1
+
+
 def test_a_wire_document_is_recognised_by_its_own_format_field_only() -> None:
     # a review: a document of another kind with a nested {"format": "qhpc.circuit"} was taken for one
     import json

@@ -15,7 +15,24 @@ import warnings
 
 
 class QhpcError(Exception):
-    """Base class of every user-facing error in qhpc (``qhpc.QhpcError`` is this class)."""
+    """Base class of every user-facing error in qhpc (``qhpc.QhpcError`` is this class).
+
+    Every one pickles as itself, message and attributes kept, whatever its constructor takes: a
+    worker process (``multiprocessing``, ``concurrent.futures``) sends its errors back pickled, and
+    Python's default rebuilds an error by calling its class with the message alone, which fails
+    for constructors with more arguments (and breaks the pool).
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _rebuilt_error, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt_error(cls: type[QhpcError], args: tuple[object, ...], state: dict[str, object]) -> QhpcError:
+    """The error :meth:`QhpcError.__reduce__` pickled, made without calling its constructor."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConversionLossWarning(UserWarning):
