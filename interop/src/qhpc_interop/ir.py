@@ -12,6 +12,7 @@ bitstring is written with the highest classical bit first (clbit 0 is the rightm
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -633,7 +634,9 @@ class Circuit:
 
     # -- transformation --------------------------------------------------------------------
     def copy(self, *, instructions: Iterable[Instruction] | None = None) -> Circuit:
-        """A shallow copy (instructions are immutable), optionally with other instructions."""
+        """A copy, optionally with other instructions: instructions are immutable and shared, the
+        metadata is copied deeply (as ``QuantumCircuit.copy`` does: an edit to a nested value of
+        one must not reach the other)."""
         return Circuit(
             num_qubits=self.num_qubits,
             num_clbits=self.num_clbits,
@@ -642,7 +645,7 @@ class Circuit:
             qregs=list(self.qregs),
             cregs=list(self.cregs),
             instructions=list(self.instructions if instructions is None else instructions),
-            metadata=dict(self.metadata),
+            metadata=copy.deepcopy(self.metadata) if self.metadata else {},
         )
 
     def bind(self, values: Bindings, *, strict: bool = True) -> Circuit:

@@ -594,3 +594,34 @@ def test_layout_records_and_user_metadata_do_not_mix_and_names_survive_repeated_
         with pytest.warns(ConversionLossWarning, match="drops layout"):
             again = qhpc.convert(current, "cirq")
         assert {str(op) for op in again.all_operations()} == {str(op) for op in original.all_operations()}
+
+
+def test_nameless_programs_become_circuits_with_names_of_their_own() -> None:
+    # an audit: every nameless program of one bit layout came out under the same (cached template's)
+    # name, and Result.get_counts(circuit), which looks results up by name, gave another's counts
+    from qhpc_interop import Circuit
+    from qiskit_aer import AerSimulator
+
+    ones = circuit_to_qiskit(Circuit(2, 2).x(0).x(1).measure(0, 0).measure(1, 1))
+    zeros = circuit_to_qiskit(Circuit(2, 2).measure(0, 0).measure(1, 1))
+    assert ones.name != zeros.name
+    result = AerSimulator(seed_simulator=1).run([zeros, ones], shots=20).result()
+    assert result.get_counts(ones) == {"11": 20} and result.get_counts(zeros) == {"00": 20}
+    named = Circuit(1, name="mine")
+    assert circuit_to_qiskit(named).name == "mine"
+
+
+def test_metadata_is_copied_deeply_both_ways() -> None:
+    # an audit: nested metadata was shared between the Qiskit circuit, the model and the output
+    qc = QuantumCircuit(1, metadata={"history": ["made"], "calibration": {"t1": [50.0]}})
+    qc.x(0)
+    model = circuit_from_qiskit(qc)
+    out = circuit_to_qiskit(model)
+    out.metadata["history"].append("converted")
+    qc.metadata["calibration"]["t1"].append(60.0)
+    again = circuit_to_qiskit(model)
+    assert qc.metadata["history"] == ["made"] and model.metadata["history"] == ["made"]
+    assert model.metadata["calibration"] == {"t1": [50.0]} and again.metadata["history"] == ["made"]
+    copied = model.copy()
+    copied.metadata["history"].append("copied")
+    assert model.metadata["history"] == ["made"]

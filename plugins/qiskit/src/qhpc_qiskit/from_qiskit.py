@@ -3,6 +3,7 @@ conventions are in :mod:`qhpc_qiskit.translate`."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -712,7 +713,8 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
         global_phase=reader.phase,
         qregs=[Register(r.name, tuple(reader.qubit_index[b] for b in r)) for r in qc.qregs],
         cregs=[Register(r.name, tuple(reader.clbit_index[b] for b in r)) for r in qc.cregs],
-        metadata=dict(qc.metadata) if isinstance(qc.metadata, dict) else {},
+        # copied deeply, as Qiskit's own copy() does: the model must not share nested values with the circuit
+        metadata=copy.deepcopy(qc.metadata) if isinstance(qc.metadata, dict) and qc.metadata else {},
     )
     circuit.instructions = reader.out
     if getattr(qc, "layout", None) is not None:

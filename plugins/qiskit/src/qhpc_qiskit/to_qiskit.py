@@ -3,6 +3,7 @@ conventions are in :mod:`qhpc_qiskit.translate`."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -134,15 +135,17 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
             _EMPTY_CIRCUITS.clear()
         _EMPTY_CIRCUITS[layout] = template
     qc = template.copy_empty_like()
-    if circuit.name is not None:  # (copy_empty_like keeps the template's name for an empty one)
-        qc.name = circuit.name
+    # copy_empty_like keeps the template's name: a nameless program gets a fresh one, as a new
+    # QuantumCircuit does (an audit: circuits sharing a name, Result.get_counts(circuit), which
+    # looks results up by name, gave one circuit's counts for another)
+    qc.name = circuit.name if circuit.name is not None else QuantumCircuit().name
     # Qiskit takes the phase % 2pi in floats (0.03 off at 1e15): a large one goes in reduced exactly
     qc.global_phase = reduce_phase(phase) if type(phase) is float and not -LARGEST_ANGLE <= phase <= LARGEST_ANGLE else phase
     qubits, clbits = qc.qubits, qc.clbits
     cregs: dict[str, Any] = {reg.name: reg for reg in qc.cregs}
     record = layout_record(circuit.metadata)
     if circuit.metadata:  # a layout record is the circuit's own TranspileLayout again
-        qc.metadata = {k: v for k, v in circuit.metadata.items() if record is None or k != LAYOUT_KEY}
+        qc.metadata = copy.deepcopy({k: v for k, v in circuit.metadata.items() if record is None or k != LAYOUT_KEY})
         names = qc.metadata.get("qubits")
         if record is not None and isinstance(names, list) and len(names) == len(record["initial"]):
             # identities are by physical qubit in the model; a transpiled QuantumCircuit's metadata
