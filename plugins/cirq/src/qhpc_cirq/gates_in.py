@@ -326,6 +326,19 @@ def _global_phase(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
 _MATRIX_GATES: dict[int, list[tuple[np.ndarray, str]]] = {}
 
 
+def _matrix_gates() -> dict[int, list[tuple[np.ndarray, str]]]:
+    """:data:`_MATRIX_GATES`, filled on first use: made whole, then published (an audit: filled in
+    place, a thread converting at the same time saw it half made and read an ``rccx`` as a matrix)."""
+    global _MATRIX_GATES
+    if not _MATRIX_GATES:
+        table: dict[int, list[tuple[np.ndarray, str]]] = {}
+        for name in ("ecr", "rccx"):
+            spec = STANDARD_GATES[name]
+            table.setdefault(2**spec.num_qubits, []).append((spec.matrix(), name))
+        _MATRIX_GATES = table
+    return _MATRIX_GATES
+
+
 def _matrix(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
     m = little_endian(cirq.unitary(g))
     if not qs:  # a 1 x 1 matrix on no qubits: a global phase, as GlobalPhaseGate's
@@ -334,11 +347,7 @@ def _matrix(r: _Reader, g: Any, qs: tuple[int, ...]) -> None:
             raise _Refused(f"a matrix gate on no qubits with entry {z}, which does not have modulus 1")
         r.phase = add_phase(r.phase, cmath.phase(z))
         return
-    if not _MATRIX_GATES:
-        for name in ("ecr", "rccx"):
-            spec = STANDARD_GATES[name]
-            _MATRIX_GATES.setdefault(2**spec.num_qubits, []).append((spec.matrix(), name))
-    for library, name in _MATRIX_GATES.get(m.shape[0], ()):
+    for library, name in _matrix_gates().get(m.shape[0], ()):
         if np.allclose(m, library, rtol=0.0, atol=1e-12):
             r.out.append(_I(_FIXED[name], qs))
             return
