@@ -879,3 +879,23 @@ def test_operations_on_qubits_or_cbits_the_circuit_lacks_are_refused_by_position
         circ.ops.append(op)
         with pytest.raises(TranslationError, match=message):
             circuit_from_myqlm(circ)
+
+
+def test_each_written_circuit_owns_its_matrices(myqlm_unitary) -> None:  # type: ignore[no-untyped-def]
+    # an audit: every written circuit shared the native definitions' matrices and the 0 and 1
+    # entries of its rotations' (an RX's two off-diagonal entries were one object): editing an
+    # entry of one circuit (a coherent error put in by hand) changed every circuit written before
+    # and after it. myQLM's own circuits hold an object per entry.
+    bell = Circuit(2).h(0).rz(0.3, 1).cx(0, 1).rx(0.7, 0).p(0.2, 1)
+    expected = circuit_unitary(bell)
+    earlier = circuit_to_myqlm(bell)
+    edited = circuit_to_myqlm(Circuit(2).h(0).rx(0.7, 0).rz(0.3, 1).ry(0.4, 1).p(0.2, 0).cx(0, 1))
+    for definition in edited.gateDic.values():
+        if definition.matrix is not None:
+            entries = definition.matrix.data
+            assert len({id(z) for z in entries}) == len(entries)  # no entry shared within a matrix
+            for z in entries:
+                z.re += 0.25
+    later = circuit_to_myqlm(bell)
+    assert np.allclose(myqlm_unitary(earlier), expected) and np.allclose(myqlm_unitary(later), expected)
+    assert not {id(d.matrix) for d in later.gateDic.values()} & {id(d.matrix) for d in earlier.gateDic.values()}

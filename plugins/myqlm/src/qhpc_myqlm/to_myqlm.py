@@ -111,9 +111,6 @@ class _Template:
         self.plain_gate_set, self.plain_serialized_gate_set = plain._gate_set, plain._serialized_gate_set
         from qat.comm.datamodel.ttypes import ComplexNumber, GateDefinition, GSyntax, Matrix, Op, Param
 
-        # Matrix entries 0 and 1 are shared, as the native definitions' matrices are shared by every
-        # exported circuit: myQLM reads and serializes them by value.
-        self.zero, self.one = ComplexNumber(re=0.0, im=0.0), ComplexNumber(re=1.0, im=0.0)
         #: ``op(gate, qbits, type)``: a gate op; ``rotations[kind](name, theta)``: the definition of
         #: myQLM's ``kind`` (RX RY RZ PH) at a number, with its matrix as myQLM defines it.
         self.op: Callable[[str, list[int], int], Any]
@@ -124,7 +121,6 @@ class _Template:
         # does, and a large circuit makes ~7 objects per rotation. The objects are set field by
         # field where this myQLM's constructors are checked here to make exactly those fields.
         new = object.__new__
-        zero, one = self.zero, self.one
         cos, sin = math.cos, math.sin
         CN, MA, PA, GS, GD = ComplexNumber, Matrix, Param, GSyntax, GateDefinition
 
@@ -160,45 +156,71 @@ class _Template:
             d.nbctrls = d.circuit_implementation = None
             return d
 
-        # each rotation's matrix as myQLM defines it, row-major; an entry that appears twice is one object
+        # each rotation's matrix as myQLM defines it, row-major, every entry an object of its own (as
+        # in myQLM's circuits: an audit found an edit of one entry reaching the others, and other
+        # circuits). Written out: a helper call per entry costs as much as the entry.
         def ph(name: str, theta: float) -> Any:
-            z = new(CN)
-            z.re = cos(theta)
-            z.im = sin(theta)
-            return definition(name, "PH", theta, [one, zero, zero, z])
+            a = new(CN)
+            a.re = 1.0
+            a.im = 0.0
+            b = new(CN)
+            b.re = 0.0
+            b.im = 0.0
+            c = new(CN)
+            c.re = 0.0
+            c.im = 0.0
+            d = new(CN)
+            d.re = cos(theta)
+            d.im = sin(theta)
+            return definition(name, "PH", theta, [a, b, c, d])
 
         def rz(name: str, theta: float) -> Any:
-            c, s = cos(theta / 2), sin(theta / 2)
+            co, si = cos(theta / 2), sin(theta / 2)
             a = new(CN)
-            a.re = c
-            a.im = -s
+            a.re = co
+            a.im = -si
             b = new(CN)
-            b.re = c
-            b.im = s
-            return definition(name, "RZ", theta, [a, zero, zero, b])
+            b.re = 0.0
+            b.im = 0.0
+            c = new(CN)
+            c.re = 0.0
+            c.im = 0.0
+            d = new(CN)
+            d.re = co
+            d.im = si
+            return definition(name, "RZ", theta, [a, b, c, d])
 
         def rx(name: str, theta: float) -> Any:
-            c, s = cos(theta / 2), sin(theta / 2)
-            diagonal = new(CN)
-            diagonal.re = c
-            diagonal.im = 0.0
-            off = new(CN)
-            off.re = 0.0
-            off.im = -s
-            return definition(name, "RX", theta, [diagonal, off, off, diagonal])
+            co, si = cos(theta / 2), sin(theta / 2)
+            a = new(CN)
+            a.re = co
+            a.im = 0.0
+            b = new(CN)
+            b.re = 0.0
+            b.im = -si
+            c = new(CN)
+            c.re = 0.0
+            c.im = -si
+            d = new(CN)
+            d.re = co
+            d.im = 0.0
+            return definition(name, "RX", theta, [a, b, c, d])
 
         def ry(name: str, theta: float) -> Any:
-            c, s = cos(theta / 2), sin(theta / 2)
-            diagonal = new(CN)
-            diagonal.re = c
-            diagonal.im = 0.0
-            low = new(CN)
-            low.re = -s
-            low.im = 0.0
-            high = new(CN)
-            high.re = s
-            high.im = 0.0
-            return definition(name, "RY", theta, [diagonal, low, high, diagonal])
+            co, si = cos(theta / 2), sin(theta / 2)
+            a = new(CN)
+            a.re = co
+            a.im = 0.0
+            b = new(CN)
+            b.re = -si
+            b.im = 0.0
+            c = new(CN)
+            c.re = si
+            c.im = 0.0
+            d = new(CN)
+            d.re = co
+            d.im = 0.0
+            return definition(name, "RY", theta, [a, b, c, d])
 
         fast: dict[str, Callable[[str, float], Any]] = {"PH": ph, "RZ": rz, "RX": rx, "RY": ry}
 
@@ -243,30 +265,48 @@ def _template() -> _Template:
 
 
 def _param_matrix(tmpl: _Template, kind: str, theta: float) -> Any:
-    """The thrift matrix (row-major) of myQLM's RX RY RZ PH at ``theta``, as myQLM defines them;
-    an entry that appears twice is one object, and 0 and 1 are the template's."""
-    cn, zero = tmpl.complex_number, tmpl.zero
+    """The thrift matrix (row-major) of myQLM's RX RY RZ PH at ``theta``, as myQLM defines them,
+    every entry an object of its own."""
+    cn = tmpl.complex_number
     if kind == "PH":
-        data = [tmpl.one, zero, zero, cn(math.cos(theta), math.sin(theta))]
+        data = [cn(1.0, 0.0), cn(0.0, 0.0), cn(0.0, 0.0), cn(math.cos(theta), math.sin(theta))]
     else:
         c, s = math.cos(theta / 2), math.sin(theta / 2)
         if kind == "RZ":
-            data = [cn(c, -s), zero, zero, cn(c, s)]
+            data = [cn(c, -s), cn(0.0, 0.0), cn(0.0, 0.0), cn(c, s)]
         elif kind == "RX":
-            diagonal, off = cn(c, 0.0), cn(0.0, -s)
-            data = [diagonal, off, off, diagonal]
+            data = [cn(c, 0.0), cn(0.0, -s), cn(0.0, -s), cn(c, 0.0)]
         else:  # RY
-            diagonal = cn(c, 0.0)
-            data = [diagonal, cn(-s, 0.0), cn(s, 0.0), diagonal]
+            data = [cn(c, 0.0), cn(-s, 0.0), cn(s, 0.0), cn(c, 0.0)]
     return tmpl.matrix(2, 2, data)
 
 
-def _shallow_copy(obj: Any) -> Any:
-    """``copy.copy`` of a plain (Thrift) object, a sixth of its cost: every exported circuit takes
-    its own copies of the 13 native gate definitions."""
-    new = object.__new__(type(obj))
-    new.__dict__ = obj.__dict__.copy()
-    return new
+def _own_copy(definition: Any) -> Any:
+    """A native gate definition of the template, as a circuit's own: its matrix and syntax copied
+    (an audit: shared by every exported circuit, an edit of one circuit's H reached every other);
+    a tenth of ``copy.deepcopy``'s cost. Names and the (empty) parameter lists' items are immutable."""
+    new = object.__new__
+    out = new(type(definition))
+    out.__dict__ = fields = definition.__dict__.copy()
+    matrix = definition.matrix
+    if matrix is not None:
+        copied = new(type(matrix))
+        copied.nRows, copied.nCols = matrix.nRows, matrix.nCols
+        number = type(matrix.data[0])
+        entries = []
+        for z in matrix.data:
+            e = new(number)
+            e.re, e.im = z.re, z.im
+            entries.append(e)
+        copied.data = entries
+        fields["matrix"] = copied
+    syntax = definition.syntax
+    if syntax is not None:
+        fields["syntax"] = own = new(type(syntax))
+        own.__dict__ = syntax.__dict__.copy()
+        if syntax.parameters is not None:
+            own.parameters = list(syntax.parameters)
+    return out
 
 
 class _Writer:
@@ -283,7 +323,7 @@ class _Writer:
         self._GateDefinition, self._GSyntax, self._Param = GateDefinition, GSyntax, Param
         tmpl = _template()
         self.template = tmpl
-        self.gate_dic: dict[str, Any] = {k: _shallow_copy(v) for k, v in tmpl.natives.items()}
+        self.gate_dic: dict[str, Any] = {k: _own_copy(v) for k, v in tmpl.natives.items()}
         self.matrices: dict[str, Any] = dict(tmpl.matrices)  # numpy, big-endian
         self.names: dict[Any, str] = {}
         self.variables: dict[str, Any] = {}
