@@ -40,6 +40,7 @@ from qiskit.circuit.library import (
     XGate,
     YGate,
     ZGate,
+    iSwapGate,
 )
 from qiskit.quantum_info import Operator
 
@@ -131,6 +132,12 @@ POWERS: dict[str, tuple[int, Callable[[], QiskitGate], list[int], float]] = {
     "pow(0.5) @ cx q[1], q[0];": (2, CXGate, [1, 0], 0.5),
     "pow(0.7) @ cu(0.1, 0.2, 0.3, 0.4) q[0], q[1];": (2, lambda: CUGate(0.1, 0.2, 0.3, 0.4), [0, 1], 0.7),
     "pow(0.3) @ negctrl @ ctrl @ h q[0], q[1], q[2];": (3, lambda: HGate().control(2, ctrl_state=0b10, annotated=False), [0, 1, 2], 0.3),
+    # an audit: powers of gates that are not a controlled one-qubit gate were refused (sqrt(swap),
+    # sqrt(iswap)); their principal power's matrix is written as library gates (qhpc_interop.synthesis)
+    "pow(0.5) @ swap q[1], q[0];": (2, SwapGate, [1, 0], 0.5),
+    "pow(-0.25) @ ccx q[2], q[0], q[1];": (3, CCXGate, [2, 0, 1], -0.25),
+    "pow(1.0 / 3) @ cswap q[0], q[2], q[1];": (3, CSwapGate, [0, 2, 1], 1 / 3),
+    "pow(0.5) @ ctrl @ swap q[0], q[1], q[2];": (3, lambda: SwapGate().control(1, annotated=False), [0, 1, 2], 0.5),
 }
 
 
@@ -139,6 +146,18 @@ def test_a_non_integer_power_is_the_principal_power(statement: str) -> None:
     n, gate, qubits, exponent = POWERS[statement]
     reference = Operator(_on(n, gate(), qubits)).power(exponent).data
     _assert_unitary(H + f"qubit[{n}] q;\n{statement}\n", reference)
+
+
+def test_a_non_integer_power_of_a_defined_two_qubit_gate_in_a_gate_body() -> None:
+    # sqrt(iSWAP) as users write it: a defined iswap under pow(0.5), at top level and in a body
+    iswap = "gate myiswap a, b { s a; s b; h a; cx a, b; cx b, a; h b; }\n"
+    reference = Operator(_on(2, iSwapGate(), [0, 1])).power(0.5).data
+    _assert_unitary(H + "qubit[2] q;\n" + iswap + "pow(0.5) @ myiswap q[0], q[1];\n", reference)
+    text = H + "qubit[2] q;\n" + iswap + "gate root a, b { pow(0.5) @ myiswap a, b; }\nroot q[0], q[1];\n"
+    _assert_unitary(text, reference)
+    wide = "gate w a, b, c, d, e, f, g { cx a, b; cx c, d; cx e, f; cx f, g; }\n"
+    with pytest.raises(QasmUnsupportedError, match="power of a 7-qubit gate is taken as its matrix, up to 6"):
+        qasm3.loads(H + "qubit[7] q;\n" + wide + "pow(0.5) @ w q[0], q[1], q[2], q[3], q[4], q[5], q[6];\n")
 
 
 def test_a_controlled_power_of_a_defined_gate_is_exact() -> None:

@@ -32,6 +32,10 @@ PI = math.pi
 #: The most library gates one gate definition may expand to (definitions that call each other can
 #: grow exponentially: 40 nested definitions of two calls each would be 2^40 gates).
 MAX_GATE_EXPANSION = 1_000_000
+
+#: The widest gate a non-integer ``pow`` takes (its principal power is a matrix, written as library
+#: gates by :func:`qhpc_interop.synthesis.unitary_steps`: 6,976 of them for six qubits).
+MAX_POWERED_QUBITS = 6
 #: The most instructions a program may be read into, all told (gate calls with their definitions
 #: expanded, broadcasts, unrolled loops and subroutine calls): past this it is refused by name, not
 #: read until memory runs out (2,000 lines of ``h q;`` on 100,000 qubits reached 3.7 GB).
@@ -224,10 +228,11 @@ _CONTROLLED_ONE_QUBIT: dict[str, tuple[str, int, Callable[..., tuple[ParamValue,
 
 def fractional_power(definition: Definition, exponent: float, num_qubits: int) -> Definition:
     """``definition`` raised to a non-integer ``exponent``: the principal power (eigenphases in
-    ``(-pi, pi]``, an eigenvalue -1 taken as ``e^{i pi}``, as the specification and Qiskit do),
-    for a one-qubit gate with numeric parameters, as one ``u`` and a global phase, and for a library
-    controlled gate of one (``cx``, ``ccz``, ``crx``, ``cu``...) as the controlled power.
-    Raises :class:`ModifierError` for anything else."""
+    ``(-pi, pi]``, an eigenvalue -1 taken as ``e^{i pi}``, as the specification and Qiskit do):
+    for a library controlled gate of a one-qubit gate (``cx``, ``ccz``, ``crx``, ``cu``...) the
+    controlled power (symbolic parameters kept); else, for numeric parameters, the power's matrix,
+    one ``u`` and a global phase on one qubit, library gates on up to :data:`MAX_POWERED_QUBITS`
+    (``pow(0.5) @ swap``). Raises :class:`ModifierError` for anything else."""
     steps, phase = definition
     if num_qubits == 0 and not steps and not isinstance(phase, Expr):
         # gphase: e^{i gamma} to the power r, gamma taken in (-pi, pi] first
@@ -240,16 +245,22 @@ def fractional_power(definition: Definition, exponent: float, num_qubits: int) -
             base_steps, base_phase = [(base, carry(*params)[:-1], (0,))], carry(*params)[-1]
             powered = fractional_power((base_steps, base_phase), exponent, 1)  # type: ignore[arg-type]
             return control(powered, count)
-    if num_qubits != 1:
-        raise ModifierError(f"a non-integer power of a {num_qubits}-qubit gate needs a {num_qubits}-qubit matrix "
-                            "gate, which a gate body cannot hold; only one-qubit gates take non-integer powers")
+    if num_qubits > MAX_POWERED_QUBITS:
+        raise ModifierError(f"a non-integer power of a {num_qubits}-qubit gate is taken as its matrix, up to "
+                            f"{MAX_POWERED_QUBITS} qubits")
     if isinstance(phase, Expr) or any(isinstance(p, Expr) for _, params, _ in steps for p in params):
         raise ModifierError("a non-integer power of a gate with symbolic parameters is not supported (its principal "
                             "branch depends on the parameter values)")
     from ..gates import zyz_angles
 
-    theta, phi, lam, gamma = zyz_angles(_principal_power(definition_matrix(1, definition), exponent))
-    return [("u", (theta, phi, lam), (0,))], gamma
+    matrix = _principal_power(definition_matrix(num_qubits, definition), exponent)
+    if num_qubits == 1:
+        theta, phi, lam, gamma = zyz_angles(matrix)
+        return [("u", (theta, phi, lam), (0,))], gamma
+    # sqrt(swap), sqrt(iswap)...: the power's matrix as library gates (a gate body holds no matrix)
+    from ..synthesis import unitary_steps
+
+    return unitary_steps(matrix)  # type: ignore[return-value]
 
 
 def _principal_power(unitary: np.ndarray, exponent: float) -> np.ndarray:
