@@ -28,11 +28,17 @@ from qhpc_interop.gates import STANDARD_GATES
 from qhpc_interop.params import Expr, ParamValue, apply, format_expr
 from qhpc_interop.qasm import detect_version, load_any, loads_any
 from qhpc_interop.qasm.parser import parse_param_expression
-from qhpc_interop.testing import circuit_unitary, process_fidelity, random_circuit, random_unitary
+from qhpc_interop.testing import (
+    circuit_unitary,
+    measurement_probabilities,
+    process_fidelity,
+    random_circuit,
+    random_unitary,
+)
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import QFTGate, efficient_su2
 from qiskit.circuit.random import random_circuit as qiskit_random_circuit
-from qiskit.quantum_info import Operator
+from qiskit.quantum_info import Operator, Statevector
 
 from ._qasm_helpers import qiskit_structure, structure
 
@@ -528,7 +534,7 @@ UNSUPPORTED = [
     (Q3 + "if (c) x q[0];", 5, 5, "without a comparison"),
     (Q3 + "rx(c[0]) q[0];", 5, 4, "real-time classical computation"),
     (Q3 + "if (float(c) > 0.5) x q[0];", 5, 11, "cannot become a float"),
-    (Q3 + "output bit[2] r;", 5, 1, "output declarations"),
+    (Q3 + "output float[64] energy;", 5, 1, "output declarations of values other than bits"),
     (Q3 + "rx(1im) q[0];", 5, 4, "imaginary literal"),
     (Q3 + "input float w;\nrx(w % 2) q[0];", 6, 6, "'%' of a symbolic parameter"),
     (Q3 + 'bit[2] d = "01";', 5, 12, "initialising bits with a value"),
@@ -701,3 +707,14 @@ def test_expressions_round_trip_through_openqasm3_syntax(expr: ParamValue) -> No
 def test_expressions_round_trip_through_openqasm2_syntax(expr: ParamValue) -> None:
     text = format_expr(expr, function_names={"log": "ln"}, power="^")
     assert parse_param_expression(text, Parameter, version=2) == expr, text
+
+
+def test_an_output_bit_register_is_a_bit_register() -> None:
+    # an audit: 'output bit[2] c;' was refused, where every result returns every bit anyway
+    body = "qubit[2] q;\nx q[1];\n{kind}[2] c;\nc = measure q;\n"
+    output = qasm3.loads('OPENQASM 3.0;\ninclude "stdgates.inc";\n' + body.format(kind="output bit"))
+    plain = qasm3.loads('OPENQASM 3.0;\ninclude "stdgates.inc";\n' + body.format(kind="bit"))
+    assert output == plain and [r.name for r in output.cregs] == ["c"]
+    qc = qiskit.qasm3.loads('OPENQASM 3.0;\ninclude "stdgates.inc";\n' + body.format(kind="bit"))
+    assert Statevector(qc.remove_final_measurements(inplace=False)).probabilities_dict() == {"10": 1.0}
+    assert measurement_probabilities(output) == {"10": 1.0}

@@ -31,7 +31,8 @@ _UNSUPPORTED_KEYWORDS = {
     "defcalgrammar": "calibration grammars (defcalgrammar) are not supported: the program model has no pulses",
     "extern": "extern functions are not supported: they run when the circuit runs, which the model cannot hold",
     "end": "end statements are not supported by the program model",
-    "output": "output declarations are not supported by the program model",
+    "output": "output declarations of values other than bits are not supported by the program model (an output "
+              "bit register is: every result holds the bits)",
 }
 
 #: statements only the global scope may hold (qubits: the specification; bits: the model)
@@ -196,6 +197,10 @@ class Reader(Subroutines3):
         word = tok.text
         if word == "OPENQASM":
             self.error("the OPENQASM header may only appear once, at the start", tok)
+        if word == "output" and self.peek(1).text == "bit" and len(self.scopes) == 1:
+            # an output bit register is a bit register: every result returns every bit
+            self.next()
+            tok, word = self.peek(), "bit"
         if word in _UNSUPPORTED_KEYWORDS:
             self.unsupported(_UNSUPPORTED_KEYWORDS[word], tok)
         if len(self.scopes) > 1:
