@@ -513,3 +513,18 @@ def test_what_is_no_program_is_said_plainly() -> None:
             qhpc.convert(text, "qasm3")
     with pytest.raises(QhpcError, match=r"read a _SingletonHGate; .*a circuit is read, not one of its gates"):
         qhpc.convert(HGate(), "qasm3")
+
+
+def test_a_wide_matrix_gate_goes_to_openqasm_as_gates_and_its_phase_is_named_where_qasm2_drops_it() -> None:
+    # an audit: Qiskit's quantum volume (two-qubit UnitaryGates) was refused for OpenQASM, which
+    # Qiskit's own writers decompose; now written as gates. Their decomposition carries a phase:
+    # OpenQASM 3 keeps it (gphase), OpenQASM 2 has none, so it is named, as a one-qubit one's is
+    from qiskit.circuit.library import quantum_volume
+
+    qc = quantum_volume(4, seed=2)
+    exact = Operator(qasm3.loads(qhpc.convert(qc, "qasm3")))
+    assert np.max(np.abs(exact.data - Operator(qc).data)) < 1e-12
+    with pytest.raises(TranslationError, match=r"global_phase \(the matrix gate at instruction 0 .*carries a phase"):
+        qhpc.convert(qc, "qasm2")
+    text = qhpc.convert(qc, "qasm2", allow_loss="global_phase")
+    assert Operator(qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)).equiv(Operator(qc))

@@ -164,21 +164,24 @@ def layout_record(metadata: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _matrix_phase(instructions: list[Instruction]) -> tuple[float, str] | None:
-    """The phase one-qubit matrix gates carry that their ``u`` forms leave out (how formats without
-    matrix gates write them: the phase is then the circuit's), and where the first is; a
-    conditioned one's phase is its branch's, which nothing can observe."""
+    """The phase matrix gates carry that their forms in library gates leave out (a one-qubit one's
+    ``u``, a wider one's decomposition: how formats without matrix gates write them, the phase is
+    then the circuit's), and where the first is; a conditioned one's phase is its branch's, which
+    nothing can observe."""
+    from .synthesis import unitary_steps
+
     total, first = 0.0, None
     for k, inst in enumerate(instructions):
         op = inst.operation
-        if type(op) is UnitaryGate and op.num_qubits == 1 and inst.condition is None:
-            phase = zyz_angles(op.matrix_data)[3]
+        if type(op) is UnitaryGate and inst.condition is None:
+            phase = zyz_angles(op.matrix_data)[3] if op.num_qubits == 1 else unitary_steps(op.matrix_data)[1]
             if abs(cmath.exp(1j * phase) - 1) > PHASE_TOLERANCE:
                 total += phase
                 first = first if first is not None else k
     if first is None:
         return None
-    return total, (f"the matrix gate at {_where(first, instructions[first])} carries a phase its u form leaves "
-                   f"out (in all {total:.6g})")
+    return total, (f"the matrix gate at {_where(first, instructions[first])} carries a phase its form in "
+                   f"gates leaves out (in all {total:.6g})")
 
 
 #: A phase closer than this to 0 (mod 2 pi, as |exp(i phase) - 1|) is none: matrices are read from floats.

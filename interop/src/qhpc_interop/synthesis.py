@@ -45,16 +45,28 @@ _SAME = 1e-12
 _ZERO = 1e-14
 
 
+#: Decompositions made, by matrix: the feature scan asks a matrix gate's phase (OpenQASM 2 has
+#: none to put it in) and the writer its gates; one decomposition serves both.
+_MADE: dict[bytes, tuple[tuple[Step, ...], float]] = {}
+_MADE_KEPT = 4096
+
+
 def unitary_steps(matrix: np.ndarray) -> tuple[list[Step], float]:
     """Library gates whose product, times ``exp(i phase)``, is ``matrix`` (little-endian, ``2**k``
     square, unitary): ``(steps, phase)``."""
-    m = np.asarray(matrix, dtype=complex)
-    k = round(math.log2(m.shape[0]))
-    steps: list[Step] = []
-    phase = _shortcut(m, k, steps)
-    if phase is None:
-        phase = _shannon(m, tuple(range(k)), steps)
-    return steps, phase
+    m = np.ascontiguousarray(matrix, dtype=complex)
+    key = m.tobytes()
+    made = _MADE.get(key)
+    if made is None:
+        k = round(math.log2(m.shape[0]))
+        steps: list[Step] = []
+        phase = _shortcut(m, k, steps)
+        if phase is None:
+            phase = _shannon(m, tuple(range(k)), steps)
+        if len(_MADE) >= _MADE_KEPT:
+            _MADE.clear()
+        made = _MADE[key] = (tuple(steps), phase)
+    return list(made[0]), made[1]
 
 
 def _shortcut(m: np.ndarray, k: int, steps: list[Step]) -> float | None:
