@@ -568,3 +568,15 @@ def test_a_measure_or_reset_instruction_acts_on_one_qubit() -> None:
     document = wire.dumps(circuit).replace('"qubits": [0]', '"qubits": [0, 1]').replace('"clbits": [0]', '"clbits": [0, 1]')
     with pytest.raises(WireFormatError, match="instruction 0: a measure instruction measures one qubit"):
         wire.loads(document)
+
+
+def test_an_unpickled_unitary_gate_keeps_its_matrix_read_only() -> None:
+    # an audit: a unitary gate unpickled (from a worker process) had a writable matrix, which the
+    # constructor makes read-only, so an edit could change a gate that hashes and compares by it
+    import pickle
+
+    gate = UnitaryGate(np.array([[0, 1], [1, 0]], dtype=complex), "flip")
+    back = pickle.loads(pickle.dumps(gate))
+    assert back == gate and back.label == "flip" and not back.matrix_data.flags.writeable
+    with pytest.raises(ValueError):
+        back.matrix_data[0, 0] = 1

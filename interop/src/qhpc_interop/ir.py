@@ -203,6 +203,11 @@ class UnitaryGate:
     def __hash__(self) -> int:
         return hash(("unitary", self.label, self.matrix_data.tobytes()))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # made again through the constructor, so an unpickled gate's matrix is read-only too
+        # (a slotted dataclass's default pickling restores the fields as they are: a writable array)
+        return UnitaryGate, (np.array(self.matrix_data), self.label)
+
     def __str__(self) -> str:
         return f"unitary[{self.num_qubits}q]" + (f"({self.label})" if self.label else "")
 
