@@ -718,3 +718,10 @@ def test_an_output_bit_register_is_a_bit_register() -> None:
     qc = qiskit.qasm3.loads('OPENQASM 3.0;\ninclude "stdgates.inc";\n' + body.format(kind="bit"))
     assert Statevector(qc.remove_final_measurements(inplace=False)).probabilities_dict() == {"10": 1.0}
     assert measurement_probabilities(output) == {"10": 1.0}
+
+
+def test_output_inside_a_block_is_refused_as_misplaced() -> None:
+    # a review: 'output bit' in a loop body was refused as "values other than bits"
+    with pytest.raises(QasmSyntaxError, match="'output' is only allowed at the top level") as info:
+        qasm3.loads('OPENQASM 3.0;\nqubit q;\nfor int i in [0:1] { output bit c; }\n')
+    assert (info.value.line, info.value.column) == (3, 22)

@@ -111,3 +111,16 @@ def test_a_conditioned_matrix_gate_keeps_its_condition_on_every_gate(fmt: str) -
               else qiskit_qasm2.loads(text, custom_instructions=qiskit_qasm2.LEGACY_CUSTOM_INSTRUCTIONS))
         counts = AerSimulator(seed_simulator=3).run(qc, shots=50).result().get_counts()
         assert counts == {f"{expected} {flag}": 50}, (flag, counts)
+
+
+def test_the_cache_of_decompositions_is_bounded_by_its_steps(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # a review: bounded by entries, 4,096 six-qubit decompositions would have kept about 5 GB
+    import qhpc_interop.synthesis as synthesis
+
+    monkeypatch.setattr(synthesis, "_MADE", {})
+    monkeypatch.setattr(synthesis, "_made_steps", 0)
+    monkeypatch.setattr(synthesis, "_MADE_KEPT", 100)
+    rng = random.Random(8)
+    for _ in range(12):
+        unitary_steps(random_unitary(8, rng))  # 88 steps each
+        assert sum(len(steps) for steps, _ in synthesis._MADE.values()) <= 100

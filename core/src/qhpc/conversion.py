@@ -212,12 +212,24 @@ class Converter:
             raise TranslationError(str(exc)) from None
         used = features_used(circuit, only=PROPERTIES - outbound.preserves)
         if set(used) - allowed:
-            used = features_used(circuit)
-            keep = set(used) - allowed
-            try:
-                outbound = self.graph.route(MODEL_FORMAT, to, require=keep)
-            except InteropError:
-                outbound = self._best_effort(to, used, keep)
+            # a wide matrix gate's phase (its decomposition's) matters only on a route that loses
+            # phases: asked of the whole scan only where the cheapest route does, else once the
+            # route is chosen and only if it does
+            wide = "global_phase" not in outbound.preserves
+            used = features_used(circuit, wide_matrices=wide)
+            while True:
+                keep = set(used) - allowed
+                try:
+                    outbound = self.graph.route(MODEL_FORMAT, to, require=keep)
+                except InteropError:
+                    outbound = self._best_effort(to, used, keep)
+                if wide or "global_phase" in outbound.preserves or "global_phase" in used:
+                    break
+                wide = True
+                phase = features_used(circuit, only=("global_phase",))
+                if not phase:
+                    break
+                used.update(phase)
         losses: set[str] = set()
         details: dict[str, str] = {}
         result = self.follow(circuit, outbound, losses, details)

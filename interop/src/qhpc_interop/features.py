@@ -53,10 +53,16 @@ def _names(registers: Sequence[Any]) -> str:
     return f"{', '.join(named[:5])}{', ...' if len(named) > 5 else ''}"
 
 
-def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict[str, str]:
+def features_used(circuit: Circuit, only: Collection[str] | None = None, *,
+                  wide_matrices: bool = True) -> dict[str, str]:
     """Each feature the circuit uses -> where it is first used (one line, for messages); with
     ``only``, just those of the features named there (a conversion whose route keeps the rest
     asks only about what it could lose).
+
+    A matrix gate's form in library gates (how formats without matrix gates write it) leaves out
+    a phase, which counts as the circuit's global phase. For a gate on two or more qubits that
+    phase takes its decomposition (:mod:`qhpc_interop.synthesis`, 0.1 ms to 0.3 s a gate):
+    ``wide_matrices=False`` leaves those out, for a route known to keep matrix gates and phases.
 
     Every conversion pays for this scan, so it runs over the instruction list with C-level
     passes (``map``, ``list.index``) and walks instructions in Python only from the first
@@ -78,7 +84,7 @@ def features_used(circuit: Circuit, only: Collection[str] | None = None) -> dict
             used["global_phase"] = f"the circuit's global phase is {phase}"
         else:
             # a phase within rounding of a whole turn is none (sums of read angles leave 2e-16 or 2 pi)
-            matrices = _matrix_phase(instructions) if UnitaryGate in set(operation_types()) else None
+            matrices = _matrix_phase(instructions, wide_matrices) if UnitaryGate in set(operation_types()) else None
             total = float(phase) + (matrices[0] if matrices else 0.0)
             if abs(cmath.exp(1j * total) - 1) > PHASE_TOLERANCE:
                 used["global_phase"] = (f"the circuit's global phase is {phase}" if not matrices else
@@ -163,7 +169,7 @@ def layout_record(metadata: dict[str, Any]) -> dict[str, Any] | None:
     return record
 
 
-def _matrix_phase(instructions: list[Instruction]) -> tuple[float, str] | None:
+def _matrix_phase(instructions: list[Instruction], wide: bool = True) -> tuple[float, str] | None:
     """The phase matrix gates carry that their forms in library gates leave out (a one-qubit one's
     ``u``, a wider one's decomposition: how formats without matrix gates write them, the phase is
     then the circuit's), and where the first is; a conditioned one's phase is its branch's, which
@@ -173,7 +179,7 @@ def _matrix_phase(instructions: list[Instruction]) -> tuple[float, str] | None:
     total, first = 0.0, None
     for k, inst in enumerate(instructions):
         op = inst.operation
-        if type(op) is UnitaryGate and inst.condition is None:
+        if type(op) is UnitaryGate and inst.condition is None and (wide or op.num_qubits == 1):
             phase = zyz_angles(op.matrix_data)[3] if op.num_qubits == 1 else unitary_steps(op.matrix_data)[1]
             if abs(cmath.exp(1j * phase) - 1) > PHASE_TOLERANCE:
                 total += phase

@@ -154,6 +154,34 @@ def library_gate(name: str, params: tuple[ParamValue, ...] = ()) -> Gate:
 NEAR_UNITARY = 1e-6
 
 
+def copy_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of a circuit's metadata, so that an edit of a nested value of one copy never
+    reaches another (as ``QuantumCircuit.copy`` copies it). JSON-like values (dicts, lists,
+    tuples of strings and numbers: qubit identities, layouts) are copied here, in a tenth of
+    ``copy.deepcopy``'s time; anything else by ``copy.deepcopy``, or kept as it is where it
+    cannot be copied (a lock, an open file), as a conversion did before it copied anything."""
+    return {k: _copied(v) for k, v in metadata.items()} if metadata else {}
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copied(value: Any) -> Any:
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is list:
+        return [_copied(v) for v in value]
+    if kind is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if kind is tuple:
+        return tuple(_copied(v) for v in value)
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # not copyable: shared, as before
+        return value
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class UnitaryGate:
     """An arbitrary unitary on ``k`` qubits, as a ``2**k x 2**k`` matrix (little-endian). A matrix
@@ -650,7 +678,7 @@ class Circuit:
             qregs=list(self.qregs),
             cregs=list(self.cregs),
             instructions=list(self.instructions if instructions is None else instructions),
-            metadata=copy.deepcopy(self.metadata) if self.metadata else {},
+            metadata=copy_metadata(self.metadata),
         )
 
     def bind(self, values: Bindings, *, strict: bool = True) -> Circuit:

@@ -197,10 +197,12 @@ class Reader(Subroutines3):
         word = tok.text
         if word == "OPENQASM":
             self.error("the OPENQASM header may only appear once, at the start", tok)
-        if word == "output" and self.peek(1).text == "bit" and len(self.scopes) == 1:
-            # an output bit register is a bit register: every result returns every bit
-            self.next()
-            tok, word = self.peek(), "bit"
+        if word == "output":
+            if len(self.scopes) > 1:
+                self.error("'output' is only allowed at the top level, not inside a block or subroutine", tok)
+            if self.peek(1).text == "bit":  # an output bit register is a bit register: results hold every bit
+                self.next()
+                tok, word = self.peek(), "bit"
         if word in _UNSUPPORTED_KEYWORDS:
             self.unsupported(_UNSUPPORTED_KEYWORDS[word], tok)
         if len(self.scopes) > 1:

@@ -3,7 +3,6 @@ conventions are in :mod:`qhpc_qiskit.translate`."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from qhpc_interop import (
 )
 from qhpc_interop.errors import CircuitError, ParameterError, warn_loss
 from qhpc_interop.features import LAYOUT_KEY
-from qhpc_interop.ir import library_gate, new_instruction
+from qhpc_interop.ir import copy_metadata, library_gate, new_instruction
 from qhpc_interop.params import ParamValue
 from qhpc_interop.qasm.conditions import (
     ALWAYS,
@@ -714,7 +713,7 @@ def circuit_from_qiskit(qc: Any) -> Circuit:
         qregs=[Register(r.name, tuple(reader.qubit_index[b] for b in r)) for r in qc.qregs],
         cregs=[Register(r.name, tuple(reader.clbit_index[b] for b in r)) for r in qc.cregs],
         # copied deeply, as Qiskit's own copy() does: the model must not share nested values with the circuit
-        metadata=copy.deepcopy(qc.metadata) if isinstance(qc.metadata, dict) and qc.metadata else {},
+        metadata=copy_metadata(qc.metadata) if isinstance(qc.metadata, dict) else {},
     )
     circuit.instructions = reader.out
     if getattr(qc, "layout", None) is not None:

@@ -3,7 +3,6 @@ conventions are in :mod:`qhpc_qiskit.translate`."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +16,7 @@ from qhpc_interop import (
     UnitaryGate,
 )
 from qhpc_interop.features import LAYOUT_KEY, layout_record
-from qhpc_interop.ir import LARGEST_ANGLE, reduce_phase
+from qhpc_interop.ir import LARGEST_ANGLE, copy_metadata, reduce_phase
 from qhpc_interop.ir import Measure as ModelMeasure
 
 from .params import ParameterTable, param_to_qiskit
@@ -145,7 +144,7 @@ def circuit_to_qiskit(circuit: Circuit, parameters: ParameterTable | None = None
     cregs: dict[str, Any] = {reg.name: reg for reg in qc.cregs}
     record = layout_record(circuit.metadata)
     if circuit.metadata:  # a layout record is the circuit's own TranspileLayout again
-        qc.metadata = copy.deepcopy({k: v for k, v in circuit.metadata.items() if record is None or k != LAYOUT_KEY})
+        qc.metadata = copy_metadata({k: v for k, v in circuit.metadata.items() if record is None or k != LAYOUT_KEY})
         names = qc.metadata.get("qubits")
         if record is not None and isinstance(names, list) and len(names) == len(record["initial"]):
             # identities are by physical qubit in the model; a transpiled QuantumCircuit's metadata
