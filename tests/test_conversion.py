@@ -561,3 +561,23 @@ def test_metadata_that_cannot_be_copied_is_kept_as_it_is() -> None:
     assert model.metadata["lock"] is qc.metadata["lock"] and model.metadata["runs"] == [1, 2]
     assert model.metadata["runs"] is not qc.metadata["runs"]
     assert "x q[0];" in qhpc.convert(qc, "qasm3")
+
+
+def test_a_failed_conversion_keeps_neither_the_program_nor_the_misspelt_name() -> None:
+    # an audit: the route cache kept each failure's error, whose traceback held the frames of the
+    # conversion and so the user's program, for good (20 failed 40,000-gate circuits: +575 MB), and
+    # an entry per misspelt format name
+    import gc
+    import weakref
+
+    graph = qhpc.get_integrator().graph
+    for target in ("qasm9", "qasm2"):  # no such format; a format that cannot hold the parameter
+        qc = QuantumCircuit(1)
+        qc.rx(Parameter("t"), 0)
+        alive = weakref.ref(qc)
+        with pytest.raises(TranslationError):
+            qhpc.convert(qc, target)
+        del qc
+        gc.collect()
+        assert alive() is None, target
+        assert not any("qasm9" in key for key in graph._routes)

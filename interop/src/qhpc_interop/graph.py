@@ -83,7 +83,7 @@ class ConversionGraph:
         self._formats: set[str] = set()
         # routes found, by (source, target, required): a conversion asks for the same few routes
         # every time, and the graph only changes through :meth:`add`, which clears this
-        self._routes: dict[tuple[str, str, frozenset[str]], Route | NoRouteError] = {}
+        self._routes: dict[tuple[str, str, frozenset[str]], Route | str] = {}  # a route, or why there is none
         for e in edges:
             self.add(e)
 
@@ -125,10 +125,14 @@ class ConversionGraph:
             try:
                 found = self._search(source, target, required)
             except NoRouteError as exc:
-                found = exc
-            self._routes[key] = found
-        if isinstance(found, NoRouteError):
-            raise NoRouteError(str(found))
+                # the message is kept, not the error: its traceback holds the frames of the
+                # conversion that asked, and with them the user's program, for good (an audit);
+                # and names no edge knows are not kept at all (each misspelt name was an entry)
+                found = str(exc)
+            if source in self._formats and target in self._formats:
+                self._routes[key] = found
+        if isinstance(found, str):
+            raise NoRouteError(found)
         return found
 
     def _search(self, source: str, target: str, required: frozenset[str]) -> Route:
