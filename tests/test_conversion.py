@@ -12,7 +12,7 @@ import qhpc
 from qhpc import Integrator, QhpcError, TranslationError
 from qhpc.conversion import ConversionLossWarning
 from qhpc_interop import Register
-from qiskit import QuantumCircuit, qasm2, qasm3
+from qiskit import QuantumCircuit, QuantumRegister, qasm2, qasm3
 from qiskit.circuit import Parameter
 from qiskit.quantum_info import Operator
 
@@ -581,3 +581,24 @@ def test_a_failed_conversion_keeps_neither_the_program_nor_the_misspelt_name() -
         gc.collect()
         assert alive() is None, target
         assert not any("qasm9" in key for key in graph._routes)
+
+
+def test_loss_warnings_are_shown_where_the_user_converted_and_their_record_is_bounded() -> None:
+    # an audit: a loss warning names the program's registers, so each conversion's text was new,
+    # and the caller module's __warningregistry__ kept every one (5,000 conversions, 5,000 entries)
+    import qhpc_interop.errors as errors
+
+    def bell(name: str) -> QuantumCircuit:
+        qc = QuantumCircuit(QuantumRegister(2, name))
+        qc.h(0)
+        qc.cx(0, 1)
+        return qc
+
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("default")
+        for k in range(2 * errors._SHOWN_KEPT + 10):
+            qhpc.convert(bell(f"r{k}"), "cirq")
+    assert len(shown) == 2 * errors._SHOWN_KEPT + 10  # each text once at this line, every one shown
+    assert shown[0].filename == __file__ and "quantum register(s) r0" in str(shown[0].message)
+    assert all(len(registry) <= errors._SHOWN_KEPT for registry in errors._SHOWN.values())
+    assert "__warningregistry__" not in globals() or len(globals()["__warningregistry__"]) < 10

@@ -34,13 +34,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qhpc_interop import Circuit, InteropError
+from qhpc_interop.errors import warn_from_caller
 from qhpc_interop.graph import ConversionGraph, Route
 
 from .capabilities import CapabilityReader
@@ -601,10 +601,10 @@ class Integrator:
         if noise_model is not None:
             job.metadata["noise"] = noise_model.to_dict()
         if estimate is not None and estimate > self.settings.warn_seconds:
-            warnings.warn(LongRunWarning(
+            warn_from_caller(LongRunWarning(  # (its text is new each time: a bounded record of it)
                 f"{target.name} is estimated to take {_duration(estimate)} for {shots} shots of this "
                 f"{circuit.num_qubits}-qubit circuit (warning threshold {_duration(self.settings.warn_seconds)})"
-                + (f"; it will be stopped after {_duration(time_limit)}" if time_limit else "")), stacklevel=2)
+                + (f"; it will be stopped after {_duration(time_limit)}" if time_limit else "")))
         request = ExecutionRequest(job.id, target.name, compiled, shots, seed, memory, dict(options or {}),
                                    time_limit=time_limit, noise=noise_model)
         if cross is not None:

@@ -45,12 +45,37 @@ class ConversionLossWarning(UserWarning):
 def warn_loss(message: str) -> None:
     """Warn with a :class:`ConversionLossWarning`, attributed to the first caller outside qhpc's
     packages (the line of the user's code that converted, not a reader deep inside qhpc)."""
-    frame = sys._getframe(0)
-    level = 1
+    warn_from_caller(ConversionLossWarning(message))
+
+
+#: Where the warnings qhpc shows once per place are recorded: per file, as Python's
+#: ``__warningregistry__`` records them per module, but bounded. A loss warning names the
+#: program's registers and qubits, so each conversion's text is new, and the caller's own
+#: registry kept every one for good (an audit: 5,000 conversions, 5,000 entries).
+_SHOWN: dict[str, dict[object, object]] = {}
+_SHOWN_KEPT = 1024
+
+
+def warn_from_caller(warning: Warning) -> None:
+    """Warn, attributed to the first caller outside qhpc's packages, shown as Python's filters say
+    (once per place and text by default), with a bounded record of what was shown."""
+    frame = sys._getframe(1)
     while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("qhpc"):
         frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    warnings.warn(ConversionLossWarning(message), stacklevel=level)
+    if frame is None:
+        warnings.warn(warning, stacklevel=2)
+        return
+    filename = frame.f_code.co_filename
+    registry = _SHOWN.get(filename)
+    if registry is None:
+        if len(_SHOWN) >= _SHOWN_KEPT:
+            _SHOWN.clear()
+        registry = _SHOWN[filename] = {}
+    elif len(registry) >= _SHOWN_KEPT:
+        registry.clear()
+    warnings.warn_explicit(warning, type(warning), filename, frame.f_lineno,
+                           module=str(frame.f_globals.get("__name__", "")), registry=registry,
+                           module_globals=frame.f_globals)
 
 
 class InteropError(QhpcError):
