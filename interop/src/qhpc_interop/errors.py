@@ -52,7 +52,7 @@ def warn_loss(message: str) -> None:
 #: ``__warningregistry__`` records them per module, but bounded. A loss warning names the
 #: program's registers and qubits, so each conversion's text is new, and the caller's own
 #: registry kept every one for good (an audit: 5,000 conversions, 5,000 entries).
-_SHOWN: dict[str, dict[object, object]] = {}
+_SHOWN: dict[str, dict[str | tuple[str, type[Warning], int], int]] = {}
 _SHOWN_KEPT = 1024
 
 
