@@ -35,7 +35,6 @@ import logging
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -72,6 +71,7 @@ from .interfaces import (
 )
 from .jobs import Job, JobEvent, JobEventKind, JobStatus, Result, request_types
 from .kinds import ProgramKind
+from .lru import LRU
 from .noise import NoiseModel, as_noise_model
 from .optimize import optimize_for_emulator
 from .plugins import PluginRegistry
@@ -118,7 +118,7 @@ class Integrator:
         self._late_asked = -float("inf")  # time.monotonic() of the last qhpc_late_backends call
         self._late_lock = threading.Lock()
         self._compilers: dict[str, Compiler] | None = None
-        self._compile_cache: OrderedDict[tuple[Any, ...], tuple[Circuit, dict[str, Any]]] = OrderedDict()
+        self._compile_cache: LRU[tuple[Any, ...], tuple[Circuit, dict[str, Any]]] = LRU(COMPILE_CACHE_SIZE)
         # jobs the caller still holds, or that are queued or running (the scheduler holds those)
         self._jobs: weakref.WeakValueDictionary[str, Job] = weakref.WeakValueDictionary()
         self._scheduler_spec = scheduler
@@ -477,7 +477,6 @@ class Integrator:
         with self._lock:
             hit = self._compile_cache.get(key)
             if hit is not None:
-                self._compile_cache.move_to_end(key)
                 return hit[0], {**hit[1], "cached": True}
         info: dict[str, Any] = {"compiler": None}
         compiled = circuit
@@ -513,9 +512,7 @@ class Integrator:
             info["optimized"] = {"instructions_before": before, "instructions_after": len(compiled.instructions)}
         info.update({"ops": compiled.count_ops(), "depth": compiled.depth()})
         with self._lock:
-            self._compile_cache[key] = (compiled, info)
-            if len(self._compile_cache) > COMPILE_CACHE_SIZE:
-                self._compile_cache.popitem(last=False)
+            self._compile_cache.put(key, (compiled, info), len(compiled.instructions))
         return compiled, {**info, "cached": False}
 
     # -- running ------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from importlib.util import find_spec
 from typing import Any, ClassVar
@@ -38,6 +37,7 @@ from typing import Any, ClassVar
 import numpy as np
 from qhpc.errors import BackendUnavailableError, JobCancelledError, QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput, statevector_qubit_limit
+from qhpc.lru import LRU
 from qhpc.noise import NoiseModel
 from qhpc_interop import Circuit, Instruction
 from qhpc_interop.readout import exact_probabilities, final_state, gates_circuit
@@ -95,7 +95,7 @@ class CirqBackend(Backend):
         self.description = _KINDS[kind]
         self._capabilities: BackendCapabilities | None = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache: LRU[str, Any] = LRU(64)
 
     @property
     def capabilities(self) -> BackendCapabilities:
@@ -165,13 +165,10 @@ class CirqBackend(Backend):
         with self._lock:
             entry = self._cache.get(key)
             if entry is not None:
-                self._cache.move_to_end(key)
                 return entry  # type: ignore[no-any-return]
         entry = _export(circuit, global_phase=False)
         with self._lock:
-            self._cache[key] = entry
-            if len(self._cache) > 64:
-                self._cache.popitem(last=False)
+            self._cache.put(key, entry, len(circuit.instructions))
         return entry
 
     def _simulator(self, seed: int) -> Any:

@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 from qhpc.errors import JobCancelledError, QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput, statevector_qubit_limit
+from qhpc.lru import LRU
 from qhpc_interop import Circuit, Gate, Instruction, UnitaryGate
 from qhpc_interop.ir import Barrier, Reset
 from qhpc_interop.readout import (
@@ -263,7 +263,7 @@ class MyQLMBackend(Backend):
     def __init__(self) -> None:
         self._capabilities: BackendCapabilities | None = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache: LRU[str, Any] = LRU(64)
 
     def _import(self) -> None:
         raise NotImplementedError
@@ -309,13 +309,10 @@ class MyQLMBackend(Backend):
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
-                self._cache.move_to_end(key)
                 return found
         circ = circuit_to_myqlm(circuit, absorb_global_phase=False)  # a phase changes no readout
         with self._lock:
-            self._cache[key] = circ
-            if len(self._cache) > 64:
-                self._cache.popitem(last=False)
+            self._cache.put(key, circ, len(circuit.instructions))
         return circ
 
     def run(self, circuit: Circuit, *, shots: int, seed: int | None, memory: bool,

@@ -19,12 +19,12 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from qhpc.errors import QhpcError
 from qhpc.interfaces import Backend, BackendCapabilities, CancelToken, RunOutput
+from qhpc.lru import LRU
 from qhpc.noise import NoiseModel, NoisyCircuit
 from qhpc_interop import STANDARD_GATES, Circuit, Instruction
 from qhpc_interop.gates import CLIFFORD_GATES
@@ -88,7 +88,7 @@ class AerBackend(Backend):
         self._simulator: Any = None
         self._capabilities: BackendCapabilities | None = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache: LRU[str, Any] = LRU(128)
         self._prepared: dict[tuple[int, tuple[int, ...]], tuple[Any, ...]] = {}
 
     @property
@@ -178,13 +178,10 @@ class AerBackend(Backend):
         with self._lock:
             qc = self._cache.get(key)
             if qc is not None:
-                self._cache.move_to_end(key)
                 return qc
         qc = circuit_to_qiskit(circuit)
         with self._lock:
-            self._cache[key] = qc
-            if len(self._cache) > 128:
-                self._cache.popitem(last=False)
+            self._cache.put(key, qc, len(circuit.instructions))
         return qc
 
     def run_batch(self, circuit: Circuit, parameter_sets: Sequence[Mapping[str, float]], *, shots: int,
