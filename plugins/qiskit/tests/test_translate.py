@@ -625,3 +625,27 @@ def test_metadata_is_copied_deeply_both_ways() -> None:
     copied = model.copy()
     copied.metadata["history"].append("copied")
     assert model.metadata["history"] == ["made"]
+
+
+def test_gate_classes_made_per_circuit_are_not_kept_by_a_failed_conversion() -> None:
+    # an audit: the set of operation types Qiskit's synthesis cannot make kept each class for good
+    # (a factory of gate classes, one per circuit: 4.8 KB a conversion)
+    import gc
+    import weakref
+
+    from qhpc_qiskit import from_qiskit
+    from qiskit.circuit import Gate as QiskitGate
+
+    alive = []
+    for k in range(5):
+        cls = type(f"Made{k}", (QiskitGate,), {"__init__": lambda self, k=k: QiskitGate.__init__(self, f"made{k}", 1, [])})
+        qc = QuantumCircuit(1)
+        qc.append(cls(), [0])
+        with pytest.raises(TranslationError):
+            circuit_from_qiskit(qc)
+        assert cls in from_qiskit._NOT_SYNTHESIZED  # still asked once only while it lives
+        alive.append(weakref.ref(cls))
+        del cls, qc
+    gc.collect()
+    gc.collect()  # (a class is freed in a second pass: its instances' cycles go first)
+    assert all(ref() is None for ref in alive)

@@ -3,6 +3,7 @@ conventions are in :mod:`qhpc_qiskit.translate`."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -764,8 +765,9 @@ def _builtins() -> dict[str, type]:
 
 
 #: Operation types Qiskit's HighLevelSynthesis returned unchanged (it has no plugin for them): they
-#: are not offered to it again (a pass costs about half a millisecond).
-_NOT_SYNTHESIZED: set[type] = set()
+#: are not offered to it again (a pass costs about half a millisecond). Held weakly: a program that
+#: makes a gate class per circuit would otherwise keep every one (an audit: 4.8 KB a conversion).
+_NOT_SYNTHESIZED: weakref.WeakSet[type] = weakref.WeakSet()
 
 #: The largest power of an annotated operation synthesised as repetitions (HighLevelSynthesis makes
 #: every repetition before the reader could count them); a larger one is read as its matrix.
