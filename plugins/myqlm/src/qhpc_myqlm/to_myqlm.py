@@ -132,11 +132,20 @@ class _Template:
             o.cbits = o.formula = o.remap = None
             return o
 
-        def definition(name: str, kind: str, theta: float, data: list[Any]) -> Any:
+        def definition(name: str, kind: str, theta: float, are: float, aim: float, bre: float, bim: float,
+                       cre: float, cim: float, dre: float, dim: float) -> Any:
+            """The definition of ``kind`` at ``theta``, its row-major 2x2 matrix's entries given as
+            numbers: every entry an object of its own, as in myQLM's circuits (an audit found an
+            edit of one entry reaching the others, and other circuits)."""
+            a, b, c, e = new(CN), new(CN), new(CN), new(CN)
+            a.re, a.im = are, aim
+            b.re, b.im = bre, bim
+            c.re, c.im = cre, cim
+            e.re, e.im = dre, dim
             m = new(MA)
             m.nRows = 2
             m.nCols = 2
-            m.data = data
+            m.data = [a, b, c, e]
             p = new(PA)
             p.is_abstract = False
             p.type = 1
@@ -156,71 +165,21 @@ class _Template:
             d.nbctrls = d.circuit_implementation = None
             return d
 
-        # each rotation's matrix as myQLM defines it, row-major, every entry an object of its own (as
-        # in myQLM's circuits: an audit found an edit of one entry reaching the others, and other
-        # circuits). Written out: a helper call per entry costs as much as the entry.
+        # each rotation's matrix as myQLM defines it
         def ph(name: str, theta: float) -> Any:
-            a = new(CN)
-            a.re = 1.0
-            a.im = 0.0
-            b = new(CN)
-            b.re = 0.0
-            b.im = 0.0
-            c = new(CN)
-            c.re = 0.0
-            c.im = 0.0
-            d = new(CN)
-            d.re = cos(theta)
-            d.im = sin(theta)
-            return definition(name, "PH", theta, [a, b, c, d])
+            return definition(name, "PH", theta, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, cos(theta), sin(theta))
 
         def rz(name: str, theta: float) -> Any:
             co, si = cos(theta / 2), sin(theta / 2)
-            a = new(CN)
-            a.re = co
-            a.im = -si
-            b = new(CN)
-            b.re = 0.0
-            b.im = 0.0
-            c = new(CN)
-            c.re = 0.0
-            c.im = 0.0
-            d = new(CN)
-            d.re = co
-            d.im = si
-            return definition(name, "RZ", theta, [a, b, c, d])
+            return definition(name, "RZ", theta, co, -si, 0.0, 0.0, 0.0, 0.0, co, si)
 
         def rx(name: str, theta: float) -> Any:
             co, si = cos(theta / 2), sin(theta / 2)
-            a = new(CN)
-            a.re = co
-            a.im = 0.0
-            b = new(CN)
-            b.re = 0.0
-            b.im = -si
-            c = new(CN)
-            c.re = 0.0
-            c.im = -si
-            d = new(CN)
-            d.re = co
-            d.im = 0.0
-            return definition(name, "RX", theta, [a, b, c, d])
+            return definition(name, "RX", theta, co, 0.0, 0.0, -si, 0.0, -si, co, 0.0)
 
         def ry(name: str, theta: float) -> Any:
             co, si = cos(theta / 2), sin(theta / 2)
-            a = new(CN)
-            a.re = co
-            a.im = 0.0
-            b = new(CN)
-            b.re = -si
-            b.im = 0.0
-            c = new(CN)
-            c.re = si
-            c.im = 0.0
-            d = new(CN)
-            d.re = co
-            d.im = 0.0
-            return definition(name, "RY", theta, [a, b, c, d])
+            return definition(name, "RY", theta, co, 0.0, -si, 0.0, si, 0.0, co, 0.0)
 
         fast: dict[str, Callable[[str, float], Any]] = {"PH": ph, "RZ": rz, "RX": rx, "RY": ry}
 
