@@ -48,11 +48,11 @@ Writing (:func:`dumps`, :func:`dump`)
       builds them); otherwise all qubits are one ``qreg q`` (all clbits one ``creg c``). Names that
       are not valid OpenQASM 2 identifiers, or clash with a keyword or gate name, are escaped.
     * A one-qubit :class:`~qhpc_interop.UnitaryGate` is written as ``u(theta, phi, lambda)`` (ZYZ
-      angles, exact up to global phase). Numbers are written exactly (shortest round-tripping
+      angles, exact up to global phase), a wider one as its quantum Shannon decomposition
+      (:mod:`qhpc_interop.synthesis`). Numbers are written exactly (shortest round-tripping
       ``repr``; ``pi/2`` style where that is exact).
-    * :class:`~qhpc_interop.errors.NotExpressibleError` for: a multi-qubit unitary, a free parameter,
-      and a condition whose bits are not exactly one written register (e.g. one bit of a larger
-      register).
+    * :class:`~qhpc_interop.errors.NotExpressibleError` for: a free parameter, and a condition
+      whose bits are not exactly one written register (e.g. one bit of a larger register).
 """
 
 from __future__ import annotations

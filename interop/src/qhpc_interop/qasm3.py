@@ -139,7 +139,8 @@ Writing (:func:`dumps`, :func:`dump`) -- exact, global phase included
     parameters reading the text back gives (``Parameter("θ_07_")``) sort among themselves in the
     vector's order (other names can still sort between them: bind by the names written).
 
-    :class:`~qhpc_interop.errors.NotExpressibleError` for a multi-qubit unitary, ``abs`` in a
+    A multi-qubit unitary is written as its quantum Shannon decomposition (:mod:`qhpc_interop.synthesis`),
+    its phase in the ``gphase``. :class:`~qhpc_interop.errors.NotExpressibleError` for ``abs`` in a
     parameter expression (OpenQASM 3 has no such builtin). The other functions are written as the
     OpenQASM 3 builtins they are (``sin``, ``exp``, ``**``...), which qhpc's reader reads back and
     Qiskit's importer (qiskit-qasm3-import 0.6) does not: it reads parameter expressions of
